@@ -1,0 +1,104 @@
+"""Encoder checkpoints that carry their own description.
+
+A checkpoint is a ``torch.save`` of a plain dict (loadable with ``weights_only=True``)::
+
+    {"format": "brainscore-lcl/encoder/1",
+     "state_dict": {name: tensor},         # encoder weights only (no projectors, no optimiser)
+     "architecture": {"n_stages": 2, "blur_size": 3},
+     "config": {...},                      # the training config, as plain data
+     "data": "1000-image ImageNet sample", # what it was trained on
+     "meta": {...},                        # steps, validation-loss curve, code version, ...
+     "sha256": "..."}                      # of the state_dict's tensors, see ``state_dict_sha256``
+
+``load_encoder_checkpoint`` verifies the checksum and the architecture and names the file in every error.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+FORMAT = "brainscore-lcl/encoder/1"
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint file that cannot be used, with a message naming the file and what to do."""
+
+
+def state_dict_sha256(state_dict: dict[str, torch.Tensor]) -> str:
+    """sha256 over the names, dtypes, shapes and bytes of ``state_dict``'s tensors, in sorted name order."""
+    digest = hashlib.sha256()
+    for name in sorted(state_dict):
+        tensor = state_dict[name].detach().cpu().contiguous()
+        digest.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
+        digest.update(tensor.numpy().tobytes() if tensor.dtype != torch.bfloat16 else tensor.float().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def atomic_torch_save(obj: Any, path: str | os.PathLike) -> None:
+    """``torch.save`` to a temporary file beside ``path``, then rename: a killed process never leaves half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        torch.save(obj, temporary)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def save_encoder_checkpoint(path: str | os.PathLike, state_dict: dict[str, torch.Tensor], *,
+                            architecture: dict[str, Any], config: dict[str, Any], data: str,
+                            meta: dict[str, Any]) -> str:
+    """Write an encoder checkpoint (format above) atomically; returns its sha256."""
+    state_dict = {name: tensor.detach().cpu().clone() for name, tensor in state_dict.items()}
+    checksum = state_dict_sha256(state_dict)
+    atomic_torch_save({"format": FORMAT, "state_dict": state_dict, "architecture": dict(architecture),
+                       "config": config, "data": data, "meta": meta, "sha256": checksum}, path)
+    return checksum
+
+
+def load_encoder_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
+    """Read and verify an encoder checkpoint; raises ``CheckpointError`` naming ``path`` on any problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist; train one with `brainscore train` or pass an existing file")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises many types for truncated or foreign files
+        raise CheckpointError(f"checkpoint {path} cannot be read ({type(error).__name__}: {error}); "
+                              "it is corrupted or not a torch file") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(f"checkpoint {path} is not a brainscore-lcl encoder checkpoint "
+                              f"(expected format {FORMAT!r})")
+    checksum = state_dict_sha256(payload["state_dict"])
+    if checksum != payload.get("sha256"):
+        raise CheckpointError(f"checkpoint {path} fails its sha256 check (stored {payload.get('sha256')}, "
+                              f"computed {checksum}); the file is corrupted")
+    return payload
+
+
+def build_encoder(payload: dict[str, Any], path: str | os.PathLike = "<checkpoint>") -> torch.nn.Module:
+    """The ``LCLEncoder`` described by a loaded checkpoint, with its weights, in eval mode."""
+    from brainscore_lcl.models.architecture import LCLEncoder
+
+    try:
+        encoder = LCLEncoder(**payload["architecture"])
+    except (TypeError, ValueError) as error:
+        raise CheckpointError(f"checkpoint {path} names an unknown architecture {payload['architecture']}: {error}") from None
+    expected = encoder.state_dict()
+    stored = payload["state_dict"]
+    missing = sorted(set(expected) - set(stored))
+    unexpected = sorted(set(stored) - set(expected))
+    mismatched = sorted(name for name in set(stored) & set(expected) if stored[name].shape != expected[name].shape)
+    if missing or unexpected or mismatched:
+        raise CheckpointError(f"checkpoint {path} does not fit the LCL architecture {payload['architecture']}: "
+                              f"missing {missing[:3]}, unexpected {unexpected[:3]}, wrong shape {mismatched[:3]}")
+    encoder.load_state_dict(stored)
+    return encoder.eval()

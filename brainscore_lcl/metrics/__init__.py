@@ -1,0 +1,1 @@
+"""Pure scientific functions: regressions, scores, statistics, texture modulation, receptive-field fits."""

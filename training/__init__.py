@@ -1,0 +1,1 @@
+"""LCL training (installed as ``brainscore_lcl.training``)."""
