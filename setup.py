@@ -23,7 +23,7 @@ setup(
     python_requires=">=3.11",
     packages=packages(),
     package_dir=PACKAGE_DIRS,
-    package_data={"brainscore_lcl": ["weights/*.pt", "weights/*.json"],
+    package_data={"brainscore_lcl": ["weights/*.pt", "weights/*.json", "data/*.json"],
                   "brainscore_lcl.training": ["configs/*.yaml"]},
     install_requires=[
         "brainscore-vision==2.4.2",

@@ -1,0 +1,211 @@
+"""Texture modulation of V2 neurons and model units (Freeman et al. 2013; paper Sec. 2.5, 3.2, App. A.3.3).
+
+Rmod[n, i] = (tex[n, i] - noise[n, i]) / (tex[n, i] + noise[n, i]), with tex and noise the responses of neuron n to
+texture family i, each averaged over the family's 15 samples (texture images and their spectrally-matched noise).
+Arrays of means have shape (n_neurons, n_families). Where tex + noise == 0 (a unit silent to both) the index is
+undefined and set to NaN; every average below skips NaNs, so such a unit/family pair simply does not count.
+"""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+from scipy import ndimage, stats
+
+N_TEXTURE_FAMILIES = 15
+MIN_NEURON_CEILING = 0.4
+DEFAULT_QUANTILE_PROBABILITIES = np.linspace(0.01, 0.99, 99)
+
+
+class FamilyResponses(NamedTuple):
+    """Per-neuron, per-family mean responses; ``texture`` and ``noise`` have shape (n_neurons, n_families)."""
+    texture: np.ndarray
+    noise: np.ndarray
+    families: np.ndarray  # shape (n_families,), sorted family labels, the column order
+
+
+class FisherZTest(NamedTuple):
+    """Fisher z test of two correlations: the test statistic and its two-sided normal p-value."""
+    z: float
+    p: float
+
+
+def reliable_neurons(ceilings: np.ndarray, threshold: float = MIN_NEURON_CEILING) -> np.ndarray:
+    """Mask of neurons whose internal-consistency ceiling (r units) reaches ``threshold``, shape (n_neurons,).
+
+    App. A.3.3 computes texture modulation only for neurons with ceiling >= 0.4 (93 of the 103 V2 neurons).
+    """
+    ceilings = np.asarray(ceilings, dtype=float)
+    return np.isfinite(ceilings) & (ceilings >= threshold)
+
+
+def family_mean_responses(responses: np.ndarray, families: np.ndarray, texture_types: np.ndarray) -> FamilyResponses:
+    """Average responses over the samples (and any repetitions) of each family, separately for texture and noise.
+
+    responses: shape (n_presentations, n_neurons); families, texture_types: shape (n_presentations,), with texture_types
+    in {"texture", "noise"}. Families are returned in sorted order; each must have both texture and noise presentations.
+    """
+    responses = np.asarray(responses, dtype=float)
+    families, texture_types = np.asarray(families), np.asarray(texture_types)
+    if responses.ndim != 2 or len(responses) != len(families) or len(families) != len(texture_types):
+        raise ValueError("responses must be (n_presentations, n_neurons) with one family and one texture_type per row; "
+                         f"got shapes {responses.shape}, {families.shape}, {texture_types.shape}")
+    unknown = set(np.unique(texture_types)) - {"texture", "noise"}
+    if unknown:
+        raise ValueError(f"texture_type values must be 'texture' or 'noise', found {sorted(unknown)}")
+    labels = np.unique(families)
+    means = {}
+    for kind in ("texture", "noise"):
+        columns = []
+        for family in labels:
+            rows = (families == family) & (texture_types == kind)
+            if not rows.any():
+                raise ValueError(f"family {family!r} has no {kind} presentations; every family needs both")
+            columns.append(responses[rows].mean(axis=0))
+        means[kind] = np.stack(columns, axis=1)
+    return FamilyResponses(texture=means["texture"], noise=means["noise"], families=labels)
+
+
+def family_mean_responses_from_assembly(assembly: Any) -> FamilyResponses:
+    """``family_mean_responses`` on a Brain-Score-like assembly with dims (presentation, neuroid[, time_bin of size 1]).
+
+    Needs presentation coords ``texture_family`` and ``texture_type``; all presentations (samples, repetitions) of a
+    family and type are averaged. Neurons keep the assembly's neuroid order.
+    """
+    if "time_bin" in assembly.dims:
+        if assembly.sizes["time_bin"] != 1:
+            raise ValueError("average the assembly over time bins (e.g. the response window) before this call")
+        assembly = assembly.squeeze("time_bin", drop=True)
+    values = assembly.transpose("presentation", "neuroid").values
+    return family_mean_responses(values, assembly["texture_family"].values, assembly["texture_type"].values)
+
+
+def texture_modulation_index(texture: np.ndarray, noise: np.ndarray, rectify: bool = False) -> np.ndarray:
+    """Rmod = (tex - noise) / (tex + noise), elementwise; NaN where tex + noise == 0.
+
+    ``rectify=True`` clips responses at zero first: use it for model predictions/activations, which can be negative
+    (firing rates cannot); without it, negative responses give indices outside [-1, 1].
+    texture, noise: same shape, typically (n_neurons, n_families).
+    """
+    texture, noise = np.asarray(texture, dtype=float), np.asarray(noise, dtype=float)
+    if rectify:
+        texture, noise = np.maximum(texture, 0.0), np.maximum(noise, 0.0)
+    total = texture + noise
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total != 0, (texture - noise) / np.where(total != 0, total, 1.0), np.nan)
+
+
+def _nanmean(values: np.ndarray, axis: int) -> np.ndarray:
+    finite = np.isfinite(values)
+    counts = finite.sum(axis=axis)
+    sums = np.where(finite, values, 0.0).sum(axis=axis)
+    return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+
+def neuron_modulation(rmod: np.ndarray) -> np.ndarray:
+    """Rmod_n: per-neuron mean over families, shape (n_neurons,) from rmod of shape (n_neurons, n_families)."""
+    return _nanmean(np.asarray(rmod, dtype=float), axis=1)
+
+
+def family_modulation(rmod: np.ndarray) -> np.ndarray:
+    """Rmod_i: per-family mean over neurons, shape (n_families,) from rmod of shape (n_neurons, n_families)."""
+    return _nanmean(np.asarray(rmod, dtype=float), axis=0)
+
+
+def family_ranks(family_mod: np.ndarray) -> np.ndarray:
+    """Ranks of the families by modulation, 1 = least modulated (ties get their average rank); shape (n_families,)."""
+    return stats.rankdata(np.asarray(family_mod, dtype=float))
+
+
+def family_rank_correlation(model_family_mod: np.ndarray, data_family_mod: np.ndarray) -> float:
+    """Spearman rho between model and data per-family modulations (Fig. 5 bottom); both shape (n_families,)."""
+    model_family_mod, data_family_mod = np.asarray(model_family_mod), np.asarray(data_family_mod)
+    if model_family_mod.shape != data_family_mod.shape:
+        raise ValueError(f"model and data need the same families, got {model_family_mod.shape} and "
+                         f"{data_family_mod.shape}")
+    return float(stats.spearmanr(model_family_mod, data_family_mod).correlation)
+
+
+def modulation_quantiles(values: np.ndarray,
+                         probabilities: np.ndarray = DEFAULT_QUANTILE_PROBABILITIES) -> np.ndarray:
+    """Quantiles (numpy's linear interpolation) of per-neuron Rmod values at fixed probabilities; NaNs dropped."""
+    values = np.asarray(values, dtype=float)
+    return np.quantile(values[np.isfinite(values)], probabilities)
+
+
+def qq_distance(model_values: np.ndarray, data_values: np.ndarray,
+                probabilities: np.ndarray = DEFAULT_QUANTILE_PROBABILITIES) -> float:
+    """Mean absolute difference between model and data quantiles of per-neuron Rmod (distance from the Q-Q diagonal).
+
+    model_values: shape (n_model_units,); data_values: shape (n_neurons,); the counts may differ.
+    """
+    return float(np.mean(np.abs(modulation_quantiles(model_values, probabilities)
+                                - modulation_quantiles(data_values, probabilities))))
+
+
+def fisher_z_test(rho1: float, rho2: float, n: int = N_TEXTURE_FAMILIES, dof_offset: int = 3) -> FisherZTest:
+    """Two-sided test that two correlations over n items differ (App. A.3.3, after Obilor & Amadi 2018).
+
+    z = (arctanh(rho1) - arctanh(rho2)) / sqrt(2 / (n - dof_offset)); p = 2 (1 - Phi(|z|)).
+    The standard error of arctanh(rho) is 1 / sqrt(n - 3); the paper prints n - 2, but its p-values
+    (0.90 vs 0.56 -> 0.040, 0.90 vs 0.58 -> 0.047 with n = 15) are reproduced only with n - 3, the default.
+    """
+    if n - dof_offset <= 0:
+        raise ValueError(f"need n > dof_offset, got n={n}, dof_offset={dof_offset}")
+    z = (np.arctanh(rho1) - np.arctanh(rho2)) / np.sqrt(2.0 / (n - dof_offset))
+    return FisherZTest(z=float(z), p=float(2.0 * stats.norm.sf(abs(z))))
+
+
+def response_latency(psth: np.ndarray, bin_ms: float, baseline_ms: float = 50.0, threshold_sd: float = 3.0,
+                     consecutive_bins: int = 3, smoothing_bins: int = 3, fallback_ms: float = 50.0) -> np.ndarray:
+    """Response latency (ms after stimulus onset) of each PSTH, for the latency-aligned window of Freeman et al. 2013.
+
+    Rule: smooth each PSTH with a centred moving average of ``smoothing_bins`` bins; take the mean and standard
+    deviation (ddof=0) of the smoothed bins that start before ``baseline_ms`` (too early for a cortical response);
+    the latency is the start time of the first bin after the baseline that begins a run of ``consecutive_bins`` bins
+    all above mean + ``threshold_sd`` * sd. With no such run the latency is ``fallback_ms``.
+
+    psth: shape (..., n_bins), bin k spanning [k * bin_ms, (k + 1) * bin_ms) after onset (spike counts or rates).
+    Returns shape psth.shape[:-1].
+    """
+    psth = np.asarray(psth, dtype=float)
+    n_baseline = int(np.ceil(baseline_ms / bin_ms))
+    if not 0 < n_baseline < psth.shape[-1]:
+        raise ValueError(f"baseline_ms={baseline_ms} must cover at least one bin and leave some of the "
+                         f"{psth.shape[-1]} bins of {bin_ms} ms after it")
+    smoothed = ndimage.uniform_filter1d(psth, size=smoothing_bins, axis=-1, mode="nearest")
+    baseline = smoothed[..., :n_baseline]
+    threshold = baseline.mean(axis=-1, keepdims=True) + threshold_sd * baseline.std(axis=-1, keepdims=True)
+    above = (smoothed > threshold)[..., n_baseline:]
+    n_starts = above.shape[-1] - consecutive_bins + 1
+    if n_starts <= 0:
+        return np.full(psth.shape[:-1], float(fallback_ms))
+    runs = np.ones(above.shape[:-1] + (n_starts,), dtype=bool)
+    for offset in range(consecutive_bins):
+        runs &= above[..., offset:offset + n_starts]
+    first = np.argmax(runs, axis=-1)
+    return np.where(runs.any(axis=-1), (n_baseline + first) * bin_ms, float(fallback_ms))
+
+
+def latency_aligned_window(latency_ms: np.ndarray | float, length_ms: float = 100.0) -> tuple[np.ndarray, np.ndarray]:
+    """Response window [latency, latency + length_ms) in ms, per neuron (Freeman et al. 2013's 100 ms window)."""
+    start = np.asarray(latency_ms, dtype=float)
+    return start, start + length_ms
+
+
+def window_mean(psth: np.ndarray, bin_ms: float, start_ms: np.ndarray | float,
+                end_ms: np.ndarray | float) -> np.ndarray:
+    """Mean of the PSTH bins whose start lies in [start_ms, end_ms), per PSTH.
+
+    psth: shape (..., n_bins) (binning as in ``response_latency``); start_ms, end_ms broadcast to psth.shape[:-1].
+    Returns shape psth.shape[:-1].
+    """
+    psth = np.asarray(psth, dtype=float)
+    bin_starts = np.arange(psth.shape[-1]) * bin_ms
+    start = np.asarray(start_ms, dtype=float)[..., None]
+    end = np.asarray(end_ms, dtype=float)[..., None]
+    inside = (bin_starts >= start) & (bin_starts < end)
+    counts = inside.sum(axis=-1)
+    if np.any(counts == 0):
+        raise ValueError("a window holds no bin; check that windows lie within the PSTH and span at least one bin")
+    return (psth * inside).sum(axis=-1) / counts
