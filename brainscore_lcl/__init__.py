@@ -1,2 +1,16 @@
 """brainscore-lcl: layerwise complexity-matched learning (LCL-V2) and its evaluations on Brain-Score."""
+import os
+from pathlib import Path
+
 __version__ = "0.1.0"
+
+
+def cache_dir() -> Path:
+    """Where this suite keeps simulated data, placed stimuli and activations: ``$BRAINSCORE_LCL_CACHE``
+    (default ``~/.cache/brainscore_lcl``)."""
+    return Path(os.environ.get("BRAINSCORE_LCL_CACHE", "~/.cache/brainscore_lcl")).expanduser()
+
+
+# Brain-Score's result_caching reads RESULTCACHING_HOME when brainscore_vision is imported: set it first, so that
+# activations land in this suite's cache folder unless the user chose another.
+os.environ.setdefault("RESULTCACHING_HOME", str(cache_dir() / "result_caching"))

@@ -1,0 +1,39 @@
+"""Untrained torchvision AlexNet (weights drawn with a fixed seed) as a Brain-Score model.
+
+Every conv stage is a candidate layer (``CANDIDATE_LAYERS``); the layer per region is to be chosen on the
+public part of the data, as Brain-Score does: the caller runs the selection with
+``brainscore_lcl.models.commitment.candidate_layers("alexnet-untrained")`` and re-commits with
+``commit_layers``. Until then the commitment holds the provisional map of Brain-Score's trained ``alexnet``
+(V1 -> features.2, V2 -> features.7). Input: 224-px ImageNet-normalised RGB spanning 8 visual degrees.
+"""
+from __future__ import annotations
+
+import os
+
+import torch
+import torchvision
+
+from brainscore_lcl.checkpoint import state_dict_sha256
+from brainscore_lcl.models.alexnet_untrained import CANDIDATE_LAYERS
+from brainscore_lcl.models.commitment import IMAGE_SIZE, imagenet_preprocessing, make_commitment
+
+MODEL_ID = "alexnet-untrained"
+SEED = 0
+PROVISIONAL_REGION_LAYER_MAP = {"V1": "features.2", "V2": "features.7"}
+
+
+def untrained_alexnet(seed: int = SEED) -> torch.nn.Module:
+    """torchvision AlexNet with its default initialisation drawn from ``seed`` (global RNG state is restored)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return torchvision.models.alexnet(weights=None).eval()
+
+
+def get_model(checkpoint: str | os.PathLike | None = None):
+    """``ModelCommitment`` of the untrained AlexNet with the provisional region-layer map (see module docstring)."""
+    if checkpoint is not None:
+        raise ValueError(f"{MODEL_ID} takes no checkpoint (its weights come from seed {SEED}); drop --checkpoint")
+    network = untrained_alexnet()
+    return make_commitment(MODEL_ID, network, weights_sha256=state_dict_sha256(network.state_dict()),
+                           layers=CANDIDATE_LAYERS, region_layer_map=PROVISIONAL_REGION_LAYER_MAP,
+                           preprocessing=imagenet_preprocessing(IMAGE_SIZE), image_size=IMAGE_SIZE)

@@ -1,0 +1,224 @@
+"""Shared helper that turns a PyTorch network into a Brain-Score ``ModelCommitment``.
+
+Every plugin of this suite commits to an explicit region-layer map and 8 visual degrees (unless it says
+otherwise), so Brain-Score never runs its own layer selection (which would download public data).
+
+Activations cache. Brain-Score's extractor stores activations with ``result_caching`` under
+``$RESULTCACHING_HOME`` (default ``~/.result_caching``), keyed on the activations-model identifier and the
+stimulus-set identifier. Here the identifier is ``f"{model_id}@{weights_sha256[:16]}"``, so two checkpoints
+under one model id never share activations, and ``RESULTCACHING_HOME`` defaults to
+``<cache>/result_caching`` with ``<cache>`` = ``$BRAINSCORE_LCL_CACHE`` (default ``~/.cache/brainscore_lcl``).
+Brain-Score's extractor already shows a ``tqdm`` progress bar ("activations", one step per batch).
+
+Activation sanity check. ``make_commitment`` registers a batch-activations hook on the extractor
+(``ActivationsExtractorHelper.register_batch_activations_hook``) that raises ``ActivationError`` naming the
+model and the layer when a batch of a layer's activations holds NaN/inf or (two or more images) one constant value.
+It runs on freshly computed batches, so nothing bad reaches the cache.
+
+Re-committing layers. ``ModelCommitment`` keeps one region-layer dict shared by ``model.layer_model``
+(``TemporalAligned``) and the ``LayerMappedModel`` inside it; ``commit_layers`` updates that dict in place.
+Assigning a new dict to ``model.layer_model.region_layer_map`` would not reach the inner model.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib
+import json
+import os
+import pkgutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+import numpy as np
+
+from brainscore_lcl import cache_dir
+
+if TYPE_CHECKING:
+    from torch import nn
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+#: Input size (px) and field of view (degrees) of the learned models, as in the paper (A.3.1).
+IMAGE_SIZE = 224
+VISUAL_DEGREES = 8
+
+_candidate_layers: dict[str, list[str]] = {}
+
+
+class ModelUnavailableError(RuntimeError):
+    """A model that cannot be built yet (e.g. no shipped checkpoint); the CLI exits with code 1."""
+
+
+class ActivationError(RuntimeError):
+    """A layer produced NaN/inf or constant activations."""
+
+
+def configure_activation_cache() -> Path:
+    """Set ``RESULTCACHING_HOME`` to ``<cache>/result_caching`` unless the user set it; returns the folder in use.
+
+    ``result_caching`` reads the variable once, when Brain-Score's extractor module is imported (``brainscore_lcl``
+    sets its default on import, but brainscore_vision may have come first, or the variable may have changed since),
+    so the already-created store behind ``ActivationsExtractorHelper._from_paths_stored`` is re-pointed as well.
+    """
+    os.environ.setdefault("RESULTCACHING_HOME", str(cache_dir() / "result_caching"))
+    folder = Path(os.environ["RESULTCACHING_HOME"]).expanduser()
+    from brainscore_vision.model_helpers.activations.core import ActivationsExtractorHelper
+    from result_caching import _DiskStorage
+
+    stored_call = ActivationsExtractorHelper._from_paths_stored
+    for cell in stored_call.__closure__ or ():
+        if isinstance(cell.cell_contents, _DiskStorage):
+            cell.cell_contents._storage_directory = str(folder)
+    return folder
+
+
+def activations_identifier(model_id: str, weights_sha256: str) -> str:
+    """Cache identity of a model's activations: ``"<model_id>@<first 16 hex digits of the weights hash>"``."""
+    return f"{model_id}@{weights_sha256[:16]}"
+
+
+def config_sha256(config: Mapping[str, Any]) -> str:
+    """sha256 of a JSON-serialisable configuration (keys sorted); identifies parameter-free models."""
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+
+
+def check_batch_activations(model_id: str, batch_activations: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
+    """Return ``batch_activations`` ({layer: (batch, ...) array}) unchanged, or raise ``ActivationError``
+    when a layer holds non-finite values, or one constant value over a batch of two or more images (a single
+    blank image may legitimately give all-zero band-pass responses)."""
+    for layer, values in batch_activations.items():
+        if not np.all(np.isfinite(values)):
+            raise ActivationError(f"model {model_id}: layer {layer} produced NaN or infinite activations; "
+                                  "check the checkpoint's weights (a diverged training run?) and the input images")
+        if len(values) > 1 and values.min() == values.max():
+            raise ActivationError(f"model {model_id}: layer {layer} produced constant activations ({values.flat[0]}) "
+                                  "for every image and unit; the layer is dead, check the checkpoint's weights")
+    return batch_activations
+
+
+def imagenet_preprocessing(image_size: int = IMAGE_SIZE) -> Callable[[list[str]], np.ndarray]:
+    """Brain-Score preprocessing: RGB resized to ``image_size`` px, [0, 1], ImageNet-normalised; (n, 3, s, s)."""
+    from brainscore_vision.model_helpers.activations.pytorch import load_preprocess_images
+
+    return functools.partial(load_preprocess_images, image_size=image_size,
+                             normalize_mean=IMAGENET_MEAN, normalize_std=IMAGENET_STD)
+
+
+def unit_range_preprocessing(image_size: int) -> Callable[[list[str]], np.ndarray]:
+    """Brain-Score preprocessing without normalisation: RGB resized to ``image_size`` px in [0, 1]; (n, 3, s, s)."""
+    from brainscore_vision.model_helpers.activations.pytorch import load_preprocess_images
+
+    return functools.partial(load_preprocess_images, image_size=image_size,
+                             normalize_mean=(0.0, 0.0, 0.0), normalize_std=(1.0, 1.0, 1.0))
+
+
+def make_commitment(model_id: str, network: nn.Module, *, weights_sha256: str, layers: list[str],
+                    region_layer_map: Mapping[str, str], preprocessing: Callable[[list[str]], np.ndarray],
+                    image_size: int, visual_degrees: float = VISUAL_DEGREES,
+                    checkpoint: str | os.PathLike | None = None):
+    """``ModelCommitment`` of ``network`` recording ``layers`` (module names), committed to ``region_layer_map``.
+
+    Both the commitment's and the activations model's identifier are ``activations_identifier(model_id, ...)``.
+    ``network`` must have at least one parameter (Brain-Score's wrapper reads the input dtype from it).
+    ``checkpoint`` (the file the weights came from) is kept as ``model.checkpoint_path`` for ``describe_model``.
+    """
+    from brainscore_vision.model_helpers.activations.pytorch import PytorchWrapper
+    from brainscore_vision.model_helpers.brain_transformation import ModelCommitment
+
+    unknown = sorted(set(region_layer_map.values()) - set(layers))
+    if unknown:
+        raise ValueError(f"model {model_id}: region-layer map names layers {unknown} that are not recorded ({layers})")
+    configure_activation_cache()
+    identifier = activations_identifier(model_id, weights_sha256)
+    wrapper = PytorchWrapper(model=network.eval(), preprocessing=preprocessing, identifier=identifier)
+    wrapper.image_size = image_size
+    wrapper._extractor.register_batch_activations_hook(functools.partial(check_batch_activations, identifier))
+    model = ModelCommitment(identifier=identifier, activations_model=wrapper, layers=list(layers),
+                            region_layer_map=dict(region_layer_map), visual_degrees=visual_degrees)
+    model.checkpoint_path = Path(checkpoint) if checkpoint is not None else None
+    return model
+
+
+def checkpoint_summary(path: str | os.PathLike) -> dict[str, Any]:
+    """What a checkpoint file says about itself: every entry but the weights, plus its path and the number of
+    values in its state dict (parameters and buffers)."""
+    import torch
+
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    summary: dict[str, Any] = {"path": str(path)}
+    for key, value in payload.items():
+        if key == "state_dict":
+            summary["state_dict_values"] = sum(tensor.numel() for tensor in value.values())
+        elif not _holds_tensors(value):
+            summary[key] = value
+    return summary
+
+
+def _holds_tensors(value: Any) -> bool:
+    """Whether ``value`` is or contains (in dicts, lists, tuples) a torch tensor."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return True
+    if isinstance(value, dict):
+        value = list(value.values())
+    return isinstance(value, (list, tuple)) and any(_holds_tensors(item) for item in value)
+
+
+def describe_model(model_id: str, checkpoint: str | os.PathLike | None = None) -> dict[str, Any]:
+    """Build ``model_id`` (with ``checkpoint``) and describe its commitments, activations cache and checkpoint.
+    Ids outside this suite's model plugins go through ``brainscore_lcl.scoring.load_model``."""
+    from brainscore_lcl.registry import model_registry
+
+    _import_model_plugins()
+    if model_id in model_registry:
+        model = model_registry[model_id](checkpoint=checkpoint)
+    else:
+        from brainscore_lcl.scoring import load_model
+
+        model = load_model(model_id, checkpoint=checkpoint)
+    activations_model = model.activations_model
+    checkpoint_path = getattr(model, "checkpoint_path", None)
+    return {"model": model_id,
+            "identifier": model.identifier,
+            "activations_identifier": activations_model.identifier,
+            "layers": list(model.layers),
+            "region_layer_map": dict(model.layer_model.region_layer_map),
+            "candidate_layers": candidate_layers(model_id),
+            "visual_degrees": model.visual_degrees(),
+            "image_size": getattr(activations_model, "image_size", None),
+            "activations_cache": os.environ.get("RESULTCACHING_HOME", "~/.result_caching"),
+            "checkpoint": checkpoint_summary(checkpoint_path) if checkpoint_path is not None else None}
+
+
+def register_candidate_layers(model_id: str, layers: list[str]) -> None:
+    """Declare that ``model_id``'s region-layer map is provisional and is to be chosen among ``layers``."""
+    _candidate_layers[model_id] = list(layers)
+
+
+def _import_model_plugins() -> None:
+    """Import every model plugin package (cheap: they only register)."""
+    import brainscore_lcl.models as models
+
+    for module in pkgutil.iter_modules(models.__path__):
+        if module.ispkg:
+            importlib.import_module(f"{models.__name__}.{module.name}")
+
+
+def candidate_layers(model_id: str) -> list[str] | None:
+    """Layers among which a region's layer is to be selected (on public data), or None for a fixed map."""
+    if model_id not in _candidate_layers:
+        _import_model_plugins()
+    layers = _candidate_layers.get(model_id)
+    return list(layers) if layers is not None else None
+
+
+def commit_layers(model, region_layer_map: Mapping[str, str]):
+    """Re-commit ``model`` (a ``ModelCommitment``) to ``region_layer_map`` ({region: layer}) in place; returns it."""
+    unknown = sorted(set(region_layer_map.values()) - set(model.layers))
+    if unknown:
+        raise ValueError(f"model {model.identifier}: cannot commit layers {unknown}; "
+                         f"recorded layers are {model.layers}")
+    model.layer_model.region_layer_map.update(region_layer_map)
+    return model
