@@ -1,0 +1,178 @@
+"""LCL-V2Net (Sec. 2.4, 3.5; Table A.3): the frozen LCL-V2 front end plus a supervised AlexNet-BN back end.
+
+Architecture for a 224-px ImageNet-normalised RGB input::
+
+    front_end   LCLEncoder (2 stages, frozen, always in eval mode)      -> (192, 14, 14)
+    features    conv3 Conv2d(192, 384, 3, p1) bn3 relu3                 -> (384, 14, 14)
+                conv4 Conv2d(384, 256, 3, p1) bn4 relu4                 -> (256, 14, 14)
+                conv5 Conv2d(256, 256, 3, p1) bn5 relu5 pool5 MaxPool2d(3, 2) -> (256, 6, 6)
+    classifier  avgpool AdaptiveAvgPool2d(1) flatten dropout6 fc6 Linear(256, 4096) bn6 relu6
+                dropout7 fc7 Linear(4096, 4096) bn7 relu7 fc8 Linear(4096, 1000)   -> 1000 logits
+
+Table A.3 writes ``AdaptiveAvgPool2d(1,1)`` and ``Linear(D, 4096)``: we read the pool literally (global average,
+so D = 256, not torchvision AlexNet's 256 * 6 * 6), and its "BatchNorm2d(4096)" after a Linear as BatchNorm1d.
+Module names follow AlexNet's numbering (conv3 is AlexNet's third convolution), so the Brain-Score layers are
+``front_end.layer1`` (V1), ``front_end.layer2`` (V2), ``features.relu3`` (V4) and ``features.pool5`` (IT): the
+same AlexNet stages that brainscore_vision's ``alexnet`` commits to V4 (``features.7``) and IT (``features.12``).
+``classifier.fc8`` gives the ImageNet logits (behavioural readout).
+
+Checkpoint (a ``torch.save`` of a plain dict, loadable with ``weights_only=True``)::
+
+    {"format": "brainscore-lcl/lcl-v2net/1",
+     "state_dict": {name: tensor},          # the whole network, front end included
+     "architecture": {"front_end": {"n_stages": 2, "blur_size": 3}, "num_classes": 1000, "dropout": 0.5},
+     "config": {...},                       # the training config, as plain data
+     "front_end_sha256": "...",             # sha256 of the front end's weights = its encoder checkpoint's sha256
+     "data": "...", "epoch": 90, "meta": {...},
+     "sha256": "..."}                       # of state_dict, see ``brainscore_lcl.checkpoint.state_dict_sha256``
+
+A resumable training checkpoint is the same dict with one more key, ``"training_state"``.
+"""
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from brainscore_lcl.checkpoint import FORMAT as ENCODER_FORMAT
+from brainscore_lcl.checkpoint import CheckpointError, atomic_torch_save, state_dict_sha256
+from brainscore_lcl.models.architecture import LCLEncoder
+
+MODEL_ID = "lcl-v2net"
+FORMAT = "brainscore-lcl/lcl-v2net/1"
+FRONT_END_PREFIX = "front_end."
+LOGITS_LAYER = "classifier.fc8"
+REGION_LAYER_MAP = {"V1": "front_end.layer1", "V2": "front_end.layer2", "V4": "features.relu3", "IT": "features.pool5"}
+#: Layers Brain-Score records; the last one is the behavioural readout (``ModelCommitment`` uses ``layers[-1]``).
+LAYERS = ["front_end.layer1", "front_end.layer2", "features.relu3", "features.relu4", "features.pool5",
+          "classifier.relu6", "classifier.relu7", LOGITS_LAYER]
+TRAIN_COMMAND = "brainscore train-net --front-end LCL_V2_CHECKPOINT --data IMAGENET_TRAIN_DIR --out DIR"
+
+
+def back_end_features(in_channels: int = 192) -> nn.Sequential:
+    """AlexNet-BN convolutions 3-5 and the last max-pool (Table A.3); (B, in_channels, H, W) -> (B, 256, H', W')."""
+    return nn.Sequential(OrderedDict([
+        ("conv3", nn.Conv2d(in_channels, 384, 3, padding=1)), ("bn3", nn.BatchNorm2d(384)), ("relu3", nn.ReLU()),
+        ("conv4", nn.Conv2d(384, 256, 3, padding=1)), ("bn4", nn.BatchNorm2d(256)), ("relu4", nn.ReLU()),
+        ("conv5", nn.Conv2d(256, 256, 3, padding=1)), ("bn5", nn.BatchNorm2d(256)), ("relu5", nn.ReLU()),
+        ("pool5", nn.MaxPool2d(3, 2)),
+    ]))
+
+
+def back_end_classifier(in_features: int = 256, num_classes: int = 1000, dropout: float = 0.5) -> nn.Sequential:
+    """Global average pool and the AlexNet-BN MLP (Table A.3); (B, in_features, H, W) -> (B, num_classes) logits."""
+    return nn.Sequential(OrderedDict([
+        ("avgpool", nn.AdaptiveAvgPool2d(1)), ("flatten", nn.Flatten()),
+        ("dropout6", nn.Dropout(dropout)), ("fc6", nn.Linear(in_features, 4096)), ("bn6", nn.BatchNorm1d(4096)),
+        ("relu6", nn.ReLU()),
+        ("dropout7", nn.Dropout(dropout)), ("fc7", nn.Linear(4096, 4096)), ("bn7", nn.BatchNorm1d(4096)),
+        ("relu7", nn.ReLU()),
+        ("fc8", nn.Linear(4096, num_classes)),
+    ]))
+
+
+class LCLV2Net(nn.Module):
+    """Frozen LCL front end (no gradients, BatchNorm statistics fixed: it stays in eval mode even under
+    ``.train()``) followed by the trainable back end. Input (B, 3, 224, 224), output (B, num_classes) logits."""
+
+    def __init__(self, front_end: LCLEncoder, num_classes: int = 1000, dropout: float = 0.5):
+        super().__init__()
+        self.front_end = front_end.requires_grad_(False).eval()
+        self.features = back_end_features(front_end.out_channels[-1])
+        self.classifier = back_end_classifier(256, num_classes, dropout)
+        self.num_classes, self.dropout = num_classes, dropout
+
+    def train(self, mode: bool = True) -> "LCLV2Net":
+        super().train(mode)
+        self.front_end.eval()
+        return self
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.features(self.front_end(images)))
+
+    def architecture(self) -> dict[str, Any]:
+        """Plain-data description from which ``build_network`` rebuilds this network."""
+        return {"front_end": {"n_stages": self.front_end.n_stages, "blur_size": self.front_end.blur_size},
+                "num_classes": self.num_classes, "dropout": self.dropout}
+
+    def front_end_sha256(self) -> str:
+        """sha256 of the front end's weights, comparable with its encoder checkpoint's ``sha256``."""
+        return state_dict_sha256(self.front_end.state_dict())
+
+
+def save_network_checkpoint(path: str | os.PathLike, network: LCLV2Net, *, config: dict[str, Any], data: str,
+                            epoch: int, meta: dict[str, Any] | None = None,
+                            training_state: dict[str, Any] | None = None) -> str:
+    """Write an LCL-V2Net checkpoint (format above) atomically, with ``training_state`` if given; returns its sha256."""
+    state_dict = {name: tensor.detach().cpu().clone() for name, tensor in network.state_dict().items()}
+    checksum = state_dict_sha256(state_dict)
+    payload = {"format": FORMAT, "state_dict": state_dict, "architecture": network.architecture(), "config": config,
+               "front_end_sha256": network.front_end_sha256(), "data": data, "epoch": int(epoch),
+               "meta": meta or {}, "sha256": checksum}
+    if training_state is not None:
+        payload["training_state"] = training_state
+    atomic_torch_save(payload, path)
+    return checksum
+
+
+def load_network_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
+    """Read and verify an LCL-V2Net checkpoint; raises ``CheckpointError`` naming ``path`` on any problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"LCL-V2Net checkpoint {path} does not exist; train one with `{TRAIN_COMMAND}`")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises many types for truncated or foreign files
+        raise CheckpointError(f"LCL-V2Net checkpoint {path} cannot be read ({type(error).__name__}: {error}); "
+                              "it is corrupted or not a torch file") from None
+    if isinstance(payload, dict) and payload.get("format") == ENCODER_FORMAT:
+        raise CheckpointError(f"{path} is an LCL encoder checkpoint, not an LCL-V2Net one; use it as the front end: "
+                              f"`{TRAIN_COMMAND.replace('LCL_V2_CHECKPOINT', str(path))}`")
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not an LCL-V2Net checkpoint (expected format {FORMAT!r})")
+    checksum = state_dict_sha256(payload["state_dict"])
+    if checksum != payload.get("sha256"):
+        raise CheckpointError(f"LCL-V2Net checkpoint {path} fails its sha256 check (stored {payload.get('sha256')}, "
+                              f"computed {checksum}); the file is corrupted")
+    return payload
+
+
+def build_network(payload: dict[str, Any], path: str | os.PathLike = "<checkpoint>") -> LCLV2Net:
+    """The ``LCLV2Net`` described by a loaded checkpoint, with its weights, in eval mode; checks that the
+    front end's weights are those the checkpoint names (``front_end_sha256``)."""
+    architecture = payload["architecture"]
+    try:
+        network = LCLV2Net(LCLEncoder(**architecture["front_end"]), num_classes=architecture["num_classes"],
+                           dropout=architecture["dropout"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise CheckpointError(f"LCL-V2Net checkpoint {path} names an unknown architecture {architecture}: "
+                              f"{error}") from None
+    try:
+        network.load_state_dict(payload["state_dict"])
+    except RuntimeError as error:
+        raise CheckpointError(f"LCL-V2Net checkpoint {path} does not fit its architecture {architecture}: "
+                              f"{str(error).splitlines()[0]}") from None
+    if network.front_end_sha256() != payload["front_end_sha256"]:
+        raise CheckpointError(f"LCL-V2Net checkpoint {path}: the front end's weights do not match its recorded "
+                              f"front_end_sha256 {payload['front_end_sha256']}; the file is inconsistent, retrain it")
+    return network.eval()
+
+
+def get_model(checkpoint: str | os.PathLike | None = None):
+    """``ModelCommitment`` of LCL-V2Net with the weights of ``checkpoint`` (224 px, 8 degrees, ImageNet
+    normalisation, region-layer map ``REGION_LAYER_MAP``, logits readout for ``BrainModel.Task.label``)."""
+    from brainscore_lcl.models.commitment import (IMAGE_SIZE, ModelUnavailableError, imagenet_preprocessing,
+                                                  make_commitment)
+
+    if checkpoint is None:
+        raise ModelUnavailableError(f"{MODEL_ID} ships no checkpoint: pass --checkpoint PATH to an LCL-V2Net "
+                                    f"checkpoint, or train one (ImageNet, GPU) with `{TRAIN_COMMAND}`.")
+    payload = load_network_checkpoint(checkpoint)
+    network = build_network(payload, checkpoint)
+    return make_commitment(MODEL_ID, network, weights_sha256=payload["sha256"], layers=LAYERS,
+                           region_layer_map=REGION_LAYER_MAP, preprocessing=imagenet_preprocessing(IMAGE_SIZE),
+                           image_size=IMAGE_SIZE)
