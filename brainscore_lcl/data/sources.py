@@ -1,0 +1,146 @@
+"""One entry point for the Freeman & Ziemba (2013) assemblies of every source, all in Brain-Score's schema.
+
+- "official": Brain-Score's private split through brainscore_vision's own ``load_assembly`` (network and access).
+- "public": Brain-Score's public split, same loader.
+- "local": the raw release on disk (``data_root`` or $BRAINSCORE_LCL_FZ_ROOT), see :mod:`.freemanziemba`.
+- "sim": the simulated experiment of :mod:`.simulation`, generated once into the cache.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import socket
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+from brainscore_lcl.data.freemanziemba import (ACCESSES, REGIONS, DataUnavailableError, MalformedDataError,
+                                               load_local_assembly, stimuli_digest, windowed_assembly)
+from brainscore_lcl.data.simulation import SIM_SEED, simulated_data_root
+
+__all__ = ["SOURCES", "DATA_ROOT_ENV", "DataUnavailableError", "MalformedDataError", "load_freemanziemba_assembly"]
+
+SOURCES = ("official", "public", "local", "sim")
+DATA_ROOT_ENV = "BRAINSCORE_LCL_FZ_ROOT"
+BRAINSCORE_WINDOW = (50, 200)
+_S3_HOST = "brainscore-storage.s3.amazonaws.com"
+_PROBE_TIMEOUT_S = 3.0
+_OFFLINE_ALTERNATIVES = {
+    "private": "use FreemanZiemba2013public.* (public split), FreemanZiemba2013local.* with --data-root, "
+               "or the offline simulated FreemanZiemba2013sim.*",
+    "public": "use FreemanZiemba2013local.* with --data-root or the offline simulated FreemanZiemba2013sim.*",
+}
+
+
+def load_freemanziemba_assembly(source: str, region: str, *, access: str = "private",
+                                average_repetitions: bool = True, time_window=(50, 200), data_root=None):
+    """(presentation, neuroid) NeuronRecordingAssembly of one region from one source, cached in memory.
+
+    source: one of SOURCES. access ("public" 135 / "private" 315 / "all" 450 images) applies to "local" and "sim";
+    "official" is always Brain-Score's private split and "public" its public split. time_window in ms; values are
+    mean spikes per ms over it, averaged over repetitions unless ``average_repetitions`` is False.
+    Raises DataUnavailableError when the source's data cannot be had (offline, no access, no local copy).
+    """
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+    if region not in REGIONS:
+        raise ValueError(f"region must be one of {REGIONS}, got {region!r}")
+    if access not in ACCESSES:
+        raise ValueError(f"access must be one of {ACCESSES}, got {access!r}")
+    time_window = (int(time_window[0]), int(time_window[1]))
+    if source == "local":
+        root = data_root or os.environ.get(DATA_ROOT_ENV)
+        if not root:
+            raise DataUnavailableError(f"FreemanZiemba2013local needs the raw release: pass --data-root DIR or set "
+                                       f"{DATA_ROOT_ENV} (DIR holds FreemanZiemba2013_V1V2data.mat and stim/); or use "
+                                       f"the offline simulated FreemanZiemba2013sim.*")
+        data_root = str(Path(root).expanduser().resolve())
+    else:
+        data_root = None
+    if source in ("official", "public"):
+        access = "private" if source == "official" else "public"
+    return _load(source, region, access, average_repetitions, time_window, data_root)
+
+
+@functools.lru_cache(maxsize=32)
+def _load(source: str, region: str, access: str, average_repetitions: bool, time_window: tuple[int, int],
+          data_root: str | None):
+    if source in ("official", "public"):
+        return _load_brainscore(region, access, average_repetitions, time_window)
+    name = "FreemanZiemba2013sim" if source == "sim" else "FreemanZiemba2013local"
+    root = simulated_data_root(SIM_SEED) if source == "sim" else data_root
+    # the stimuli's content digest in the identifier keeps Brain-Score's activation caches from going stale
+    return load_local_assembly(root, region, access=access, average_repetitions=average_repetitions,
+                               time_window=time_window, identifier=f"{name}.{stimuli_digest(root)[:8]}")
+
+
+def _unavailable(access: str, reason: str) -> DataUnavailableError:
+    reason = " ".join(str(reason).split())[:200]
+    return DataUnavailableError(f"FreemanZiemba2013 {access} data could not be downloaded ({reason}); "
+                                f"{_OFFLINE_ALTERNATIVES[access]}")
+
+
+def s3_unreachable_reason(host: str = _S3_HOST, timeout_s: float = _PROBE_TIMEOUT_S) -> str | None:
+    """None when a TCP connection to Brain-Score's S3 host opens within timeout_s, else why not (never hangs)."""
+    outcome: dict[str, Exception] = {}
+
+    def probe():
+        try:
+            socket.create_connection((host, 443), timeout=timeout_s).close()
+        except OSError as error:
+            outcome["error"] = error
+
+    thread = threading.Thread(target=probe, daemon=True)
+    thread.start()
+    thread.join(timeout_s + 1)
+    if thread.is_alive():
+        return f"no answer from {host} within {timeout_s:g} s"
+    if "error" in outcome:
+        return f"cannot reach {host}: {outcome['error']}"
+    return None
+
+
+@contextmanager
+def _cached_results_only():
+    """Within the block, result_caching raises NotCachedError instead of computing (and downloading)."""
+    previous = os.environ.get("RESULTCACHING_CACHEDONLY")
+    os.environ["RESULTCACHING_CACHEDONLY"] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["RESULTCACHING_CACHEDONLY"]
+        else:
+            os.environ["RESULTCACHING_CACHEDONLY"] = previous
+
+
+def _brainscore_assembly(region: str, access: str, average_repetitions: bool, time_window: tuple[int, int]):
+    """Brain-Score's own loader: its cached ``load_assembly`` for the 50-200 ms window, else its raw assembly
+    windowed by the same steps."""
+    from brainscore_vision import load_dataset
+    from brainscore_vision.benchmarks.freemanziemba2013.benchmarks.benchmark import load_assembly
+
+    if time_window == BRAINSCORE_WINDOW:
+        return load_assembly(average_repetitions, region=region, access=access)
+    raw = load_dataset(f"FreemanZiemba2013.{access}")
+    bins = [(start, start + 1) for start in range(*time_window)]
+    return windowed_assembly(raw, bins, time_window, region, average_repetitions)
+
+
+def _load_brainscore(region: str, access: str, average_repetitions: bool, time_window: tuple[int, int]):
+    """Brain-Score's data, from its result cache when there (offline-safe), else downloaded after a quick probe."""
+    from result_caching import NotCachedError
+
+    if time_window == BRAINSCORE_WINDOW:
+        try:
+            with _cached_results_only():
+                return _brainscore_assembly(region, access, average_repetitions, time_window)
+        except NotCachedError:
+            pass
+    reason = s3_unreachable_reason()
+    if reason:
+        raise _unavailable(access, reason)
+    try:
+        return _brainscore_assembly(region, access, average_repetitions, time_window)
+    except Exception as error:
+        raise _unavailable(access, f"{type(error).__name__}: {error}") from error
