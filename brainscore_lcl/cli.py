@@ -1,0 +1,189 @@
+"""The ``brainscore`` command: score models, list ids, export data, describe checkpoints, train, run the demo.
+
+Exit codes: 0 success; 1 a known, explained failure (data unreachable, missing checkpoint, bad file); 2 bad usage
+(unknown id, bad arguments). Known failures print one sentence on stderr, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import os
+import sys
+import warnings
+from pathlib import Path
+
+DEMO_MODELS = ("sim-generator", "v1-steerpyr", "v1-steerpyr-pool", "alexnet-untrained", "lcl-v2")
+DEMO_BENCHMARKS = ("FreemanZiemba2013sim.V1-pls", "FreemanZiemba2013sim.V2-pls")
+
+
+def _benchmark_options(args: argparse.Namespace) -> dict:
+    options = {}
+    if getattr(args, "time_window", None):
+        options["time_window"] = tuple(args.time_window)
+    if getattr(args, "data_root", None):
+        options["data_root"] = args.data_root
+    if getattr(args, "pls", None):
+        options["pls"] = args.pls
+    return options
+
+
+def command_score(args: argparse.Namespace) -> int:
+    from brainscore_lcl.scoring import score
+
+    record = score(args.model, args.benchmark, checkpoint=args.checkpoint, **_benchmark_options(args))
+    print(record.line())
+    if args.json:
+        record.write_json(args.json, full=args.full_json)
+    return 0
+
+
+def command_list(args: argparse.Namespace) -> int:
+    from brainscore_lcl.registry import benchmark_registry, model_registry
+    from brainscore_lcl.scoring import brainscore_vision_ids, discover_plugins
+
+    discover_plugins()
+    kind = args.kind.rstrip("s")
+    ours = sorted(model_registry if kind == "model" else benchmark_registry)
+    print(f"# brainscore-lcl {kind}s")
+    print("\n".join(ours))
+    if args.all:
+        print(f"# brainscore_vision {kind}s")
+        print("\n".join(identifier for identifier in brainscore_vision_ids(kind) if identifier not in ours))
+    return 0
+
+
+def command_data_export(args: argparse.Namespace) -> int:
+    from brainscore_lcl.data.simulation import export_simulated_release
+
+    if args.source != "sim":
+        print(f"brainscore data export: only the simulated source can be exported (got {args.source!r}); "
+              "official and local data belong to their owners", file=sys.stderr)
+        return 2
+    root = export_simulated_release(args.out, seed=args.seed)
+    print(f"wrote the simulated Freeman-Ziemba release (seed {args.seed}) to {root}")
+    return 0
+
+
+def command_info(args: argparse.Namespace) -> int:
+    from brainscore_lcl.models.commitment import describe_model
+
+    print(json.dumps(describe_model(args.model, checkpoint=args.checkpoint), indent=2, default=str))
+    return 0
+
+
+def command_demo(args: argparse.Namespace) -> int:
+    """Score every offline model on the simulated V1 and V2 benchmarks and print a table."""
+    from brainscore_lcl.models.commitment import ModelUnavailableError
+    from brainscore_lcl.scoring import load_model, score
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows, skipped = [], []
+    for model_id in args.models:
+        try:
+            model = load_model(model_id)
+        except ModelUnavailableError as error:
+            skipped.append(f"{model_id}: {error}")
+            continue
+        for benchmark_id in DEMO_BENCHMARKS:
+            record = score(model_id, benchmark_id, model=model)
+            rows.append(record)
+            print(record.line(), flush=True)
+    table = [{"model": r.model, "benchmark": r.benchmark, "score": r.score, "score_paper": r.details.get("score_paper"),
+              "score_paper_std": r.details.get("score_paper_std"), "raw": r.raw, "ceiling": r.ceiling,
+              "error": r.error, "n_neuroids": r.n_neuroids, "layer": r.layer} for r in rows]
+    with open(out / "demo_scores.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(table[0]))
+        writer.writeheader()
+        writer.writerows(table)
+    (out / "demo_scores.json").write_text(json.dumps(table, indent=2))
+    print()
+    print(f"{'model':<20} {'benchmark':<30} {'score':>7} {'paper def.':>14} {'layer':<12}")
+    for row in table:
+        print(f"{row['model']:<20} {row['benchmark']:<30} {row['score']:>7.3f} "
+              f"{row['score_paper']:>7.3f}+-{row['score_paper_std']:.3f} {str(row['layer']):<12}")
+    for line in skipped:
+        print(f"skipped {line}")
+    print(f"tables written to {out / 'demo_scores.csv'} and {out / 'demo_scores.json'}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="brainscore", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    score_parser = commands.add_parser("score", help="score a model on a benchmark")
+    score_parser.add_argument("--model", required=True, help="model id, e.g. lcl-v2 (see `brainscore list models`)")
+    score_parser.add_argument("--benchmark", required=True, help="benchmark id, e.g. FreemanZiemba2013sim.V2-pls")
+    score_parser.add_argument("--checkpoint", help="encoder checkpoint for LCL models (default: the shipped one)")
+    score_parser.add_argument("--json", help="write model, benchmark, score, raw, ceiling, error, n_neuroids, layer here")
+    score_parser.add_argument("--full-json", action="store_true", help="with --json: also per-neuron values per split")
+    score_parser.add_argument("--time-window", nargs=2, type=int, metavar=("START_MS", "END_MS"),
+                              help="response window (default Brain-Score's 50 200; the paper used 50 150)")
+    score_parser.add_argument("--data-root", help="folder of the raw release for FreemanZiemba2013local.* "
+                                                  "(default $BRAINSCORE_LCL_FZ_ROOT)")
+    score_parser.add_argument("--pls", choices=("kernel", "exact", "brainscore"),
+                              help="PLS implementation (default kernel: equals Brain-Score's within 1e-6, much faster)")
+    score_parser.set_defaults(func=command_score)
+
+    list_parser = commands.add_parser("list", help="list model or benchmark ids")
+    list_parser.add_argument("kind", choices=("models", "benchmarks"))
+    list_parser.add_argument("--all", action="store_true", help="also list brainscore_vision's ids")
+    list_parser.set_defaults(func=command_list)
+
+    data_parser = commands.add_parser("data", help="data sources")
+    data_commands = data_parser.add_subparsers(dest="data_command", required=True)
+    export_parser = data_commands.add_parser("export", help="write a data source in the raw-release layout")
+    export_parser.add_argument("--source", required=True, choices=("sim", "official", "public", "local"))
+    export_parser.add_argument("--out", required=True)
+    export_parser.add_argument("--seed", type=int, default=0)
+    export_parser.set_defaults(func=command_data_export)
+
+    info_parser = commands.add_parser("info", help="describe a model and its checkpoint")
+    info_parser.add_argument("--model", required=True)
+    info_parser.add_argument("--checkpoint")
+    info_parser.set_defaults(func=command_info)
+
+    demo_parser = commands.add_parser("demo", help="score the offline models on the simulated V1 and V2 data")
+    demo_parser.add_argument("--models", nargs="+", default=list(DEMO_MODELS))
+    demo_parser.add_argument("--out", default="results/demo")
+    demo_parser.set_defaults(func=command_demo)
+
+    from brainscore_lcl.training import supervised
+    from brainscore_lcl.training.cli import add_subcommands
+
+    add_subcommands(commands)
+    supervised.add_subcommand(commands)
+    return parser
+
+
+def _quiet_libraries() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("brainscore_vision", "brainscore_core", "result_caching", "PIL"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore")
+    os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
+
+
+def main(argv: list[str] | None = None) -> int:
+    _quiet_libraries()
+    from brainscore_lcl.checkpoint import CheckpointError
+    from brainscore_lcl.data.sources import DataUnavailableError
+    from brainscore_lcl.models.commitment import ActivationError, ModelUnavailableError
+    from brainscore_lcl.scoring import UnknownIdentifierError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UnknownIdentifierError as error:
+        print(f"brainscore: {error}", file=sys.stderr)
+        return 2
+    except (DataUnavailableError, ModelUnavailableError, CheckpointError, ActivationError, FileNotFoundError) as error:
+        print(f"brainscore: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

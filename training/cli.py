@@ -1,0 +1,65 @@
+"""``brainscore train``: the training subcommands added to the ``brainscore`` argparse CLI.
+
+``add_subcommands(subparsers)`` adds ``train`` (layerwise LCL training); each handler is set as ``func`` and returns
+an exit code. Multi-GPU / multi-node: ``torchrun --nproc-per-node N -m brainscore_lcl.training.cli train ...``;
+the process group is read from torchrun's environment variables (``--nnodes``/``--rdzv-endpoint`` for several nodes).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from brainscore_lcl.training.config import ConfigError, load_config
+from brainscore_lcl.training.data import DataError
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", required=True,
+                        help="packaged config name (lcl-v2, lcl-v2-sample, blockbarlow, ablation-*) or a YAML file")
+    parser.add_argument("--data", required=True, help="folder of images, searched recursively (e.g. ImageNet train/)")
+    parser.add_argument("--out", required=True, help="run folder: state.pt, log.csv, encoder.pt, summary.json")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its state.pt")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default=None, help="default: cuda when available")
+    parser.add_argument("--max-steps", type=int, default=None, help="pause after this many steps in total")
+    parser.add_argument("--variant", default=None, help="one run of a config's sweep: section")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a config field, e.g. --set training.batch_size=128 (repeatable)")
+    parser.add_argument("--cache", default=None, help="folder for the preprocessed crop store (default OUT/cache)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar (logs still go to log.csv)")
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Handler of ``brainscore train``; returns 0 on success, 2 on a bad config, data folder or run folder."""
+    from brainscore_lcl.training.trainer import train
+
+    try:
+        config = load_config(args.config, args.variant, args.overrides)
+        summary = train(config, args.data, args.out, resume=args.resume, device=args.device,
+                        max_steps=args.max_steps, cache_dir=args.cache, show_progress=not args.no_progress)
+    except (ConfigError, DataError, RuntimeError) as error:
+        print(f"brainscore train: error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps({key: value for key, value in summary.items() if key != "val_history"}, indent=1))
+    return 0
+
+
+def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``train`` to the ``brainscore`` CLI (LCL-V2Net's ``train-net`` is added beside it by its own module)."""
+    parser = subparsers.add_parser("train", help="layerwise LCL training (Fig. 3) from a YAML config",
+                                   description="Train an LCL encoder layerwise; writes OUT/encoder.pt for "
+                                               "`brainscore score --model lcl-v2 --checkpoint OUT/encoder.pt`.")
+    add_train_arguments(parser)
+    parser.set_defaults(func=run_train)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry (``python -m brainscore_lcl.training.cli train ...``), e.g. under torchrun."""
+    parser = argparse.ArgumentParser(prog="brainscore")
+    add_subcommands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
