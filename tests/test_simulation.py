@@ -132,6 +132,23 @@ def test_visual_system_is_the_generators_mean_rate(sim_root, all_trials):
         assert measured.mean() == pytest.approx(float(predicted.mean()), rel=0.1)
 
 
+def test_v1_population_is_low_dimensional_enough_for_a_25_component_readout(sim_root):
+    """102 independent Gabor units would need ~50 principal components for 99% of their variance and defeat any
+    25-component PLS readout; the prototype design keeps V1 about as low-dimensional as V2."""
+    stimuli = load_local_stimulus_set(sim_root, "FreemanZiemba2013sim-test.aperture")
+    images = np.stack([np.asarray(Image.open(stimuli.get_stimulus(stimulus_id)), dtype=np.float32) / 255
+                       for stimulus_id in stimuli["stimulus_id"]])
+    v1 = sim.SimulatedV1(sim.SIM_SEED)
+    assert np.bincount(v1.prototype, minlength=sim.N_V1_PROTOTYPES).min() >= 5
+    with torch.no_grad():
+        rates = torch.cat([v1(torch.from_numpy(chunk)[:, None].expand(-1, 3, -1, -1))
+                           for chunk in np.array_split(images, 9)]).numpy()
+    singular_values = np.linalg.svd(rates - rates.mean(axis=0), compute_uv=False)
+    explained = np.cumsum(singular_values ** 2) / np.sum(singular_values ** 2)
+    assert len(images) == 450
+    assert np.searchsorted(explained, 0.99) + 1 <= 25
+
+
 def test_same_seed_same_stimuli_and_cells(sim_root):
     regenerated = sim.simulate_stimuli(sim.SIM_SEED, families=(0,))
     for name, image in regenerated.items():
