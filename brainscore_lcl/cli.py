@@ -9,7 +9,6 @@ import argparse
 import csv
 import json
 import logging
-import os
 import sys
 import warnings
 from pathlib import Path
@@ -164,7 +163,6 @@ def _quiet_libraries() -> None:
     for noisy in ("brainscore_vision", "brainscore_core", "result_caching", "PIL"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
-    os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
 
 
 def main(argv: list[str] | None = None) -> int:

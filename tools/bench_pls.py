@@ -5,11 +5,19 @@ spectrum, presentation coords ``stimulus_id`` and ``texture_type``) and two regi
 Both metrics run 10 stratified splits (``stratification_coord='texture_type'``). Prints seconds, the speed-up on the
 first region, the kernel metric's cost for the second region (Gram reused) and the max abs difference of the
 per-split, per-neuron correlations. Timings are measured, never asserted.
-Usage: ``python tools/bench_pls.py [--features 37632 150000] [--images 315] [--neurons 103] [--kernel-only]``.
+Then times the whole ``brainscore score`` command (a fresh process, activations cached after the first benchmark of a
+model) for each of ``--score-models`` on ``FreemanZiemba2013sim.V1-pls`` and ``.V2-pls``, once with the kernel PLS and
+once with Brain-Score's (``--pls brainscore``).
+Usage: ``python tools/bench_pls.py [--features 37632 150000] [--images 315] [--neurons 103] [--kernel-only]
+[--score-models lcl-v2 v1-steerpyr-pool] [--no-score]``.
 """
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
+import tempfile
 import time
 import warnings
 
@@ -70,15 +78,35 @@ def bench(n_images: int, n_features: int, n_neurons: int, kernel_only: bool) -> 
           f"  max |r_kernel - r_brainscore| over splits and neurons: {difference:.2e}", flush=True)
 
 
+def time_score_command(model_id: str, kernel_only: bool) -> None:
+    """Seconds of `brainscore score` for ``model_id`` on the simulated V1 then V2 benchmark, per PLS implementation,
+    each implementation starting from an empty activation cache."""
+    for implementation in ("kernel",) if kernel_only else ("kernel", "brainscore"):
+        environment = {**os.environ, "RESULTCACHING_HOME": tempfile.mkdtemp(prefix="bench-pls-")}
+        for region in ("V1", "V2"):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "brainscore_lcl.cli", "score", "--model", model_id, "--benchmark",
+                            f"FreemanZiemba2013sim.{region}-pls", "--pls", implementation],
+                           check=True, env=environment, capture_output=True)
+            print(f"  brainscore score --model {model_id} --benchmark FreemanZiemba2013sim.{region}-pls "
+                  f"--pls {implementation}: {time.perf_counter() - start:.1f} s", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--features", type=int, nargs="+", default=[37632, 150000])
     parser.add_argument("--images", type=int, default=315)
     parser.add_argument("--neurons", type=int, default=103)
     parser.add_argument("--kernel-only", action="store_true", help="skip Brain-Score's (minutes-long) pls metric")
+    parser.add_argument("--score-models", nargs="+", default=["lcl-v2", "v1-steerpyr-pool"])
+    parser.add_argument("--no-score", action="store_true", help="skip the `brainscore score` timings")
     args = parser.parse_args()
     for n_features in args.features:
         bench(args.images, n_features, args.neurons, args.kernel_only)
+    if not args.no_score:
+        print("brainscore score on the simulated data (fresh process each; V2 reuses the cached stimuli):")
+        for model_id in args.score_models:
+            time_score_command(model_id, args.kernel_only)
 
 
 if __name__ == "__main__":

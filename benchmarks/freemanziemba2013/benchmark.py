@@ -1,0 +1,126 @@
+"""Freeman & Ziemba (2013) V1/V2 PLS benchmarks on every data source, with Brain-Score's machinery.
+
+The computation is Brain-Score 2.4.2's ``NeuralBenchmark`` (stimuli placed on screen at 4 degrees, 20 trials, PLS with
+25 components over 10 stratified shuffle splits, internal-consistency ceiling). What this class adds:
+- the data source is a parameter (official private / public split, a local raw-release copy, the simulator),
+- the PLS implementation is selectable (``kernel``: exact and fast, ``brainscore``: Brain-Score's own),
+- the returned score carries everything a neuroscientist needs to report it (``ScoreDetails``): the ceiled score as
+  Brain-Score 2.4.2 computes it, the paper's definition (Appendix A.3.2) with its standard deviation over splits,
+  raw score, ceiling, error, number of neurons, the committed layer and the per-neuron values per split.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+from brainscore_core.metrics import Score
+from brainscore_vision import load_ceiling
+from brainscore_vision.benchmark_helpers.neural_common import NeuralBenchmark
+from brainscore_vision.utils import LazyLoad
+
+from brainscore_lcl.data.sources import load_freemanziemba_assembly
+from brainscore_lcl.metrics.pls import pls_metric
+from brainscore_lcl.metrics.scores import (brainscore_ceiled_score, paper_explained_variance,
+                                           per_neuron_explained_variance)
+
+VISUAL_DEGREES = 4
+NUMBER_OF_TRIALS = 20
+BRAINSCORE_TIME_WINDOW = (50, 200)
+PAPER_TIME_WINDOW = (50, 150)
+
+#: benchmark-id prefix of each data source (``<prefix>.<region>-pls``)
+SOURCE_PREFIXES = {"official": "FreemanZiemba2013", "public": "FreemanZiemba2013public",
+                   "local": "FreemanZiemba2013local", "sim": "FreemanZiemba2013sim"}
+
+BIBTEX = """@article{freeman2013functional,
+  title={A functional and perceptual signature of the second visual area in primates},
+  author={Freeman, Jeremy and Ziemba, Corey M and Heeger, David J and Simoncelli, Eero P and Movshon, J Anthony},
+  journal={Nature neuroscience}, volume={16}, number={7}, pages={974--981}, year={2013}}"""
+
+
+class FreemanZiembaPLS(NeuralBenchmark):
+    """PLS predictivity of the ``region`` ("V1" or "V2") cells of one data ``source``.
+
+    ``access`` is the stimulus subset scored: "private" (315 images; Brain-Score's scoring split), "public" (135; used
+    for layer selection) or "all" (450). ``neuron_subset`` optionally maps the per-neuron explained variances (paper
+    definition) to a boolean mask of the neurons to aggregate over (e.g. the V1-like quartile); the regression is
+    always fitted on all neurons.
+    """
+
+    def __init__(self, source: str, region: str, *, access: str | None = None,
+                 time_window: tuple[int, int] = BRAINSCORE_TIME_WINDOW, pls: str = "kernel",
+                 data_root: str | None = None, identifier: str | None = None,
+                 neuron_subset: Callable[[np.ndarray], np.ndarray] | None = None):
+        if source not in SOURCE_PREFIXES:
+            raise ValueError(f"unknown source {source!r}; choose one of {sorted(SOURCE_PREFIXES)}")
+        self.source, self.time_window, self.pls = source, tuple(time_window), pls
+        self.access = access or ("public" if source == "public" else "private")
+        self.data_root, self.neuron_subset = data_root, neuron_subset
+        options = dict(region=region, access=self.access, time_window=self.time_window, data_root=data_root)
+        assembly = LazyLoad(lambda: load_freemanziemba_assembly(source, average_repetitions=True, **options))
+        self._assembly_repetition = LazyLoad(
+            lambda: load_freemanziemba_assembly(source, average_repetitions=False, **options))
+        ceiler = load_ceiling("internal_consistency")
+        super().__init__(identifier=identifier or f"{SOURCE_PREFIXES[source]}.{region}-pls", version=1,
+                         assembly=assembly, similarity_metric=pls_metric(
+                             pls, crossvalidation_kwargs=dict(stratification_coord="texture_type")),
+                         visual_degrees=VISUAL_DEGREES, number_of_trials=NUMBER_OF_TRIALS,
+                         ceiling_func=lambda: ceiler(self._assembly_repetition), parent=region, bibtex=BIBTEX)
+        self._ceiling_score: Score | None = None
+
+    @property
+    def assembly(self):
+        """The repetition-averaged (presentation, neuroid) assembly this benchmark scores against."""
+        return self._assembly
+
+    @property
+    def ceiling(self) -> Score:
+        """Internal-consistency ceiling, computed once per process (Brain-Score caches it on disk under the
+        benchmark identifier alone, which would go stale when a local or simulated data set changes)."""
+        if self._ceiling_score is None:
+            self._ceiling_score = self._ceiling_func()
+        return self._ceiling_score
+
+    def public_counterpart(self) -> "FreemanZiembaPLS":
+        """The same benchmark on the public split of the same source: where layers are selected."""
+        return FreemanZiembaPLS(self.source, self.region, access="public", time_window=self.time_window,
+                                pls=self.pls, data_root=self.data_root,
+                                identifier=f"{SOURCE_PREFIXES[self.source]}.{self.region}-pls.public-selection")
+
+    def __call__(self, candidate) -> Score:
+        score = super().__call__(candidate)
+        correlations = score.raw.raw
+        ceilings = self.ceiling.raw.mean("split")
+        ceilings = ceilings.sel(neuroid=correlations["neuroid"])
+        r = np.asarray(correlations.transpose("split", "neuroid").values, dtype=float)
+        c = np.asarray(ceilings.values, dtype=float)
+        neuroid_ids = [str(value) for value in correlations["neuroid_id"].values]
+        mask = np.ones(len(neuroid_ids), dtype=bool)
+        if self.neuron_subset is not None:
+            mask = np.asarray(self.neuron_subset(per_neuron_explained_variance(r, c)), dtype=bool)
+            score = _subset_score(r[:, mask], c[mask])
+        paper = paper_explained_variance(r[:, mask], c[mask])
+        layer_map = getattr(getattr(candidate, "layer_model", None), "region_layer_map", {}) or {}
+        score.attrs["details"] = {
+            "benchmark": self.identifier, "source": self.source, "region": self.region, "access": self.access,
+            "time_window_ms": list(self.time_window), "pls": self.pls,
+            "score": float(score.values), "raw": float(score.raw.values), "ceiling": float(score.ceiling.values),
+            "error": float(score.attrs["error"].values) if "error" in score.attrs else float("nan"),
+            "score_paper": float(paper.mean), "score_paper_std": float(paper.std),
+            "score_paper_per_split": [float(value) for value in paper.per_split],
+            "n_neuroids": int(mask.sum()), "layer": layer_map.get(self.region),
+            "neuroid_ids": [neuroid for neuroid, keep in zip(neuroid_ids, mask) if keep],
+            "per_neuron_r": r[:, mask].tolist(), "per_neuron_ceiling": c[mask].tolist(),
+        }
+        return score
+
+
+def _subset_score(r: np.ndarray, c: np.ndarray) -> Score:
+    """Brain-Score 2.4.2's aggregation (mean over splits of the median r, squared, over the median ceiling)
+    restricted to a subset of neurons; ``r``: (split, neuron) correlations, ``c``: (neuron,) ceilings."""
+    values = brainscore_ceiled_score(r, c)
+    score = Score(values.ceiled)
+    score.attrs["raw"] = Score(values.raw)
+    score.attrs["ceiling"] = Score(values.ceiling)
+    score.attrs["error"] = Score(values.error)
+    return score

@@ -1,0 +1,178 @@
+"""Loading models and benchmarks by id, and scoring one on the other.
+
+Ids are looked up in this suite's registries first (``brainscore_lcl.registry``), then handed to brainscore_vision's
+own loaders, so every Brain-Score model or benchmark id works too. Models with several candidate layers per region
+(``brainscore_lcl.models.commitment.candidate_layers``) get their layer chosen on the public split of the same data
+source, as Brain-Score does, and the choice is recorded in the result.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from brainscore_lcl.registry import benchmark_registry, discover_plugins, model_registry
+
+
+class UnknownIdentifierError(LookupError):
+    """An id that neither this suite nor brainscore_vision knows; carries the nearest known ids."""
+
+    def __init__(self, kind: str, identifier: str, known: list[str]):
+        self.kind, self.identifier = kind, identifier
+        self.suggestions = difflib.get_close_matches(identifier, known, n=5, cutoff=0.5)
+        hint = f"; nearest: {', '.join(self.suggestions)}" if self.suggestions else ""
+        super().__init__(f"unknown {kind} id {identifier!r}{hint} (see `brainscore list {kind}s`)")
+
+
+def brainscore_vision_ids(kind: str) -> list[str]:
+    """Ids that brainscore_vision's plugins register for ``kind`` ("model" or "benchmark"), read from their
+    ``__init__.py`` files the way brainscore_vision itself locates plugins (without importing them)."""
+    import brainscore_vision
+
+    folder = Path(brainscore_vision.__file__).parent / f"{kind}s"
+    pattern = re.compile(rf"{kind}_registry\[['\"]([^'\"]+)['\"]\]")
+    found: set[str] = set()
+    for init_file in folder.glob("*/__init__.py"):
+        found.update(pattern.findall(init_file.read_text(encoding="utf-8", errors="ignore")))
+    return sorted(found)
+
+
+def known_ids(kind: str) -> list[str]:
+    """This suite's ids for ``kind`` followed by brainscore_vision's."""
+    discover_plugins()
+    ours = sorted(model_registry if kind == "model" else benchmark_registry)
+    return ours + [identifier for identifier in brainscore_vision_ids(kind) if identifier not in ours]
+
+
+def load_model(identifier: str, checkpoint: str | None = None):
+    """The ``BrainModel`` registered as ``identifier`` (this suite first, then brainscore_vision)."""
+    discover_plugins()
+    if identifier in model_registry:
+        return model_registry[identifier](checkpoint=checkpoint)
+    if identifier not in brainscore_vision_ids("model"):
+        raise UnknownIdentifierError("model", identifier, known_ids("model"))
+    if checkpoint is not None:
+        raise ValueError(f"--checkpoint is only supported for this suite's models, not brainscore_vision's {identifier!r}")
+    import brainscore_vision
+
+    return brainscore_vision.load_model(identifier)
+
+
+def load_benchmark(identifier: str, **options):
+    """The benchmark registered as ``identifier``; ``options`` (e.g. ``time_window``, ``data_root``, ``pls``) go to
+    this suite's benchmark factories."""
+    discover_plugins()
+    if identifier in benchmark_registry:
+        return benchmark_registry[identifier](**options)
+    if identifier not in brainscore_vision_ids("benchmark"):
+        raise UnknownIdentifierError("benchmark", identifier, known_ids("benchmark"))
+    if options:
+        raise ValueError(f"options {sorted(options)} are only supported for this suite's benchmarks")
+    import brainscore_vision
+
+    return brainscore_vision.load_benchmark(identifier)
+
+
+@dataclass
+class ScoreRecord:
+    """One model on one benchmark. ``score`` is the ceiled score as Brain-Score 2.4.2 computes it."""
+
+    model: str
+    benchmark: str
+    score: float
+    raw: float | None = None
+    ceiling: float | None = None
+    error: float | None = None
+    n_neuroids: int | None = None
+    layer: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    SUMMARY_FIELDS = ("model", "benchmark", "score", "raw", "ceiling", "error", "n_neuroids", "layer")
+
+    def summary(self) -> dict[str, Any]:
+        """The fields of ``brainscore score --json``."""
+        return {name: getattr(self, name) for name in self.SUMMARY_FIELDS}
+
+    def line(self) -> str:
+        """One readable line."""
+        text = f"{self.model} on {self.benchmark}: score {self.score:.3f}"
+        if self.raw is not None:
+            text += f" (raw r {self.raw:.3f}, ceiling {self.ceiling:.3f}, error {self.error:.3f}, {self.n_neuroids} neurons"
+            text += f", layer {self.layer})" if self.layer else ")"
+        if "score_paper" in self.details:
+            text += (f"; paper's median (r/r_ceil)^2 {self.details['score_paper']:.3f}"
+                     f" +- {self.details['score_paper_std']:.3f}")
+        return text
+
+    def write_json(self, path: str | os.PathLike, full: bool = False) -> None:
+        """Write the summary (or, with ``full``, every field incl. per-neuron values) as JSON."""
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(asdict(self) if full else self.summary(), indent=2))
+
+
+def record_from_score(model_id: str, benchmark_id: str, score) -> ScoreRecord:
+    """Turn a benchmark's ``Score`` into a ``ScoreRecord`` (this suite's benchmarks attach ``details``)."""
+    details = dict(score.attrs.get("details", {}))
+    raw = score.attrs.get("raw")
+    ceiling = score.attrs.get("ceiling")
+    error = score.attrs.get("error")
+    as_float = lambda value: None if value is None else float(getattr(value, "values", value))
+    return ScoreRecord(model=model_id, benchmark=benchmark_id, score=float(score.values),
+                       raw=details.get("raw", as_float(raw)), ceiling=details.get("ceiling", as_float(ceiling)),
+                       error=details.get("error", as_float(error)), n_neuroids=details.get("n_neuroids"),
+                       layer=details.get("layer"), details=details)
+
+
+def select_layer(model, model_id: str, benchmark, candidates: list[str]) -> tuple[str, dict[str, float]]:
+    """Brain-Score's layer selection for ``benchmark.region``: commit each candidate layer in turn, score it on the
+    public split of the same source, keep the best. Returns the layer and every candidate's public score."""
+    from brainscore_lcl.models.commitment import commit_layers
+
+    public = benchmark.public_counterpart()
+    public_scores = {}
+    for layer in candidates:
+        commit_layers(model, {benchmark.region: layer})
+        public_scores[layer] = float(public(model).values)
+    best = max(public_scores, key=public_scores.get)
+    commit_layers(model, {benchmark.region: best})
+    return best, public_scores
+
+
+def precompute_activations(model, benchmark, layers: list[str]) -> None:
+    """Extract ``layers`` for the benchmark's stimuli in one pass. Brain-Score's activation cache stores each layer
+    separately, so every later ``look_at`` of one of them (V1, V2, layer selection) is served from the cache instead of
+    running the network again per layer."""
+    from brainscore_vision.benchmark_helpers.screen import place_on_screen
+
+    stimuli = place_on_screen(benchmark.assembly.stimulus_set, target_visual_degrees=model.visual_degrees(),
+                              source_visual_degrees=benchmark._visual_degrees)
+    model.activations_model(stimuli, layers=layers)
+
+
+def score(model_id: str, benchmark_id: str, checkpoint: str | None = None, model=None,
+          **benchmark_options) -> ScoreRecord:
+    """Score ``model_id`` on ``benchmark_id``. Pass an already loaded ``model`` to reuse its activations."""
+    from brainscore_lcl.models.commitment import candidate_layers
+
+    benchmark = load_benchmark(benchmark_id, **benchmark_options)
+    model = model if model is not None else load_model(model_id, checkpoint=checkpoint)
+    selection = {}
+    candidates = candidate_layers(model_id)
+    if hasattr(benchmark, "public_counterpart"):
+        recorded = getattr(model, "layers", None)
+        if recorded:
+            precompute_activations(model, benchmark, list(recorded))
+            if candidates:
+                precompute_activations(model, benchmark.public_counterpart(), list(recorded))
+    if candidates and hasattr(benchmark, "public_counterpart"):
+        layer, public_scores = select_layer(model, model_id, benchmark, candidates)
+        selection = {"layer_selection": {"layer": layer, "public_scores": public_scores}}
+    record = record_from_score(model_id, benchmark_id, benchmark(model))
+    record.details.update(selection)
+    if checkpoint:
+        record.details["checkpoint"] = str(checkpoint)
+    return record

@@ -1,0 +1,84 @@
+"""The `brainscore` command end to end, in subprocesses, including every bad input it must explain."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+BRAINSCORE = [sys.executable, "-m", "brainscore_lcl.cli"]
+
+
+def run(*arguments: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*BRAINSCORE, *arguments], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, **(env or {})})
+
+
+def test_score_writes_the_json_fields(tmp_path):
+    out = tmp_path / "out.json"
+    result = run("score", "--model", "v1-steerpyr-pool", "--benchmark", "FreemanZiemba2013sim.V2-pls", "--json", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "v1-steerpyr-pool on FreemanZiemba2013sim.V2-pls: score" in result.stdout
+    written = json.loads(out.read_text())
+    assert set(written) == {"model", "benchmark", "score", "raw", "ceiling", "error", "n_neuroids", "layer"}
+    assert written["n_neuroids"] == 103 and written["layer"] == "pool"
+    assert written["score"] == pytest.approx(written["raw"] ** 2 / written["ceiling"])
+
+
+def test_unknown_model_exits_2_with_the_nearest_ids():
+    result = run("score", "--model", "lcl-v3", "--benchmark", "FreemanZiemba2013sim.V2-pls")
+    assert result.returncode == 2
+    assert "lcl-v2" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unknown_benchmark_exits_2_with_the_nearest_ids():
+    result = run("score", "--model", "sim-generator", "--benchmark", "FreemanZiemba2013sim.V3-pls")
+    assert result.returncode == 2
+    assert "FreemanZiemba2013sim.V2-pls" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_official_data_offline_is_one_sentence_naming_the_alternatives(tmp_path):
+    result = run("score", "--model", "sim-generator", "--benchmark", "FreemanZiemba2013.V2-pls",
+                 env={"RESULTCACHING_HOME": str(tmp_path)})
+    assert result.returncode == 1
+    message = result.stderr.strip().splitlines()
+    assert len(message) == 1 and "Traceback" not in result.stderr
+    for alternative in ("FreemanZiemba2013public", "FreemanZiemba2013local", "FreemanZiemba2013sim"):
+        assert alternative in message[0]
+
+
+def test_local_data_missing_names_the_folder(tmp_path):
+    missing = tmp_path / "no-such-release"
+    result = run("score", "--model", "sim-generator", "--benchmark", "FreemanZiemba2013local.V1-pls",
+                 "--data-root", str(missing))
+    assert result.returncode == 1
+    assert str(missing) in result.stderr and "Traceback" not in result.stderr
+
+
+def test_missing_checkpoint_names_the_file(tmp_path):
+    missing = tmp_path / "missing.pt"
+    result = run("score", "--model", "lcl-v2", "--checkpoint", str(missing), "--benchmark", "FreemanZiemba2013sim.V2-pls")
+    assert result.returncode == 1
+    assert str(missing) in result.stderr and "Traceback" not in result.stderr
+
+
+def test_corrupted_checkpoint_names_the_file(tmp_path):
+    corrupted = tmp_path / "corrupted.pt"
+    corrupted.write_bytes(b"not a checkpoint")
+    result = run("score", "--model", "lcl-v2", "--checkpoint", str(corrupted), "--benchmark", "FreemanZiemba2013sim.V2-pls")
+    assert result.returncode == 1
+    assert str(corrupted) in result.stderr and "Traceback" not in result.stderr
+
+
+def test_list_and_export(tmp_path):
+    models = run("list", "models")
+    assert models.returncode == 0
+    for model_id in ("lcl-v1", "lcl-v2", "lcl-v2net", "alexnet-untrained", "v1-steerpyr", "v1-steerpyr-pool",
+                     "sim-generator"):
+        assert model_id in models.stdout.split()
+    benchmarks = run("list", "benchmarks")
+    assert "FreemanZiemba2013sim.V2-pls" in benchmarks.stdout.split()
+    export = run("data", "export", "--source", "sim", "--out", str(tmp_path / "sim"))
+    assert export.returncode == 0, export.stderr
+    assert (tmp_path / "sim" / "FreemanZiemba2013_V1V2data.mat").is_file()
+    assert len(list((tmp_path / "sim" / "stim").glob("*.png"))) == 450
