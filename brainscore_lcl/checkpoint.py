@@ -64,23 +64,35 @@ def save_encoder_checkpoint(path: str | os.PathLike, state_dict: dict[str, torch
     return checksum
 
 
-def load_encoder_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    """Read and verify an encoder checkpoint; raises ``CheckpointError`` naming ``path`` on any problem."""
+def read_checkpoint(path: str | os.PathLike, *, kind: str, missing_hint: str) -> Any:
+    """``torch.load(weights_only=True)`` of ``path``; a missing or unreadable file raises ``CheckpointError`` naming
+    it (``kind``, e.g. "checkpoint") and, for a missing one, ``missing_hint`` (what to do instead)."""
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"checkpoint {path} does not exist; train one with `brainscore train` or pass an existing file")
+        raise CheckpointError(f"{kind} {path} does not exist; {missing_hint}")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises many types for truncated or foreign files
-        raise CheckpointError(f"checkpoint {path} cannot be read ({type(error).__name__}: {error}); "
+        raise CheckpointError(f"{kind} {path} cannot be read ({type(error).__name__}: {error}); "
                               "it is corrupted or not a torch file") from None
+
+
+def verify_sha256(payload: dict[str, Any], path: str | os.PathLike, kind: str) -> None:
+    """Raise ``CheckpointError`` naming ``path`` unless ``payload["sha256"]`` matches its state dict."""
+    checksum = state_dict_sha256(payload["state_dict"])
+    if checksum != payload.get("sha256"):
+        raise CheckpointError(f"{kind} {path} fails its sha256 check (stored {payload.get('sha256')}, "
+                              f"computed {checksum}); the file is corrupted")
+
+
+def load_encoder_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
+    """Read and verify an encoder checkpoint; raises ``CheckpointError`` naming ``path`` on any problem."""
+    payload = read_checkpoint(path, kind="checkpoint",
+                              missing_hint="train one with `brainscore train` or pass an existing file")
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"checkpoint {path} is not a brainscore-lcl encoder checkpoint "
                               f"(expected format {FORMAT!r})")
-    checksum = state_dict_sha256(payload["state_dict"])
-    if checksum != payload.get("sha256"):
-        raise CheckpointError(f"checkpoint {path} fails its sha256 check (stored {payload.get('sha256')}, "
-                              f"computed {checksum}); the file is corrupted")
+    verify_sha256(payload, path, "checkpoint")
     return payload
 
 

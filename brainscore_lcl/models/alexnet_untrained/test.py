@@ -1,31 +1,15 @@
 """alexnet-untrained: fixed-seed weights, candidate layers, provisional map and re-committing."""
 from __future__ import annotations
 
-from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
-from PIL import Image
 
 from brainscore_lcl.models.alexnet_untrained import CANDIDATE_LAYERS
 from brainscore_lcl.models.alexnet_untrained.model import untrained_alexnet
 from brainscore_lcl.models.commitment import candidate_layers, commit_layers
 from brainscore_lcl.registry import model_registry
-
-
-def tiny_stimulus_set(folder: Path, identifier: str, count: int = 3):
-    from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
-
-    rng = np.random.default_rng(0)
-    stimuli = StimulusSet([{"stimulus_id": f"stim{index}"} for index in range(count)])
-    stimuli.stimulus_paths = {}
-    for index in range(count):
-        path = folder / f"stim{index}.png"
-        Image.fromarray(rng.integers(0, 256, (24, 24, 3), dtype=np.uint8)).save(path)
-        stimuli.stimulus_paths[f"stim{index}"] = path
-    stimuli.identifier = identifier
-    return stimuli
+from brainscore_lcl.testing import tiny_stimulus_set
 
 
 @pytest.fixture(scope="module")

@@ -6,13 +6,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from PIL import Image
 
 from brainscore_lcl.checkpoint import CheckpointError, save_encoder_checkpoint
 from brainscore_lcl.models.architecture import BlurMaxPool2d, LCLEncoder
 from brainscore_lcl.models.commitment import ActivationError, ModelUnavailableError
 from brainscore_lcl.models.lcl import model as lcl_model
 from brainscore_lcl.registry import model_registry
+from brainscore_lcl.testing import tiny_stimulus_set
 
 ARCHITECTURE = {"n_stages": 2, "blur_size": 3}
 
@@ -26,20 +26,6 @@ def write_checkpoint(path: Path, encoder: torch.nn.Module, architecture: dict = 
 def random_encoder(seed: int, n_stages: int = 2) -> LCLEncoder:
     torch.manual_seed(seed)
     return LCLEncoder(n_stages=n_stages)
-
-
-def tiny_stimulus_set(folder: Path, identifier: str, count: int = 3):
-    from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
-
-    rng = np.random.default_rng(0)
-    stimuli = StimulusSet([{"stimulus_id": f"stim{index}"} for index in range(count)])
-    stimuli.stimulus_paths = {}
-    for index in range(count):
-        path = folder / f"stim{index}.png"
-        Image.fromarray(rng.integers(0, 256, (24, 24, 3), dtype=np.uint8)).save(path)
-        stimuli.stimulus_paths[f"stim{index}"] = path
-    stimuli.identifier = identifier
-    return stimuli
 
 
 def record(model, region: str, stimuli):

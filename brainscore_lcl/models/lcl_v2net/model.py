@@ -32,14 +32,14 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
 from brainscore_lcl.checkpoint import FORMAT as ENCODER_FORMAT
-from brainscore_lcl.checkpoint import CheckpointError, atomic_torch_save, state_dict_sha256
+from brainscore_lcl.checkpoint import (CheckpointError, atomic_torch_save, read_checkpoint, state_dict_sha256,
+                                       verify_sha256)
 from brainscore_lcl.models.architecture import LCLEncoder
 
 MODEL_ID = "lcl-v2net"
@@ -121,23 +121,13 @@ def save_network_checkpoint(path: str | os.PathLike, network: LCLV2Net, *, confi
 
 def load_network_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     """Read and verify an LCL-V2Net checkpoint; raises ``CheckpointError`` naming ``path`` on any problem."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"LCL-V2Net checkpoint {path} does not exist; train one with `{TRAIN_COMMAND}`")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises many types for truncated or foreign files
-        raise CheckpointError(f"LCL-V2Net checkpoint {path} cannot be read ({type(error).__name__}: {error}); "
-                              "it is corrupted or not a torch file") from None
+    payload = read_checkpoint(path, kind="LCL-V2Net checkpoint", missing_hint=f"train one with `{TRAIN_COMMAND}`")
     if isinstance(payload, dict) and payload.get("format") == ENCODER_FORMAT:
         raise CheckpointError(f"{path} is an LCL encoder checkpoint, not an LCL-V2Net one; use it as the front end: "
                               f"`{TRAIN_COMMAND.replace('LCL_V2_CHECKPOINT', str(path))}`")
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not an LCL-V2Net checkpoint (expected format {FORMAT!r})")
-    checksum = state_dict_sha256(payload["state_dict"])
-    if checksum != payload.get("sha256"):
-        raise CheckpointError(f"LCL-V2Net checkpoint {path} fails its sha256 check (stored {payload.get('sha256')}, "
-                              f"computed {checksum}); the file is corrupted")
+    verify_sha256(payload, path, "LCL-V2Net checkpoint")
     return payload
 
 

@@ -3,15 +3,13 @@ from __future__ import annotations
 
 import sys
 import types
-from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
-from PIL import Image
 from torch import nn
 
 from brainscore_lcl.registry import model_registry
+from brainscore_lcl.testing import tiny_stimulus_set
 
 
 class StubVisualSystem(nn.Module):
@@ -41,20 +39,6 @@ def stub_simulation(monkeypatch, tmp_path):
     module.SimulatedVisualSystem = StubVisualSystem
     monkeypatch.setitem(sys.modules, "brainscore_lcl.data.simulation", module)
     monkeypatch.setenv("RESULTCACHING_HOME", str(tmp_path / "result_caching"))
-
-
-def tiny_stimulus_set(folder: Path, identifier: str, count: int = 3):
-    from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
-
-    rng = np.random.default_rng(0)
-    stimuli = StimulusSet([{"stimulus_id": f"stim{index}"} for index in range(count)])
-    stimuli.stimulus_paths = {}
-    for index in range(count):
-        path = folder / f"stim{index}.png"
-        Image.fromarray(rng.integers(0, 256, (24, 24, 3), dtype=np.uint8)).save(path)
-        stimuli.stimulus_paths[f"stim{index}"] = path
-    stimuli.identifier = identifier
-    return stimuli
 
 
 def test_factory_uses_simulator_geometry(stub_simulation):

@@ -1,7 +1,6 @@
 """v1-steerpyr / v1-steerpyr-pool: shapes and channel semantics of Appendix A.1.2, commitments."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,20 +9,7 @@ from PIL import Image
 
 from brainscore_lcl.models.steerpyr.model import (SteerPyrModel, energy_pool, load_grayscale_images)
 from brainscore_lcl.registry import model_registry
-
-
-def tiny_stimulus_set(folder: Path, identifier: str, count: int = 3):
-    from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
-
-    rng = np.random.default_rng(0)
-    stimuli = StimulusSet([{"stimulus_id": f"stim{index}"} for index in range(count)])
-    stimuli.stimulus_paths = {}
-    for index in range(count):
-        path = folder / f"stim{index}.png"
-        Image.fromarray(rng.integers(0, 256, (24, 24, 3), dtype=np.uint8)).save(path)
-        stimuli.stimulus_paths[f"stim{index}"] = path
-    stimuli.identifier = identifier
-    return stimuli
+from brainscore_lcl.testing import tiny_stimulus_set
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,185 @@
+"""Figs. A.3-A.5: first-layer receptive fields against macaque V1 (Ringach 2002).
+
+For each model: the filters of its first convolution, in grayscale (the achromatic field under ImageNet
+normalisation, ``brainscore_lcl.metrics.gabor.to_grayscale``), each fitted with a 2-D Gabor; fits with R^2 below
+--min-r2 are dropped. Reported: spatial phase folded into [0, pi/2], (nx, ny), the total-variation distance between
+the model's and Ringach's (nx, ny) histograms, and the fraction of near-even/odd phases. Models: this suite's ids
+(``alexnet-untrained``; ``lcl-v1`` / ``lcl-v2`` with --checkpoint) and any torchvision-style state dict given as
+--checkpoint NAME=PATH under a name that is not a model id (its first 4-D weight with 3 input channels is used).
+Writes figA3_filters, figA4_phase, figA5_nx_ny (.png, .pdf), receptive_fields.csv and receptive_fields.json.
+
+    python analyses/receptive_fields.py [--models alexnet-untrained lcl-v1] [--checkpoint lcl-v1=PATH]
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from common import display_name, parse_args, print_table, save_figure, write_csv, write_json  # noqa: E402
+
+DEFAULT_MODELS = ["alexnet-untrained", "lcl-v1"]
+
+
+def first_conv_weights(network) -> np.ndarray:
+    """Weights (n_filters, channels, rows, columns) of the first ``Conv2d`` of a torch module."""
+    from torch import nn
+
+    for module in network.modules():
+        if isinstance(module, nn.Conv2d):
+            return module.weight.detach().cpu().numpy().astype(float)
+    raise ValueError(f"{type(network).__name__} has no Conv2d layer")
+
+
+def state_dict_first_conv(path: str) -> np.ndarray:
+    """The first 4-D tensor with 3 input channels of a torchvision-style checkpoint (a state dict, or a dict holding
+    one under "state_dict" / "model")."""
+    import torch
+
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    state = payload.get("state_dict", payload.get("model", payload)) if isinstance(payload, dict) else None
+    if not isinstance(state, dict):
+        raise SystemExit(f"{path} holds no state dict; pass a torchvision-style checkpoint")
+    for name, tensor in state.items():
+        if hasattr(tensor, "ndim") and tensor.ndim == 4 and tensor.shape[1] == 3:
+            return tensor.detach().cpu().numpy().astype(float)
+    raise SystemExit(f"{path}: no 4-D weight with 3 input channels (a first RGB convolution) found")
+
+
+def model_filters(model_ids: Sequence[str], checkpoints: dict[str, str]) -> tuple[dict[str, np.ndarray], list[str]]:
+    """First-layer filters per model; models without weights are skipped with a note."""
+    from brainscore_lcl.models.commitment import ModelUnavailableError
+    from brainscore_lcl.registry import discover_plugins, model_registry
+    from brainscore_lcl.scoring import load_model
+
+    discover_plugins()
+    filters, notes = {}, []
+    for model_id in list(model_ids) + [name for name in checkpoints if name not in model_ids]:
+        if model_id not in model_registry and model_id in checkpoints:
+            filters[model_id] = state_dict_first_conv(checkpoints[model_id])
+            continue
+        try:
+            model = load_model(model_id, checkpoint=checkpoints.get(model_id))
+        except ModelUnavailableError as error:
+            notes.append(f"skipped {model_id}: {error}")
+            continue
+        filters[model_id] = first_conv_weights(model.activations_model._model)
+    for note in notes:
+        print(note, file=sys.stderr)
+    return filters, notes
+
+
+def analyse(filters: np.ndarray, min_r_squared: float) -> dict[str, Any]:
+    """Gabor fits of a filter bank and their comparison with macaque V1."""
+    from brainscore_lcl.metrics.gabor import fit_filter_bank, nx_ny_distance, phase_symmetry_fraction, well_fit
+
+    fits = fit_filter_bank(filters)
+    kept = well_fit(fits, min_r_squared)
+    nx, ny = np.array([fit.nx for fit in kept]), np.array([fit.ny for fit in kept])
+    phases = np.array([fit.folded_phase for fit in kept])
+    return {"n_filters": len(fits), "n_well_fit": len(kept), "min_r_squared": min_r_squared,
+            "r_squared": [fit.r_squared for fit in fits], "nx": nx.tolist(), "ny": ny.tolist(),
+            "folded_phase": phases.tolist(),
+            "nx_ny_distance": nx_ny_distance(nx, ny) if kept else None,
+            "phase_symmetry_fraction": phase_symmetry_fraction(phases) if kept else None}
+
+
+def macaque_cloud(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Points spread log-uniformly inside Ringach's (nx, ny) bins, one per counted cell (for plotting only)."""
+    from brainscore_lcl.metrics.gabor import ringach_nx_ny_histogram
+
+    counts, nx_edges, ny_edges = ringach_nx_ny_histogram()
+    rng = np.random.default_rng(seed)
+    nx, ny = [], []
+    for (row, column), count in np.ndenumerate(counts.astype(int)):
+        nx += list(np.exp(rng.uniform(np.log(nx_edges[row]), np.log(nx_edges[row + 1]), count)))
+        ny += list(np.exp(rng.uniform(np.log(ny_edges[column]), np.log(ny_edges[column + 1]), count)))
+    return np.array(nx), np.array(ny)
+
+
+def draw_filters(filters: dict[str, np.ndarray]) -> plt.Figure:
+    """Fig. A.3: up to 64 grayscale filters per model, each scaled to its own range."""
+    from brainscore_lcl.metrics.gabor import to_grayscale
+
+    figure, axes = plt.subplots(1, len(filters), figsize=(4 * len(filters), 4.3), squeeze=False)
+    for axis, (model, bank) in zip(axes[0], filters.items()):
+        gray = to_grayscale(bank)[:64]
+        side = int(np.ceil(np.sqrt(len(gray))))
+        rows, columns = gray.shape[1:]
+        mosaic = np.full((side * (rows + 1), side * (columns + 1)), np.nan)
+        for index, image in enumerate(gray):
+            scale = np.abs(image).max() or 1.0
+            top, left = (index // side) * (rows + 1), (index % side) * (columns + 1)
+            mosaic[top:top + rows, left:left + columns] = image / scale
+        axis.imshow(mosaic, cmap="gray", vmin=-1, vmax=1)
+        axis.set_title(f"{display_name(model)} ({len(bank)} filters, first {len(gray)})", fontsize=9)
+        axis.axis("off")
+    return figure
+
+
+def draw_phases(results: dict[str, dict[str, Any]]) -> plt.Figure:
+    """Fig. A.4: histograms of folded spatial phase per model."""
+    figure, axes = plt.subplots(1, len(results), figsize=(3.6 * len(results), 3.4), squeeze=False)
+    for axis, (model, result) in zip(axes[0], results.items()):
+        axis.hist(result["folded_phase"], bins=np.linspace(0, np.pi / 2, 9), color="tab:blue", label="model")
+        axis.set_xticks([0, np.pi / 4, np.pi / 2], ["0", "pi/4", "pi/2"])
+        axis.set_xlabel("Spatial phase (folded, rad)")
+        axis.set_ylabel("Filter count")
+        fraction = result["phase_symmetry_fraction"]
+        axis.set_title(f"{display_name(model)} (n={result['n_well_fit']}"
+                       + (f", even/odd fraction {fraction:.2f})" if fraction is not None else ")"), fontsize=9)
+    return figure
+
+
+def draw_nx_ny(results: dict[str, dict[str, Any]]) -> plt.Figure:
+    """Fig. A.5: (nx, ny) of the model's well-fit filters over the macaque V1 cloud."""
+    cloud_nx, cloud_ny = macaque_cloud()
+    figure, axes = plt.subplots(1, len(results), figsize=(3.8 * len(results), 3.8), squeeze=False)
+    for axis, (model, result) in zip(axes[0], results.items()):
+        axis.scatter(cloud_nx, cloud_ny, s=10, color="tab:green", alpha=0.6,
+                     label="Macaque V1 (Ringach 2002, binned)")
+        axis.scatter(result["nx"], result["ny"], s=10, color="tab:blue", label="Model")
+        axis.set_xlim(0, 1.5)
+        axis.set_ylim(0, 1.5)
+        axis.set_aspect("equal")
+        axis.set_xlabel("Gabor cycles (nx)")
+        axis.set_ylabel("Gabor cycles (ny)")
+        distance = result["nx_ny_distance"]
+        axis.set_title(f"{display_name(model)}: TV distance "
+                       + (f"{distance:.2f}" if distance is not None else "n/a (no good fits)"), fontsize=9)
+        axis.legend(fontsize=6, loc="upper right")
+    return figure
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    args = parse_args("receptive_fields", __doc__.splitlines()[0], DEFAULT_MODELS,
+                      lambda parser: parser.add_argument("--min-r2", type=float, default=0.7,
+                                                         help="drop Gabor fits with R^2 below this (default 0.7)"),
+                      argv)
+    filters, notes = model_filters(args.models, args.checkpoints)
+    if not filters:
+        raise SystemExit("no model has first-layer filters to analyse; see the notes above")
+    results = {model: analyse(bank, args.min_r2) for model, bank in filters.items()}
+    paths = save_figure(draw_filters(filters), args.out, "figA3_filters")
+    paths += save_figure(draw_phases(results), args.out, "figA4_phase")
+    paths += save_figure(draw_nx_ny(results), args.out, "figA5_nx_ny")
+    rows = [{"model": model, "n_filters": result["n_filters"], "n_well_fit": result["n_well_fit"],
+             "nx_ny_distance": result["nx_ny_distance"], "phase_symmetry_fraction": result["phase_symmetry_fraction"],
+             "median_nx": float(np.median(result["nx"])) if result["nx"] else None,
+             "median_ny": float(np.median(result["ny"])) if result["ny"] else None}
+            for model, result in results.items()]
+    write_csv(args.out, "receptive_fields", rows)
+    write_json(args.out, "receptive_fields", {"models": results, "rows": rows, "notes": notes})
+    print_table(rows, ("model", "n_filters", "n_well_fit", "nx_ny_distance", "phase_symmetry_fraction",
+                       "median_nx", "median_ny"))
+    print(f"wrote {', '.join(str(path) for path in paths)} and tables in {args.out}")
+    return {"rows": rows, "models": results, "notes": notes}
+
+
+if __name__ == "__main__":
+    main()
