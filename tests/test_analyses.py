@@ -54,14 +54,14 @@ def test_partition_on_a_toy_score_table():
     assert scores["score_paper_std"] == pytest.approx(0.0)
 
 
-def test_partition_benchmark_uses_the_reference_ranking_not_the_candidates():
+def test_partition_benchmark_selects_the_reference_subset_by_neuroid_id():
     ids, r, c = toy_table()
     benchmark = FreemanZiembaPartitionPLS("sim", "v1like", partition=partition_from_scores(ids, r, c, "toy"))
     assert benchmark.identifier == "FreemanZiemba2013sim.V2-pls-v1like"
-    candidate_ev = np.arange(8)[::-1].astype(float)      # the candidate ranks the cells the other way round
-    assert benchmark._subset_mask(candidate_ev).tolist() == [False] * 6 + [True] * 2
+    assert benchmark._subset_mask(list(ids)).tolist() == [False] * 6 + [True] * 2
+    assert benchmark._subset_mask(list(ids)[::-1]).tolist() == [True] * 2 + [False] * 6
     with pytest.raises(ValueError, match="same data"):
-        benchmark._subset_mask(np.zeros(5))
+        benchmark._subset_mask(["n0", "unknown"])
 
 
 def test_cross_validated_predictions_predict_every_image_once():

@@ -20,8 +20,7 @@ from brainscore_vision.utils import LazyLoad
 
 from brainscore_lcl.data.sources import load_freemanziemba_assembly
 from brainscore_lcl.metrics.pls import pls_metric
-from brainscore_lcl.metrics.scores import (brainscore_ceiled_score, paper_explained_variance,
-                                           per_neuron_explained_variance)
+from brainscore_lcl.metrics.scores import brainscore_ceiled_score, paper_explained_variance
 
 VISUAL_DEGREES = 4
 NUMBER_OF_TRIALS = 20
@@ -42,15 +41,14 @@ class FreemanZiembaPLS(NeuralBenchmark):
     """PLS predictivity of the ``region`` ("V1" or "V2") cells of one data ``source``.
 
     ``access`` is the stimulus subset scored: "private" (315 images; Brain-Score's scoring split), "public" (135; used
-    for layer selection) or "all" (450). ``neuron_subset`` optionally maps the per-neuron explained variances (paper
-    definition) to a boolean mask of the neurons to aggregate over (e.g. the V1-like quartile); the regression is
-    always fitted on all neurons.
+    for layer selection) or "all" (450). ``neuron_subset`` optionally maps the scored neuroid ids to a boolean mask of the neurons to aggregate over (e.g.
+    the V1-like quartile of a reference model); the regression is always fitted on all neurons.
     """
 
     def __init__(self, source: str, region: str, *, access: str | None = None,
                  time_window: tuple[int, int] = BRAINSCORE_TIME_WINDOW, pls: str = "kernel",
                  data_root: str | None = None, identifier: str | None = None,
-                 neuron_subset: Callable[[np.ndarray], np.ndarray] | None = None):
+                 neuron_subset: Callable[[list[str]], np.ndarray] | None = None):
         if source not in SOURCE_PREFIXES:
             raise ValueError(f"unknown source {source!r}; choose one of {sorted(SOURCE_PREFIXES)}")
         self.source, self.time_window, self.pls = source, tuple(time_window), pls
@@ -97,7 +95,7 @@ class FreemanZiembaPLS(NeuralBenchmark):
         neuroid_ids = [str(value) for value in correlations["neuroid_id"].values]
         mask = np.ones(len(neuroid_ids), dtype=bool)
         if self.neuron_subset is not None:
-            mask = np.asarray(self.neuron_subset(per_neuron_explained_variance(r, c)), dtype=bool)
+            mask = np.asarray(self.neuron_subset(neuroid_ids), dtype=bool)
             score = _subset_score(r[:, mask], c[mask])
         paper = paper_explained_variance(r[:, mask], c[mask])
         layer_map = getattr(getattr(candidate, "layer_model", None), "region_layer_map", {}) or {}
