@@ -150,11 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--out", default="results/demo")
     demo_parser.set_defaults(func=command_demo)
 
-    from brainscore_lcl.training import supervised
     from brainscore_lcl.training.cli import add_subcommands
 
     add_subcommands(commands)
-    supervised.add_subcommand(commands)
     return parser
 
 

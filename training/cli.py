@@ -45,16 +45,19 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``train`` to the ``brainscore`` CLI (LCL-V2Net's ``train-net`` is added beside it by its own module)."""
+    """Add ``train`` (layerwise LCL) and ``train-net`` (LCL-V2Net, ``training/supervised.py``) to the CLI."""
+    from brainscore_lcl.training import supervised
+
     parser = subparsers.add_parser("train", help="layerwise LCL training (Fig. 3) from a YAML config",
                                    description="Train an LCL encoder layerwise; writes OUT/encoder.pt for "
                                                "`brainscore score --model lcl-v2 --checkpoint OUT/encoder.pt`.")
     add_train_arguments(parser)
     parser.set_defaults(func=run_train)
+    supervised.add_subcommand(subparsers)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (``python -m brainscore_lcl.training.cli train ...``), e.g. under torchrun."""
+    """Stand-alone entry (``python -m brainscore_lcl.training.cli train|train-net ...``), e.g. under torchrun."""
     parser = argparse.ArgumentParser(prog="brainscore")
     add_subcommands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)

@@ -12,7 +12,7 @@ Data: an ImageNet-style folder (``<root>/<wnid>/*.JPEG``) or a flat folder of ``
 are numbered in sorted order instead.
 
 Engine (``brainscore_lcl.training.engine``): CPU or GPU; several GPUs / nodes with ``torchrun`` (DDP, one process
-per GPU, ``--batch-size`` is the global batch; ``torchrun --nproc-per-node N -m brainscore_lcl.training.supervised
+per GPU, ``--batch-size`` is the global batch; ``torchrun --nproc-per-node N -m brainscore_lcl.training.cli
 train-net ...``); bfloat16 autocast on GPUs. After every epoch rank 0 appends a row to ``<out>/log.csv`` and writes,
 atomically, ``<out>/checkpoint.pt``: the LCL-V2Net checkpoint (``brainscore_lcl.models.lcl_v2net.model``, sha256-
 verified, itself usable as ``--model lcl-v2net --checkpoint``) plus optimiser, scheduler and seeding rule. At the end
@@ -399,15 +399,3 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> argparse.ArgumentP
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (log.csv is still written)")
     parser.set_defaults(func=command_train_net)
     return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m brainscore_lcl.training.supervised train-net ...`` (also under ``torchrun ... -m``)."""
-    parser = argparse.ArgumentParser(prog="python -m brainscore_lcl.training.supervised")
-    add_subcommand(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
