@@ -48,6 +48,27 @@ def known_ids(kind: str) -> list[str]:
     return ours + [identifier for identifier in brainscore_vision_ids(kind) if identifier not in ours]
 
 
+def _download_errors() -> tuple[type[BaseException], ...]:
+    """Exception types that mean "a remote file could not be had": sockets/HTTP (OSError) and S3 (botocore)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return OSError, BotoCoreError, ClientError
+
+
+def _from_brainscore_vision(kind: str, identifier: str, offline_hint: str):
+    """brainscore_vision's ``load_<kind>(identifier)``; a failed download becomes one sentence naming ``offline_hint``."""
+    import brainscore_vision
+
+    from brainscore_lcl.data.sources import DataUnavailableError
+
+    try:
+        return getattr(brainscore_vision, f"load_{kind}")(identifier)
+    except _download_errors() as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise DataUnavailableError(f"brainscore_vision's {kind} {identifier!r} needs files that could not be downloaded "
+                                   f"({reason[:160]}); offline, use {offline_hint}") from None
+
+
 def load_model(identifier: str, checkpoint: str | None = None):
     """The ``BrainModel`` registered as ``identifier`` (this suite first, then brainscore_vision)."""
     discover_plugins()
@@ -57,9 +78,7 @@ def load_model(identifier: str, checkpoint: str | None = None):
         raise UnknownIdentifierError("model", identifier, known_ids("model"))
     if checkpoint is not None:
         raise ValueError(f"--checkpoint is only supported for this suite's models, not brainscore_vision's {identifier!r}")
-    import brainscore_vision
-
-    return brainscore_vision.load_model(identifier)
+    return _from_brainscore_vision("model", identifier, "this suite's models (`brainscore list models`)")
 
 
 def load_benchmark(identifier: str, **options):
@@ -72,9 +91,8 @@ def load_benchmark(identifier: str, **options):
         raise UnknownIdentifierError("benchmark", identifier, known_ids("benchmark"))
     if options:
         raise ValueError(f"options {sorted(options)} are only supported for this suite's benchmarks")
-    import brainscore_vision
-
-    return brainscore_vision.load_benchmark(identifier)
+    return _from_brainscore_vision("benchmark", identifier,
+                                   "FreemanZiemba2013sim.*, or FreemanZiemba2013local.* with --data-root")
 
 
 @dataclass

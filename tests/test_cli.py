@@ -82,3 +82,12 @@ def test_list_and_export(tmp_path):
     assert export.returncode == 0, export.stderr
     assert (tmp_path / "sim" / "FreemanZiemba2013_V1V2data.mat").is_file()
     assert len(list((tmp_path / "sim" / "stim").glob("*.png"))) == 450
+
+
+def test_brainscore_vision_model_without_its_weights_is_one_sentence(tmp_path):
+    result = run("score", "--model", "alexnet", "--benchmark", "FreemanZiemba2013sim.V1-pls",
+                 env={"TORCH_HOME": str(tmp_path)})
+    assert result.returncode == 1
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert "'alexnet'" in last_line and "brainscore list models" in last_line
+    assert "Traceback" not in result.stderr
