@@ -39,12 +39,10 @@ def command_score(args: argparse.Namespace) -> int:
 
 
 def command_list(args: argparse.Namespace) -> int:
-    from brainscore_lcl.registry import benchmark_registry, model_registry
-    from brainscore_lcl.scoring import brainscore_vision_ids, discover_plugins
+    from brainscore_lcl.scoring import brainscore_vision_ids, suite_ids
 
-    discover_plugins()
     kind = args.kind.rstrip("s")
-    ours = sorted(model_registry if kind == "model" else benchmark_registry)
+    ours = suite_ids(kind)
     print(f"# brainscore-lcl {kind}s")
     print("\n".join(ours))
     if args.all:

@@ -41,10 +41,15 @@ def brainscore_vision_ids(kind: str) -> list[str]:
     return sorted(found)
 
 
+def suite_ids(kind: str) -> list[str]:
+    """This suite's registered ids for ``kind`` ("model" or "benchmark"), sorted."""
+    discover_plugins()
+    return sorted(model_registry if kind == "model" else benchmark_registry)
+
+
 def known_ids(kind: str) -> list[str]:
     """This suite's ids for ``kind`` followed by brainscore_vision's."""
-    discover_plugins()
-    ours = sorted(model_registry if kind == "model" else benchmark_registry)
+    ours = suite_ids(kind)
     return ours + [identifier for identifier in brainscore_vision_ids(kind) if identifier not in ours]
 
 
@@ -145,30 +150,29 @@ def record_from_score(model_id: str, benchmark_id: str, score) -> ScoreRecord:
                        layer=details.get("layer"), details=details)
 
 
-def select_layer(model, model_id: str, benchmark, candidates: list[str]) -> tuple[str, dict[str, float]]:
-    """Brain-Score's layer selection for ``benchmark.region``: commit each candidate layer in turn, score it on the
-    public split of the same source, keep the best. Returns the layer and every candidate's public score."""
+def select_layer(model, region: str, public, candidates: list[str]) -> tuple[str, dict[str, float]]:
+    """Brain-Score's layer selection for ``region``: commit each candidate layer in turn, score it on ``public`` (the
+    public split of the same source), keep the best. Returns the layer and every candidate's public score."""
     from brainscore_lcl.models.commitment import commit_layers
 
-    public = benchmark.public_counterpart()
     public_scores = {}
     for layer in candidates:
-        commit_layers(model, {benchmark.region: layer})
+        commit_layers(model, {region: layer})
         public_scores[layer] = float(public(model).values)
     best = max(public_scores, key=public_scores.get)
-    commit_layers(model, {benchmark.region: best})
+    commit_layers(model, {region: best})
     return best, public_scores
 
 
-def precompute_activations(model, benchmark, layers: list[str]) -> None:
-    """Extract ``layers`` for the benchmark's stimuli in one pass. Brain-Score's activation cache stores each layer
-    separately, so every later ``look_at`` of one of them (V1, V2, layer selection) is served from the cache instead of
-    running the network again per layer."""
+def precompute_activations(model, benchmark) -> None:
+    """Extract every recorded layer for the benchmark's stimuli in one pass. Brain-Score's activation cache stores
+    each layer separately, so every later ``look_at`` of one of them (V1, V2, layer selection) is served from the
+    cache instead of running the network again per layer."""
     from brainscore_vision.benchmark_helpers.screen import place_on_screen
 
     stimuli = place_on_screen(benchmark.assembly.stimulus_set, target_visual_degrees=model.visual_degrees(),
                               source_visual_degrees=benchmark._visual_degrees)
-    model.activations_model(stimuli, layers=layers)
+    model.activations_model(stimuli, layers=list(model.layers))
 
 
 def score(model_id: str, benchmark_id: str, checkpoint: str | None = None, model=None,
@@ -178,19 +182,15 @@ def score(model_id: str, benchmark_id: str, checkpoint: str | None = None, model
 
     benchmark = load_benchmark(benchmark_id, **benchmark_options)
     model = model if model is not None else load_model(model_id, checkpoint=checkpoint)
-    selection = {}
-    candidates = candidate_layers(model_id)
-    if hasattr(benchmark, "public_counterpart"):
-        recorded = getattr(model, "layers", None)
-        if recorded:
-            precompute_activations(model, benchmark, list(recorded))
-            if candidates:
-                precompute_activations(model, benchmark.public_counterpart(), list(recorded))
-    if candidates and hasattr(benchmark, "public_counterpart"):
-        layer, public_scores = select_layer(model, model_id, benchmark, candidates)
-        selection = {"layer_selection": {"layer": layer, "public_scores": public_scores}}
+    record_details = {"checkpoint": str(checkpoint)} if checkpoint else {}
+    if hasattr(benchmark, "public_counterpart") and getattr(model, "layers", None):
+        precompute_activations(model, benchmark)
+        candidates = candidate_layers(model_id)
+        if candidates:
+            public = benchmark.public_counterpart()
+            precompute_activations(model, public)
+            layer, public_scores = select_layer(model, benchmark.region, public, candidates)
+            record_details["layer_selection"] = {"layer": layer, "public_scores": public_scores}
     record = record_from_score(model_id, benchmark_id, benchmark(model))
-    record.details.update(selection)
-    if checkpoint:
-        record.details["checkpoint"] = str(checkpoint)
+    record.details.update(record_details)
     return record
