@@ -19,6 +19,7 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 OBJECTIVES = ("barlow", "simclr", "simsiam")
 PIPELINES = ("device", "reference")
+LOWER_STAGE_NORMS = ("running", "batch")
 
 
 class ConfigError(ValueError):
@@ -91,8 +92,15 @@ class TrainingConfig:
     """Batch size counts images per step (each image gives both views of every stage), summed over GPUs.
 
     Early stopping: every ``val_every_steps`` steps the summed per-stage loss on held-out images is computed with
-    fixed views; training stops when it has not dropped by more than ``min_delta`` (a fraction of the best value)
-    for ``patience`` validations, or after ``max_epochs`` / ``max_steps``.
+    fixed views (the same views every time, so it is a deterministic function of the weights); the trailing mean
+    of the last ``val_window`` values is the smoothed loss, and training stops when that has not dropped by more
+    than ``min_delta`` (a fraction of its best value) for ``patience_epochs`` epochs, or after ``max_epochs`` /
+    ``max_steps``. The weights kept (``encoder.pt``) are those at the validation where the smoothed loss was best.
+
+    ``lower_stage_norm``: how the stages below stage l normalise when they compute stage l's inputs during training
+    (they never get gradients from it): "running" runs them in eval mode, with their own running BatchNorm
+    statistics, which stage l's larger views then never change; "batch" runs them in training mode (batch
+    statistics, and their running statistics also absorb stage l's views).
     """
 
     batch_size: int = 256
@@ -101,8 +109,10 @@ class TrainingConfig:
     val_fraction: float = 0.1
     val_max_images: int = 10000
     val_every_steps: int = 500
-    patience: int = 5
+    val_window: int = 5
+    patience_epochs: float = 2.0
     min_delta: float = 0.001
+    lower_stage_norm: str = "running"
     checkpoint_every_steps: int = 500
     pipeline: str = "device"
     preload_to_device: bool = True
@@ -189,6 +199,11 @@ def validate(config: TrainConfig, where: str) -> TrainConfig:
         problems.append("training.batch_size must be >= 2 (the losses compare samples within a batch)")
     if not 0.0 < config.training.val_fraction < 1.0:
         problems.append("training.val_fraction must be in (0, 1)")
+    if config.training.val_window < 1 or config.training.patience_epochs <= 0:
+        problems.append("training.val_window must be >= 1 and training.patience_epochs > 0")
+    if config.training.lower_stage_norm not in LOWER_STAGE_NORMS:
+        problems.append(f"training.lower_stage_norm {config.training.lower_stage_norm!r} is not one of "
+                        f"{LOWER_STAGE_NORMS}")
     for index, stage in enumerate(config.stages):
         view = stage.view
         if view.center_crop > config.input.resize_short_side:

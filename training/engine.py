@@ -10,7 +10,7 @@ import os
 import platform
 import random
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -125,31 +125,48 @@ def load_training_state(path: str | os.PathLike) -> dict[str, Any]:
 
 @dataclass
 class EarlyStopping:
-    """Stop after ``patience`` evaluations without a relative improvement of more than ``min_delta`` over the best."""
+    """Early stopping on a smoothed validation loss, with patience counted in epochs.
 
-    patience: int
+    A single validation value moves by about 1% between checks of a small held-out set even while the trend still
+    falls (optimiser noise), so the rule compares the trailing mean of the last ``window`` validation values: it
+    improves when that mean drops by more than ``min_delta`` (a fraction of the best mean so far), and training
+    stops once it has not improved for ``patience_epochs`` epochs. ``window=1`` compares raw values.
+    """
+
+    patience_epochs: float
     min_delta: float
+    window: int = 1
     best: float = float("inf")
-    bad_evaluations: int = 0
+    best_epoch: float = 0.0
+    last_epoch: float = 0.0
+    recent: list[float] = field(default_factory=list)
 
-    def update(self, value: float) -> bool:
-        """Record one validation value; True when it is a new best (by more than ``min_delta`` relative)."""
-        improved = value < self.best - self.min_delta * abs(self.best) if self.best != float("inf") else True
+    def update(self, value: float, epoch: float) -> bool:
+        """Record the validation ``value`` taken at (fractional) ``epoch``; True when the smoothed loss is a new best."""
+        self.recent = [*self.recent, float(value)][-self.window:]
+        self.last_epoch = float(epoch)
+        smoothed = self.smoothed
+        improved = self.best == float("inf") or smoothed < self.best - self.min_delta * abs(self.best)
         if improved:
-            self.best, self.bad_evaluations = value, 0
-        else:
-            self.bad_evaluations += 1
+            self.best, self.best_epoch = smoothed, float(epoch)
         return improved
 
     @property
+    def smoothed(self) -> float:
+        """Mean of the last ``window`` validation values (inf before the first)."""
+        return sum(self.recent) / len(self.recent) if self.recent else float("inf")
+
+    @property
     def should_stop(self) -> bool:
-        return self.bad_evaluations >= self.patience
+        return self.last_epoch - self.best_epoch >= self.patience_epochs
 
     def state_dict(self) -> dict[str, Any]:
-        return {"best": self.best, "bad_evaluations": self.bad_evaluations}
+        return {"best": self.best, "best_epoch": self.best_epoch, "last_epoch": self.last_epoch,
+                "recent": list(self.recent)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.best, self.bad_evaluations = float(state["best"]), int(state["bad_evaluations"])
+        self.best, self.best_epoch = float(state["best"]), float(state["best_epoch"])
+        self.last_epoch, self.recent = float(state["last_epoch"]), [float(value) for value in state["recent"]]
 
 
 class CSVLog:

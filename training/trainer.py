@@ -50,6 +50,7 @@ class LayerwiseModel(nn.Module):
     def __init__(self, config: TrainConfig):
         super().__init__()
         self.objective = config.objective
+        self.lower_stage_norm = config.training.lower_stage_norm
         self.encoder = LCLEncoder(config.architecture.n_stages, config.architecture.blur_size)
         dim = config.objective.projector_dim
         self.projectors = nn.ModuleList(Projector(channels, dim) for channels in self.encoder.out_channels)
@@ -58,12 +59,22 @@ class LayerwiseModel(nn.Module):
                            if config.objective.name == "simsiam" else None)
 
     def embed(self, stage_index: int, images: torch.Tensor) -> torch.Tensor:
-        """Projection embedding (batch, dim) of stage ``stage_index`` (0-based); lower stages without gradient."""
+        """Projection embedding (batch, dim) of stage ``stage_index`` (0-based); lower stages without gradient and,
+        with ``lower_stage_norm="running"``, in eval mode (their running BatchNorm statistics, left unchanged)."""
         stages = self.encoder.stages
         with torch.no_grad():
             for stage in stages[:stage_index]:
-                images = stage(images)
+                images = self._run_lower_stage(stage, images)
         return project_pooled(self.projectors[stage_index], stages[stage_index](images.detach()))
+
+    def _run_lower_stage(self, stage: nn.Module, images: torch.Tensor) -> torch.Tensor:
+        if self.lower_stage_norm == "batch" or not stage.training:
+            return stage(images)
+        stage.eval()
+        try:
+            return stage(images)
+        finally:
+            stage.train()
 
     def stage_loss(self, stage_index: int, z_a: torch.Tensor, z_b: torch.Tensor) -> torch.Tensor:
         objective = self.objective
@@ -250,7 +261,7 @@ def _train(config: TrainConfig, data_dir: Path, out_dir: Path, runtime: engine.R
                         f"{len(val_indices)} held out for validation)")
     source = ViewSource(config, files, runtime, cache_dir, show_progress)
     model, wrapped, optimizer = build_model(config, runtime)
-    stopper = engine.EarlyStopping(training.patience, training.min_delta)
+    stopper = engine.EarlyStopping(training.patience_epochs, training.min_delta, training.val_window)
     progress = Progress()
     if resume:
         state = engine.load_training_state(out_dir / STATE_FILE)
@@ -263,8 +274,8 @@ def _train(config: TrainConfig, data_dir: Path, out_dir: Path, runtime: engine.R
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "config.json").write_text(json.dumps(config.to_dict(), indent=1))
     stage_names = [f"loss_layer{index + 1}" for index in range(config.architecture.n_stages)]
-    log = engine.CSVLog(out_dir / LOG_FILE, ["step", "epoch", "split", "loss", *stage_names, "samples_per_s",
-                                             "elapsed_s"]) if runtime.is_main else None
+    log = engine.CSVLog(out_dir / LOG_FILE, ["step", "epoch", "split", "loss", "smoothed", *stage_names,
+                                             "samples_per_s", "elapsed_s"]) if runtime.is_main else None
     batches_per_epoch = source.n_batches(train_indices)
     samples_per_step = min(training.batch_size, len(train_indices)) // runtime.world_size * runtime.world_size
 
@@ -279,13 +290,15 @@ def _train(config: TrainConfig, data_dir: Path, out_dir: Path, runtime: engine.R
     def validate() -> bool:
         losses = validation_loss(wrapped, source, val_indices, runtime)
         total = float(losses.sum())
-        improved = stopper.update(total)
-        progress.val_history.append({"step": progress.step, "loss": total, "per_stage": losses.tolist()})
+        improved = stopper.update(total, progress.epoch + progress.batch_in_epoch / batches_per_epoch)
+        progress.val_history.append({"step": progress.step, "loss": total, "smoothed": stopper.smoothed,
+                                     "per_stage": losses.tolist()})
         if runtime.is_main:
-            log.write(step=progress.step, epoch=progress.epoch, split="val", loss=total,
+            log.write(step=progress.step, epoch=progress.epoch, split="val", loss=total, smoothed=stopper.smoothed,
                       **dict(zip(stage_names, losses.tolist())))
             if improved:
-                _save_encoder(out_dir / ENCODER_FILE, model, config, data_description, progress, {"val_loss": total})
+                _save_encoder(out_dir / ENCODER_FILE, model, config, data_description, progress,
+                              {"val_loss": total, "val_loss_smoothed": stopper.smoothed})
         return improved
 
     start = time.perf_counter()
@@ -318,8 +331,8 @@ def _train(config: TrainConfig, data_dir: Path, out_dir: Path, runtime: engine.R
                 last_validated = progress.step
                 if stopper.should_stop:
                     progress.finished, progress.stop_reason = True, (
-                        f"validation loss did not improve by more than {training.min_delta:.3g} (relative) "
-                        f"for {training.patience} validations")
+                        f"validation loss (mean of the last {training.val_window} validations) did not improve by "
+                        f"more than {training.min_delta:.3g} (relative) for {training.patience_epochs:g} epochs")
             if progress.step % training.checkpoint_every_steps == 0 or progress.finished:
                 save_state()
             if progress.finished or (max_steps is not None and progress.step >= max_steps):
@@ -335,7 +348,7 @@ def _train(config: TrainConfig, data_dir: Path, out_dir: Path, runtime: engine.R
     save_state()
     summary = {"name": config.name, "step": progress.step, "epoch": progress.epoch, "finished": progress.finished,
                "stop_reason": progress.stop_reason or f"paused at max_steps = {max_steps}",
-               "best_val_loss": stopper.best, "val_history": progress.val_history, "out_dir": str(out_dir),
+               "best_val_loss_smoothed": stopper.best, "val_history": progress.val_history, "out_dir": str(out_dir),
                "encoder": str(out_dir / ENCODER_FILE), "world_size": runtime.world_size, "device": str(runtime.device)}
     if runtime.is_main:
         _save_encoder(out_dir / LAST_ENCODER_FILE, model, config, data_description, progress,
