@@ -1,15 +1,16 @@
 """brainscore-lcl: layerwise complexity-matched learning (Parthasarathy, Henaff & Simoncelli, TMLR 2024) on Brain-Score."""
 from setuptools import find_packages, setup
 
-# One import root, four top-level folders: `benchmarks/` and `training/` are installed as
-# `brainscore_lcl.benchmarks` and `brainscore_lcl.training` (see docs in README.md).
+# One import root, four top-level folders: `benchmarks/`, `training/` and `analyses/` are installed as
+# `brainscore_lcl.benchmarks`, `brainscore_lcl.training` and `brainscore_lcl.analyses` (see docs in README.md).
 PACKAGE_DIRS = {"brainscore_lcl": "brainscore_lcl",
                 "brainscore_lcl.benchmarks": "benchmarks",
-                "brainscore_lcl.training": "training"}
+                "brainscore_lcl.training": "training",
+                "brainscore_lcl.analyses": "analyses"}
 
 
 def packages() -> list[str]:
-    found = ["brainscore_lcl", "brainscore_lcl.benchmarks", "brainscore_lcl.training"]
+    found = ["brainscore_lcl", "brainscore_lcl.benchmarks", "brainscore_lcl.training", "brainscore_lcl.analyses"]
     found += [f"brainscore_lcl.{name}" for name in find_packages("brainscore_lcl")]
     found += [f"brainscore_lcl.benchmarks.{name}" for name in find_packages("benchmarks")]
     found += [f"brainscore_lcl.training.{name}" for name in find_packages("training")]
@@ -23,8 +24,9 @@ setup(
     python_requires=">=3.11",
     packages=packages(),
     package_dir=PACKAGE_DIRS,
-    package_data={"brainscore_lcl": ["weights/*.pt", "weights/*.json", "data/*.json"],
-                  "brainscore_lcl.training": ["configs/*.yaml"]},
+    package_data={"brainscore_lcl": ["weights/*.pt", "weights/*.json", "data/*.json", "report/*.html"],
+                  "brainscore_lcl.training": ["configs/*.yaml"],
+                  "brainscore_lcl.analyses": ["data/*.json"]},
     install_requires=[
         "brainscore-vision==2.4.2",
         "torch==2.14.1",
@@ -40,6 +42,8 @@ setup(
         "pyyaml",
         "pillow",
     ],
-    extras_require={"test": ["pytest"]},
+    # pytest-check: Brain-Score's generic plugin tests import it (brainscore_vision's own [test] extra), run by
+    # tests/test_submit.py on the exported plugins
+    extras_require={"test": ["pytest", "pytest-check"]},
     entry_points={"console_scripts": ["brainscore = brainscore_lcl.cli:main"]},
 )

@@ -30,17 +30,38 @@ SOURCES = {"sim": "FreemanZiemba2013sim", "public": "FreemanZiemba2013public", "
 #: the lead's ``FreemanZiembaPLS`` source names
 BENCHMARK_SOURCES = {"sim": "sim", "public": "public", "private": "official", "official": "official",
                      "local": "local"}
-#: models that run offline without a checkpoint, cheapest first
-OFFLINE_MODELS = ["sim-generator", "v1-steerpyr", "v1-steerpyr-pool", "alexnet-untrained"]
-CHECKPOINT_MODELS = ["lcl-v1", "lcl-v2", "lcl-v2net"]
 DISPLAY_NAMES = {"sim-generator": "Simulator (ground truth)", "v1-steerpyr": "V1-SteerPyr",
                  "v1-steerpyr-pool": "V1-SteerPyr+Pool", "alexnet-untrained": "Untrained", "lcl-v1": "LCL-V1",
-                 "lcl-v2": "LCL-V2", "lcl-v2net": "LCL-V2Net"}
+                 "lcl-v2": "LCL-V2", "lcl-v2net": "LCL-V2Net", "alexnet-supervised": "Supervised",
+                 "alexnet-l2at-eps3": "L2-AT (eps=3)", "vonenet-alexnet": "VOneNet", "lpl-alexnet": "LPL",
+                 "barlow-e2e-alexnet": "BarlowTwins", "blockbarlow": "BlockBarlow", "ant-alexnet": "ANT",
+                 "resnet50-l2at-eps3": "ResNet50 L2-AT (eps=3)", "resnet50-supervised": "ResNet-50 Supervised",
+                 "voneresnet50-at": "VOneResNet-50 L2-AT", "resnext101-wsl": "ResNext-101 (32x8d) WSL",
+                 "bag-of-tricks": "Bag-of-Tricks"}
+#: The models each of the paper's figures compares, in its order (``--models`` overrides).
+PAPER_MODELS = {
+    "fig4": ["v1-steerpyr-pool", "barlow-e2e-alexnet", "alexnet-supervised", "vonenet-alexnet", "ant-alexnet",
+             "alexnet-l2at-eps3", "lpl-alexnet", "blockbarlow", "lcl-v2"],
+    "table_a4": ["lcl-v2", "resnet50-l2at-eps3", "alexnet-l2at-eps3", "voneresnet50-at", "bag-of-tricks",
+                 "alexnet-supervised", "resnet50-supervised", "resnext101-wsl"],
+    "fig5": ["lcl-v2", "alexnet-l2at-eps3", "alexnet-supervised"],
+    "fig6": ["alexnet-untrained", "barlow-e2e-alexnet", "alexnet-supervised", "ant-alexnet", "alexnet-l2at-eps3",
+             "lpl-alexnet", "blockbarlow", "lcl-v1", "vonenet-alexnet", "v1-steerpyr"],
+    "figA2": ["lcl-v2", "alexnet-l2at-eps3", "alexnet-supervised"],
+    "figA5": ["lcl-v1", "alexnet-l2at-eps3", "alexnet-supervised"],
+    "fig8": ["barlow-e2e-alexnet", "alexnet-supervised", "vonenet-alexnet", "ant-alexnet", "alexnet-l2at-eps3",
+             "lcl-v2net"],
+}
+#: Models of the paper's figures that this suite cannot build, with the reason (listed as skipped, never dropped).
+UNAVAILABLE_MODELS = {"ant-alexnet": "ANT (Rusak et al. 2020) AlexNet was trained by the paper's authors with "
+                                     "bethgelab/game-of-noise and never published; no id in this suite"}
 
 
 def display_name(model_id: str) -> str:
-    """Readable name of a model for figures."""
-    return DISPLAY_NAMES.get(model_id, model_id)
+    """Readable name of a model for figures (a model file ``dir/my_net.py:build`` as ``my_net.py:build``)."""
+    from brainscore_lcl.models.from_file import is_model_file_spec
+
+    return Path(model_id).name if is_model_file_spec(model_id) else DISPLAY_NAMES.get(model_id, model_id)
 
 
 def benchmark_id(source: str, region: str, metric: str = "pls") -> str:
@@ -51,7 +72,10 @@ def benchmark_id(source: str, region: str, metric: str = "pls") -> str:
 def parse_args(script: str, description: str, default_models: Sequence[str],
                add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
                argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """Common options: --source, --models, --checkpoint MODEL=PATH, --out, --data-root, --no-cache."""
+    """Common options: --source, --models, --checkpoint MODEL=PATH, --out, --data-root, --no-cache, and
+    --model-file FILE.py:FUNCTION (with --layers, --image-size, --visual-degrees), whose model goes first."""
+    from brainscore_lcl.models.from_file import ModelFileError, add_model_file_arguments, model_file_id
+
     parser = argparse.ArgumentParser(prog=f"analyses/{script}.py", description=description)
     parser.add_argument("--source", default="sim", choices=sorted(SOURCES),
                         help="data source: sim (embedded simulation, offline; default), public / private "
@@ -63,9 +87,16 @@ def parse_args(script: str, description: str, default_models: Sequence[str],
     parser.add_argument("--data-root", default=os.environ.get("BRAINSCORE_LCL_FZ_ROOT"),
                         help="raw-release folder for --source local (default $BRAINSCORE_LCL_FZ_ROOT)")
     parser.add_argument("--no-cache", action="store_true", help="recompute scores instead of reading the cache")
+    add_model_file_arguments(parser)
     if add_arguments is not None:
         add_arguments(parser)
     args = parser.parse_args(argv)
+    try:
+        own_model = model_file_id(args)
+    except ModelFileError as error:
+        raise SystemExit(f"analyses/{script}.py: {error}") from None
+    if own_model is not None:
+        args.models = [own_model] + [model for model in args.models if model != own_model]
     args.checkpoints = parse_checkpoints(args.checkpoint)
     args.out = Path(args.out or Path("results") / script)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -84,8 +115,38 @@ def parse_checkpoints(pairs: Iterable[str]) -> dict[str, str]:
 
 
 def benchmark_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Options passed to this suite's benchmark factories (only those that are set)."""
-    return {"data_root": args.data_root} if args.source == "local" and args.data_root else {}
+    """Options passed to this suite's benchmark factories (only those that are set, or differ from the default)."""
+    options = {"data_root": args.data_root} if args.source == "local" and args.data_root else {}
+    if tuple(getattr(args, "time_window", BRAINSCORE_WINDOW_MS)) != BRAINSCORE_WINDOW_MS:
+        options["time_window"] = tuple(args.time_window)
+    return options
+
+
+#: the response window (ms after stimulus onset) of Brain-Score's code, and the one the paper's text states
+BRAINSCORE_WINDOW_MS = (50, 200)
+PAPER_WINDOW_MS = (50, 150)
+
+
+def add_time_window_argument(parser: argparse.ArgumentParser) -> None:
+    """--time-window START END: the response window in ms (default Brain-Score's 50-200; the paper's text: 50-150)."""
+    parser.add_argument("--time-window", nargs=2, type=int, default=list(BRAINSCORE_WINDOW_MS),
+                        metavar=("START_MS", "END_MS"),
+                        help="response window in ms after stimulus onset (default 50 200, as Brain-Score's code "
+                             "averages; the paper's text says 50 150; see README)")
+
+
+def score_definitions() -> dict[str, str]:
+    """What each score key in a script's JSON means (``brainscore_lcl.metrics.scores.SCORE_DEFINITIONS``)."""
+    from brainscore_lcl.metrics.scores import SCORE_DEFINITIONS
+
+    return dict(SCORE_DEFINITIONS)
+
+
+def time_window_record(args: argparse.Namespace) -> dict[str, Any]:
+    """The window of a script's run for its JSON: ``time_window_ms`` and which convention it is."""
+    window = tuple(args.time_window)
+    convention = {BRAINSCORE_WINDOW_MS: "Brain-Score's code (default)", PAPER_WINDOW_MS: "the paper's text"}
+    return {"time_window_ms": list(window), "time_window_convention": convention.get(window, "user-chosen")}
 
 
 @dataclass
@@ -101,12 +162,18 @@ def load_models(model_ids: Sequence[str], checkpoints: dict[str, str]) -> tuple[
     from brainscore_lcl.models.commitment import ModelUnavailableError
     from brainscore_lcl.scoring import load_model
 
+    from brainscore_lcl.checkpoint import CheckpointError
+    from brainscore_lcl.data.freemanziemba import DataUnavailableError
+
     loaded, notes = [], []
     for model_id in model_ids:
         checkpoint = checkpoints.get(model_id)
+        if model_id in UNAVAILABLE_MODELS and checkpoint is None:
+            notes.append(f"skipped {model_id}: {UNAVAILABLE_MODELS[model_id]}")
+            continue
         try:
             loaded.append(LoadedModel(model_id, load_model(model_id, checkpoint=checkpoint), checkpoint))
-        except ModelUnavailableError as error:
+        except (ModelUnavailableError, DataUnavailableError, CheckpointError) as error:
             notes.append(f"skipped {model_id}: {error}")
     for note in notes:
         print(note, file=sys.stderr)
@@ -142,11 +209,14 @@ class ScoreCache:
         return ScoreRecord(**self._entries[key]) if self.enabled and key in self._entries else None
 
     def put(self, key: str, record) -> None:
-        """Store ``record`` and rewrite the file atomically."""
+        """Store ``record`` and rewrite the file atomically, merged with what other processes wrote since it was
+        read (so that scripts running side by side do not drop each other's scores)."""
         self._entries[key] = asdict(record)
         if not self.enabled:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_file():
+            self._entries = json.loads(self.path.read_text()) | self._entries
         partial = self.path.with_suffix(f".{os.getpid()}.part")
         partial.write_text(json.dumps(self._entries, default=_json_default))
         os.replace(partial, self.path)
@@ -236,9 +306,11 @@ def format_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     return "\n".join("  ".join(text.ljust(width) for text, width in zip(line, widths)) for line in table)
 
 
-def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
-    """Print ``format_table``."""
+def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], notes: Sequence[str] = ()) -> None:
+    """Print ``format_table``, then the skipped models of ``notes`` (``load_models``), one line each."""
     print(format_table(rows, columns))
+    for note in notes:
+        print(note)
 
 
 def per_neuron_ev(record) -> np.ndarray:
@@ -292,12 +364,20 @@ def sweep_field_of_view(cache: ScoreCache, entry: LoadedModel, benchmark: str, d
 
 
 def predictivity_row(record, per_neuron: np.ndarray) -> dict[str, Any]:
-    """One table row of a PLS ``ScoreRecord``: paper's score +- std over splits, Brain-Score's score, median
-    per-neuron explained variance with its bootstrap interval, layer, field of view."""
+    """One table row of a PLS ``ScoreRecord``: the paper's literal and sign-aware scores +- std over splits
+    (``SCORE_DEFINITIONS``), Brain-Score's score, median per-neuron explained variance (literal) with its bootstrap
+    interval, layer, field of view."""
+    from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import paper_score_fields
+
     details = record.details
     interval = median_with_interval(per_neuron)
+    # from the per-split table, so that records cached before the sign-aware score existed report it too
+    paper = paper_score_fields(np.asarray(details["per_neuron_r"], dtype=float),
+                               np.asarray(details["per_neuron_ceiling"], dtype=float))
     return {"model": record.model, "layer": record.layer, "n_neuroids": record.n_neuroids,
-            "score_paper": details.get("score_paper"), "score_paper_std": details.get("score_paper_std"),
+            "score_paper": paper["score_paper"], "score_paper_std": paper["score_paper_std"],
+            "score_paper_sign_aware": paper["score_paper_sign_aware"],
+            "score_paper_sign_aware_std": paper["score_paper_sign_aware_std"],
             "score_brainscore": record.score, "raw_r": record.raw, "ceiling": record.ceiling,
             "median_neuron_ev": interval["median"], "ci95_low": interval["ci95_low"],
             "ci95_high": interval["ci95_high"],

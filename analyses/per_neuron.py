@@ -17,10 +17,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from common import (benchmark_id, display_name, load_models, open_cache, pairwise_permutation_tests,  # noqa: E402
-                    parse_args, per_neuron_ev, print_table, save_figure, score_models, write_csv, write_json)
+from common import (PAPER_MODELS, add_time_window_argument, benchmark_id, display_name, load_models,  # noqa: E402
+                    open_cache, pairwise_permutation_tests, parse_args, per_neuron_ev, print_table, save_figure,
+                    score_models, time_window_record, write_csv, write_json)
 
-DEFAULT_MODELS = ["lcl-v2", "sim-generator", "v1-steerpyr-pool", "alexnet-untrained"]
+DEFAULT_MODELS = PAPER_MODELS["figA2"]
 
 
 def comparisons(values: dict[str, np.ndarray]) -> list[dict[str, Any]]:
@@ -65,7 +66,8 @@ def draw(values: dict[str, np.ndarray], rows: Sequence[dict[str, Any]], region: 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = parse_args("per_neuron", __doc__.splitlines()[0], DEFAULT_MODELS,
-                      lambda parser: parser.add_argument("--region", default="V2", choices=("V1", "V2")), argv)
+                      lambda parser: (parser.add_argument("--region", default="V2", choices=("V1", "V2")),
+                                      add_time_window_argument(parser)), argv)
     cache = open_cache(args)
     entries, notes = load_models(args.models, args.checkpoints)
     if len(entries) < 2:
@@ -78,12 +80,15 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     write_csv(args.out, "per_neuron", [{"neuroid_id": neuroid, **{model: float(value[index])
                                                                  for model, value in values.items()}}
                                        for index, neuroid in enumerate(neuroid_ids)])
-    result = {"source": args.source, "benchmark": benchmark_id(args.source, args.region), "comparisons": rows,
-              "per_neuron_ev": values, "neuroid_ids": neuroid_ids, "notes": notes,
+    result = {"source": args.source, "benchmark": benchmark_id(args.source, args.region),
+              **time_window_record(args), "comparisons": rows,
+              "per_neuron_ev": values, "per_neuron_ev_definition": "per cell, the mean over splits of the paper's "
+              "literal (r/r_ceil)^2 (score_paper's per-cell value; negative r squared as well)",
+              "neuroid_ids": neuroid_ids, "notes": notes,
               "layers": {model: record.layer for model, record in records.items()}}
     write_json(args.out, "per_neuron", result)
     print_table(rows, ("model_a", "model_b", "median_a", "median_b", "fraction_a_better", "fraction_b_better",
-                       "p_permutation"))
+                       "p_permutation"), notes)
     print(f"wrote {', '.join(str(path) for path in paths)} and tables in {args.out}")
     return result
 

@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from common import display_name, parse_args, print_table, save_figure, write_csv, write_json  # noqa: E402
+from common import PAPER_MODELS, display_name, parse_args, print_table, save_figure, write_csv, write_json  # noqa: E402
 
-DEFAULT_MODELS = ["alexnet-untrained", "lcl-v1"]
+DEFAULT_MODELS = PAPER_MODELS["figA5"]
 
 
 def first_conv_weights(network) -> np.ndarray:
@@ -176,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     write_csv(args.out, "receptive_fields", rows)
     write_json(args.out, "receptive_fields", {"models": results, "rows": rows, "notes": notes})
     print_table(rows, ("model", "n_filters", "n_well_fit", "nx_ny_distance", "phase_symmetry_fraction",
-                       "median_nx", "median_ny"))
+                       "median_nx", "median_ny"), notes)
     print(f"wrote {', '.join(str(path) for path in paths)} and tables in {args.out}")
     return {"rows": rows, "models": results, "notes": notes}
 

@@ -20,19 +20,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from common import (OFFLINE_MODELS, benchmark_id, benchmark_options, cached_score, display_name,  # noqa: E402
-                    load_models, open_cache, parse_args, print_table, save_figure, write_csv, write_json)
+from common import (PAPER_MODELS, add_time_window_argument, benchmark_id, benchmark_options,  # noqa: E402
+                    cached_score, display_name, load_models, open_cache, parse_args, print_table, save_figure,
+                    time_window_record, write_csv, write_json)
 
-DEFAULT_MODELS = OFFLINE_MODELS + ["lcl-v2", "lcl-v2net"]
+DEFAULT_MODELS = PAPER_MODELS["fig5"]
 READINGS = ("fitted", "units")
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--window", choices=("latency", "fixed"), default=None,
-                        help="response window: each cell's latency-aligned 100 ms (default where the raw release is "
-                             "available: sim, local) or the fixed --time-window")
-    parser.add_argument("--time-window", nargs=2, type=int, default=(50, 200), metavar=("START", "END"),
-                        help="fixed window in ms (default 50 200)")
+    parser.add_argument("--window", choices=("latency", "fixed"), default="latency",
+                        help="response window: each cell's latency-aligned 100 ms (default; from the raw release for "
+                             "sim and local, from Brain-Score's 1-ms bins for public and private) or the fixed "
+                             "--time-window")
+    add_time_window_argument(parser)
     parser.add_argument("--min-ceiling", type=float, default=0.4,
                         help="exclude recorded cells whose internal consistency R is below this (default 0.4)")
 
@@ -83,7 +84,7 @@ def draw(records: dict[str, Any], source: str) -> plt.Figure:
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = parse_args("texture_modulation", __doc__.splitlines()[0], DEFAULT_MODELS, add_arguments, argv)
     options = benchmark_options(args) | {"min_ceiling": args.min_ceiling, "time_window": tuple(args.time_window)}
-    if args.window:
+    if args.window != "latency":        # the benchmark's default
         options["window"] = args.window
     cache = open_cache(args)
     entries, notes = load_models(args.models, args.checkpoints)
@@ -102,14 +103,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     write_csv(args.out, "texture_modulation", rows)
     write_csv(args.out, "fisher_z_tests", tests)
     data = next(iter(records.values())).details["data"]
-    result = {"source": args.source, "benchmark": bid, "options": options, "rows": rows, "fisher_z_tests": tests,
+    window = time_window_record(args) if args.window == "fixed" else {
+        "time_window_ms": None, "time_window_convention": "each cell's latency-aligned 100-ms window",
+        "latency_ms": data["latency_ms"]}
+    result = {"source": args.source, "benchmark": bid, "options": options, "window": args.window, **window,
+              "rows": rows, "fisher_z_tests": tests,
               "data": data, "notes": notes,
               "models": {model: {reading: record.details[reading] for reading in READINGS} | {"layer": record.layer}
                          for model, record in records.items()}}
     write_json(args.out, "texture_modulation", result)
     print(f"data: {rows[0]['n_cells']} V2 cells kept (ceiling >= {args.min_ceiling}), {rows[0]['n_excluded']} "
           f"excluded; mean cell Rmod {np.nanmean(data['neuron_rmod']):.3f}; window {rows[0]['window']}")
-    print_table(rows, ("model", "layer", "rho_fitted", "qq_fitted", "rho_units", "qq_units", "n_units"))
+    print_table(rows, ("model", "layer", "rho_fitted", "qq_fitted", "rho_units", "qq_units", "n_units"), notes)
     print_table(tests, ("reading", "model_a", "model_b", "rho_a", "rho_b", "z", "p"))
     print(f"wrote {', '.join(str(path) for path in paths)} and tables in {args.out}")
     return result

@@ -15,17 +15,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from common import (OFFLINE_MODELS, add_field_of_view_argument, benchmark_id, load_models, open_cache,  # noqa: E402
-                    pairwise_permutation_tests, parse_args, per_neuron_ev, predictivity_bars, predictivity_row,
-                    print_table, save_figure, score_models, write_csv, write_json)
+from common import (PAPER_MODELS, add_field_of_view_argument, add_time_window_argument, benchmark_id,  # noqa: E402
+                    load_models, open_cache, pairwise_permutation_tests, parse_args, per_neuron_ev, predictivity_bars,
+                    predictivity_row, print_table, save_figure, score_definitions, score_models, time_window_record,
+                    write_csv, write_json)
 
-DEFAULT_MODELS = OFFLINE_MODELS + ["lcl-v1", "lcl-v2"]
+DEFAULT_MODELS = PAPER_MODELS["fig6"]
 COLUMNS = ("model", "layer", "n_neuroids", "score_paper", "score_paper_std", "score_brainscore", "ci95_low",
            "ci95_high", "field_of_view")
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    args = parse_args("v1_predictivity", __doc__.splitlines()[0], DEFAULT_MODELS, add_field_of_view_argument, argv)
+    args = parse_args("v1_predictivity", __doc__.splitlines()[0], DEFAULT_MODELS,
+                      lambda parser: (add_field_of_view_argument(parser), add_time_window_argument(parser)), argv)
     cache = open_cache(args)
     entries, notes = load_models(args.models, args.checkpoints)
     records = score_models(args, "V1", cache, entries)
@@ -37,11 +39,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     paths = save_figure(figure, args.out, "fig6_v1_predictivity")
     write_csv(args.out, "v1_predictivity", rows)
     write_csv(args.out, "permutation_tests", tests)
-    result = {"source": args.source, "benchmark": benchmark_id(args.source, "V1"), "rows": rows,
+    result = {"source": args.source, "benchmark": benchmark_id(args.source, "V1"), **time_window_record(args),
+              "score_definitions": score_definitions(), "rows": rows,
               "permutation_tests": tests, "notes": notes,
               "records": {model: record.summary() | {"details": record.details} for model, record in records.items()}}
     write_json(args.out, "v1_predictivity", result)
-    print_table(rows, COLUMNS)
+    print_table(rows, COLUMNS, notes)
     print_table(tests, ("model_a", "model_b", "p_permutation", "fraction_a_better"))
     print(f"wrote {', '.join(str(path) for path in paths)} and tables in {args.out}")
     return result

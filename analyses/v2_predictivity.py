@@ -2,14 +2,19 @@
 
 Left: the paper's V2 score (median over the V2 cells of (r/r_ceil)^2, mean +- std over the 10 splits) with a 95%
 bootstrap interval over cells. Right: median explained variance over the V1-like vs the V2-like quartile of V2 cells,
-ranked by ``v1-steerpyr-pool`` (Sec. 3.1). Paired permutation tests on per-cell scores for every pair of models,
-on all cells and on each subset. Writes fig4_v2_predictivity.{png,pdf}, table_a4.csv, permutation_tests.csv and
-v2_predictivity.json into --out.
+ranked by ``v1-steerpyr-pool``'s sign-aware per-cell explained variance (Sec. 3.1), ranked on the scored split as the
+paper does; the same quartiles ranked on the public split and scored on the private one are reported beside them
+(``*_public_selection``; not for --source public). Every score is given as the paper's literal median (r/r_ceil)^2
+and as its sign-aware variant (``score_definitions`` in the JSON). Paired permutation tests on per-cell scores for every pair of models,
+on all cells and on each subset. Table A.4: every row of the paper's table (values from data/paper_table_a4.json)
+beside ours, models that could not be scored marked with the reason. Writes fig4_v2_predictivity.{png,pdf},
+v2_predictivity.csv, table_a4.csv, permutation_tests.csv and v2_predictivity.json into --out.
 
     python analyses/v2_predictivity.py [--source sim] [--models ...] [--checkpoint lcl-v2=PATH]
 """
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -18,23 +23,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from common import (OFFLINE_MODELS, ScoreCache, add_field_of_view_argument, benchmark_id,  # noqa: E402
-                    benchmark_options, cached_score, open_cache, display_name, load_models, median_with_interval,
-                    pairwise_permutation_tests, parse_args, per_neuron_ev, predictivity_bars, predictivity_row,
-                    print_table, save_figure, score_models, write_csv, write_json)
+from common import (PAPER_MODELS, ScoreCache, add_field_of_view_argument, add_time_window_argument,  # noqa: E402
+                    benchmark_id, benchmark_options, cached_score, open_cache, display_name, load_models,
+                    median_with_interval, pairwise_permutation_tests, parse_args, per_neuron_ev, predictivity_bars,
+                    predictivity_row, print_table, save_figure, score_definitions, score_models, time_window_record,
+                    write_csv, write_json)
 
-DEFAULT_MODELS = OFFLINE_MODELS + ["lcl-v2", "lcl-v2net"]
+DEFAULT_MODELS = PAPER_MODELS["fig4"] + [model for model in PAPER_MODELS["table_a4"] if model not in PAPER_MODELS["fig4"]]
+PAPER_TABLE_A4 = Path(__file__).resolve().parent / "data" / "paper_table_a4.json"
+TABLE_A4_COLUMNS = ("paper_name", "model", "paper_score", "paper_std", "score_paper", "score_paper_std",
+                    "score_brainscore", "status")
 COLUMNS = ("model", "layer", "n_neuroids", "score_paper", "score_paper_std", "score_brainscore", "ci95_low",
-           "ci95_high", "v1like", "v2like", "field_of_view")
+           "ci95_high", "v1like", "v2like", "v1like_public_selection", "v2like_public_selection", "field_of_view")
 
 
-def reference_partition_for(args, cache: ScoreCache, records: dict[str, Any], reference: str):
-    """The V1-like / V2-like partition from ``reference``'s V2 record (scored here if not among the models)."""
+def reference_partition_for(args, cache: ScoreCache, records: dict[str, Any], reference: str,
+                            access: str | None = None):
+    """The V1-like / V2-like partition from ``reference``'s V2 record: the one among ``records`` (scored here if it is
+    not among them), or with ``access="public"`` its record on the public split of the same source."""
     from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import partition_from_details
 
-    if reference not in records:
+    if reference not in records or access is not None:
         entry = load_models([reference], {})[0][0]
-        records = {reference: cached_score(cache, entry, benchmark_id(args.source, "V2"), **benchmark_options(args))}
+        options = benchmark_options(args) | ({"access": access} if access else {})
+        records = {reference: cached_score(cache, entry, benchmark_id(args.source, "V2"), **options)}
     return partition_from_details(records[reference].details, reference)
 
 
@@ -45,6 +57,23 @@ def subset_table(records: dict[str, Any], partition) -> dict[str, dict[str, dict
     return {model: {subset: subset_scores(record.details, partition.mask(subset, record.details["neuroid_ids"]))
                     for subset in SUBSETS}
             for model, record in records.items()}
+
+
+def table_a4(rows: Sequence[dict[str, Any]], notes: Sequence[str]) -> list[dict[str, Any]]:
+    """Every row of the paper's Table A.4 with the paper's value beside ours; a model that was not scored says why
+    (its skip note, or that it was left out of --models)."""
+    ours = {row["model"]: row for row in rows}
+    table = []
+    for paper in json.loads(PAPER_TABLE_A4.read_text())["rows"]:
+        model = paper["model"]
+        row = ours.get(model, {})
+        skipped = [note.split(": ", 1)[1] for note in notes if note.startswith(f"skipped {model}: ")]
+        status = "scored" if row else (f"skipped: {skipped[0]}" if skipped else "not scored (not in --models)")
+        table.append({"paper_name": paper["paper_name"], "model": model, "paper_score": paper["v2_score"],
+                      "paper_std": paper["v2_std"], "score_paper": row.get("score_paper"),
+                      "score_paper_std": row.get("score_paper_std"), "score_brainscore": row.get("score_brainscore"),
+                      "status": status})
+    return table
 
 
 def draw(rows: Sequence[dict[str, Any]], subsets: dict[str, Any], partition_summary: dict[str, Any],
@@ -67,7 +96,7 @@ def draw(rows: Sequence[dict[str, Any]], subsets: dict[str, Any], partition_summ
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = parse_args("v2_predictivity", __doc__.splitlines()[0], DEFAULT_MODELS,
-                      lambda parser: (add_field_of_view_argument(parser),
+                      lambda parser: (add_field_of_view_argument(parser), add_time_window_argument(parser),
                                       parser.add_argument("--reference", default="v1-steerpyr-pool",
                                                           help="V1 model that ranks the V2 cells")), argv)
     cache = open_cache(args)
@@ -75,10 +104,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     records = score_models(args, "V2", cache, entries)
     partition = reference_partition_for(args, cache, records, args.reference)
     subsets = subset_table(records, partition)
+    held_out = None if args.source == "public" else reference_partition_for(args, cache, records, args.reference,
+                                                                             access="public")
+    held_out_subsets = subset_table(records, held_out) if held_out else {}
     rows = []
     for model, record in records.items():
         row = predictivity_row(record, per_neuron_ev(record))
-        row.update(v1like=subsets[model]["v1like"]["score_paper"], v2like=subsets[model]["v2like"]["score_paper"])
+        for subset in ("v1like", "v2like"):
+            row[subset] = subsets[model][subset]["score_paper"]
+            row[f"{subset}_sign_aware"] = subsets[model][subset]["score_paper_sign_aware"]
+            row[f"{subset}_public_selection"] = held_out_subsets[model][subset]["score_paper"] if held_out else None
         rows.append(row)
     tests = [dict(test, cells="all") for test in
              pairwise_permutation_tests({model: per_neuron_ev(record) for model, record in records.items()})]
@@ -87,20 +122,30 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             {model: values[subset]["per_neuron_ev"] for model, values in subsets.items()})]
     summary = partition.summary()
     paths = save_figure(draw(rows, subsets, summary, args.source), args.out, "fig4_v2_predictivity")
-    write_csv(args.out, "table_a4", rows)
+    write_csv(args.out, "v2_predictivity", rows)
+    paper_table = table_a4(rows, notes)
+    write_csv(args.out, "table_a4", paper_table)
     write_csv(args.out, "permutation_tests", tests)
-    result = {"source": args.source, "benchmark": benchmark_id(args.source, "V2"), "rows": rows,
+    result = {"source": args.source, "benchmark": benchmark_id(args.source, "V2"), **time_window_record(args),
+              "score_definitions": score_definitions(), "rows": rows,
               "subsets": {model: {subset: {key: value for key, value in scores.items()}
                                   for subset, scores in values.items()} for model, values in subsets.items()},
               "subset_intervals": {model: {subset: median_with_interval(values[subset]["per_neuron_ev"])
                                            for subset in values} for model, values in subsets.items()},
-              "partition": summary, "permutation_tests": tests, "notes": notes,
+              "partition": summary, "partition_public_selection": held_out.summary() if held_out else None,
+              "subsets_public_selection": held_out_subsets,
+              "permutation_tests": tests, "notes": notes, "table_a4": paper_table,
               "records": {model: record.summary() | {"details": record.details} for model, record in records.items()}}
     write_json(args.out, "v2_predictivity", result)
-    print_table(rows, COLUMNS)
-    print(f"partition by {summary['reference']}: {summary['n_v1like']} V1-like (reference EV >= "
-          f"{summary['v1like_min_reference_ev']:.3f}), {summary['n_v2like']} V2-like (reference EV <= "
-          f"{summary['v2like_max_reference_ev']:.3f})")
+    print_table(rows, COLUMNS, notes)
+    print(f"Table A.4 (paper: Brain-Score's FreemanZiemba2013 V2; ours: {benchmark_id(args.source, 'V2')})")
+    print_table([dict(row, status=row["status"][:100]) for row in paper_table], TABLE_A4_COLUMNS)
+    for name, part in (("paper's procedure", partition), ("public-split selection", held_out)):
+        if part is not None:
+            ranked = part.summary()
+            print(f"partition by {ranked['reference']} ({name}, ranked on {ranked['selected_on']}, sign-aware EV): "
+                  f"{ranked['n_v1like']} V1-like (reference EV >= {ranked['v1like_min_reference_ev']:.3f}), "
+                  f"{ranked['n_v2like']} V2-like (reference EV <= {ranked['v2like_max_reference_ev']:.3f})")
     print_table(tests, ("cells", "model_a", "model_b", "p_permutation", "fraction_a_better"))
     print(f"wrote {', '.join(str(path) for path in paths)} and tables in {args.out}")
     return result

@@ -17,3 +17,15 @@ os.environ.setdefault("RESULTCACHING_HOME", str(cache_dir() / "result_caching"))
 # brainscore_vision's load_metric/load_ceiling/load_model pip-install each plugin's requirements on every call unless
 # told not to; this suite's own dependencies are declared in setup.py, so it turns that off (a user may set "yes").
 os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
+
+
+def __getattr__(name: str):
+    """The Python entry points, imported on first use: ``score`` (``brainscore_lcl.api.score``) and ``analyses``
+    (the figure scripts, ``brainscore_lcl.analyses``)."""
+    import importlib
+
+    if name == "score":
+        return importlib.import_module("brainscore_lcl.api").score
+    if name == "analyses":
+        return importlib.import_module("brainscore_lcl.analyses")
+    raise AttributeError(f"module 'brainscore_lcl' has no attribute {name!r}")

@@ -1,7 +1,8 @@
-"""The ``brainscore`` command: score models, list ids, export data, describe checkpoints, train, run the demo.
+"""The ``brainscore`` command: score models, list ids, export data, describe checkpoints, train, run the demo, report.
 
 Exit codes: 0 success; 1 a known, explained failure (data unreachable, missing checkpoint, bad file); 2 bad usage
-(unknown id, bad arguments). Known failures print one sentence on stderr, never a traceback.
+(unknown id, bad arguments, a --model-file whose file, function, layers or checkpoint cannot be used). Known failures
+print one sentence on stderr, never a traceback.
 """
 from __future__ import annotations
 
@@ -29,9 +30,10 @@ def _benchmark_options(args: argparse.Namespace) -> dict:
 
 
 def command_score(args: argparse.Namespace) -> int:
+    from brainscore_lcl.models.from_file import model_id_from_args
     from brainscore_lcl.scoring import score
 
-    record = score(args.model, args.benchmark, checkpoint=args.checkpoint, **_benchmark_options(args))
+    record = score(model_id_from_args(args), args.benchmark, checkpoint=args.checkpoint, **_benchmark_options(args))
     print(record.line())
     if args.json:
         record.write_json(args.json, full=args.full_json)
@@ -43,11 +45,25 @@ def command_list(args: argparse.Namespace) -> int:
 
     kind = args.kind.rstrip("s")
     ours = suite_ids(kind)
-    print(f"# brainscore-lcl {kind}s")
+    print(f"# brainscore-lcl {kind}s" + ("  (weights)" if kind == "model" else ""))
+    if kind == "model":
+        from brainscore_lcl.published_weights import availability
+
+        ours = [f"{identifier:<22} {availability(identifier)}" for identifier in ours]
     print("\n".join(ours))
     if args.all:
         print(f"# brainscore_vision {kind}s")
         print("\n".join(identifier for identifier in brainscore_vision_ids(kind) if identifier not in ours))
+    return 0
+
+
+def command_weights_fetch(args: argparse.Namespace) -> int:
+    from brainscore_lcl.published_weights import fetch, weights_registry
+    from brainscore_lcl.registry import discover_plugins
+
+    discover_plugins()
+    for path, weight_file in zip(fetch(args.model), weights_registry[args.model]):
+        print(f"{args.model}: {path} ({weight_file.url})")
     return 0
 
 
@@ -63,10 +79,23 @@ def command_data_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_data_describe(args: argparse.Namespace) -> int:
+    from brainscore_lcl.data.simulation_stats import describe_simulation, format_description
+
+    description = describe_simulation()
+    print(format_description(description))
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(description, indent=2))
+        print(f"wrote {args.json}")
+    return 0
+
+
 def command_info(args: argparse.Namespace) -> int:
     from brainscore_lcl.models.commitment import describe_model
+    from brainscore_lcl.models.from_file import model_id_from_args
 
-    print(json.dumps(describe_model(args.model, checkpoint=args.checkpoint), indent=2, default=str))
+    print(json.dumps(describe_model(model_id_from_args(args), checkpoint=args.checkpoint), indent=2, default=str))
     return 0
 
 
@@ -107,12 +136,25 @@ def command_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_report(args: argparse.Namespace) -> int:
+    from brainscore_lcl.models.from_file import model_id_from_args
+    from brainscore_lcl.report.build import build_report
+
+    page = build_report(model_id_from_args(args), args.out, checkpoint=args.checkpoint, source=args.source,
+                        data_root=args.data_root, time_window=args.time_window, references=args.references,
+                        no_cache=args.no_cache)
+    print(f"wrote {page} (figures in {page.parent}, every number in {page.parent / 'report.json'})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from brainscore_lcl.models.from_file import add_model_arguments
+
     parser = argparse.ArgumentParser(prog="brainscore", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
     score_parser = commands.add_parser("score", help="score a model on a benchmark")
-    score_parser.add_argument("--model", required=True, help="model id, e.g. lcl-v2 (see `brainscore list models`)")
+    add_model_arguments(score_parser)
     score_parser.add_argument("--benchmark", required=True, help="benchmark id, e.g. FreemanZiemba2013sim.V2-pls")
     score_parser.add_argument("--checkpoint", help="encoder checkpoint for LCL models (default: the shipped one)")
     score_parser.add_argument("--json", help="write model, benchmark, score, raw, ceiling, error, n_neuroids, layer here")
@@ -137,11 +179,36 @@ def build_parser() -> argparse.ArgumentParser:
     export_parser.add_argument("--out", required=True)
     export_parser.add_argument("--seed", type=int, default=0)
     export_parser.set_defaults(func=command_data_export)
+    describe_parser = data_commands.add_parser("describe", help="simulated vs published statistics of a data source")
+    describe_parser.add_argument("--source", required=True, choices=("sim",),
+                                 help="the simulated data (the only source with published counterparts built in)")
+    describe_parser.add_argument("--json", help="also write the comparison to this JSON file")
+    describe_parser.set_defaults(func=command_data_describe)
+
+    weights_parser = commands.add_parser("weights", help="published weights of the comparison models")
+    weights_commands = weights_parser.add_subparsers(dest="weights_command", required=True)
+    fetch_parser = weights_commands.add_parser("fetch", help="download and verify a model's published weight files")
+    fetch_parser.add_argument("--model", required=True, help="model id, e.g. alexnet-supervised")
+    fetch_parser.set_defaults(func=command_weights_fetch)
 
     info_parser = commands.add_parser("info", help="describe a model and its checkpoint")
-    info_parser.add_argument("--model", required=True)
+    add_model_arguments(info_parser)
     info_parser.add_argument("--checkpoint")
     info_parser.set_defaults(func=command_info)
+
+    report_parser = commands.add_parser("report", help="one HTML page of every analysis of the paper for one model")
+    add_model_arguments(report_parser)
+    report_parser.add_argument("--checkpoint", help="the model's checkpoint (default: the shipped one)")
+    report_parser.add_argument("--source", default="sim", choices=("sim", "public", "official", "local"),
+                               help="data source (default sim: the embedded simulation, offline)")
+    report_parser.add_argument("--data-root", help="raw-release folder for --source local")
+    report_parser.add_argument("--time-window", nargs=2, type=int, metavar=("START_MS", "END_MS"),
+                               help="response window for every analysis (default: each analysis' own)")
+    report_parser.add_argument("--references", nargs="*", metavar="MODEL",
+                               help="models to compare with (default: the offline reference models)")
+    report_parser.add_argument("--no-cache", action="store_true", help="recompute scores instead of reading the cache")
+    report_parser.add_argument("--out", required=True, help="folder for index.html, report.json and the figures")
+    report_parser.set_defaults(func=command_report)
 
     demo_parser = commands.add_parser("demo", help="score the offline models on the simulated V1 and V2 data")
     demo_parser.add_argument("--models", nargs="+", default=list(DEMO_MODELS))
@@ -151,6 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
     from brainscore_lcl.training.cli import add_subcommands
 
     add_subcommands(commands)
+    from brainscore_lcl.behaviour_cli import add_subcommand as add_behavior
+
+    add_behavior(commands)
+    from brainscore_lcl.export.cli import add_subcommand as add_submit
+
+    add_submit(commands)
     return parser
 
 
@@ -165,16 +238,20 @@ def main(argv: list[str] | None = None) -> int:
     _quiet_libraries()
     from brainscore_lcl.checkpoint import CheckpointError
     from brainscore_lcl.data.sources import DataUnavailableError
+    from brainscore_lcl.export.checks import SubmissionCheckError
+    from brainscore_lcl.export.models import ExportError
     from brainscore_lcl.models.commitment import ActivationError, ModelUnavailableError
+    from brainscore_lcl.models.from_file import ModelFileError
     from brainscore_lcl.scoring import UnknownIdentifierError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except UnknownIdentifierError as error:
+    except (UnknownIdentifierError, ModelFileError) as error:
         print(f"brainscore: {error}", file=sys.stderr)
         return 2
-    except (DataUnavailableError, ModelUnavailableError, CheckpointError, ActivationError, FileNotFoundError) as error:
+    except (DataUnavailableError, ModelUnavailableError, CheckpointError, ActivationError, FileNotFoundError,
+            ExportError, SubmissionCheckError) as error:
         print(f"brainscore: {error}", file=sys.stderr)
         return 1
 

@@ -60,23 +60,66 @@ def _download_errors() -> tuple[type[BaseException], ...]:
     return OSError, BotoCoreError, ClientError
 
 
+def _download_attempts(error: BaseException) -> list[BaseException]:
+    """The errors behind ``error``: brainio's S3 fetch raises a bare ``Exception`` holding the list of its signed and
+    unsigned attempts' errors; any other error stands for itself."""
+    return error.args[0] if type(error) is Exception and error.args and isinstance(error.args[0], list) else [error]
+
+
+def _is_download_failure(error: BaseException) -> bool:
+    """Whether ``error`` means a remote file could not be had."""
+    return all(isinstance(attempt, _download_errors()) for attempt in _download_attempts(error))
+
+
+def _offline_error(kind: str, identifier: str, error: BaseException, offline_hint: str):
+    """``DataUnavailableError``: one sentence saying that ``identifier`` needs downloads, naming ``offline_hint``."""
+    from brainscore_lcl.data.sources import DataUnavailableError
+
+    error = _download_attempts(error)[-1]
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return DataUnavailableError(f"brainscore_vision's {kind} {identifier!r} needs files that could not be downloaded "
+                                f"({reason[:160]}); offline, use {offline_hint}")
+
+
+def _benchmark_offline_hint(identifier: str) -> str:
+    """The offline alternatives to name when brainscore_vision's benchmark ``identifier`` cannot get its data."""
+    if identifier.startswith(("Geirhos2021", "Hermann2020")):
+        return ("Geirhos2019local.cue-conflict, Geirhos2019local.edge or Geirhos2019local.silhouette (the 16-class "
+                "human data, --data-root), or `brainscore behavior --decisions` for decisions made elsewhere")
+    return "FreemanZiemba2013sim.*, or FreemanZiemba2013local.* with --data-root"
+
+
 def _from_brainscore_vision(kind: str, identifier: str, offline_hint: str):
     """brainscore_vision's ``load_<kind>(identifier)``; a failed download becomes one sentence naming ``offline_hint``."""
     import brainscore_vision
 
-    from brainscore_lcl.data.sources import DataUnavailableError
-
     try:
         return getattr(brainscore_vision, f"load_{kind}")(identifier)
-    except _download_errors() as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise DataUnavailableError(f"brainscore_vision's {kind} {identifier!r} needs files that could not be downloaded "
-                                   f"({reason[:160]}); offline, use {offline_hint}") from None
+    except Exception as error:
+        if not _is_download_failure(error):
+            raise
+        raise _offline_error(kind, identifier, error, offline_hint) from None
+
+
+def _run_benchmark(benchmark, model, identifier: str):
+    """``benchmark(model)``; brainscore_vision's benchmarks that fetch their data on first use (``Geirhos2021*``)
+    fail here when offline, with the one sentence of ``_offline_error``."""
+    try:
+        return benchmark(model)
+    except Exception as error:
+        if identifier in benchmark_registry or not _is_download_failure(error):
+            raise
+        raise _offline_error("benchmark", identifier, error, _benchmark_offline_hint(identifier)) from None
 
 
 def load_model(identifier: str, checkpoint: str | None = None):
-    """The ``BrainModel`` registered as ``identifier`` (this suite first, then brainscore_vision)."""
+    """The ``BrainModel`` registered as ``identifier`` (this suite first, then brainscore_vision); an identifier
+    ``FILE.py[:FUNCTION]`` names your own network (``brainscore_lcl.models.from_file``)."""
+    from brainscore_lcl.models.from_file import is_model_file_spec, register_model_file
+
     discover_plugins()
+    if identifier not in model_registry and is_model_file_spec(identifier):
+        register_model_file(identifier)
     if identifier in model_registry:
         return model_registry[identifier](checkpoint=checkpoint)
     if identifier not in brainscore_vision_ids("model"):
@@ -96,8 +139,7 @@ def load_benchmark(identifier: str, **options):
         raise UnknownIdentifierError("benchmark", identifier, known_ids("benchmark"))
     if options:
         raise ValueError(f"options {sorted(options)} are only supported for this suite's benchmarks")
-    return _from_brainscore_vision("benchmark", identifier,
-                                   "FreemanZiemba2013sim.*, or FreemanZiemba2013local.* with --data-root")
+    return _from_brainscore_vision("benchmark", identifier, _benchmark_offline_hint(identifier))
 
 
 @dataclass
@@ -115,20 +157,30 @@ class ScoreRecord:
     details: dict[str, Any] = field(default_factory=dict)
 
     SUMMARY_FIELDS = ("model", "benchmark", "score", "raw", "ceiling", "error", "n_neuroids", "layer")
+    #: the paper's scores copied from ``details`` into the summary when the benchmark computes them
+    PAPER_FIELDS = ("score_paper", "score_paper_std", "score_paper_sign_aware", "score_paper_sign_aware_std",
+                    "score_definitions")
 
     def summary(self) -> dict[str, Any]:
-        """The fields of ``brainscore score --json``."""
-        return {name: getattr(self, name) for name in self.SUMMARY_FIELDS}
+        """The fields of ``brainscore score --json``: the summary fields, then the paper's literal and sign-aware
+        scores with what each key means (``score_definitions``) where the benchmark computes them."""
+        return {name: getattr(self, name) for name in self.SUMMARY_FIELDS} | \
+            {name: self.details[name] for name in self.PAPER_FIELDS if name in self.details}
 
     def line(self) -> str:
         """One readable line."""
         text = f"{self.model} on {self.benchmark}: score {self.score:.3f}"
-        if self.raw is not None:
+        if self.raw is not None and self.n_neuroids is None:
+            text += f" (raw {self.raw:.3f}, ceiling {self.ceiling:.3f})" if self.ceiling is not None else ""
+        elif self.raw is not None:
             text += f" (raw r {self.raw:.3f}, ceiling {self.ceiling:.3f}, error {self.error:.3f}, {self.n_neuroids} neurons"
             text += f", layer {self.layer})" if self.layer else ")"
         if "score_paper" in self.details:
             text += (f"; paper's median (r/r_ceil)^2 {self.details['score_paper']:.3f}"
                      f" +- {self.details['score_paper_std']:.3f}")
+        if "score_paper_sign_aware" in self.details:
+            text += (f", sign-aware (0 where r < 0) {self.details['score_paper_sign_aware']:.3f}"
+                     f" +- {self.details['score_paper_sign_aware_std']:.3f}")
         return text
 
     def write_json(self, path: str | os.PathLike, full: bool = False) -> None:
@@ -191,6 +243,6 @@ def score(model_id: str, benchmark_id: str, checkpoint: str | None = None, model
             precompute_activations(model, public)
             layer, public_scores = select_layer(model, benchmark.region, public, candidates)
             record_details["layer_selection"] = {"layer": layer, "public_scores": public_scores}
-    record = record_from_score(model_id, benchmark_id, benchmark(model))
+    record = record_from_score(model_id, benchmark_id, _run_benchmark(benchmark, model, benchmark_id))
     record.details.update(record_details)
     return record

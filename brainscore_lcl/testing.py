@@ -1,6 +1,7 @@
 """Small fixtures shared by the plugin tests (``test.py`` beside each plugin) and ``tests/``."""
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -20,3 +21,169 @@ def tiny_stimulus_set(folder: Path, identifier: str, count: int = 3):
         stimuli.stimulus_paths[f"stim{index}"] = path
     stimuli.identifier = identifier
     return stimuli
+
+
+SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+
+
+def shared_data_or_skip(relative: str) -> Path:
+    """``../shared/data/<relative>`` beside the project, or skip the calling test saying that it is absent."""
+    import pytest
+
+    path = SHARED_DATA / relative
+    if not path.exists():
+        pytest.skip(f"{path.resolve()} is absent (a fresh clone has no ../shared/data)")
+    return path
+
+
+#: the tiny cue-conflict set of ``tiny_geirhos_root``: stimulus -> colour of its image (red or green)
+TINY_CUE_CONFLICT = {"airplane1-airplane2.png": "red", "airplane2-bear1.png": "red", "bear1-airplane1.png": "red",
+                     "bear2-airplane2.png": "green"}
+#: responses of three observers to the stimuli of ``TINY_CUE_CONFLICT`` (in its order)
+TINY_HUMAN_RESPONSES = {"subject-01": ["airplane", "airplane", "bear", "bear"],
+                        "subject-02": ["airplane", "bear", "bear", "bear"],
+                        "subject-03": ["airplane", "bear", "na", "bear"]}
+
+
+def tiny_geirhos_root(folder: Path) -> Path:
+    """A Geirhos data root with a 4-stimulus cue-conflict set (plain red or green 224-px images, see
+    ``TINY_CUE_CONFLICT``) and three observers' decision files (``TINY_HUMAN_RESPONSES``), each in its own trial
+    order and with its own image-name prefix, so that trials must be matched by stimulus."""
+    colours = {"red": (255, 0, 0), "green": (0, 255, 0)}
+    names = list(TINY_CUE_CONFLICT)
+    for name, colour in TINY_CUE_CONFLICT.items():
+        path = folder / "stimuli" / "cue-conflict" / name.split("-")[0].rstrip("0123456789") / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (224, 224), colours[colour]).save(path)
+    human_folder = folder / "human" / "cue-conflict"
+    human_folder.mkdir(parents=True)
+    for number, (subject, responses) in enumerate(TINY_HUMAN_RESPONSES.items(), start=1):
+        order = np.roll(np.arange(len(names)), number)
+        lines = ["subj,session,trial,rt,object_response,category,condition,imagename"]
+        for trial, index in enumerate(order, start=1):
+            shape = names[index].split("-")[0].rstrip("0123456789")
+            lines.append(f"{subject},1,{trial},0.8,{responses[index]},{shape},0,"
+                         f"{trial:04d}_s5n_s{number:02d}_0_{shape}_00_{names[index]}")
+        (human_folder / f"cue-conflict_{subject}_session_1.csv").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def colour_classifier_commitment(identifier: str = "colour-classifier"):
+    """A ``ModelCommitment`` whose 1000 ImageNet logits are 10 x the mean ImageNet-normalised red channel at class 404
+    (airplane) and 10 x the green one at class 294 (bear), 0 elsewhere: red images are airplanes, green ones bears."""
+    import torch
+    from torch import nn
+
+    from brainscore_lcl.models.commitment import IMAGE_SIZE, imagenet_preprocessing, make_commitment
+
+    readout = nn.Linear(3, 1000, bias=False)
+    with torch.no_grad():
+        readout.weight.zero_()
+        readout.weight[404, 0] = 10.0
+        readout.weight[294, 1] = 10.0
+    network = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), readout)
+    return make_commitment(identifier, network, weights_sha256="0" * 64, layers=["2"], region_layer_map={"IT": "2"},
+                           preprocessing=imagenet_preprocessing(IMAGE_SIZE), image_size=IMAGE_SIZE)
+
+
+def brainscore_packaged_assembly(release, stimulus_set, access: str):
+    """The raw release under ``release`` as Brain-Score packaged it into ``FreemanZiemba2013.<access>`` (movshon.py
+    ``load_responses``, data_packaging.py's split, aperture_correct.py's id mapping, ``StimulusMergeAssemblyLoader``):
+    (neuroid, time_bin, presentation) spike counts of both regions on the release's bins (``bin_ms``, 1 ms in
+    Brain-Score's), before its benchmark's ``load_assembly``. ``stimulus_set``: the release's aperture stimulus set
+    (``load_local_stimulus_set``); the assembly's stimulus set is its ``access`` part, named ``<its id>-<access>``."""
+    import types
+
+    import h5py
+    import xarray as xr
+    from numpy.random.mtrand import RandomState
+    from sklearn.model_selection import StratifiedShuffleSplit
+
+    from brainscore_core.supported_data_standards.brainio.assemblies import (NeuronRecordingAssembly,
+                                                                              StimulusMergeAssemblyLoader)
+    from brainscore_lcl.data.freemanziemba import FAMILIES, MAT_FILE_NAME, _read_bin_ms, subset_stimulus_set
+
+    with h5py.File(Path(release) / MAT_FILE_NAME, "r") as mat:
+        v1, v2, bin_ms = mat["v1"][()], mat["v2"][()], _read_bin_ms(mat)
+    responses = np.concatenate([v1, v2])
+    starts = np.arange(responses.shape[1]) * bin_ms
+    assembly = xr.DataArray(responses, coords={
+        "neuroid_id": ("neuroid", list(range(1, responses.shape[0] + 1))),
+        "region": ("neuroid", ["V1"] * v1.shape[0] + ["V2"] * v2.shape[0]),
+        "time_bin_start": ("time_bin", starts), "time_bin_end": ("time_bin", starts + bin_ms),
+        "repetition": list(range(responses.shape[2])), "sample": list(range(1, responses.shape[3] + 1)),
+        "texture_type": ["noise", "texture"], "texture_family": list(FAMILIES)},
+        dims=["neuroid", "time_bin", "repetition", "sample", "texture_type", "texture_family"])
+    assembly = assembly.stack(presentation=["texture_type", "texture_family", "sample", "repetition"])
+    names = [f"{'tex' if t == 'texture' else 'noise'}-320x320-im{f}-smp{s}.png" for t, f, s in
+             zip(*[assembly[k].values for k in ["texture_type", "texture_family", "sample"]])]
+    by_name = stimulus_set.set_index("image_file_name")
+    raw_ids = by_name.loc[names, "image_id_without_aperture"].values
+    _, first = np.unique(raw_ids, return_index=True)
+    first = np.sort(first)
+    splitter = StratifiedShuffleSplit(n_splits=1, train_size=.3, test_size=None, random_state=RandomState(seed=12))
+    split = dict(zip(["public", "private"], next(splitter.split(np.zeros(len(first)),
+                                                              assembly["texture_type"].values[first]))))
+    keep = np.isin(raw_ids, raw_ids[first][split[access]])
+    assembly = assembly.reset_index("presentation").drop_vars(["texture_type", "texture_family", "sample"])
+    assembly = assembly.assign_coords(image_id=("presentation", by_name.loc[names, "stimulus_id"].values))
+    assembly = assembly.isel(presentation=np.flatnonzero(keep))
+    assembly = assembly.assign_coords(stimulus_id=("presentation", assembly["image_id"].values))
+    subset = subset_stimulus_set(stimulus_set, set(assembly["stimulus_id"].values),
+                                 f"{stimulus_set.identifier}-{access}")
+    merged = StimulusMergeAssemblyLoader.merge_stimulus_set_meta(
+        types.SimpleNamespace(assembly_class=NeuronRecordingAssembly), NeuronRecordingAssembly(assembly), subset)
+    merged.attrs.update(stimulus_set_identifier=subset.identifier, stimulus_set=subset)
+    return merged
+
+
+def random_lcl_v2net(seed: int = 0):
+    """An LCL-V2Net with random weights (drawn from ``seed``) and random front-end BatchNorm statistics, in eval mode."""
+    import torch
+
+    from brainscore_lcl.models.architecture import LCLEncoder
+    from brainscore_lcl.models.lcl_v2net.model import LCLV2Net
+
+    torch.manual_seed(seed)
+    front_end = LCLEncoder()
+    for module in front_end.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.1, 0.1)
+            module.running_var.uniform_(0.5, 1.5)
+    return LCLV2Net(front_end).eval()
+
+
+@contextlib.contextmanager
+def official_loaders_replaced(packaged: dict):
+    """Within the block, brainscore_vision's ``FreemanZiemba2013.public`` / ``.private`` loaders return
+    ``packaged["public"]`` / ``packaged["private"]`` (e.g. from ``brainscore_packaged_assembly``), the connectivity
+    probe passes and Brain-Score's result cache is off, so nothing is stored under the official ids; this suite's
+    in-process assembly cache is emptied before and after."""
+    import pytest
+
+    import brainscore_vision.data.freemanziemba2013  # noqa: F401 (registers the official loaders replaced here)
+    from brainscore_vision import data_registry
+
+    from brainscore_lcl.data import sources
+
+    sources._load.cache_clear()
+    with pytest.MonkeyPatch.context() as patch:
+        for access, assembly in packaged.items():
+            patch.setitem(data_registry, f"FreemanZiemba2013.{access}", lambda assembly=assembly: assembly)
+        patch.setattr(sources, "s3_unreachable_reason", lambda *args, **kwargs: None)
+        patch.setenv("RESULTCACHING_DISABLE", "1")
+        try:
+            yield packaged
+        finally:
+            sources._load.cache_clear()
+
+
+def tiny_image_folder(folder: Path, count: int = 8, size: tuple[int, int] = (300, 240)) -> Path:
+    """``folder/images`` holding ``count`` smooth random RGB PNGs of ``size`` (width, height) px, for tiny training runs."""
+    images = folder / "images"
+    images.mkdir()
+    rng = np.random.default_rng(0)
+    for index in range(count):
+        pixels = rng.integers(0, 256, (8, 10, 3), dtype=np.uint8)
+        Image.fromarray(pixels).resize(size, Image.Resampling.BICUBIC).save(images / f"{index}.png")
+    return images

@@ -105,15 +105,8 @@ def test_latency_aligned_window_follows_each_cells_onset(tmp_path):
     np.testing.assert_allclose(rates[2], 0.25)       # half of [200, 300) lies after the onset
 
 
-def sim_data_or_skip():
-    try:
-        return load_texture_data("sim", "V1", window="latency")
-    except Exception as error:  # the simulator is generated on first use; report why it could not be
-        pytest.skip(f"simulated data unavailable: {error}")
-
-
 def test_simulated_v1_cells_are_not_texture_modulated():
-    data = sim_data_or_skip()
+    data = load_texture_data("sim", "V1", window="latency")
     modulation = population_modulation(data.responses, data.families, data.texture_types, rectify=False)
     assert abs(np.nanmean(modulation.neuron_rmod)) < 0.05
     assert np.all(np.abs(modulation.family_rmod) < 0.15)
@@ -141,11 +134,16 @@ def test_v2_predictivity_script(tmp_path):
     result = run_script("v2_predictivity", ["--models", "sim-generator", "v1-steerpyr-pool", "--out", str(tmp_path)])
     rows = {row["model"]: row for row in result["rows"]}
     assert result["partition"]["n_v1like"] == result["partition"]["n_v2like"] == 26
-    assert rows["sim-generator"]["score_paper"] > rows["v1-steerpyr-pool"]["score_paper"]
+    assert result["partition"]["selected_on"] == "private"
+    assert result["partition_public_selection"]["selected_on"] == "public"
+    assert result["time_window_ms"] == [50, 200] and set(result["score_definitions"]) == {
+        "score", "score_paper", "score_paper_sign_aware"}
+    # ranked on the public images, the reference's V1-like cells stay better explained on the private ones
     reference = rows["v1-steerpyr-pool"]
-    assert reference["v1like"] > reference["v2like"]
-    assert rows["sim-generator"]["ci95_low"] <= rows["sim-generator"]["median_neuron_ev"] <= \
-        rows["sim-generator"]["ci95_high"]
+    assert reference["v1like_public_selection"] > reference["v2like_public_selection"] + 0.2
+    # the generator explains the cells better than the V1 model: disjoint bootstrap intervals of the median
+    assert rows["sim-generator"]["ci95_low"] > reference["ci95_high"]
+    assert rows["sim-generator"]["score_paper_sign_aware"] <= rows["sim-generator"]["score_paper"]
     for name in ("fig4_v2_predictivity.png", "fig4_v2_predictivity.pdf", "table_a4.csv", "permutation_tests.csv",
                  "v2_predictivity.json"):
         assert (tmp_path / name).is_file()
@@ -163,7 +161,11 @@ def test_per_neuron_script(tmp_path):
     result = run_script("per_neuron", ["--models", "sim-generator", "v1-steerpyr-pool", "--out", str(tmp_path)])
     (comparison,) = result["comparisons"]
     assert comparison["fraction_a_better"] > 0.9
-    assert comparison["fraction_a_better"] + comparison["fraction_b_better"] <= 1.0
+    generator, reference = (np.asarray(result["per_neuron_ev"][model]) for model in ("sim-generator",
+                                                                                     "v1-steerpyr-pool"))
+    assert comparison["fraction_a_better"] == pytest.approx(np.mean(generator > reference))
+    assert comparison["fraction_a_better"] + comparison["fraction_b_better"] == pytest.approx(1.0)  # no ties
+    assert result["time_window_ms"] == [50, 200]
     assert (tmp_path / "figA2_per_neuron.png").is_file() and (tmp_path / "per_neuron.csv").is_file()
 
 

@@ -20,9 +20,13 @@ def test_score_writes_the_json_fields(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "v1-steerpyr-pool on FreemanZiemba2013sim.V2-pls: score" in result.stdout
     written = json.loads(out.read_text())
-    assert set(written) == {"model", "benchmark", "score", "raw", "ceiling", "error", "n_neuroids", "layer"}
+    assert set(written) == {"model", "benchmark", "score", "raw", "ceiling", "error", "n_neuroids", "layer",
+                            "score_paper", "score_paper_std", "score_paper_sign_aware", "score_paper_sign_aware_std",
+                            "score_definitions"}
+    assert set(written["score_definitions"]) == {"score", "score_paper", "score_paper_sign_aware"}
     assert written["n_neuroids"] == 103 and written["layer"] == "pool"
     assert written["score"] == pytest.approx(written["raw"] ** 2 / written["ceiling"])
+    assert written["score_paper_sign_aware"] <= written["score_paper"]
 
 
 def test_unknown_model_exits_2_with_the_nearest_ids():
@@ -70,7 +74,7 @@ def test_corrupted_checkpoint_names_the_file(tmp_path):
     assert str(corrupted) in result.stderr and "Traceback" not in result.stderr
 
 
-def test_list_and_export(tmp_path):
+def test_list_models_and_benchmarks():
     models = run("list", "models")
     assert models.returncode == 0
     for model_id in ("lcl-v1", "lcl-v2", "lcl-v2net", "alexnet-untrained", "v1-steerpyr", "v1-steerpyr-pool",
@@ -78,6 +82,10 @@ def test_list_and_export(tmp_path):
         assert model_id in models.stdout.split()
     benchmarks = run("list", "benchmarks")
     assert "FreemanZiemba2013sim.V2-pls" in benchmarks.stdout.split()
+
+
+@pytest.mark.slow  # regenerates the whole simulated release (about 90 s); the cached one is read by every sim test
+def test_data_export_writes_the_simulated_release(tmp_path):
     export = run("data", "export", "--source", "sim", "--out", str(tmp_path / "sim"))
     assert export.returncode == 0, export.stderr
     assert (tmp_path / "sim" / "FreemanZiemba2013_V1V2data.mat").is_file()

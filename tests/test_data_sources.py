@@ -1,21 +1,16 @@
 """Freeman & Ziemba (2013) sources: the local raw-release loader against Brain-Score's own packaging and loader."""
 import socket
 import time
-import types
 
 import h5py
 import numpy as np
 import pytest
-import xarray as xr
-from numpy.random.mtrand import RandomState
-from sklearn.model_selection import StratifiedShuffleSplit
 
-from brainscore_core.supported_data_standards.brainio.assemblies import (NeuronRecordingAssembly,
-                                                                          StimulusMergeAssemblyLoader)
 from brainscore_lcl.data import sources
-from brainscore_lcl.data.freemanziemba import (FAMILIES, MAT_FILE_NAME, DataUnavailableError, MalformedDataError,
+from brainscore_lcl.data.freemanziemba import (MAT_FILE_NAME, DataUnavailableError, MalformedDataError,
                                                load_local_assembly, load_local_stimulus_set, public_private_split)
 from brainscore_lcl.data.simulation import simulated_data_root
+from brainscore_lcl.testing import brainscore_packaged_assembly, official_loaders_replaced
 
 N_V1, N_V2 = 2, 2
 
@@ -54,42 +49,6 @@ def release_1ms(tmp_path_factory, sim_root, counts_1ms):
     return write_release(tmp_path_factory.mktemp("fz") / "release", sim_root, counts_1ms[:N_V1], counts_1ms[N_V1:])
 
 
-def brainscore_packaged_assembly(release, stimulus_set, access):
-    """The release as Brain-Score packaged it (movshon.py load_responses, data_packaging.py split,
-    aperture_correct.py id mapping, StimulusMergeAssemblyLoader), before its benchmark's load_assembly."""
-    with h5py.File(release / MAT_FILE_NAME, "r") as mat:
-        v1, v2 = mat["v1"][()], mat["v2"][()]
-    responses = np.concatenate([v1, v2]).astype(float)
-    assembly = xr.DataArray(responses, coords={
-        "neuroid_id": ("neuroid", list(range(1, responses.shape[0] + 1))),
-        "region": ("neuroid", ["V1"] * v1.shape[0] + ["V2"] * v2.shape[0]),
-        "time_bin_start": ("time_bin", list(range(responses.shape[1]))),
-        "time_bin_end": ("time_bin", list(range(1, responses.shape[1] + 1))),
-        "repetition": list(range(responses.shape[2])), "sample": list(range(1, responses.shape[3] + 1)),
-        "texture_type": ["noise", "texture"], "texture_family": list(FAMILIES)},
-        dims=["neuroid", "time_bin", "repetition", "sample", "texture_type", "texture_family"])
-    assembly = assembly.stack(presentation=["texture_type", "texture_family", "sample", "repetition"])
-    names = [f"{'tex' if t == 'texture' else 'noise'}-320x320-im{f}-smp{s}.png" for t, f, s in
-             zip(*[assembly[k].values for k in ["texture_type", "texture_family", "sample"]])]
-    by_name = stimulus_set.set_index("image_file_name")
-    raw_ids = by_name.loc[names, "image_id_without_aperture"].values
-    _, first = np.unique(raw_ids, return_index=True)
-    first = np.sort(first)
-    splitter = StratifiedShuffleSplit(n_splits=1, train_size=.3, test_size=None, random_state=RandomState(seed=12))
-    split = dict(zip(["public", "private"], next(splitter.split(np.zeros(len(first)),
-                                                              assembly["texture_type"].values[first]))))
-    keep = np.isin(raw_ids, raw_ids[first][split[access]])
-    assembly = assembly.reset_index("presentation").drop_vars(["texture_type", "texture_family", "sample"])
-    assembly = assembly.assign_coords(image_id=("presentation", by_name.loc[names, "stimulus_id"].values))
-    assembly = assembly.isel(presentation=np.flatnonzero(keep))
-    assembly = assembly.assign_coords(stimulus_id=("presentation", assembly["image_id"].values))
-    subset = stimulus_set[stimulus_set["stimulus_id"].isin(set(assembly["stimulus_id"].values))]
-    merged = StimulusMergeAssemblyLoader.merge_stimulus_set_meta(
-        types.SimpleNamespace(assembly_class=NeuronRecordingAssembly), NeuronRecordingAssembly(assembly), subset)
-    merged.attrs.update(stimulus_set_identifier=f"x.aperture-{access}", stimulus_set=subset)
-    return merged
-
-
 def brainscore_load_assembly(raw, region, average_repetitions, monkeypatch):
     from brainscore_vision.benchmarks.freemanziemba2013.benchmarks import benchmark
     monkeypatch.setenv("RESULTCACHING_DISABLE", "1")
@@ -98,10 +57,12 @@ def brainscore_load_assembly(raw, region, average_repetitions, monkeypatch):
 
 
 def sorted_by_stimulus(assembly):
+    """Values with presentations sorted by stimulus id, then repetition (a level of the presentation index)."""
+    levels = set(assembly.coords) | set(assembly.indexes["presentation"].names)
     keys = [f"{s}-{r}" for s, r in zip(assembly["stimulus_id"].values,
-                                       assembly["repetition"].values if "repetition" in assembly.coords
+                                       assembly["repetition"].values if "repetition" in levels
                                        else np.zeros(assembly.shape[0], int))]
-    return assembly.values[np.argsort(keys)]
+    return assembly.values[np.argsort(keys, kind="stable")]
 
 
 def coord_names(assembly):
@@ -245,3 +206,35 @@ def test_bad_arguments_are_rejected():
         sources.load_freemanziemba_assembly("sim", "V4")
     with pytest.raises(ValueError, match="access"):
         sources.load_freemanziemba_assembly("sim", "V1", access="secret")
+
+
+@pytest.fixture
+def official_1ms(release_1ms, stimulus_set):
+    """brainscore_vision's FreemanZiemba2013.public / .private loaders replaced by the 1-ms release as Brain-Score
+    packaged it."""
+    with official_loaders_replaced({access: brainscore_packaged_assembly(release_1ms, stimulus_set, access)
+                                    for access in ("public", "private")}) as packaged:
+        yield packaged
+
+
+def test_official_source_honours_access_and_joins_both_splits(official_1ms, release_1ms):
+    for access, size in (("public", 135), ("private", 315), ("all", 450)):
+        official = sources.load_freemanziemba_assembly("official", "V2", access=access, average_repetitions=False)
+        local = load_local_assembly(release_1ms, "V2", access=access, average_repetitions=False, identifier="t")
+        assert len(set(official["stimulus_id"].values)) == size
+        np.testing.assert_allclose(sorted_by_stimulus(official), sorted_by_stimulus(local), rtol=1e-12, err_msg=access)
+    assert official.attrs["stimulus_set_identifier"] == "FreemanZiemba2013test.aperture-all"
+    assert len(official.attrs["stimulus_set"]) == 450
+    assert sources.load_freemanziemba_assembly("public", "V2", access="all").shape == (135, N_V2)
+
+
+def test_latency_aligned_windows_from_brainscores_1ms_bins_equal_the_release(official_1ms, release_1ms):
+    from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import (_replace_with_release_rates,
+                                                                                 latency_aligned_packaged,
+                                                                                 latency_aligned_rates)
+
+    assembly, latency = latency_aligned_packaged([official_1ms["public"], official_1ms["private"]], "V2")
+    rates, release_latency = latency_aligned_rates(str(release_1ms), "V2")
+    np.testing.assert_array_equal(latency, release_latency)
+    assert assembly.shape == (450 * 20, N_V2)
+    np.testing.assert_allclose(assembly.values, _replace_with_release_rates(assembly, rates).values, rtol=1e-12)

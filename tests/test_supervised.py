@@ -156,5 +156,6 @@ def test_two_process_ddp_run_on_cpu(tmp_path, front_end, flat_images):
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads((out / "run.json").read_text())["world_size"] == 2
-    assert load_network_checkpoint(out / "lcl-v2net.pt")["epoch"] == 1
+    checkpoint = load_network_checkpoint(out / "lcl-v2net.pt")
+    assert checkpoint["epoch"] == 1 and checkpoint["config"]["sync_batchnorm"] is True
     assert result.stdout.count("LCL-V2Net checkpoint:") == 1

@@ -210,4 +210,5 @@ def test_torchrun_two_processes_on_cpu(image_folder, tmp_path):
                "--out", str(tmp_path / "ddp"), "--device", "cpu", "--max-steps", "3", "--no-progress",
                *sum((["--set", item] for item in [*SMALL, *TINY_VIEWS]), [])]
     subprocess.run(command, check=True, timeout=600)
-    assert (tmp_path / "ddp" / "encoder.pt").is_file()
+    payload = load_encoder_checkpoint(tmp_path / "ddp" / "encoder.pt")
+    assert payload["config"]["training"]["sync_batchnorm"] is True and payload["meta"]["processes"] == 2

@@ -6,6 +6,13 @@ temporary RESULTCACHING_HOME; the reference path uses its own model identifier):
   ``load_ceiling('internal_consistency')``, exactly as its FreemanZiemba2013 benchmarks are built;
 - "lcl": this suite's ``brainscore_lcl.scoring.score`` (kernel PLS, activations reused across benchmarks).
 Prints seconds per benchmark and the ratios. Usage: ``python tools/bench_score.py [--model v1-steerpyr-pool]``.
+
+``--deep``: a model with 21 candidate layers (torchvision ResNet-50 with stand-in weights drawn from a fixed seed, 96-px
+input), counting how often the network runs on each image. First the extraction that layer selection on the public
+split of simulated V1 needs (every candidate layer for every public image), layer by layer (what ``select_layer``
+alone does: one network run per candidate) against this suite's one pass (every recorded layer per stimulus set at
+once, later look-ups served from the activations cache), as seconds, passes per image and ratios; then this suite's
+full scoring on simulated V1 (selection and benchmark), with its passes per image.
 """
 from __future__ import annotations
 
@@ -53,9 +60,100 @@ def time_lcl_path(model_id: str, regions: list[str]) -> list[float]:
     return seconds
 
 
+DEEP_MODEL_ID = "bench-resnet50-standin"
+DEEP_IMAGE_SIZE = 96
+#: Brain-Score's ResNet-50 layers (resnet_50_v1 plugin) plus the stem's bn1/relu/maxpool: 21 candidates.
+DEEP_LAYERS = (["conv1", "bn1", "relu", "maxpool"]
+               + [f"layer{block + 1}.{unit}" for block, units in enumerate((3, 4, 6, 3)) for unit in range(units)]
+               + ["avgpool"])
+
+
+def standin_deep_model(tag: str):
+    """ResNet-50 with weights drawn from seed 0, committed with ``DEEP_LAYERS`` as candidates; its extractor counts
+    network passes per image path in ``model.passes`` ({path: runs})."""
+    from collections import Counter
+
+    import torch
+    import torchvision
+
+    from brainscore_lcl.checkpoint import state_dict_sha256
+    from brainscore_lcl.models.commitment import imagenet_preprocessing, make_commitment, register_candidate_layers
+
+    torch.manual_seed(0)
+    network = torchvision.models.resnet50(weights=None)
+    register_candidate_layers(DEEP_MODEL_ID, DEEP_LAYERS)
+    model = make_commitment(DEEP_MODEL_ID, network, weights_sha256=state_dict_sha256(network.state_dict()),
+                            layers=DEEP_LAYERS, region_layer_map={"V1": "layer1.0", "V2": "layer2.0"},
+                            preprocessing=imagenet_preprocessing(DEEP_IMAGE_SIZE), image_size=DEEP_IMAGE_SIZE)
+    model.activations_model.identifier += tag   # each path starts from an empty activations cache
+    extractor = model.activations_model._extractor
+    model.passes = Counter()
+    run_network = extractor._from_paths
+
+    def counting(layers, stimuli_paths, require_variance=False):
+        model.passes.update(str(path) for path in stimuli_paths)
+        return run_network(layers=layers, stimuli_paths=stimuli_paths, require_variance=require_variance)
+
+    extractor._from_paths = counting
+    return model
+
+
+def deep_extraction(one_pass: bool) -> tuple[float, dict]:
+    """The extraction part of layer selection for the stand-in deep model on the public split of simulated V1: each
+    candidate layer's activations for every public image, as ``select_layer`` requests them, with (``one_pass``) or
+    without this suite's one-pass extraction first. Returns seconds and the network passes per image."""
+    from brainscore_vision.benchmark_helpers.screen import place_on_screen
+
+    from brainscore_lcl.scoring import load_benchmark, precompute_activations
+
+    model = standin_deep_model("-one-pass" if one_pass else "-per-layer")
+    public = load_benchmark("FreemanZiemba2013sim.V1-pls").public_counterpart()
+    stimuli = place_on_screen(public.assembly.stimulus_set, target_visual_degrees=model.visual_degrees(),
+                              source_visual_degrees=public._visual_degrees)
+    start = time.perf_counter()
+    if one_pass:
+        precompute_activations(model, public)
+    for layer in DEEP_LAYERS:
+        model.activations_model(stimuli, layers=[layer])
+    return time.perf_counter() - start, passes_per_image(model)
+
+
+def deep_scoring() -> tuple[float, dict, str]:
+    """This suite's full scoring of the stand-in deep model on simulated V1 (one-pass extraction of the benchmark's
+    and the public split's images, layer selection among the 21 candidates, the benchmark): seconds, passes per image
+    and the layer chosen."""
+    from brainscore_lcl.scoring import score
+
+    model = standin_deep_model("-scoring")
+    start = time.perf_counter()
+    record = score(DEEP_MODEL_ID, "FreemanZiemba2013sim.V1-pls", model=model)
+    return time.perf_counter() - start, passes_per_image(model), f"{record.layer} (score {record.score:.4f})"
+
+
+def passes_per_image(model) -> dict:
+    passes = list(model.passes.values())
+    return {"images": len(passes), "max": max(passes), "mean": sum(passes) / len(passes)}
+
+
+def bench_deep_model() -> None:
+    print(f"{DEEP_MODEL_ID}: {len(DEEP_LAYERS)} candidate layers, {DEEP_IMAGE_SIZE}-px input, simulated V1")
+    per_layer_seconds, per_layer = deep_extraction(one_pass=False)
+    one_pass_seconds, one_pass = deep_extraction(one_pass=True)
+    for name, seconds, passes in (("layer selection extraction, per layer", per_layer_seconds, per_layer),
+                                  ("layer selection extraction, one pass ", one_pass_seconds, one_pass)):
+        print(f"{name}: {seconds:.1f} s; network passes per image: max {passes['max']}, "
+              f"mean {passes['mean']:.2f} over {passes['images']} images", flush=True)
+    print(f"ratio (per layer / one pass): {per_layer_seconds / one_pass_seconds:.1f}x time, "
+          f"{per_layer['mean'] / one_pass['mean']:.1f}x network passes per image", flush=True)
+    seconds, passes, layer = deep_scoring()
+    print(f"full scoring with layer selection (this suite): {seconds:.1f} s; network passes per image: max "
+          f"{passes['max']}, mean {passes['mean']:.2f} over {passes['images']} images; V1 layer {layer}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="v1-steerpyr-pool")
+    parser.add_argument("--deep", action="store_true", help="count network passes per image for a 21-layer model")
     args = parser.parse_args()
     os.environ["RESULTCACHING_HOME"] = tempfile.mkdtemp(prefix="bench-score-cache-")  # read when Brain-Score is imported
     regions = ["V1", "V2"]
@@ -64,6 +162,9 @@ def main() -> None:
     for region in regions:  # load (and, the first time, simulate) the data outside the timed sections
         load_freemanziemba_assembly("sim", region, average_repetitions=True)
         load_freemanziemba_assembly("sim", region, average_repetitions=False)
+    if args.deep:
+        bench_deep_model()
+        return
     print(f"model {args.model} on FreemanZiemba2013sim V1 then V2 (empty activation cache for each path)")
     reference = time_brainscore_path(args.model, regions)
     ours = time_lcl_path(args.model, regions)

@@ -5,14 +5,20 @@ for every layer (layer 1 and layer 2 both trained). Example (CPU, small)::
 
     python tools/bench_train.py --device cpu --steps 5 --batch-size 64 --images 256
     python tools/bench_train.py --device cuda --steps 50 --batch-size 4096 --images 8192 --reference-steps 5
+    python tools/bench_train.py --processes 2 --steps 5 --batch-size 64 --images 128
 
 Without ``--data`` it generates ``--images`` smooth random JPEGs (320 x 256 px) in a temporary folder.
 Prints one JSON object: samples/s per pipeline, the ratio, and the device-side split (views vs training step).
+With ``--processes N`` it instead times the device pipeline with the same global batch in 1 and in N processes (DDP
+as under torchrun, global-batch objectives and BatchNorm; gloo on CPU or when the processes share GPUs, NCCL with one
+GPU each; on CPU each process gets cores / N threads): samples/s of each and their ratio, the cost of the collectives.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import socket
 import sys
 import tempfile
 import time
@@ -20,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
 from PIL import Image
 
 from brainscore_lcl.training import engine
@@ -98,6 +106,68 @@ def time_device_split(source: ViewSource, indices: np.ndarray, model, optimizer,
     return {"views_only_samples_per_s": round(views_rate, 1), "train_step_only_samples_per_s": round(step_rate, 1)}
 
 
+def free_port() -> int:
+    """A TCP port on localhost that is free now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def set_torchrun_environment(rank: int, world_size: int, local_rank: int, port: int) -> None:
+    """The environment variables torchrun gives process ``rank`` (rendezvous on localhost:``port``)."""
+    os.environ.update(RANK=str(rank), WORLD_SIZE=str(world_size), LOCAL_RANK=str(local_rank),
+                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+
+
+def config_overrides(args: argparse.Namespace) -> list[str]:
+    return [f"training.batch_size={args.batch_size}", f"training.num_workers={args.workers}",
+            f"training.compile={args.compile}", f"training.amp={not args.no_amp}",
+            f"training.channels_last={not args.no_channels_last}"]
+
+
+def scaling_worker(rank: int, world_size: int, args: argparse.Namespace, data: Path, cache: Path, port: int,
+                   results) -> None:
+    """Process ``rank`` of ``world_size`` (set up as torchrun would): device-pipeline samples/s of the global batch
+    over ``args.steps`` steps after ``args.warmup``, put on ``results`` by rank 0 with the backend and threads."""
+    threads = max(1, (os.cpu_count() or 1) // world_size)
+    torch.set_num_threads(threads)
+    backend = None
+    if world_size > 1:
+        gpus = torch.cuda.device_count() if args.device == "cuda" else 0
+        set_torchrun_environment(rank, world_size, rank % gpus if gpus else 0, port)
+        backend = "nccl" if gpus >= world_size else "gloo"
+        dist.init_process_group(backend, rank=rank, world_size=world_size)
+    runtime = engine.setup_runtime(args.device, amp=not args.no_amp)
+    try:
+        engine.seed_everything(0)
+        config = load_config(args.config, overrides=[*config_overrides(args), "training.pipeline=device"])
+        _, wrapped, optimizer = build_model(config, runtime)
+        files = list_images(data)
+        source = ViewSource(config, files, runtime, cache, show_progress=False)
+        rate = time_pipeline(source, np.arange(len(files)), wrapped, optimizer, runtime, args.steps, args.warmup)
+        if runtime.is_main:
+            results.put({"samples_per_s": round(rate * world_size, 1), "backend": backend,
+                         "threads_per_process": threads, "device": str(runtime.device)})
+    finally:
+        engine.teardown_runtime(runtime)
+
+
+def time_scaling(args: argparse.Namespace, data: Path, cache: Path) -> dict[str, object]:
+    """Global-batch samples/s of 1 and of ``args.processes`` training processes, each run in fresh processes."""
+    context = mp.get_context("spawn")
+    runs = {}
+    for world_size in (1, args.processes):
+        results = context.SimpleQueue()
+        mp.start_processes(scaling_worker, args=(world_size, args, data, cache, free_port(), results),
+                           nprocs=world_size, start_method="spawn")
+        runs[world_size] = results.get()
+    single, multi = runs[1], runs[args.processes]
+    return {"processes": args.processes, "backend": multi["backend"], "device": multi["device"],
+            "threads_per_process": {"1": single["threads_per_process"], "n": multi["threads_per_process"]},
+            "samples_per_s_1_process": single["samples_per_s"], "samples_per_s_n_processes": multi["samples_per_s"],
+            "ratio_n_over_1": round(multi["samples_per_s"] / single["samples_per_s"], 3)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="lcl-v2")
@@ -115,7 +185,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-amp", action="store_true", help="no bf16 autocast on CUDA")
     parser.add_argument("--no-channels-last", action="store_true")
     parser.add_argument("--skip-reference", action="store_true")
+    parser.add_argument("--processes", type=int, default=None,
+                        help="time 1 and this many DDP processes with the same global --batch-size instead")
     args = parser.parse_args(argv)
+    if args.processes is not None and (args.processes < 2 or args.batch_size % args.processes):
+        print(f"bench_train: error: --processes must be >= 2 and divide --batch-size ({args.batch_size})",
+              file=sys.stderr)
+        return 2
 
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
@@ -124,9 +200,13 @@ def main(argv: list[str] | None = None) -> int:
             data.mkdir()
             write_synthetic_images(data, args.images)
         files = list_images(data)
-        overrides = [f"training.batch_size={args.batch_size}", f"training.num_workers={args.workers}",
-                     f"training.compile={args.compile}", f"training.amp={not args.no_amp}",
-                     f"training.channels_last={not args.no_channels_last}"]
+        if args.processes is not None:
+            results = {"config": args.config, "batch_size": args.batch_size, "images": len(files),
+                       "steps": args.steps, "torch": str(torch.__version__), "cpu_count": os.cpu_count(),
+                       **time_scaling(args, data, scratch / "cache")}
+            print(json.dumps(results, indent=1))
+            return 0
+        overrides = config_overrides(args)
         runtime = engine.setup_runtime(args.device, amp=not args.no_amp)
         indices = np.arange(len(files))
         results: dict[str, object] = {"device": str(runtime.device), "config": args.config,

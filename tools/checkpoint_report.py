@@ -3,7 +3,8 @@ each beside the same architecture untrained (seed 0).
 
 Writes into ``--out``: ``loss_curves.png`` (validation loss per stage from the checkpoint; training loss from the run's
 ``log.csv`` where ``--run-log`` is given), ``conv1_filters.png`` (trained | untrained, grayscale as seen by an
-achromatic image), ``report.json`` (fraction of conv1 filters a 2-D Gabor fits with R^2 above the threshold, and the
+achromatic image), ``report.json`` (fraction of conv1 filters a 2-D Gabor fits with R^2 above the threshold, the total-
+variation distance of the well-fit filters' (nx, ny) to Ringach's (2002) macaque histogram, and the
 ``FreemanZiemba2013sim`` V1/V2 scores of both). Usage::
 
     python tools/checkpoint_report.py --checkpoint brainscore_lcl/weights/lcl-v2.pt --out results/lcl-v2-checkpoint
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -23,7 +25,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from brainscore_lcl.checkpoint import build_encoder, load_encoder_checkpoint, save_encoder_checkpoint  # noqa: E402
-from brainscore_lcl.metrics.gabor import DEFAULT_MIN_R_SQUARED, fit_filter_bank, to_grayscale  # noqa: E402
+from brainscore_lcl.metrics.gabor import (DEFAULT_MIN_R_SQUARED, fit_filter_bank, nx_ny_distance, to_grayscale,  # noqa: E402
+                                          well_fit)
 from brainscore_lcl.models.architecture import LCLEncoder  # noqa: E402
 
 
@@ -53,14 +56,20 @@ def plot_losses(payload: dict, run_log: Path | None, out: Path) -> None:
     history = payload["meta"].get("val_history", [])
     figure, axis = plt.subplots(figsize=(6, 4))
     steps = [entry["step"] for entry in history]
-    for stage in range(len(history[0]["per_stage"]) if history else 0):
+    n_stages = len(history[0]["per_stage"]) if history else 0
+    for stage in range(n_stages):
         axis.plot(steps, [entry["per_stage"][stage] for entry in history], label=f"validation, layer {stage + 1}")
+    if history and "smoothed" in history[-1]:
+        axis.plot(steps, [entry["loss"] for entry in history], color="0.6", lw=0.8, label="validation, sum")
+        axis.plot(steps, [entry["smoothed"] for entry in history], color="k", label="validation, sum, smoothed")
+        axis.axvline(payload["meta"]["step"], color="k", ls=":", lw=0.8, label="kept weights")
     if run_log is not None:
         with open(run_log) as handle:
-            rows = [row for row in csv.reader(handle) if len(row) > 4 and row[2] == "train"]
-        train_steps = [int(row[0]) for row in rows]
-        for stage in range(len(rows[0]) - 6 if rows else 0):
-            axis.plot(train_steps, [float(row[4 + stage]) for row in rows], alpha=0.4, label=f"training, layer {stage + 1}")
+            rows = [row for row in csv.DictReader(handle) if row["split"] == "train"]
+        train_steps = [int(row["step"]) for row in rows]
+        for stage in range(n_stages):
+            axis.plot(train_steps, [float(row[f"loss_layer{stage + 1}"]) for row in rows], alpha=0.4,
+                      label=f"training, layer {stage + 1}")
     axis.set_xlabel("step")
     axis.set_ylabel("Barlow Twins loss")
     axis.set_title(f"{payload['config'].get('name', 'LCL')} on {payload['data'].split(' (')[0]}")
@@ -81,7 +90,8 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
 
     payload = load_encoder_checkpoint(args.checkpoint)
-    checkpoints = {"trained": args.checkpoint, "untrained": untrained_checkpoint(payload, args.out / "untrained.pt")}
+    scratch = Path(tempfile.mkdtemp(prefix="checkpoint_report_"))
+    checkpoints = {"trained": args.checkpoint, "untrained": untrained_checkpoint(payload, scratch / "untrained.pt")}
     plot_losses(payload, args.run_log, args.out / "loss_curves.png")
 
     report: dict = {"checkpoint": str(args.checkpoint), "sha256": payload["sha256"], "data": payload["data"],
@@ -92,7 +102,11 @@ def main() -> None:
         fits = fit_filter_bank(weights)
         r_squared = np.array([fit.r_squared for fit in fits])
         fraction = float(np.mean(r_squared > args.min_r_squared))
-        report[name] = {"gabor_fraction": fraction, "median_r_squared": float(np.median(r_squared))}
+        kept = well_fit(fits, args.min_r_squared)
+        report[name] = {"gabor_fraction": fraction, "n_gabor": len(kept), "n_filters": len(fits),
+                        "median_r_squared": float(np.median(r_squared)),
+                        "ringach_nx_ny_distance": nx_ny_distance(np.array([fit.nx for fit in kept]),
+                                                                 np.array([fit.ny for fit in kept])) if kept else None}
         filter_grid(axis, to_grayscale(weights), f"{name}: {fraction:.0%} Gabor-like (R$^2$ > {args.min_r_squared})")
     figure.tight_layout()
     figure.savefig(args.out / "conv1_filters.png")

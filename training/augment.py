@@ -149,9 +149,16 @@ def _contrast(images: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
 
 
 def render_views_batched(patches: torch.Tensor, view: ViewSpec, params: dict[str, torch.Tensor],
-                         noise_generator: torch.Generator | None = None) -> torch.Tensor:
-    """Views (n, 3, p, p) in [0, 1] (+ noise) from float centre crops ``patches`` (n, 3, C, C) in [0, 1]."""
+                         noise_generator: torch.Generator | None = None, first_row: int = 0) -> torch.Tensor:
+    """Views (n, 3, p, p) in [0, 1] (+ noise) from float centre crops ``patches`` (n, 3, C, C) in [0, 1].
+
+    ``params`` may describe a larger batch (the global batch of several processes) whose rows ``first_row`` to
+    ``first_row + n`` are ``patches``: the noise is then drawn for the whole batch, so every row's views are those it
+    would get in the whole batch.
+    """
     n, _, side, _ = patches.shape
+    batch_params, rows = params, slice(first_row, first_row + n)
+    params = {name: values[rows] for name, values in batch_params.items()}
     box = params["box"].to(device=patches.device, dtype=patches.dtype)
     x0, y0, width, height = box.unbind(dim=1)
     flip = torch.where(params["flip"].to(patches.device), -1.0, 1.0).to(patches.dtype)
@@ -177,8 +184,9 @@ def render_views_batched(patches: torch.Tensor, view: ViewSpec, params: dict[str
         blurred = gaussian_blur(images, params["blur_sigma"], view.blur_kernel)
         images = torch.where(_per_sample(params["blur"], images).bool(), blurred, images)
     images = torch.where(_per_sample(params["solarize"], images).bool() & (images >= 0.5), 1 - images, images)
-    if params["noise"].any():
-        noise = torch.randn(images.shape, generator=noise_generator, device=images.device, dtype=images.dtype)
+    if batch_params["noise"].any():
+        noise = torch.randn((batch_params["noise"].shape[0], *images.shape[1:]), generator=noise_generator,
+                            device=images.device, dtype=images.dtype)[rows]
         sigma = _per_sample(params["noise_sigma"] * params["noise"], images)
         images = images + sigma * noise
     return images
@@ -198,14 +206,18 @@ def center_patches(stored: torch.Tensor, crop: int) -> torch.Tensor:
 
 
 def make_views_batched(stored: torch.Tensor, views: list[ViewSpec], mean: tuple[float, ...], std: tuple[float, ...],
-                       generator: torch.Generator, noise_generator: torch.Generator | None = None
-                       ) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """Normalised view pairs [(A, B)] per stage for a uint8 batch (n, S, S, 3) on any device."""
+                       generator: torch.Generator, noise_generator: torch.Generator | None = None,
+                       first_row: int = 0, batch_size: int | None = None) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Normalised view pairs [(A, B)] per stage for a uint8 batch (n, S, S, 3) on any device.
+
+    The random numbers are drawn for a batch of ``batch_size`` images (default n) of which ``stored`` holds rows
+    ``first_row`` to ``first_row + n``: a process's shard of a global batch gets the views the whole batch would.
+    """
     pairs = []
     for view in views:
         patches = center_patches(stored, view.center_crop)
-        params_a, params_b = sample_pair_params(view, stored.shape[0], generator)
-        pair = tuple(normalize(render_views_batched(patches, view, params, noise_generator), mean, std)
+        params_a, params_b = sample_pair_params(view, batch_size or stored.shape[0], generator)
+        pair = tuple(normalize(render_views_batched(patches, view, params, noise_generator, first_row), mean, std)
                      for params in (params_a, params_b))
         pairs.append(pair)
     return pairs

@@ -18,6 +18,8 @@ CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 OBJECTIVES = ("barlow", "simclr", "simsiam")
+#: "lcl": the layerwise LCL encoder; "alexnet-bn": AlexNet-BN trained end to end as one stage (training/e2e.py)
+ARCHITECTURES = ("lcl", "alexnet-bn")
 PIPELINES = ("device", "reference")
 LOWER_STAGE_NORMS = ("running", "batch")
 
@@ -101,6 +103,9 @@ class TrainingConfig:
     (they never get gradients from it): "running" runs them in eval mode, with their own running BatchNorm
     statistics, which stage l's larger views then never change; "batch" runs them in training mode (batch
     statistics, and their running statistics also absorb stage l's views).
+
+    ``sync_batchnorm``: under torchrun (several processes), every BatchNorm layer (encoder, projectors, predictors)
+    normalises with the statistics of the global batch (``distributed.GlobalBatchNorm``); no effect on one process.
     """
 
     batch_size: int = 256
@@ -113,6 +118,7 @@ class TrainingConfig:
     patience_epochs: float = 2.0
     min_delta: float = 0.001
     lower_stage_norm: str = "running"
+    sync_batchnorm: bool = True
     checkpoint_every_steps: int = 500
     pipeline: str = "device"
     preload_to_device: bool = True
@@ -126,6 +132,7 @@ class TrainingConfig:
 class ArchitectureConfig:
     n_stages: int = 2
     blur_size: int = 3
+    kind: str = "lcl"
 
 
 @dataclass(frozen=True)
@@ -191,6 +198,8 @@ def validate(config: TrainConfig, where: str) -> TrainConfig:
     if config.architecture.n_stages != len(config.stages):
         problems.append(f"architecture.n_stages is {config.architecture.n_stages} "
                         f"but {len(config.stages)} stages are given")
+    if config.architecture.kind not in ARCHITECTURES:
+        problems.append(f"architecture.kind {config.architecture.kind!r} is not one of {ARCHITECTURES}")
     if config.objective.name not in OBJECTIVES:
         problems.append(f"objective.name {config.objective.name!r} is not one of {OBJECTIVES}")
     if config.training.pipeline not in PIPELINES:

@@ -64,9 +64,14 @@ def split_indices(n: int, val_fraction: float, val_max: int, seed: int) -> tuple
 def epoch_batches(indices: np.ndarray, batch_size: int, seed: int, epoch: int, rank: int = 0,
                   world_size: int = 1) -> list[np.ndarray]:
     """Shuffled full batches of ``indices`` for ``epoch`` (same on every rank), each split into ``world_size`` equal
-    shards of which this ``rank`` gets one. A short last batch is dropped (the losses compare within a batch)."""
+    shards of which this ``rank`` gets one: the global batches do not depend on ``world_size``. A short last batch is
+    dropped (the losses compare within a batch); with fewer images than ``batch_size``, one batch of as many as
+    split evenly."""
+    if batch_size % world_size:
+        raise DataError(f"a batch of {batch_size} images cannot be split evenly over {world_size} processes; "
+                        f"set the batch size to a multiple of {world_size}")
     order = np.random.default_rng([seed, epoch]).permutation(indices)
-    batch_size = min(batch_size, len(order))
+    batch_size = min(batch_size, len(order) // world_size * world_size)
     per_rank = batch_size // world_size
     if per_rank < 2:
         raise DataError(f"batch of {batch_size} images over {world_size} processes leaves fewer than 2 per process; "

@@ -47,6 +47,7 @@ from brainscore_lcl.checkpoint import CheckpointError, build_encoder, load_encod
 from brainscore_lcl.models.lcl_v2net.model import (LCLV2Net, build_network, load_network_checkpoint,
                                                    save_network_checkpoint)
 from brainscore_lcl.training import engine
+from brainscore_lcl.training.distributed import convert_batchnorm
 from brainscore_lcl.training.config import IMAGENET_MEAN, IMAGENET_STD
 from brainscore_lcl.training.data import IMAGE_SUFFIXES, DataError, epoch_batches
 
@@ -62,7 +63,8 @@ SEEDING_RULE = ("batch order: training.data.epoch_batches(seed, epoch); augmenta
 
 @dataclass(frozen=True)
 class SupervisedConfig:
-    """Every number of the recipe (see the module docstring); ``batch_size`` is the global batch (all processes)."""
+    """Every number of the recipe (see the module docstring); ``batch_size`` is the global batch (all processes).
+    ``sync_batchnorm``: under torchrun, BatchNorm statistics of the global batch (``distributed.GlobalBatchNorm``)."""
 
     epochs: int = 90
     batch_size: int = 256
@@ -78,6 +80,7 @@ class SupervisedConfig:
     seed: int = 0
     workers: int = 8
     amp: bool = True
+    sync_batchnorm: bool = True
 
     @property
     def lr(self) -> float:
@@ -296,6 +299,8 @@ def _train(front_end: str | os.PathLike, data: str | os.PathLike, out: Path, val
         first_epoch = state["epoch"]
     model = network
     if runtime.distributed:
+        if config.sync_batchnorm:
+            network = convert_batchnorm(network)
         model = nn.parallel.DistributedDataParallel(
             network, device_ids=[runtime.local_rank] if runtime.device.type == "cuda" else None)
 
@@ -367,7 +372,7 @@ def epoch_meta(config: SupervisedConfig, row: dict[str, Any]) -> dict[str, Any]:
 
 def command_train_net(args: argparse.Namespace) -> int:
     """Handler of ``brainscore train-net``; returns the exit code (1 with one sentence on stderr for known failures)."""
-    config = SupervisedConfig(seed=args.seed, amp=not args.no_amp,
+    config = SupervisedConfig(seed=args.seed, amp=not args.no_amp, sync_batchnorm=not args.no_sync_batchnorm,
                               **{key: value for key, value in (("epochs", args.epochs), ("batch_size", args.batch_size),
                                                                ("workers", args.workers)) if value is not None})
     try:
@@ -396,6 +401,8 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> argparse.ArgumentP
     parser.add_argument("--workers", type=int, help="data-loading processes per training process (default 8)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-amp", action="store_true", help="full precision on GPU (default: bfloat16 autocast)")
+    parser.add_argument("--no-sync-batchnorm", action="store_true",
+                        help="under torchrun, BatchNorm statistics per process (default: of the global batch)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (log.csv is still written)")
     parser.set_defaults(func=command_train_net)
     return parser

@@ -27,7 +27,8 @@ from brainscore_lcl.training.augment import make_views_batched
 from brainscore_lcl.training.config import TrainConfig
 from brainscore_lcl.training.data import (ReferenceViewDataset, build_store, epoch_batches, gather_batch, list_images,
                                           reference_loader, split_indices, view_seed)
-from brainscore_lcl.training.losses import Predictor, barlow_twins_loss, nt_xent_loss, simsiam_loss
+from brainscore_lcl.training.distributed import batch_collectives, convert_batchnorm
+from brainscore_lcl.training.losses import Predictor, barlow_twins_loss, full_precision, nt_xent_loss, simsiam_loss
 
 VALIDATION_SALT = 1_000_003
 STATE_FILE, ENCODER_FILE, LAST_ENCODER_FILE, LOG_FILE = "state.pt", "encoder.pt", "last_encoder.pt", "log.csv"
@@ -77,11 +78,14 @@ class LayerwiseModel(nn.Module):
             stage.train()
 
     def stage_loss(self, stage_index: int, z_a: torch.Tensor, z_b: torch.Tensor) -> torch.Tensor:
+        """Stage loss on this process's embeddings; under DDP in training mode, over the global batch (the mean over
+        processes of the returned values is the global batch's loss, see ``training/distributed.py``)."""
         objective = self.objective
+        reduce, gather = batch_collectives(self)
         if objective.name == "barlow":
-            return barlow_twins_loss(z_a, z_b, objective.barlow_lambda)
+            return barlow_twins_loss(z_a, z_b, objective.barlow_lambda, reduce)
         if objective.name == "simclr":
-            return nt_xent_loss(z_a, z_b, objective.simclr_temperature)
+            return nt_xent_loss(z_a, z_b, objective.simclr_temperature, gather)
         predictor = self.predictors[stage_index]
         return simsiam_loss(predictor(z_a), predictor(z_b), z_a, z_b)
 
@@ -90,13 +94,15 @@ class LayerwiseModel(nn.Module):
         for stage_index, (view_a, view_b) in enumerate(views):
             z_a, z_b = self.embed(stage_index, view_a), self.embed(stage_index, view_b)
             with torch.autocast(device_type=z_a.device.type, enabled=False):
-                losses.append(self.stage_loss(stage_index, z_a.float(), z_b.float()))
+                losses.append(self.stage_loss(stage_index, full_precision(z_a), full_precision(z_b)))
         return torch.stack(losses)
 
 
 class ViewSource:
     """Batches of view pairs for one process: from the uint8 store rendered on the device ("device" pipeline), or
-    from the PIL DataLoader ("reference" pipeline). Views depend only on (seed, epoch, step, rank): resumable."""
+    from the PIL DataLoader ("reference" pipeline). A sample's views are a function of the seed, the epoch and its
+    global index (device pipeline: its batch and its row in the global batch; reference pipeline: its image), not of
+    the process count or rank: the same global batch gets the same views on 1 or N processes, and resumed runs too."""
 
     def __init__(self, config: TrainConfig, files: list[Path], runtime: engine.Runtime, cache_dir: Path,
                  show_progress: bool = True):
@@ -121,19 +127,22 @@ class ViewSource:
         bar.close()
         return store
 
-    def _device_views(self, indices: np.ndarray, seed: int) -> ViewPairs:
+    def _device_views(self, indices: np.ndarray, seed: int, first_row: int, batch_size: int) -> ViewPairs:
+        """Views of ``indices``, rows ``first_row`` on of a global batch of ``batch_size`` drawn with ``seed``."""
         device = self.runtime.device
         stored = gather_batch(self.store, indices, device)
         generator = torch.Generator().manual_seed(seed)
         noise_generator = torch.Generator(device=device).manual_seed(seed)
         views = make_views_batched(stored, self.views, self.config.input.mean, self.config.input.std, generator,
-                                   noise_generator)
+                                   noise_generator, first_row, batch_size)
         return self.to_model_layout(views)
 
     def to_model_layout(self, views: ViewPairs) -> ViewPairs:
-        device = self.runtime.device
+        """Views on the device, in the model's memory layout and in torch's default dtype (float32 unless set, e.g.
+        float64 by tools/check_distributed.py, which builds the model in that dtype too)."""
+        device, dtype = self.runtime.device, torch.get_default_dtype()
         layout = torch.channels_last if self.config.training.channels_last else torch.contiguous_format
-        return [tuple(view.to(device, non_blocking=True).contiguous(memory_format=layout) for view in pair)
+        return [tuple(view.to(device, dtype, non_blocking=True).contiguous(memory_format=layout) for view in pair)
                 for pair in views]
 
     def epoch(self, indices: np.ndarray, epoch: int, start_batch: int, salt: int = 0, shard: bool = True):
@@ -144,8 +153,9 @@ class ViewSource:
         batches = epoch_batches(indices, training.batch_size, self.config.seed + salt, epoch, rank, world_size)
         if training.pipeline == "device":
             for batch_index in range(start_batch, len(batches)):
-                seed = view_seed(self.config.seed, salt, epoch, batch_index, rank)
-                yield batch_index, self._device_views(batches[batch_index], seed)
+                seed = view_seed(self.config.seed, salt, epoch, batch_index)
+                shard = batches[batch_index]
+                yield batch_index, self._device_views(shard, seed, rank * len(shard), world_size * len(shard))
             return
         dataset = ReferenceViewDataset(self.files, self.config, epoch, salt)
         loader = reference_loader(dataset, batches[start_batch:], training.num_workers,
@@ -185,8 +195,16 @@ def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, views: ViewPa
 
 
 def build_model(config: TrainConfig, runtime: engine.Runtime) -> tuple[nn.Module, nn.Module, torch.optim.Optimizer]:
-    """(plain model, the model to call (DDP / compiled), Adam optimiser) on ``runtime.device``."""
-    model = LayerwiseModel(config).to(runtime.device)
+    """(plain model, the model to call (DDP / compiled), Adam optimiser) on ``runtime.device``; under DDP with
+    ``training.sync_batchnorm`` its BatchNorm layers normalise over the global batch (``GlobalBatchNorm``)."""
+    if config.architecture.kind == "alexnet-bn":
+        from brainscore_lcl.training.e2e import EndToEndModel  # e2e imports this module
+
+        model = EndToEndModel(config).to(runtime.device)
+    else:
+        model = LayerwiseModel(config).to(runtime.device)
+    if runtime.distributed and config.training.sync_batchnorm:
+        model = convert_batchnorm(model)
     if config.training.channels_last:
         model = model.to(memory_format=torch.channels_last)
         for projector in model.projectors:  # (out, in, 1, 1) weights used as matrices: keep their gradients' strides
@@ -221,8 +239,9 @@ def _save_encoder(path: Path, model: LayerwiseModel, config: TrainConfig, data_d
             "normalization": {"mean": list(config.input.mean), "std": list(config.input.std),
                               "pixel_range": [0.0, 1.0]}, **extra}
     return save_encoder_checkpoint(path, model.encoder.state_dict(),
-                                   architecture={"n_stages": config.architecture.n_stages,
-                                                 "blur_size": config.architecture.blur_size},
+                                   architecture={"kind": "alexnet-bn"} if config.architecture.kind == "alexnet-bn"
+                                   else {"n_stages": config.architecture.n_stages,
+                                         "blur_size": config.architecture.blur_size},
                                    config=config.to_dict(), data=data_description, meta=meta)
 
 
@@ -298,7 +317,8 @@ def _train(config: TrainConfig, data_dir: Path, out_dir: Path, runtime: engine.R
                       **dict(zip(stage_names, losses.tolist())))
             if improved:
                 _save_encoder(out_dir / ENCODER_FILE, model, config, data_description, progress,
-                              {"val_loss": total, "val_loss_smoothed": stopper.smoothed})
+                              {"val_loss": total, "val_loss_smoothed": stopper.smoothed,
+                               "processes": runtime.world_size})
         return improved
 
     start = time.perf_counter()
@@ -313,7 +333,7 @@ def _train(config: TrainConfig, data_dir: Path, out_dir: Path, runtime: engine.R
             losses = train_step(wrapped, optimizer, views, runtime)
             progress.step += 1
             progress.batch_in_epoch = batch_index + 1
-            losses = engine.all_reduce_mean(losses.float(), runtime).cpu()
+            losses = engine.all_reduce_mean(losses.double(), runtime).cpu()
             now = time.perf_counter()
             rate = samples_per_step / max(now - tick, 1e-9)
             tick = now
@@ -352,7 +372,8 @@ def _train(config: TrainConfig, data_dir: Path, out_dir: Path, runtime: engine.R
                "encoder": str(out_dir / ENCODER_FILE), "world_size": runtime.world_size, "device": str(runtime.device)}
     if runtime.is_main:
         _save_encoder(out_dir / LAST_ENCODER_FILE, model, config, data_description, progress,
-                      {"val_loss": progress.val_history[-1]["loss"] if progress.val_history else None})
+                      {"val_loss": progress.val_history[-1]["loss"] if progress.val_history else None,
+                       "processes": runtime.world_size})
         if not (out_dir / ENCODER_FILE).is_file():
             shutil.copyfile(out_dir / LAST_ENCODER_FILE, out_dir / ENCODER_FILE)
         (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))

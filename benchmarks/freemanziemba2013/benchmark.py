@@ -4,13 +4,15 @@ The computation is Brain-Score 2.4.2's ``NeuralBenchmark`` (stimuli placed on sc
 25 components over 10 stratified shuffle splits, internal-consistency ceiling). What this class adds:
 - the data source is a parameter (official private / public split, a local raw-release copy, the simulator),
 - the PLS implementation is selectable (``kernel``: exact and fast, ``brainscore``: Brain-Score's own),
-- the returned score carries everything a neuroscientist needs to report it (``ScoreDetails``): the ceiled score as
-  Brain-Score 2.4.2 computes it, the paper's definition (Appendix A.3.2) with its standard deviation over splits,
-  raw score, ceiling, error, number of neurons, the committed layer and the per-neuron values per split.
+- the returned score carries everything a neuroscientist needs to report it (``details``): the ceiled score as
+  Brain-Score 2.4.2 computes it (``score``), the paper's literal definition (Appendix A.3.2, ``score_paper``) and its
+  sign-aware variant (``score_paper_sign_aware``, 0 where r < 0), each with its standard deviation over splits (see
+  ``SCORE_DEFINITIONS``, copied into ``details["score_definitions"]``), raw score, ceiling, error, number of neurons,
+  the committed layer and the per-neuron values per split.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 from brainscore_core.metrics import Score
@@ -20,7 +22,7 @@ from brainscore_vision.utils import LazyLoad
 
 from brainscore_lcl.data.sources import load_freemanziemba_assembly
 from brainscore_lcl.metrics.pls import pls_metric
-from brainscore_lcl.metrics.scores import brainscore_ceiled_score, paper_explained_variance
+from brainscore_lcl.metrics.scores import SCORE_DEFINITIONS, brainscore_ceiled_score, paper_explained_variance
 
 VISUAL_DEGREES = 4
 NUMBER_OF_TRIALS = 20
@@ -97,20 +99,29 @@ class FreemanZiembaPLS(NeuralBenchmark):
         if self.neuron_subset is not None:
             mask = np.asarray(self.neuron_subset(neuroid_ids), dtype=bool)
             score = _subset_score(r[:, mask], c[mask])
-        paper = paper_explained_variance(r[:, mask], c[mask])
         layer_map = getattr(getattr(candidate, "layer_model", None), "region_layer_map", {}) or {}
         score.attrs["details"] = {
             "benchmark": self.identifier, "source": self.source, "region": self.region, "access": self.access,
             "time_window_ms": list(self.time_window), "pls": self.pls,
             "score": float(score.values), "raw": float(score.raw.values), "ceiling": float(score.ceiling.values),
             "error": float(score.attrs["error"].values) if "error" in score.attrs else float("nan"),
-            "score_paper": float(paper.mean), "score_paper_std": float(paper.std),
-            "score_paper_per_split": [float(value) for value in paper.per_split],
+            **paper_score_fields(r[:, mask], c[mask]), "score_definitions": dict(SCORE_DEFINITIONS),
             "n_neuroids": int(mask.sum()), "layer": layer_map.get(self.region),
             "neuroid_ids": [neuroid for neuroid, keep in zip(neuroid_ids, mask) if keep],
             "per_neuron_r": r[:, mask].tolist(), "per_neuron_ceiling": c[mask].tolist(),
         }
         return score
+
+
+def paper_score_fields(r: np.ndarray, c: np.ndarray) -> dict[str, Any]:
+    """``score_paper`` (literal) and ``score_paper_sign_aware``, each with ``_std`` and ``_per_split`` (over the
+    cross-validation splits), from ``r`` (split, neuron) correlations and ``c`` (neuron,) ceilings."""
+    fields = {}
+    for name, sign_aware in (("score_paper", False), ("score_paper_sign_aware", True)):
+        paper = paper_explained_variance(r, c, sign_aware=sign_aware)
+        fields.update({name: float(paper.mean), f"{name}_std": float(paper.std),
+                       f"{name}_per_split": [float(value) for value in paper.per_split]})
+    return fields
 
 
 def _subset_score(r: np.ndarray, c: np.ndarray) -> Score:

@@ -2,12 +2,15 @@
 
 - ``FreemanZiembaPartitionPLS`` (``<prefix>.V2-pls-v1like`` / ``-v2like``, Sec. 3.1, Fig. 4 right): the PLS benchmark
   aggregated over the "V1-like" (top quartile) or "V2-like" (bottom quartile) V2 cells, ranked by how well the
-  reference V1 model (``v1-steerpyr-pool``) explains each cell. A cell's explained variance is the paper's definition:
-  the mean over the 10 splits of (r_n / r_ceil,n)^2 (``per_neuron_explained_variance``). The regression is always
-  fitted on all cells; only the aggregation is restricted.
+  reference V1 model (``v1-steerpyr-pool``) explains each cell: the mean over the 10 splits of the sign-aware
+  (max(r_n, 0) / r_ceil,n)^2 (``per_neuron_explained_variance(..., sign_aware=True)``), ties broken by the mean r, so
+  an anti-correlated cell never ranks as V1-like. By default (the paper's procedure) the cells are ranked on the split
+  that is scored; ``selection="public"`` ranks them on the public split and scores them on the private one. The
+  regression is always fitted on all cells; only the aggregation is restricted.
 - ``FreemanZiembaTextureModulation`` (``<prefix>.V2-texmod``, Sec. 2.5, 3.2, A.3.3, Fig. 5): texture modulation of
   the recorded cells and of the model, read two ways (see ``model_modulation``), with Q-Q distance and family-rank
-  Spearman rho. Uses all 450 images (every family and sample).
+  Spearman rho. Uses all 450 images (every family and sample; on Brain-Score's data its public and private
+  assemblies joined) and, by default, each cell's latency-aligned 100-ms window (see ``load_texture_data``).
 - ``field_of_view_sweep`` (A.3.1): the model's field of view (degrees) chosen on the public split.
 """
 from __future__ import annotations
@@ -26,10 +29,11 @@ from brainscore_vision.benchmarks import BenchmarkBase
 from sklearn.model_selection import StratifiedKFold
 
 from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import (BIBTEX, BRAINSCORE_TIME_WINDOW, NUMBER_OF_TRIALS,
-                                                                   SOURCE_PREFIXES, VISUAL_DEGREES, FreemanZiembaPLS)
+                                                                   SOURCE_PREFIXES, VISUAL_DEGREES, FreemanZiembaPLS,
+                                                                   paper_score_fields)
 from brainscore_lcl.metrics.pls import KernelPLSRegression, StimulusGram, gram_matrix
-from brainscore_lcl.metrics.scores import (brainscore_ceiled_score, paper_explained_variance,
-                                           per_neuron_explained_variance, v1like_v2like_partition)
+from brainscore_lcl.metrics.scores import (brainscore_ceiled_score, per_neuron_explained_variance,
+                                           v1like_v2like_partition)
 from brainscore_lcl.metrics.texture import (MIN_NEURON_CEILING, family_mean_responses, family_modulation,
                                             family_rank_correlation, family_ranks, latency_aligned_window,
                                             modulation_quantiles, neuron_modulation, qq_distance, reliable_neurons,
@@ -38,6 +42,8 @@ from brainscore_lcl.metrics.texture import (MIN_NEURON_CEILING, family_mean_resp
 REFERENCE_MODEL = "v1-steerpyr-pool"
 PARTITION_QUANTILE = 0.25
 SUBSETS = ("v1like", "v2like")
+#: where the partition is ranked: on the scored split (the paper's procedure) or on the public split
+SELECTIONS = ("same", "public")
 #: 10-ms bins from 0 to 300 ms: the PSTH on which response latency is measured (Brain-Score's binning)
 PSTH_BIN_MS = 10
 PSTH_END_MS = 300
@@ -56,13 +62,17 @@ DEFAULT_FIELDS_OF_VIEW = (4.0, 6.0, 8.0, 10.0, 12.0)
 class ReferencePartition:
     """The V1-like / V2-like cells, as ranked by a reference model's per-neuron explained variance.
 
-    ``neuroid_ids`` (n,), ``reference_ev`` (n,) (mean over splits of (r/r_ceil)^2), boolean ``v1_like``/``v2_like``.
+    ``neuroid_ids`` (n,); ``reference_ev`` (n,), the ranking value: mean over splits of the sign-aware
+    (max(r, 0)/r_ceil)^2; ``reference_ev_paper`` (n,), the paper's literal mean over splits of (r/r_ceil)^2, for
+    reporting; boolean ``v1_like``/``v2_like``; ``selected_on``: the split (access) the reference was scored on.
     """
     reference: str
     neuroid_ids: tuple[str, ...]
     reference_ev: np.ndarray
+    reference_ev_paper: np.ndarray
     v1_like: np.ndarray
     v2_like: np.ndarray
+    selected_on: str | None = None
 
     def mask(self, subset: str, neuroid_ids: Sequence[str] | None = None) -> np.ndarray:
         """Boolean mask of ``subset`` ("v1like" / "v2like") over ``neuroid_ids`` (default: the partition's order)."""
@@ -80,48 +90,58 @@ class ReferencePartition:
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready description: sizes and the reference's explained-variance range inside each subset."""
-        ev = self.reference_ev
-        return {"reference": self.reference, "n_neuroids": len(self.neuroid_ids),
+        ev, paper = self.reference_ev, self.reference_ev_paper
+        return {"reference": self.reference, "selected_on": self.selected_on,
+                "ranked_by": "per-cell mean over splits of the sign-aware (max(r, 0)/r_ceil)^2, ties by mean r",
+                "n_neuroids": len(self.neuroid_ids),
                 "n_v1like": int(self.v1_like.sum()), "n_v2like": int(self.v2_like.sum()),
                 "v1like_min_reference_ev": float(np.min(ev[self.v1_like])),
                 "v2like_max_reference_ev": float(np.max(ev[self.v2_like])),
+                "v1like_min_reference_ev_paper": float(np.min(paper[self.v1_like])),
+                "v2like_max_reference_ev_paper": float(np.max(paper[self.v2_like])),
                 "v1like_ids": [n for n, keep in zip(self.neuroid_ids, self.v1_like) if keep],
                 "v2like_ids": [n for n, keep in zip(self.neuroid_ids, self.v2_like) if keep]}
 
 
 def partition_from_scores(neuroid_ids: Sequence[str], per_neuron_r: np.ndarray, per_neuron_ceiling: np.ndarray,
-                          reference: str = REFERENCE_MODEL, quantile: float = PARTITION_QUANTILE) -> ReferencePartition:
+                          reference: str = REFERENCE_MODEL, quantile: float = PARTITION_QUANTILE,
+                          selected_on: str | None = None) -> ReferencePartition:
     """Partition from a reference model's PLS table: ``per_neuron_r`` (split, neuron) r, ``per_neuron_ceiling``
-    (neuron,) internal consistency; top / bottom ``quantile`` of the per-neuron explained variance."""
-    ev = per_neuron_explained_variance(np.asarray(per_neuron_r, dtype=float), np.asarray(per_neuron_ceiling, float))
-    masks = v1like_v2like_partition(ev, quantile)
-    return ReferencePartition(reference, tuple(map(str, neuroid_ids)), ev, masks.v1_like, masks.v2_like)
+    (neuron,) internal consistency; top / bottom ``quantile`` of the per-neuron sign-aware explained variance, ties
+    broken by the mean r over splits."""
+    r, c = np.asarray(per_neuron_r, dtype=float), np.asarray(per_neuron_ceiling, dtype=float)
+    ev = per_neuron_explained_variance(r, c, sign_aware=True)
+    masks = v1like_v2like_partition(ev, quantile, tiebreak=np.nanmean(r, axis=0))
+    return ReferencePartition(reference, tuple(map(str, neuroid_ids)), ev, per_neuron_explained_variance(r, c),
+                              masks.v1_like, masks.v2_like, selected_on)
 
 
 def partition_from_details(details: dict[str, Any], reference: str = REFERENCE_MODEL,
                            quantile: float = PARTITION_QUANTILE) -> ReferencePartition:
     """Partition from the ``details`` of a full (all-cell) ``FreemanZiembaPLS`` score of the reference model."""
     return partition_from_scores(details["neuroid_ids"], details["per_neuron_r"], details["per_neuron_ceiling"],
-                                 reference, quantile)
+                                 reference, quantile, details.get("access"))
 
 
 def subset_scores(details: dict[str, Any], mask: np.ndarray) -> dict[str, Any]:
     """Scores of a full ``FreemanZiembaPLS`` result restricted to the neurons in ``mask`` (n_neuroids,), computed as
-    ``FreemanZiembaPartitionPLS`` does: the paper's median (r/r_ceil)^2 (mean, std over splits) and Brain-Score's."""
+    ``FreemanZiembaPartitionPLS`` does: the paper's literal and sign-aware median (r/r_ceil)^2 (mean, std over
+    splits; see ``SCORE_DEFINITIONS``), Brain-Score's score, and per cell the mean over splits of both."""
     r = np.asarray(details["per_neuron_r"], dtype=float)[:, mask]
     c = np.asarray(details["per_neuron_ceiling"], dtype=float)[mask]
-    paper = paper_explained_variance(r, c)
     brainscore = brainscore_ceiled_score(r, c)
-    return {"score_paper": paper.mean, "score_paper_std": paper.std, "score": brainscore.ceiled,
-            "raw": brainscore.raw, "ceiling": brainscore.ceiling, "n_neuroids": int(mask.sum()),
-            "per_neuron_ev": per_neuron_explained_variance(r, c)}
+    return {**paper_score_fields(r, c), "score": brainscore.ceiled, "raw": brainscore.raw,
+            "ceiling": brainscore.ceiling, "n_neuroids": int(mask.sum()),
+            "per_neuron_ev": per_neuron_explained_variance(r, c),
+            "per_neuron_ev_sign_aware": per_neuron_explained_variance(r, c, sign_aware=True)}
 
 
 @functools.lru_cache(maxsize=8)
 def reference_partition(source: str, reference: str = REFERENCE_MODEL, quantile: float = PARTITION_QUANTILE,
                         access: str | None = None, time_window: tuple[int, int] = BRAINSCORE_TIME_WINDOW,
                         pls: str = "kernel", data_root: str | None = None) -> ReferencePartition:
-    """Score ``reference`` on the full V2 PLS benchmark of ``source`` and partition its cells (once per process)."""
+    """Score ``reference`` on the full V2 PLS benchmark of ``source`` (on split ``access``) and partition its cells
+    (once per process)."""
     from brainscore_lcl.scoring import load_model
 
     benchmark = FreemanZiembaPLS(source, "V2", access=access, time_window=time_window, pls=pls, data_root=data_root)
@@ -132,18 +152,25 @@ def reference_partition(source: str, reference: str = REFERENCE_MODEL, quantile:
 class FreemanZiembaPartitionPLS(FreemanZiembaPLS):
     """V2 PLS benchmark aggregated over the V1-like or V2-like cells (``subset``) of ``reference``'s partition.
 
-    ``partition`` may be given (e.g. from cached reference scores, or a toy table in tests); otherwise it is computed
-    on first use by scoring ``reference`` on the full V2 benchmark with the same options. The returned score's
-    ``details`` are those of ``FreemanZiembaPLS`` over the subset, plus ``subset`` and ``partition`` (its summary).
+    ``selection``: "same" (default, the paper's procedure) ranks the cells on the split this benchmark scores;
+    "public" ranks them on the public split and scores them here (on the private split), so that the partition is
+    not selected on the data that it is scored on. ``partition`` may be given (e.g. from cached reference scores, or a
+    toy table in tests); otherwise it is computed on first use by scoring ``reference`` on the full V2 benchmark with
+    the same options. The returned score's ``details`` are those of ``FreemanZiembaPLS`` over the subset, plus
+    ``subset``, ``selection`` and ``partition`` (its summary).
     """
 
     def __init__(self, source: str, subset: str, *, reference: str = REFERENCE_MODEL,
                  quantile: float = PARTITION_QUANTILE, partition: ReferencePartition | None = None,
-                 access: str | None = None, time_window: tuple[int, int] = BRAINSCORE_TIME_WINDOW,
-                 pls: str = "kernel", data_root: str | None = None, identifier: str | None = None):
+                 selection: str = "same", access: str | None = None,
+                 time_window: tuple[int, int] = BRAINSCORE_TIME_WINDOW, pls: str = "kernel",
+                 data_root: str | None = None, identifier: str | None = None):
         if subset not in SUBSETS:
             raise ValueError(f"subset must be one of {SUBSETS}, got {subset!r}")
+        if selection not in SELECTIONS:
+            raise ValueError(f"selection must be one of {SELECTIONS}, got {selection!r}")
         self.subset, self.reference, self.quantile, self._partition = subset, reference, quantile, partition
+        self.selection = selection
         super().__init__(source, "V2", access=access, time_window=time_window, pls=pls, data_root=data_root,
                          identifier=identifier or f"{SOURCE_PREFIXES[source]}.V2-pls-{subset}",
                          neuron_subset=self._subset_mask)
@@ -152,9 +179,19 @@ class FreemanZiembaPartitionPLS(FreemanZiembaPLS):
     def partition(self) -> ReferencePartition:
         """The reference partition (computed on first access when not given)."""
         if self._partition is None:
-            self._partition = reference_partition(self.source, self.reference, self.quantile, self.access,
-                                                  self.time_window, self.pls, self.data_root)
+            self._partition = reference_partition(self.source, self.reference, self.quantile,
+                                                  self.selection_access(), self.time_window, self.pls,
+                                                  self.data_root)
         return self._partition
+
+    def selection_access(self) -> str:
+        """The split the partition is ranked on: this benchmark's own, or the public one (``selection="public"``)."""
+        if self.selection == "same":
+            return self.access
+        if self.access == "public":
+            raise ValueError("selection='public' ranks the cells on the public split, which is the split this "
+                             "benchmark scores; use a private-split source (sim, local, official)")
+        return "public"
 
     def _subset_mask(self, neuroid_ids: list[str]) -> np.ndarray:
         """The subset over the scored neuroids, looked up by id in the reference partition."""
@@ -163,7 +200,7 @@ class FreemanZiembaPartitionPLS(FreemanZiembaPLS):
     def __call__(self, candidate) -> Score:
         score = super().__call__(candidate)
         details = score.attrs["details"]
-        details.update(subset=self.subset, partition=self.partition.summary())
+        details.update(subset=self.subset, selection=self.selection, partition=self.partition.summary())
         return score
 
 
@@ -210,18 +247,25 @@ def release_psth(root: str, region: str) -> np.ndarray:
     return np.stack(columns, axis=1)
 
 
+def aligned_latency(psth: np.ndarray, window_ms: int = LATENCY_WINDOW_MS) -> np.ndarray:
+    """Each cell's response latency (ms) for the latency-aligned window, from its PSTH (cell, 10-ms bin from 0 ms).
+
+    Rule (``response_latency``): on the cell's PSTH over all images and repetitions, the start of the first bin after a
+    50-ms baseline that begins 3 consecutive bins above baseline mean + 3 s.d. (3-bin moving average); 50 ms if there is
+    none; capped so that the window [latency, latency + window_ms) ends by 300 ms. Returns shape (cell,).
+    """
+    return np.minimum(response_latency(psth, PSTH_BIN_MS), PSTH_END_MS - window_ms)
+
+
 def latency_aligned_rates(root: str, region: str, window_ms: int = LATENCY_WINDOW_MS
                           ) -> tuple[np.ndarray, np.ndarray]:
-    """Each cell's mean rate over its own [latency, latency + window_ms) window (Freeman et al. 2013).
-
-    Latency rule (``response_latency``): on the cell's PSTH over all images and repetitions (10-ms bins), the start of
-    the first bin after a 50-ms baseline that begins 3 consecutive bins above baseline mean + 3 s.d. (3-bin moving
-    average); 50 ms if there is none; capped so that the window ends by 300 ms. Returns rates (cell, repetition,
-    sample, type, family) in spikes/ms and latencies (cell,) in ms.
+    """Each cell's mean rate over its own [latency, latency + window_ms) window (Freeman et al. 2013), from the raw
+    release under ``root``; latency by ``aligned_latency``. Returns rates (cell, repetition, sample, type, family) in
+    spikes/ms and latencies (cell,) in ms.
     """
     from brainscore_lcl.data.freemanziemba import windowed_rates
 
-    latency = np.minimum(response_latency(release_psth(root, region), PSTH_BIN_MS), PSTH_END_MS - window_ms)
+    latency = aligned_latency(release_psth(root, region), window_ms)
     rates = None
     for value in np.unique(latency):
         start, end = latency_aligned_window(value, window_ms)
@@ -247,28 +291,82 @@ def _replace_with_release_rates(assembly, rates: np.ndarray):
     return assembly.copy(data=values[cell_index].T)
 
 
+def _packaged_region_rates(packaged, region: str) -> tuple[Any, np.ndarray, float]:
+    """One region of a packaged (neuroid, time_bin, presentation) assembly: the selection, its rates (neuroid,
+    presentation, bin) in spikes/ms and the bin width (ms). Bins must be uniform and start at 0 ms."""
+    selected = packaged.sel(region=region).stack(neuroid=["neuroid_id"])       # as Brain-Score's load_assembly
+    starts = np.asarray(selected["time_bin_start"].values, dtype=float)
+    width = float(selected["time_bin_end"].values[0] - starts[0])
+    if not np.allclose(starts, np.arange(len(starts)) * width) or not np.allclose(
+            selected["time_bin_end"].values - starts, width):
+        raise ValueError("the packaged assembly's time bins must be uniform and start at 0 ms, as Brain-Score's 1-ms "
+                         "bins from 0 to 300 ms are")
+    counts = selected.transpose("neuroid", "presentation", "time_bin").values
+    return selected, counts / width, width
+
+
+def latency_aligned_packaged(packaged: Sequence, region: str, window_ms: int = LATENCY_WINDOW_MS
+                             ) -> tuple[Any, np.ndarray]:
+    """Brain-Score's packaged assemblies of disjoint image splits (e.g. ``FreemanZiemba2013.public`` and ``.private``
+    as stored: (neuroid, time_bin, presentation), spike counts in 1-ms bins from 0 to 300 ms) as one repetition-level
+    (presentation, neuroid) assembly of ``region`` over all their images, each cell's rate (spikes/ms) averaged over
+    its own latency-aligned window [latency, latency + window_ms).
+
+    The latency (``aligned_latency``) is measured, as for the raw release, on the cell's PSTH over every presentation
+    of every split, rebinned to 10 ms; the window mean is over the fine bins starting inside the window, as
+    Brain-Score's ``load_assembly`` averages its 1-ms bins over 50-200 ms. Coordinates and split order are those of
+    Brain-Score's own processing (``windowed_assembly``, then ``join_splits``). Returns the assembly and the
+    latencies (neuroid,) in ms.
+    """
+    from brainscore_lcl.data.freemanziemba import windowed_assembly
+    from brainscore_lcl.data.sources import join_splits
+    from brainscore_lcl.metrics.texture import window_mean
+
+    regions = [_packaged_region_rates(assembly, region) for assembly in packaged]
+    _, _, width = regions[0]
+    n_presentations = sum(rates.shape[1] for _, rates, _ in regions)
+    fine_psth = sum(rates.sum(axis=1) for _, rates, _ in regions) / n_presentations        # (neuroid, bin)
+    psth = np.stack([window_mean(fine_psth, width, start, start + PSTH_BIN_MS)
+                     for start in range(0, PSTH_END_MS, PSTH_BIN_MS)], axis=1)
+    latency = aligned_latency(psth, window_ms)
+    parts = []
+    for assembly, (selected, rates, _) in zip(packaged, regions):
+        start, end = latency_aligned_window(latency, window_ms)
+        values = window_mean(rates, width, start[:, None], end[:, None])                   # (neuroid, presentation)
+        first_bin = (float(selected["time_bin_start"].values[0]), float(selected["time_bin_end"].values[0]))
+        template = windowed_assembly(assembly, [first_bin], (0, window_ms), region, average_repetitions=False)
+        if not np.array_equal(template["neuroid_id"].values, selected["neuroid_id"].values):
+            raise ValueError("the packaged assembly's neuroids changed order in Brain-Score's processing")
+        parts.append(template.copy(data=values.T))
+    return join_splits(parts), latency
+
+
 def load_texture_data(source: str, region: str = "V2", *, window: str = "latency",
                       time_window: tuple[int, int] = BRAINSCORE_TIME_WINDOW,
                       data_root: str | None = None) -> TextureData:
     """Responses of ``region`` to every image of ``source`` with their ceilings, for texture modulation.
 
-    ``window``: "latency" (each cell's latency-aligned 100-ms window; needs the raw release, i.e. sources "local" and
-    "sim") or "fixed" (``time_window``, ms). The ceiling is Brain-Score's internal consistency on the same responses.
+    Images: all 450 (every sample of every family), except for the source "public" (Brain-Score's public split, 135);
+    for "official", Brain-Score's public and private assemblies joined. ``window``: "latency" (each cell's
+    latency-aligned 100-ms window: from the raw release's bins for "local" and "sim", from the 1-ms bins of
+    Brain-Score's packaged assemblies for "official" and "public", ``latency_aligned_packaged``) or "fixed"
+    (``time_window``, ms, the same for every cell). The ceiling is Brain-Score's internal consistency on the same
+    responses.
     """
-    from brainscore_lcl.data.sources import load_freemanziemba_assembly
+    from brainscore_lcl.data.sources import load_brainscore_packaged, load_freemanziemba_assembly
 
     if window not in ("latency", "fixed"):
         raise ValueError(f"window must be 'latency' or 'fixed', got {window!r}")
     access = "public" if source == "public" else "all"
-    repetitions = load_freemanziemba_assembly(source, region, access=access, average_repetitions=False,
-                                              time_window=tuple(time_window), data_root=data_root)
     latency = None
-    if window == "latency":
-        root = raw_release_root(source, data_root)
-        if root is None:
-            raise ValueError(f"the latency-aligned window needs the raw release (sources 'local', 'sim'); source "
-                             f"{source!r} has only Brain-Score's windowed assembly: use window='fixed'")
-        rates, latency = latency_aligned_rates(root, region)
+    if window == "latency" and source in ("official", "public"):
+        splits = ("public",) if source == "public" else ("public", "private")
+        repetitions, latency = latency_aligned_packaged([load_brainscore_packaged(split) for split in splits], region)
+    else:
+        repetitions = load_freemanziemba_assembly(source, region, access=access, average_repetitions=False,
+                                                  time_window=tuple(time_window), data_root=data_root)
+    if window == "latency" and latency is None:
+        rates, latency = latency_aligned_rates(raw_release_root(source, data_root), region)
         repetitions = _replace_with_release_rates(repetitions, rates)
     ceilings = load_ceiling("internal_consistency")(repetitions).raw.mean("split")
     means = average_repetition(repetitions).transpose("presentation", "neuroid")
@@ -362,6 +460,14 @@ def record_model_features(candidate, region: str, stimulus_set, stimulus_ids: np
 class FreemanZiembaTextureModulation(BenchmarkBase):
     """Texture modulation of the model's V2 against the recorded V2 cells (``<prefix>.V2-texmod``).
 
+    Data (``load_texture_data``): the V2 cells' responses to all 450 images (15 families x 15 samples x texture /
+    noise; for ``official`` Brain-Score's public (135) and private (315) assemblies joined; the ``public`` source has
+    only its 135), averaged over repetitions. ``window="latency"`` (default): each cell's rate over its own 100-ms
+    window from its response latency (``aligned_latency``: PSTH over all presentations on 10-ms bins, first of 3 bins
+    above baseline mean + 3 s.d., capped to end by 300 ms), computed from the raw release's bins (``local``, ``sim``)
+    or from the 1-ms bins of Brain-Score's packaged assemblies (``official``, ``public``); ``window="fixed"``: the
+    same ``time_window`` (ms) for every cell.
+
     Score: Spearman rho between model ("fitted" reading) and data per-family modulation over the 15 families (raw,
     not ceiled). ``details``: the data's modulation (reliable cells: ceiling >= ``min_ceiling``), and for each reading
     ("fitted", "units") rho, Q-Q distance, quantiles, family modulation and ranks (see ``compare_modulation``).
@@ -373,7 +479,7 @@ class FreemanZiembaTextureModulation(BenchmarkBase):
         if source not in SOURCE_PREFIXES:
             raise ValueError(f"unknown source {source!r}; choose one of {sorted(SOURCE_PREFIXES)}")
         self.source, self.data_root, self.time_window = source, data_root, tuple(time_window)
-        self.window = window or ("latency" if source in ("local", "sim") else "fixed")
+        self.window = window or "latency"
         self.min_ceiling, self.n_folds, self.seed = min_ceiling, n_folds, seed
         self.region, self._visual_degrees = "V2", VISUAL_DEGREES
         self._data: TextureData | None = None
@@ -424,6 +530,8 @@ class FreemanZiembaTextureModulation(BenchmarkBase):
         score.attrs["details"] = {
             "benchmark": self.identifier, "source": self.source, "region": "V2", "window": self.window,
             "time_window_ms": list(self.time_window) if self.window == "fixed" else None,
+            "latency_window_ms": LATENCY_WINDOW_MS if self.window == "latency" else None,
+            "n_images": int(len(self.data.stimulus_ids)),
             "min_ceiling": self.min_ceiling, "n_folds": self.n_folds,
             "score": comparisons["fitted"]["rho"], "raw": comparisons["fitted"]["rho"], "ceiling": None,
             "error": None, "n_neuroids": int(reliable.sum()), "n_excluded": int((~reliable).sum()),

@@ -8,14 +8,28 @@ ones little. Each noise image has exactly its texture's Fourier amplitude spectr
 Cells: 102 V1 cells (contrast-normalised Gabor simple and complex units, all centred on the stimulus, drawn from
 N_V1_PROTOTYPES receptive-field prototypes whose parameters follow macaque distributions, so that the population has
 the low effective dimensionality a 25-component PLS readout needs) and 103 V2 cells (normalised pooling of V1-like
-complex energies over larger fields plus products across scale, orientation and position, weighted from "V1-like"
-to "V2-like"). Poisson spike counts, 20 repetitions, 10-ms bins from 0 to 300 ms, written in the raw-release
-layout and read back through the local loader.
-:class:`SimulatedVisualSystem` is the exact deterministic mean-rate part of the generator.
+complex energies over larger fields plus products across scale, orientation and position; each cell's
+``higher_order_weight`` sets the mixture from "V1-like" (0) to "V2-like" (1)). Poisson spike counts, 20 repetitions,
+10-ms bins from 0 to 300 ms, written in the raw-release layout and read back through the local loader.
+:class:`SimulatedVisualSystem` is the exact deterministic mean-rate part of the generator; ``planted_cell_parameters``
+gives every cell's planted parameters by neuroid id (also written beside the release as PLANTED_FILE).
+
+Calibration against published statistics (numbers in :mod:`.simulation_stats`, the comparison printed by ``brainscore
+data describe --source sim``): texture modulation is where Freeman et al. (2013) put it (mean Rmod V2 0.105 vs 0.120,
+V1 -0.03 vs 0.00; 66% of V2 and no V1 cells reliably enhanced by textures vs 64% and 10%). V2 is more variable across
+families than V1 (the direction Ziemba et al. 2016 report; their numbers were not available), but strongly so: the 30
+family x image-type means hold 65% of a V2 cell's variance across the 450 images (V1: 16%), 85% of V2 cells vary more
+across families than across samples (V1: 23%). Two ways of adding sample-specific variance to V2 were tried and not
+kept: narrower V2 fields (s.d. 0.2-0.4 deg) with half the first-order drive from one of the 18 V1 prototypes (54%,
+60%) made V2 too high-dimensional for the 25-component PLS readout (the generator fell to 0.90 of its ceiling); 70%
+of the first-order drive from one of 3 V1 prototypes kept the generator at its ceiling but made the planted V1-like
+cells poorly predictable by the partition's V1 reference model (rank correlation with the planted weight -0.22, vs
+-0.61 here).
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -34,6 +48,7 @@ from brainscore_lcl.data.freemanziemba import (FAMILIES, MAT_FILE_NAME, TEXTURE_
 SIM_SEED = 0
 SIM_VERSION = "v2"
 _FINGERPRINT_FILE = "generator.sha1"
+PLANTED_FILE = "planted.json"
 IMAGE_SIZE = 320            # pixels, stimulus side length
 VISUAL_DEGREES = 4          # degrees of visual angle spanned by the stimulus
 N_SAMPLES = 15
@@ -51,6 +66,7 @@ _V2_PIXELS = 80             # V2's subunits work at quarter resolution: 20 px/de
 _V2_PX_PER_DEG = _V2_PIXELS / VISUAL_DEGREES
 V2_SCALES_CPD = (1.5, 3.0, 6.0)  # centre spatial frequencies of V2's complex subunits (cycles/deg)
 _POOL_STRIDE = 2            # V2 pools energies and products on a 40x40 grid (block means of 2x2 subunit pixels)
+V2_POOL_SIGMA_DEG = (0.4, 0.8)  # range of the s.d. (deg) of V2 cells' Gaussian pooling fields
 
 # Macaque V1 receptive-field distributions, copied from ../shared/data/reference/v1_rf_distributions.json:
 # Ringach (2002) J Neurophysiol 88:455 simple-cell (nx, ny) joint histogram (rows nx, columns ny; log10 bin edges),
@@ -304,11 +320,11 @@ class SimulatedV1(torch.nn.Module):
         is_complex = rng.permutation(np.arange(k) % 2 == 0)
         self.prototype = rng.permutation(np.arange(n) % k)
         self.is_complex = is_complex[self.prototype]
-        filters, sigma = _gabor_quadrature_pairs(
-            frequency[self.prototype] * np.exp(V1_FREQUENCY_JITTER * rng.standard_normal(n)),
-            orientation[self.prototype] + V1_ORIENTATION_JITTER * rng.standard_normal(n),
-            nx[self.prototype], ny[self.prototype],
-            phase[self.prototype] + V1_PHASE_JITTER * rng.standard_normal(n))
+        self.frequency_cpd = frequency[self.prototype] * np.exp(V1_FREQUENCY_JITTER * rng.standard_normal(n))
+        self.orientation = orientation[self.prototype] + V1_ORIENTATION_JITTER * rng.standard_normal(n)
+        self.nx, self.ny = nx[self.prototype], ny[self.prototype]
+        self.phase = phase[self.prototype] + V1_PHASE_JITTER * rng.standard_normal(n)
+        filters, sigma = _gabor_quadrature_pairs(self.frequency_cpd, self.orientation, self.nx, self.ny, self.phase)
         self.register_buffer("filters", _float32(filters.T))
         pool_sigma = np.clip(2 * sigma.max(axis=1), 4, 1.5 * _PX_PER_DEG)
         self.register_buffer("normalization_pool", _float32(_gaussian_window(np.zeros((n, 2)), pool_sigma).T))
@@ -388,8 +404,9 @@ def _relation_partner(channel: int, relation: str) -> tuple[int, tuple[int, int]
 
 class SimulatedV2(torch.nn.Module):
     """103 V2 cells: normalised pooled complex energies plus pooled second-order products (scale, orientation,
-    position); output (batch, 103) mean rates (spikes/s), 50-200 ms. ``higher_order_weight`` is each cell's
-    V1-like (0) to V2-like (1) mixture."""
+    position); output (batch, 103) mean rates (spikes/s), 50-200 ms. Planted per cell: ``higher_order_weight``
+    (V1-like 0 to V2-like 1 mixture), ``pool_center_deg`` / ``pool_sigma_deg`` (its field), ``preferred_channel``
+    (scale * 4 + orientation of its log-Gabor subunits) and ``relation_weights`` (over _RELATIONS)."""
 
     def __init__(self, seed: int = SIM_SEED):
         super().__init__()
@@ -397,7 +414,8 @@ class SimulatedV2(torch.nn.Module):
         n = N_V2
         self.register_buffer("bank", _float32(_log_gabor_bank()))
         center = rng.normal(0, 0.2 * _PX_PER_DEG, size=(n, 2))
-        pool_sigma = rng.uniform(0.4, 0.8, n) * _PX_PER_DEG
+        pool_sigma = rng.uniform(*V2_POOL_SIGMA_DEG, n) * _PX_PER_DEG
+        self.pool_center_deg, self.pool_sigma_deg = center / _PX_PER_DEG, pool_sigma / _PX_PER_DEG
         pool_scale = _FRONT_END_PIXELS / (_V2_PIXELS // _POOL_STRIDE)
         pool = _gaussian_window(center / pool_scale, pool_sigma / pool_scale, _V2_PIXELS // _POOL_STRIDE)
         self.register_buffer("pool", _float32(pool.T))
@@ -470,6 +488,7 @@ class SimulatedVisualSystem(torch.nn.Module):
 
     Input (batch, 3, 320, 320) RGB (gray replicated) in [0, 1], the aperture PNGs of the stimulus set scaled by 1/255;
     each stage outputs mean rates (spikes/s) in the 50-200 ms window; forward returns both concatenated (batch, 205).
+    ``generator`` is ``generator_fingerprint()``: model caches keyed on it never outlive a change of the generator.
     """
     image_size = IMAGE_SIZE
     visual_degrees = VISUAL_DEGREES
@@ -477,11 +496,38 @@ class SimulatedVisualSystem(torch.nn.Module):
     def __init__(self, seed: int = SIM_SEED):
         super().__init__()
         self.seed = seed
+        self.generator = generator_fingerprint()
         self.v1 = SimulatedV1(seed)
         self.v2 = SimulatedV2(seed)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return torch.cat([self.v1(images), self.v2(images)], dim=1)
+
+
+def planted_cell_parameters(seed: int = SIM_SEED) -> dict[str, dict[str, list]]:
+    """Every simulated cell's planted parameters, per region, as JSON-ready lists in neuroid order.
+
+    ``neuroid_id`` follows the loader (V1 cells 1-102, V2 cells 103-205), so each list lines up with the assemblies'
+    ``neuroid_id`` coord. V1: ``prototype``, ``is_complex``, ``frequency_cpd``, ``orientation_deg``, ``nx``, ``ny``.
+    V2: ``higher_order_weight`` (0 = V1-like, 1 = V2-like), ``pool_center_deg`` (x, y),
+    ``pool_sigma_deg``, ``preferred_scale_cpd``, ``preferred_orientation_deg`` and ``relation_weights`` (one weight
+    per relation in ``relations``).
+    """
+    system = SimulatedVisualSystem(seed)
+    v1, v2 = system.v1, system.v2
+    scale, orientation = np.divmod(v2.preferred_channel.numpy(), 4)
+    return {
+        "V1": {"neuroid_id": list(range(1, N_V1 + 1)), "prototype": v1.prototype.tolist(),
+               "is_complex": v1.is_complex.tolist(), "frequency_cpd": v1.frequency_cpd.tolist(),
+               "orientation_deg": np.rad2deg(v1.orientation).tolist(), "nx": v1.nx.tolist(), "ny": v1.ny.tolist()},
+        "V2": {"neuroid_id": list(range(N_V1 + 1, N_V1 + N_V2 + 1)),
+               "higher_order_weight": v2.higher_order_weight.tolist(),
+               "pool_center_deg": v2.pool_center_deg.tolist(),
+               "pool_sigma_deg": v2.pool_sigma_deg.tolist(),
+               "preferred_scale_cpd": np.asarray(V2_SCALES_CPD)[scale].tolist(),
+               "preferred_orientation_deg": (orientation * 45.0).tolist(),
+               "relations": list(_RELATIONS), "relation_weights": v2.relation_weights.numpy().tolist()},
+    }
 
 
 def _aperture_batch(raw_images: dict[str, np.ndarray], names: list[str]) -> torch.Tensor:
@@ -543,10 +589,14 @@ def write_release(out_dir, raw_images: dict[str, np.ndarray], v1: np.ndarray, v2
 
 
 def export_simulated_release(out_dir, seed: int = SIM_SEED) -> Path:
-    """Generate the simulated experiment and write it in the raw-release layout into ``out_dir``; returns it."""
+    """Generate the simulated experiment and write it in the raw-release layout into ``out_dir``, with the cells'
+    planted parameters (``planted_cell_parameters``) beside it as PLANTED_FILE; returns ``out_dir``."""
     raw_images = simulate_stimuli(seed)
     v1, v2 = simulate_counts(raw_images, seed)
-    return write_release(out_dir, raw_images, v1, v2)
+    root = write_release(out_dir, raw_images, v1, v2)
+    planted = {"seed": seed, "sim_version": SIM_VERSION, **planted_cell_parameters(seed)}
+    (root / PLANTED_FILE).write_text(json.dumps(planted))
+    return root
 
 
 def default_cache_dir() -> Path:

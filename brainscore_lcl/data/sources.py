@@ -1,6 +1,7 @@
 """One entry point for the Freeman & Ziemba (2013) assemblies of every source, all in Brain-Score's schema.
 
-- "official": Brain-Score's private split through brainscore_vision's own ``load_assembly`` (network and access).
+- "official": Brain-Score's data through brainscore_vision's own ``load_assembly`` (network and access): its private
+  split by default, the public one with ``access="public"``, both joined (450 images) with ``access="all"``.
 - "public": Brain-Score's public split, same loader.
 - "local": the raw release on disk (``data_root`` or $BRAINSCORE_LCL_FZ_ROOT), see :mod:`.freemanziemba`.
 - "sim": the simulated experiment of :mod:`.simulation`, generated once into the cache.
@@ -18,7 +19,8 @@ from brainscore_lcl.data.freemanziemba import (ACCESSES, REGIONS, DataUnavailabl
                                                load_local_assembly, stimuli_digest, windowed_assembly)
 from brainscore_lcl.data.simulation import SIM_SEED, simulated_data_root
 
-__all__ = ["SOURCES", "DATA_ROOT_ENV", "DataUnavailableError", "MalformedDataError", "load_freemanziemba_assembly"]
+__all__ = ["SOURCES", "DATA_ROOT_ENV", "DataUnavailableError", "MalformedDataError", "join_splits",
+           "load_brainscore_packaged", "load_freemanziemba_assembly"]
 
 SOURCES = ("official", "public", "local", "sim")
 DATA_ROOT_ENV = "BRAINSCORE_LCL_FZ_ROOT"
@@ -36,8 +38,9 @@ def load_freemanziemba_assembly(source: str, region: str, *, access: str = "priv
                                 average_repetitions: bool = True, time_window=(50, 200), data_root=None):
     """(presentation, neuroid) NeuronRecordingAssembly of one region from one source, cached in memory.
 
-    source: one of SOURCES. access ("public" 135 / "private" 315 / "all" 450 images) applies to "local" and "sim";
-    "official" is always Brain-Score's private split and "public" its public split. time_window in ms; values are
+    source: one of SOURCES. access: "public" (135 images), "private" (315) or "all" (450; for "official" Brain-Score's
+    public and private assemblies joined by ``join_splits``); the source "public" is always the public split.
+    time_window in ms; values are
     mean spikes per ms over it, averaged over repetitions unless ``average_repetitions`` is False.
     Raises DataUnavailableError when the source's data cannot be had (offline, no access, no local copy).
     """
@@ -57,8 +60,8 @@ def load_freemanziemba_assembly(source: str, region: str, *, access: str = "priv
         data_root = str(Path(root).expanduser().resolve())
     else:
         data_root = None
-    if source in ("official", "public"):
-        access = "private" if source == "official" else "public"
+    if source == "public":
+        access = "public"
     return _load(source, region, access, average_repetitions, time_window, data_root)
 
 
@@ -66,12 +69,50 @@ def load_freemanziemba_assembly(source: str, region: str, *, access: str = "priv
 def _load(source: str, region: str, access: str, average_repetitions: bool, time_window: tuple[int, int],
           data_root: str | None):
     if source in ("official", "public"):
+        if access == "all":
+            return join_splits([_load_brainscore(region, split, average_repetitions, time_window)
+                                for split in ("public", "private")])
         return _load_brainscore(region, access, average_repetitions, time_window)
     name = "FreemanZiemba2013sim" if source == "sim" else "FreemanZiemba2013local"
     root = simulated_data_root(SIM_SEED) if source == "sim" else data_root
     # the stimuli's content digest in the identifier keeps Brain-Score's activation caches from going stale
     return load_local_assembly(root, region, access=access, average_repetitions=average_repetitions,
                                time_window=time_window, identifier=f"{name}.{stimuli_digest(root)[:8]}")
+
+
+def join_splits(assemblies):
+    """Assemblies of disjoint image splits of one experiment (same neuroids, same coords) as one: presentations
+    concatenated in the given order, stimulus sets (``attrs["stimulus_set"]``) joined with their paths. The joined
+    stimulus set is named after the first one with its split suffix replaced by "-all" (e.g.
+    ``FreemanZiemba2013.aperture-public`` -> ``FreemanZiemba2013.aperture-all``), so that activation caches keyed by
+    stimulus-set identifier never mix two experiments."""
+    import pandas as pd
+    import xarray as xr
+    from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
+
+    stimulus_sets = [assembly.attrs["stimulus_set"] for assembly in assemblies]
+    stimulus_set_identifier = f"{assemblies[0].attrs['stimulus_set_identifier'].rpartition('-')[0]}-all"
+    stimulus_set = StimulusSet(pd.concat([pd.DataFrame(part) for part in stimulus_sets], ignore_index=True))
+    stimulus_set.stimulus_paths = {key: path for part in stimulus_sets for key, path in part.stimulus_paths.items()}
+    stimulus_set.identifier = stimulus_set_identifier
+    joined = type(assemblies[0])(xr.concat(assemblies, dim="presentation"))
+    joined.attrs.update(assemblies[0].attrs, stimulus_set=stimulus_set, stimulus_set_identifier=stimulus_set_identifier)
+    return joined
+
+
+def load_brainscore_packaged(access: str):
+    """Brain-Score's packaged ``FreemanZiemba2013.<access>`` assembly as stored, before its benchmark's windowing:
+    (neuroid, time_bin, presentation) over both regions, spike counts in 1-ms bins (time_bin_start 0..299 ms, as
+    ``data_packaging/movshon.py`` packs the release), one presentation per image and repetition."""
+    reason = s3_unreachable_reason()
+    if reason:
+        raise _unavailable(access, reason)
+    from brainscore_vision import load_dataset
+
+    try:
+        return load_dataset(f"FreemanZiemba2013.{access}")
+    except Exception as error:
+        raise _unavailable(access, f"{type(error).__name__}: {error}") from error
 
 
 def _unavailable(access: str, reason: str) -> DataUnavailableError:

@@ -5,13 +5,18 @@ Inputs throughout:
 - ``c[neuron]`` (or ``c[ceiling_split, neuron]``): Brain-Score's internal consistency, the Spearman-Brown corrected
   split-half Pearson r of each neuron (r units, not r^2).
 
-Two scores are kept apart on purpose: Brain-Score 2.4.2 squares the *aggregated* r and divides by the aggregated
-ceiling (``brainscore_ceiled_score``), while the paper reports the median over neurons of ``(r_n / c_n)^2``
-(``paper_explained_variance``). With a V2 ceiling near 0.8 they differ by about that factor.
+Three scores are kept apart on purpose (``SCORE_DEFINITIONS`` names them as every result dict and JSON does):
+- ``score``: Brain-Score 2.4.2 squares the *aggregated* r and divides by the aggregated ceiling
+  (``brainscore_ceiled_score``); a model as good as the data's own reliability scores about 1.
+- ``score_paper``: the paper's literal definition (App. A.3.2), the median over neurons of ``(r_n / c_n)^2``
+  (``paper_explained_variance``). A negative r is squared, so an anti-correlated prediction counts as explained
+  variance. Its scale can exceed 1: c is a split-half reliability, a perfect model's r reaches about sqrt(c), so it
+  scores about c / c^2 = 1 / c (1.1 with a ceiling of 0.9).
+- ``score_paper_sign_aware``: the same with ``max(r_n, 0)``, i.e. 0 where r < 0 (``sign_aware=True``).
 
 Missing values: a NaN r (e.g. a constant prediction) is skipped by every median/mean, as xarray's ``skipna`` does in
 Brain-Score. A neuron with ceiling ``c <= 0`` or NaN has no defined ceiled value: ``(r / c)^2`` is NaN for it and it is
-skipped likewise. Negative r is squared as the paper's formula says (anti-correlated predictions are not zeroed).
+skipped likewise.
 """
 from __future__ import annotations
 
@@ -20,6 +25,15 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+#: what each score key of a result (``details``, ``--json``, figure JSONs) means
+SCORE_DEFINITIONS = {
+    "score": "Brain-Score 2.4.2's ceiled score: (mean over splits of the median over neurons of r)^2 / median "
+             "ceiling; about 1 for a model as good as the data's reliability",
+    "score_paper": "the paper's literal explained variance (App. A.3.2): mean over splits of the median over neurons "
+                   "of (r/r_ceil)^2, negative r squared as well; can exceed 1, a perfect model scores about 1/r_ceil",
+    "score_paper_sign_aware": "score_paper with (max(r, 0)/r_ceil)^2, i.e. 0 where the prediction is "
+                              "anti-correlated (r < 0); same scale, also up to about 1/r_ceil",
+}
 
 class CeiledScore(NamedTuple):
     """Brain-Score's ceiled score and its parts (all scalars)."""
@@ -81,24 +95,27 @@ def brainscore_ceiled_score(r: np.ndarray, c: np.ndarray) -> CeiledScore:
     return CeiledScore(ceiled=raw ** 2 / ceiling, raw=raw, ceiling=ceiling, error=error)
 
 
-def ceiled_explained_variance(r: np.ndarray, c: np.ndarray) -> np.ndarray:
+def ceiled_explained_variance(r: np.ndarray, c: np.ndarray, sign_aware: bool = False) -> np.ndarray:
     """(r / c)^2 per split and neuron, shape (n_splits, n_neurons); NaN where r is NaN or c <= 0.
 
+    ``sign_aware=True`` uses max(r, 0): 0 where the prediction is anti-correlated with the responses.
     r: shape (n_splits, n_neurons); c: shape (n_neurons,), or (n_ceiling_splits, n_neurons) averaged over its splits.
     """
     r = _split_table(r)
+    if sign_aware:
+        r = np.where(r < 0, 0.0, r)
     return (r / _neuron_ceilings(c, r.shape[1])[None, :]) ** 2
 
 
 def paper_explained_variance(r: np.ndarray, c: np.ndarray, neurons: np.ndarray | None = None,
-                             ddof: int = 0) -> SplitStatistic:
+                             ddof: int = 0, sign_aware: bool = False) -> SplitStatistic:
     """The paper's V2 score (App. A.3.2): per split, median over neurons of (r/c)^2; mean and std over splits.
 
     ``neurons`` (boolean mask or indices over neurons) restricts the median to a subset (Fig. 4 right, V1-/V2-like).
     ``ddof=0`` gives the population standard deviation over the splits (numpy's and xarray's default); pass ``ddof=1``
-    for the sample standard deviation. Shapes as in ``ceiled_explained_variance``.
+    for the sample standard deviation. ``sign_aware``: see ``ceiled_explained_variance``. Shapes as there.
     """
-    explained = ceiled_explained_variance(r, c)
+    explained = ceiled_explained_variance(r, c, sign_aware)
     if neurons is not None:
         explained = explained[:, np.asarray(neurons)]
     per_split = np.nanmedian(explained, axis=1)
@@ -106,23 +123,27 @@ def paper_explained_variance(r: np.ndarray, c: np.ndarray, neurons: np.ndarray |
                           per_split=per_split)
 
 
-def per_neuron_explained_variance(r: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Per neuron, the mean over splits of (r/c)^2, shape (n_neurons,); NaN for neurons with c <= 0 or all-NaN r."""
-    explained = ceiled_explained_variance(r, c)
+def per_neuron_explained_variance(r: np.ndarray, c: np.ndarray, sign_aware: bool = False) -> np.ndarray:
+    """Per neuron, the mean over splits of (r/c)^2, shape (n_neurons,); NaN for neurons with c <= 0 or all-NaN r.
+
+    ``sign_aware``: see ``ceiled_explained_variance``."""
+    explained = ceiled_explained_variance(r, c, sign_aware)
     finite = np.isfinite(explained)
     counts = finite.sum(axis=0)
     sums = np.where(finite, explained, 0.0).sum(axis=0)
     return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
-def v1like_v2like_partition(ev_reference: np.ndarray, quantile: float = 0.25) -> NeuronPartition:
+def v1like_v2like_partition(ev_reference: np.ndarray, quantile: float = 0.25,
+                            tiebreak: np.ndarray | None = None) -> NeuronPartition:
     """Top and bottom quantile of neurons ranked by a reference model's per-neuron explained variance (Sec. 3.1).
 
     The reference is the V1 model (``v1-steerpyr-pool``): its best-explained neurons are "V1-like", its worst "V2-like".
     Each group holds k = ceil(quantile * n) of the n neurons with a finite reference value (NaN neurons are in neither):
     103 neurons give ceil(25.75) = 26 per group, the paper's N = 26. Without ties this equals thresholding at numpy's
-    linearly interpolated quantiles (value >= quantile(1 - q) or <= quantile(q)); ties are broken by neuron order
-    (stable sort), so both groups always have exactly k members.
+    linearly interpolated quantiles (value >= quantile(1 - q) or <= quantile(q)). Ties are broken by ``tiebreak``
+    (shape (n_neurons,), e.g. the mean r, so that among sign-aware zeros the most anti-correlated cell ranks lowest),
+    then by neuron order (stable sort), so both groups always have exactly k members.
 
     ev_reference: shape (n_neurons,). Returns boolean masks of shape (n_neurons,).
     """
@@ -131,7 +152,9 @@ def v1like_v2like_partition(ev_reference: np.ndarray, quantile: float = 0.25) ->
         raise ValueError(f"quantile must lie in (0, 0.5], got {quantile}")
     valid = np.flatnonzero(np.isfinite(ev_reference))
     k = math.ceil(round(quantile * len(valid), 9))
-    order = valid[np.argsort(ev_reference[valid], kind="stable")]
+    secondary = np.zeros(len(valid)) if tiebreak is None else np.nan_to_num(np.asarray(tiebreak, float)[valid],
+                                                                             nan=-np.inf)
+    order = valid[np.lexsort((secondary, ev_reference[valid]))]
     v1_like = np.zeros(ev_reference.shape, dtype=bool)
     v2_like = np.zeros(ev_reference.shape, dtype=bool)
     v1_like[order[len(order) - k:]] = True

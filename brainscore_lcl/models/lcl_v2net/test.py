@@ -8,20 +8,14 @@ import torch
 from PIL import Image
 
 from brainscore_lcl.checkpoint import CheckpointError, save_encoder_checkpoint
-from brainscore_lcl.models.architecture import LCLEncoder
 from brainscore_lcl.models.lcl_v2net.model import (LAYERS, LOGITS_LAYER, REGION_LAYER_MAP, LCLV2Net, build_network,
                                                    load_network_checkpoint, save_network_checkpoint)
+from brainscore_lcl.testing import random_lcl_v2net
 
 
 @pytest.fixture(scope="module")
 def network() -> LCLV2Net:
-    torch.manual_seed(0)
-    front_end = LCLEncoder()
-    for module in front_end.modules():
-        if isinstance(module, torch.nn.BatchNorm2d):
-            module.running_mean.uniform_(-0.1, 0.1)
-            module.running_var.uniform_(0.5, 1.5)
-    return LCLV2Net(front_end).eval()
+    return random_lcl_v2net(seed=0)
 
 
 def test_shapes_for_a_224_px_image(network):

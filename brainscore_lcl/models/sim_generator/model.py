@@ -4,7 +4,8 @@ Its ``v1`` (batch, 102) and ``v2`` (batch, 103) submodules are recorded for V1 a
 simulated data can check known answers (the generator should score near the noise ceiling). Input: RGB
 resized to ``SimulatedVisualSystem.image_size`` px, in [0, 1], not normalised; the commitment's field of
 view is ``SimulatedVisualSystem.visual_degrees``. The weights hash covers the system's state dict, its class
-and these attributes (and ``seed`` if it has one), so a regenerated population gets fresh activations.
+and these attributes (and ``seed`` and ``generator`` if it has them), so a regenerated population gets fresh
+activations.
 """
 from __future__ import annotations
 
@@ -39,11 +40,12 @@ class SimulatorNetwork(nn.Module):
 
 
 def system_sha256(system: nn.Module) -> str:
-    """Identity of a simulated system: its state dict, class, input size, field of view and seed."""
+    """Identity of a simulated system: its state dict, class, input size, field of view, seed and generator
+    fingerprint (``generator``, the sha1 of the generator's code, where it has one)."""
     return config_sha256({"state_dict": state_dict_sha256(system.state_dict()),
                           "class": f"{type(system).__module__}.{type(system).__qualname__}",
                           "image_size": system.image_size, "visual_degrees": system.visual_degrees,
-                          "seed": getattr(system, "seed", None)})
+                          "seed": getattr(system, "seed", None), "generator": getattr(system, "generator", None)})
 
 
 def get_model(checkpoint: str | os.PathLike | None = None):

@@ -1,0 +1,286 @@
+"""Brain-Score model plugins generated from this suite's own model code.
+
+A plugin folder ``models/<plugin_dir>/`` holds ``__init__.py`` (the import of ``model_registry`` and one literal
+registration line), ``model.py`` (the network definition, preprocessing and checkpoint reading copied from this suite
+by ``sources.copy_definitions``, then weight loading through brainscore_core's ``load_weight_file`` with its own sha256
+check, and the ``ModelCommitment`` whose identifier is the registry key), ``requirements.txt`` and ``test.py``.
+Commitments (recorded layers, region-layer map, visual degrees, input size) are read from the suite's model as built.
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.metadata
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from brainscore_lcl.export.sources import copy_definitions, top_level_definitions
+
+#: where Brain-Score's team keeps model weights (``load_weight_file`` arguments), as its own plugins do
+WEIGHTS_BUCKET = "brainscore-storage"
+WEIGHTS_FOLDER = "brainscore-vision/models"
+PAPER_BIBTEX = """@article{parthasarathy2024layerwise,
+  title={Layerwise complexity-matched learning yields an improved model of cortical area {V2}},
+  author={Parthasarathy, Nikhil and H{\\'e}naff, Olivier J and Simoncelli, Eero P},
+  journal={Transactions on Machine Learning Research},
+  year={2024}}"""
+
+
+class ExportError(RuntimeError):
+    """A model or benchmark that cannot be exported as asked; the message says what to do (CLI exit code 1)."""
+
+
+@dataclass(frozen=True)
+class PluginRecipe:
+    """How one suite model becomes plugin code.
+
+    ``roots``: suite definitions ``model.py`` copies (with what they need). ``network``: body of
+    ``network_from_weights(weights_path)`` (``weights_path`` is None for parameter-free models). ``preprocessing``: an
+    expression of ``INPUT_SIZE``. ``requirements``: distributions brainscore_vision does not bring.
+    """
+
+    roots: tuple[tuple[str, str], ...]
+    network: str
+    preprocessing: str
+    needs_weights: bool
+    requirements: tuple[str, ...] = ()
+
+
+_CHECKPOINT = "brainscore_lcl.checkpoint"
+_COMMITMENT = "brainscore_lcl.models.commitment"
+_ENCODER_NETWORK = """payload = torch.load(weights_path, map_location="cpu", weights_only=True)
+verify_sha256(payload, weights_path, "checkpoint")
+return build_encoder(payload, weights_path)"""
+_LCL = PluginRecipe(roots=((_CHECKPOINT, "build_encoder"), (_CHECKPOINT, "verify_sha256"),
+                           (_COMMITMENT, "imagenet_preprocessing")),
+                    network=_ENCODER_NETWORK, preprocessing="imagenet_preprocessing(INPUT_SIZE)", needs_weights=True)
+_LCL_V2NET = PluginRecipe(
+    roots=(("brainscore_lcl.models.lcl_v2net.model", "build_network"), (_CHECKPOINT, "verify_sha256"),
+           (_COMMITMENT, "imagenet_preprocessing")),
+    network="""payload = torch.load(weights_path, map_location="cpu", weights_only=True)
+verify_sha256(payload, weights_path, "LCL-V2Net checkpoint")
+return build_network(payload, weights_path)""",
+    preprocessing="imagenet_preprocessing(INPUT_SIZE)", needs_weights=True)
+_STEERPYR = PluginRecipe(
+    roots=(("brainscore_lcl.models.steerpyr.model", "SteerPyrModel"),
+           ("brainscore_lcl.models.steerpyr.model", "load_grayscale_images")),
+    network="return SteerPyrModel()", preprocessing="functools.partial(load_grayscale_images, image_size=INPUT_SIZE)",
+    needs_weights=False, requirements=("plenoptic",))
+
+RECIPES: dict[str, PluginRecipe] = {"lcl-v1": _LCL, "lcl-v2": _LCL, "lcl-v2net": _LCL_V2NET,
+                                    "v1-steerpyr": _STEERPYR, "v1-steerpyr-pool": _STEERPYR}
+#: suite models with an equivalent already in brainscore_vision, which are therefore not exported
+EQUIVALENT_IN_BRAINSCORE = {
+    "alexnet-untrained": ("alexnet_random", "an untrained torchvision AlexNet whose layers Brain-Score selects on "
+                                            "its public data, as this suite does for alexnet-untrained"),
+}
+
+
+@dataclass(frozen=True)
+class ModelDescription:
+    """A suite model as built, with what an export needs: ``commitment`` is the suite's ``ModelCommitment``."""
+
+    model_id: str
+    identifier: str
+    commitment: Any
+    checkpoint: Path | None
+
+    @property
+    def layers(self) -> list[str]:
+        return list(self.commitment.layers)
+
+    @property
+    def region_layer_map(self) -> dict[str, str]:
+        return dict(self.commitment.layer_model.region_layer_map)
+
+    @property
+    def visual_degrees(self) -> float:
+        return self.commitment.visual_degrees()
+
+    @property
+    def input_size(self) -> int:
+        return int(self.commitment.activations_model.image_size)
+
+
+def plugin_dirname(identifier: str) -> str:
+    """Python-package folder name for ``identifier``: lower case, runs of other characters as one ``_``."""
+    return re.sub(r"[^a-z0-9]+", "_", identifier.lower()).strip("_")
+
+
+def describe_for_export(model_id: str, checkpoint: str | os.PathLike | None = None,
+                        identifier: str | None = None) -> ModelDescription:
+    """Build suite model ``model_id`` (with ``checkpoint``) for export under ``identifier`` (default ``model_id``)."""
+    from brainscore_lcl.models.commitment import _import_model_plugins
+    from brainscore_lcl.registry import model_registry
+    from brainscore_lcl.scoring import UnknownIdentifierError
+
+    if model_id in EQUIVALENT_IN_BRAINSCORE:
+        existing, what = EQUIVALENT_IN_BRAINSCORE[model_id]
+        raise ExportError(f"{model_id} is not exported: brainscore_vision already has {existing!r}, {what}; "
+                          f"score that id on the leaderboard instead")
+    if model_id not in RECIPES:
+        raise UnknownIdentifierError("model", model_id, sorted(RECIPES))
+    if checkpoint is not None and not RECIPES[model_id].needs_weights:
+        raise ExportError(f"{model_id} has no weights to export; drop --checkpoint")
+    _import_model_plugins()
+    commitment = model_registry[model_id](checkpoint=checkpoint)
+    path = getattr(commitment, "checkpoint_path", None) or (Path(checkpoint) if checkpoint else None)
+    return ModelDescription(model_id, identifier or model_id, commitment, Path(path) if path else None)
+
+
+def file_digests(path: str | os.PathLike) -> dict[str, str]:
+    """sha1 and sha256 (hex) of a file's bytes."""
+    sha1, sha256 = hashlib.sha1(), hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            sha1.update(chunk)
+            sha256.update(chunk)
+    return {"sha1": sha1.hexdigest(), "sha256": sha256.hexdigest()}
+
+
+def weights_entry(description: ModelDescription, plugin_dir: str) -> dict[str, str] | None:
+    """``load_weight_file`` arguments and digests of the model's weights file, or None when it has none."""
+    if not RECIPES[description.model_id].needs_weights:
+        return None
+    if description.checkpoint is None:
+        raise ExportError(f"{description.model_id} has no weights file to export; pass --checkpoint PATH")
+    digests = file_digests(description.checkpoint)
+    filename = f"{plugin_dir}-{digests['sha256'][:12]}{description.checkpoint.suffix or '.pt'}"
+    relative_path = f"{plugin_dir}/{filename}"
+    return {"source": str(description.checkpoint), "filename": filename, "relative_path": relative_path,
+            "folder_name": WEIGHTS_FOLDER, "bucket": WEIGHTS_BUCKET, **digests,
+            "cache_path": f"{WEIGHTS_FOLDER}/{relative_path}"}
+
+
+def _requirement_line(distribution: str) -> str:
+    return f"{distribution}=={importlib.metadata.version(distribution)}"
+
+
+_MODEL_TEMPLATE = '''"""{identifier}: {model_id} of brainscore-lcl {version} as a self-contained Brain-Score plugin.
+
+Generated by `brainscore submit`; the code below the imports is copied from brainscore-lcl's own modules (marked),
+followed by the weight loading and the commitment: layers {layers}, region-layer map {region_layer_map},
+{visual_degrees} visual degrees, {input_size}-px input.
+"""
+{imports}
+
+
+{definitions}
+
+
+# --- plugin: weights, commitment ---
+
+IDENTIFIER = {identifier!r}
+LAYERS = {layers!r}
+REGION_LAYER_MAP = {region_layer_map!r}
+VISUAL_DEGREES = {visual_degrees!r}
+INPUT_SIZE = {input_size!r}
+WEIGHTS = {weights!r}
+BIBTEX = """{bibtex}"""
+
+
+class WeightsFileError(RuntimeError):
+    """The downloaded weights file is not the one this plugin was exported with."""
+
+
+def weights_file():
+    """Path of the weights file (downloaded by brainscore_core into $BRAINSCORE_HOME on first use), sha256-checked."""
+    if WEIGHTS is None:
+        return None
+    path = load_weight_file(bucket=WEIGHTS["bucket"], folder_name=WEIGHTS["folder_name"],
+                            relative_path=WEIGHTS["relative_path"], version_id=WEIGHTS["version_id"],
+                            sha1=WEIGHTS["sha1"])
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    if digest != WEIGHTS["sha256"]:
+        raise WeightsFileError(f"weights file {{path}} has sha256 {{digest}}, not {{WEIGHTS['sha256']}}; "
+                               "delete it so that it is downloaded again")
+    return path
+
+
+def network_from_weights(weights_path):
+    """The network with its weights (``weights_path``: the checked weights file, or None), in eval mode."""
+{network}
+
+
+def get_model(identifier):
+    """``ModelCommitment`` of this plugin's model; ``identifier`` is the registry key."""
+    assert identifier == IDENTIFIER, f"this plugin registers {{IDENTIFIER!r}}, not {{identifier!r}}"
+    wrapper = PytorchWrapper(identifier=identifier, model=network_from_weights(weights_file()).eval(),
+                             preprocessing={preprocessing})
+    wrapper.image_size = INPUT_SIZE
+    return ModelCommitment(identifier=identifier, activations_model=wrapper, layers=list(LAYERS),
+                           region_layer_map=dict(REGION_LAYER_MAP), visual_degrees=VISUAL_DEGREES)
+
+
+def get_bibtex(identifier):
+    return BIBTEX
+'''
+
+_GENERATED_NAMES = {"IDENTIFIER", "LAYERS", "REGION_LAYER_MAP", "VISUAL_DEGREES", "INPUT_SIZE", "WEIGHTS", "BIBTEX",
+                    "WeightsFileError", "weights_file", "network_from_weights", "get_model", "get_bibtex"}
+_PLUGIN_IMPORTS = ["import functools", "import hashlib", "from pathlib import Path", "import torch",
+                   "from brainscore_core.supported_data_standards.brainio.s3 import load_weight_file",
+                   "from brainscore_vision.model_helpers.activations.pytorch import PytorchWrapper",
+                   "from brainscore_vision.model_helpers.brain_transformation import ModelCommitment"]
+
+_TEST_TEMPLATE = '''"""Tests of the {identifier} plugin (generated by brainscore-lcl's `brainscore submit`)."""
+import pytest
+
+from brainscore_vision import BrainModel, load_model
+
+
+def test_commitments():
+    model = load_model({identifier!r})
+    assert model.identifier == {identifier!r}
+    assert dict(model.layer_model.region_layer_map) == {region_layer_map!r}
+    assert model.visual_degrees() == {visual_degrees!r}
+
+
+@pytest.mark.parametrize("region", {regions!r})
+def test_records_region(region):
+    model = load_model({identifier!r})
+    model.start_recording(getattr(BrainModel.RecordingTarget, region), time_bins=[(70, 170)])
+'''
+
+
+def model_source(description: ModelDescription, weights: dict[str, str] | None) -> str:
+    """Text of the plugin's ``model.py``."""
+    import brainscore_lcl
+
+    recipe = RECIPES[description.model_id]
+    copied_imports, definitions = copy_definitions(list(recipe.roots))
+    imports = ["from __future__ import annotations"] + list(dict.fromkeys(_PLUGIN_IMPORTS + copied_imports))
+    clashes = sorted(_GENERATED_NAMES & set(top_level_definitions(ast.parse(definitions))))
+    if clashes:
+        raise ExportError(f"copied suite code defines {clashes}, which the plugin generates; rename them in the suite")
+    plugin_weights = None if weights is None else {
+        **{key: weights[key] for key in ("bucket", "folder_name", "relative_path", "sha1", "sha256")},
+        "version_id": None}
+    network = "\n".join(f"    {line}" for line in recipe.network.splitlines())
+    return _MODEL_TEMPLATE.format(
+        identifier=description.identifier, model_id=description.model_id, version=brainscore_lcl.__version__,
+        layers=description.layers, region_layer_map=description.region_layer_map,
+        visual_degrees=description.visual_degrees, input_size=description.input_size, imports="\n".join(imports),
+        definitions=definitions, weights=plugin_weights, bibtex=PAPER_BIBTEX, network=network,
+        preprocessing=recipe.preprocessing)
+
+
+def plugin_files(description: ModelDescription, weights: dict[str, str] | None) -> dict[str, str]:
+    """{file name: text} of the plugin folder."""
+    recipe = RECIPES[description.model_id]
+    requirements = [_requirement_line(name) for name in recipe.requirements]
+    return {
+        "__init__.py": "from brainscore_vision import model_registry\n\n"
+                       f"model_registry[{description.identifier!r}] = lambda: __import__(f\"{{__name__}}.model\", "
+                       f"fromlist=(\"get_model\",)).get_model({description.identifier!r})\n",
+        "model.py": model_source(description, weights),
+        "requirements.txt": "\n".join(requirements) + "\n" if requirements else
+                            "# nothing beyond brainscore_vision (which brings torch and torchvision)\n",
+        "test.py": _TEST_TEMPLATE.format(identifier=description.identifier,
+                                         region_layer_map=description.region_layer_map,
+                                         visual_degrees=description.visual_degrees,
+                                         regions=sorted(description.region_layer_map)),
+    }

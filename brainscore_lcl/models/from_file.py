@@ -1,0 +1,289 @@
+"""Your own network as a model of this suite, without writing a plugin: from a Python file or from Python.
+
+From a file, ``--model-file my_net.py:build`` (``:build`` is the default function name): ``build()`` takes no
+argument and returns one of
+- a ``torch.nn.Module`` taking (batch, 3, image_size, image_size) ImageNet-normalised RGB images,
+- a pair ``(module, preprocessing)`` where ``preprocessing(paths) -> (batch, channels, rows, columns) array``
+  is Brain-Score's preprocessing convention (a list of image paths in, an array out),
+- a ready Brain-Score ``BrainModel`` (used as it is: its own layers, regions and field of view).
+
+From Python, ``as_model_id(model)`` accepts the same three things, an id, or a file spec, and returns the id under
+which the model is registered in this process (``brainscore_lcl.registry.model_registry``). Every command and
+function that loads models by id (``scoring.load_model``) then takes it: scoring, the analyses, the report.
+
+A bare module becomes a ``ModelCommitment`` (``commit_module``) exactly like this suite's own models:
+- candidate layers: the ones given (``--layers``), else the output of every convolution and linear layer; with more
+  than one, each region's layer is chosen on the public split of the benchmark's own data source and recorded in the
+  score's ``details["layer_selection"]`` (``register_candidate_layers``, ``brainscore_lcl.scoring.score``);
+- activations are cached under ``<model id>@<hash>``, the hash covering the module's weights (``state_dict``), its
+  input (image size, preprocessing) and candidate layers, so changed weights never reuse stale activations;
+- the activation check of ``make_commitment`` names the layer that produced NaN, infinite or constant values.
+
+Everything a user can get wrong here raises ``ModelFileError``: one sentence naming the file, function, layer or
+checkpoint, and what to do.
+"""
+from __future__ import annotations
+
+import argparse
+import difflib
+import functools
+import hashlib
+import importlib.util
+import inspect
+import os
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from brainscore_lcl.models.commitment import (IMAGE_SIZE, VISUAL_DEGREES, config_sha256, imagenet_preprocessing,
+                                              make_commitment, register_candidate_layers)
+
+DEFAULT_FUNCTION = "build"
+#: layer types whose outputs are the default candidate layers of a bare module
+CANDIDATE_TYPES = ("Conv1d", "Conv2d", "Conv3d", "Linear")
+#: components of Brain-Score's PLS readout: a layer needs at least this many output values to be read out
+PLS_COMPONENTS = 25
+
+
+class ModelFileError(ValueError):
+    """A model file, its function, a layer name or a checkpoint that cannot be used; one sentence saying why."""
+
+
+def is_model_file_spec(text: str) -> bool:
+    """Whether ``text`` names a model file (``FILE.py`` or ``FILE.py:FUNCTION``) rather than a model id."""
+    return text.endswith(".py") or ".py:" in text
+
+
+def parse_model_file(spec: str) -> tuple[Path, str]:
+    """``"path/my_net.py:build"`` -> (Path("path/my_net.py"), "build"); the function defaults to ``build``."""
+    path, separator, function = spec.rpartition(":") if ".py:" in spec else (spec, "", DEFAULT_FUNCTION)
+    if not path.endswith(".py") or not function.isidentifier():
+        raise ModelFileError(f"--model-file takes FILE.py or FILE.py:FUNCTION, got {spec!r}")
+    return Path(path), function
+
+
+def load_build_function(path: Path, function: str) -> Callable[[], Any]:
+    """Import ``path`` as a module and return its ``function``."""
+    if not path.is_file():
+        raise ModelFileError(f"model file {path} does not exist; pass an existing FILE.py:FUNCTION")
+    module_name = "brainscore_lcl_model_file_" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:  # the user's file may raise anything while it is imported
+        raise ModelFileError(f"model file {path} fails on import ({type(error).__name__}: {error}); "
+                             "fix the file so that `python FILE.py` runs") from None
+    build = getattr(module, function, None)
+    if not callable(build):
+        defined = [name for name, value in vars(module).items() if inspect.isfunction(value)
+                   and value.__module__ == module_name]
+        raise ModelFileError(f"model file {path} defines no function {function!r} "
+                             f"(its functions: {', '.join(defined) or 'none'}); name one as {path}:FUNCTION")
+    return build
+
+
+def default_layers(network) -> list[str]:
+    """Names of every convolution and linear layer of ``network``, in definition order, but linear layers with fewer
+    than ``PLS_COMPONENTS`` outputs (e.g. a 10-class readout), which the PLS readout cannot use."""
+    return [name for name, module in network.named_modules() if name and type(module).__name__ in CANDIDATE_TYPES
+            and getattr(module, "out_features", PLS_COMPONENTS) >= PLS_COMPONENTS]
+
+
+def check_layers(network, layers: Sequence[str], owner: str) -> list[str]:
+    """``layers`` if each names a module of ``network``, else ``ModelFileError`` naming the first that does not."""
+    modules = {name: module for name, module in network.named_modules() if name}
+    for layer in layers:
+        if layer not in modules:
+            nearest = difflib.get_close_matches(layer, list(modules), n=3, cutoff=0.3)
+            hint = f"nearest: {', '.join(nearest)}" if nearest else f"its layers: {', '.join(list(modules)[:12])}"
+            raise ModelFileError(f"{owner} has no layer {layer!r} ({hint}); pass existing module names to --layers")
+        if getattr(modules[layer], "out_features", PLS_COMPONENTS) < PLS_COMPONENTS:
+            raise ModelFileError(f"{owner}'s layer {layer!r} has {modules[layer].out_features} outputs, fewer than "
+                                 f"the {PLS_COMPONENTS} components of the PLS readout; choose a wider layer")
+    return list(layers)
+
+
+def callable_identity(function: Callable) -> str:
+    """A stable text naming ``function``: its qualified name and arguments (partials, decorated functions' inner
+    function) or the hash of its source."""
+    if isinstance(function, functools.partial):
+        return f"partial({callable_identity(function.func)}, {function.args!r}, {sorted(function.keywords.items())!r})"
+    name = f"{getattr(function, '__module__', '')}.{getattr(function, '__qualname__', type(function).__name__)}"
+    if hasattr(function, "__wrapped__"):
+        return f"{name}({callable_identity(function.__wrapped__)})"
+    try:
+        return f"{name}:{hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:16]}"
+    except (OSError, TypeError):
+        return name
+
+
+def commit_module(model_id: str, network, *, layers: Sequence[str] | None = None,
+                  preprocessing: Callable[[list[str]], Any] | None = None, image_size: int = IMAGE_SIZE,
+                  visual_degrees: float = VISUAL_DEGREES, checkpoint: str | os.PathLike | None = None):
+    """``ModelCommitment`` of a bare ``torch.nn.Module`` (see the module docstring); ``checkpoint`` is a state dict
+    (or a dict holding one under "state_dict") loaded into ``network`` first."""
+    from brainscore_lcl.checkpoint import state_dict_sha256
+
+    if checkpoint is not None:
+        load_state_dict(network, checkpoint, model_id)
+    if not any(True for _ in network.parameters()):
+        raise ModelFileError(f"model {model_id} has no parameters; Brain-Score's wrapper reads the input type from "
+                             "them, so register at least one (e.g. a frozen nn.Parameter)")
+    candidates = check_layers(network, layers, f"model {model_id}") if layers else default_layers(network)
+    if not candidates:
+        raise ModelFileError(f"model {model_id} has no convolution or linear layer; name its layers with --layers")
+    if preprocessing is None:
+        preprocessing = imagenet_preprocessing(image_size)
+    weights_sha256 = state_dict_sha256(network.state_dict())
+    identity = config_sha256({"weights": weights_sha256, "image_size": image_size, "layers": candidates,
+                              "preprocessing": callable_identity(preprocessing)})
+    register_candidate_layers(model_id, candidates if len(candidates) > 1 else [])
+    model = make_commitment(model_id, network, weights_sha256=identity, layers=candidates,
+                            region_layer_map={"V1": candidates[0], "V2": candidates[0]},
+                            preprocessing=preprocessing, image_size=image_size, visual_degrees=visual_degrees,
+                            checkpoint=checkpoint)
+    model.origin = {"weights_sha256": weights_sha256, "input_sha256": identity, "candidate_layers": candidates}
+    return model
+
+
+def load_state_dict(network, checkpoint: str | os.PathLike, model_id: str) -> None:
+    """Load a state dict file (``weights_only``) into ``network``; ``ModelFileError`` naming it if it does not fit."""
+    from brainscore_lcl.checkpoint import read_checkpoint
+
+    payload = read_checkpoint(checkpoint, kind="checkpoint", missing_hint="pass an existing state-dict file")
+    state = payload.get("state_dict", payload) if isinstance(payload, dict) else None
+    if not isinstance(state, dict):
+        raise ModelFileError(f"checkpoint {checkpoint} holds no state dict; save one with "
+                             "torch.save(model.state_dict(), PATH)")
+    try:
+        network.load_state_dict(state)
+    except RuntimeError as error:
+        first = str(error).splitlines()[1].strip() if len(str(error).splitlines()) > 1 else str(error)
+        raise ModelFileError(f"checkpoint {checkpoint} does not fit model {model_id} ({first}); "
+                             "pass the state dict of this architecture") from None
+
+
+def is_brain_model(value: Any) -> bool:
+    """Whether ``value`` is a Brain-Score ``BrainModel``."""
+    from brainscore_vision.model_interface import BrainModel
+
+    return isinstance(value, BrainModel)
+
+
+def model_from_build_result(model_id: str, result: Any, owner: str, *, layers: Sequence[str] | None = None,
+                            image_size: int = IMAGE_SIZE, visual_degrees: float = VISUAL_DEGREES,
+                            checkpoint: str | os.PathLike | None = None):
+    """A ``BrainModel`` from what a build function (``owner``, for messages) returned."""
+    from torch import nn
+
+    if is_brain_model(result):
+        if layers or checkpoint is not None:
+            raise ModelFileError(f"{owner} returned a ready BrainModel, which has its own layers and weights; "
+                                 "drop --layers and --checkpoint")
+        return result
+    network, preprocessing = result if isinstance(result, tuple) and len(result) == 2 else (result, None)
+    if not isinstance(network, nn.Module) or (preprocessing is not None and not callable(preprocessing)):
+        raise ModelFileError(f"{owner} returned {type(result).__name__}; return a torch.nn.Module, "
+                             "(module, preprocessing) or a Brain-Score BrainModel")
+    return commit_module(model_id, network, layers=layers, preprocessing=preprocessing, image_size=image_size,
+                         visual_degrees=visual_degrees, checkpoint=checkpoint)
+
+
+def register_factory(model_id: str, factory: Callable[..., Any]) -> str:
+    """Put ``factory`` into the model registry under ``model_id`` (not one of this suite's own ids); returns the id."""
+    from brainscore_lcl.registry import discover_plugins, model_registry
+
+    discover_plugins()
+    existing = model_registry.get(model_id)
+    if existing is not None and not getattr(existing, "user_model", False):
+        raise ModelFileError(f"{model_id!r} is one of this suite's model ids; give your model another name")
+    factory()  # build once now, so that a bad model fails here, in one sentence, not halfway through a run
+    factory.user_model = True
+    model_registry[model_id] = factory
+    return model_id
+
+
+def register_model_file(spec: str, *, layers: Sequence[str] | None = None, image_size: int = IMAGE_SIZE,
+                        visual_degrees: float = VISUAL_DEGREES) -> str:
+    """Register the model that ``spec`` (``FILE.py[:FUNCTION]``) builds under the id ``spec``; returns the id."""
+    path, function = parse_model_file(spec)
+    build = load_build_function(path, function)
+    model_id = spec
+    owner = f"{path}:{function}()"
+
+    def factory(checkpoint: str | os.PathLike | None = None):
+        try:
+            result = build()
+        except Exception as error:  # the user's function may raise anything
+            raise ModelFileError(f"{owner} raised {type(error).__name__}: {error}") from None
+        model = model_from_build_result(model_id, result, owner, layers=layers, image_size=image_size,
+                                        visual_degrees=visual_degrees, checkpoint=checkpoint)
+        model.origin = {**getattr(model, "origin", {}), "file": str(path.resolve()), "function": function}
+        return model
+
+    return register_factory(model_id, factory)
+
+
+def as_model_id(model: Any, *, name: str | None = None, layers: Sequence[str] | None = None,
+                image_size: int | None = None, visual_degrees: float | None = None) -> str:
+    """The id under which ``model`` loads: an id is returned as is, a ``FILE.py:FUNCTION`` spec, a
+    ``torch.nn.Module`` (id ``name`` or its class name), ``(module, preprocessing)`` or a ``BrainModel``
+    (id ``name`` or its identifier) are registered first (a spec registered before keeps its options unless new ones
+    are given; ``image_size`` and ``visual_degrees`` default to 224 px and 8 degrees)."""
+    from brainscore_lcl.registry import model_registry
+
+    options = {"layers": layers, "image_size": image_size, "visual_degrees": visual_degrees}
+    given = {key: value for key, value in options.items() if value is not None}
+    if isinstance(model, (str, os.PathLike)):
+        text = str(model)
+        if is_model_file_spec(text) and (given or text not in model_registry):
+            return register_model_file(text, **given)
+        if layers:
+            raise ModelFileError(f"layers apply to your own networks, not to the registered model {text!r}")
+        return text
+    network = model[0] if isinstance(model, tuple) else model
+    model_id = name or (getattr(model, "identifier", None) if is_brain_model(model) else type(network).__name__)
+    owner = f"model {model_id}"
+
+    def factory(checkpoint: str | os.PathLike | None = None):
+        return model_from_build_result(model_id, model, owner, checkpoint=checkpoint, **given)
+
+    return register_factory(str(model_id), factory)
+
+
+def add_model_file_arguments(parser: argparse.ArgumentParser, model_file_group=None) -> None:
+    """--model-file FILE.py[:FUNCTION] (into ``model_file_group`` if given) with --layers, --image-size and
+    --visual-degrees."""
+    (model_file_group or parser).add_argument(
+        "--model-file", metavar="FILE.py:FUNCTION",
+        help="your own network: FUNCTION() returns a torch.nn.Module, (module, preprocessing) or a Brain-Score "
+             "BrainModel (default FUNCTION: build)")
+    parser.add_argument("--layers", nargs="+", metavar="LAYER",
+                        help="with --model-file: candidate layers (module names; default every convolution and "
+                             "linear layer); each region's layer is chosen on the public split")
+    parser.add_argument("--image-size", type=int, default=IMAGE_SIZE,
+                        help=f"with --model-file: input size in pixels (default {IMAGE_SIZE})")
+    parser.add_argument("--visual-degrees", type=float, default=VISUAL_DEGREES,
+                        help=f"with --model-file: field of view of the input in degrees (default {VISUAL_DEGREES})")
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """--model ID or --model-file FILE.py:FUNCTION (exactly one), and the --model-file options."""
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--model", help="model id, e.g. lcl-v2 (see `brainscore list models`)")
+    add_model_file_arguments(parser, group)
+
+
+def model_file_id(args: argparse.Namespace) -> str | None:
+    """Register ``args.model_file`` (with its options) and return its id; None without --model-file."""
+    if not getattr(args, "model_file", None):
+        if getattr(args, "layers", None):
+            raise ModelFileError("--layers applies to --model-file only; registered models have their own layers")
+        return None
+    return register_model_file(args.model_file, layers=args.layers, image_size=args.image_size,
+                               visual_degrees=args.visual_degrees)
+
+
+def model_id_from_args(args: argparse.Namespace) -> str:
+    """The model id of a command with ``add_model_arguments``: ``--model``, or the registered ``--model-file``."""
+    return model_file_id(args) or args.model

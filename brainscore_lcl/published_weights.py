@@ -1,0 +1,185 @@
+"""Published weight files of the comparison models: pinned sources, hashes, download into the cache, offline errors.
+
+Each file is a ``WeightFile``: the URL it was published at (looked up in the project's own code or README), the file
+name, and the hash its publisher gives. torchvision publishes the first 8 hex digits of a file's sha256 in its name
+(``alexnet-owt-7be5be79.pth``); the other projects publish no hash. Where no full sha256 is published, the full sha256
+of the first file downloaded (or placed by hand) is recorded in ``<weights folder>/sha256-first-use.json`` and every
+later load is checked against it ("trust on first download"); a published prefix is checked as well.
+
+Files live in ``<cache>/weights`` (``<cache>`` = ``$BRAINSCORE_LCL_CACHE``, default ``~/.cache/brainscore_lcl``). They are
+downloaded on first use with a progress bar (``brainscore weights fetch --model ID`` does it ahead). When a file cannot
+be had, ``WeightsUnavailableError`` says in one sentence which URL, which file name and sha256, and which folder.
+Some publishers share weights only through a web page or a cloud folder (``direct=False``): those files are placed by hand.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from brainscore_lcl import cache_dir
+from brainscore_lcl.models.commitment import ModelUnavailableError
+
+RECORD_FILE = "sha256-first-use.json"
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class WeightFile:
+    """One published weight file. ``source`` names where ``url`` is published; ``sha256`` is the full published hash
+    and ``sha256_prefix`` a published prefix of it (either may be None); ``direct`` is False when ``url`` is a page
+    or folder to download from by hand."""
+
+    file_name: str
+    url: str
+    source: str
+    sha256: str | None = None
+    sha256_prefix: str | None = None
+    direct: bool = True
+
+
+class WeightsUnavailableError(ModelUnavailableError):
+    """A weight file that is absent and cannot be downloaded, or whose hash is wrong; the CLI exits with code 1."""
+
+
+#: model id -> the weight files it loads, registered by the model plugins.
+weights_registry: dict[str, tuple[WeightFile, ...]] = {}
+
+
+def register_weights(model_id: str, *files: WeightFile) -> None:
+    """Declare the published files ``model_id`` loads."""
+    weights_registry[model_id] = tuple(files)
+
+
+def weights_folder() -> Path:
+    """Where published weight files are kept: ``<cache>/weights``."""
+    return cache_dir() / "weights"
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def recorded_hashes() -> dict[str, str]:
+    """{file name: sha256} recorded at first use for files without a published full hash."""
+    path = weights_folder() / RECORD_FILE
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def _record_hash(file_name: str, sha256: str) -> None:
+    records = recorded_hashes()
+    records[file_name] = sha256
+    path = weights_folder() / RECORD_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(records, indent=2, sort_keys=True))
+
+
+def expected_sha256(weight_file: WeightFile) -> str | None:
+    """The full sha256 a file must have: the published one, else the one recorded at first use, else None."""
+    return weight_file.sha256 or recorded_hashes().get(weight_file.file_name)
+
+
+def describe_hash(weight_file: WeightFile) -> str:
+    """How the file's sha256 is known, in words (for messages and the closing table)."""
+    if weight_file.sha256:
+        return f"sha256 {weight_file.sha256} (published)"
+    recorded = recorded_hashes().get(weight_file.file_name)
+    prefix = f"published prefix {weight_file.sha256_prefix}; " if weight_file.sha256_prefix else ""
+    if recorded:
+        return f"sha256 {recorded} ({prefix}recorded at first use)"
+    return f"sha256 unknown ({prefix}none published in full; recorded at first use)"
+
+
+def unavailable_sentence(model_id: str, weight_file: WeightFile, reason: str) -> str:
+    """The one sentence said when a file cannot be had: what failed, the URL, the file name and sha256, the folder."""
+    how = "download" if weight_file.direct else "download by hand (no direct link is published)"
+    later = f", or run `brainscore weights fetch --model {model_id}` when online" if weight_file.direct else ""
+    return (f"weights of {model_id} are not available ({reason}): {how} {weight_file.file_name} from "
+            f"{weight_file.url} ({weight_file.source}; {describe_hash(weight_file)}) and place it in "
+            f"{weights_folder()}{later}")
+
+
+def verify(model_id: str, weight_file: WeightFile, path: Path) -> str:
+    """Check ``path`` against the published or recorded hash (recording it on first use); returns its sha256."""
+    actual = file_sha256(path)
+    expected = expected_sha256(weight_file)
+    prefix = weight_file.sha256_prefix
+    if (expected and actual != expected) or (prefix and not actual.startswith(prefix)):
+        wanted = expected or f"a hash starting {prefix}"
+        raise WeightsUnavailableError(f"weights of {model_id}: {path} has sha256 {actual} but {wanted} is expected; "
+                                      f"delete it and download {weight_file.url} again")
+    if expected is None:
+        _record_hash(weight_file.file_name, actual)
+    return actual
+
+
+def download(weight_file: WeightFile, destination: Path, show_progress: bool = True) -> None:
+    """Download ``weight_file.url`` to ``destination`` (atomically, via a temporary file beside it) with a progress bar."""
+    from tqdm import tqdm
+
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    request = urllib.request.Request(weight_file.url, headers={"User-Agent": "brainscore-lcl"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        total = int(response.headers.get("Content-Length") or 0) or None
+        handle, temporary = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.")
+        try:
+            with os.fdopen(handle, "wb") as out, tqdm(total=total, unit="B", unit_scale=True, disable=not show_progress,
+                                                       desc=weight_file.file_name) as bar:
+                for chunk in iter(lambda: response.read(_CHUNK), b""):
+                    out.write(chunk)
+                    bar.update(len(chunk))
+            shutil.move(temporary, destination)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+
+
+def weights_path(model_id: str, weight_file: WeightFile, show_progress: bool = True) -> Path:
+    """Path of the verified file in the weights folder, downloaded first if absent."""
+    path = weights_folder() / weight_file.file_name
+    if not path.is_file():
+        if not weight_file.direct:
+            raise WeightsUnavailableError(unavailable_sentence(model_id, weight_file, f"{path.name} is not in the folder"))
+        try:
+            download(weight_file, path, show_progress)
+        except OSError as error:
+            reason = str(getattr(error, "reason", None) or error).splitlines()[0][:120] or type(error).__name__
+            raise WeightsUnavailableError(unavailable_sentence(model_id, weight_file,
+                                                               f"download failed: {reason}")) from None
+    verify(model_id, weight_file, path)
+    return path
+
+
+def is_present(weight_file: WeightFile) -> bool:
+    """Whether the file is in the weights folder (not hashed)."""
+    return (weights_folder() / weight_file.file_name).is_file()
+
+
+def fetch(model_id: str, show_progress: bool = True) -> list[Path]:
+    """Download and verify every file ``model_id`` loads; ``WeightsUnavailableError`` for ids with no published file."""
+    if model_id not in weights_registry:
+        raise WeightsUnavailableError(f"{model_id} loads no published weight file of this suite "
+                                      f"({availability(model_id)}); nothing to fetch")
+    return [weights_path(model_id, weight_file, show_progress) for weight_file in weights_registry[model_id]]
+
+
+#: model id -> how its weights are had when it has no published file of its own (set by the plugins).
+weights_notes: dict[str, str] = {}
+
+
+def availability(model_id: str) -> str:
+    """One word or phrase for ``brainscore list models``: present / missing / how the weights are had otherwise."""
+    if model_id in weights_registry:
+        missing = [item.file_name for item in weights_registry[model_id] if not is_present(item)]
+        return f"missing: {', '.join(missing)} (brainscore weights fetch --model {model_id})" if missing else "present"
+    return weights_notes.get(model_id, "no download needed")

@@ -1,0 +1,315 @@
+"""One HTML page of every analysis of the paper that applies to one model, next to the reference models.
+
+Each section is one figure script of ``analyses/`` run through ``brainscore_lcl.analyses.run`` with the model first in
+``--models`` and its output folder under ``<out>/<script>/``; the page shows the PNG figures it drew (inline, base64),
+every CSV table it wrote and the notes it printed. Scores come from the scripts' score cache
+(``$BRAINSCORE_LCL_CACHE/analyses/scores.json``), so reference models and repeated reports cost nothing.
+Sections that do not apply, or whose script is absent or refuses the options, are listed with the reason.
+``<out>/index.html`` is filled from the one template ``template.html``; ``<out>/report.json`` holds every number.
+"""
+from __future__ import annotations
+
+import base64
+import contextlib
+import csv
+import html
+import io
+import json
+import math
+import platform
+import string
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+#: the offline models each section compares with, where the section applies to them (models that cannot be loaded
+#: are skipped with a note)
+REFERENCE_MODELS = ("sim-generator", "v1-steerpyr-pool", "alexnet-untrained", "lcl-v2")
+#: the report's options each kind of section passes on to its script
+NEURAL_OPTIONS = ("source", "data_root", "no_cache", "checkpoint", "time_window")
+#: figure scripts that do not take one model, and why (listed among the skipped)
+NOT_PER_MODEL = {"ablations": "Fig. 7 compares the training runs of the ablation sweeps (--runs), not one model"}
+#: tables with more rows than this, and description values longer than this, are folded (still in the page)
+FOLD_ROWS = 30
+FOLD_CHARACTERS = 300
+TEMPLATE = Path(__file__).with_name("template.html")
+
+
+@dataclass(frozen=True)
+class Section:
+    """One analysis on the page: the ``analyses/<script>.py`` it runs, why it does not apply to a model (None if it
+    does; checked for the model and each reference) and the report options its script takes."""
+    script: str
+    title: str
+    summary: str
+    applies: Callable[[Any], str | None] | None = None
+    options: tuple[str, ...] = NEURAL_OPTIONS
+
+
+def first_layer_reason(model) -> str | None:
+    """Why the receptive-field analysis does not apply to ``model`` (None if it does): it needs a first
+    ``Conv2d`` over the 3 RGB channels."""
+    from torch import nn
+
+    network = getattr(getattr(model, "activations_model", None), "_model", None)
+    if not isinstance(network, nn.Module):
+        return "the model is not a PyTorch network wrapped by Brain-Score, so it has no first-layer filters to fit"
+    first = next((module for module in network.modules() if isinstance(module, nn.Conv2d)), None)
+    if first is None or first.in_channels != 3:
+        return "the model's first layer is not a convolution over the 3 RGB channels (Gabor fits need one)"
+    return None
+
+
+def imagenet_readout_reason(model) -> str | None:
+    """Why the behavioural analysis does not apply to ``model`` (None if it does): it needs 1000 ImageNet outputs,
+    checked on one blank image of the model's input size."""
+    import torch
+    from torch import nn
+
+    wrapper = getattr(model, "activations_model", None)
+    network = getattr(wrapper, "_model", None)
+    if not isinstance(network, nn.Module):
+        return "the model is not a PyTorch network wrapped by Brain-Score, so its readout cannot be checked"
+    size = getattr(wrapper, "image_size", 224)
+    try:
+        with torch.no_grad():
+            outputs = tuple(network(torch.zeros(1, 3, size, size)).shape[1:])
+    except Exception as error:  # any network: a blank image that it cannot take means no usable readout
+        return f"the model does not run on a blank {size}-px image ({type(error).__name__}: {error})"
+    return None if outputs == (1000,) else (f"the model has no ImageNet readout (its output has shape {outputs}, "
+                                            "not 1000 class scores)")
+
+
+SECTIONS = (
+    Section("v1_predictivity", "V1 predictivity (Fig. 6)",
+            "PLS predictivity of the V1 cells: the paper's median (r/r_ceil)^2 with its s.d. over splits, "
+            "Brain-Score 2.4.2's ceiled score, 95% bootstrap interval over cells, paired permutation tests."),
+    Section("v2_predictivity", "V2 predictivity and the V1-like / V2-like cells (Fig. 4, Table A.4)",
+            "PLS predictivity of the V2 cells with both score definitions, and over the V1-like and V2-like "
+            "quartiles of V2 cells as ranked by v1-steerpyr-pool."),
+    Section("texture_modulation", "Texture modulation (Fig. 5)",
+            "Rmod of the recorded V2 cells against the model's (cross-validated fitted cells and raw layer units): "
+            "Q-Q distance, texture-family ranks, Spearman rho and Fisher-z tests."),
+    Section("receptive_fields", "First-layer receptive fields (Figs. A.3-A.5)",
+            "Gabor fits of the first convolution's filters: folded spatial phase and (nx, ny) against macaque V1 "
+            "(Ringach 2002).", first_layer_reason, ("checkpoint",)),
+    Section("per_neuron", "Per-neuron comparison (Fig. A.2)",
+            "Per-cell V2 explained variance of the model against each reference, the fraction of cells each "
+            "explains better and a paired permutation test."),
+    Section("behaviour", "Behaviour (Fig. 8, Table A.5)",
+            "Out-of-distribution accuracy, observed and error consistency with Geirhos et al.'s human observers and "
+            "shape bias, through Brain-Score's label task.", imagenet_readout_reason, ("checkpoint",)),
+)
+
+
+class _Tee(io.StringIO):
+    """stderr that is kept (for the reason of a refused section) and still shown."""
+
+    def write(self, text: str) -> int:
+        sys.__stderr__.write(text)
+        return super().write(text)
+
+
+def applicable_references(section: Section, references: Sequence[str]) -> list[str]:
+    """The references ``section`` applies to (all of them when it has no ``applies`` test; those that cannot be
+    loaded are left to the script, which lists them as skipped)."""
+    from brainscore_lcl.models.commitment import ModelUnavailableError
+    from brainscore_lcl.scoring import load_model
+
+    if section.applies is None:
+        return list(references)
+    kept = []
+    for reference in references:
+        try:
+            if section.applies(load_model(reference)) is None:
+                kept.append(reference)
+        except ModelUnavailableError:
+            kept.append(reference)
+    return kept
+
+
+def run_section(section: Section, model_id: str, model, references: Sequence[str], options: dict[str, Any],
+                out: Path) -> dict[str, Any]:
+    """Run one section's script; returns {"status": "done", "numbers", "figures", "tables", "notes"} or
+    {"status": "skipped", "reason"}."""
+    from brainscore_lcl import analyses
+
+    if section.script not in analyses.FIGURES:
+        return {"status": "skipped", "reason": f"analyses/{section.script}.py is not part of this installation"}
+    reason = section.applies(model) if section.applies is not None else None
+    if reason:
+        return {"status": "skipped", "reason": reason}
+    folder = out / section.script
+    models = [model_id] + [reference for reference in applicable_references(section, references)
+                           if reference != model_id]
+    passed = {name: value for name, value in options.items() if name in section.options}
+    captured = _Tee()
+    try:
+        with contextlib.redirect_stderr(captured):
+            numbers = analyses.run(section.script, models=models, out=str(folder), **passed)
+    except SystemExit as stop:
+        lines = [line for line in captured.getvalue().splitlines() if line.strip()]
+        message = stop.code if isinstance(stop.code, str) else (lines[-1] if lines else f"exit code {stop.code}")
+        return {"status": "skipped", "reason": f"analyses/{section.script}.py stopped: {message}"}
+    return {"status": "done", "numbers": numbers, "notes": numbers.get("notes", []) + numbers.get("skipped", []),
+            "figures": sorted(folder.glob("*.png")), "tables": sorted(folder.glob("*.csv"))}
+
+
+def plain(value: Any) -> Any:
+    """``value`` as strict JSON data: numpy values and paths converted, NaN and infinities as null."""
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if hasattr(value, "tolist"):
+        return plain(value.tolist())
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def model_description(model_id: str, checkpoint: str | None, source: str, options: dict[str, Any],
+                      sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The model (``describe_model``: identifier with weights hash, layers, regions, field of view, checkpoint and,
+    for your own networks, file and weights sha256), the layer chosen per region (also put into its region-layer
+    map, which ``describe_model`` gives before selection), the data source and time windows."""
+    from brainscore_lcl.models.commitment import describe_model
+
+    description = describe_model(model_id, checkpoint=checkpoint)
+    description["source"] = source
+    description["data_root"] = options.get("data_root")
+    for key, region in (("v1_predictivity", "V1"), ("v2_predictivity", "V2")):
+        record = sections.get(key, {}).get("numbers", {}).get("records", {}).get(model_id)
+        if record is not None:
+            details = record["details"]
+            description["region_layer_map"][region] = description[f"{region}_layer"] = record.get("layer")
+            description[f"{region}_layer_selection"] = details.get("layer_selection")
+            description[f"{region}_time_window_ms"] = details.get("time_window_ms")
+    texture = sections.get("texture_modulation", {}).get("numbers", {}).get("rows", [])
+    description["texture_modulation_window"] = next((row.get("window") for row in texture
+                                                     if row.get("model") == model_id), None)
+    return description
+
+
+def versions() -> dict[str, str]:
+    """Versions of the software that computed the numbers."""
+    from importlib.metadata import version
+
+    return {name: version(name) for name in ("brainscore-lcl", "brainscore-vision", "torch", "numpy")} | {
+        "python": platform.python_version()}
+
+
+def build_report(model_id: str, out: str | Path, *, checkpoint: str | None = None, source: str = "sim",
+                 data_root: str | None = None, time_window: Sequence[int] | None = None,
+                 references: Sequence[str] | None = None, no_cache: bool = False) -> Path:
+    """Run every section for ``model_id`` and write ``<out>/index.html`` and ``<out>/report.json``; returns the page.
+    ``references`` (default ``REFERENCE_MODELS``) are compared with in every section that applies to them."""
+    from tqdm import tqdm
+
+    from brainscore_lcl import analyses
+    from brainscore_lcl.scoring import load_model
+
+    started = time.perf_counter()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    model = load_model(model_id, checkpoint=checkpoint)
+    options = {"source": source, "data_root": data_root, "no_cache": no_cache,
+               "checkpoint": {model_id: checkpoint} if checkpoint else None,
+               "time_window": list(time_window) if time_window else None}
+    results: dict[str, dict[str, Any]] = {}
+    references = REFERENCE_MODELS if references is None else tuple(references)
+    for script in set(analyses.FIGURES) & {section.script for section in SECTIONS}:
+        analyses.script(script)  # import every script now: one consistent version of the scripts for the whole run
+    progress = tqdm(SECTIONS, desc="report", unit="section", file=sys.__stderr__)
+    for section in progress:
+        progress.set_postfix_str(section.script)
+        results[section.script] = run_section(section, model_id, model, references, options, out)
+    description = model_description(model_id, checkpoint, source, options, results)
+    skipped = [{"section": key, "reason": result["reason"]} for key, result in results.items()
+               if result["status"] == "skipped"]
+    skipped += [{"section": script, "reason": NOT_PER_MODEL.get(script, f"analyses/{script}.py has no report section")}
+                for script in analyses.FIGURES if script not in results]
+    skipped += [{"section": key, "reason": note} for key, result in results.items() for note in result.get("notes", [])]
+    numbers = plain({"model": description, "versions": versions(), "skipped": skipped,
+                     "elapsed_s": round(time.perf_counter() - started, 1),
+                     "sections": {key: {name: value for name, value in result.items() if name in
+                                        ("status", "reason", "numbers")} for key, result in results.items()}})
+    (out / "report.json").write_text(json.dumps(numbers, indent=1))
+    page = out / "index.html"
+    page.write_text(render_page(model_id, description, SECTIONS, results, skipped, numbers))
+    return page
+
+
+def render_page(model_id: str, description: dict[str, Any], sections: Sequence[Section],
+                results: dict[str, dict[str, Any]], skipped: list[dict[str, str]], numbers: dict[str, Any]) -> str:
+    """The page, from ``template.html``."""
+    entries = [("model", "The model")] + [(section.script, section.title) for section in sections] + [
+        ("skipped", "Skipped, and why"), ("numbers", "Every number (JSON)")]
+    toc = "\n".join(f'<li><a href="#{key}">{html.escape(title)}</a></li>' for key, title in entries)
+    parts = [f'<section id="model"><h2>The model</h2>{key_value_table(description)}</section>']
+    parts += [render_section(section, results[section.script]) for section in sections]
+    items = "".join(f"<li><b>{html.escape(item['section'])}</b>: {html.escape(str(item['reason']))}</li>"
+                    for item in skipped) or "<li>nothing</li>"
+    parts.append(f'<section id="skipped"><h2>Skipped, and why</h2><ul class="skipped">{items}</ul></section>')
+    embedded = json.dumps(numbers).replace("</", "<\\/")
+    return string.Template(TEMPLATE.read_text()).substitute(
+        title=html.escape(f"brainscore-lcl report: {model_id}"),
+        subtitle=html.escape(f"source {description['source']}; computed in {numbers['elapsed_s']} s with "
+                             + ", ".join(f"{name} {version}" for name, version in numbers["versions"].items())),
+        toc=toc, sections="\n".join(parts), numbers=embedded)
+
+
+def render_section(section: Section, result: dict[str, Any]) -> str:
+    """One section: title, what it computes, then its figures, tables and notes, or why it was skipped."""
+    head = f'<section id="{section.script}"><h2>{html.escape(section.title)}</h2>' \
+           f'<p class="note">{html.escape(section.summary)}</p>'
+    if result["status"] == "skipped":
+        return f'{head}<p class="skipped">Skipped: {html.escape(result["reason"])}</p></section>'
+    figures = "".join(f'<figure><img alt="{html.escape(path.stem)}" src="data:image/png;base64,'
+                      f'{base64.b64encode(path.read_bytes()).decode()}"><figcaption>{html.escape(path.name)}'
+                      "</figcaption></figure>" for path in result["figures"])
+    tables = "".join(csv_table(path) for path in result["tables"])
+    notes = "".join(f'<p class="note">{html.escape(note)}</p>' for note in result["notes"])
+    return f"{head}{figures}{tables}{notes}</section>"
+
+
+def cell(value: str) -> str:
+    """A table cell: numbers right-aligned with 4 significant digits, text left-aligned."""
+    try:
+        number = float(value)
+    except ValueError:
+        return f'<td class="text">{html.escape(value)}</td>'
+    return f"<td>{number:.4g}</td>"
+
+
+def csv_table(path: Path) -> str:
+    """A CSV file as an HTML table under its name; folded when longer than ``FOLD_ROWS`` rows."""
+    with path.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    if not rows:
+        return ""
+    header = "".join(f"<th>{html.escape(name)}</th>" for name in rows[0])
+    body = "".join("<tr>" + "".join(cell(value) for value in row) + "</tr>" for row in rows[1:])
+    table = f'<table data-source="{html.escape(path.name)}"><tr>{header}</tr>{body}</table>'
+    caption = f"<h3>{html.escape(path.name)} ({len(rows) - 1} rows)</h3>"
+    if len(rows) - 1 > FOLD_ROWS:
+        return f"{caption}<details><summary>show the table</summary>{table}</details>"
+    return caption + table
+
+
+def key_value_table(values: dict[str, Any]) -> str:
+    """A two-column table of ``values`` (nested values as compact JSON; long ones folded after their first
+    ``FOLD_CHARACTERS`` characters)."""
+    def shown(value: Any) -> str:
+        text = value if isinstance(value, str) else json.dumps(plain(value))
+        if len(text) <= FOLD_CHARACTERS:
+            return html.escape(text)
+        return f"<details><summary>{html.escape(text[:FOLD_CHARACTERS])} ...</summary>{html.escape(text)}</details>"
+
+    rows = "".join(f'<tr><th>{html.escape(key)}</th><td class="text">{shown(value)}</td></tr>'
+                   for key, value in values.items())
+    return f'<table class="description">{rows}</table>'

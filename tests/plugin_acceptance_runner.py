@@ -1,0 +1,76 @@
+"""Runs inside the acceptance test's subprocess, where only a copy of brainscore_vision with the exported plugins is
+importable and ``brainscore_lcl`` is blocked. Reads a JSON job from argv[1], writes a JSON report to argv[2].
+
+Job: {"models": [{"identifier", "plugin_dir", "regions"}],
+      "stimuli": [paths], "activations": path of the .npz to write}.
+Report per model: identifier, region_layer_map, visual_degrees, the generic plugin tests' and the plugin's own
+test.py's pytest exit codes; plus where brainscore_vision was imported from and whether brainscore_lcl was importable.
+"""
+import json
+import sys
+from pathlib import Path
+
+
+class BlockSuite:
+    """Meta-path finder that makes ``brainscore_lcl`` unimportable, as it is in Brain-Score's CI."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "brainscore_lcl" or name.startswith("brainscore_lcl."):
+            raise ModuleNotFoundError(f"No module named {name!r} (blocked by the acceptance test)", name=name)
+        return None
+
+
+def stimulus_set(paths):
+    from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
+
+    stimuli = StimulusSet([{"stimulus_id": f"stimulus{index}"} for index in range(len(paths))])
+    stimuli.stimulus_paths = {f"stimulus{index}": path for index, path in enumerate(paths)}
+    stimuli.identifier = "brainscore-lcl-acceptance"
+    return stimuli
+
+
+def main(job_path, report_path):
+    sys.meta_path.insert(0, BlockSuite())
+    import numpy as np
+    import pytest
+
+    import brainscore_vision
+    from brainscore_vision import load_model
+
+    job = json.loads(Path(job_path).read_text())
+    root = Path(brainscore_vision.__file__).parent
+    report = {"brainscore_vision": str(root), "brainscore_lcl_importable": _importable("brainscore_lcl"), "models": {}}
+    activations = {}
+    for entry in job["models"]:
+        identifier = entry["identifier"]
+        model = load_model(identifier)
+        model.activations_model._extractor._batch_size = len(job["stimuli"])
+        result = {"identifier": model.identifier, "region_layer_map": dict(model.layer_model.region_layer_map),
+                  "visual_degrees": model.visual_degrees()}
+        for region in entry["regions"]:
+            model.start_recording(region, [(70, 170)])
+            recorded = model.look_at(stimulus_set(job["stimuli"]))
+            recorded = recorded.squeeze("time_bin") if "time_bin" in recorded.dims else recorded
+            activations[f"{identifier}/{region}"] = recorded.sortby("stimulus_id").transpose("presentation",
+                                                                                             "neuroid").values
+        plugin = root / "models" / entry["plugin_dir"]
+        result["generic_tests"] = int(pytest.main(
+            [str(root / "model_helpers" / "generic_plugin_tests.py"), "--plugin_directory", str(plugin),
+             "-m", "not slow", "-q", "-p", "no:cacheprovider"]))
+        result["plugin_test"] = int(pytest.main([str(plugin / "test.py"), "-m", "not slow", "-q",
+                                                 "-p", "no:cacheprovider"]))
+        report["models"][identifier] = result
+    np.savez(job["activations"], **activations)
+    Path(report_path).write_text(json.dumps(report))
+
+
+def _importable(name):
+    try:
+        __import__(name)
+        return True
+    except ModuleNotFoundError:
+        return False
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -1,0 +1,285 @@
+"""`brainscore submit`: exported plugins load and pass Brain-Score's own tests where brainscore_lcl cannot be imported.
+
+The acceptance test hard-links the installed brainscore_vision into a temporary folder, adds the exported plugins,
+puts the weights at their ``cache_path`` under a temporary ``$BRAINSCORE_HOME`` and runs
+``plugin_acceptance_runner.py`` in a subprocess with ``brainscore_lcl`` blocked and ``BS_INSTALL_DEPENDENCIES=no``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from brainscore_lcl.cli import main as brainscore
+from brainscore_lcl.export.checks import SubmissionCheckError, check_submission
+from brainscore_lcl.export.models import describe_for_export, file_digests
+from brainscore_lcl.export.submission import submit_model, write_plugin
+from brainscore_lcl.models.lcl_v2net.model import save_network_checkpoint
+from brainscore_lcl.testing import random_lcl_v2net
+
+RUNNER = Path(__file__).with_name("plugin_acceptance_runner.py")
+SHIPPED = Path(__file__).resolve().parents[1] / "brainscore_lcl" / "weights" / "lcl-v2.pt"
+#: every exported model goes through the loader, Brain-Score's generic plugin tests, its test.py and the activation
+#: comparison; lcl-v2 is also scored on FreemanZiemba2013sim.V2-pls
+EXPORTS = ("lcl-v2", "lcl-v1", "lcl-v2net", "v1-steerpyr", "v1-steerpyr-pool")
+
+
+def stand_in_lcl_v2net(path: Path) -> Path:
+    """A random LCL-V2Net written by the suite's own checkpoint writer (lcl-v2net ships no weights)."""
+    save_network_checkpoint(path, random_lcl_v2net(seed=0), config={}, data="acceptance-test stand-in", epoch=0)
+    return path
+
+
+def link_tree(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target`` with hard links (real copies across file systems), never symlinks."""
+    def link(src, dst):
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+    shutil.copytree(source, target, copy_function=link)
+
+
+def write_generic_test_images(folder: Path) -> None:
+    """Stand-ins for the three images Brain-Score's generic plugin tests read: the brainscore_vision 2.4.2 wheel
+    does not ship ``model_helpers/generic_plugin_tests_resources/`` (its GitHub repository, used by its CI, does)."""
+    if folder.is_dir():
+        return
+    folder.mkdir()
+    rng = np.random.default_rng(1)
+    for name in ("rgb1.jpg", "rgb2.jpg", "rgb3.png"):
+        Image.fromarray(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(folder / name)
+
+
+@pytest.fixture(scope="module")
+def submissions(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("submissions")
+    checkpoints = {"lcl-v2net": stand_in_lcl_v2net(root / "lcl-v2net-stand-in.pt")}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RESULTCACHING_DISABLE", "1")
+        assert brainscore(["submit", "--model", "lcl-v2", "--out", str(root / "lcl-v2")]) == 0
+        for model_id in EXPORTS:
+            if model_id != "lcl-v2":
+                submit_model(describe_for_export(model_id, checkpoints.get(model_id)), root / model_id)
+    return {model_id: root / model_id for model_id in EXPORTS}
+
+
+@pytest.fixture(scope="module")
+def stimuli(tmp_path_factory) -> list[str]:
+    folder = tmp_path_factory.mktemp("stimuli")
+    rng = np.random.default_rng(0)
+    paths = []
+    for index in range(3):
+        paths.append(str(folder / f"stimulus{index}.png"))
+        Image.fromarray(rng.integers(0, 256, (96, 96, 3), dtype=np.uint8)).save(paths[-1])
+    return paths
+
+
+@pytest.fixture(scope="module")
+def isolated_brainscore(submissions, tmp_path_factory) -> dict[str, Path]:
+    """site/ (brainscore_vision copy with the plugins) and home/ ($BRAINSCORE_HOME with the weights)."""
+    import brainscore_vision
+
+    root = tmp_path_factory.mktemp("isolated")
+    package = root / "site" / "brainscore_vision"
+    link_tree(Path(brainscore_vision.__file__).parent, package)
+    write_generic_test_images(package / "model_helpers" / "generic_plugin_tests_resources")
+    for out in submissions.values():
+        manifest = json.loads((out / "manifest.json").read_text())
+        shutil.copytree(out / "plugin" / "models" / manifest["plugin_dir"], package / "models" / manifest["plugin_dir"])
+        for weights in manifest["weights"]:
+            target = root / "home" / weights["cache_path"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(out / weights["file"], target)
+    return {"site": root / "site", "home": root / "home", "root": root}
+
+
+@pytest.fixture(scope="module")
+def acceptance(submissions, isolated_brainscore, stimuli):
+    root = isolated_brainscore["root"]
+    job = {"stimuli": stimuli, "activations": str(root / "activations.npz"), "models": []}
+    for model_id in EXPORTS:
+        manifest = json.loads((submissions[model_id] / "manifest.json").read_text())
+        job["models"].append({"identifier": manifest["identifier"], "plugin_dir": manifest["plugin_dir"],
+                              "regions": sorted(manifest["commitments"]["region_layer_map"])})
+    (root / "job.json").write_text(json.dumps(job))
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    env.update(PYTHONPATH=str(isolated_brainscore["site"]), BRAINSCORE_HOME=str(isolated_brainscore["home"]),
+               BS_INSTALL_DEPENDENCIES="no", RESULTCACHING_DISABLE="1", OMP_NUM_THREADS="1")
+    result = subprocess.run([sys.executable, str(RUNNER), str(root / "job.json"), str(root / "report.json")],
+                            cwd=root, env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return json.loads((root / "report.json").read_text()), dict(np.load(job["activations"])), result.stdout
+
+
+def test_submit_writes_folder_zip_weights_manifest_and_steps(submissions):
+    out = submissions["lcl-v2"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["identifier"] == "lcl-v2" and manifest["plugin_dir"] == "lcl_v2"
+    with zipfile.ZipFile(out / manifest["zip"]) as archive:
+        assert sorted(archive.namelist()) == ["lcl_v2/__init__.py", "lcl_v2/model.py", "lcl_v2/requirements.txt",
+                                              "lcl_v2/test.py"]
+    [weights] = manifest["weights"]
+    assert file_digests(out / weights["file"]) == {"sha1": weights["sha1"], "sha256": weights["sha256"]}
+    assert weights["sha256"] == file_digests(SHIPPED)["sha256"]
+    assert weights["cache_path"] == f"{weights['folder_name']}/{weights['relative_path']}"
+    steps = (out / "SUBMIT.md").read_text()
+    assert weights["sha256"] in steps and weights["cache_path"] in steps and "submission.zip" in steps
+    init = (out / "plugin" / "models" / "lcl_v2" / "__init__.py").read_text()
+    assert init.splitlines()[0] == "from brainscore_vision import model_registry"
+    assert brainscore(["submit", "--check", str(out)]) == 0
+
+
+def test_pyramid_plugins_require_plenoptic_only(submissions):
+    requirements = (submissions["v1-steerpyr"] / "plugin" / "models" / "v1_steerpyr" / "requirements.txt").read_text()
+    assert requirements.strip().startswith("plenoptic==")
+    assert json.loads((submissions["v1-steerpyr"] / "manifest.json").read_text())["weights"] == []
+
+
+def test_exported_plugins_load_in_brainscore_vision_alone(acceptance, submissions, isolated_brainscore):
+    report, _, _ = acceptance
+    assert report["brainscore_lcl_importable"] is False
+    assert report["brainscore_vision"].startswith(str(isolated_brainscore["site"]))
+    for model_id in EXPORTS:
+        commitments = json.loads((submissions[model_id] / "manifest.json").read_text())["commitments"]
+        loaded = report["models"][model_id]
+        assert loaded["identifier"] == model_id
+        assert loaded["region_layer_map"] == commitments["region_layer_map"]
+        assert loaded["visual_degrees"] == 8
+
+
+@pytest.mark.parametrize("model_id", EXPORTS)
+def test_brainscore_generic_plugin_tests_and_plugin_test_pass(acceptance, model_id):
+    report, _, stdout = acceptance
+    assert report["models"][model_id]["generic_tests"] == 0, stdout[-3000:]
+    assert report["models"][model_id]["plugin_test"] == 0, stdout[-3000:]
+
+
+def test_activations_equal_the_suite_models(acceptance, submissions, stimuli, monkeypatch):
+    from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
+
+    from brainscore_lcl.registry import model_registry
+
+    monkeypatch.setenv("RESULTCACHING_DISABLE", "1")
+    _, activations, _ = acceptance
+    stimulus_set = StimulusSet([{"stimulus_id": f"stimulus{index}"} for index in range(len(stimuli))])
+    stimulus_set.stimulus_paths = {f"stimulus{index}": path for index, path in enumerate(stimuli)}
+    stimulus_set.identifier = "brainscore-lcl-acceptance"
+    for model_id in EXPORTS:
+        manifest = json.loads((submissions[model_id] / "manifest.json").read_text())
+        model = model_registry[model_id](checkpoint=manifest["source"]["checkpoint"])
+        for region in manifest["commitments"]["region_layer_map"]:
+            model.start_recording(region, [(70, 170)])
+            ours = model.look_at(stimulus_set)
+            ours = ours.squeeze("time_bin") if "time_bin" in ours.dims else ours
+            ours = ours.sortby("stimulus_id").transpose("presentation", "neuroid").values
+            np.testing.assert_allclose(activations[f"{model_id}/{region}"], ours, rtol=0, atol=1e-5,
+                                       err_msg=f"{model_id} {region}")
+
+
+def test_sim_v2_pls_score_equals_the_suite_models(submissions, isolated_brainscore, monkeypatch):
+    import importlib.util
+
+    import brainscore_lcl.benchmarks.freemanziemba2013  # noqa: F401  (registers the sim benchmarks)
+    from brainscore_lcl.registry import benchmark_registry, model_registry
+
+    out = submissions["lcl-v2"]
+    plugin = out / "plugin" / "models" / "lcl_v2" / "model.py"
+    spec = importlib.util.spec_from_file_location("exported_lcl_v2_model", plugin)
+    exported = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, exported)   # dataclasses look their module up there
+    spec.loader.exec_module(exported)
+    benchmark = benchmark_registry["FreemanZiemba2013sim.V2-pls"]()
+    suite_score = float(benchmark(model_registry["lcl-v2"](checkpoint=SHIPPED)).values)
+    monkeypatch.setenv("BRAINSCORE_HOME", str(isolated_brainscore["home"]))
+    monkeypatch.setenv("RESULTCACHING_DISABLE", "1")   # the plugin's identifier "lcl-v2" must not enter the cache
+    exported_score = float(benchmark(exported.get_model("lcl-v2")).values)
+    assert exported_score == pytest.approx(suite_score, abs=1e-6)
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# Pre-flight rules: each failure names the rule and the file
+# ----------------------------------------------------------------------------------------------------------------------
+
+def rewrite(submission: Path, tmp_path: Path, edit) -> Path:
+    """Copy of ``submission`` whose plugin files were changed by ``edit(files)`` (zip rewritten to match)."""
+    out = tmp_path / "edited"
+    shutil.copytree(submission, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    folder = out / "plugin" / "models" / manifest["plugin_dir"]
+    files = {path.name: path.read_text() for path in folder.iterdir() if path.is_file()}
+    edit(files)
+    shutil.rmtree(folder)
+    (out / "submission.zip").unlink()
+    write_plugin(out, "models", manifest["plugin_dir"], files)
+    return out
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda files: files.update({"model.py": "import brainscore_lcl.models\n" + files["model.py"]}),
+     r"rule 'no brainscore_lcl import': .*model.py imports brainscore_lcl.models"),
+    (lambda files: files.update({"helpers.py": "x = __import__('brainscore_lcl')\n"}),
+     r"rule 'no brainscore_lcl import': .*helpers.py"),
+    (lambda files: files.update({"__init__.py": files["__init__.py"].replace("'lcl-v2'", "'alexnet'")}),
+     r"rule 'the id is new to brainscore_vision': 'alexnet' of .*__init__.py"),
+    (lambda files: files.update({"__init__.py": files["__init__.py"] + files["__init__.py"].splitlines()[-1] + "\n"}),
+     r"rule 'one registration per id': .*__init__.py registers 'lcl-v2' 2 times"),
+    (lambda files: files.update({"__init__.py": files["__init__.py"] + "model_registry['x'] = lambda: [1][0]\n"}),
+     r"rule 'Brain-Score's greedy id parser reads the id back': .*__init__.py line 4"),
+    (lambda files: files.update({"__init__.py": "import os\n" + files["__init__.py"]}),
+     r"rule 'only imports from brainscore_vision and literal registrations': .*__init__.py line 1"),
+    (lambda files: files.update({"weights.pth": "not really weights"}),
+     r"rule 'no weight files in the zip'.*submission.zip holds lcl_v2/weights.pth"),
+    (lambda files: files.update({"metadata.yml": "models: {}\n"}),
+     r"rule 'no metadata.yml in the zip': .*submission.zip holds lcl_v2/metadata.yml"),
+])
+def test_check_rejects_with_one_sentence(submissions, tmp_path, edit, message):
+    with pytest.raises(SubmissionCheckError, match=message):
+        check_submission(rewrite(submissions["lcl-v2"], tmp_path, edit))
+
+
+def test_check_rejects_dotdot_path_and_illegal_folder(submissions, tmp_path, capsys):
+    out = tmp_path / "dotdot"
+    shutil.copytree(submissions["lcl-v2"], out)
+    with zipfile.ZipFile(out / "submission.zip", "a") as archive:
+        archive.writestr("lcl_v2/../evil.py", "")
+    assert brainscore(["submit", "--check", str(out)]) == 1
+    error = capsys.readouterr().err
+    assert "rule 'no absolute or .. paths in the zip'" in error and "Traceback" not in error
+
+    illegal = tmp_path / "illegal"
+    shutil.copytree(submissions["lcl-v2"], illegal)
+    manifest = json.loads((illegal / "manifest.json").read_text())
+    (illegal / "plugin" / "models" / "lcl_v2").rename(illegal / "plugin" / "models" / "_lcl_v2")
+    (illegal / "manifest.json").write_text(json.dumps({**manifest, "plugin_dir": "_lcl_v2"}))
+    with pytest.raises(SubmissionCheckError, match=r"rule 'legal plugin folder name'.*_lcl_v2"):
+        check_submission(illegal)
+
+
+def test_models_that_cannot_be_exported_say_why(tmp_path, capsys):
+    assert brainscore(["submit", "--model", "alexnet-untrained", "--out", str(tmp_path / "a")]) == 1
+    assert "alexnet_random" in capsys.readouterr().err
+    assert brainscore(["submit", "--model", "lcl-v2net", "--out", str(tmp_path / "b")]) == 1
+    assert "--checkpoint PATH" in capsys.readouterr().err
+
+
+def test_identifier_names_the_registration_and_the_plugin_folder(tmp_path):
+    manifest = submit_model(describe_for_export("lcl-v1", identifier="LCL-V1 sample.2024"), tmp_path / "out")
+    assert manifest["identifier"] == "LCL-V1 sample.2024" and manifest["plugin_dir"] == "lcl_v1_sample_2024"
+    init = (tmp_path / "out" / "plugin" / "models" / "lcl_v1_sample_2024" / "__init__.py").read_text()
+    assert "model_registry['LCL-V1 sample.2024']" in init
+    assert manifest["weights"][0]["relative_path"].startswith("lcl_v1_sample_2024/lcl_v1_sample_2024-")
+
+
+def test_submit_refuses_a_folder_that_is_not_a_submission(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("keep me")
+    assert brainscore(["submit", "--model", "v1-steerpyr", "--out", str(tmp_path)]) == 1
+    assert "holds no manifest.json" in capsys.readouterr().err and (tmp_path / "notes.txt").is_file()
