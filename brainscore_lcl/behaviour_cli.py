@@ -8,9 +8,7 @@ The scoring lives in ``brainscore_lcl.benchmarks.geirhos2019local.benchmark`` (`
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
 
 from brainscore_lcl.data.geirhos import DATASETS
 
@@ -22,6 +20,7 @@ SHAPE_FIELDS = ("shape_bias", "human_shape_bias")
 
 def command_behavior(args: argparse.Namespace) -> int:
     from brainscore_lcl.benchmarks.geirhos2019local.benchmark import format_result, score_decision_files
+    from brainscore_lcl.cli import write_json_output
     from brainscore_lcl.data.geirhos import DecisionsFileError
 
     try:
@@ -30,10 +29,7 @@ def command_behavior(args: argparse.Namespace) -> int:
         print(f"brainscore behavior: {error}", file=sys.stderr)
         return 1
     print(format_result(result))
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(result, indent=2))
-        print(f"wrote {args.json}")
+    write_json_output(args.json, result)
     return 0
 
 

@@ -79,15 +79,20 @@ def command_data_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def write_json_output(path: str | None, payload: object) -> None:
+    """The ``--json`` option of a command: write ``payload`` to ``path`` (folders created) and say so; no-op without it."""
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(payload, indent=2))
+        print(f"wrote {path}")
+
+
 def command_data_describe(args: argparse.Namespace) -> int:
     from brainscore_lcl.data.simulation_stats import describe_simulation, format_description
 
     description = describe_simulation()
     print(format_description(description))
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(description, indent=2))
-        print(f"wrote {args.json}")
+    write_json_output(args.json, description)
     return 0
 
 
