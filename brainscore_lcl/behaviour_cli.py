@@ -1,9 +1,11 @@
-"""``brainscore behavior``: score decisions files (the human files' format) against Geirhos et al.'s human observers.
+"""``brainscore behavior``: score a model with an ImageNet readout, or decisions files (the human files' format),
+against Geirhos et al.'s human observers.
 
-    brainscore behavior --decisions model.csv --dataset cue-conflict [--json OUT] [--data-root DIR]
+    brainscore behavior --model ID | --model-file FILE.py:FUNCTION | --decisions FILE... --dataset cue-conflict
+                        [--checkpoint P] [--json OUT] [--data-root DIR]
 
 The scoring lives in ``brainscore_lcl.benchmarks.geirhos2019local.benchmark`` (``score_decision_files`` for files,
-``score_model`` for a ``BrainModel``).
+``score_model`` for a ``BrainModel``, which also writes the model's decisions as a CSV).
 """
 from __future__ import annotations
 
@@ -19,12 +21,29 @@ SHAPE_FIELDS = ("shape_bias", "human_shape_bias")
 
 
 def command_behavior(args: argparse.Namespace) -> int:
-    from brainscore_lcl.benchmarks.geirhos2019local.benchmark import format_result, score_decision_files
+    from brainscore_lcl.benchmarks.geirhos2019local.benchmark import (format_result, imagenet_readout_reason,
+                                                                      score_decision_files, score_model)
     from brainscore_lcl.cli import write_json_output
     from brainscore_lcl.data.geirhos import DecisionsFileError
+    from brainscore_lcl.models.from_file import model_id_from_args
+    from brainscore_lcl.scoring import load_model
 
     try:
-        result = score_decision_files(args.decisions, args.dataset, args.data_root)
+        if args.decisions:
+            if args.layers or args.checkpoint:
+                print("brainscore behavior: --layers and --checkpoint apply to --model or --model-file, not to "
+                      "--decisions", file=sys.stderr)
+                return 2
+            result = score_decision_files(args.decisions, args.dataset, args.data_root)
+        else:
+            model_id = model_id_from_args(args)
+            model = load_model(model_id, checkpoint=args.checkpoint)
+            reason = imagenet_readout_reason(model)
+            if reason:
+                print(f"brainscore behavior: {model_id} cannot make the 16-class decisions: {reason}; behaviour "
+                      "needs a network whose output is the 1000 ImageNet class scores", file=sys.stderr)
+                return 1
+            result = score_model(model, [args.dataset], args.data_root)[args.dataset]
     except DecisionsFileError as error:
         print(f"brainscore behavior: {error}", file=sys.stderr)
         return 1
@@ -35,10 +54,17 @@ def command_behavior(args: argparse.Namespace) -> int:
 
 def add_subcommand(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``behavior`` on the ``brainscore`` parser's subcommands."""
-    parser = commands.add_parser("behavior", help="score 16-class decisions (CSV) against Geirhos et al.'s humans")
-    parser.add_argument("--decisions", nargs="+", required=True, metavar="FILE",
-                        help="one observer's decisions: CSV files with the columns subj, session, trial, rt, "
-                             "object_response, category, condition, imagename (as the human files)")
+    from brainscore_lcl.models.from_file import add_model_file_arguments
+
+    parser = commands.add_parser("behavior", help="score a model with an ImageNet readout, or 16-class decisions "
+                                                  "(CSV), against Geirhos et al.'s humans")
+    given = parser.add_mutually_exclusive_group(required=True)
+    given.add_argument("--model", help="model id with a 1000-way ImageNet readout (see `brainscore list models`)")
+    add_model_file_arguments(parser, given)
+    given.add_argument("--decisions", nargs="+", metavar="FILE",
+                       help="one observer's decisions: CSV files with the columns subj, session, trial, rt, "
+                            "object_response, category, condition, imagename (as the human files)")
+    parser.add_argument("--checkpoint", help="with --model or --model-file: weights to load")
     parser.add_argument("--dataset", required=True, choices=DATASETS)
     parser.add_argument("--json", help=f"write {', '.join(JSON_FIELDS + SHAPE_FIELDS)} (cue-conflict) and the "
                                        "per-observer values here")

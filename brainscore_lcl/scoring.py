@@ -125,7 +125,10 @@ def load_model(identifier: str, checkpoint: str | None = None):
     if identifier not in brainscore_vision_ids("model"):
         raise UnknownIdentifierError("model", identifier, known_ids("model"))
     if checkpoint is not None:
-        raise ValueError(f"--checkpoint is only supported for this suite's models, not brainscore_vision's {identifier!r}")
+        from brainscore_lcl.models.commitment import ModelUnavailableError
+
+        raise ModelUnavailableError(f"--checkpoint is only supported for this suite's models, not brainscore_vision's "
+                                    f"{identifier!r}; drop --checkpoint, or load your weights with --model-file")
     return _from_brainscore_vision("model", identifier, "this suite's models (`brainscore list models`)")
 
 

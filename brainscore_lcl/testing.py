@@ -68,22 +68,27 @@ def tiny_geirhos_root(folder: Path) -> Path:
     return folder
 
 
-def colour_classifier_commitment(identifier: str = "colour-classifier"):
-    """A ``ModelCommitment`` whose 1000 ImageNet logits are 10 x the mean ImageNet-normalised red channel at class 404
-    (airplane) and 10 x the green one at class 294 (bear), 0 elsewhere: red images are airplanes, green ones bears."""
+def colour_classifier_network():
+    """A network whose 1000 ImageNet logits are 10 x the mean ImageNet-normalised red channel at class 404 (airplane)
+    and 10 x the green one at class 294 (bear), 0 elsewhere: red images are airplanes, green ones bears."""
     import torch
     from torch import nn
-
-    from brainscore_lcl.models.commitment import IMAGE_SIZE, imagenet_preprocessing, make_commitment
 
     readout = nn.Linear(3, 1000, bias=False)
     with torch.no_grad():
         readout.weight.zero_()
         readout.weight[404, 0] = 10.0
         readout.weight[294, 1] = 10.0
-    network = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), readout)
-    return make_commitment(identifier, network, weights_sha256="0" * 64, layers=["2"], region_layer_map={"IT": "2"},
-                           preprocessing=imagenet_preprocessing(IMAGE_SIZE), image_size=IMAGE_SIZE)
+    return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), readout)
+
+
+def colour_classifier_commitment(identifier: str = "colour-classifier"):
+    """A ``ModelCommitment`` of ``colour_classifier_network`` recording its logits ("2")."""
+    from brainscore_lcl.models.commitment import IMAGE_SIZE, imagenet_preprocessing, make_commitment
+
+    return make_commitment(identifier, colour_classifier_network(), weights_sha256="0" * 64, layers=["2"],
+                           region_layer_map={"IT": "2"}, preprocessing=imagenet_preprocessing(IMAGE_SIZE),
+                           image_size=IMAGE_SIZE)
 
 
 def brainscore_packaged_assembly(release, stimulus_set, access: str):
@@ -135,6 +140,48 @@ def brainscore_packaged_assembly(release, stimulus_set, access: str):
         types.SimpleNamespace(assembly_class=NeuronRecordingAssembly), NeuronRecordingAssembly(assembly), subset)
     merged.attrs.update(stimulus_set_identifier=subset.identifier, stimulus_set=subset)
     return merged
+
+
+def hard_link_tree(source: Path, target: Path) -> None:
+    """Copy the folder ``source`` to ``target`` with hard links (real copies across file systems), never symlinks: a
+    copy of an installed package that must read its own files from the copy (e.g. brainscore_vision, whose
+    ``ModelCommitment`` finds region-layer maps next to its real path when symlinked)."""
+    import os
+    import shutil
+
+    def link(src, dst):
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+    shutil.copytree(source, target, copy_function=link)
+
+
+def fine_binned_release(release, out, n_cells: tuple[int, int] = (2, 24), n_repetitions: int = 4,
+                        n_samples: int = 15, bin_ms: float = 1.0) -> Path:
+    """A small copy of the raw release under ``release`` in ``out``: the first ``n_cells`` (V1, V2) cells,
+    ``n_repetitions`` repetitions and ``n_samples`` samples of every family and texture type (30 x ``n_samples``
+    images), each count spread evenly over bins of ``bin_ms`` (float32), so that
+    ``brainscore_packaged_assembly`` of it has the 1-ms bins of Brain-Score's packaged assemblies (whose benchmark
+    code selects them by (t, t + 1)); the stimuli are linked, not copied."""
+    import h5py
+
+    from brainscore_lcl.data.freemanziemba import MAT_FILE_NAME, _read_bin_ms
+
+    release, out = Path(release), Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with h5py.File(release / MAT_FILE_NAME, "r") as mat:
+        factor = int(round(_read_bin_ms(mat) / bin_ms))
+        regions = {name: np.repeat(mat[name][:count, :, :n_repetitions, :n_samples].astype(np.float32), factor,
+                                   axis=1) / factor
+                   for name, count in zip(("v1", "v2"), n_cells)}
+    with h5py.File(out / MAT_FILE_NAME, "w") as mat:
+        for name, counts in regions.items():
+            mat.create_dataset(name, data=counts)
+        mat.create_dataset("bin_ms", data=np.float64(bin_ms))
+    if not (out / "stim").exists():
+        (out / "stim").symlink_to((release / "stim").resolve(), target_is_directory=True)
+    return out
 
 
 def random_lcl_v2net(seed: int = 0):

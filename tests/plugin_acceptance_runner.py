@@ -1,8 +1,10 @@
 """Runs inside the acceptance test's subprocess, where only a copy of brainscore_vision with the exported plugins is
 importable and ``brainscore_lcl`` is blocked. Reads a JSON job from argv[1], writes a JSON report to argv[2].
 
-Job: {"models": [{"identifier", "plugin_dir", "regions"}],
-      "stimuli": [paths], "activations": path of the .npz to write}.
+Job: {"models": [{"identifier", "plugin_dir", "regions", optional "layers" and "generic_tests_k" (a pytest -k
+      expression selecting the generic plugin tests)}],
+      "stimuli": [paths], "activations": path of the .npz to write}; activations are recorded per region
+(``look_at``) and per layer (the activations model, unplaced).
 Report per model: identifier, region_layer_map, visual_degrees, the generic plugin tests' and the plugin's own
 test.py's pytest exit codes; plus where brainscore_vision was imported from and whether brainscore_lcl was importable.
 """
@@ -53,10 +55,15 @@ def main(job_path, report_path):
             recorded = recorded.squeeze("time_bin") if "time_bin" in recorded.dims else recorded
             activations[f"{identifier}/{region}"] = recorded.sortby("stimulus_id").transpose("presentation",
                                                                                              "neuroid").values
+        for layer in entry.get("layers", []):
+            recorded = model.activations_model(stimulus_set(job["stimuli"]), layers=[layer])
+            activations[f"{identifier}/{layer}"] = recorded.sortby("stimulus_id").transpose("presentation",
+                                                                                            "neuroid").values
         plugin = root / "models" / entry["plugin_dir"]
+        selection = ["-k", entry["generic_tests_k"]] if entry.get("generic_tests_k") else []
         result["generic_tests"] = int(pytest.main(
             [str(root / "model_helpers" / "generic_plugin_tests.py"), "--plugin_directory", str(plugin),
-             "-m", "not slow", "-q", "-p", "no:cacheprovider"]))
+             "-m", "not slow", "-q", "-p", "no:cacheprovider"] + selection))
         result["plugin_test"] = int(pytest.main([str(plugin / "test.py"), "-m", "not slow", "-q",
                                                  "-p", "no:cacheprovider"]))
         report["models"][identifier] = result

@@ -9,7 +9,7 @@ import pytest
 
 from brainscore_lcl.behaviour_cli import JSON_FIELDS, SHAPE_FIELDS
 from brainscore_lcl.cli import main
-from brainscore_lcl.testing import tiny_geirhos_root
+from brainscore_lcl.testing import colour_classifier_network, tiny_geirhos_root
 
 HEADER = "subj,session,trial,rt,object_response,category,condition,imagename\n"
 GOOD_ROW = "m,1,1,NaN,airplane,airplane,0,0001_x_airplane2-bear1.png\n"
@@ -74,6 +74,46 @@ def test_duplicates_across_files_and_missing_files_and_data(root, tmp_path, caps
     assert "absent.csv does not exist" in capsys.readouterr().err
     assert behavior(tmp_path / "nowhere", first) == 1
     assert "no Geirhos data at" in capsys.readouterr().err
+
+
+def colour_classifier():
+    """``--model-file`` function: red images are airplanes, green ones bears (``colour_classifier_network``)."""
+    return colour_classifier_network()
+
+
+def colour_features():
+    """``--model-file`` function without an ImageNet readout."""
+    from torch import nn
+
+    return nn.Sequential(nn.Conv2d(3, 30, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+
+
+def test_a_model_file_with_an_imagenet_readout_is_scored(root, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("BRAINSCORE_LCL_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("RESULTCACHING_DISABLE", "1")
+    out = tmp_path / "result.json"
+    assert main(["behavior", "--model-file", f"{__file__}:colour_classifier", "--image-size", "32", "--dataset",
+                 "cue-conflict", "--data-root", str(root), "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    # hand-computed on TINY_CUE_CONFLICT (as for tests/test_analyses_behaviour.py): 3 of 4 right, kappa 1/18 on
+    # average over the three observers, 2 of the 3 cue-conflict decisions follow the shape
+    assert result["n_trials"] == 4 and result["accuracy"] == pytest.approx(0.75)
+    assert result["error_consistency"] == pytest.approx(1 / 18) and result["shape_bias"] == pytest.approx(2 / 3)
+    assert result["observer"].startswith(f"{__file__}:colour_classifier@")
+    assert "error consistency" in capsys.readouterr().out
+
+
+def test_a_model_without_an_imagenet_readout_is_one_sentence(root, capsys):
+    spec = f"{__file__}:colour_features"
+    assert main(["behavior", "--model-file", spec, "--image-size", "32", "--dataset", "cue-conflict",
+                 "--data-root", str(root)]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "Traceback" not in error
+    assert f"{spec} cannot make the 16-class decisions: the model has no ImageNet readout (its output has shape " \
+           "(30,), not 1000 class scores)" in error
+    with pytest.raises(SystemExit) as refused:
+        main(["behavior", "--model", "lcl-v2", "--decisions", "x.csv", "--dataset", "cue-conflict"])
+    assert refused.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
 
 
 def test_brainscore_vision_behaviour_benchmark_offline_names_the_local_ones(monkeypatch):

@@ -22,7 +22,7 @@ from torch import nn
 
 from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import (FreemanZiembaPartitionPLS,
                                                                             FreemanZiembaTextureModulation,
-                                                                            reference_partition)
+                                                                            data_modulation, reference_partition)
 from brainscore_lcl.checkpoint import state_dict_sha256
 from brainscore_lcl.cli import main
 from brainscore_lcl.data import simulation as sim
@@ -159,7 +159,7 @@ def test_texture_modulation_benchmark_recovers_planted_family_ranks(texture_benc
 
 def test_planting_the_datas_family_order_scores_high_and_its_reverse_low(texture_benchmark):
     benchmark = texture_benchmark
-    data_order = np.array(benchmark.data_modulation()[0].family_rmod)
+    data_order = np.array(data_modulation(benchmark.data, benchmark.min_ceiling)[0].family_rmod)
     ranks = stats.rankdata(data_order) / 15
     same = benchmark(planted_family_model(benchmark, 0.3 * ranks, "planted-data-order")).attrs["details"]
     reverse = benchmark(planted_family_model(benchmark, 0.3 * (1 - ranks), "planted-reverse-order")).attrs["details"]

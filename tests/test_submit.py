@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,29 +24,34 @@ from brainscore_lcl.export.checks import SubmissionCheckError, check_submission
 from brainscore_lcl.export.models import describe_for_export, file_digests
 from brainscore_lcl.export.submission import submit_model, write_plugin
 from brainscore_lcl.models.lcl_v2net.model import save_network_checkpoint
-from brainscore_lcl.testing import random_lcl_v2net
+from brainscore_lcl.testing import hard_link_tree, random_lcl_v2net
 
 RUNNER = Path(__file__).with_name("plugin_acceptance_runner.py")
 SHIPPED = Path(__file__).resolve().parents[1] / "brainscore_lcl" / "weights" / "lcl-v2.pt"
 #: every exported model goes through the loader, Brain-Score's generic plugin tests, its test.py and the activation
 #: comparison; lcl-v2 is also scored on FreemanZiemba2013sim.V2-pls
 EXPORTS = ("lcl-v2", "lcl-v1", "lcl-v2net", "v1-steerpyr", "v1-steerpyr-pool")
+#: a user's own network file (it must not import brainscore_lcl), exported with ``brainscore submit --model-file``
+OWN_NETWORK = """import torch
+from torch import nn
+
+
+def build():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(3, 8, 5, stride=2), nn.ReLU(), nn.Conv2d(8, 16, 3, stride=2), nn.ReLU(),
+                         nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(64, 10))
+"""
+OWN_IMAGE_SIZE = 32
+#: id -> extra options: its default candidates (the 10-unit readout left out; Brain-Score selects each region's layer,
+#: which needs its public data, so the offline acceptance leaves out the generic test that looks at V1), and one layer
+OWN_EXPORTS = {"brainscore-lcl-test-net": (), "brainscore-lcl-test-net-one-layer": ("--layers", "2")}
+OFFLINE_GENERIC_TESTS = "not test_look_at_neural_V1"
 
 
 def stand_in_lcl_v2net(path: Path) -> Path:
     """A random LCL-V2Net written by the suite's own checkpoint writer (lcl-v2net ships no weights)."""
     save_network_checkpoint(path, random_lcl_v2net(seed=0), config={}, data="acceptance-test stand-in", epoch=0)
     return path
-
-
-def link_tree(source: Path, target: Path) -> None:
-    """Copy ``source`` to ``target`` with hard links (real copies across file systems), never symlinks."""
-    def link(src, dst):
-        try:
-            os.link(src, dst)
-        except OSError:
-            shutil.copy2(src, dst)
-    shutil.copytree(source, target, copy_function=link)
 
 
 def write_generic_test_images(folder: Path) -> None:
@@ -63,13 +69,17 @@ def write_generic_test_images(folder: Path) -> None:
 def submissions(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("submissions")
     checkpoints = {"lcl-v2net": stand_in_lcl_v2net(root / "lcl-v2net-stand-in.pt")}
+    (root / "own_network.py").write_text(OWN_NETWORK)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RESULTCACHING_DISABLE", "1")
         assert brainscore(["submit", "--model", "lcl-v2", "--out", str(root / "lcl-v2")]) == 0
         for model_id in EXPORTS:
             if model_id != "lcl-v2":
                 submit_model(describe_for_export(model_id, checkpoints.get(model_id)), root / model_id)
-    return {model_id: root / model_id for model_id in EXPORTS}
+        for identifier, options in OWN_EXPORTS.items():
+            assert brainscore(["submit", "--model-file", f"{root / 'own_network.py'}:build", *options, "--image-size",
+                               str(OWN_IMAGE_SIZE), "--identifier", identifier, "--out", str(root / identifier)]) == 0
+    return {model_id: root / model_id for model_id in EXPORTS + tuple(OWN_EXPORTS)}
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +93,16 @@ def stimuli(tmp_path_factory) -> list[str]:
     return paths
 
 
+def acceptance_stimulus_set(paths: list[str]):
+    """``stimuli`` as the StimulusSet the acceptance runner builds (ids stimulus0, stimulus1, ...)."""
+    from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
+
+    stimulus_set = StimulusSet([{"stimulus_id": f"stimulus{index}"} for index in range(len(paths))])
+    stimulus_set.stimulus_paths = {f"stimulus{index}": path for index, path in enumerate(paths)}
+    stimulus_set.identifier = "brainscore-lcl-acceptance"
+    return stimulus_set
+
+
 @pytest.fixture(scope="module")
 def isolated_brainscore(submissions, tmp_path_factory) -> dict[str, Path]:
     """site/ (brainscore_vision copy with the plugins) and home/ ($BRAINSCORE_HOME with the weights)."""
@@ -90,7 +110,7 @@ def isolated_brainscore(submissions, tmp_path_factory) -> dict[str, Path]:
 
     root = tmp_path_factory.mktemp("isolated")
     package = root / "site" / "brainscore_vision"
-    link_tree(Path(brainscore_vision.__file__).parent, package)
+    hard_link_tree(Path(brainscore_vision.__file__).parent, package)
     write_generic_test_images(package / "model_helpers" / "generic_plugin_tests_resources")
     for out in submissions.values():
         manifest = json.loads((out / "manifest.json").read_text())
@@ -106,10 +126,14 @@ def isolated_brainscore(submissions, tmp_path_factory) -> dict[str, Path]:
 def acceptance(submissions, isolated_brainscore, stimuli):
     root = isolated_brainscore["root"]
     job = {"stimuli": stimuli, "activations": str(root / "activations.npz"), "models": []}
-    for model_id in EXPORTS:
+    for model_id in EXPORTS + tuple(OWN_EXPORTS):
         manifest = json.loads((submissions[model_id] / "manifest.json").read_text())
+        commitments = manifest["commitments"]
         job["models"].append({"identifier": manifest["identifier"], "plugin_dir": manifest["plugin_dir"],
-                              "regions": sorted(manifest["commitments"]["region_layer_map"])})
+                              "regions": sorted(commitments["region_layer_map"])})
+        if model_id in OWN_EXPORTS:
+            job["models"][-1].update(layers=commitments["layers"], generic_tests_k=None if commitments[
+                "region_layer_map"] else OFFLINE_GENERIC_TESTS)
     (root / "job.json").write_text(json.dumps(job))
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     env.update(PYTHONPATH=str(isolated_brainscore["site"]), BRAINSCORE_HOME=str(isolated_brainscore["home"]),
@@ -148,7 +172,7 @@ def test_exported_plugins_load_in_brainscore_vision_alone(acceptance, submission
     report, _, _ = acceptance
     assert report["brainscore_lcl_importable"] is False
     assert report["brainscore_vision"].startswith(str(isolated_brainscore["site"]))
-    for model_id in EXPORTS:
+    for model_id in EXPORTS + tuple(OWN_EXPORTS):
         commitments = json.loads((submissions[model_id] / "manifest.json").read_text())["commitments"]
         loaded = report["models"][model_id]
         assert loaded["identifier"] == model_id
@@ -156,7 +180,7 @@ def test_exported_plugins_load_in_brainscore_vision_alone(acceptance, submission
         assert loaded["visual_degrees"] == 8
 
 
-@pytest.mark.parametrize("model_id", EXPORTS)
+@pytest.mark.parametrize("model_id", EXPORTS + tuple(OWN_EXPORTS))
 def test_brainscore_generic_plugin_tests_and_plugin_test_pass(acceptance, model_id):
     report, _, stdout = acceptance
     assert report["models"][model_id]["generic_tests"] == 0, stdout[-3000:]
@@ -164,15 +188,11 @@ def test_brainscore_generic_plugin_tests_and_plugin_test_pass(acceptance, model_
 
 
 def test_activations_equal_the_suite_models(acceptance, submissions, stimuli, monkeypatch):
-    from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
-
     from brainscore_lcl.registry import model_registry
 
     monkeypatch.setenv("RESULTCACHING_DISABLE", "1")
     _, activations, _ = acceptance
-    stimulus_set = StimulusSet([{"stimulus_id": f"stimulus{index}"} for index in range(len(stimuli))])
-    stimulus_set.stimulus_paths = {f"stimulus{index}": path for index, path in enumerate(stimuli)}
-    stimulus_set.identifier = "brainscore-lcl-acceptance"
+    stimulus_set = acceptance_stimulus_set(stimuli)
     for model_id in EXPORTS:
         manifest = json.loads((submissions[model_id] / "manifest.json").read_text())
         model = model_registry[model_id](checkpoint=manifest["source"]["checkpoint"])
@@ -183,6 +203,90 @@ def test_activations_equal_the_suite_models(acceptance, submissions, stimuli, mo
             ours = ours.sortby("stimulus_id").transpose("presentation", "neuroid").values
             np.testing.assert_allclose(activations[f"{model_id}/{region}"], ours, rtol=0, atol=1e-5,
                                        err_msg=f"{model_id} {region}")
+
+
+def test_own_network_activations_equal_the_suite_model(acceptance, submissions, stimuli, monkeypatch):
+    """Every recorded layer (and, with one layer, every region committed to it) of the exported network equals the
+    suite's own model of the same file."""
+    from brainscore_lcl.models.from_file import register_model_file
+    from brainscore_lcl.registry import model_registry
+
+    monkeypatch.setenv("RESULTCACHING_DISABLE", "1")
+    _, activations, _ = acceptance
+    stimulus_set = acceptance_stimulus_set(stimuli)
+    for identifier, options in OWN_EXPORTS.items():
+        manifest = json.loads((submissions[identifier] / "manifest.json").read_text())
+        commitments = manifest["commitments"]
+        layers = list(options[1:]) or None
+        suite = model_registry[register_model_file(manifest["source"]["model_file"], layers=layers,
+                                                   image_size=OWN_IMAGE_SIZE)]()
+        assert commitments["layers"] == list(suite.layers) == (layers or ["0", "2"])
+        assert set(commitments["region_layer_map"]) == (set() if len(suite.layers) > 1 else {"V1", "V2", "V4", "IT"})
+        recorded = {**{layer: layer for layer in commitments["layers"]}, **commitments["region_layer_map"]}
+        for key, layer in recorded.items():
+            ours = suite.activations_model(stimulus_set, layers=[layer])
+            ours = ours.sortby("stimulus_id").transpose("presentation", "neuroid").values
+            np.testing.assert_allclose(activations[f"{identifier}/{key}"], ours, rtol=0, atol=1e-5,
+                                       err_msg=f"{identifier} {key}")
+
+
+def test_own_network_submission_carries_the_file_and_the_scored_weights(submissions):
+    import torch
+
+    out = submissions["brainscore-lcl-test-net"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    folder = out / "plugin" / "models" / "brainscore_lcl_test_net"
+    assert manifest["zip_members"] == [f"brainscore_lcl_test_net/{name}" for name in
+                                       ("__init__.py", "model.py", "network.py", "requirements.txt", "test.py")]
+    assert (folder / "network.py").read_text() == OWN_NETWORK
+    assert "from . import network" in (folder / "model.py").read_text()
+    [weights] = manifest["weights"]
+    state = torch.load(out / weights["file"], weights_only=True)
+    namespace = {}
+    exec(OWN_NETWORK, namespace)
+    expected = namespace["build"]().state_dict()
+    assert list(state) == list(expected) and all(torch.equal(state[name], expected[name]) for name in expected)
+    assert "Brain-Score's own layer selection" in (out / "SUBMIT.md").read_text()
+    assert manifest["source"]["model_file"].endswith("own_network.py:build")
+    one_layer = json.loads((submissions["brainscore-lcl-test-net-one-layer"] / "manifest.json").read_text())
+    assert one_layer["commitments"]["region_layer_map"] == {"V1": "2", "V2": "2", "V4": "2", "IT": "2"}
+
+
+@pytest.mark.parametrize("text, code, message", [
+    ("from brainscore_vision.model_interface import BrainModel\n\ndef build():\n    return BrainModel()\n", 2,
+     r"build\(\) returns a ready BrainModel, whose code brainscore submit cannot copy into a plugin"),
+    ("import brainscore_lcl.testing\nfrom torch import nn\n\ndef build():\n    return nn.Conv2d(3, 30, 3)\n", 1,
+     r"net.py imports brainscore_lcl.testing, which Brain-Score does not have; remove that import"),
+    ("import torch\nfrom torch import nn\n\nclass Shifted(nn.Module):\n    def __init__(self):\n"
+     "        super().__init__()\n        self.conv, self.shift = nn.Conv2d(3, 30, 3), torch.randn(1)\n\n"
+     "    def forward(self, images):\n        return self.conv(images) + self.shift\n\n"
+     "def build():\n    return Shifted()\n", 1,
+     r"rebuilt with the saved state_dict computes other outputs .* registered buffers"),
+])
+def test_own_networks_that_cannot_be_exported_say_why(tmp_path, capsys, text, code, message):
+    (tmp_path / "net.py").write_text(text)
+    assert brainscore(["submit", "--model-file", str(tmp_path / "net.py"), "--image-size", "16",
+                       "--out", str(tmp_path / "out")]) == code
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "Traceback" not in error and re.search(message, error), error
+
+
+def test_own_network_requirements_are_what_brainscore_vision_does_not_bring(tmp_path):
+    from brainscore_lcl.export.models import ExportError
+    from brainscore_lcl.export.own_model import file_requirements
+
+    (tmp_path / "net.py").write_text("import os\nimport numpy as np\nimport plenoptic.simulate\nfrom torch import nn\n")
+    assert file_requirements(tmp_path / "net.py") == ["plenoptic"]
+    (tmp_path / "local.py").write_text("def build():\n    from my_helpers import network\n    return network()\n")
+    with pytest.raises(ExportError, match=r"local.py imports 'my_helpers', which no installed distribution provides"):
+        file_requirements(tmp_path / "local.py")
+
+
+def test_submit_takes_one_of_model_model_file_and_benchmark(tmp_path, capsys):
+    assert brainscore(["submit", "--model", "lcl-v2", "--model-file", "net.py", "--out", str(tmp_path)]) == 2
+    assert "give one of --model ID, --model-file" in capsys.readouterr().err
+    assert brainscore(["submit", "--model", "lcl-v2", "--layers", "layer1", "--out", str(tmp_path)]) == 2
+    assert "--layers applies to --model-file only" in capsys.readouterr().err
 
 
 def test_sim_v2_pls_score_equals_the_suite_models(submissions, isolated_brainscore, monkeypatch):

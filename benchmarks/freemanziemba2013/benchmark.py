@@ -89,12 +89,7 @@ class FreemanZiembaPLS(NeuralBenchmark):
 
     def __call__(self, candidate) -> Score:
         score = super().__call__(candidate)
-        correlations = score.raw.raw
-        ceilings = self.ceiling.raw.mean("split")
-        ceilings = ceilings.sel(neuroid=correlations["neuroid"])
-        r = np.asarray(correlations.transpose("split", "neuroid").values, dtype=float)
-        c = np.asarray(ceilings.values, dtype=float)
-        neuroid_ids = [str(value) for value in correlations["neuroid_id"].values]
+        neuroid_ids, r, c = per_neuron_table(score, self.ceiling)
         mask = np.ones(len(neuroid_ids), dtype=bool)
         if self.neuron_subset is not None:
             mask = np.asarray(self.neuron_subset(neuroid_ids), dtype=bool)
@@ -111,6 +106,17 @@ class FreemanZiembaPLS(NeuralBenchmark):
             "per_neuron_r": r[:, mask].tolist(), "per_neuron_ceiling": c[mask].tolist(),
         }
         return score
+
+
+def per_neuron_table(score: Score, ceiling: Score) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Per-neuron values of a Brain-Score PLS benchmark's result: neuroid ids, ``r`` (split, neuron) held-out
+    correlations (``score.raw.raw``) and ``c`` (neuron,) internal-consistency ceilings (``ceiling.raw`` averaged over
+    its splits), in the score's neuroid order."""
+    correlations = score.raw.raw
+    ceilings = ceiling.raw.mean("split").sel(neuroid=correlations["neuroid"])
+    r = np.asarray(correlations.transpose("split", "neuroid").values, dtype=float)
+    return ([str(value) for value in correlations["neuroid_id"].values], r,
+            np.asarray(ceilings.values, dtype=float))
 
 
 def paper_score_fields(r: np.ndarray, c: np.ndarray) -> dict[str, Any]:

@@ -368,6 +368,13 @@ def load_texture_data(source: str, region: str = "V2", *, window: str = "latency
     if window == "latency" and latency is None:
         rates, latency = latency_aligned_rates(raw_release_root(source, data_root), region)
         repetitions = _replace_with_release_rates(repetitions, rates)
+    return texture_data_from_repetitions(repetitions, window, latency)
+
+
+def texture_data_from_repetitions(repetitions, window: str, latency_ms: np.ndarray | None = None) -> TextureData:
+    """``TextureData`` from a repetition-level (presentation, neuroid) assembly of one region in its response window
+    (its ``stimulus_set`` attribute: the images shown): Brain-Score's internal-consistency ceiling per neuron and the
+    repetition-averaged responses. ``window`` and ``latency_ms`` (neuroid,) describe how the window was chosen."""
     ceilings = load_ceiling("internal_consistency")(repetitions).raw.mean("split")
     means = average_repetition(repetitions).transpose("presentation", "neuroid")
     ceilings = ceilings.sel(neuroid=means["neuroid"]) if "neuroid" in ceilings.dims else ceilings
@@ -377,7 +384,7 @@ def load_texture_data(source: str, region: str = "V2", *, window: str = "latency
                        texture_types=means["texture_type"].values.astype(str),
                        neuroid_ids=means["neuroid_id"].values.astype(str),
                        stimulus_set=repetitions.attrs["stimulus_set"], window=window, assembly=means,
-                       latency_ms=latency)
+                       latency_ms=latency_ms)
 
 
 def cross_validated_predictions(features: np.ndarray, targets: np.ndarray, strata: np.ndarray,
@@ -511,28 +518,36 @@ class FreemanZiembaTextureModulation(BenchmarkBase):
                                 data_root=self.data_root,
                                 identifier=f"{SOURCE_PREFIXES[self.source]}.V2-pls.public-selection")
 
-    def data_modulation(self) -> tuple[Modulation, np.ndarray]:
-        """The reliable recorded cells' modulation and the reliability mask over all cells."""
-        reliable = reliable_neurons(self.data.ceilings, self.min_ceiling)
-        data = self.data
-        return population_modulation(data.responses[:, reliable], data.families, data.texture_types,
-                                     rectify=False), reliable
-
     def __call__(self, candidate) -> Score:
-        data_mod, reliable = self.data_modulation()
-        features = record_model_features(candidate, "V2", self.data.stimulus_set, self.data.stimulus_ids)
-        readings = model_modulation(features, self.data, reliable, self.n_folds, self.seed)
-        comparisons = {name: compare_modulation(modulation, data_mod) for name, modulation in readings.items()}
-        layer_map = getattr(getattr(candidate, "layer_model", None), "region_layer_map", {}) or {}
-        score = Score(comparisons["fitted"]["rho"])
-        score.attrs["raw"] = Score(comparisons["fitted"]["rho"])
+        details = texture_modulation_details(candidate, self.data, self.min_ceiling, self.n_folds, self.seed)
+        score = Score(details["fitted"]["rho"])
+        score.attrs["raw"] = Score(details["fitted"]["rho"])
         score.attrs["ceiling"] = self.ceiling
         score.attrs["details"] = {
             "benchmark": self.identifier, "source": self.source, "region": "V2", "window": self.window,
             "time_window_ms": list(self.time_window) if self.window == "fixed" else None,
-            "latency_window_ms": LATENCY_WINDOW_MS if self.window == "latency" else None,
-            "n_images": int(len(self.data.stimulus_ids)),
-            "min_ceiling": self.min_ceiling, "n_folds": self.n_folds,
+            "latency_window_ms": LATENCY_WINDOW_MS if self.window == "latency" else None, **details}
+        return score
+
+
+def data_modulation(data: TextureData, min_ceiling: float = MIN_NEURON_CEILING) -> tuple[Modulation, np.ndarray]:
+    """The reliable recorded cells' modulation (not rectified) and the reliability mask (neuroid,) over all cells."""
+    reliable = reliable_neurons(data.ceilings, min_ceiling)
+    return population_modulation(data.responses[:, reliable], data.families, data.texture_types,
+                                 rectify=False), reliable
+
+
+def texture_modulation_details(candidate, data: TextureData, min_ceiling: float = MIN_NEURON_CEILING,
+                               n_folds: int = N_FOLDS, seed: int = 0) -> dict[str, Any]:
+    """The candidate's V2 texture modulation against ``data``: the score (Spearman rho of the "fitted" reading's
+    family modulation with the data's over the families, raw), both readings' comparisons (``compare_modulation``),
+    the data's own modulation, and the numbers behind them (images, reliable cells, folds, committed layer)."""
+    data_mod, reliable = data_modulation(data, min_ceiling)
+    features = record_model_features(candidate, "V2", data.stimulus_set, data.stimulus_ids)
+    readings = model_modulation(features, data, reliable, n_folds, seed)
+    comparisons = {name: compare_modulation(modulation, data_mod) for name, modulation in readings.items()}
+    layer_map = getattr(getattr(candidate, "layer_model", None), "region_layer_map", {}) or {}
+    return {"n_images": int(len(data.stimulus_ids)), "min_ceiling": min_ceiling, "n_folds": n_folds,
             "score": comparisons["fitted"]["rho"], "raw": comparisons["fitted"]["rho"], "ceiling": None,
             "error": None, "n_neuroids": int(reliable.sum()), "n_excluded": int((~reliable).sum()),
             "layer": layer_map.get("V2"),
@@ -540,11 +555,9 @@ class FreemanZiembaTextureModulation(BenchmarkBase):
                      "family_ranks": family_ranks(data_mod.family_rmod).tolist(),
                      "quantiles": modulation_quantiles(data_mod.neuron_rmod).tolist(),
                      "families": [str(family) for family in data_mod.families],
-                     "neuroid_ids": self.data.neuroid_ids[reliable].tolist(),
-                     "ceilings": self.data.ceilings.tolist(),
-                     "latency_ms": None if self.data.latency_ms is None else self.data.latency_ms.tolist()},
+                     "neuroid_ids": data.neuroid_ids[reliable].tolist(), "ceilings": data.ceilings.tolist(),
+                     "latency_ms": None if data.latency_ms is None else data.latency_ms.tolist()},
             "fitted": comparisons["fitted"], "units": comparisons["units"]}
-        return score
 
 
 # ----------------------------------------------------------------------------------------------------------------------

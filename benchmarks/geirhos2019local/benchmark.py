@@ -52,6 +52,26 @@ def check_brainscore_mapping() -> None:
                            "Geirhos et al.; install brainscore-vision 2.4.2 (setup.py)")
 
 
+def imagenet_readout_reason(model) -> str | None:
+    """Why the behavioural analysis does not apply to ``model`` (None if it does): it needs 1000 ImageNet outputs,
+    checked on one blank image of the model's input size."""
+    import torch
+    from torch import nn
+
+    wrapper = getattr(model, "activations_model", None)
+    network = getattr(wrapper, "_model", None)
+    if not isinstance(network, nn.Module):
+        return "the model is not a PyTorch network wrapped by Brain-Score, so its readout cannot be checked"
+    size = getattr(wrapper, "image_size", 224)
+    try:
+        with torch.no_grad():
+            outputs = tuple(network(torch.zeros(1, 3, size, size)).shape[1:])
+    except Exception as error:  # any network: a blank image that it cannot take means no usable readout
+        return f"the model does not run on a blank {size}-px image ({type(error).__name__}: {error})"
+    return None if outputs == (1000,) else (f"the model has no ImageNet readout (its output has shape {outputs}, "
+                                            "not 1000 class scores)")
+
+
 def model_decisions(model, datasets: Sequence[str], root: str | os.PathLike | None = None) -> dict[str, pd.DataFrame]:
     """The 16-class decisions of ``model`` (a Brain-Score ``BrainModel`` with a 1000-way ImageNet ``logits`` layer)
     on every stimulus of ``datasets``, all looked at in one pass, as {dataset: decisions in the human files'

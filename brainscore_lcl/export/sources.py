@@ -103,6 +103,23 @@ def _bound_name(alias: ast.alias) -> str:
     return alias.asname or alias.name.split(".")[0]
 
 
+def _dependencies_first(module_names: list[str], needs: dict[str, set[str]]) -> list[str]:
+    """``module_names`` ordered so that each module comes after the modules it needs (their constants may be read
+    when its definitions are executed, e.g. as default arguments); discovery order otherwise, cycles broken there."""
+    ordered: list[str] = []
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        if module in ordered or module in path or module not in module_names:
+            return
+        for needed in [name for name in module_names if name in needs.get(module, ())]:
+            visit(needed, path + (module,))
+        ordered.append(module)
+
+    for module in module_names:
+        visit(module, ())
+    return ordered
+
+
 def copy_definitions(roots: list[tuple[str, str]]) -> tuple[list[str], str]:
     """(import lines, definitions text) for ``roots`` and everything of this suite they need (module docstring).
 
@@ -110,7 +127,7 @@ def copy_definitions(roots: list[tuple[str, str]]) -> tuple[list[str], str]:
     """
     modules: dict[str, ParsedModule] = {}
     chosen: dict[str, set[str]] = {}
-    finish_order: list[str] = []
+    needs: dict[str, set[str]] = {}          # module -> the modules whose copied names it uses
     pending = list(roots)
     while pending:
         module_name, name = pending.pop()
@@ -124,6 +141,7 @@ def copy_definitions(roots: list[tuple[str, str]]) -> tuple[list[str], str]:
             if original != name:
                 raise ExportSourceError(f"{module_name} imports {original} from {source} as {name}; an exported "
                                         "plugin can only copy suite names imported under their own name")
+            needs.setdefault(module_name, set()).add(source)
             pending.append((source, original))
             continue
         if name not in parsed.definitions:
@@ -135,10 +153,10 @@ def copy_definitions(roots: list[tuple[str, str]]) -> tuple[list[str], str]:
                 pending.append((module_name, used))
         for inner in ast.walk(node):
             if isinstance(inner, ast.ImportFrom) and is_suite_module(_absolute(inner, module_name)):
-                pending.extend(_suite_bindings(inner, module_name).values())
-        if module_name in finish_order:
-            finish_order.remove(module_name)
-        finish_order.insert(0, module_name)
+                bindings = _suite_bindings(inner, module_name).values()
+                needs.setdefault(module_name, set()).update(source for source, _ in bindings)
+                pending.extend(bindings)
+    finish_order = _dependencies_first([module for module in modules if chosen.get(module)], needs)
 
     blocks, used = [], set()
     for module_name in finish_order:

@@ -203,6 +203,14 @@ def register_factory(model_id: str, factory: Callable[..., Any]) -> str:
     return model_id
 
 
+def call_build(build: Callable[[], Any], owner: str) -> Any:
+    """What the user's ``build()`` (``owner``, for messages) returns; ``ModelFileError`` if it raises."""
+    try:
+        return build()
+    except Exception as error:  # the user's function may raise anything
+        raise ModelFileError(f"{owner} raised {type(error).__name__}: {error}") from None
+
+
 def register_model_file(spec: str, *, layers: Sequence[str] | None = None, image_size: int = IMAGE_SIZE,
                         visual_degrees: float = VISUAL_DEGREES) -> str:
     """Register the model that ``spec`` (``FILE.py[:FUNCTION]``) builds under the id ``spec``; returns the id."""
@@ -212,11 +220,7 @@ def register_model_file(spec: str, *, layers: Sequence[str] | None = None, image
     owner = f"{path}:{function}()"
 
     def factory(checkpoint: str | os.PathLike | None = None):
-        try:
-            result = build()
-        except Exception as error:  # the user's function may raise anything
-            raise ModelFileError(f"{owner} raised {type(error).__name__}: {error}") from None
-        model = model_from_build_result(model_id, result, owner, layers=layers, image_size=image_size,
+        model = model_from_build_result(model_id, call_build(build, owner), owner, layers=layers, image_size=image_size,
                                         visual_degrees=visual_degrees, checkpoint=checkpoint)
         model.origin = {**getattr(model, "origin", {}), "file": str(path.resolve()), "function": function}
         return model

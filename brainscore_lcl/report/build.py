@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from brainscore_lcl.benchmarks.geirhos2019local.benchmark import imagenet_readout_reason
+
 #: the offline models each section compares with, where the section applies to them (models that cannot be loaded
 #: are skipped with a note)
 REFERENCE_MODELS = ("sim-generator", "v1-steerpyr-pool", "alexnet-untrained", "lcl-v2")
@@ -60,26 +62,6 @@ def first_layer_reason(model) -> str | None:
     if first is None or first.in_channels != 3:
         return "the model's first layer is not a convolution over the 3 RGB channels (Gabor fits need one)"
     return None
-
-
-def imagenet_readout_reason(model) -> str | None:
-    """Why the behavioural analysis does not apply to ``model`` (None if it does): it needs 1000 ImageNet outputs,
-    checked on one blank image of the model's input size."""
-    import torch
-    from torch import nn
-
-    wrapper = getattr(model, "activations_model", None)
-    network = getattr(wrapper, "_model", None)
-    if not isinstance(network, nn.Module):
-        return "the model is not a PyTorch network wrapped by Brain-Score, so its readout cannot be checked"
-    size = getattr(wrapper, "image_size", 224)
-    try:
-        with torch.no_grad():
-            outputs = tuple(network(torch.zeros(1, 3, size, size)).shape[1:])
-    except Exception as error:  # any network: a blank image that it cannot take means no usable readout
-        return f"the model does not run on a blank {size}-px image ({type(error).__name__}: {error})"
-    return None if outputs == (1000,) else (f"the model has no ImageNet readout (its output has shape {outputs}, "
-                                            "not 1000 class scores)")
 
 
 SECTIONS = (
