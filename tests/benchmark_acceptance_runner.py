@@ -19,7 +19,8 @@ def json_ready(value):
     import numpy as np
 
     if isinstance(value, dict):
-        return {key: json_ready(item) for key, item in value.items() if json_ready(item) is not None}
+        ready = {key: json_ready(item) for key, item in value.items()}
+        return {key: item for key, item in ready.items() if item is not None}
     if isinstance(value, (list, tuple)):
         return [json_ready(item) for item in value]
     if isinstance(value, np.ndarray):

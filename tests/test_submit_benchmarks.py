@@ -96,14 +96,13 @@ def isolated_report(exported, standin, tmp_path_factory) -> dict:
 def suite_details(standin) -> dict:
     """The suite's own benchmarks of the same ids on the same stand-in, scoring the suite's model."""
     from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import reference_partition
-    from brainscore_lcl.registry import benchmark_registry, model_registry
+    from brainscore_lcl.registry import benchmark_registry
     from brainscore_lcl.scoring import load_model
 
-    load_model(CANDIDATE)             # imports the suite's plugins into its registries
+    model = load_model(CANDIDATE)     # also imports the suite's plugins into its registries
     reference_partition.cache_clear()
     try:
         with official_loaders_replaced(standin):
-            model = model_registry[CANDIDATE]()
             return {identifier: benchmark_registry[identifier]()(model).attrs["details"]
                     for identifier in (TEXTURE,) + PARTITIONS}
     finally:

@@ -24,7 +24,7 @@ REFERENCE_MODULE = "reference_model"
 @dataclass(frozen=True)
 class BenchmarkRecipe:
     """How one suite benchmark becomes plugin code: the suite definitions it copies (``roots``), the plugin's own
-    ``body`` (formatted with ``subset``), the suite model exported beside it as ``reference_model.py`` (or None) and
+    ``body``, the suite model exported beside it as ``reference_model.py`` (or None) and
     one line on what it measures."""
 
     roots: tuple[tuple[str, str], ...]
@@ -165,7 +165,7 @@ def _partition_recipe(subset: str) -> BenchmarkRecipe:
         roots=((_PLS, "per_neuron_table"), (_ANALYSES, "partition_from_scores"), (_ANALYSES, "subset_scores"),
                (_ANALYSES, "ReferencePartition"), (_ANALYSES, "PARTITION_QUANTILE"), (_PLS, "BIBTEX"),
                ("brainscore_lcl.metrics.scores", "SCORE_DEFINITIONS")),
-        body=_PARTITION_BODY.replace("{subset_words}", words[0]).replace("{quartile_words}", words[1]),
+        body=_PARTITION_BODY.format(subset=subset, subset_words=words[0], quartile_words=words[1]),
         summary=f"V2 PLS over the {words[0]} quartile of V2 cells (ranked by the steerable-pyramid V1 model)",
         reference_model="v1-steerpyr-pool", subset=subset)
 
@@ -235,12 +235,11 @@ def benchmark_source(identifier: str, recipe: BenchmarkRecipe) -> str:
     clashes = sorted(_GENERATED_NAMES & set(top_level_definitions(ast.parse(definitions))))
     if clashes:
         raise ExportError(f"copied suite code defines {clashes}, which the plugin generates; rename them in the suite")
-    body = recipe.body.format(subset=recipe.subset) if recipe.subset else recipe.body
     pls_note = " and Brain-Score's `FreemanZiemba2013.V2-pls` benchmark" if recipe.subset else ""
     return _BENCHMARK_TEMPLATE.format(identifier=identifier, summary=recipe.summary,
                                       version=brainscore_lcl.__version__, pls_note=pls_note,
                                       imports="\n".join(imports), definitions=definitions,
-                                      paper_bibtex=PAPER_BIBTEX, body=body)
+                                      paper_bibtex=PAPER_BIBTEX, body=recipe.body)
 
 
 def benchmark_plugin_files(identifier: str) -> dict[str, str]:
