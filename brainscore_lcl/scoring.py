@@ -173,11 +173,17 @@ class ScoreRecord:
     def line(self) -> str:
         """One readable line."""
         text = f"{self.model} on {self.benchmark}: score {self.score:.3f}"
-        if self.raw is not None and self.n_neuroids is None:
-            text += f" (raw {self.raw:.3f}, ceiling {self.ceiling:.3f})" if self.ceiling is not None else ""
-        elif self.raw is not None:
-            text += f" (raw r {self.raw:.3f}, ceiling {self.ceiling:.3f}, error {self.error:.3f}, {self.n_neuroids} neurons"
-            text += f", layer {self.layer})" if self.layer else ")"
+        parts = []
+        if self.raw is not None and self.ceiling is not None:
+            parts += [f"raw {'r ' if self.n_neuroids is not None else ''}{self.raw:.3f}", f"ceiling {self.ceiling:.3f}"]
+        if self.error is not None:
+            parts.append(f"error {self.error:.3f}")
+        if self.n_neuroids is not None:
+            parts.append(f"{self.n_neuroids} neurons")
+        if self.layer:
+            parts.append(f"layer {self.layer}")
+        if parts:
+            text += f" ({', '.join(parts)})"
         if "score_paper" in self.details:
             text += (f"; paper's median (r/r_ceil)^2 {self.details['score_paper']:.3f}"
                      f" +- {self.details['score_paper_std']:.3f}")

@@ -99,3 +99,17 @@ def test_brainscore_vision_model_without_its_weights_is_one_sentence(tmp_path):
     last_line = result.stderr.strip().splitlines()[-1]
     assert "'alexnet'" in last_line and "brainscore list models" in last_line
     assert "Traceback" not in result.stderr
+
+
+def test_score_line_prints_only_the_fields_a_benchmark_has():
+    from brainscore_lcl.scoring import ScoreRecord
+
+    pls = ScoreRecord("m", "FreemanZiemba2013sim.V2-pls", 0.5, raw=0.6, ceiling=0.72, error=0.01, n_neuroids=103,
+                      layer="pool")
+    assert pls.line() == ("m on FreemanZiemba2013sim.V2-pls: score 0.500 (raw r 0.600, ceiling 0.720, error 0.010, "
+                          "103 neurons, layer pool)")
+    texture_modulation = ScoreRecord("m", "FreemanZiemba2013sim.V2-texmod", 0.25, raw=0.25, n_neuroids=98, layer="v2")
+    assert texture_modulation.line() == "m on FreemanZiemba2013sim.V2-texmod: score 0.250 (98 neurons, layer v2)"
+    behaviour = ScoreRecord("m", "Geirhos2019local.cue-conflict", 0.4, raw=0.3, ceiling=0.75)
+    assert behaviour.line() == "m on Geirhos2019local.cue-conflict: score 0.400 (raw 0.300, ceiling 0.750)"
+    assert ScoreRecord("m", "b", 0.1).line() == "m on b: score 0.100"

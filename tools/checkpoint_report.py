@@ -113,8 +113,10 @@ def main() -> None:
     plt.close(figure)
 
     if not args.no_scores:
+        from brainscore_lcl.data.simulation import SIM_SEED, SIM_VERSION
         from brainscore_lcl.scoring import load_model, score
 
+        report["simulated_data"] = {"sim_version": SIM_VERSION, "seed": SIM_SEED}
         for name, path in checkpoints.items():
             model = load_model("lcl-v2", checkpoint=str(path))
             for region in ("V1", "V2"):

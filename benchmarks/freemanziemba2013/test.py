@@ -29,7 +29,9 @@ def test_generator_reaches_the_noise_ceiling(generator_records, region):
     record = generator_records[region]
     r, c = np.array(record.details["per_neuron_r"]), np.array(record.details["per_neuron_ceiling"])
     assert record.raw / np.sqrt(record.ceiling) == pytest.approx(1.0, abs=0.05)
-    assert np.median(np.mean(r, axis=0) / np.sqrt(c)) == pytest.approx(1.0, abs=0.05)
+    reliable = c > 0  # a cell that barely responds to any image has no positive split-half reliability
+    assert reliable.mean() > 0.97
+    assert np.median(np.mean(r, axis=0)[reliable] / np.sqrt(c[reliable])) == pytest.approx(1.0, abs=0.05)
     assert record.score == pytest.approx(1.0, abs=0.1)
     assert record.details["score_paper"] == pytest.approx(np.median(1 / c), abs=0.1)
     assert record.details["score_paper"] > 1.0
