@@ -1,10 +1,16 @@
-"""The `brainscore` command end to end, in subprocesses, including every bad input it must explain."""
+"""The `brainscore` command end to end, including every bad input it must explain: in subprocesses where the
+environment of a fresh process matters (scoring, listing, cache and weight folders set by environment variables), in
+this process through ``main`` for the other bad inputs (same exit codes and stderr; each subprocess costs about 11 s
+of imports)."""
 import json
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
+
+from brainscore_lcl.cli import main
 
 BRAINSCORE = [sys.executable, "-m", "brainscore_lcl.cli"]
 
@@ -12,6 +18,17 @@ BRAINSCORE = [sys.executable, "-m", "brainscore_lcl.cli"]
 def run(*arguments: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([*BRAINSCORE, *arguments], capture_output=True, text=True, timeout=600,
                           env={**os.environ, **(env or {})})
+
+
+@pytest.fixture
+def run_here(capsys):
+    """``main`` in this process: returns what ``run`` returns (returncode, stdout, stderr)."""
+    def run_main(*arguments: str) -> SimpleNamespace:
+        capsys.readouterr()
+        returncode = main(list(arguments))
+        captured = capsys.readouterr()
+        return SimpleNamespace(returncode=returncode, stdout=captured.out, stderr=captured.err)
+    return run_main
 
 
 def test_score_writes_the_json_fields(tmp_path):
@@ -29,14 +46,14 @@ def test_score_writes_the_json_fields(tmp_path):
     assert written["score_paper_sign_aware"] <= written["score_paper"]
 
 
-def test_unknown_model_exits_2_with_the_nearest_ids():
-    result = run("score", "--model", "lcl-v3", "--benchmark", "FreemanZiemba2013sim.V2-pls")
+def test_unknown_model_exits_2_with_the_nearest_ids(run_here):
+    result = run_here("score", "--model", "lcl-v3", "--benchmark", "FreemanZiemba2013sim.V2-pls")
     assert result.returncode == 2
     assert "lcl-v2" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_unknown_benchmark_exits_2_with_the_nearest_ids():
-    result = run("score", "--model", "sim-generator", "--benchmark", "FreemanZiemba2013sim.V3-pls")
+def test_unknown_benchmark_exits_2_with_the_nearest_ids(run_here):
+    result = run_here("score", "--model", "sim-generator", "--benchmark", "FreemanZiemba2013sim.V3-pls")
     assert result.returncode == 2
     assert "FreemanZiemba2013sim.V2-pls" in result.stderr and "Traceback" not in result.stderr
 
@@ -51,25 +68,27 @@ def test_official_data_offline_is_one_sentence_naming_the_alternatives(tmp_path)
         assert alternative in message[0]
 
 
-def test_local_data_missing_names_the_folder(tmp_path):
+def test_local_data_missing_names_the_folder(tmp_path, run_here):
     missing = tmp_path / "no-such-release"
-    result = run("score", "--model", "sim-generator", "--benchmark", "FreemanZiemba2013local.V1-pls",
-                 "--data-root", str(missing))
+    result = run_here("score", "--model", "sim-generator", "--benchmark", "FreemanZiemba2013local.V1-pls",
+                      "--data-root", str(missing))
     assert result.returncode == 1
     assert str(missing) in result.stderr and "Traceback" not in result.stderr
 
 
-def test_missing_checkpoint_names_the_file(tmp_path):
+def test_missing_checkpoint_names_the_file(tmp_path, run_here):
     missing = tmp_path / "missing.pt"
-    result = run("score", "--model", "lcl-v2", "--checkpoint", str(missing), "--benchmark", "FreemanZiemba2013sim.V2-pls")
+    result = run_here("score", "--model", "lcl-v2", "--checkpoint", str(missing),
+                      "--benchmark", "FreemanZiemba2013sim.V2-pls")
     assert result.returncode == 1
     assert str(missing) in result.stderr and "Traceback" not in result.stderr
 
 
-def test_corrupted_checkpoint_names_the_file(tmp_path):
+def test_corrupted_checkpoint_names_the_file(tmp_path, run_here):
     corrupted = tmp_path / "corrupted.pt"
     corrupted.write_bytes(b"not a checkpoint")
-    result = run("score", "--model", "lcl-v2", "--checkpoint", str(corrupted), "--benchmark", "FreemanZiemba2013sim.V2-pls")
+    result = run_here("score", "--model", "lcl-v2", "--checkpoint", str(corrupted),
+                      "--benchmark", "FreemanZiemba2013sim.V2-pls")
     assert result.returncode == 1
     assert str(corrupted) in result.stderr and "Traceback" not in result.stderr
 
