@@ -1,7 +1,7 @@
-"""The `brainscore` command end to end, including every bad input it must explain: in subprocesses where the
-environment of a fresh process matters (scoring, listing, cache and weight folders set by environment variables), in
-this process through ``main`` for the other bad inputs (same exit codes and stderr; each subprocess costs about 11 s
-of imports)."""
+"""The `brainscore` command end to end, including every bad input it must explain: in subprocesses where a fresh
+process matters (scoring end to end, cache and weight folders set by environment variables), in this process through
+``main`` for listing and the other bad inputs (same exit codes and output; each subprocess costs about 11 s of
+imports)."""
 import json
 import os
 import subprocess
@@ -93,13 +93,13 @@ def test_corrupted_checkpoint_names_the_file(tmp_path, run_here):
     assert str(corrupted) in result.stderr and "Traceback" not in result.stderr
 
 
-def test_list_models_and_benchmarks():
-    models = run("list", "models")
+def test_list_models_and_benchmarks(run_here):
+    models = run_here("list", "models")
     assert models.returncode == 0
     for model_id in ("lcl-v1", "lcl-v2", "lcl-v2net", "alexnet-untrained", "v1-steerpyr", "v1-steerpyr-pool",
                      "sim-generator"):
         assert model_id in models.stdout.split()
-    benchmarks = run("list", "benchmarks")
+    benchmarks = run_here("list", "benchmarks")
     assert "FreemanZiemba2013sim.V2-pls" in benchmarks.stdout.split()
 
 

@@ -84,7 +84,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", help="write the sweep and the proposal to this file")
     args = parser.parse_args()
-    torch.manual_seed(0)
     result = sweep(sim.SimulatedVisualSystem().eval())
     proposal = propose(result)
     print(f"{'family':>6} {'kind':>7} {'n now':>5} {'V2 now':>7} {'target':>7} {'n':>3} {'spacing':>7} {'V2':>6} {'V1':>6}")
