@@ -157,6 +157,51 @@ def hard_link_tree(source: Path, target: Path) -> None:
     shutil.copytree(source, target, copy_function=link)
 
 
+def isolated_brainscore_vision(submissions, root: Path) -> dict[str, Path]:
+    """A brainscore_vision that holds the plugins of the submission folders ``submissions`` (written by ``brainscore
+    submit``): ``root/site/brainscore_vision``, a hard-linked copy of the installed package with each plugin folder in
+    place, and ``root/home`` (for $BRAINSCORE_HOME) with each weights file at its ``cache_path``, where
+    ``load_weight_file`` looks. Returns {"root", "site", "package", "home"}."""
+    import json
+    import os
+    import shutil
+
+    import brainscore_vision
+
+    package = root / "site" / "brainscore_vision"
+    hard_link_tree(Path(brainscore_vision.__file__).parent, package)
+    for out in submissions:
+        manifest = json.loads((out / "manifest.json").read_text())
+        kind = manifest["plugin_type"]
+        shutil.copytree(out / "plugin" / kind / manifest["plugin_dir"], package / kind / manifest["plugin_dir"])
+        for weights in manifest["weights"]:
+            target = root / "home" / weights["cache_path"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(out / weights["file"], target)
+    return {"root": root, "site": root / "site", "package": package, "home": root / "home"}
+
+
+def run_in_isolated_brainscore(runner: Path, job: dict, isolated: dict[str, Path], timeout: int,
+                               **env: str) -> tuple[dict, str]:
+    """Run ``runner JOB REPORT`` (a script that blocks ``brainscore_lcl`` itself) in a subprocess whose only
+    brainscore_vision is ``isolated`` (``isolated_brainscore_vision``), with Brain-Score's result cache and dependency
+    installation off and ``env`` added; returns (the JSON report it wrote, its stdout)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = isolated["root"]
+    (root / "job.json").write_text(json.dumps(job))
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    environment.update(PYTHONPATH=str(isolated["site"]), BRAINSCORE_HOME=str(isolated["home"]),
+                       BS_INSTALL_DEPENDENCIES="no", RESULTCACHING_DISABLE="1", **env)
+    result = subprocess.run([sys.executable, str(runner), str(root / "job.json"), str(root / "report.json")],
+                            cwd=root, env=environment, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return json.loads((root / "report.json").read_text()), result.stdout
+
+
 def fine_binned_release(release, out, n_cells: tuple[int, int] = (2, 24), n_repetitions: int = 4,
                         n_samples: int = 15, bin_ms: float = 1.0) -> Path:
     """A small copy of the raw release under ``release`` in ``out``: the first ``n_cells`` (V1, V2) cells,

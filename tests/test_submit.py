@@ -7,10 +7,8 @@ puts the weights at their ``cache_path`` under a temporary ``$BRAINSCORE_HOME`` 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -24,7 +22,7 @@ from brainscore_lcl.export.checks import SubmissionCheckError, check_submission
 from brainscore_lcl.export.models import describe_for_export, file_digests
 from brainscore_lcl.export.submission import submit_model, write_plugin
 from brainscore_lcl.models.lcl_v2net.model import save_network_checkpoint
-from brainscore_lcl.testing import hard_link_tree, random_lcl_v2net
+from brainscore_lcl.testing import isolated_brainscore_vision, random_lcl_v2net, run_in_isolated_brainscore
 
 RUNNER = Path(__file__).with_name("plugin_acceptance_runner.py")
 SHIPPED = Path(__file__).resolve().parents[1] / "brainscore_lcl" / "weights" / "lcl-v2.pt"
@@ -106,20 +104,9 @@ def acceptance_stimulus_set(paths: list[str]):
 @pytest.fixture(scope="module")
 def isolated_brainscore(submissions, tmp_path_factory) -> dict[str, Path]:
     """site/ (brainscore_vision copy with the plugins) and home/ ($BRAINSCORE_HOME with the weights)."""
-    import brainscore_vision
-
-    root = tmp_path_factory.mktemp("isolated")
-    package = root / "site" / "brainscore_vision"
-    hard_link_tree(Path(brainscore_vision.__file__).parent, package)
-    write_generic_test_images(package / "model_helpers" / "generic_plugin_tests_resources")
-    for out in submissions.values():
-        manifest = json.loads((out / "manifest.json").read_text())
-        shutil.copytree(out / "plugin" / "models" / manifest["plugin_dir"], package / "models" / manifest["plugin_dir"])
-        for weights in manifest["weights"]:
-            target = root / "home" / weights["cache_path"]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(out / weights["file"], target)
-    return {"site": root / "site", "home": root / "home", "root": root}
+    isolated = isolated_brainscore_vision(submissions.values(), tmp_path_factory.mktemp("isolated"))
+    write_generic_test_images(isolated["package"] / "model_helpers" / "generic_plugin_tests_resources")
+    return isolated
 
 
 @pytest.fixture(scope="module")
@@ -134,14 +121,8 @@ def acceptance(submissions, isolated_brainscore, stimuli):
         if model_id in OWN_EXPORTS:
             job["models"][-1].update(layers=commitments["layers"], generic_tests_k=None if commitments[
                 "region_layer_map"] else OFFLINE_GENERIC_TESTS)
-    (root / "job.json").write_text(json.dumps(job))
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    env.update(PYTHONPATH=str(isolated_brainscore["site"]), BRAINSCORE_HOME=str(isolated_brainscore["home"]),
-               BS_INSTALL_DEPENDENCIES="no", RESULTCACHING_DISABLE="1", OMP_NUM_THREADS="1")
-    result = subprocess.run([sys.executable, str(RUNNER), str(root / "job.json"), str(root / "report.json")],
-                            cwd=root, env=env, capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return json.loads((root / "report.json").read_text()), dict(np.load(job["activations"])), result.stdout
+    report, stdout = run_in_isolated_brainscore(RUNNER, job, isolated_brainscore, 900, OMP_NUM_THREADS="1")
+    return report, dict(np.load(job["activations"])), stdout
 
 
 def test_submit_writes_folder_zip_weights_manifest_and_steps(submissions):

@@ -13,11 +13,7 @@ this process, the same assemblies replace them for the suite's own benchmarks (`
 from __future__ import annotations
 
 import json
-import os
 import pickle
-import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -29,8 +25,8 @@ from brainscore_lcl.data.freemanziemba import load_local_stimulus_set
 from brainscore_lcl.data.simulation import simulated_data_root
 from brainscore_lcl.export.models import describe_for_export
 from brainscore_lcl.export.submission import submit_model
-from brainscore_lcl.testing import (brainscore_packaged_assembly, fine_binned_release, hard_link_tree,
-                                    official_loaders_replaced)
+from brainscore_lcl.testing import (brainscore_packaged_assembly, fine_binned_release, isolated_brainscore_vision,
+                                    official_loaders_replaced, run_in_isolated_brainscore)
 
 RUNNER = Path(__file__).with_name("benchmark_acceptance_runner.py")
 TEXTURE = "FreemanZiemba2013.V2-texmod"
@@ -58,33 +54,18 @@ def exported(tmp_path_factory) -> dict[str, Path]:
 def run_isolated(exported: dict[str, Path], root: Path, standin: dict | None = None) -> dict:
     """Run the runner where only a copy of brainscore_vision with the exported plugins is importable; with
     ``standin``, its assemblies replace the official loaders and every benchmark scores ``CANDIDATE``."""
-    import brainscore_vision
-
-    package = root / "site" / "brainscore_vision"
-    hard_link_tree(Path(brainscore_vision.__file__).parent, package)
+    isolated = isolated_brainscore_vision(exported.values(), root)
     job = {"data": {}, "benchmarks": [], "candidate": CANDIDATE if standin else None}
     for identifier, out in exported.items():
         manifest = json.loads((out / "manifest.json").read_text())
-        kind = manifest["plugin_type"]
-        shutil.copytree(out / "plugin" / kind / manifest["plugin_dir"], package / kind / manifest["plugin_dir"])
-        for weights in manifest["weights"]:
-            target = root / "home" / weights["cache_path"]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(out / weights["file"], target)
-        if kind == "benchmarks":
+        if manifest["plugin_type"] == "benchmarks":
             job["benchmarks"].append({"identifier": identifier, "plugin_dir": manifest["plugin_dir"]})
     for access, assembly in (standin or {}).items():
         path = root / f"FreemanZiemba2013.{access}.pkl"
         path.write_bytes(pickle.dumps(assembly, protocol=pickle.HIGHEST_PROTOCOL))
         job["data"][f"FreemanZiemba2013.{access}"] = str(path)
-    (root / "job.json").write_text(json.dumps(job))
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    env.update(PYTHONPATH=os.pathsep.join([str(root / "site"), str(RUNNER.parent)]), BRAINSCORE_HOME=str(root / "home"),
-               BS_INSTALL_DEPENDENCIES="no", RESULTCACHING_DISABLE="1")
-    result = subprocess.run([sys.executable, str(RUNNER), str(root / "job.json"), str(root / "report.json")],
-                            cwd=root, env=env, capture_output=True, text=True, timeout=1800)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return json.loads((root / "report.json").read_text())
+    report, _ = run_in_isolated_brainscore(RUNNER, job, isolated, 1800)
+    return report
 
 
 @pytest.fixture(scope="module")

@@ -58,7 +58,6 @@ def sweep(system: sim.SimulatedVisualSystem) -> dict[int, dict[int, dict[str, fl
             for n in sorted({*ELEMENTS_PER_SIDE, elements_per_side(designs[family])}):
                 sim.TEXTURE_FAMILY_DESIGN[family] = dataclasses.replace(designs[family], spacing_px=sim.IMAGE_SIZE / n)
                 result[family][n] = family_modulation(system, family_index)
-            sim.TEXTURE_FAMILY_DESIGN[family] = designs[family]
     finally:
         sim.TEXTURE_FAMILY_DESIGN.update(designs)
     return result

@@ -9,12 +9,10 @@ steps and pre-flight checks as a model submission (``submission.py``, ``checks.p
 """
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from brainscore_lcl.export.models import PAPER_BIBTEX, ExportError, describe_for_export, plugin_dirname, plugin_files
-from brainscore_lcl.export.sources import copy_definitions, top_level_definitions
+from brainscore_lcl.export.models import PAPER_BIBTEX, describe_for_export, plugin_code, plugin_dirname, plugin_files
 
 _ANALYSES = "brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark"
 _PLS = "brainscore_lcl.benchmarks.freemanziemba2013.benchmark"
@@ -230,15 +228,11 @@ def benchmark_source(identifier: str, recipe: BenchmarkRecipe) -> str:
     """Text of the plugin's ``benchmark.py``."""
     import brainscore_lcl
 
-    copied_imports, definitions = copy_definitions(list(recipe.roots))
-    imports = ["from __future__ import annotations"] + list(dict.fromkeys(_PLUGIN_IMPORTS + copied_imports))
-    clashes = sorted(_GENERATED_NAMES & set(top_level_definitions(ast.parse(definitions))))
-    if clashes:
-        raise ExportError(f"copied suite code defines {clashes}, which the plugin generates; rename them in the suite")
+    imports, definitions = plugin_code(recipe.roots, _PLUGIN_IMPORTS, _GENERATED_NAMES)
     pls_note = " and Brain-Score's `FreemanZiemba2013.V2-pls` benchmark" if recipe.subset else ""
     return _BENCHMARK_TEMPLATE.format(identifier=identifier, summary=recipe.summary,
                                       version=brainscore_lcl.__version__, pls_note=pls_note,
-                                      imports="\n".join(imports), definitions=definitions,
+                                      imports=imports, definitions=definitions,
                                       paper_bibtex=PAPER_BIBTEX, body=recipe.body)
 
 

@@ -15,7 +15,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from brainscore_lcl.export.sources import copy_definitions, top_level_definitions
 
@@ -117,6 +117,12 @@ class ModelDescription:
     @property
     def input_size(self) -> int:
         return int(self.commitment.activations_model.image_size)
+
+    @property
+    def commitments(self) -> dict[str, Any]:
+        """What the plugin commits to, as the manifest records it."""
+        return {"layers": self.layers, "region_layer_map": self.region_layer_map,
+                "visual_degrees": self.visual_degrees, "input_size": self.input_size}
 
 
 def plugin_dirname(identifier: str) -> str:
@@ -263,15 +269,24 @@ def test_records_region(region):
 '''
 
 
+def plugin_code(roots: Sequence[tuple[str, str]], plugin_imports: Sequence[str], generated_names: set[str],
+                extra_imports: Sequence[str] = ()) -> tuple[str, str]:
+    """(import block, copied definitions) of a generated plugin file: ``from __future__``, then ``plugin_imports``,
+    the imports of the suite code copied for ``roots`` (``copy_definitions``) and ``extra_imports``, each once;
+    ``ExportError`` if the copied code defines one of ``generated_names``, which the plugin defines itself."""
+    copied_imports, definitions = copy_definitions(list(roots)) if roots else ([], "")
+    imports = ["from __future__ import annotations"] + list(dict.fromkeys([*plugin_imports, *copied_imports,
+                                                                          *extra_imports]))
+    clashes = sorted(generated_names & set(top_level_definitions(ast.parse(definitions))))
+    if clashes:
+        raise ExportError(f"copied suite code defines {clashes}, which the plugin generates; rename them in the suite")
+    return "\n".join(imports), definitions
+
+
 def model_source(description: ModelDescription, weights: dict[str, str] | None) -> str:
     """Text of the plugin's ``model.py``."""
     recipe = description.recipe
-    copied_imports, definitions = copy_definitions(list(recipe.roots)) if recipe.roots else ([], "")
-    imports = ["from __future__ import annotations"] + list(dict.fromkeys(_PLUGIN_IMPORTS + copied_imports
-                                                                          + list(recipe.imports)))
-    clashes = sorted(_GENERATED_NAMES & set(top_level_definitions(ast.parse(definitions))))
-    if clashes:
-        raise ExportError(f"copied suite code defines {clashes}, which the plugin generates; rename them in the suite")
+    imports, definitions = plugin_code(recipe.roots, _PLUGIN_IMPORTS, _GENERATED_NAMES, recipe.imports)
     plugin_weights = None if weights is None else {
         **{key: weights[key] for key in ("bucket", "folder_name", "relative_path", "sha1", "sha256")},
         "version_id": None}
@@ -281,7 +296,7 @@ def model_source(description: ModelDescription, weights: dict[str, str] | None) 
         identifier=description.identifier, origin=description.origin, layers=description.layers,
         region_layer_map=region_layer_map,
         region_text=region_layer_map or "left to Brain-Score's layer selection on its public data",
-        visual_degrees=description.visual_degrees, input_size=description.input_size, imports="\n".join(imports),
+        visual_degrees=description.visual_degrees, input_size=description.input_size, imports=imports,
         definitions=definitions, weights=plugin_weights, bibtex=PAPER_BIBTEX, network=network,
         preprocessing=recipe.preprocessing)
 

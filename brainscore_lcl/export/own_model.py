@@ -223,9 +223,7 @@ def submit_own_model(spec: str, out: str | os.PathLike, *, layers: Sequence[str]
             Path(out), description.identifier, "models", plugin_dir, plugin_files(description, weights), weights,
             source={"model_file": f"{description.file.resolve()}:{description.function}",
                     "checkpoint": str(checkpoint) if checkpoint else None},
-            details={"commitments": {"layers": description.layers, "region_layer_map": regions,
-                                     "visual_degrees": description.visual_degrees,
-                                     "input_size": description.input_size}},
+            details={"commitments": description.commitments},
             scoring=f" gives a `ModelCommitment` with identifier `{description.identifier}` that {selection}, "
                     f"{description.visual_degrees} visual degrees, {description.input_size}-px input; "
                     f"`{PLUGIN_NETWORK_FILE}` is a copy of {description.file.name}, and `model.py` loads the weights "

@@ -129,8 +129,6 @@ def submit_model(description: ModelDescription, out: str | Path) -> dict:
         Path(out), description.identifier, "models", plugin_dir, plugin_files(description, weights), weights,
         source={"model": description.model_id,
                 "checkpoint": str(description.checkpoint) if description.checkpoint else None},
-        details={"commitments": {"layers": description.layers, "region_layer_map": description.region_layer_map,
-                                 "visual_degrees": description.visual_degrees,
-                                 "input_size": description.input_size}},
+        details={"commitments": description.commitments},
         scoring=f" gives a `ModelCommitment` with identifier `{description.identifier}`, {regions}, "
                 f"{description.visual_degrees} visual degrees; the leaderboard scores it on every benchmark.")
