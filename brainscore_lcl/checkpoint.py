@@ -22,10 +22,12 @@ from typing import Any
 
 import torch
 
+from brainscore_lcl.errors import RunError
+
 FORMAT = "brainscore-lcl/encoder/1"
 
 
-class CheckpointError(RuntimeError):
+class CheckpointError(RunError):
     """A checkpoint file that cannot be used, with a message naming the file and what to do."""
 
 

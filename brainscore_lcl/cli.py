@@ -239,27 +239,50 @@ def _quiet_libraries() -> None:
     warnings.filterwarnings("ignore")
 
 
-def main(argv: list[str] | None = None) -> int:
-    _quiet_libraries()
-    from brainscore_lcl.checkpoint import CheckpointError
-    from brainscore_lcl.data.sources import DataUnavailableError
-    from brainscore_lcl.export.checks import SubmissionCheckError
-    from brainscore_lcl.export.models import ExportError
-    from brainscore_lcl.models.commitment import ActivationError, ModelUnavailableError
-    from brainscore_lcl.models.from_file import ModelFileError
-    from brainscore_lcl.scoring import UnknownIdentifierError
+def write_bug_log(error: BaseException) -> Path:
+    """Write ``error``'s traceback to ``<cache>/logs/brainscore-<time>-<pid>.log``; returns the path."""
+    import os
+    import time
+    import traceback
 
-    args = build_parser().parse_args(argv)
+    from brainscore_lcl import __version__, cache_dir
+
+    folder = cache_dir() / "logs"
     try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        import tempfile
+
+        folder = Path(tempfile.gettempdir())
+    path = folder / f"brainscore-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    path.write_text(f"brainscore-lcl {__version__}\nargv: {sys.argv}\n\n"
+                    + "".join(traceback.format_exception(error)))
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``brainscore`` command: a ``SuiteError`` prints its one sentence and exits with its code, Ctrl-C exits
+    130, any other exception (a bug) prints one line naming the log file of its traceback and exits 3."""
+    from brainscore_lcl.errors import EXIT_BUG, EXIT_INTERRUPTED, SuiteError
+
+    _quiet_libraries()
+    try:
+        args = build_parser().parse_args(argv)
         return args.func(args)
-    except (UnknownIdentifierError, ModelFileError) as error:
+    except SuiteError as error:
         print(f"brainscore: {error}", file=sys.stderr)
-        return 2
-    except (DataUnavailableError, ModelUnavailableError, CheckpointError, ActivationError, FileNotFoundError,
-            ExportError, SubmissionCheckError) as error:
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("brainscore: interrupted; nothing partial was kept", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except FileNotFoundError as error:
         print(f"brainscore: {error}", file=sys.stderr)
         return 1
-
+    except Exception as error:  # a bug: one line here, the traceback in the log
+        log = write_bug_log(error)
+        print(f"brainscore: internal error {type(error).__name__}: {error} (a bug; full traceback in {log})",
+              file=sys.stderr)
+        return EXIT_BUG
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -15,10 +15,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from brainscore_lcl.errors import UsageError
 from brainscore_lcl.registry import benchmark_registry, discover_plugins, model_registry
 
 
-class UnknownIdentifierError(LookupError):
+class UnknownIdentifierError(UsageError, LookupError):
     """An id that neither this suite nor brainscore_vision knows; carries the nearest known ids."""
 
     def __init__(self, kind: str, identifier: str, known: list[str]):

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from brainscore_lcl.errors import UsageError
+
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -24,7 +26,7 @@ PIPELINES = ("device", "reference")
 LOWER_STAGE_NORMS = ("running", "batch")
 
 
-class ConfigError(ValueError):
+class ConfigError(UsageError):
     """A config that cannot be used; the message names the file and the field to fix."""
 
 

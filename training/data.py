@@ -13,16 +13,17 @@ from typing import Callable
 
 import numpy as np
 import torch
+from brainscore_lcl.training.augment import make_views_pil, pil_center_crop
+from brainscore_lcl.training.config import TrainConfig
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 
-from brainscore_lcl.training.augment import make_views_pil, pil_center_crop
-from brainscore_lcl.training.config import TrainConfig
+from brainscore_lcl.errors import RunError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm"}
 
 
-class DataError(RuntimeError):
+class DataError(RunError):
     """Training data that cannot be used; the message says which folder or file and what to do."""
 
 

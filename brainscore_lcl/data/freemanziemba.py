@@ -19,13 +19,14 @@ import h5py
 import imageio.v2 as imageio
 import numpy as np
 import pandas as pd
+from brainscore_core.supported_data_standards.brainio.assemblies import NeuronRecordingAssembly
+from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
+from brainscore_vision.benchmark_helpers.neural_common import average_repetition
 from numpy.random.mtrand import RandomState
 from PIL import Image
 from sklearn.model_selection import StratifiedShuffleSplit
 
-from brainscore_core.supported_data_standards.brainio.assemblies import NeuronRecordingAssembly
-from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
-from brainscore_vision.benchmark_helpers.neural_common import average_repetition
+from brainscore_lcl.errors import RunError
 
 # textureNumOrder of FreemanZiemba2013_V1V2data_readme.m, as in Brain-Score's packaging
 FAMILIES: tuple[int, ...] = (327, 336, 393, 402, 13, 18, 23, 30, 38, 48, 52, 56, 60, 71, 99)
@@ -39,11 +40,11 @@ APERTURE_VERSION = "v1"
 _FILE_PREFIX = {"noise": "noise", "texture": "tex"}
 
 
-class DataUnavailableError(RuntimeError):
+class DataUnavailableError(RunError):
     """Data that a source needs cannot be obtained (offline, no access, or missing local files)."""
 
 
-class MalformedDataError(ValueError):
+class MalformedDataError(RunError, ValueError):
     """A local data file exists but does not have the release's layout."""
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from brainscore_lcl.data.sources import DataUnavailableError
+from brainscore_lcl.errors import RunError
 from brainscore_lcl.metrics.behaviour import CATEGORIES, NO_ANSWER, stimulus_key
 
 DATASETS = ("cue-conflict", "edge", "silhouette")
@@ -30,7 +31,7 @@ ROOT_VARIABLE = "BRAINSCORE_LCL_GEIRHOS_ROOT"
 PROJECT_DATA_ROOT = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "geirhos"
 
 
-class DecisionsFileError(ValueError):
+class DecisionsFileError(RunError, ValueError):
     """A malformed decisions file; the message names the file, row and column."""
 
 

@@ -18,6 +18,7 @@ import re
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from brainscore_lcl.errors import RunError
 from brainscore_lcl.export.sources import is_suite_module
 
 MAX_ZIP_BYTES = 50 * 1000 * 1000
@@ -28,7 +29,7 @@ PLUGIN_DIR_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 REGISTRIES = {"models": "model_registry", "benchmarks": "benchmark_registry"}
 
 
-class SubmissionCheckError(RuntimeError):
+class SubmissionCheckError(RunError):
     """A submission that breaks one of Brain-Score's rules; the message names the rule and the file."""
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from brainscore_lcl.errors import RunError
 from brainscore_lcl.export.sources import copy_definitions, top_level_definitions
 
 #: where Brain-Score's team keeps model weights (``load_weight_file`` arguments), as its own plugins do
@@ -29,7 +30,7 @@ PAPER_BIBTEX = """@article{parthasarathy2024layerwise,
   year={2024}}"""
 
 
-class ExportError(RuntimeError):
+class ExportError(RunError):
     """A model or benchmark that cannot be exported as asked; the message says what to do (CLI exit code 1)."""
 
 

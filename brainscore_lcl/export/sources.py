@@ -14,10 +14,12 @@ import importlib
 import inspect
 from dataclasses import dataclass, field
 
+from brainscore_lcl.errors import RunError
+
 SUITE_PACKAGE = "brainscore_lcl"
 
 
-class ExportSourceError(RuntimeError):
+class ExportSourceError(RunError):
     """A suite definition that cannot be copied into a plugin (e.g. an aliased suite import)."""
 
 

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import numpy as np
 
 from brainscore_lcl import cache_dir
+from brainscore_lcl.errors import RunError
 
 if TYPE_CHECKING:
     from torch import nn
@@ -46,11 +47,11 @@ VISUAL_DEGREES = 8
 _candidate_layers: dict[str, list[str]] = {}
 
 
-class ModelUnavailableError(RuntimeError):
+class ModelUnavailableError(RunError):
     """A model that cannot be built yet (e.g. no shipped checkpoint); the CLI exits with code 1."""
 
 
-class ActivationError(RuntimeError):
+class ActivationError(RunError):
     """A layer produced NaN/inf or constant activations."""
 
 

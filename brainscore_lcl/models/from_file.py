@@ -34,8 +34,15 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from brainscore_lcl.models.commitment import (IMAGE_SIZE, VISUAL_DEGREES, config_sha256, imagenet_preprocessing,
-                                              make_commitment, register_candidate_layers)
+from brainscore_lcl.errors import UsageError
+from brainscore_lcl.models.commitment import (
+    IMAGE_SIZE,
+    VISUAL_DEGREES,
+    config_sha256,
+    imagenet_preprocessing,
+    make_commitment,
+    register_candidate_layers,
+)
 
 DEFAULT_FUNCTION = "build"
 #: layer types whose outputs are the default candidate layers of a bare module
@@ -44,7 +51,7 @@ CANDIDATE_TYPES = ("Conv1d", "Conv2d", "Conv3d", "Linear")
 PLS_COMPONENTS = 25
 
 
-class ModelFileError(ValueError):
+class ModelFileError(UsageError):
     """A model file, its function, a layer name or a checkpoint that cannot be used; one sentence saying why."""
 
 
