@@ -41,6 +41,7 @@ setup(
         "h5py",
         "pyyaml",
         "pillow",
+        "filelock>=3.13,<5",
     ],
     # pytest-check: Brain-Score's generic plugin tests import it (brainscore_vision's own [test] extra), run by
     # tests/test_submit.py on the exported plugins

@@ -190,7 +190,7 @@ class ScoreCache:
 
         self.path = Path(path or cache_dir() / "analyses" / "scores.json")
         self.data_identity, self.enabled = data_identity, enabled
-        self._entries = json.loads(self.path.read_text()) if enabled and self.path.is_file() else {}
+        self._entries = self._read() if enabled else {}
 
     def key(self, entry: LoadedModel, benchmark: str, options: dict[str, Any]) -> str:
         """sha1 of the JSON of (model id, activations identifier, field of view, checkpoint, data identity,
@@ -208,18 +208,27 @@ class ScoreCache:
 
         return ScoreRecord(**self._entries[key]) if self.enabled and key in self._entries else None
 
+    def _read(self) -> dict[str, Any]:
+        """The file's entries; {} when it is absent, or unreadable (then reported in one line and rebuilt)."""
+        from brainscore_lcl.cache import read_json, report_corrupt
+
+        entries = read_json(self.path, {})
+        if not isinstance(entries, dict):
+            report_corrupt(self.path, "it does not hold an object of score records")
+            return {}
+        return entries
+
     def put(self, key: str, record) -> None:
-        """Store ``record`` and rewrite the file atomically, merged with what other processes wrote since it was
-        read (so that scripts running side by side do not drop each other's scores)."""
+        """Store ``record`` and rewrite the file atomically under its lock, merged with what other processes wrote
+        since it was read (so that scripts running side by side do not drop each other's scores)."""
+        from brainscore_lcl.cache import atomic_write_json, locked
+
         self._entries[key] = asdict(record)
         if not self.enabled:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.path.is_file():
-            self._entries = json.loads(self.path.read_text()) | self._entries
-        partial = self.path.with_suffix(f".{os.getpid()}.part")
-        partial.write_text(json.dumps(self._entries, default=_json_default))
-        os.replace(partial, self.path)
+        with locked(self.path):
+            self._entries = self._read() | self._entries
+            atomic_write_json(self.path, self._entries, default=_json_default)
 
 
 def data_identity(args: argparse.Namespace) -> str:

@@ -246,6 +246,7 @@ def write_bug_log(error: BaseException) -> Path:
     import traceback
 
     from brainscore_lcl import __version__, cache_dir
+    from brainscore_lcl.cache import atomic_write_text
 
     folder = cache_dir() / "logs"
     try:
@@ -255,8 +256,8 @@ def write_bug_log(error: BaseException) -> Path:
 
         folder = Path(tempfile.gettempdir())
     path = folder / f"brainscore-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
-    path.write_text(f"brainscore-lcl {__version__}\nargv: {sys.argv}\n\n"
-                    + "".join(traceback.format_exception(error)))
+    atomic_write_text(path, f"brainscore-lcl {__version__}\nargv: {sys.argv}\n\n"
+                      + "".join(traceback.format_exception(error)))
     return path
 
 

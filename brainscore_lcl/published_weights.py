@@ -14,15 +14,13 @@ Some publishers share weights only through a web page or a cloud folder (``direc
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import shutil
-import tempfile
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from brainscore_lcl import cache_dir
+from brainscore_lcl.cache import atomic_path, atomic_write_json, locked, read_json
 from brainscore_lcl.models.commitment import ModelUnavailableError
 
 RECORD_FILE = "sha256-first-use.json"
@@ -71,17 +69,15 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 
 def recorded_hashes() -> dict[str, str]:
-    """{file name: sha256} recorded at first use for files without a published full hash."""
-    path = weights_folder() / RECORD_FILE
-    return json.loads(path.read_text()) if path.is_file() else {}
+    """{file name: sha256} recorded at first use for files without a published full hash (an unreadable record file
+    is reported in one line and started afresh)."""
+    return read_json(weights_folder() / RECORD_FILE, {})
 
 
 def _record_hash(file_name: str, sha256: str) -> None:
-    records = recorded_hashes()
-    records[file_name] = sha256
     path = weights_folder() / RECORD_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(records, indent=2, sort_keys=True))
+    with locked(path):
+        atomic_write_json(path, recorded_hashes() | {file_name: sha256}, indent=2, sort_keys=True)
 
 
 def expected_sha256(weight_file: WeightFile) -> str | None:
@@ -127,37 +123,39 @@ def download(weight_file: WeightFile, destination: Path, show_progress: bool = T
     """Download ``weight_file.url`` to ``destination`` (atomically, via a temporary file beside it) with a progress bar."""
     from tqdm import tqdm
 
-    destination.parent.mkdir(parents=True, exist_ok=True)
     request = urllib.request.Request(weight_file.url, headers={"User-Agent": "brainscore-lcl"})
-    with urllib.request.urlopen(request, timeout=30) as response:
+    with urllib.request.urlopen(request, timeout=30) as response, atomic_path(destination) as temporary:
         total = int(response.headers.get("Content-Length") or 0) or None
-        handle, temporary = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.")
-        try:
-            with os.fdopen(handle, "wb") as out, tqdm(total=total, unit="B", unit_scale=True, disable=not show_progress,
-                                                       desc=weight_file.file_name) as bar:
-                for chunk in iter(lambda: response.read(_CHUNK), b""):
-                    out.write(chunk)
-                    bar.update(len(chunk))
-            shutil.move(temporary, destination)
-        finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
+        with open(temporary, "wb") as out, tqdm(total=total, unit="B", unit_scale=True, disable=not show_progress,
+                                                desc=weight_file.file_name) as bar:
+            for chunk in iter(lambda: response.read(_CHUNK), b""):
+                out.write(chunk)
+                bar.update(len(chunk))
 
 
 def weights_path(model_id: str, weight_file: WeightFile, show_progress: bool = True) -> Path:
-    """Path of the verified file in the weights folder, downloaded first if absent."""
+    """Path of the verified file in the weights folder, downloaded first if absent (under the file's lock, so that
+    concurrent runs download it once)."""
     path = weights_folder() / weight_file.file_name
     if not path.is_file():
         if not weight_file.direct:
             raise WeightsUnavailableError(unavailable_sentence(model_id, weight_file, f"{path.name} is not in the folder"))
-        try:
-            download(weight_file, path, show_progress)
-        except OSError as error:
-            reason = str(getattr(error, "reason", None) or error).splitlines()[0][:120] or type(error).__name__
-            raise WeightsUnavailableError(unavailable_sentence(model_id, weight_file,
-                                                               f"download failed: {reason}")) from None
+        with locked(path):
+            _download_once(model_id, weight_file, path, show_progress)
     verify(model_id, weight_file, path)
     return path
+
+
+def _download_once(model_id: str, weight_file: WeightFile, path: Path, show_progress: bool) -> None:
+    """Download ``weight_file`` to ``path`` unless another process did meanwhile; one sentence when it fails."""
+    if path.is_file():
+        return
+    try:
+        download(weight_file, path, show_progress)
+    except OSError as error:
+        reason = str(getattr(error, "reason", None) or error).splitlines()[0][:120] or type(error).__name__
+        raise WeightsUnavailableError(unavailable_sentence(model_id, weight_file,
+                                                           f"download failed: {reason}")) from None
 
 
 def is_present(weight_file: WeightFile) -> bool:

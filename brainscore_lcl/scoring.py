@@ -8,7 +8,6 @@ source, as Brain-Score does, and the choice is recorded in the result.
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import re
 from dataclasses import asdict, dataclass, field
@@ -194,9 +193,10 @@ class ScoreRecord:
         return text
 
     def write_json(self, path: str | os.PathLike, full: bool = False) -> None:
-        """Write the summary (or, with ``full``, every field incl. per-neuron values) as JSON."""
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(json.dumps(asdict(self) if full else self.summary(), indent=2))
+        """Write the summary (or, with ``full``, every field incl. per-neuron values) as JSON, atomically."""
+        from brainscore_lcl.cache import atomic_write_json
+
+        atomic_write_json(path, asdict(self) if full else self.summary(), indent=2)
 
 
 def record_from_score(model_id: str, benchmark_id: str, score) -> ScoreRecord:
@@ -240,8 +240,9 @@ def precompute_activations(model, benchmark) -> None:
 def score(model_id: str, benchmark_id: str, checkpoint: str | None = None, model=None,
           **benchmark_options) -> ScoreRecord:
     """Score ``model_id`` on ``benchmark_id``. Pass an already loaded ``model`` to reuse its activations."""
-    from brainscore_lcl.models.commitment import candidate_layers
+    from brainscore_lcl.models.commitment import candidate_layers, configure_activation_cache
 
+    configure_activation_cache()
     benchmark = load_benchmark(benchmark_id, **benchmark_options)
     model = model if model is not None else load_model(model_id, checkpoint=checkpoint)
     record_details = {"checkpoint": str(checkpoint)} if checkpoint else {}

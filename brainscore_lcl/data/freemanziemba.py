@@ -10,6 +10,7 @@ and the windowing and repetition averaging of the benchmark's ``load_assembly``.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import warnings
@@ -26,6 +27,7 @@ from numpy.random.mtrand import RandomState
 from PIL import Image
 from sklearn.model_selection import StratifiedShuffleSplit
 
+from brainscore_lcl.cache import MANIFEST_FILE, ensure_folder, intact_manifest, read_json, write_manifest
 from brainscore_lcl.errors import RunError
 
 # textureNumOrder of FreemanZiemba2013_V1V2data_readme.m, as in Brain-Score's packaging
@@ -127,6 +129,23 @@ def stimuli_digest(data_root) -> str:
     return _digest([_sha1(path) for path in paths])
 
 
+def _write_placed(raw_paths: list[Path], out_dir: Path) -> None:
+    for raw_path in raw_paths:
+        imageio.imwrite(out_dir / raw_path.name, apply_cosine_aperture(_read_grayscale(raw_path)))
+    write_manifest(out_dir)
+
+
+def placed_stimuli(raw_paths: list[Path], raw_sha1s: list[str]) -> list[tuple[str, Path]]:
+    """(sha1, path) of the release's stimuli with Brain-Score's aperture applied, in the order of ``raw_paths``: PNGs
+    of the same names in a cache folder (``<cache>/fz2013-aperture-<version>/<digest of the raw stimuli>``) written
+    once, atomically and under a file lock, with the sha1 of every PNG in its manifest (damaged ones are rebuilt)."""
+    folder = ensure_folder(_aperture_cache_dir() / _digest(raw_sha1s)[:16],
+                           lambda candidate: intact_manifest(candidate) is not None,
+                           functools.partial(_write_placed, raw_paths))
+    files = read_json(folder / MANIFEST_FILE, {}).get("files", {})
+    return [(files[raw_path.name], folder / raw_path.name) for raw_path in raw_paths]
+
+
 def load_local_stimulus_set(data_root, identifier: str) -> StimulusSet:
     """All 450 release stimuli with Brain-Score's aperture applied (written once into the cache), in stacked order.
 
@@ -142,23 +161,16 @@ def load_local_stimulus_set(data_root, identifier: str) -> StimulusSet:
         raise DataUnavailableError(f"{len(missing)} of 450 FreemanZiemba2013 stimuli are missing, e.g. {missing[0]}; "
                                    f"the release keeps them as stim/<tex|noise>-320x320-im<family>-smp<k>.png")
     raw_sha1s = [_sha1(path) for path in raw_paths]
-    cache = _aperture_cache_dir() / _digest(raw_sha1s)[:16]
-    cache.mkdir(parents=True, exist_ok=True)
-    records, paths = [], {}
-    for (texture_type, family, sample), raw_path, raw_sha1 in zip(rows, raw_paths, raw_sha1s):
-        target = cache / raw_path.name
-        if not target.is_file():
-            partial = target.with_suffix(f".{os.getpid()}.part.png")
-            imageio.imwrite(partial, apply_cosine_aperture(_read_grayscale(raw_path)))
-            os.replace(partial, target)
-        stimulus_id = _sha1(target)
-        paths[stimulus_id] = target
+    placed = placed_stimuli(raw_paths, raw_sha1s)
+    records = []
+    for (texture_type, family, sample), raw_path, raw_sha1, (stimulus_id, _path) in zip(rows, raw_paths, raw_sha1s,
+                                                                                          placed):
         records.append({"stimulus_id": stimulus_id, "image_id": stimulus_id, "image_file_sha1": stimulus_id,
                         "image_file_name": raw_path.name, "filename": raw_path.name, "texture_type": texture_type,
                         "texture_family": family, "sample": sample, "resolution": RESOLUTION,
                         "image_id_without_aperture": raw_sha1})
     stimulus_set = StimulusSet(pd.DataFrame(records))
-    stimulus_set.stimulus_paths = paths
+    stimulus_set.stimulus_paths = dict(placed)
     stimulus_set.identifier = identifier
     return stimulus_set
 

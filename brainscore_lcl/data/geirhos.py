@@ -21,6 +21,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from brainscore_lcl.cache import atomic_path
 from brainscore_lcl.data.sources import DataUnavailableError
 from brainscore_lcl.errors import RunError
 from brainscore_lcl.metrics.behaviour import CATEGORIES, NO_ANSWER, stimulus_key
@@ -192,8 +193,8 @@ def stimulus_set(datasets: Sequence[str], root: str | os.PathLike | None = None)
 
 
 def write_decisions(path: str | os.PathLike, frame: pd.DataFrame) -> Path:
-    """Write decisions (columns ``DECISION_COLUMNS``) as a CSV in the human files' format; returns the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.loc[:, list(DECISION_COLUMNS)].to_csv(path, index=False, na_rep="NaN")
-    return path
+    """Write decisions (columns ``DECISION_COLUMNS``) as a CSV in the human files' format, atomically; returns the
+    path."""
+    with atomic_path(path) as temporary:
+        frame.loc[:, list(DECISION_COLUMNS)].to_csv(temporary, index=False, na_rep="NaN")
+    return Path(path)

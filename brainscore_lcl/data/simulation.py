@@ -34,8 +34,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,13 +42,13 @@ import numpy as np
 import torch
 from PIL import Image
 
+from brainscore_lcl.cache import ensure_folder, intact_manifest, write_manifest
 from brainscore_lcl.data import freemanziemba
 from brainscore_lcl.data.freemanziemba import (FAMILIES, MAT_FILE_NAME, TEXTURE_TYPES, apply_cosine_aperture,
                                                raw_image_name)
 
 SIM_SEED = 0
 SIM_VERSION = "v3"
-_FINGERPRINT_FILE = "generator.sha1"
 PLANTED_FILE = "planted.json"
 IMAGE_SIZE = 320            # pixels, stimulus side length
 VISUAL_DEGREES = 4          # degrees of visual angle spanned by the stimulus
@@ -615,30 +613,23 @@ def generator_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def _write_release_with_manifest(out_dir: Path, seed: int, fingerprint: str) -> None:
+    export_simulated_release(out_dir, seed)
+    write_manifest(out_dir, fingerprint=fingerprint)
+
+
 def simulated_data_root(seed: int = SIM_SEED, cache_dir=None) -> Path:
     """Root of the simulated release for ``seed``, generated once (10-40 s) into the cache and reused.
 
-    The folder (``<cache>/fz2013-sim-<seed>-<SIM_VERSION>``) carries the generator's fingerprint and is regenerated
-    when the generator's code changed.
+    The folder (``<cache>/fz2013-sim-<seed>-<SIM_VERSION>``) carries the generator's fingerprint and the sha1 of every
+    file in its manifest (``brainscore_lcl.cache.write_manifest``); it is regenerated when the generator's code changed or a file was damaged. It is written
+    into a temporary folder and renamed into place under a file lock, so concurrent runs generate it once and an
+    interrupted generation leaves nothing behind.
     """
     root = Path(cache_dir or default_cache_dir()) / f"fz2013-sim-{seed}-{SIM_VERSION}"
     fingerprint = generator_fingerprint()
-    stamp = root / _FINGERPRINT_FILE
-    if (root / MAT_FILE_NAME).is_file() and stamp.is_file() and stamp.read_text().strip() == fingerprint:
-        return root
-    root.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}-new-", dir=root.parent))
-    retired = root.parent / f".{root.name}-old-{os.getpid()}"
-    try:
-        export_simulated_release(staging, seed)
-        (staging / _FINGERPRINT_FILE).write_text(fingerprint)
-        if root.exists():
-            os.replace(root, retired)
-        os.replace(staging, root)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(retired, ignore_errors=True)
-    return root
+    return ensure_folder(root, lambda folder: intact_manifest(folder, fingerprint=fingerprint) is not None,
+                         lambda staging: _write_release_with_manifest(staging, seed, fingerprint))
 
 
 def array_digest(array: np.ndarray) -> str:

@@ -60,17 +60,14 @@ def configure_activation_cache() -> Path:
 
     ``result_caching`` reads the variable once, when Brain-Score's extractor module is imported (``brainscore_lcl``
     sets its default on import, but brainscore_vision may have come first, or the variable may have changed since),
-    so the already-created store behind ``ActivationsExtractorHelper._from_paths_stored`` is re-pointed as well.
+    so Brain-Score's already-created stores are re-pointed as well, and made safe for concurrent and interrupted runs
+    (``brainscore_lcl.brainscore_caches``).
     """
+    from brainscore_lcl.brainscore_caches import secure_brainscore_caches
+
     os.environ.setdefault("RESULTCACHING_HOME", str(cache_dir() / "result_caching"))
     folder = Path(os.environ["RESULTCACHING_HOME"]).expanduser()
-    from brainscore_vision.model_helpers.activations.core import ActivationsExtractorHelper
-    from result_caching import _DiskStorage
-
-    stored_call = ActivationsExtractorHelper._from_paths_stored
-    for cell in stored_call.__closure__ or ():
-        if isinstance(cell.cell_contents, _DiskStorage):
-            cell.cell_contents._storage_directory = str(folder)
+    secure_brainscore_caches(folder)
     return folder
 
 
