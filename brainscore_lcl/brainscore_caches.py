@@ -76,7 +76,7 @@ def storage_of(stored: Callable):
     return _closure_value(stored, _disk_storage_class())
 
 
-def _locked_store(stored: Callable, is_usable: Callable[[Any], bool] = lambda result: True,
+def secure_store(stored: Callable, is_usable: Callable[[Any], bool] = lambda result: True,
                   on_interrupt: Callable[[dict], None] = lambda call_args: None) -> Callable:
     """``stored`` (decorated with a ``result_caching`` disk store) made safe: atomic, checked storage; every call
     under the lock of its entry; a loaded result that is not ``is_usable`` removed and recomputed; on an exception
@@ -131,10 +131,10 @@ def secure_brainscore_caches(folder: str | os.PathLike) -> None:
 
     screen.root_path = on_screen_folder()
     if not getattr(screen._place_on_screen, _SECURED, False):
-        screen._place_on_screen = _locked_store(
+        screen._place_on_screen = secure_store(
             screen._place_on_screen, is_usable=_placement_is_usable,
             on_interrupt=lambda call_args: remove(_placement_folder(call_args)))
     if not getattr(ActivationsExtractorHelper._from_paths_stored, _SECURED, False):
-        ActivationsExtractorHelper._from_paths_stored = _locked_store(ActivationsExtractorHelper._from_paths_stored)
+        ActivationsExtractorHelper._from_paths_stored = secure_store(ActivationsExtractorHelper._from_paths_stored)
     for stored in (screen._place_on_screen, ActivationsExtractorHelper._from_paths_stored):
         storage_of(stored)._storage_directory = str(folder)
