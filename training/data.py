@@ -6,7 +6,6 @@ Every image is resized so that its short side is ``short_side`` pixels (bilinear
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 from typing import Callable
@@ -18,6 +17,7 @@ from brainscore_lcl.training.config import TrainConfig
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 
+from brainscore_lcl.cache import atomic_path, atomic_write_json, locked
 from brainscore_lcl.errors import RunError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm"}
@@ -100,19 +100,10 @@ def store_key(files: list[Path], short_side: int, crop: int) -> str:
     return digest.hexdigest()[:16]
 
 
-def build_store(files: list[Path], cache_dir: str | os.PathLike, short_side: int, crop: int, num_workers: int = 0,
-                progress: Callable[[int], None] | None = None) -> np.ndarray:
-    """Memory-mapped uint8 array (n, crop, crop, 3) of centre crops, built once into ``cache_dir`` and reused.
-
-    The file is ``crops-<key>.npy`` (written under a temporary name, then renamed) with a JSON sidecar listing the
-    source files; ``progress`` is called with the number of images done after each chunk.
-    """
-    cache_dir = Path(cache_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    key = store_key(files, short_side, crop)
-    path = cache_dir / f"crops-{key}.npy"
-    if not path.is_file():
-        temporary = cache_dir / f".crops-{key}.{os.getpid()}.npy"
+def _write_store(files: list[Path], path: Path, short_side: int, crop: int, num_workers: int,
+                 progress: Callable[[int], None] | None) -> None:
+    """Write the centre crops of ``files`` to ``path`` (.npy) atomically, chunk by chunk through a memory map."""
+    with atomic_path(path) as temporary:
         array = np.lib.format.open_memmap(temporary, mode="w+", dtype=np.uint8, shape=(len(files), crop, crop, 3))
         loader = DataLoader(_CropDataset(files, short_side, crop), batch_size=64, num_workers=num_workers)
         done = 0
@@ -123,9 +114,23 @@ def build_store(files: list[Path], cache_dir: str | os.PathLike, short_side: int
                 progress(done)
         array.flush()
         del array
-        os.replace(temporary, path)
-        (cache_dir / f"crops-{key}.json").write_text(json.dumps(
-            {"short_side": short_side, "crop": crop, "files": [str(item) for item in files]}))
+
+
+def build_store(files: list[Path], cache_dir: str | os.PathLike, short_side: int, crop: int, num_workers: int = 0,
+                progress: Callable[[int], None] | None = None) -> np.ndarray:
+    """Memory-mapped uint8 array (n, crop, crop, 3) of centre crops, built once into ``cache_dir`` and reused.
+
+    The file is ``crops-<key>.npy`` (written under a temporary name, then renamed, under a file lock so that concurrent
+    runs build it once) with a JSON sidecar listing the source files; ``progress`` is called with the number of images done after each chunk.
+    """
+    cache_dir = Path(cache_dir)
+    key = store_key(files, short_side, crop)
+    path = cache_dir / f"crops-{key}.npy"
+    with locked(path):
+        if not path.is_file():
+            _write_store(files, path, short_side, crop, num_workers, progress)
+            atomic_write_json(cache_dir / f"crops-{key}.json",
+                              {"short_side": short_side, "crop": crop, "files": [str(item) for item in files]})
     return np.load(path, mmap_mode="r")
 
 
