@@ -338,3 +338,28 @@ def test_a_truncated_pickle_in_a_brainscore_store_is_reported_in_one_line_and_re
     with open(entry, "rb") as handle:
         assert pickle.load(handle) == {"data": 9}
     assert leftovers(tmp_path) == []
+
+
+STORE_ONCE = """
+import sys, time
+from result_caching import store
+from brainscore_lcl.brainscore_caches import secure_store, storage_of
+
+def slow_square(value):
+    with open(sys.argv[2], "a") as log:
+        log.write("computed\\n")
+    time.sleep(0.5)
+    return value * value
+
+stored = store()(slow_square)
+storage_of(stored)._storage_directory = sys.argv[1]
+print(secure_store(stored)(3))
+"""
+
+
+def test_concurrent_processes_compute_a_brainscore_store_entry_once(tmp_path):
+    log = tmp_path / "computed.txt"
+    processes = [subprocess.Popen([sys.executable, "-c", STORE_ONCE, str(tmp_path / "store"), str(log)],
+                                  stdout=subprocess.PIPE, text=True) for _ in range(3)]
+    assert [process.communicate(timeout=120)[0] for process in processes] == ["9\n"] * 3
+    assert log.read_text() == "computed\n" and leftovers(tmp_path) == []
