@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from brainscore_lcl import cache_dir
-from brainscore_lcl.cache import atomic_path, locked, remove, report_corrupt
+from brainscore_lcl.cache import atomic_path, error_summary, locked, remove, report_corrupt
 
 _SECURED = "__brainscore_lcl_secured__"
 
@@ -49,8 +49,7 @@ def _checked_storage_class(base: type) -> type:
             try:
                 self.__dict__.setdefault("_loaded", {})[function_identifier] = self.load_file(path)
             except Exception as error:  # any failure to read an entry means it is unusable: recompute it
-                report_corrupt(path, f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
-                                     .rstrip(": "))
+                report_corrupt(path, error_summary(error))
                 return False
             return True
 
@@ -77,7 +76,7 @@ def storage_of(stored: Callable):
 
 
 def secure_store(stored: Callable, is_usable: Callable[[Any], bool] = lambda result: True,
-                  on_interrupt: Callable[[dict], None] = lambda call_args: None) -> Callable:
+                 on_interrupt: Callable[[dict], None] = lambda call_args: None) -> Callable:
     """``stored`` (decorated with a ``result_caching`` disk store) made safe: atomic, checked storage; every call
     under the lock of its entry; a loaded result that is not ``is_usable`` removed and recomputed; on an exception
     before the entry was saved, ``on_interrupt(call arguments)`` cleans up what the call wrote elsewhere."""

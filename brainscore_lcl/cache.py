@@ -151,6 +151,12 @@ def report_corrupt(path: str | os.PathLike, reason: str) -> None:
     remove(path)
 
 
+def error_summary(error: BaseException) -> str:
+    """``"<exception name>: <first line of its message>"`` (just the name when it has no message)."""
+    message = str(error).strip()
+    return f"{type(error).__name__}: {message.splitlines()[0]}" if message else type(error).__name__
+
+
 def read_json(path: str | os.PathLike, default: Any) -> Any:
     """The JSON value in ``path``; ``default`` when there is no such file, or when it does not parse (then the
     entry is reported corrupt and removed, see ``report_corrupt``)."""
@@ -160,7 +166,7 @@ def read_json(path: str | os.PathLike, default: Any) -> Any:
     except FileNotFoundError:
         return default
     except (ValueError, UnicodeDecodeError) as error:
-        report_corrupt(path, f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
+        report_corrupt(path, error_summary(error))
         return default
 
 

@@ -3,7 +3,7 @@
 - Two and four ``brainscore score`` processes started together on one empty cache all exit 0 with identical scores.
 - Ctrl-C at each stage of a run (simulated data generation, aperture stimuli, placing stimuli on the model's field of
   view, activations, storing them, PLS) exits 130 with one line on stderr and leaves no temporary file and no partial
-  entry; the rerun, after the activations pickle was truncated, reports it, recomputes it and gives the same score.
+  entry (after the generation stage, the release the concurrent runs generated is copied in, saving ~20 s); the rerun, after the activations pickle was truncated, reports it, recomputes it and gives the same score.
 - ``brainscore_lcl.cache``: atomic writes leave nothing on an exception, locks serialise processes, a folder entry is
   built once by concurrent processes; a truncated file of the simulated release, broken JSON and a truncated pickle
   are reported in one line and rebuilt.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -49,12 +50,15 @@ def finish(process: subprocess.Popen) -> tuple[int, str, str]:
 
 
 def score_together(cache: Path, n: int) -> list[dict]:
-    """Start ``n`` score runs at once on ``cache``; assert each exits 0; their ``--json`` outputs."""
+    """Start ``n`` score runs at once on ``cache``; assert each exits 0 and that they share one entry of each kind
+    in it; their ``--json`` outputs."""
     outputs = [cache.parent / f"{cache.name}-score-{index}.json" for index in range(n)]
     processes = [start(cache, *SCORE, "--json", str(out)) for out in outputs]
     for process in processes:
         returncode, _, stderr = finish(process)
         assert returncode == 0, stderr
+    for shared in ("fz2013-sim-*", "fz2013-aperture-v1/*", "stimuli_on_screen/*", PLACEMENTS, ACTIVATIONS):
+        assert len(entries(cache, shared)) == 1, shared
     return [json.loads(out.read_text()) for out in outputs]
 
 
@@ -70,19 +74,23 @@ def entries(cache: Path, pattern: str) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def two_runs(tmp_path_factory) -> list[dict]:
-    return score_together(tmp_path_factory.mktemp("two") / "cache", 2)
+def two_runs(tmp_path_factory) -> tuple[Path, list[dict]]:
+    """The cache that two score runs started together on it filled, and their scores."""
+    cache = tmp_path_factory.mktemp("two") / "cache"
+    return cache, score_together(cache, 2)
 
 
 def test_two_runs_on_one_empty_cache_both_succeed_with_the_same_score(two_runs):
-    assert two_runs[0] == two_runs[1]
-    assert two_runs[0]["n_neuroids"] == 103 and 0 < two_runs[0]["score"] < 1
+    cache, scores = two_runs
+    assert scores[0] == scores[1]
+    assert scores[0]["n_neuroids"] == 103 and 0 < scores[0]["score"] < 1
+    assert leftovers(cache) == []
 
 
 def test_four_runs_on_one_empty_cache_all_succeed_with_the_same_score(tmp_path, two_runs):
     cache = tmp_path / "cache"
     scores = score_together(cache, 4)
-    assert all(score == two_runs[0] for score in scores)
+    assert all(score == two_runs[1][0] for score in scores)
     assert leftovers(cache) == []
 
 
@@ -166,19 +174,28 @@ INTERRUPT_PLS = """
 """
 
 
+def interrupted(cache: Path, stage: str, before: str, absent: str | None) -> None:
+    """Run score on ``cache`` with ``before`` interrupting it at ``stage``: exit 130, one line on stderr, no score, no
+    temporary file and no entry matching ``absent``."""
+    returncode, stdout, stderr = finish(start(cache, *SCORE, before=before))
+    assert (stage, returncode, stderr.strip().splitlines()) == (stage, 130, [INTERRUPTED])
+    assert (stage, leftovers(cache), entries(cache, absent) if absent else []) == (stage, [], [])
+    assert "score" not in stdout
+
+
 def test_an_interrupt_at_each_stage_keeps_nothing_partial_and_the_rerun_gives_the_same_score(tmp_path, two_runs):
     cache = tmp_path / "cache"
-    stages = [("data generation", INTERRUPT_GENERATION, "fz2013-sim-*"),
-              ("aperture stimuli", INTERRUPT_APERTURE, "fz2013-aperture-v1/*"),
+    interrupted(cache, "data generation", INTERRUPT_GENERATION, "fz2013-sim-*")
+    # generating the simulated data completely is what the concurrent runs did: use theirs
+    for release in entries(two_runs[0], "fz2013-sim-*"):
+        shutil.copytree(release, cache / release.name)
+    stages = [("aperture stimuli", INTERRUPT_APERTURE, "fz2013-aperture-v1/*"),
               ("placing stimuli on screen", INTERRUPT_PLACEMENT, "stimuli_on_screen/*"),
               ("activations", INTERRUPT_ACTIVATIONS, ACTIVATIONS),
               ("storing activations", INTERRUPT_STORING_ACTIVATIONS, ACTIVATIONS),
               ("PLS", INTERRUPT_PLS, None)]
     for stage, before, absent in stages:
-        returncode, stdout, stderr = finish(start(cache, *SCORE, before=before))
-        assert (stage, returncode, stderr.strip().splitlines()) == (stage, 130, [INTERRUPTED])
-        assert (stage, leftovers(cache), entries(cache, absent) if absent else []) == (stage, [], [])
-        assert "score" not in stdout
+        interrupted(cache, stage, before, absent)
     assert len(entries(cache, PLACEMENTS)) == 1 and len(entries(cache, ACTIVATIONS)) == 1
     activations = entries(cache, ACTIVATIONS)[0]
     activations.write_bytes(activations.read_bytes()[:1000])
@@ -188,7 +205,7 @@ def test_an_interrupt_at_each_stage_keeps_nothing_partial_and_the_rerun_gives_th
     assert returncode == 0, stderr
     assert stderr.splitlines() == [f"brainscore: cache entry {activations} was corrupt (UnpicklingError: pickle data "
                                    "was truncated); rebuilding it"]
-    assert json.loads(out.read_text()) == two_runs[0]
+    assert json.loads(out.read_text()) == two_runs[1][0]
     assert leftovers(cache) == []
 
 
