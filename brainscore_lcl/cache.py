@@ -14,6 +14,7 @@ This module imports nothing of the suite, so every layer may use it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -49,11 +50,22 @@ def lock_path(path: str | os.PathLike) -> Path:
 
 @contextlib.contextmanager
 def locked(path: str | os.PathLike) -> Iterator[None]:
-    """Hold the lock of the entry ``path`` (waiting for another process that holds it). Re-entrant in one process."""
-    lock = lock_path(path)
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(lock, is_singleton=True):
+    """Hold the lock of the entry ``path`` (waiting for another process that holds it). Re-entrant in one process.
+    In a folder where no lock file can be created (read-only), nothing can be built either: the block runs unlocked,
+    so that reading a complete read-only cache still works."""
+    lock = FileLock(lock_path(path), is_singleton=True)
+    try:
+        lock_path(path).parent.mkdir(parents=True, exist_ok=True)
+        lock.acquire()
+    except OSError as error:
+        if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
         yield
+        return
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _temporary_prefix(path: Path) -> str:

@@ -14,6 +14,7 @@ before ``main`` make one stage raise ``KeyboardInterrupt`` (what Python raises o
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import pickle
@@ -26,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from brainscore_lcl.cache import (TEMPORARY_MARK, atomic_folder, atomic_path, atomic_write_json, ensure_folder,
-                                  intact_manifest, read_json, write_manifest)
+                                  intact_manifest, locked, read_json, write_manifest)
 
 SCORE = ("score", "--model", "v1-steerpyr-pool", "--benchmark", "FreemanZiemba2013sim.V2-pls")
 INTERRUPTED = "brainscore: interrupted; nothing partial was kept"
@@ -278,6 +279,18 @@ def test_a_lock_serialises_two_processes(tmp_path):
     lines = log.read_text().split("\n")[:-1]
     first, second = lines[0].split()[1], lines[2].split()[1]
     assert lines == [f"start {first}", f"end {first}", f"start {second}", f"end {second}"] and first != second
+
+
+def test_a_read_only_cache_is_read_without_a_lock(tmp_path, monkeypatch):
+    import filelock
+
+    def read_only(self, *args, **kwargs):
+        raise PermissionError(errno.EROFS, "Read-only file system", str(self.lock_file))
+
+    monkeypatch.setattr(filelock.FileLock, "acquire", read_only)
+    with locked(tmp_path / "entry"):
+        entered = True
+    assert entered
 
 
 BUILD_ONCE = """
