@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from common import (PAPER_MODELS, UNAVAILABLE_MODELS, display_name, parse_checkpoints, print_table,  # noqa: E402
+from common import (run_script, PAPER_MODELS, UNAVAILABLE_MODELS, display_name, parse_checkpoints, print_table,  # noqa: E402
                     save_figure, write_csv, write_json)
 
 HUMANS = "humans"
@@ -216,4 +216,4 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main()
+    run_script("behaviour", main)

@@ -142,7 +142,9 @@ def load_benchmark(identifier: str, **options):
     if identifier not in brainscore_vision_ids("benchmark"):
         raise UnknownIdentifierError("benchmark", identifier, known_ids("benchmark"))
     if options:
-        raise ValueError(f"options {sorted(options)} are only supported for this suite's benchmarks")
+        flags = ", ".join("--" + name.replace("_", "-") for name in sorted(options))
+        raise UsageError(f"{flags} apply to this suite's benchmarks only, not to brainscore_vision's {identifier!r}; "
+                         "drop them or score a FreemanZiemba2013* benchmark")
     return _from_brainscore_vision("benchmark", identifier, _benchmark_offline_hint(identifier))
 
 
@@ -240,10 +242,12 @@ def precompute_activations(model, benchmark) -> None:
 def score(model_id: str, benchmark_id: str, checkpoint: str | None = None, model=None,
           **benchmark_options) -> ScoreRecord:
     """Score ``model_id`` on ``benchmark_id``. Pass an already loaded ``model`` to reuse its activations."""
-    from brainscore_lcl.models.commitment import candidate_layers
+    from brainscore_lcl.models.commitment import candidate_layers, require_region
 
     benchmark = load_benchmark(benchmark_id, **benchmark_options)
     model = model if model is not None else load_model(model_id, checkpoint=checkpoint)
+    if getattr(benchmark, "region", None):
+        require_region(model, model_id, benchmark.region)
     record_details = {"checkpoint": str(checkpoint)} if checkpoint else {}
     if hasattr(benchmark, "public_counterpart") and getattr(model, "layers", None):
         precompute_activations(model, benchmark)

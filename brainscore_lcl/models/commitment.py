@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import numpy as np
 
 from brainscore_lcl import cache_dir
-from brainscore_lcl.errors import RunError
+from brainscore_lcl.errors import RunError, UsageError
 
 if TYPE_CHECKING:
     from torch import nn
@@ -53,6 +53,27 @@ class ModelUnavailableError(RunError):
 
 class ActivationError(RunError):
     """A layer produced NaN/inf or constant activations."""
+
+
+class RegionNotCommittedError(UsageError):
+    """A model asked for a brain region it maps no layer to (e.g. lcl-v1, one stage, on a V2 benchmark)."""
+
+
+def committed_regions(model) -> list[str] | None:
+    """The regions ``model`` maps a layer to (a ``ModelCommitment``'s region-layer map), or None when it does not say
+    (a ready ``BrainModel`` of another kind: it answers for itself)."""
+    region_layer_map = getattr(getattr(model, "layer_model", None), "region_layer_map", None)
+    return sorted(region_layer_map) if region_layer_map is not None else None
+
+
+def require_region(model, model_id: str, region: str) -> None:
+    """``RegionNotCommittedError`` naming the regions ``model`` commits unless it commits ``region``."""
+    regions = committed_regions(model)
+    if regions is not None and region not in regions:
+        raise RegionNotCommittedError(f"model {model_id} commits no layer to {region}, only to "
+                                      f"{', '.join(regions) or 'no region'}; score it on a "
+                                      f"{' or '.join(regions)} benchmark, or choose a model that commits {region} "
+                                      "(e.g. lcl-v2)")
 
 
 def configure_activation_cache() -> Path:
