@@ -38,7 +38,9 @@ PAPER_HUMANS = (0.73, 0.43)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="analyses/behaviour.py", description=__doc__.splitlines()[0])
+    from brainscore_lcl.errors import ArgumentParser
+
+    parser = ArgumentParser(prog="analyses/behaviour.py", description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="*", default=list(PAPER_MODELS["fig8"]), help="model ids")
     parser.add_argument("--checkpoint", nargs="*", default=[], metavar="MODEL=PATH",
                         help="checkpoint of a model, e.g. lcl-v2net=runs/net/lcl-v2net.pt (repeatable)")

@@ -74,10 +74,11 @@ def parse_args(script: str, description: str, default_models: Sequence[str],
                argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Common options: --source, --models, --checkpoint MODEL=PATH, --out, --data-root, --no-cache, and
     --model-file FILE.py:FUNCTION (with --layers, --image-size, --visual-degrees), whose model goes first."""
+    from brainscore_lcl.errors import ArgumentParser
     from brainscore_lcl.models.from_file import ModelFileError, add_model_file_arguments, model_file_id
     from brainscore_lcl.paths import output_folder
 
-    parser = argparse.ArgumentParser(prog=f"analyses/{script}.py", description=description)
+    parser = ArgumentParser(prog=f"analyses/{script}.py", description=description)
     parser.add_argument("--source", default="sim", choices=sorted(SOURCES),
                         help="data source: sim (embedded simulation, offline; default), public / private "
                              "(Brain-Score's splits, network), local (raw release under --data-root)")

@@ -14,6 +14,9 @@ import sys
 import warnings
 from pathlib import Path
 
+from brainscore_lcl.errors import UsageError
+from brainscore_lcl.paths import existing_file, existing_folder, output_file, output_folder
+
 DEMO_MODELS = ("sim-generator", "v1-steerpyr", "v1-steerpyr-pool", "alexnet-untrained", "lcl-v2")
 DEMO_BENCHMARKS = ("FreemanZiemba2013sim.V1-pls", "FreemanZiemba2013sim.V2-pls")
 
@@ -33,6 +36,8 @@ def command_score(args: argparse.Namespace) -> int:
     from brainscore_lcl.models.from_file import model_id_from_args
     from brainscore_lcl.scoring import score
 
+    check_json_option(args)
+    check_input_paths(args)
     record = score(model_id_from_args(args), args.benchmark, checkpoint=args.checkpoint, **_benchmark_options(args))
     print(record.line())
     if args.json:
@@ -71,12 +76,31 @@ def command_data_export(args: argparse.Namespace) -> int:
     from brainscore_lcl.data.simulation import export_simulated_release
 
     if args.source != "sim":
-        print(f"brainscore data export: only the simulated source can be exported (got {args.source!r}); "
-              "official and local data belong to their owners", file=sys.stderr)
-        return 2
+        raise UsageError(f"data export --source {args.source}: only the simulated source (sim) can be exported; "
+                         "official and local data belong to their owners")
+    if args.seed < 0:
+        raise UsageError(f"--seed {args.seed} must be >= 0 (a numpy random seed)")
+    output_folder(args.out, "--out")
     root = export_simulated_release(args.out, seed=args.seed)
     print(f"wrote the simulated Freeman-Ziemba release (seed {args.seed}) to {root}")
     return 0
+
+
+def check_json_option(args: argparse.Namespace) -> None:
+    """``UsageError`` before any work when ``--json`` (if the command has it) cannot be written as a file."""
+    if getattr(args, "json", None):
+        output_file(args.json, "--json")
+
+
+def check_input_paths(args: argparse.Namespace) -> None:
+    """``UsageError``/``RunError`` before any work when ``--checkpoint`` is not a file or ``--data-root`` not a
+    folder (for the commands that have them)."""
+    from brainscore_lcl.checkpoint import CheckpointError
+
+    if getattr(args, "checkpoint", None):
+        existing_file(args.checkpoint, "--checkpoint", "pass an existing checkpoint file", CheckpointError)
+    if getattr(args, "data_root", None):
+        existing_folder(args.data_root, "--data-root", "pass the folder of the raw release")
 
 
 def write_json_output(path: str | None, payload: object) -> None:
@@ -90,6 +114,7 @@ def write_json_output(path: str | None, payload: object) -> None:
 def command_data_describe(args: argparse.Namespace) -> int:
     from brainscore_lcl.data.simulation_stats import describe_simulation, format_description
 
+    check_json_option(args)
     description = describe_simulation()
     print(format_description(description))
     write_json_output(args.json, description)
@@ -97,10 +122,13 @@ def command_data_describe(args: argparse.Namespace) -> int:
 
 
 def command_info(args: argparse.Namespace) -> int:
-    from brainscore_lcl.models.commitment import describe_model
+    """Describe a model: a short summary (``summarize_description``), everything with ``--full``."""
+    from brainscore_lcl.models.commitment import describe_model, summarize_description
     from brainscore_lcl.models.from_file import model_id_from_args
 
-    print(json.dumps(describe_model(model_id_from_args(args), checkpoint=args.checkpoint), indent=2, default=str))
+    check_input_paths(args)
+    description = describe_model(model_id_from_args(args), checkpoint=args.checkpoint)
+    print(json.dumps(description if args.full else summarize_description(description), indent=2, default=str))
     return 0
 
 
@@ -109,7 +137,7 @@ def command_demo(args: argparse.Namespace) -> int:
     from brainscore_lcl.models.commitment import ModelUnavailableError
     from brainscore_lcl.scoring import load_model, score
 
-    out = Path(args.out)
+    out = output_folder(args.out, "--out")
     out.mkdir(parents=True, exist_ok=True)
     rows, skipped = [], []
     for model_id in args.models:
@@ -145,6 +173,8 @@ def command_report(args: argparse.Namespace) -> int:
     from brainscore_lcl.models.from_file import model_id_from_args
     from brainscore_lcl.report.build import build_report
 
+    output_folder(args.out, "--out")
+    check_input_paths(args)
     page = build_report(model_id_from_args(args), args.out, checkpoint=args.checkpoint, source=args.source,
                         data_root=args.data_root, time_window=args.time_window, references=args.references,
                         no_cache=args.no_cache)
@@ -153,9 +183,10 @@ def command_report(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from brainscore_lcl.errors import ArgumentParser
     from brainscore_lcl.models.from_file import add_model_arguments
 
-    parser = argparse.ArgumentParser(prog="brainscore", description=__doc__.splitlines()[0])
+    parser = ArgumentParser(prog="brainscore", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
     score_parser = commands.add_parser("score", help="score a model on a benchmark")
@@ -198,7 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     info_parser = commands.add_parser("info", help="describe a model and its checkpoint")
     add_model_arguments(info_parser)
-    info_parser.add_argument("--checkpoint")
+    info_parser.add_argument("--checkpoint", help="the model's checkpoint (default: the shipped one)")
+    info_parser.add_argument("--full", action="store_true",
+                             help="everything the checkpoint records, with its config and validation history")
     info_parser.set_defaults(func=command_info)
 
     report_parser = commands.add_parser("report", help="one HTML page of every analysis of the paper for one model")

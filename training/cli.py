@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 
+from brainscore_lcl.errors import ArgumentParser
 from brainscore_lcl.training.config import ConfigError, load_config
 from brainscore_lcl.training.data import DataError
 
@@ -58,7 +59,7 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Stand-alone entry (``python -m brainscore_lcl.training.cli train|train-net ...``), e.g. under torchrun."""
-    parser = argparse.ArgumentParser(prog="brainscore")
+    parser = ArgumentParser(prog="brainscore")
     add_subcommands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return args.func(args)

@@ -234,6 +234,37 @@ def describe_model(model_id: str, checkpoint: str | os.PathLike | None = None) -
             "origin": getattr(model, "origin", None)}
 
 
+#: what ``brainscore info`` keeps of a checkpoint's training meta (``--full`` shows all, with the validation history)
+SUMMARY_META = ("step", "epoch", "val_loss", "val_loss_smoothed", "stop_reason", "selected")
+
+
+def config_essentials(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The few numbers of a recorded training config that tell runs apart: name, objective, learning rate, batch
+    size, epochs and each stage's view (centre crop -> output size, px)."""
+    training, stages = config.get("training", {}), config.get("stages", [])
+    return {"name": config.get("name"), "objective": config.get("objective", {}).get("name"),
+            "lr": config.get("optimizer", {}).get("lr"), "batch_size": training.get("batch_size"),
+            "max_epochs": training.get("max_epochs"),
+            "views_px": [f"{stage['view']['center_crop']}->{stage['view']['output_size']}" for stage in stages]}
+
+
+def summarize_description(description: Mapping[str, Any]) -> dict[str, Any]:
+    """The short form of ``describe_model``'s description: everything but the checkpoint's full config and training
+    meta, of which it keeps ``config_essentials``, the best step and its loss (``SUMMARY_META``) and the number of
+    validations."""
+    summary = {key: value for key, value in description.items() if key != "checkpoint"}
+    checkpoint = description.get("checkpoint")
+    if checkpoint is not None:
+        meta = checkpoint.get("meta", {})
+        summary["checkpoint"] = {key: value for key, value in checkpoint.items() if key not in ("config", "meta")}
+        if "config" in checkpoint:
+            summary["checkpoint"]["config"] = config_essentials(checkpoint["config"])
+        if meta:
+            summary["checkpoint"]["best"] = {key: meta[key] for key in SUMMARY_META if key in meta}
+            summary["checkpoint"]["validations"] = len(meta.get("val_history", []))
+    return summary
+
+
 def register_candidate_layers(model_id: str, layers: list[str]) -> None:
     """Declare that ``model_id``'s region-layer map is provisional and is to be chosen among ``layers``."""
     _candidate_layers[model_id] = list(layers)
