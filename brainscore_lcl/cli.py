@@ -93,14 +93,13 @@ def check_json_option(args: argparse.Namespace) -> None:
 
 
 def check_input_paths(args: argparse.Namespace) -> None:
-    """``UsageError``/``RunError`` before any work when ``--checkpoint`` is not a file or ``--data-root`` not a
-    folder (for the commands that have them)."""
+    """Before any work, for the commands that have them: ``--checkpoint`` must be a file, ``--data-root`` a folder."""
     from brainscore_lcl.checkpoint import CheckpointError
 
     if getattr(args, "checkpoint", None):
         existing_file(args.checkpoint, "--checkpoint", "pass an existing checkpoint file", CheckpointError)
-    if getattr(args, "data_root", None):
-        existing_folder(args.data_root, "--data-root", "pass the folder of the raw release")
+    if getattr(args, "data_root", None) and Path(args.data_root).exists():  # a missing one: its loader explains
+        existing_folder(args.data_root, "--data-root")
 
 
 def write_json_output(path: str | None, payload: object) -> None:
@@ -293,14 +292,14 @@ def write_bug_log(error: BaseException) -> Path:
     return path
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the ``brainscore`` command: a ``SuiteError`` prints its one sentence and exits with its code, Ctrl-C exits
-    130, any other exception (a bug) prints one line naming the log file of its traceback and exits 3."""
+def run_command(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> int:
+    """Parse ``argv`` with ``parser`` and run the chosen command's ``func``: a ``SuiteError`` prints its one sentence
+    and exits with its code, Ctrl-C exits 130, any other exception (a bug) prints one line naming the log file of its
+    traceback and exits 3."""
     from brainscore_lcl.errors import EXIT_BUG, EXIT_INTERRUPTED, SuiteError
 
-    _quiet_libraries()
     try:
-        args = build_parser().parse_args(argv)
+        args = parser.parse_args(argv)
         return args.func(args)
     except SuiteError as error:
         print(f"brainscore: {error}", file=sys.stderr)
@@ -308,14 +307,19 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("brainscore: interrupted; nothing partial was kept", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except FileNotFoundError as error:
-        print(f"brainscore: {error}", file=sys.stderr)
-        return 1
     except Exception as error:  # a bug: one line here, the traceback in the log
         log = write_bug_log(error)
-        print(f"brainscore: internal error {type(error).__name__}: {error} (a bug; full traceback in {log})",
+        first_line = next(iter(str(error).strip().splitlines()), "")
+        print(f"brainscore: internal error {type(error).__name__}: {first_line} (a bug; full traceback in {log})",
               file=sys.stderr)
         return EXIT_BUG
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``brainscore`` command (``run_command`` with every subcommand)."""
+    _quiet_libraries()
+    return run_command(build_parser(), argv)
+
 
 if __name__ == "__main__":
     sys.exit(main())

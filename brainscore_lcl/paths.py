@@ -25,13 +25,14 @@ def existing_file(path: str | os.PathLike, option: str, hint: str = "pass an exi
     return path
 
 
-def existing_folder(path: str | os.PathLike, option: str, hint: str = "pass an existing folder") -> Path:
-    """``path`` if it is a folder; ``RunError`` if it does not exist (with ``hint``), ``UsageError`` if a file."""
+def existing_folder(path: str | os.PathLike, option: str, hint: str = "pass an existing folder",
+                    missing_error: type[SuiteError] = RunError) -> Path:
+    """``path`` if it is a folder; ``missing_error`` if it does not exist (with ``hint``), ``UsageError`` if a file."""
     path = Path(path).expanduser()
     if path.exists() and not path.is_dir():
         raise UsageError(f"{option} {path} is a file, not a folder; pass the folder that holds it ({path.parent})")
     if not path.is_dir():
-        raise RunError(f"{option} {path} does not exist; {hint}")
+        raise missing_error(f"{option} {path} does not exist; {hint}")
     return path
 
 
