@@ -77,10 +77,19 @@ EXTRACT_COMMAND = ("python -c \"import torch; c = torch.load('{source}', map_loc
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def _pickled_global(error: pickle.UnpicklingError) -> str:
-    """The Python object named by torch's weights-only refusal (e.g. ``torch.nn.modules.container.Sequential``)."""
-    found = re.search(r"GLOBAL ([\w.]+)", _ANSI_ESCAPE.sub("", str(error)))
-    return found.group(1) if found else "an object that is not a tensor"
+def _pickled_global(error: Exception) -> str | None:
+    """The Python object named by torch's weights-only refusal (e.g. ``torch.nn.modules.container.Sequential``), or
+    None when ``error`` is not such a refusal (a truncated or foreign file)."""
+    found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", _ANSI_ESCAPE.sub("", str(error)))
+    return found.group(1) if isinstance(error, pickle.UnpicklingError) and found else None
+
+
+def _load_reason(error: Exception) -> str:
+    """What ``torch.load`` says went wrong, in one short line: the weights-only unpickler's own reason when it gives
+    one (e.g. "Unsupported operand 110"), else the first line of the message."""
+    text = _ANSI_ESCAPE.sub("", str(error))
+    text = text.partition("WeightsUnpickler error:")[2] or text
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")[:160]
 
 
 def read_checkpoint(path: str | os.PathLike, *, kind: str, missing_hint: str) -> Any:
@@ -91,16 +100,16 @@ def read_checkpoint(path: str | os.PathLike, *, kind: str, missing_hint: str) ->
     path = existing_file(path, kind, missing_hint, CheckpointError)
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        target = path.with_name(f"{path.stem}.state_dict.pt")
-        raise CheckpointError(f"{kind} {path} holds pickled Python objects ({_pickled_global(error)}), e.g. a whole "
-                              "module saved with torch.save(model), which are not loaded unsafely; if you trust the "
-                              f"file, extract its state dict once with "
-                              f"{EXTRACT_COMMAND.format(source=path, target=target)} and pass {target}") from None
     except Exception as error:  # torch raises many types for truncated or foreign files
-        reason = _ANSI_ESCAPE.sub("", str(error)).strip().splitlines()[0][:160] if str(error).strip() else ""
-        raise CheckpointError(f"{kind} {path} cannot be read ({type(error).__name__}: {reason}); "
-                              "it is corrupted or not a torch file") from None
+        pickled = _pickled_global(error)
+        if pickled is None:
+            raise CheckpointError(f"{kind} {path} cannot be read ({type(error).__name__}: {_load_reason(error)}); "
+                                  "it is corrupted or not a torch file") from None
+        target = path.with_name(f"{path.stem}.state_dict.pt")
+        raise CheckpointError(f"{kind} {path} holds pickled Python objects ({pickled}), e.g. a whole module saved "
+                              "with torch.save(model), which are not loaded unsafely; if you trust the file, extract "
+                              f"its state dict once with {EXTRACT_COMMAND.format(source=path, target=target)} and "
+                              f"pass {target}") from None
 
 
 def verify_sha256(payload: dict[str, Any], path: str | os.PathLike, kind: str) -> None:

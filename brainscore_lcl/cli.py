@@ -36,6 +36,8 @@ def command_score(args: argparse.Namespace) -> int:
     from brainscore_lcl.models.from_file import model_id_from_args
     from brainscore_lcl.scoring import score
 
+    if args.full_json and not args.json:
+        raise UsageError("--full-json applies with --json FILE only; add --json FILE or drop --full-json")
     check_json_option(args)
     check_input_paths(args)
     record = score(model_id_from_args(args), args.benchmark, checkpoint=args.checkpoint, **_benchmark_options(args))
@@ -134,8 +136,9 @@ def command_info(args: argparse.Namespace) -> int:
 def command_demo(args: argparse.Namespace) -> int:
     """Score every offline model on the simulated V1 and V2 benchmarks and print a table."""
     from brainscore_lcl.models.commitment import ModelUnavailableError
-    from brainscore_lcl.scoring import load_model, score
+    from brainscore_lcl.scoring import check_model_ids, load_model, score
 
+    check_model_ids(args.models)
     out = output_folder(args.out, "--out")
     out.mkdir(parents=True, exist_ok=True)
     rows, skipped = [], []
@@ -169,11 +172,16 @@ def command_demo(args: argparse.Namespace) -> int:
 
 
 def command_report(args: argparse.Namespace) -> int:
+    from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import check_source_and_window
     from brainscore_lcl.models.from_file import model_id_from_args
     from brainscore_lcl.report.build import build_report
+    from brainscore_lcl.scoring import check_model_ids
 
+    if args.time_window:
+        check_source_and_window(args.source, args.time_window)
     output_folder(args.out, "--out")
     check_input_paths(args)
+    check_model_ids(args.references or [])
     page = build_report(model_id_from_args(args), args.out, checkpoint=args.checkpoint, source=args.source,
                         data_root=args.data_root, time_window=args.time_window, references=args.references,
                         no_cache=args.no_cache)

@@ -113,6 +113,18 @@ def _run_benchmark(benchmark, model, identifier: str):
         raise _offline_error("benchmark", identifier, error, _benchmark_offline_hint(identifier)) from None
 
 
+def check_model_ids(identifiers: list[str]) -> None:
+    """``UnknownIdentifierError`` for the first of ``identifiers`` that names no model (neither an id of this suite
+    or brainscore_vision nor a ``FILE.py[:FUNCTION]``), before anything is loaded."""
+    from brainscore_lcl.models.from_file import is_model_file_spec
+
+    discover_plugins()
+    for identifier in identifiers:
+        if not (identifier in model_registry or is_model_file_spec(identifier)
+                or identifier in brainscore_vision_ids("model")):
+            raise UnknownIdentifierError("model", identifier, known_ids("model"))
+
+
 def load_model(identifier: str, checkpoint: str | None = None):
     """The ``BrainModel`` registered as ``identifier`` (this suite first, then brainscore_vision); an identifier
     ``FILE.py[:FUNCTION]`` names your own network (``brainscore_lcl.models.from_file``)."""

@@ -424,6 +424,14 @@ def resolve_parent(parent: Any, child: Path) -> Path:
                       f"packaged: {available}")
 
 
+def yaml_reason(error: Exception) -> str:
+    """A YAML parse error as "<problem> at line L, column C" (1-based), or its first line."""
+    mark = getattr(error, "problem_mark", None)
+    if getattr(error, "problem", None) and mark is not None:
+        return f"{error.problem} at line {mark.line + 1}, column {mark.column + 1}"
+    return " ".join(str(error).split())[:200]
+
+
 def load_raw(name_or_path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """The YAML mapping with its ``extends:`` chain merged in (base first)."""
     path = resolve_config_path(name_or_path).resolve()
@@ -432,8 +440,7 @@ def load_raw(name_or_path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as error:
-        reason = " ".join(str(error).split())[:200]
-        raise ConfigError(f"config {path} is not valid YAML ({reason}); fix the file") from None
+        raise ConfigError(f"config {path} is not valid YAML ({yaml_reason(error)}); fix the file") from None
     if not isinstance(data, dict):
         raise ConfigError(f"config {path} must be a YAML mapping at top level")
     parent = data.pop("extends", None)

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from brainscore_lcl.errors import UsageError
+from brainscore_lcl.paths import existing_file
 from brainscore_lcl.models.commitment import (
     IMAGE_SIZE,
     VISUAL_DEGREES,
@@ -72,8 +73,7 @@ def parse_model_file(spec: str) -> tuple[Path, str]:
 
 def load_build_function(path: Path, function: str) -> Callable[[], Any]:
     """Import ``path`` as a module and return its ``function``."""
-    if not path.is_file():
-        raise ModelFileError(f"model file {path} does not exist; pass an existing FILE.py:FUNCTION")
+    existing_file(path, "model file", "pass an existing FILE.py:FUNCTION", ModelFileError)
     module_name = "brainscore_lcl_model_file_" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
