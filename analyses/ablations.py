@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from common import (run_script, LoadedModel, benchmark_id, benchmark_options, cached_score, open_cache, parse_args,  # noqa: E402
-                    print_table, save_figure, write_csv, write_json)
+from common import (LoadedModel, benchmark_id, benchmark_options, cached_score, open_cache, parse_args,  # noqa: E402
+                    print_table, run_script, save_figure, write_csv, write_json)
 
 PANELS = ("patch", "deformation", "loss")
 DEFORMATION_LEVELS = {0.6: "1", 0.3: "2", 0.08: "3"}

@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from common import (run_script, PAPER_MODELS, UNAVAILABLE_MODELS, display_name, parse_checkpoints, print_table,  # noqa: E402
-                    save_figure, write_csv, write_json)
+from common import (PAPER_MODELS, UNAVAILABLE_MODELS, display_name, parse_checkpoints, print_table,  # noqa: E402
+                    run_script, save_figure, write_csv, write_json)
 
 HUMANS = "humans"
 COLUMNS = ("model", "in1k_accuracy", "ood_accuracy", "observed_consistency", "error_consistency", "shape_bias",

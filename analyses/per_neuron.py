@@ -17,9 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from common import (run_script, PAPER_MODELS, add_time_window_argument, benchmark_id, display_name, load_models,  # noqa: E402
-                    open_cache, pairwise_permutation_tests, parse_args, per_neuron_ev, print_table, save_figure,
-                    score_models, time_window_record, write_csv, write_json)
+from common import (PAPER_MODELS, add_time_window_argument, benchmark_id, display_name, load_models,  # noqa: E402
+                    open_cache, pairwise_permutation_tests, parse_args, per_neuron_ev, print_table, run_script,
+                    save_figure, score_models, time_window_record, write_csv, write_json)
 
 DEFAULT_MODELS = PAPER_MODELS["figA2"]
 

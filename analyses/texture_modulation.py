@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from common import (run_script, PAPER_MODELS, add_time_window_argument, benchmark_id, benchmark_options,  # noqa: E402
-                    cached_score, display_name, load_models, open_cache, parse_args, print_table, save_figure,
+from common import (PAPER_MODELS, add_time_window_argument, benchmark_id, benchmark_options, cached_score,  # noqa: E402
+                    display_name, load_models, open_cache, parse_args, print_table, run_script, save_figure,
                     time_window_record, write_csv, write_json)
 
 DEFAULT_MODELS = PAPER_MODELS["fig5"]

@@ -15,10 +15,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from common import (run_script, PAPER_MODELS, add_field_of_view_argument, add_time_window_argument, benchmark_id,  # noqa: E402
+from common import (PAPER_MODELS, add_field_of_view_argument, add_time_window_argument, benchmark_id,  # noqa: E402
                     load_models, open_cache, pairwise_permutation_tests, parse_args, per_neuron_ev, predictivity_bars,
-                    predictivity_row, print_table, save_figure, score_definitions, score_models, time_window_record,
-                    write_csv, write_json)
+                    predictivity_row, print_table, run_script, save_figure, score_definitions, score_models,
+                    time_window_record, write_csv, write_json)
 
 DEFAULT_MODELS = PAPER_MODELS["fig6"]
 COLUMNS = ("model", "layer", "n_neuroids", "score_paper", "score_paper_std", "score_brainscore", "ci95_low",

@@ -23,11 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from common import (run_script, PAPER_MODELS, ScoreCache, add_field_of_view_argument, add_time_window_argument,  # noqa: E402
+from common import (PAPER_MODELS, ScoreCache, add_field_of_view_argument, add_time_window_argument,  # noqa: E402
                     benchmark_id, benchmark_options, cached_score, open_cache, display_name, load_models,
                     median_with_interval, pairwise_permutation_tests, parse_args, per_neuron_ev, predictivity_bars,
-                    predictivity_row, print_table, save_figure, score_definitions, score_models, time_window_record,
-                    write_csv, write_json)
+                    predictivity_row, print_table, run_script, save_figure, score_definitions, score_models,
+                    time_window_record, write_csv, write_json)
 
 DEFAULT_MODELS = PAPER_MODELS["fig4"] + [model for model in PAPER_MODELS["table_a4"] if model not in PAPER_MODELS["fig4"]]
 PAPER_TABLE_A4 = Path(__file__).resolve().parent / "data" / "paper_table_a4.json"

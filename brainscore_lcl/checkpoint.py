@@ -103,8 +103,9 @@ def read_checkpoint(path: str | os.PathLike, *, kind: str, missing_hint: str) ->
     except Exception as error:  # torch raises many types for truncated or foreign files
         pickled = _pickled_global(error)
         if pickled is None:
-            raise CheckpointError(f"{kind} {path} cannot be read ({type(error).__name__}: {_load_reason(error)}); "
-                                  "it is corrupted or not a torch file") from None
+            reason = ": ".join(filter(None, (type(error).__name__, _load_reason(error))))
+            raise CheckpointError(f"{kind} {path} cannot be read ({reason}); it is corrupted or not a torch file") \
+                from None
         target = path.with_name(f"{path.stem}.state_dict.pt")
         raise CheckpointError(f"{kind} {path} holds pickled Python objects ({pickled}), e.g. a whole module saved "
                               "with torch.save(model), which are not loaded unsafely; if you trust the file, extract "

@@ -173,12 +173,15 @@ def command_demo(args: argparse.Namespace) -> int:
 
 def command_report(args: argparse.Namespace) -> int:
     from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import check_source_and_window
+    from brainscore_lcl.data.sources import local_data_root
     from brainscore_lcl.models.from_file import model_id_from_args
     from brainscore_lcl.report.build import build_report
     from brainscore_lcl.scoring import check_model_ids
 
     if args.time_window:
         check_source_and_window(args.source, args.time_window)
+    if args.source == "local":
+        local_data_root(args.data_root)
     output_folder(args.out, "--out")
     check_input_paths(args)
     check_model_ids(args.references or [])

@@ -142,6 +142,16 @@ CASES = [
     ("layers without a model file", ["score", "--model", "sim-generator", "--layers", "conv1", "--benchmark",
                                      f"{SIM}.V1-pls"], EXIT_USAGE,
      "brainscore: --layers applies to --model-file only; registered models have their own layers"),
+    ("checkpoint for a hand-crafted model", ["score", "--model", "v1-steerpyr", "--checkpoint", "{tmp}/afile",
+                                             "--benchmark", f"{SIM}.V1-pls"], EXIT_USAGE,
+     "brainscore: v1-steerpyr takes no checkpoint (its weights are hand-crafted); drop --checkpoint {tmp}/afile"),
+    ("checkpoint empty", ["score", "--model", "lcl-v2", "--checkpoint", "{tmp}/empty.pt", "--benchmark",
+                          f"{SIM}.V1-pls"], EXIT_FAILED,
+     "brainscore: checkpoint {tmp}/empty.pt cannot be read (EOFError); it is corrupted or not a torch file"),
+    ("model file layer that is not a module", ["score", "--model-file", "{tmp}/net.py", "--layers", "0.weight",
+                                               "--benchmark", f"{SIM}.V1-pls"], EXIT_USAGE,
+     "brainscore: model {tmp}/net.py has no layer '0.weight' (its layers: 0, 1); pass existing module names to "
+     "--layers"),
     ("unknown model", ["score", "--model", "lcl-v3", "--benchmark", f"{SIM}.V1-pls"], EXIT_USAGE,
      "brainscore: unknown model id 'lcl-v3'; nearest: lcl-v2, lcl-v1, lcl-v2net (see `brainscore list models`)"),
     # list, data, weights, info
@@ -173,6 +183,10 @@ CASES = [
                                        "300", "50"], EXIT_USAGE,
      "brainscore: --time-window 300 50: the end must come after the start (START_MS END_MS); e.g. --time-window 50 "
      "200"),
+    ("report on local data without its folder", ["report", "--model", "lcl-v2", "--source", "local", "--out",
+                                                 "{tmp}/report"], EXIT_FAILED,
+     "brainscore: FreemanZiemba2013local needs the raw release: pass --data-root DIR or set BRAINSCORE_LCL_FZ_ROOT "
+     "(DIR holds FreemanZiemba2013_V1V2data.mat and stim/); or use the offline simulated FreemanZiemba2013sim.*"),
     ("report with an unknown reference", ["report", "--model", "lcl-v2", "--out", "{tmp}/report", "--references",
                                           "steerpyr"], EXIT_USAGE,
      "brainscore: unknown model id 'steerpyr'; nearest: v1-steerpyr, v1-steerpyr-pool, steer_pyr_scatter_v2_ds4 "
@@ -192,6 +206,17 @@ CASES = [
                               "training.max_epochs=0"], EXIT_USAGE,
      "brainscore: config lcl-v2 is invalid: optimizer.lr is 'fast' (expected a number, e.g. 0.001); "
      "training.max_epochs is 0 (expected >= 1)"),
+    ("train too many stages", [*TRAIN, "--config", "lcl-v2", "--set", "architecture.n_stages=4"], EXIT_USAGE,
+     "brainscore: config lcl-v2 is invalid: architecture.n_stages is 4 (expected in [1, 3]); architecture.n_stages "
+     "is 4 but 2 stages are given"),
+    ("train alexnet-bn in two stages", [*TRAIN, "--config", "lcl-v2", "--set", "architecture.kind=alexnet-bn"],
+     EXIT_USAGE, "brainscore: config lcl-v2 is invalid: architecture.kind alexnet-bn trains the whole AlexNet as one "
+                 "stage, but architecture.n_stages is 2 (expected 1, with one stage)"),
+    ("train centre crop beyond the image", [*TRAIN, "--config", "lcl-v2", "--set", "stages.1.view.center_crop=300"],
+     EXIT_USAGE, "brainscore: config lcl-v2 is invalid: stages[1].view.center_crop 300 exceeds input.resize_short_side "
+                 "224"),
+    ("train cache is a file", [*TRAIN, "--config", "lcl-v2", "--cache", "{tmp}/afile"], EXIT_USAGE,
+     "brainscore: --cache {tmp}/afile is a file, not a folder; pass a folder path (it is created if needed)"),
     ("train --set an unknown field", [*TRAIN, "--config", "lcl-v2", "--set", "training.epochs=3"], EXIT_USAGE,
      "brainscore: config lcl-v2 is invalid: training has unknown field(s) ['epochs']; allowed: ['amp', 'batch_size', "
      "'channels_last', 'checkpoint_every_steps', 'compile', 'lower_stage_norm', 'max_epochs', 'max_steps', "
@@ -271,6 +296,7 @@ def inputs(tmp_path_factory) -> Path:
 
     folder = tmp_path_factory.mktemp("inputs")
     (folder / "afile").write_text("not a checkpoint\n")
+    (folder / "empty.pt").write_bytes(b"")
     (folder / "net.py").write_text(MODEL_FILE)
     (folder / "list.yaml").write_text("- lcl-v2\n- lcl-v1\n")
     torch.save(torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3)), folder / "module.pt")
@@ -327,6 +353,12 @@ def test_a_config_copied_elsewhere_extends_the_packaged_one(tmp_path):
     copy.write_text((CONFIG_DIR / "lcl-v2-sample.yaml").read_text())
     assert "extends: lcl-v2.yaml" in copy.read_text()
     assert load_config(copy) == load_config("lcl-v2-sample")
+
+
+def test_yaml_1_1_exponents_are_numbers():
+    from brainscore_lcl.training.config import load_config
+
+    assert load_config("lcl-v2", overrides=["optimizer.lr=1e-4"]).optimizer.lr == 1e-4
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any, Callable, Sequence
 import yaml
 
 from brainscore_lcl.errors import UsageError
+from brainscore_lcl.models.architecture import ALEXNET_STAGES
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -168,6 +170,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_YAML_1_1_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 _TYPE_NAMES = {bool: "true or false", int: "a whole number", float: "a number", str: "a text"}
 
 
@@ -204,6 +207,8 @@ def _field_value(name: str, expected: Any, default: Any, value: Any, where: str,
                             f"{list(default)})")
             return default
         return tuple(float(item) if item_type is float else item for item in value)
+    if expected is float and isinstance(value, str) and _YAML_1_1_FLOAT.fullmatch(value.strip()):
+        value = float(value)  # YAML 1.1 reads 1e-3 (no dot) as text
     if not _check_scalar(expected, value):
         problems.append(f"{_join(where, name)} is {value!r} (expected {_type_name(expected)}, e.g. {default!r})")
         return default
@@ -260,7 +265,7 @@ def _one_of(choices: tuple[str, ...]) -> tuple[Callable[[Any], bool], str]:
 #: the allowed values of every checked field (dotted name below the config, without the stage prefix for views)
 RULES = {
     "seed": _at_least(0),
-    "architecture.n_stages": _at_least(1), "architecture.blur_size": _at_least(1),
+    "architecture.n_stages": _within(1, len(ALEXNET_STAGES)), "architecture.blur_size": _at_least(1),
     "architecture.kind": _one_of(ARCHITECTURES),
     "input.resize_short_side": _at_least(8),
     "objective.name": _one_of(OBJECTIVES), "objective.projector_dim": _at_least(1),
@@ -361,6 +366,9 @@ def validate(config: TrainConfig, where: str, problems: Sequence[str] = ()) -> T
     """Check types (``problems`` found while building), ranges and cross-field consistency; returns ``config`` or
     raises ``ConfigError`` with one sentence per bad field."""
     problems = [*problems, *range_problems(config)]
+    if config.architecture.kind == "alexnet-bn" and config.architecture.n_stages != 1:
+        problems.append(f"architecture.kind alexnet-bn trains the whole AlexNet as one stage, but "
+                        f"architecture.n_stages is {config.architecture.n_stages} (expected 1, with one stage)")
     if config.architecture.n_stages != len(config.stages):
         problems.append(f"architecture.n_stages is {config.architecture.n_stages} "
                         f"but {len(config.stages)} stages are given")

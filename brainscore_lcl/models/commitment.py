@@ -59,6 +59,13 @@ class RegionNotCommittedError(UsageError):
     """A model asked for a brain region it maps no layer to (e.g. lcl-v1, one stage, on a V2 benchmark)."""
 
 
+def refuse_checkpoint(model_id: str, checkpoint: str | os.PathLike | None, weights: str) -> None:
+    """``UsageError`` when a ``checkpoint`` is given to ``model_id``, whose weights are ``weights`` (e.g. "generated
+    from seed 0")."""
+    if checkpoint is not None:
+        raise UsageError(f"{model_id} takes no checkpoint (its weights are {weights}); drop --checkpoint {checkpoint}")
+
+
 def committed_regions(model) -> list[str] | None:
     """The regions ``model`` maps a layer to (a ``ModelCommitment``'s region-layer map), or None when it does not say
     (a ready ``BrainModel`` of another kind: it answers for itself)."""
