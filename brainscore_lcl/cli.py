@@ -1,8 +1,9 @@
 """The ``brainscore`` command: score models, list ids, export data, describe checkpoints, train, run the demo, report.
 
-Exit codes: 0 success; 1 a known, explained failure (data unreachable, missing checkpoint, bad file); 2 bad usage
-(unknown id, bad arguments, a --model-file whose file, function, layers or checkpoint cannot be used). Known failures
-print one sentence on stderr, never a traceback.
+Exit codes (``brainscore_lcl.errors``): 0 success; 1 a failed run, or data, weights or files that cannot be used;
+2 a bad request (unknown id, an out-of-range or mistyped option, a path of the wrong kind); 3 a bug (one line naming
+the exception and the log file of its traceback); 130 Ctrl-C. Every option and path is checked before any work
+starts, and every mistake prints one sentence on stderr, never a traceback.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from brainscore_lcl.errors import UsageError
+from brainscore_lcl.errors import ArgumentParser, UsageError
 from brainscore_lcl.paths import existing_file, existing_folder, output_file, output_folder
 
 DEMO_MODELS = ("sim-generator", "v1-steerpyr", "v1-steerpyr-pool", "alexnet-untrained", "lcl-v2")
@@ -193,7 +194,6 @@ def command_report(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from brainscore_lcl.errors import ArgumentParser
     from brainscore_lcl.models.from_file import add_model_arguments
 
     parser = ArgumentParser(prog="brainscore", description=__doc__.splitlines()[0])

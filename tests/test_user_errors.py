@@ -15,6 +15,8 @@ from PIL import Image
 from brainscore_lcl.cli import main
 from brainscore_lcl.errors import EXIT_FAILED, EXIT_USAGE
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analyses"))  # the figure scripts' `common`
+
 TINY_RUN = ["--set", "training.batch_size=4", "--set", "training.val_every_steps=2", "--set",
             "training.checkpoint_every_steps=2", "--set", "training.val_max_images=4", "--set",
             "training.num_workers=0", "--set", "objective.projector_dim=16", "--set", "stages.0.view.center_crop=28",
@@ -218,10 +220,10 @@ CASES = [
     ("train cache is a file", [*TRAIN, "--config", "lcl-v2", "--cache", "{tmp}/afile"], EXIT_USAGE,
      "brainscore: --cache {tmp}/afile is a file, not a folder; pass a folder path (it is created if needed)"),
     ("train --set an unknown field", [*TRAIN, "--config", "lcl-v2", "--set", "training.epochs=3"], EXIT_USAGE,
-     "brainscore: config lcl-v2 is invalid: training has unknown field(s) ['epochs']; allowed: ['amp', 'batch_size', "
+     "brainscore: config lcl-v2 is invalid: training has unknown field(s) ['epochs'] (allowed: ['amp', 'batch_size', "
      "'channels_last', 'checkpoint_every_steps', 'compile', 'lower_stage_norm', 'max_epochs', 'max_steps', "
      "'min_delta', 'num_workers', 'patience_epochs', 'pipeline', 'preload_to_device', 'sync_batchnorm', "
-     "'val_every_steps', 'val_fraction', 'val_max_images', 'val_window']"),
+     "'val_every_steps', 'val_fraction', 'val_max_images', 'val_window'])"),
     ("train --set without =", [*TRAIN, "--config", "lcl-v2", "--set", "training.batch_size"], EXIT_USAGE,
      "brainscore: override 'training.batch_size' must look like dotted.key=value, e.g. training.batch_size=64"),
     ("train config is not YAML", [*TRAIN, "--config", "{tmp}/net.py"], EXIT_USAGE,
@@ -337,6 +339,24 @@ def test_a_bad_input_ends_in_one_sentence(inputs, capsys, argv, code, message):
     assert listing(inputs) == before  # nothing written: no run folder, no partial output
 
 
+def test_an_output_in_a_read_only_folder_is_refused_before_any_work(inputs, capsys, monkeypatch):
+    """A read-only file system (or another user's folder), as ``os.access`` reports it: tests run as root here, for
+    whom every folder is writable, so ``os.access`` stands in for the file system."""
+    import brainscore_lcl.paths
+
+    monkeypatch.setattr(brainscore_lcl.paths.os, "access", lambda path, mode: False)
+    before = listing(inputs)
+    code, _, stderr = run_main(["data", "export", "--source", "sim", "--out", f"{inputs}/export"], capsys)
+    assert code == EXIT_USAGE
+    assert stderr == (f"brainscore: --out {inputs}/export cannot be written: {inputs} is not writable (read-only or "
+                      "another user's); choose a path in a folder you can write to\n")
+    code, _, stderr = run_main(["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls", "--json",
+                                f"{inputs}/afile"], capsys)
+    assert code == EXIT_USAGE
+    assert stderr == f"brainscore: --json {inputs}/afile exists and is not writable; choose another file\n"
+    assert listing(inputs) == before
+
+
 def test_every_command_has_a_row():
     from brainscore_lcl.cli import build_parser
 
@@ -414,7 +434,6 @@ def test_info_is_a_summary_and_full_adds_the_history(capsys):
 
 
 def test_figure_scripts_skip_a_model_that_commits_no_layer_to_their_region(capsys):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analyses"))
     from common import load_models
 
     loaded, notes = load_models(["lcl-v1", "sim-generator"], {}, "V2")
@@ -422,3 +441,36 @@ def test_figure_scripts_skip_a_model_that_commits_no_layer_to_their_region(capsy
     assert notes == ["skipped lcl-v1: model lcl-v1 commits no layer to V2, only to V1; score it on a V1 benchmark, "
                      "or choose a model that commits V2 (e.g. lcl-v2)"]
     assert capsys.readouterr().err.count("skipped lcl-v1") == 1
+
+
+def test_figure_script_with_only_such_a_model_says_so_once(tmp_path, capsys):
+    from brainscore_lcl import analyses
+
+    with pytest.raises(SystemExit, match="no model could be loaded"):
+        analyses.texture_modulation(models=["lcl-v1"], out=str(tmp_path / "fig5"))
+    assert capsys.readouterr().err.count("skipped lcl-v1: model lcl-v1 commits no layer to V2") == 1
+
+
+@pytest.mark.parametrize("argv, code, message", [
+    (["--out", "{tmp}/afile"], EXIT_USAGE,
+     "analyses/v1_predictivity.py: --out {tmp}/afile is a file, not a folder; pass a folder path (it is created if "
+     "needed)"),
+    (["--time-window", "150", "50"], EXIT_USAGE,
+     "analyses/v1_predictivity.py: --time-window 150 50: the end must come after the start (START_MS END_MS); e.g. "
+     "--time-window 50 200"),
+    (["--source", "lab"], EXIT_USAGE,
+     "analyses/v1_predictivity.py: argument --source: invalid choice: 'lab' (choose from 'local', 'official', "
+     "'private', 'public', 'sim') (see `analyses/v1_predictivity.py --help`)"),
+], ids=["out is a file", "reversed window", "unknown source"])
+def test_a_figure_script_ends_a_bad_option_in_one_line(inputs, tmp_path, capsys, argv, code, message):
+    from common import run_script
+
+    from brainscore_lcl import analyses
+
+    argv = ["--models", "sim-generator", "--out", str(tmp_path / "out"), *argv]
+    with pytest.raises(SystemExit) as exited:
+        run_script("v1_predictivity", lambda: analyses.script("v1_predictivity").main(
+            [item.replace("{tmp}", str(inputs)) for item in argv]))
+    stderr = capsys.readouterr().err
+    assert exited.value.code == code and "Traceback" not in stderr
+    assert stderr.splitlines()[-1] == message.replace("{tmp}", str(inputs))

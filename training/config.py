@@ -225,7 +225,7 @@ def _build(cls: type, data: Any, where: str, problems: list[str]) -> Any:
     types = typing.get_type_hints(cls)
     unknown = sorted(set(data) - set(fields))
     if unknown:
-        problems.append(f"{where or 'the top level'} has unknown field(s) {unknown}; allowed: {sorted(fields)}")
+        problems.append(f"{where or 'the top level'} has unknown field(s) {unknown} (allowed: {sorted(fields)})")
     values = {}
     for name, value in data.items():
         if name not in fields:
