@@ -73,7 +73,8 @@ CASES = [
      "brainscore: --time-window 50 5000: the recordings span 0-300 ms after stimulus onset; choose an end <= 300"),
     ("time window off the bins", ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls",
                                   "--time-window", "55", "105"], EXIT_USAGE,
-     "brainscore: --time-window 55 105: this data is binned in 10-ms bins; choose multiples of 10 ms"),
+     "brainscore: --time-window 55 105: this data is binned in 10-ms bins; choose a start and end on its bin edges "
+     "(multiples of 10 ms)"),
     ("time window not a number", ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls",
                                   "--time-window", "fifty", "100"], EXIT_USAGE,
      "brainscore: argument --time-window: invalid int value: 'fifty' (see `brainscore score --help`)"),

@@ -179,7 +179,7 @@ def public_private_split(stimulus_set) -> tuple[list[str], list[str]]:
                           "family_rank": [family_rank[int(value)] for value in stimulus_set["texture_family"]],
                           "sample": np.asarray(stimulus_set["sample"], dtype=int)})
     if len(frame) != 450 or frame["stimulus_id"].nunique() != 450:
-        raise ValueError(f"the FreemanZiemba2013 split needs the 450 distinct stimuli; got {len(frame)} rows with "
+        raise MalformedDataError(f"the FreemanZiemba2013 split needs the 450 distinct stimuli; got {len(frame)} rows with "
                          f"{frame['stimulus_id'].nunique()} distinct stimulus_ids")
     frame = frame.sort_values(["type_rank", "family_rank", "sample"], kind="stable")
     splitter = StratifiedShuffleSplit(n_splits=1, train_size=.3, test_size=None, random_state=RandomState(seed=12))
@@ -220,7 +220,8 @@ def check_time_window(time_window, span_ms: float = RECORDING_MS, bin_ms: float 
         raise UsageError(f"{given}: the recordings span 0-{span_ms:g} ms after stimulus onset; "
                          f"choose an end <= {span_ms:g}")
     if start % bin_ms or stop % bin_ms:
-        raise UsageError(f"{given}: this data is binned in {bin_ms:g}-ms bins; choose multiples of {bin_ms:g} ms")
+        raise UsageError(f"{given}: this data is binned in {bin_ms:g}-ms bins; choose a start and end on its bin edges "
+                         f"(multiples of {bin_ms:g} ms)")
     return int(start), int(stop)
 
 
@@ -294,9 +295,9 @@ def load_local_assembly(data_root, region: str, *, access: str = "private", aver
     "<identifier>.<access>".
     """
     if region not in REGIONS:
-        raise ValueError(f"region must be one of {REGIONS}, got {region!r}")
+        raise UsageError(f"region must be one of {REGIONS}, got {region!r}")
     if access not in ACCESSES:
-        raise ValueError(f"access must be one of {ACCESSES}, got {access!r}")
+        raise UsageError(f"access must be one of {ACCESSES}, got {access!r}")
     stimulus_set = load_local_stimulus_set(data_root, f"{identifier}.aperture")
     rates, n_v1 = windowed_rates(data_root, region, tuple(time_window))
     n_cells, n_repetitions = rates.shape[:2]

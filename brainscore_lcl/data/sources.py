@@ -18,6 +18,7 @@ from pathlib import Path
 from brainscore_lcl.data.freemanziemba import (ACCESSES, REGIONS, DataUnavailableError, MalformedDataError,
                                                load_local_assembly, stimuli_digest, windowed_assembly)
 from brainscore_lcl.data.simulation import SIM_SEED, simulated_data_root
+from brainscore_lcl.errors import UsageError
 
 __all__ = ["SOURCES", "DATA_ROOT_ENV", "DataUnavailableError", "MalformedDataError", "join_splits",
            "load_brainscore_packaged", "load_freemanziemba_assembly"]
@@ -56,11 +57,11 @@ def load_freemanziemba_assembly(source: str, region: str, *, access: str = "priv
     Raises DataUnavailableError when the source's data cannot be had (offline, no access, no local copy).
     """
     if source not in SOURCES:
-        raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+        raise UsageError(f"source must be one of {SOURCES}, got {source!r}")
     if region not in REGIONS:
-        raise ValueError(f"region must be one of {REGIONS}, got {region!r}")
+        raise UsageError(f"region must be one of {REGIONS}, got {region!r}")
     if access not in ACCESSES:
-        raise ValueError(f"access must be one of {ACCESSES}, got {access!r}")
+        raise UsageError(f"access must be one of {ACCESSES}, got {access!r}")
     time_window = (int(time_window[0]), int(time_window[1]))
     if source == "local":
         data_root = local_data_root(data_root)
