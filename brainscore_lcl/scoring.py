@@ -155,8 +155,9 @@ def load_benchmark(identifier: str, **options):
         raise UnknownIdentifierError("benchmark", identifier, known_ids("benchmark"))
     if options:
         flags = ", ".join("--" + name.replace("_", "-") for name in sorted(options))
-        raise UsageError(f"{flags} apply to this suite's benchmarks only, not to brainscore_vision's {identifier!r}; "
-                         "drop them or score a FreemanZiemba2013* benchmark")
+        verb, pronoun = ("applies", "it") if len(options) == 1 else ("apply", "them")
+        raise UsageError(f"{flags} {verb} to this suite's benchmarks only, not to brainscore_vision's {identifier!r}; "
+                         f"drop {pronoun} or score a FreemanZiemba2013* benchmark")
     return _from_brainscore_vision("benchmark", identifier, _benchmark_offline_hint(identifier))
 
 

@@ -80,8 +80,8 @@ CASES = [
      "brainscore: argument --time-window: invalid int value: 'fifty' (see `brainscore score --help`)"),
     ("time window on a brainscore_vision benchmark", ["score", "--model", "sim-generator", "--benchmark",
                                                       "MajajHong2015public.IT-pls", "--time-window", "70", "170"],
-     EXIT_USAGE, "brainscore: --time-window apply to this suite's benchmarks only, not to brainscore_vision's "
-                 "'MajajHong2015public.IT-pls'; drop them or score a FreemanZiemba2013* benchmark"),
+     EXIT_USAGE, "brainscore: --time-window applies to this suite's benchmarks only, not to brainscore_vision's "
+                 "'MajajHong2015public.IT-pls'; drop it or score a FreemanZiemba2013* benchmark"),
     ("image size 0", ["score", "--model-file", "{tmp}/net.py", "--image-size", "0", "--benchmark", f"{SIM}.V1-pls"],
      EXIT_USAGE, "brainscore: --image-size 0 must lie in 8-2048 pixels (the side of the square input your network "
                  "takes, e.g. 224)"),
