@@ -17,6 +17,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable, Sequence
 
+from brainscore_lcl.errors import UsageError
+
 FOLDER = Path(__file__).resolve().parent
 #: every figure script of this folder, by name
 FIGURES = tuple(sorted(path.stem for path in FOLDER.glob("*.py") if path.stem not in ("__init__", "common")))
@@ -46,7 +48,7 @@ def script(figure: str) -> ModuleType:
     """The module of ``analyses/<figure>.py``, imported once (under a private name: the scripts import their
     neighbour ``common`` by path, as they do when run from the command line)."""
     if figure not in FIGURES:
-        raise ValueError(f"no analysis {figure!r}; choose one of {', '.join(FIGURES)}")
+        raise UsageError(f"no analysis {figure!r}; choose one of {', '.join(FIGURES)}")
     if figure not in _scripts:
         spec = importlib.util.spec_from_file_location(f"{__name__}._script_{figure}", FOLDER / f"{figure}.py")
         module = importlib.util.module_from_spec(spec)

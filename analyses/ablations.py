@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import matplotlib.pyplot as plt  # noqa: E402
 
 from common import (LoadedModel, benchmark_id, benchmark_options, cached_score, open_cache, parse_args,  # noqa: E402
-                    print_table, save_figure, write_csv, write_json)
+                    print_table, run_script, save_figure, write_csv, write_json)
 
 PANELS = ("patch", "deformation", "loss")
 DEFORMATION_LEVELS = {0.6: "1", 0.3: "2", 0.08: "3"}
@@ -162,4 +162,4 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main()
+    run_script("ablations", main)

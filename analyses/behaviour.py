@@ -25,7 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from common import (PAPER_MODELS, UNAVAILABLE_MODELS, display_name, parse_checkpoints, print_table,  # noqa: E402
-                    save_figure, write_csv, write_json)
+                    run_script, save_figure, write_csv, write_json)
 
 HUMANS = "humans"
 COLUMNS = ("model", "in1k_accuracy", "ood_accuracy", "observed_consistency", "error_consistency", "shape_bias",
@@ -38,7 +38,9 @@ PAPER_HUMANS = (0.73, 0.43)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="analyses/behaviour.py", description=__doc__.splitlines()[0])
+    from brainscore_lcl.errors import ArgumentParser
+
+    parser = ArgumentParser(prog="analyses/behaviour.py", description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="*", default=list(PAPER_MODELS["fig8"]), help="model ids")
     parser.add_argument("--checkpoint", nargs="*", default=[], metavar="MODEL=PATH",
                         help="checkpoint of a model, e.g. lcl-v2net=runs/net/lcl-v2net.pt (repeatable)")
@@ -216,4 +218,4 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main()
+    run_script("behaviour", main)

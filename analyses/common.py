@@ -74,9 +74,11 @@ def parse_args(script: str, description: str, default_models: Sequence[str],
                argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Common options: --source, --models, --checkpoint MODEL=PATH, --out, --data-root, --no-cache, and
     --model-file FILE.py:FUNCTION (with --layers, --image-size, --visual-degrees), whose model goes first."""
+    from brainscore_lcl.errors import ArgumentParser
     from brainscore_lcl.models.from_file import ModelFileError, add_model_file_arguments, model_file_id
+    from brainscore_lcl.paths import output_folder
 
-    parser = argparse.ArgumentParser(prog=f"analyses/{script}.py", description=description)
+    parser = ArgumentParser(prog=f"analyses/{script}.py", description=description)
     parser.add_argument("--source", default="sim", choices=sorted(SOURCES),
                         help="data source: sim (embedded simulation, offline; default), public / private "
                              "(Brain-Score's splits, network), local (raw release under --data-root)")
@@ -98,9 +100,21 @@ def parse_args(script: str, description: str, default_models: Sequence[str],
     if own_model is not None:
         args.models = [own_model] + [model for model in args.models if model != own_model]
     args.checkpoints = parse_checkpoints(args.checkpoint)
-    args.out = Path(args.out or Path("results") / script)
+    args.out = output_folder(args.out or Path("results") / script, "--out")
     args.out.mkdir(parents=True, exist_ok=True)
     return args
+
+
+def run_script(script: str, main: Callable[[], Any]) -> None:
+    """``main()`` of ``analyses/<script>.py`` run from the command line: a suite error (a bad option, unusable data)
+    ends in one line on stderr and its exit code, as for ``brainscore``."""
+    from brainscore_lcl.errors import SuiteError
+
+    try:
+        main()
+    except SuiteError as error:
+        print(f"analyses/{script}.py: {error}", file=sys.stderr)
+        sys.exit(error.exit_code)
 
 
 def parse_checkpoints(pairs: Iterable[str]) -> dict[str, str]:
@@ -157,13 +171,14 @@ class LoadedModel:
     checkpoint: str | None
 
 
-def load_models(model_ids: Sequence[str], checkpoints: dict[str, str]) -> tuple[list[LoadedModel], list[str]]:
-    """Load each model; models without weights (e.g. ``lcl-v2`` without ``--checkpoint``) are skipped with a note."""
-    from brainscore_lcl.models.commitment import ModelUnavailableError
-    from brainscore_lcl.scoring import load_model
-
+def load_models(model_ids: Sequence[str], checkpoints: dict[str, str], region: str | None = None
+                ) -> tuple[list[LoadedModel], list[str]]:
+    """Load each model; models without weights (e.g. ``lcl-v2`` without ``--checkpoint``), and with ``region``
+    models that commit no layer to it (e.g. ``lcl-v1`` for V2), are skipped with a note (printed once)."""
     from brainscore_lcl.checkpoint import CheckpointError
     from brainscore_lcl.data.freemanziemba import DataUnavailableError
+    from brainscore_lcl.models.commitment import ModelUnavailableError, RegionNotCommittedError, require_region
+    from brainscore_lcl.scoring import load_model
 
     loaded, notes = [], []
     for model_id in model_ids:
@@ -172,8 +187,11 @@ def load_models(model_ids: Sequence[str], checkpoints: dict[str, str]) -> tuple[
             notes.append(f"skipped {model_id}: {UNAVAILABLE_MODELS[model_id]}")
             continue
         try:
-            loaded.append(LoadedModel(model_id, load_model(model_id, checkpoint=checkpoint), checkpoint))
-        except (ModelUnavailableError, DataUnavailableError, CheckpointError) as error:
+            model = load_model(model_id, checkpoint=checkpoint)
+            if region is not None:
+                require_region(model, model_id, region)
+            loaded.append(LoadedModel(model_id, model, checkpoint))
+        except (ModelUnavailableError, DataUnavailableError, CheckpointError, RegionNotCommittedError) as error:
             notes.append(f"skipped {model_id}: {error}")
     for note in notes:
         print(note, file=sys.stderr)

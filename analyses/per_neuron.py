@@ -18,8 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from common import (PAPER_MODELS, add_time_window_argument, benchmark_id, display_name, load_models,  # noqa: E402
-                    open_cache, pairwise_permutation_tests, parse_args, per_neuron_ev, print_table, save_figure,
-                    score_models, time_window_record, write_csv, write_json)
+                    open_cache, pairwise_permutation_tests, parse_args, per_neuron_ev, print_table, run_script,
+                    save_figure, score_models, time_window_record, write_csv, write_json)
 
 DEFAULT_MODELS = PAPER_MODELS["figA2"]
 
@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                       lambda parser: (parser.add_argument("--region", default="V2", choices=("V1", "V2")),
                                       add_time_window_argument(parser)), argv)
     cache = open_cache(args)
-    entries, notes = load_models(args.models, args.checkpoints)
+    entries, notes = load_models(args.models, args.checkpoints, args.region)
     if len(entries) < 2:
         raise SystemExit("per_neuron needs at least two models that load; see the notes above")
     records = score_models(args, args.region, cache, entries)
@@ -94,4 +94,4 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main()
+    run_script("per_neuron", main)

@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from common import PAPER_MODELS, display_name, parse_args, print_table, save_figure, write_csv, write_json  # noqa: E402
+from common import (PAPER_MODELS, display_name, parse_args, print_table, run_script, save_figure,  # noqa: E402
+                    write_csv, write_json)
 
 DEFAULT_MODELS = PAPER_MODELS["figA5"]
 
@@ -182,4 +183,4 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main()
+    run_script("receptive_fields", main)

@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from common import (PAPER_MODELS, add_time_window_argument, benchmark_id, benchmark_options,  # noqa: E402
-                    cached_score, display_name, load_models, open_cache, parse_args, print_table, save_figure,
+from common import (PAPER_MODELS, add_time_window_argument, benchmark_id, benchmark_options, cached_score,  # noqa: E402
+                    display_name, load_models, open_cache, parse_args, print_table, run_script, save_figure,
                     time_window_record, write_csv, write_json)
 
 DEFAULT_MODELS = PAPER_MODELS["fig5"]
@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if args.window != "latency":        # the benchmark's default
         options["window"] = args.window
     cache = open_cache(args)
-    entries, notes = load_models(args.models, args.checkpoints)
+    entries, notes = load_models(args.models, args.checkpoints, "V2")
     bid = benchmark_id(args.source, "V2", "texmod")
     records = {entry.model_id: cached_score(cache, entry, bid, **options) for entry in entries}
     rows = []
@@ -121,4 +121,4 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main()
+    run_script("texture_modulation", main)

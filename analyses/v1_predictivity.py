@@ -17,8 +17,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from common import (PAPER_MODELS, add_field_of_view_argument, add_time_window_argument, benchmark_id,  # noqa: E402
                     load_models, open_cache, pairwise_permutation_tests, parse_args, per_neuron_ev, predictivity_bars,
-                    predictivity_row, print_table, save_figure, score_definitions, score_models, time_window_record,
-                    write_csv, write_json)
+                    predictivity_row, print_table, run_script, save_figure, score_definitions, score_models,
+                    time_window_record, write_csv, write_json)
 
 DEFAULT_MODELS = PAPER_MODELS["fig6"]
 COLUMNS = ("model", "layer", "n_neuroids", "score_paper", "score_paper_std", "score_brainscore", "ci95_low",
@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = parse_args("v1_predictivity", __doc__.splitlines()[0], DEFAULT_MODELS,
                       lambda parser: (add_field_of_view_argument(parser), add_time_window_argument(parser)), argv)
     cache = open_cache(args)
-    entries, notes = load_models(args.models, args.checkpoints)
+    entries, notes = load_models(args.models, args.checkpoints, "V1")
     records = score_models(args, "V1", cache, entries)
     rows = [predictivity_row(record, per_neuron_ev(record)) for record in records.values()]
     tests = pairwise_permutation_tests({model: per_neuron_ev(record) for model, record in records.items()})
@@ -51,4 +51,4 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main()
+    run_script("v1_predictivity", main)

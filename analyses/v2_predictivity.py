@@ -26,8 +26,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from common import (PAPER_MODELS, ScoreCache, add_field_of_view_argument, add_time_window_argument,  # noqa: E402
                     benchmark_id, benchmark_options, cached_score, open_cache, display_name, load_models,
                     median_with_interval, pairwise_permutation_tests, parse_args, per_neuron_ev, predictivity_bars,
-                    predictivity_row, print_table, save_figure, score_definitions, score_models, time_window_record,
-                    write_csv, write_json)
+                    predictivity_row, print_table, run_script, save_figure, score_definitions, score_models,
+                    time_window_record, write_csv, write_json)
 
 DEFAULT_MODELS = PAPER_MODELS["fig4"] + [model for model in PAPER_MODELS["table_a4"] if model not in PAPER_MODELS["fig4"]]
 PAPER_TABLE_A4 = Path(__file__).resolve().parent / "data" / "paper_table_a4.json"
@@ -100,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                                       parser.add_argument("--reference", default="v1-steerpyr-pool",
                                                           help="V1 model that ranks the V2 cells")), argv)
     cache = open_cache(args)
-    entries, notes = load_models(args.models, args.checkpoints)
+    entries, notes = load_models(args.models, args.checkpoints, "V2")
     records = score_models(args, "V2", cache, entries)
     partition = reference_partition_for(args, cache, records, args.reference)
     subsets = subset_table(records, partition)
@@ -152,4 +152,4 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main()
+    run_script("v2_predictivity", main)

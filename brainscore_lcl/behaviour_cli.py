@@ -10,9 +10,9 @@ The scoring lives in ``brainscore_lcl.benchmarks.geirhos2019local.benchmark`` (`
 from __future__ import annotations
 
 import argparse
-import sys
 
 from brainscore_lcl.data.geirhos import DATASETS
+from brainscore_lcl.errors import RunError, UsageError
 
 #: the fields of ``--json`` (cue-conflict adds ``SHAPE_FIELDS``)
 JSON_FIELDS = ("dataset", "n_trials", "accuracy", "observed_consistency", "error_consistency", "human_accuracy",
@@ -23,30 +23,24 @@ SHAPE_FIELDS = ("shape_bias", "human_shape_bias")
 def command_behavior(args: argparse.Namespace) -> int:
     from brainscore_lcl.benchmarks.geirhos2019local.benchmark import (format_result, imagenet_readout_reason,
                                                                       score_decision_files, score_model)
-    from brainscore_lcl.cli import write_json_output
-    from brainscore_lcl.data.geirhos import DecisionsFileError
+    from brainscore_lcl.cli import check_input_paths, check_json_option, write_json_output
     from brainscore_lcl.models.from_file import model_id_from_args
     from brainscore_lcl.scoring import load_model
 
-    try:
-        if args.decisions:
-            if args.layers or args.checkpoint:
-                print("brainscore behavior: --layers and --checkpoint apply to --model or --model-file, not to "
-                      "--decisions", file=sys.stderr)
-                return 2
-            result = score_decision_files(args.decisions, args.dataset, args.data_root)
-        else:
-            model_id = model_id_from_args(args)
-            model = load_model(model_id, checkpoint=args.checkpoint)
-            reason = imagenet_readout_reason(model)
-            if reason:
-                print(f"brainscore behavior: {model_id} cannot make the 16-class decisions: {reason}; behaviour "
-                      "needs a network whose output is the 1000 ImageNet class scores", file=sys.stderr)
-                return 1
-            result = score_model(model, [args.dataset], args.data_root)[args.dataset]
-    except DecisionsFileError as error:
-        print(f"brainscore behavior: {error}", file=sys.stderr)
-        return 1
+    if args.decisions and (args.layers or args.checkpoint):
+        raise UsageError("--layers and --checkpoint apply to --model or --model-file, not to --decisions")
+    check_json_option(args)
+    check_input_paths(args)
+    if args.decisions:
+        result = score_decision_files(args.decisions, args.dataset, args.data_root)
+    else:
+        model_id = model_id_from_args(args)
+        model = load_model(model_id, checkpoint=args.checkpoint)
+        reason = imagenet_readout_reason(model)
+        if reason:
+            raise RunError(f"{model_id} cannot make the 16-class decisions: {reason}; behaviour needs a network whose "
+                           "output is the 1000 ImageNet class scores")
+        result = score_model(model, [args.dataset], args.data_root)[args.dataset]
     print(format_result(result))
     write_json_output(args.json, result)
     return 0

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from typing import Any
 import torch
 
 from brainscore_lcl.errors import RunError
+from brainscore_lcl.paths import existing_file
 
 FORMAT = "brainscore-lcl/encoder/1"
 
@@ -66,24 +69,59 @@ def save_encoder_checkpoint(path: str | os.PathLike, state_dict: dict[str, torch
     return checksum
 
 
+#: the one-line command that turns a file holding pickled Python objects (a whole module saved with
+#: ``torch.save(model)``, a PyTorch Lightning checkpoint) into a state-dict file that loads with ``weights_only``
+EXTRACT_COMMAND = ("python -c \"import torch; c = torch.load('{source}', map_location='cpu', weights_only=False); "
+                   "torch.save({{'state_dict': c.state_dict() if hasattr(c, 'state_dict') else c['state_dict']}}, "
+                   "'{target}')\"")
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _pickled_global(error: Exception) -> str | None:
+    """The Python object named by torch's weights-only refusal (e.g. ``torch.nn.modules.container.Sequential``), or
+    None when ``error`` is not such a refusal (a truncated or foreign file)."""
+    found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", _ANSI_ESCAPE.sub("", str(error)))
+    return found.group(1) if isinstance(error, pickle.UnpicklingError) and found else None
+
+
+def _load_reason(error: Exception) -> str:
+    """What ``torch.load`` says went wrong, in one short line: the weights-only unpickler's own reason when it gives
+    one (e.g. "Unsupported operand 110"), else the first line of the message."""
+    text = _ANSI_ESCAPE.sub("", str(error))
+    text = text.partition("WeightsUnpickler error:")[2] or text
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")[:160]
+
+
 def read_checkpoint(path: str | os.PathLike, *, kind: str, missing_hint: str) -> Any:
-    """``torch.load(weights_only=True)`` of ``path``; a missing or unreadable file raises ``CheckpointError`` naming
-    it (``kind``, e.g. "checkpoint") and, for a missing one, ``missing_hint`` (what to do instead)."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{kind} {path} does not exist; {missing_hint}")
+    """``torch.load(weights_only=True)`` of ``path``; a missing, unreadable or unsafe file raises ``CheckpointError``
+    naming it (``kind``, e.g. "checkpoint") in one sentence: for a missing one with ``missing_hint`` (what to do
+    instead), for one holding pickled objects (a whole module) with ``EXTRACT_COMMAND``; a folder is a
+    ``UsageError``."""
+    path = existing_file(path, kind, missing_hint, CheckpointError)
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises many types for truncated or foreign files
-        raise CheckpointError(f"{kind} {path} cannot be read ({type(error).__name__}: {error}); "
-                              "it is corrupted or not a torch file") from None
+        pickled = _pickled_global(error)
+        if pickled is None:
+            reason = ": ".join(filter(None, (type(error).__name__, _load_reason(error))))
+            raise CheckpointError(f"{kind} {path} cannot be read ({reason}); it is corrupted or not a torch file") \
+                from None
+        target = path.with_name(f"{path.stem}.state_dict.pt")
+        raise CheckpointError(f"{kind} {path} holds pickled Python objects ({pickled}), e.g. a whole module saved "
+                              "with torch.save(model), which are not loaded unsafely; if you trust the file, extract "
+                              f"its state dict once with {EXTRACT_COMMAND.format(source=path, target=target)} and "
+                              f"pass {target}") from None
 
 
 def verify_sha256(payload: dict[str, Any], path: str | os.PathLike, kind: str) -> None:
     """Raise ``CheckpointError`` naming ``path`` unless ``payload["sha256"]`` matches its state dict."""
+    if not payload.get("sha256"):
+        raise CheckpointError(f"{kind} {path} has no 'sha256' entry, so its weights cannot be verified; re-save it "
+                              "with brainscore_lcl.checkpoint.save_encoder_checkpoint (as `brainscore train` does), "
+                              "which records it")
     checksum = state_dict_sha256(payload["state_dict"])
-    if checksum != payload.get("sha256"):
-        raise CheckpointError(f"{kind} {path} fails its sha256 check (stored {payload.get('sha256')}, "
+    if checksum != payload["sha256"]:
+        raise CheckpointError(f"{kind} {path} fails its sha256 check (stored {payload['sha256']}, "
                               f"computed {checksum}); the file is corrupted")
 
 
@@ -94,6 +132,9 @@ def load_encoder_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"checkpoint {path} is not a brainscore-lcl encoder checkpoint "
                               f"(expected format {FORMAT!r})")
+    if not isinstance(payload.get("state_dict"), dict):
+        raise CheckpointError(f"checkpoint {path} has no 'state_dict' entry of weights; pass a checkpoint written by "
+                              "`brainscore train` (OUT/encoder.pt)")
     verify_sha256(payload, path, "checkpoint")
     return payload
 

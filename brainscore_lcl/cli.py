@@ -1,8 +1,9 @@
 """The ``brainscore`` command: score models, list ids, export data, describe checkpoints, train, run the demo, report.
 
-Exit codes: 0 success; 1 a known, explained failure (data unreachable, missing checkpoint, bad file); 2 bad usage
-(unknown id, bad arguments, a --model-file whose file, function, layers or checkpoint cannot be used). Known failures
-print one sentence on stderr, never a traceback.
+Exit codes (``brainscore_lcl.errors``): 0 success; 1 a failed run, or data, weights or files that cannot be used;
+2 a bad request (unknown id, an out-of-range or mistyped option, a path of the wrong kind); 3 a bug (one line naming
+the exception and the log file of its traceback); 130 Ctrl-C. Every option and path is checked before any work
+starts, and every mistake prints one sentence on stderr, never a traceback.
 """
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ import logging
 import sys
 import warnings
 from pathlib import Path
+
+from brainscore_lcl.errors import ArgumentParser, UsageError
+from brainscore_lcl.paths import existing_file, existing_folder, output_file, output_folder
 
 DEMO_MODELS = ("sim-generator", "v1-steerpyr", "v1-steerpyr-pool", "alexnet-untrained", "lcl-v2")
 DEMO_BENCHMARKS = ("FreemanZiemba2013sim.V1-pls", "FreemanZiemba2013sim.V2-pls")
@@ -33,6 +37,10 @@ def command_score(args: argparse.Namespace) -> int:
     from brainscore_lcl.models.from_file import model_id_from_args
     from brainscore_lcl.scoring import score
 
+    if args.full_json and not args.json:
+        raise UsageError("--full-json applies with --json FILE only; add --json FILE or drop --full-json")
+    check_json_option(args)
+    check_input_paths(args)
     record = score(model_id_from_args(args), args.benchmark, checkpoint=args.checkpoint, **_benchmark_options(args))
     print(record.line())
     if args.json:
@@ -71,12 +79,30 @@ def command_data_export(args: argparse.Namespace) -> int:
     from brainscore_lcl.data.simulation import export_simulated_release
 
     if args.source != "sim":
-        print(f"brainscore data export: only the simulated source can be exported (got {args.source!r}); "
-              "official and local data belong to their owners", file=sys.stderr)
-        return 2
+        raise UsageError(f"data export --source {args.source}: only the simulated source (sim) can be exported; "
+                         "official and local data belong to their owners")
+    if args.seed < 0:
+        raise UsageError(f"--seed {args.seed} must be >= 0 (a numpy random seed)")
+    output_folder(args.out, "--out")
     root = export_simulated_release(args.out, seed=args.seed)
     print(f"wrote the simulated Freeman-Ziemba release (seed {args.seed}) to {root}")
     return 0
+
+
+def check_json_option(args: argparse.Namespace) -> None:
+    """``UsageError`` before any work when ``--json`` (if the command has it) cannot be written as a file."""
+    if getattr(args, "json", None):
+        output_file(args.json, "--json")
+
+
+def check_input_paths(args: argparse.Namespace) -> None:
+    """Before any work, for the commands that have them: ``--checkpoint`` must be a file, ``--data-root`` a folder."""
+    from brainscore_lcl.checkpoint import CheckpointError
+
+    if getattr(args, "checkpoint", None):
+        existing_file(args.checkpoint, "--checkpoint", "pass an existing checkpoint file", CheckpointError)
+    if getattr(args, "data_root", None) and Path(args.data_root).exists():  # a missing one: its loader explains
+        existing_folder(args.data_root, "--data-root")
 
 
 def write_json_output(path: str | None, payload: object) -> None:
@@ -90,6 +116,7 @@ def write_json_output(path: str | None, payload: object) -> None:
 def command_data_describe(args: argparse.Namespace) -> int:
     from brainscore_lcl.data.simulation_stats import describe_simulation, format_description
 
+    check_json_option(args)
     description = describe_simulation()
     print(format_description(description))
     write_json_output(args.json, description)
@@ -97,19 +124,23 @@ def command_data_describe(args: argparse.Namespace) -> int:
 
 
 def command_info(args: argparse.Namespace) -> int:
-    from brainscore_lcl.models.commitment import describe_model
+    """Describe a model: a short summary (``summarize_description``), everything with ``--full``."""
+    from brainscore_lcl.models.commitment import describe_model, summarize_description
     from brainscore_lcl.models.from_file import model_id_from_args
 
-    print(json.dumps(describe_model(model_id_from_args(args), checkpoint=args.checkpoint), indent=2, default=str))
+    check_input_paths(args)
+    description = describe_model(model_id_from_args(args), checkpoint=args.checkpoint)
+    print(json.dumps(description if args.full else summarize_description(description), indent=2, default=str))
     return 0
 
 
 def command_demo(args: argparse.Namespace) -> int:
     """Score every offline model on the simulated V1 and V2 benchmarks and print a table."""
     from brainscore_lcl.models.commitment import ModelUnavailableError
-    from brainscore_lcl.scoring import load_model, score
+    from brainscore_lcl.scoring import check_model_ids, load_model, score
 
-    out = Path(args.out)
+    check_model_ids(args.models)
+    out = output_folder(args.out, "--out")
     out.mkdir(parents=True, exist_ok=True)
     rows, skipped = [], []
     for model_id in args.models:
@@ -142,9 +173,19 @@ def command_demo(args: argparse.Namespace) -> int:
 
 
 def command_report(args: argparse.Namespace) -> int:
+    from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import check_source_and_window
+    from brainscore_lcl.data.sources import local_data_root
     from brainscore_lcl.models.from_file import model_id_from_args
     from brainscore_lcl.report.build import build_report
+    from brainscore_lcl.scoring import check_model_ids
 
+    if args.time_window:
+        check_source_and_window(args.source, args.time_window)
+    if args.source == "local":
+        local_data_root(args.data_root)
+    output_folder(args.out, "--out")
+    check_input_paths(args)
+    check_model_ids(args.references or [])
     page = build_report(model_id_from_args(args), args.out, checkpoint=args.checkpoint, source=args.source,
                         data_root=args.data_root, time_window=args.time_window, references=args.references,
                         no_cache=args.no_cache)
@@ -155,7 +196,7 @@ def command_report(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from brainscore_lcl.models.from_file import add_model_arguments
 
-    parser = argparse.ArgumentParser(prog="brainscore", description=__doc__.splitlines()[0])
+    parser = ArgumentParser(prog="brainscore", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
     score_parser = commands.add_parser("score", help="score a model on a benchmark")
@@ -198,7 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     info_parser = commands.add_parser("info", help="describe a model and its checkpoint")
     add_model_arguments(info_parser)
-    info_parser.add_argument("--checkpoint")
+    info_parser.add_argument("--checkpoint", help="the model's checkpoint (default: the shipped one)")
+    info_parser.add_argument("--full", action="store_true",
+                             help="everything the checkpoint records, with its config and validation history")
     info_parser.set_defaults(func=command_info)
 
     report_parser = commands.add_parser("report", help="one HTML page of every analysis of the paper for one model")
@@ -261,14 +304,14 @@ def write_bug_log(error: BaseException) -> Path:
     return path
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the ``brainscore`` command: a ``SuiteError`` prints its one sentence and exits with its code, Ctrl-C exits
-    130, any other exception (a bug) prints one line naming the log file of its traceback and exits 3."""
+def run_command(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> int:
+    """Parse ``argv`` with ``parser`` and run the chosen command's ``func``: a ``SuiteError`` prints its one sentence
+    and exits with its code, Ctrl-C exits 130, any other exception (a bug) prints one line naming the log file of its
+    traceback and exits 3."""
     from brainscore_lcl.errors import EXIT_BUG, EXIT_INTERRUPTED, SuiteError
 
-    _quiet_libraries()
     try:
-        args = build_parser().parse_args(argv)
+        args = parser.parse_args(argv)
         return args.func(args)
     except SuiteError as error:
         print(f"brainscore: {error}", file=sys.stderr)
@@ -276,14 +319,19 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("brainscore: interrupted; nothing partial was kept", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except FileNotFoundError as error:
-        print(f"brainscore: {error}", file=sys.stderr)
-        return 1
     except Exception as error:  # a bug: one line here, the traceback in the log
         log = write_bug_log(error)
-        print(f"brainscore: internal error {type(error).__name__}: {error} (a bug; full traceback in {log})",
+        first_line = next(iter(str(error).strip().splitlines()), "")
+        print(f"brainscore: internal error {type(error).__name__}: {first_line} (a bug; full traceback in {log})",
               file=sys.stderr)
         return EXIT_BUG
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``brainscore`` command (``run_command`` with every subcommand)."""
+    _quiet_libraries()
+    return run_command(build_parser(), argv)
+
 
 if __name__ == "__main__":
     sys.exit(main())

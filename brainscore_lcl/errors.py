@@ -9,6 +9,8 @@ This module imports nothing of the suite, so every layer (metrics, data, models,
 """
 from __future__ import annotations
 
+import argparse
+
 EXIT_FAILED = 1
 """A run that failed or data that cannot be used (unreachable data, a corrupt file, a failed check)."""
 EXIT_USAGE = 2
@@ -35,3 +37,12 @@ class RunError(SuiteError, RuntimeError):
     """A run that failed, or data, weights or files that cannot be used (exit code 1)."""
 
     exit_code = EXIT_FAILED
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """``argparse.ArgumentParser`` whose errors (unknown option, bad choice, a value of the wrong type) raise
+    ``UsageError`` instead of printing the usage and exiting, so that they too end in one line; its subcommands'
+    parsers are of this class as well."""
+
+    def error(self, message: str):
+        raise UsageError(f"{message} (see `{self.prog} --help`)")

@@ -112,6 +112,18 @@ def _run_benchmark(benchmark, model, identifier: str):
         raise _offline_error("benchmark", identifier, error, _benchmark_offline_hint(identifier)) from None
 
 
+def check_model_ids(identifiers: list[str]) -> None:
+    """``UnknownIdentifierError`` for the first of ``identifiers`` that names no model (neither an id of this suite
+    or brainscore_vision nor a ``FILE.py[:FUNCTION]``), before anything is loaded."""
+    from brainscore_lcl.models.from_file import is_model_file_spec
+
+    discover_plugins()
+    for identifier in identifiers:
+        if not (identifier in model_registry or is_model_file_spec(identifier)
+                or identifier in brainscore_vision_ids("model")):
+            raise UnknownIdentifierError("model", identifier, known_ids("model"))
+
+
 def load_model(identifier: str, checkpoint: str | None = None):
     """The ``BrainModel`` registered as ``identifier`` (this suite first, then brainscore_vision); an identifier
     ``FILE.py[:FUNCTION]`` names your own network (``brainscore_lcl.models.from_file``)."""
@@ -141,7 +153,10 @@ def load_benchmark(identifier: str, **options):
     if identifier not in brainscore_vision_ids("benchmark"):
         raise UnknownIdentifierError("benchmark", identifier, known_ids("benchmark"))
     if options:
-        raise ValueError(f"options {sorted(options)} are only supported for this suite's benchmarks")
+        flags = ", ".join("--" + name.replace("_", "-") for name in sorted(options))
+        verb, pronoun = ("applies", "it") if len(options) == 1 else ("apply", "them")
+        raise UsageError(f"{flags} {verb} to this suite's benchmarks only, not to brainscore_vision's {identifier!r}; "
+                         f"drop {pronoun} or score a FreemanZiemba2013* benchmark")
     return _from_brainscore_vision("benchmark", identifier, _benchmark_offline_hint(identifier))
 
 
@@ -240,11 +255,13 @@ def precompute_activations(model, benchmark) -> None:
 def score(model_id: str, benchmark_id: str, checkpoint: str | None = None, model=None,
           **benchmark_options) -> ScoreRecord:
     """Score ``model_id`` on ``benchmark_id``. Pass an already loaded ``model`` to reuse its activations."""
-    from brainscore_lcl.models.commitment import candidate_layers, configure_activation_cache
+    from brainscore_lcl.models.commitment import candidate_layers, configure_activation_cache, require_region
 
     configure_activation_cache()
     benchmark = load_benchmark(benchmark_id, **benchmark_options)
     model = model if model is not None else load_model(model_id, checkpoint=checkpoint)
+    if getattr(benchmark, "region", None):
+        require_region(model, model_id, benchmark.region)
     record_details = {"checkpoint": str(checkpoint)} if checkpoint else {}
     if hasattr(benchmark, "public_counterpart") and getattr(model, "layers", None):
         precompute_activations(model, benchmark)

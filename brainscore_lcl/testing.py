@@ -159,12 +159,14 @@ def hard_link_tree(source: Path, target: Path) -> None:
 
 def isolated_brainscore_vision(submissions, root: Path) -> dict[str, Path]:
     """A brainscore_vision that holds the plugins of the submission folders ``submissions`` (written by ``brainscore
-    submit``): ``root/site/brainscore_vision``, a hard-linked copy of the installed package with each plugin folder in
-    place, and ``root/home`` (for $BRAINSCORE_HOME) with each weights file at its ``cache_path``, where
-    ``load_weight_file`` looks. Returns {"root", "site", "package", "home"}."""
+    submit``) as Brain-Score installs an upload: ``root/site/brainscore_vision``, a hard-linked copy of the installed
+    package, into which each ``submission.zip`` is extracted (its ``<root>/<plugin_type>/<plugin_dir>/`` becomes
+    ``brainscore_vision/<plugin_type>/<plugin_dir>/``; the folder beside the zip is not read), and ``root/home`` (for
+    $BRAINSCORE_HOME) with each weights file at its ``cache_path``, where ``load_weight_file`` looks. Returns
+    {"root", "site", "package", "home"}."""
     import json
     import os
-    import shutil
+    import zipfile
 
     import brainscore_vision
 
@@ -172,8 +174,14 @@ def isolated_brainscore_vision(submissions, root: Path) -> dict[str, Path]:
     hard_link_tree(Path(brainscore_vision.__file__).parent, package)
     for out in submissions:
         manifest = json.loads((out / "manifest.json").read_text())
-        kind = manifest["plugin_type"]
-        shutil.copytree(out / "plugin" / kind / manifest["plugin_dir"], package / kind / manifest["plugin_dir"])
+        prefix = f"{manifest['zip_root']}/"
+        with zipfile.ZipFile(out / manifest["zip"]) as archive:
+            for info in archive.infolist():
+                target = package / info.filename[len(prefix):]
+                if info.is_dir():
+                    target.mkdir(exist_ok=True)
+                else:
+                    target.write_bytes(archive.read(info))
         for weights in manifest["weights"]:
             target = root / "home" / weights["cache_path"]
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -55,16 +55,18 @@ def run_isolated(exported: dict[str, Path], root: Path, standin: dict | None = N
     """Run the runner where only a copy of brainscore_vision with the exported plugins is importable; with
     ``standin``, its assemblies replace the official loaders and every benchmark scores ``CANDIDATE``."""
     isolated = isolated_brainscore_vision(exported.values(), root)
-    job = {"data": {}, "benchmarks": [], "candidate": CANDIDATE if standin else None}
-    for identifier, out in exported.items():
-        manifest = json.loads((out / "manifest.json").read_text())
+    registered = {suite_id: json.loads((out / "manifest.json").read_text()) for suite_id, out in exported.items()}
+    job = {"data": {}, "benchmarks": [], "candidate": registered[CANDIDATE]["identifier"] if standin else None}
+    for manifest in registered.values():
         if manifest["plugin_type"] == "benchmarks":
-            job["benchmarks"].append({"identifier": identifier, "plugin_dir": manifest["plugin_dir"]})
+            job["benchmarks"].append({"identifier": manifest["identifier"], "plugin_dir": manifest["plugin_dir"]})
     for access, assembly in (standin or {}).items():
         path = root / f"FreemanZiemba2013.{access}.pkl"
         path.write_bytes(pickle.dumps(assembly, protocol=pickle.HIGHEST_PROTOCOL))
         job["data"][f"FreemanZiemba2013.{access}"] = str(path)
     report, _ = run_in_isolated_brainscore(RUNNER, job, isolated, 1800)
+    report["benchmarks"] = {suite_id: report["benchmarks"][manifest["identifier"]]
+                            for suite_id, manifest in registered.items() if manifest["plugin_type"] == "benchmarks"}
     return report
 
 
@@ -94,14 +96,19 @@ def test_submit_benchmark_writes_a_checked_benchmark_plugin(exported):
     out = exported[TEXTURE]
     manifest = json.loads((out / "manifest.json").read_text())
     assert (manifest["plugin_type"], manifest["plugin_dir"]) == ("benchmarks", "freemanziemba2013_v2_texmod")
+    assert (manifest["identifier"], manifest["suite_id"]) == ("FreemanZiemba2013.V2_texmod", TEXTURE)
     assert manifest["weights"] == [] and manifest["source"] == {"benchmark": TEXTURE}
+    folder = "submission/benchmarks/freemanziemba2013_v2_texmod/"
     with zipfile.ZipFile(out / manifest["zip"]) as archive:
-        assert sorted(archive.namelist()) == [f"freemanziemba2013_v2_texmod/{name}" for name in
-                                              ("__init__.py", "benchmark.py", "requirements.txt", "test.py")]
-    init = (out / "plugin" / "benchmarks" / "freemanziemba2013_v2_texmod" / "__init__.py").read_text()
+        assert archive.namelist() == ["submission/", "submission/benchmarks/", folder] + [
+            folder + name for name in ("__init__.py", "benchmark.py", "requirements.txt", "test.py")]
+    init = (out / folder / "__init__.py").read_text()
     assert init.splitlines()[0] == "from brainscore_vision import benchmark_registry"
+    assert "benchmark_registry['FreemanZiemba2013.V2_texmod']" in init
+    assert "`FreemanZiemba2013.V2_texmod`" in (out / "SUBMIT.md").read_text()
     partition = json.loads((exported[PARTITIONS[0]] / "manifest.json").read_text())
-    assert "freemanziemba2013_v2_pls_v1like/reference_model.py" in partition["zip_members"]
+    assert partition["identifier"] == "FreemanZiemba2013.V2_pls_v1like"
+    assert "submission/benchmarks/freemanziemba2013_v2_pls_v1like/reference_model.py" in partition["zip_members"]
     assert partition["requirements"] and partition["requirements"][0].startswith("plenoptic==")
     assert brainscore(["submit", "--check", str(out)]) == 0
 
@@ -117,7 +124,7 @@ def test_exported_benchmarks_load_in_brainscore_vision_alone(exported, tmp_path)
     assert report["brainscore_lcl_importable"] is False
     for identifier in (TEXTURE,) + PARTITIONS:
         result = report["benchmarks"][identifier]
-        assert (result["identifier"], result["parent"]) == (identifier, "V2")
+        assert (result["identifier"], result["parent"]) == (identifier.replace("-", "_"), "V2")
         assert result["plugin_test"] == 0
 
 

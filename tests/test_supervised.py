@@ -136,14 +136,15 @@ def test_killed_run_resumes_to_the_same_weights(tmp_path, monkeypatch, front_end
     assert [row["train_loss"] for row in logs[0]] == [row["train_loss"] for row in logs[1]]
 
 
-def test_cli_subcommand(tmp_path, front_end, capsys):
+def test_cli_subcommand(tmp_path, front_end):
     parser = argparse.ArgumentParser(prog="brainscore")
     add_subcommand(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["train-net", "--front-end", str(front_end), "--data", str(tmp_path / "missing"),
                               "--out", str(tmp_path / "out"), "--epochs", "2", "--batch-size", "4", "--device", "cpu"])
     assert (args.epochs, args.batch_size, args.resume) == (2, 4, False)
-    assert args.func(args) == 1
-    assert "does not exist" in capsys.readouterr().err
+    with pytest.raises(supervised.DataError, match="does not exist"):
+        args.func(args)
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.slow

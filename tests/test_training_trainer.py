@@ -8,6 +8,7 @@ import torch
 from PIL import Image
 
 from brainscore_lcl.checkpoint import build_encoder, load_encoder_checkpoint
+from brainscore_lcl.errors import UsageError
 from brainscore_lcl.models.architecture import Projector
 from brainscore_lcl.training import engine
 from brainscore_lcl.training import trainer as trainer_module
@@ -137,7 +138,7 @@ def test_early_stopping_finishes_and_refuses_to_overwrite(image_folder, tmp_path
     summary = train(config, image_folder, tmp_path / "stop", device="cpu", show_progress=False)
     # 5 batches of 4 per epoch: the first validation (epoch 0.2) stays the best; step 4 (epoch 0.8) is 0.5 epoch later
     assert summary["finished"] and summary["step"] == 4 and "did not improve" in summary["stop_reason"]
-    with pytest.raises(RuntimeError, match="--resume"):
+    with pytest.raises(UsageError, match="--resume"):
         train(config, image_folder, tmp_path / "stop", device="cpu", show_progress=False)
 
 
@@ -196,8 +197,9 @@ def test_cli_train_subcommand(image_folder, tmp_path, capsys):
     empty = tmp_path / "nothing"
     empty.mkdir()
     args = parser.parse_args(["train", "--config", "lcl-v2", "--data", str(empty), "--out", str(tmp_path / "x")])
-    assert args.func(args) == 2
-    assert "no images" in capsys.readouterr().err
+    with pytest.raises(DataError, match="no images"):
+        args.func(args)
+    assert not (tmp_path / "x").exists()
 
 
 @pytest.mark.slow

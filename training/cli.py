@@ -10,7 +10,9 @@ import argparse
 import json
 import sys
 
-from brainscore_lcl.training.config import ConfigError, load_config
+from brainscore_lcl.errors import ArgumentParser, UsageError
+from brainscore_lcl.paths import existing_folder, output_folder
+from brainscore_lcl.training.config import RESUMABLE_CHANGES, allowed_changes, load_config
 from brainscore_lcl.training.data import DataError
 
 
@@ -19,7 +21,11 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="packaged config name (lcl-v2, lcl-v2-sample, blockbarlow, ablation-*) or a YAML file")
     parser.add_argument("--data", required=True, help="folder of images, searched recursively (e.g. ImageNet train/)")
     parser.add_argument("--out", required=True, help="run folder: state.pt, log.csv, encoder.pt, summary.json")
-    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its state.pt")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its state.pt (with "
+                                                                  "the run's config)")
+    parser.add_argument("--allow-changes", type=lambda text: [name for name in text.split(",") if name], default=[],
+                        metavar="FIELD[,FIELD]", help="with --resume: config fields that may differ from the run's "
+                                                      f"({', '.join(name.removeprefix('training.') for name in RESUMABLE_CHANGES)})")
     parser.add_argument("--device", choices=["cpu", "cuda"], default=None, help="default: cuda when available")
     parser.add_argument("--max-steps", type=int, default=None, help="pause after this many steps in total")
     parser.add_argument("--variant", default=None, help="one run of a config's sweep: section")
@@ -30,16 +36,21 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    """Handler of ``brainscore train``; returns 0 on success, 2 on a bad config, data folder or run folder."""
+    """Handler of ``brainscore train``: every option and the config are checked before the run folder is made."""
     from brainscore_lcl.training.trainer import train
 
-    try:
-        config = load_config(args.config, args.variant, args.overrides)
-        summary = train(config, args.data, args.out, resume=args.resume, device=args.device,
-                        max_steps=args.max_steps, cache_dir=args.cache, show_progress=not args.no_progress)
-    except (ConfigError, DataError, RuntimeError) as error:
-        print(f"brainscore train: error: {error}", file=sys.stderr)
-        return 2
+    config = load_config(args.config, args.variant, args.overrides)
+    allow_changes = allowed_changes(args.allow_changes)
+    if allow_changes and not args.resume:
+        raise UsageError("--allow-changes applies to --resume only; drop it to start a new run")
+    if args.max_steps is not None and args.max_steps < 1:
+        raise UsageError(f"--max-steps {args.max_steps} must be >= 1 (steps in total, counting a resumed run's)")
+    existing_folder(args.data, "--data", "pass a folder of images (any depth of sub-folders)", DataError)
+    output_folder(args.out, "--out")
+    if args.cache:
+        output_folder(args.cache, "--cache")
+    summary = train(config, args.data, args.out, resume=args.resume, device=args.device, max_steps=args.max_steps,
+                    cache_dir=args.cache, show_progress=not args.no_progress, allow_changes=allow_changes)
     print(json.dumps({key: value for key, value in summary.items() if key != "val_history"}, indent=1))
     return 0
 
@@ -58,10 +69,11 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Stand-alone entry (``python -m brainscore_lcl.training.cli train|train-net ...``), e.g. under torchrun."""
-    parser = argparse.ArgumentParser(prog="brainscore")
+    from brainscore_lcl.cli import run_command
+
+    parser = ArgumentParser(prog="brainscore")
     add_subcommands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
+    return run_command(parser, argv)
 
 
 if __name__ == "__main__":

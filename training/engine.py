@@ -18,9 +18,14 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from brainscore_lcl.checkpoint import atomic_torch_save
+from brainscore_lcl.checkpoint import CheckpointError, atomic_torch_save
+from brainscore_lcl.errors import RunError
 
 TRAINING_STATE_FORMAT = "brainscore-lcl/training-state/1"
+
+
+class TrainingDivergedError(RunError, FloatingPointError):
+    """The training loss became NaN or infinite; the message names the step and what to lower."""
 
 
 @dataclass(frozen=True)
@@ -116,10 +121,11 @@ def load_training_state(path: str | os.PathLike) -> dict[str, Any]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises many types for truncated or foreign files
-        raise RuntimeError(f"training state {path} cannot be read ({type(error).__name__}: {error}); "
-                           "delete it to start over, or pass another --out") from None
+        reason = str(error).strip().splitlines()[0][:160] if str(error).strip() else ""
+        raise CheckpointError(f"training state {path} cannot be read ({type(error).__name__}: {reason}); "
+                              "delete it to start over, or pass another --out") from None
     if not isinstance(state, dict) or state.get("format") != TRAINING_STATE_FORMAT:
-        raise RuntimeError(f"{path} is not a brainscore-lcl training state; pass another --out")
+        raise CheckpointError(f"{path} is not a brainscore-lcl training state; pass another --out")
     return state
 
 

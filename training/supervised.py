@@ -44,8 +44,10 @@ from torch.utils.data import DataLoader, Dataset
 from torchvision import transforms
 
 from brainscore_lcl.checkpoint import CheckpointError, build_encoder, load_encoder_checkpoint
+from brainscore_lcl.errors import UsageError
 from brainscore_lcl.models.lcl_v2net.model import (LCLV2Net, build_network, load_network_checkpoint,
                                                    save_network_checkpoint)
+from brainscore_lcl.paths import existing_file, existing_folder, output_folder
 from brainscore_lcl.training import engine
 from brainscore_lcl.training.distributed import convert_batchnorm
 from brainscore_lcl.training.config import IMAGENET_MEAN, IMAGENET_STD
@@ -222,7 +224,7 @@ def train_one_epoch(model: nn.Module, loader: DataLoader, optimizer: torch.optim
             batches.set_postfix(loss=f"{loss.item():.3f}")
     loss, top1 = global_ratios(sums, runtime)
     if not np.isfinite(loss):
-        raise FloatingPointError(f"the training loss became {loss}; lower --batch-size (and so the learning rate)")
+        raise engine.TrainingDivergedError(f"the training loss became {loss}; lower --batch-size (and so the learning rate)")
     return {"train_loss": loss, "train_top1": top1}
 
 
@@ -370,17 +372,28 @@ def epoch_meta(config: SupervisedConfig, row: dict[str, Any]) -> dict[str, Any]:
     return {"metrics": row, "seed": config.seed, "lr": config.lr, "versions": engine.environment_versions()}
 
 
+def check_train_net_options(args: argparse.Namespace) -> None:
+    """``UsageError`` (or ``CheckpointError``/``DataError`` for a missing file or folder) for the first option of
+    ``brainscore train-net`` that cannot be used, before any work."""
+    for option, value, low in (("--epochs", args.epochs, 1), ("--batch-size", args.batch_size, 1),
+                               ("--workers", args.workers, 0), ("--seed", args.seed, 0)):
+        if value is not None and value < low:
+            raise UsageError(f"{option} {value} must be >= {low}")
+    existing_file(args.front_end, "--front-end", "train one with `brainscore train`", CheckpointError)
+    for option, folder in (("--data", args.data), ("--val", args.val)):
+        if folder is not None:
+            existing_folder(folder, option, "pass an ImageNet-style folder (<wnid>/*.JPEG)", DataError)
+    output_folder(args.out, "--out")
+
+
 def command_train_net(args: argparse.Namespace) -> int:
-    """Handler of ``brainscore train-net``; returns the exit code (1 with one sentence on stderr for known failures)."""
+    """Handler of ``brainscore train-net``: options checked first, then the run; returns 0."""
+    check_train_net_options(args)
     config = SupervisedConfig(seed=args.seed, amp=not args.no_amp, sync_batchnorm=not args.no_sync_batchnorm,
                               **{key: value for key, value in (("epochs", args.epochs), ("batch_size", args.batch_size),
                                                                ("workers", args.workers)) if value is not None})
-    try:
-        path = train(args.front_end, args.data, args.out, val=args.val, config=config, device=args.device,
-                     resume=args.resume, progress=not args.no_progress)
-    except (CheckpointError, DataError, FileNotFoundError) as error:
-        print(f"brainscore train-net: {error}", file=sys.stderr)
-        return 1
+    path = train(args.front_end, args.data, args.out, val=args.val, config=config, device=args.device,
+                 resume=args.resume, progress=not args.no_progress)
     if int(os.environ.get("RANK", "0")) == 0:
         print(f"LCL-V2Net checkpoint: {path} (use it with `brainscore score --model lcl-v2net --checkpoint {path}`)")
     return 0

@@ -12,7 +12,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import torch
@@ -24,7 +24,8 @@ from brainscore_lcl.checkpoint import save_encoder_checkpoint
 from brainscore_lcl.models.architecture import LCLEncoder, Projector
 from brainscore_lcl.training import engine
 from brainscore_lcl.training.augment import make_views_batched
-from brainscore_lcl.training.config import TrainConfig
+from brainscore_lcl.errors import UsageError
+from brainscore_lcl.training.config import TrainConfig, check_resume, config_from_dict
 from brainscore_lcl.training.data import (ReferenceViewDataset, build_store, epoch_batches, gather_batch, list_images,
                                           reference_loader, split_indices, view_seed)
 from brainscore_lcl.training.distributed import batch_collectives, convert_batchnorm
@@ -247,30 +248,34 @@ def _save_encoder(path: Path, model: LayerwiseModel, config: TrainConfig, data_d
 
 def train(config: TrainConfig, data_dir: str | os.PathLike, out_dir: str | os.PathLike, *, resume: bool = False,
           device: str | None = None, max_steps: int | None = None, cache_dir: str | os.PathLike | None = None,
-          show_progress: bool = True) -> dict[str, Any]:
+          show_progress: bool = True, allow_changes: Sequence[str] = ()) -> dict[str, Any]:
     """Train the layerwise model of ``config`` on the images under ``data_dir``; write into ``out_dir``:
     ``state.pt`` (resumable, every ``checkpoint_every_steps``), ``log.csv``, ``encoder.pt`` (best validation loss,
     an encoder checkpoint for ``brainscore score --checkpoint``), ``last_encoder.pt`` and ``summary.json``.
 
     ``max_steps`` (or ``training.max_steps``) pauses the run after that many steps in total; ``resume`` continues
-    a run from ``state.pt``. Returns the summary.
+    a run from ``state.pt``, whose recorded config ``config`` must equal but for the fields in ``allow_changes``
+    (``config.allowed_changes``). Returns the summary.
     """
     out_dir = Path(out_dir)
     state_path = out_dir / STATE_FILE
     if state_path.is_file() and not resume:
-        raise RuntimeError(f"{out_dir} already holds a training run ({state_path}); pass --resume to continue it "
-                           "or choose another --out")
+        raise UsageError(f"--out {out_dir} already holds a training run ({state_path}); pass --resume to continue it "
+                         "or choose another --out")
     if resume and not state_path.is_file():
-        raise RuntimeError(f"--resume was given but {state_path} does not exist; drop --resume to start a new run")
+        raise UsageError(f"--resume was given but {state_path} does not exist; drop --resume to start a new run")
+    state = engine.load_training_state(state_path) if resume else None
+    if state is not None:
+        check_resume(config_from_dict(state["config"]), config, allow_changes)
     runtime = engine.setup_runtime(device, config.training.amp)
     try:
-        return _train(config, Path(data_dir), out_dir, runtime, resume, max_steps or config.training.max_steps,
+        return _train(config, Path(data_dir), out_dir, runtime, state, max_steps or config.training.max_steps,
                       Path(cache_dir) if cache_dir else out_dir / "cache", show_progress)
     finally:
         engine.teardown_runtime(runtime)
 
 
-def _train(config: TrainConfig, data_dir: Path, out_dir: Path, runtime: engine.Runtime, resume: bool,
+def _train(config: TrainConfig, data_dir: Path, out_dir: Path, runtime: engine.Runtime, state: dict[str, Any] | None,
            max_steps: int | None, cache_dir: Path, show_progress: bool) -> dict[str, Any]:
     engine.seed_everything(config.seed)
     files = list_images(data_dir)
@@ -282,8 +287,7 @@ def _train(config: TrainConfig, data_dir: Path, out_dir: Path, runtime: engine.R
     model, wrapped, optimizer = build_model(config, runtime)
     stopper = engine.EarlyStopping(training.patience_epochs, training.min_delta, training.val_window)
     progress = Progress()
-    if resume:
-        state = engine.load_training_state(out_dir / STATE_FILE)
+    if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         stopper.load_state_dict(state["early_stopping"])
@@ -338,8 +342,8 @@ def _train(config: TrainConfig, data_dir: Path, out_dir: Path, runtime: engine.R
             rate = samples_per_step / max(now - tick, 1e-9)
             tick = now
             if not math.isfinite(float(losses.sum())):
-                raise FloatingPointError(f"loss became {losses.tolist()} at step {progress.step}; lower optimizer.lr "
-                                         "or check the data")
+                raise engine.TrainingDivergedError(f"loss became {losses.tolist()} at step {progress.step}; lower "
+                                                   "optimizer.lr or check the data")
             if runtime.is_main:
                 log.write(step=progress.step, epoch=progress.epoch, split="train", loss=float(losses.sum()),
                           samples_per_s=round(rate, 1), elapsed_s=round(now - start, 2),

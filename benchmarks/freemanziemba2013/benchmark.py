@@ -20,7 +20,10 @@ from brainscore_vision import load_ceiling
 from brainscore_vision.benchmark_helpers.neural_common import NeuralBenchmark
 from brainscore_vision.utils import LazyLoad
 
+from brainscore_lcl.data.freemanziemba import check_time_window
+from brainscore_lcl.data.simulation import BIN_MS as SIM_BIN_MS
 from brainscore_lcl.data.sources import load_freemanziemba_assembly
+from brainscore_lcl.errors import UsageError
 from brainscore_lcl.metrics.pls import pls_metric
 from brainscore_lcl.metrics.scores import SCORE_DEFINITIONS, brainscore_ceiled_score, paper_explained_variance
 
@@ -39,6 +42,14 @@ BIBTEX = """@article{freeman2013functional,
   journal={Nature neuroscience}, volume={16}, number={7}, pages={974--981}, year={2013}}"""
 
 
+def check_source_and_window(source: str, time_window: tuple[int, int]) -> None:
+    """``UsageError`` for an unknown ``source`` or a ``time_window`` (ms) outside its recordings or off its bins
+    (10 ms for the simulation; a local release's own bins are checked when it is read)."""
+    if source not in SOURCE_PREFIXES:
+        raise UsageError(f"unknown source {source!r}; choose one of {sorted(SOURCE_PREFIXES)}")
+    check_time_window(time_window, bin_ms=SIM_BIN_MS if source == "sim" else 1)
+
+
 class FreemanZiembaPLS(NeuralBenchmark):
     """PLS predictivity of the ``region`` ("V1" or "V2") cells of one data ``source``.
 
@@ -51,8 +62,7 @@ class FreemanZiembaPLS(NeuralBenchmark):
                  time_window: tuple[int, int] = BRAINSCORE_TIME_WINDOW, pls: str = "kernel",
                  data_root: str | None = None, identifier: str | None = None,
                  neuron_subset: Callable[[list[str]], np.ndarray] | None = None):
-        if source not in SOURCE_PREFIXES:
-            raise ValueError(f"unknown source {source!r}; choose one of {sorted(SOURCE_PREFIXES)}")
+        check_source_and_window(source, time_window)
         self.source, self.time_window, self.pls = source, tuple(time_window), pls
         self.access = access or ("public" if source == "public" else "private")
         self.data_root, self.neuron_subset = data_root, neuron_subset

@@ -30,7 +30,8 @@ from sklearn.model_selection import StratifiedKFold
 
 from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import (BIBTEX, BRAINSCORE_TIME_WINDOW, NUMBER_OF_TRIALS,
                                                                    SOURCE_PREFIXES, VISUAL_DEGREES, FreemanZiembaPLS,
-                                                                   paper_score_fields)
+                                                                   check_source_and_window, paper_score_fields)
+from brainscore_lcl.errors import UsageError
 from brainscore_lcl.metrics.pls import KernelPLSRegression, StimulusGram, gram_matrix
 from brainscore_lcl.metrics.scores import (brainscore_ceiled_score, per_neuron_explained_variance,
                                            v1like_v2like_partition)
@@ -44,6 +45,8 @@ PARTITION_QUANTILE = 0.25
 SUBSETS = ("v1like", "v2like")
 #: where the partition is ranked: on the scored split (the paper's procedure) or on the public split
 SELECTIONS = ("same", "public")
+#: response windows of the texture-modulation benchmark: each cell's latency-aligned 100 ms, or one fixed window
+WINDOWS = ("latency", "fixed")
 #: 10-ms bins from 0 to 300 ms: the PSTH on which response latency is measured (Brain-Score's binning)
 PSTH_BIN_MS = 10
 PSTH_END_MS = 300
@@ -77,7 +80,7 @@ class ReferencePartition:
     def mask(self, subset: str, neuroid_ids: Sequence[str] | None = None) -> np.ndarray:
         """Boolean mask of ``subset`` ("v1like" / "v2like") over ``neuroid_ids`` (default: the partition's order)."""
         if subset not in SUBSETS:
-            raise ValueError(f"subset must be one of {SUBSETS}, got {subset!r}")
+            raise UsageError(f"subset must be one of {SUBSETS}, got {subset!r}")
         own = self.v1_like if subset == "v1like" else self.v2_like
         if neuroid_ids is None:
             return own.copy()
@@ -166,9 +169,9 @@ class FreemanZiembaPartitionPLS(FreemanZiembaPLS):
                  time_window: tuple[int, int] = BRAINSCORE_TIME_WINDOW, pls: str = "kernel",
                  data_root: str | None = None, identifier: str | None = None):
         if subset not in SUBSETS:
-            raise ValueError(f"subset must be one of {SUBSETS}, got {subset!r}")
+            raise UsageError(f"subset must be one of {SUBSETS}, got {subset!r}")
         if selection not in SELECTIONS:
-            raise ValueError(f"selection must be one of {SELECTIONS}, got {selection!r}")
+            raise UsageError(f"selection must be one of {SELECTIONS}, got {selection!r}")
         self.subset, self.reference, self.quantile, self._partition = subset, reference, quantile, partition
         self.selection = selection
         super().__init__(source, "V2", access=access, time_window=time_window, pls=pls, data_root=data_root,
@@ -355,8 +358,8 @@ def load_texture_data(source: str, region: str = "V2", *, window: str = "latency
     """
     from brainscore_lcl.data.sources import load_brainscore_packaged, load_freemanziemba_assembly
 
-    if window not in ("latency", "fixed"):
-        raise ValueError(f"window must be 'latency' or 'fixed', got {window!r}")
+    if window not in WINDOWS:
+        raise UsageError(f"window {window!r} is not one of {', '.join(WINDOWS)}")
     access = "public" if source == "public" else "all"
     latency = None
     if window == "latency" and source in ("official", "public"):
@@ -483,8 +486,11 @@ class FreemanZiembaTextureModulation(BenchmarkBase):
     def __init__(self, source: str, *, window: str | None = None,
                  time_window: tuple[int, int] = BRAINSCORE_TIME_WINDOW, min_ceiling: float = MIN_NEURON_CEILING,
                  n_folds: int = N_FOLDS, seed: int = 0, data_root: str | None = None, identifier: str | None = None):
-        if source not in SOURCE_PREFIXES:
-            raise ValueError(f"unknown source {source!r}; choose one of {sorted(SOURCE_PREFIXES)}")
+        check_source_and_window(source, time_window)
+        if window not in (None, *WINDOWS):
+            raise UsageError(f"window {window!r} is not one of {', '.join(WINDOWS)}")
+        if not 0 <= min_ceiling < 1:
+            raise UsageError(f"min_ceiling {min_ceiling} must lie in [0, 1) (a fraction of the neuron's ceiling)")
         self.source, self.data_root, self.time_window = source, data_root, tuple(time_window)
         self.window = window or "latency"
         self.min_ceiling, self.n_folds, self.seed = min_ceiling, n_folds, seed

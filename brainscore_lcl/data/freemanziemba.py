@@ -28,7 +28,7 @@ from PIL import Image
 from sklearn.model_selection import StratifiedShuffleSplit
 
 from brainscore_lcl.cache import MANIFEST_FILE, ensure_folder, intact_manifest, read_json, write_manifest
-from brainscore_lcl.errors import RunError
+from brainscore_lcl.errors import RunError, UsageError
 
 # textureNumOrder of FreemanZiemba2013_V1V2data_readme.m, as in Brain-Score's packaging
 FAMILIES: tuple[int, ...] = (327, 336, 393, 402, 13, 18, 23, 30, 38, 48, 52, 56, 60, 71, 99)
@@ -38,6 +38,8 @@ ACCESSES = ("public", "private", "all")
 MAT_FILE_NAME = "FreemanZiemba2013_V1V2data.mat"
 RESOLUTION = "320x320"
 N_SAMPLES = 15
+#: length of every recording (ms after stimulus onset): the release's time bins span 0-300 ms
+RECORDING_MS = 300
 APERTURE_VERSION = "v1"
 _FILE_PREFIX = {"noise": "noise", "texture": "tex"}
 
@@ -189,7 +191,7 @@ def public_private_split(stimulus_set) -> tuple[list[str], list[str]]:
                           "family_rank": [family_rank[int(value)] for value in stimulus_set["texture_family"]],
                           "sample": np.asarray(stimulus_set["sample"], dtype=int)})
     if len(frame) != 450 or frame["stimulus_id"].nunique() != 450:
-        raise ValueError(f"the FreemanZiemba2013 split needs the 450 distinct stimuli; got {len(frame)} rows with "
+        raise MalformedDataError(f"the FreemanZiemba2013 split needs the 450 distinct stimuli; got {len(frame)} rows with "
                          f"{frame['stimulus_id'].nunique()} distinct stimulus_ids")
     frame = frame.sort_values(["type_rank", "family_rank", "sample"], kind="stable")
     splitter = StratifiedShuffleSplit(n_splits=1, train_size=.3, test_size=None, random_state=RandomState(seed=12))
@@ -216,6 +218,25 @@ def _open_release(mat_path: Path) -> h5py.File:
                                  f"with save(..., '-v7.3')") from error
 
 
+def check_time_window(time_window, span_ms: float = RECORDING_MS, bin_ms: float = 1.0,
+                      option: str = "--time-window") -> tuple[int, int]:
+    """``time_window`` (start, end) in ms if 0 <= start < end <= ``span_ms`` on ``bin_ms``-ms bin edges, else
+    ``UsageError`` naming ``option``, the rule broken and a window that works."""
+    start, stop = time_window
+    given = f"{option} {start} {stop}"
+    if start < 0:
+        raise UsageError(f"{given}: the start must be >= 0 ms (stimulus onset); e.g. {option} 50 200")
+    if stop <= start:
+        raise UsageError(f"{given}: the end must come after the start (START_MS END_MS); e.g. {option} 50 200")
+    if stop > span_ms:
+        raise UsageError(f"{given}: the recordings span 0-{span_ms:g} ms after stimulus onset; "
+                         f"choose an end <= {span_ms:g}")
+    if start % bin_ms or stop % bin_ms:
+        raise UsageError(f"{given}: this data is binned in {bin_ms:g}-ms bins; choose a start and end on its bin edges "
+                         f"(multiples of {bin_ms:g} ms)")
+    return int(start), int(stop)
+
+
 def windowed_rates(data_root, region: str, time_window: tuple[int, int] = (50, 200),
                    cells_per_read: int = 8) -> tuple[np.ndarray, int]:
     """Mean spikes per ms over time_window (ms) of one region's cells, as Brain-Score's mean over 1-ms bins.
@@ -232,10 +253,7 @@ def windowed_rates(data_root, region: str, time_window: tuple[int, int] = (50, 2
             raise MalformedDataError(f"{mat_path}: v1 {v1.shape} / v2 {v2.shape} are not cell x time bin x repetition"
                                      f" x sample (15) x texture type (2) x family (15)")
         bin_ms = _read_bin_ms(mat)
-        start, stop = time_window
-        if start % bin_ms or stop % bin_ms or not 0 <= start < stop <= v1.shape[1] * bin_ms:
-            raise ValueError(f"time_window {time_window} ms must lie within 0-{v1.shape[1] * bin_ms:g} ms on the "
-                             f"release's {bin_ms:g}-ms bin edges")
+        start, stop = check_time_window(time_window, span_ms=v1.shape[1] * bin_ms, bin_ms=bin_ms)
         bins = slice(int(start // bin_ms), int(stop // bin_ms))
         data = mat[region.lower()]
         chunks = []
@@ -289,9 +307,9 @@ def load_local_assembly(data_root, region: str, *, access: str = "private", aver
     "<identifier>.<access>".
     """
     if region not in REGIONS:
-        raise ValueError(f"region must be one of {REGIONS}, got {region!r}")
+        raise UsageError(f"region must be one of {REGIONS}, got {region!r}")
     if access not in ACCESSES:
-        raise ValueError(f"access must be one of {ACCESSES}, got {access!r}")
+        raise UsageError(f"access must be one of {ACCESSES}, got {access!r}")
     stimulus_set = load_local_stimulus_set(data_root, f"{identifier}.aperture")
     rates, n_v1 = windowed_rates(data_root, region, tuple(time_window))
     n_cells, n_repetitions = rates.shape[:2]

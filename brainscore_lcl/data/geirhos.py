@@ -23,7 +23,8 @@ import pandas as pd
 
 from brainscore_lcl.cache import atomic_path
 from brainscore_lcl.data.sources import DataUnavailableError
-from brainscore_lcl.errors import RunError
+from brainscore_lcl.errors import RunError, UsageError
+from brainscore_lcl.paths import existing_file
 from brainscore_lcl.metrics.behaviour import CATEGORIES, NO_ANSWER, stimulus_key
 
 DATASETS = ("cue-conflict", "edge", "silhouette")
@@ -49,7 +50,7 @@ def data_root(root: str | os.PathLike | None = None) -> Path:
 def check_dataset(dataset: str) -> str:
     """``dataset`` if it is one of ``DATASETS``, else a ``ValueError`` naming them."""
     if dataset not in DATASETS:
-        raise ValueError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
+        raise UsageError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
     return dataset
 
 
@@ -108,9 +109,7 @@ def read_decisions(paths: Sequence[str | os.PathLike]) -> pd.DataFrame:
     one ``subj``, each stimulus once. Columns ``DECISION_COLUMNS`` plus ``file``, ``row`` and ``stimulus``."""
     rows = []
     for path in paths:
-        path = Path(path)
-        if not path.is_file():
-            raise DecisionsFileError(f"decisions file {path} does not exist")
+        path = existing_file(path, "decisions file", "pass the CSV files of one observer", DecisionsFileError)
         rows.extend(_read_rows(path))
     frame = pd.DataFrame(rows)
     observers = sorted(frame["subj"].unique())

@@ -18,6 +18,7 @@ from pathlib import Path
 from brainscore_lcl.data.freemanziemba import (ACCESSES, REGIONS, DataUnavailableError, MalformedDataError,
                                                load_local_assembly, stimuli_digest, windowed_assembly)
 from brainscore_lcl.data.simulation import SIM_SEED, simulated_data_root
+from brainscore_lcl.errors import UsageError
 
 __all__ = ["SOURCES", "DATA_ROOT_ENV", "DataUnavailableError", "MalformedDataError", "join_splits",
            "load_brainscore_packaged", "load_freemanziemba_assembly"]
@@ -34,6 +35,17 @@ _OFFLINE_ALTERNATIVES = {
 }
 
 
+def local_data_root(data_root: str | os.PathLike | None = None) -> str:
+    """The raw release's folder for the "local" source: ``data_root``, else ${BRAINSCORE_LCL_FZ_ROOT}, resolved;
+    ``DataUnavailableError`` saying how to give it when neither is set."""
+    root = data_root or os.environ.get(DATA_ROOT_ENV)
+    if not root:
+        raise DataUnavailableError(f"FreemanZiemba2013local needs the raw release: pass --data-root DIR or set "
+                                   f"{DATA_ROOT_ENV} (DIR holds FreemanZiemba2013_V1V2data.mat and stim/); or use "
+                                   f"the offline simulated FreemanZiemba2013sim.*")
+    return str(Path(root).expanduser().resolve())
+
+
 def load_freemanziemba_assembly(source: str, region: str, *, access: str = "private",
                                 average_repetitions: bool = True, time_window=(50, 200), data_root=None):
     """(presentation, neuroid) NeuronRecordingAssembly of one region from one source, cached in memory.
@@ -45,19 +57,14 @@ def load_freemanziemba_assembly(source: str, region: str, *, access: str = "priv
     Raises DataUnavailableError when the source's data cannot be had (offline, no access, no local copy).
     """
     if source not in SOURCES:
-        raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+        raise UsageError(f"source must be one of {SOURCES}, got {source!r}")
     if region not in REGIONS:
-        raise ValueError(f"region must be one of {REGIONS}, got {region!r}")
+        raise UsageError(f"region must be one of {REGIONS}, got {region!r}")
     if access not in ACCESSES:
-        raise ValueError(f"access must be one of {ACCESSES}, got {access!r}")
+        raise UsageError(f"access must be one of {ACCESSES}, got {access!r}")
     time_window = (int(time_window[0]), int(time_window[1]))
     if source == "local":
-        root = data_root or os.environ.get(DATA_ROOT_ENV)
-        if not root:
-            raise DataUnavailableError(f"FreemanZiemba2013local needs the raw release: pass --data-root DIR or set "
-                                       f"{DATA_ROOT_ENV} (DIR holds FreemanZiemba2013_V1V2data.mat and stim/); or use "
-                                       f"the offline simulated FreemanZiemba2013sim.*")
-        data_root = str(Path(root).expanduser().resolve())
+        data_root = local_data_root(data_root)
     else:
         data_root = None
     if source == "public":

@@ -1,6 +1,6 @@
 """Brain-Score benchmark plugins for the V2 analyses this suite adds, on Brain-Score's own FreemanZiemba2013 data.
 
-``brainscore submit --benchmark ID --out DIR`` writes ``DIR/plugin/benchmarks/<plugin_dir>/`` with ``__init__.py``
+``brainscore submit --benchmark ID --out DIR`` writes ``DIR/submission/benchmarks/<plugin_dir>/`` with ``__init__.py``
 (the import of ``benchmark_registry`` and one literal registration), ``benchmark.py`` (this suite's analysis code
 copied by ``sources.copy_definitions``, then a ``BenchmarkBase`` that reads the data with brainscore_vision's own
 ``load_dataset`` / ``load_benchmark``), ``requirements.txt`` and ``test.py``; the partition benchmarks also carry
@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from brainscore_lcl.export.models import PAPER_BIBTEX, describe_for_export, plugin_code, plugin_dirname, plugin_files
+from brainscore_lcl.export.identifiers import checked_identifier, export_identifier
+from brainscore_lcl.export.models import PAPER_BIBTEX, describe_for_export, plugin_code, plugin_files
 
 _ANALYSES = "brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark"
 _PLS = "brainscore_lcl.benchmarks.freemanziemba2013.benchmark"
@@ -236,13 +237,9 @@ def benchmark_source(identifier: str, recipe: BenchmarkRecipe) -> str:
                                       paper_bibtex=PAPER_BIBTEX, body=recipe.body)
 
 
-def benchmark_plugin_files(identifier: str) -> dict[str, str]:
-    """{file name: text} of the plugin folder of benchmark ``identifier``."""
-    from brainscore_lcl.scoring import UnknownIdentifierError
-
-    if identifier not in BENCHMARK_RECIPES:
-        raise UnknownIdentifierError("benchmark", identifier, sorted(BENCHMARK_RECIPES))
-    recipe = BENCHMARK_RECIPES[identifier]
+def benchmark_plugin_files(suite_id: str, identifier: str) -> dict[str, str]:
+    """{file name: text} of the plugin folder of the suite's benchmark ``suite_id``, registered as ``identifier``."""
+    recipe = BENCHMARK_RECIPES[suite_id]
     files = {"__init__.py": "from brainscore_vision import benchmark_registry\n\n"
                             f"benchmark_registry[{identifier!r}] = lambda: __import__(f\"{{__name__}}.benchmark\", "
                             "fromlist=(\"get_benchmark\",)).get_benchmark()\n",
@@ -260,15 +257,21 @@ def benchmark_plugin_files(identifier: str) -> dict[str, str]:
     return files
 
 
-def submit_benchmark(identifier: str, out: str | Path) -> dict:
-    """Write the submission folder of benchmark ``identifier`` into ``out``; returns the (checked) manifest."""
-    from brainscore_lcl.export.submission import write_submission
+def submit_benchmark(suite_id: str, out: str | Path, identifier: str | None = None) -> dict:
+    """Write the submission folder of the suite's benchmark ``suite_id`` into ``out``, registered as ``identifier``
+    (checked; default: the hyphen-free ``export_identifier(suite_id)``); returns the (checked) manifest."""
+    from brainscore_lcl.export.submission import checked_out_folder, write_submission
+    from brainscore_lcl.scoring import UnknownIdentifierError
 
-    files = benchmark_plugin_files(identifier)
-    recipe = BENCHMARK_RECIPES[identifier]
+    if suite_id not in BENCHMARK_RECIPES:
+        raise UnknownIdentifierError("benchmark", suite_id, sorted(BENCHMARK_RECIPES))
+    identifier = checked_identifier(identifier) if identifier else export_identifier(suite_id)
+    checked_out_folder(out)
+    files = benchmark_plugin_files(suite_id, identifier)
+    recipe = BENCHMARK_RECIPES[suite_id]
     reference = f"; its reference model `{recipe.reference_model}` travels inside it" if recipe.reference_model else ""
-    return write_submission(Path(out), identifier, "benchmarks", plugin_dirname(identifier), files, weights=None,
-                            source={"benchmark": identifier},
+    return write_submission(out, identifier, suite_id, "benchmarks", files, weights=None,
+                            source={"benchmark": suite_id},
                             details={"summary": recipe.summary, "reference_model": recipe.reference_model,
                                      "requirements": [line for line in files["requirements.txt"].splitlines()
                                                       if not line.startswith("#")]},

@@ -1,49 +1,51 @@
-"""Pre-flight checks of a submission folder written by ``brainscore submit`` (``brainscore submit --check DIR``).
+"""Pre-flight checks of a submission written by ``brainscore submit`` (``brainscore submit --check DIR|ZIP``).
 
-Rules (each failure is one ``SubmissionCheckError`` sentence naming the rule and the file):
+What is checked is the zip that is uploaded, not only the folder beside it. Each failure is one
+``SubmissionCheckError`` sentence naming the rule and the file:
 
-- every registered id is new to the installed brainscore_vision and registered exactly once, on one literal line
-  that Brain-Score's own id parser (greedy on ``]``) reads back as the same id;
-- ``__init__.py`` holds only imports from brainscore_vision and literal registrations;
-- plugin folder names are legal (a Python package name, not starting with ``_`` or ``.``, not already taken);
-- no Python file imports ``brainscore_lcl`` (checked on the syntax tree, ``__import__``/``import_module`` included);
-- ``submission.zip`` holds one top-level folder, is under 50 MB, and has no weight files, no ``metadata.yml`` and
-  no absolute or ``..`` paths.
+- every upload rule of brain-score.org (``upload.check_upload_zip``);
+- in the zip's plugin: ``__init__.py`` holds only imports from brainscore_vision and literal registrations, each on
+  one line that Brain-Score's own id parser (greedy on ``]``) reads back; the plugin folder name is a Python package
+  name new to the installed brainscore_vision, and so is the id; no Python file imports ``brainscore_lcl``
+  (statements, ``__import__`` and ``import_module``);
+- in a submission folder: ``manifest.json`` is JSON naming the zip's id and plugin, the folder beside the zip holds
+  exactly the zip's files, byte for byte, and each weights file is present with the manifest's sha256.
 """
 from __future__ import annotations
 
 import ast
 import json
 import re
-import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from brainscore_lcl.errors import RunError
+from brainscore_lcl.export.models import file_digests
 from brainscore_lcl.export.sources import is_suite_module
+from brainscore_lcl.export.upload import SubmissionCheckError, UploadZip, check_upload_zip, rule_error
 
-MAX_ZIP_BYTES = 50 * 1000 * 1000
-WEIGHT_SUFFIXES = (".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".h5", ".hdf5", ".bin", ".safetensors", ".npy", ".npz",
-                   ".onnx", ".tar", ".mat", ".nc")
-FORBIDDEN_NAMES = ("metadata.yml", "metadata.yaml")
+__all__ = ["SubmissionCheckError", "check_submission", "check_zip_contents"]
+
 PLUGIN_DIR_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-REGISTRIES = {"models": "model_registry", "benchmarks": "benchmark_registry"}
-
-
-class SubmissionCheckError(RunError):
-    """A submission that breaks one of Brain-Score's rules; the message names the rule and the file."""
+REGISTRIES = {"models": "model_registry", "benchmarks": "benchmark_registry", "data": "data_registry",
+              "metrics": "metric_registry"}
+MANIFEST_KEYS = ("identifier", "plugin_type", "plugin_dir", "zip", "weights")
 
 
 def brainscore_plugin_dirs(plugin_type: str) -> set[str]:
     """Folder names of the installed brainscore_vision's ``plugin_type`` ("models" / "benchmarks") plugins."""
     import brainscore_vision
 
-    return {path.name for path in (Path(brainscore_vision.__file__).parent / plugin_type).iterdir() if path.is_dir()}
+    folder = Path(brainscore_vision.__file__).parent / plugin_type
+    return {path.name for path in folder.iterdir() if path.is_dir()} if folder.is_dir() else set()
 
 
-def registered_ids(init_file: Path, registry: str) -> list[str]:
-    """Ids registered in ``init_file`` as ``<registry>['<id>'] = ...``, checked line by line (rules above)."""
-    tree = ast.parse(init_file.read_text(), filename=str(init_file))
-    lines = init_file.read_text().splitlines()
+def literal_registrations(source: str, where: str, registry: str) -> list[str]:
+    """Ids registered in the ``__init__.py`` text ``source`` (``where`` names it) as ``<registry>['<id>'] = ...``,
+    checked line by line (module docstring)."""
+    try:
+        tree = ast.parse(source, filename=where)
+    except SyntaxError as error:
+        raise rule_error("valid Python", f"{where} line {error.lineno}: {error.msg}") from None
+    lines = source.splitlines()
     ids = []
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.module == "brainscore_vision" and not node.level:
@@ -52,24 +54,28 @@ def registered_ids(init_file: Path, registry: str) -> list[str]:
         if not (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
                 and target.value.id == registry and isinstance(target.slice, ast.Constant)
                 and isinstance(target.slice.value, str)):
-            raise SubmissionCheckError(f"rule 'only imports from brainscore_vision and literal registrations': "
-                                       f"{init_file} line {node.lineno} is neither")
+            raise rule_error("only imports from brainscore_vision and literal registrations",
+                             f"{where} line {node.lineno} is neither")
         identifier = target.slice.value
         if node.lineno != node.end_lineno:
-            raise SubmissionCheckError(f"rule 'one literal line per registration': {init_file} registers "
-                                       f"{identifier!r} over lines {node.lineno}-{node.end_lineno}")
+            raise rule_error("one literal line per registration",
+                             f"{where} registers {identifier!r} over lines {node.lineno}-{node.end_lineno}")
         parsed = re.search(rf"{registry}\[.*\]", lines[node.lineno - 1].replace('"', "'"))
         if parsed is None or parsed.group(0)[len(registry) + 2:-2] != identifier:
-            raise SubmissionCheckError(f"rule 'Brain-Score's greedy id parser reads the id back': {init_file} line "
-                                       f"{node.lineno} has a ']' after the key {identifier!r}")
+            raise rule_error("Brain-Score's greedy id parser reads the id back",
+                             f"{where} line {node.lineno} has a ']' after the key {identifier!r}")
         ids.append(identifier)
     return ids
 
 
-def suite_imports(path: Path) -> list[str]:
-    """Modules of this suite that the Python file ``path`` imports (statements, ``__import__``, ``import_module``)."""
+def suite_imports(source: str, where: str) -> list[str]:
+    """Modules of this suite that the Python text ``source`` imports (statements, ``__import__``, ``import_module``)."""
+    try:
+        tree = ast.parse(source, filename=where)
+    except SyntaxError as error:
+        raise rule_error("valid Python", f"{where} line {error.lineno}: {error.msg}") from None
     found = []
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found += [alias.name for alias in node.names if is_suite_module(alias.name)]
         elif isinstance(node, ast.ImportFrom) and not node.level and is_suite_module(node.module):
@@ -81,85 +87,90 @@ def suite_imports(path: Path) -> list[str]:
     return found
 
 
-def check_plugin_folder(folder: Path, plugin_type: str, existing_ids: set[str]) -> list[str]:
-    """Check one plugin folder (``.../<plugin_type>/<name>``); returns the ids it registers."""
-    name = folder.name
-    if not PLUGIN_DIR_PATTERN.match(name):
-        raise SubmissionCheckError(f"rule 'legal plugin folder name' (a Python package name not starting with _ or .): "
-                                   f"{folder} is not one")
-    if name in brainscore_plugin_dirs(plugin_type):
-        raise SubmissionCheckError(f"rule 'new plugin folder': brainscore_vision already has {plugin_type}/{name} "
-                                   f"({folder}); export under another --identifier")
-    init_file = folder / "__init__.py"
-    if not init_file.is_file():
-        raise SubmissionCheckError(f"rule 'a plugin has an __init__.py': {init_file} is missing")
-    ids = registered_ids(init_file, REGISTRIES[plugin_type])
-    if not ids:
-        raise SubmissionCheckError(f"rule 'a plugin registers an id': {init_file} registers none")
-    for identifier in ids:
-        if identifier in existing_ids:
-            raise SubmissionCheckError(f"rule 'the id is new to brainscore_vision': {identifier!r} of {init_file} is "
-                                       "already registered there; export under another --identifier")
-        if ids.count(identifier) > 1:
-            raise SubmissionCheckError(f"rule 'one registration per id': {init_file} registers {identifier!r} "
-                                       f"{ids.count(identifier)} times")
-    for path in sorted(folder.rglob("*.py")):
-        imported = suite_imports(path)
-        if imported:
-            raise SubmissionCheckError(f"rule 'no brainscore_lcl import': {path} imports {imported[0]}")
-    return ids
-
-
-def check_zip(path: Path) -> list[str]:
-    """Check ``submission.zip``; returns its member names."""
-    if not path.is_file():
-        raise SubmissionCheckError(f"rule 'the submission has a zip': {path} is missing; run `brainscore submit` again")
-    if path.stat().st_size >= MAX_ZIP_BYTES:
-        raise SubmissionCheckError(f"rule 'zip under 50 MB': {path} has {path.stat().st_size / 1e6:.1f} MB")
-    with zipfile.ZipFile(path) as archive:
-        names = archive.namelist()
-    for member in names:
-        pure = PurePosixPath(member)
-        if member.startswith("/") or re.match(r"^[A-Za-z]:", member) or ".." in pure.parts:
-            raise SubmissionCheckError(f"rule 'no absolute or .. paths in the zip': {path} holds {member}")
-        if pure.name.lower() in FORBIDDEN_NAMES:
-            raise SubmissionCheckError(f"rule 'no metadata.yml in the zip': {path} holds {member}")
-        if pure.suffix.lower() in WEIGHT_SUFFIXES:
-            raise SubmissionCheckError(f"rule 'no weight files in the zip' (they go to Brain-Score's team): "
-                                       f"{path} holds {member}")
-    tops = {PurePosixPath(member).parts[0] for member in names}
-    if len(tops) != 1 or next(iter(tops)).startswith((".", "_")):
-        raise SubmissionCheckError(f"rule 'one top-level folder in the zip' (Brain-Score unpacks the single folder): "
-                                   f"{path} has {sorted(tops)}")
-    return names
-
-
-def check_submission(out: str | Path) -> dict:
-    """Run every rule on the submission folder ``out``; returns its manifest. Raises ``SubmissionCheckError``."""
+def check_zip_contents(upload: UploadZip, where: str) -> None:
+    """The plugin rules (module docstring) on the files of the checked zip ``upload`` (``where``: the zip's path)."""
     from brainscore_lcl.scoring import brainscore_vision_ids
 
-    out = Path(out)
-    manifest_path = out / "manifest.json"
-    if not manifest_path.is_file():
-        raise SubmissionCheckError(f"rule 'a submission has a manifest': {manifest_path} is missing; "
-                                   "write the folder with `brainscore submit --model ID --out DIR`")
-    manifest = json.loads(manifest_path.read_text())
-    plugin_type = manifest.get("plugin_type", "models")
-    folder = out / "plugin" / plugin_type / manifest["plugin_dir"]
-    ids = check_plugin_folder(folder, plugin_type, set(brainscore_vision_ids(plugin_type.rstrip("s"))))
-    if manifest["identifier"] not in ids:
-        raise SubmissionCheckError(f"rule 'the manifest names the registered id': {manifest_path} names "
-                                   f"{manifest['identifier']!r} but {folder / '__init__.py'} registers {ids}")
-    names = check_zip(out / manifest["zip"])
-    expected = sorted(f"{manifest['plugin_dir']}/{path.relative_to(folder).as_posix()}"
-                      for path in folder.rglob("*") if path.is_file() and "__pycache__" not in path.parts)
-    if sorted(name for name in names if not name.endswith("/")) != expected:
-        raise SubmissionCheckError(f"rule 'the zip holds the plugin folder': {out / manifest['zip']} differs from "
-                                   f"{folder}; run `brainscore submit` again")
-    for weights in manifest.get("weights", []):
-        from brainscore_lcl.export.models import file_digests
+    prefix = f"{where}: {upload.root}/{upload.plugin_type}/{upload.plugin_dir}/"
+    if not PLUGIN_DIR_PATTERN.match(upload.plugin_dir):
+        raise rule_error("legal plugin folder name", f"{prefix} is not a Python package name starting with a letter")
+    if upload.plugin_dir in brainscore_plugin_dirs(upload.plugin_type):
+        raise rule_error("new plugin folder", f"{prefix}: brainscore_vision already has {upload.plugin_type}/"
+                                              f"{upload.plugin_dir}; export under another --identifier")
+    texts = {}
+    for name, data in upload.files.items():
+        if name.endswith(".py"):
+            try:
+                texts[name] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise rule_error("UTF-8 source", f"{prefix}{name} is not UTF-8 text") from None
+    ids = literal_registrations(texts["__init__.py"], f"{prefix}__init__.py", REGISTRIES[upload.plugin_type])
+    if ids != [upload.identifier]:
+        raise rule_error("one registration of one id", f"{prefix}__init__.py registers {ids}")
+    if upload.identifier in brainscore_vision_ids(upload.plugin_type.rstrip("s")):
+        raise rule_error("the id is new to brainscore_vision", f"{upload.identifier!r} of {prefix}__init__.py is "
+                                                               "already registered there; export under another "
+                                                               "--identifier")
+    for name, text in sorted(texts.items()):
+        imported = suite_imports(text, f"{prefix}{name}")
+        if imported:
+            raise rule_error("no brainscore_lcl import", f"{prefix}{name} imports {imported[0]}")
 
-        if file_digests(out / weights["file"])["sha256"] != weights["sha256"]:
-            raise SubmissionCheckError(f"rule 'weights match the manifest': {out / weights['file']} does not have "
-                                       f"sha256 {weights['sha256']}")
+
+def read_manifest(out: Path) -> dict:
+    """``out/manifest.json`` with the keys a check needs; a missing or malformed one is one rule sentence."""
+    path = out / "manifest.json"
+    if not path.is_file():
+        raise rule_error("a submission has a manifest", f"{path} is missing; write the folder with `brainscore "
+                                                        "submit --model ID --out DIR`")
+    try:
+        manifest = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise rule_error("the manifest is JSON", f"{path} is not ({error}); run `brainscore submit` again") from None
+    missing = [key for key in MANIFEST_KEYS if not isinstance(manifest, dict) or key not in manifest]
+    if missing:
+        raise rule_error("the manifest is complete", f"{path} has no {missing[0]!r}; run `brainscore submit` again")
+    return manifest
+
+
+def check_folder_mirrors_zip(out: Path, upload: UploadZip, zip_path: Path) -> None:
+    """The folder ``out/<root>/<type>/<plugin>/`` holds exactly the zip's files, byte for byte."""
+    folder = out / upload.root / upload.plugin_type / upload.plugin_dir
+    if not folder.is_dir():
+        raise rule_error("the folder mirrors the zip", f"{folder} is missing; run `brainscore submit` again")
+    on_disk = {path.relative_to(folder).as_posix() for path in folder.rglob("*")
+               if path.is_file() and "__pycache__" not in path.parts}
+    for name in sorted(on_disk | set(upload.files)):
+        if name not in upload.files or name not in on_disk or (folder / name).read_bytes() != upload.files[name]:
+            raise rule_error("the folder mirrors the zip", f"{folder / name} differs from its copy in {zip_path} "
+                                                           "(or exists in only one); run `brainscore submit` again")
+
+
+def check_submission(target: str | Path) -> dict:
+    """Run every rule on a submission folder (or on an upload zip alone); returns the folder's manifest (for a zip:
+    its id, plugin type and plugin folder). Raises ``SubmissionCheckError``."""
+    target = Path(target)
+    if target.is_file():
+        upload = check_upload_zip(target)
+        check_zip_contents(upload, str(target))
+        return {"identifier": upload.identifier, "plugin_type": upload.plugin_type, "plugin_dir": upload.plugin_dir,
+                "zip": target.name, "zip_bytes": target.stat().st_size, "weights": []}
+    manifest = read_manifest(target)
+    zip_path = target / manifest["zip"]
+    upload = check_upload_zip(zip_path)
+    check_zip_contents(upload, str(zip_path))
+    if (manifest["identifier"], manifest["plugin_type"], manifest["plugin_dir"]) != (
+            upload.identifier, upload.plugin_type, upload.plugin_dir):
+        named = f"{manifest['identifier']!r} in {manifest['plugin_type']}/{manifest['plugin_dir']}"
+        raise rule_error("the manifest names the zip's plugin", f"{target / 'manifest.json'} names {named}, the zip "
+                                                                f"{upload.identifier!r} in {upload.plugin_type}/"
+                                                                f"{upload.plugin_dir}; run `brainscore submit` again")
+    check_folder_mirrors_zip(target, upload, zip_path)
+    for weights in manifest["weights"]:
+        path = target / weights["file"]
+        if not path.is_file():
+            raise rule_error("the weights are beside the zip", f"{path} is missing; run `brainscore submit` again")
+        if file_digests(path)["sha256"] != weights["sha256"]:
+            raise rule_error("weights match the manifest", f"{path} does not have sha256 {weights['sha256']}; run "
+                                                           "`brainscore submit` again")
     return manifest

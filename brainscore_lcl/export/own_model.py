@@ -3,8 +3,9 @@
 The submission has the layout, manifest, zip, ``SUBMIT.md`` and pre-flight checks of the suite's own exports
 (``brainscore_lcl.export.models``, ``brainscore_lcl.export.submission``); the plugin folder also holds
 ``network.py``, a copy of FILE.py. Its ``model.py`` calls ``network.FUNCTION()`` and loads into the module the
-weights the suite scored (the built module's ``state_dict`` after ``--checkpoint``, saved with ``torch.save``; Brain-Score's
-team keeps them, ``load_weight_file`` fetches them and ``model.py`` checks their sha256). It commits:
+weights the suite scored (the built module's ``state_dict`` after ``--checkpoint``, saved with ``torch.save``; uploaded
+through the website or by Brain-Score's team, ``load_weight_file`` fetches them and ``model.py`` checks their sha256).
+It commits:
 
 - layers: the candidate layers the suite uses for FILE.py (``--layers``, else every convolution and linear layer);
 - region-layer map: none, so Brain-Score selects each region's layer among these layers on its public data (its own
@@ -29,10 +30,10 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from brainscore_lcl.export.checks import suite_imports
-from brainscore_lcl.export.models import (ExportError, ModelDescription, PluginRecipe, plugin_dirname, plugin_files,
-                                          weights_entry)
+from brainscore_lcl.export.identifiers import checked_identifier, export_identifier, plugin_dirname
+from brainscore_lcl.export.models import ExportError, ModelDescription, PluginRecipe, plugin_files, weights_entry
 from brainscore_lcl.export.sources import is_suite_module
-from brainscore_lcl.export.submission import write_submission
+from brainscore_lcl.export.submission import checked_out_folder, write_submission
 from brainscore_lcl.models.commitment import IMAGE_SIZE, VISUAL_DEGREES, imagenet_preprocessing
 from brainscore_lcl.models.from_file import (DEFAULT_FUNCTION, ModelFileError, call_build, is_brain_model,
                                              load_build_function, model_from_build_result, parse_model_file)
@@ -62,6 +63,11 @@ class OwnModelDescription(ModelDescription):
         return self.plugin_recipe
 
     @property
+    def region_reasons(self) -> dict[str, dict[str, str]]:
+        return {region: {"layer": layer, "reason": "the network's one recorded layer (--layers)"}
+                for region, layer in self.committed_regions.items()}
+
+    @property
     def region_layer_map(self) -> dict[str, str]:
         return dict(self.committed_regions)
 
@@ -74,9 +80,9 @@ class OwnModelDescription(ModelDescription):
 
 
 def default_identifier(path: Path, function: str) -> str:
-    """The Brain-Score id of ``path:function`` when none is given: the file's stem (``stem-function`` for a function
-    other than ``build``)."""
-    return path.stem if function == DEFAULT_FUNCTION else f"{path.stem}-{function}"
+    """The Brain-Score id of ``path:function`` when none is given: the file's stem (``stem_function`` for a function
+    other than ``build``), hyphen-free (``export_identifier``)."""
+    return export_identifier(path.stem if function == DEFAULT_FUNCTION else f"{path.stem}_{function}")
 
 
 def committed_regions(layers: Sequence[str]) -> dict[str, str]:
@@ -176,9 +182,11 @@ def describe_own_model(spec: str, folder: Path, *, layers: Sequence[str] | None 
     its export needs (module docstring)."""
     import torch
 
+    if identifier is not None:
+        checked_identifier(identifier)
     path, function = parse_model_file(spec)
     build = load_build_function(path, function)
-    imported = suite_imports(path)
+    imported = suite_imports(path.read_text(), str(path))
     if imported:
         raise ExportError(f"{path} imports {imported[0]}, which Brain-Score does not have; remove that import from the "
                           "file (copy into it what it used) and export again")
@@ -207,24 +215,29 @@ def describe_own_model(spec: str, folder: Path, *, layers: Sequence[str] | None 
 
 def submit_own_model(spec: str, out: str | os.PathLike, *, layers: Sequence[str] | None = None,
                      image_size: int = IMAGE_SIZE, visual_degrees: float = VISUAL_DEGREES,
-                     checkpoint: str | os.PathLike | None = None, identifier: str | None = None) -> dict:
-    """Write the submission folder of the network ``spec`` builds into ``out`` (checked); returns the manifest."""
+                     checkpoint: str | os.PathLike | None = None, identifier: str | None = None,
+                     weights_key: str | None = None, weights_version: str | None = None) -> dict:
+    """Write the submission folder of the network ``spec`` builds into ``out`` (checked); returns the manifest.
+    ``weights_key``/``weights_version``: as for ``submission.submit_model``."""
+    checked_out_folder(out)
     with tempfile.TemporaryDirectory(prefix="brainscore-lcl-submit-") as folder:
         description = describe_own_model(spec, Path(folder), layers=layers, image_size=image_size,
                                          visual_degrees=visual_degrees, checkpoint=checkpoint, identifier=identifier)
         plugin_dir = plugin_dirname(description.identifier)
-        weights = weights_entry(description, plugin_dir)
+        weights = weights_entry(description, plugin_dir, weights_key, weights_version)
         regions = description.region_layer_map
         selection = (f"commits {', '.join(regions)} to its one layer `{description.layers[0]}`" if regions else
                      f"records the layers {description.layers} and leaves each region's layer to Brain-Score's own "
                      "layer selection on its public data (this suite selects per data source when it scores, which a "
                      "plugin cannot carry; pass one --layers to commit every region to that layer)")
         return write_submission(
-            Path(out), description.identifier, "models", plugin_dir, plugin_files(description, weights), weights,
+            out, description.identifier, f"{description.file.name}:{description.function}", "models",
+            plugin_files(description, weights), weights,
             source={"model_file": f"{description.file.resolve()}:{description.function}",
                     "checkpoint": str(checkpoint) if checkpoint else None},
-            details={"commitments": description.commitments},
+            details={"commitments": description.commitments, "regions": description.region_reasons},
             scoring=f" gives a `ModelCommitment` with identifier `{description.identifier}` that {selection}, "
                     f"{description.visual_degrees} visual degrees, {description.input_size}-px input; "
                     f"`{PLUGIN_NETWORK_FILE}` is a copy of {description.file.name}, and `model.py` loads the weights "
-                    f"into what its `{description.function}()` returns. The leaderboard scores it on every benchmark.")
+                    f"into what its `{description.function}()` returns. After the merge Brain-Score scores it on "
+                    "every benchmark of the leaderboard.")

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import numpy as np
 
 from brainscore_lcl import cache_dir
-from brainscore_lcl.errors import RunError
+from brainscore_lcl.errors import RunError, UsageError
 
 if TYPE_CHECKING:
     from torch import nn
@@ -53,6 +53,34 @@ class ModelUnavailableError(RunError):
 
 class ActivationError(RunError):
     """A layer produced NaN/inf or constant activations."""
+
+
+class RegionNotCommittedError(UsageError):
+    """A model asked for a brain region it maps no layer to (e.g. lcl-v1, one stage, on a V2 benchmark)."""
+
+
+def refuse_checkpoint(model_id: str, checkpoint: str | os.PathLike | None, weights: str) -> None:
+    """``UsageError`` when a ``checkpoint`` is given to ``model_id``, whose weights are ``weights`` (e.g. "generated
+    from seed 0")."""
+    if checkpoint is not None:
+        raise UsageError(f"{model_id} takes no checkpoint (its weights are {weights}); drop --checkpoint {checkpoint}")
+
+
+def committed_regions(model) -> list[str] | None:
+    """The regions ``model`` maps a layer to (a ``ModelCommitment``'s region-layer map), or None when it does not say
+    (a ready ``BrainModel`` of another kind: it answers for itself)."""
+    region_layer_map = getattr(getattr(model, "layer_model", None), "region_layer_map", None)
+    return sorted(region_layer_map) if region_layer_map is not None else None
+
+
+def require_region(model, model_id: str, region: str) -> None:
+    """``RegionNotCommittedError`` naming the regions ``model`` commits unless it commits ``region``."""
+    regions = committed_regions(model)
+    if regions is not None and region not in regions:
+        raise RegionNotCommittedError(f"model {model_id} commits no layer to {region}, only to "
+                                      f"{', '.join(regions) or 'no region'}; score it on a "
+                                      f"{' or '.join(regions)} benchmark, or choose a model that commits {region} "
+                                      "(e.g. lcl-v2)")
 
 
 def configure_activation_cache() -> Path:
@@ -208,6 +236,37 @@ def describe_model(model_id: str, checkpoint: str | os.PathLike | None = None) -
             "activations_cache": os.environ.get("RESULTCACHING_HOME", "~/.result_caching"),
             "checkpoint": checkpoint_summary(checkpoint_path) if checkpoint_path is not None else None,
             "origin": getattr(model, "origin", None)}
+
+
+#: what ``brainscore info`` keeps of a checkpoint's training meta (``--full`` shows all, with the validation history)
+SUMMARY_META = ("step", "epoch", "val_loss", "val_loss_smoothed", "stop_reason", "selected")
+
+
+def config_essentials(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The few numbers of a recorded training config that tell runs apart: name, objective, learning rate, batch
+    size, epochs and each stage's view (centre crop -> output size, px)."""
+    training, stages = config.get("training", {}), config.get("stages", [])
+    return {"name": config.get("name"), "objective": config.get("objective", {}).get("name"),
+            "lr": config.get("optimizer", {}).get("lr"), "batch_size": training.get("batch_size"),
+            "max_epochs": training.get("max_epochs"),
+            "views_px": [f"{stage['view']['center_crop']}->{stage['view']['output_size']}" for stage in stages]}
+
+
+def summarize_description(description: Mapping[str, Any]) -> dict[str, Any]:
+    """The short form of ``describe_model``'s description: everything but the checkpoint's full config and training
+    meta, of which it keeps ``config_essentials``, the best step and its loss (``SUMMARY_META``) and the number of
+    validations."""
+    summary = {key: value for key, value in description.items() if key != "checkpoint"}
+    checkpoint = description.get("checkpoint")
+    if checkpoint is not None:
+        meta = checkpoint.get("meta", {})
+        summary["checkpoint"] = {key: value for key, value in checkpoint.items() if key not in ("config", "meta")}
+        if "config" in checkpoint:
+            summary["checkpoint"]["config"] = config_essentials(checkpoint["config"])
+        if meta:
+            summary["checkpoint"]["best"] = {key: meta[key] for key in SUMMARY_META if key in meta}
+            summary["checkpoint"]["validations"] = len(meta.get("val_history", []))
+    return summary
 
 
 def register_candidate_layers(model_id: str, layers: list[str]) -> None:

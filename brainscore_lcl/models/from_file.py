@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from brainscore_lcl.errors import UsageError
+from brainscore_lcl.paths import existing_file
 from brainscore_lcl.models.commitment import (
     IMAGE_SIZE,
     VISUAL_DEGREES,
@@ -47,6 +48,8 @@ from brainscore_lcl.models.commitment import (
 DEFAULT_FUNCTION = "build"
 #: layer types whose outputs are the default candidate layers of a bare module
 CANDIDATE_TYPES = ("Conv1d", "Conv2d", "Conv3d", "Linear")
+#: the input sizes (pixels) and fields of view (degrees) a --model-file may ask for
+MIN_IMAGE_SIZE, MAX_IMAGE_SIZE, MAX_VISUAL_DEGREES = 8, 2048, 90
 #: components of Brain-Score's PLS readout: a layer needs at least this many output values to be read out
 PLS_COMPONENTS = 25
 
@@ -70,8 +73,7 @@ def parse_model_file(spec: str) -> tuple[Path, str]:
 
 def load_build_function(path: Path, function: str) -> Callable[[], Any]:
     """Import ``path`` as a module and return its ``function``."""
-    if not path.is_file():
-        raise ModelFileError(f"model file {path} does not exist; pass an existing FILE.py:FUNCTION")
+    existing_file(path, "model file", "pass an existing FILE.py:FUNCTION", ModelFileError)
     module_name = "brainscore_lcl_model_file_" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
@@ -141,6 +143,7 @@ def commit_module(model_id: str, network, *, layers: Sequence[str] | None = None
         raise ModelFileError(f"model {model_id} has no convolution or linear layer; name its layers with --layers")
     if preprocessing is None:
         preprocessing = imagenet_preprocessing(image_size)
+    probe_network(model_id, network, preprocessing, image_size)
     weights_sha256 = state_dict_sha256(network.state_dict())
     identity = config_sha256({"weights": weights_sha256, "image_size": image_size, "layers": candidates,
                               "preprocessing": callable_identity(preprocessing)})
@@ -151,6 +154,70 @@ def commit_module(model_id: str, network, *, layers: Sequence[str] | None = None
                             checkpoint=checkpoint)
     model.origin = {"weights_sha256": weights_sha256, "input_sha256": identity, "candidate_layers": candidates}
     return model
+
+
+def check_input_options(image_size: int, visual_degrees: float) -> None:
+    """``ModelFileError`` unless ``image_size`` (pixels) and ``visual_degrees`` are usable input sizes."""
+    if not MIN_IMAGE_SIZE <= image_size <= MAX_IMAGE_SIZE:
+        raise ModelFileError(f"--image-size {image_size} must lie in {MIN_IMAGE_SIZE}-{MAX_IMAGE_SIZE} pixels (the "
+                             "side of the square input your network takes, e.g. 224)")
+    if not 0 < visual_degrees <= MAX_VISUAL_DEGREES:
+        raise ModelFileError(f"--visual-degrees {visual_degrees:g} must lie in (0, {MAX_VISUAL_DEGREES}] degrees (the "
+                             "field of view of the input, e.g. 8)")
+
+
+def _first_line(error: BaseException) -> str:
+    """``error``'s type and the first line of its text, for a sentence."""
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0][:200]}" if text else type(error).__name__
+
+
+def probe_images(image_size: int, folder: Path) -> list[str]:
+    """Two different test images (random RGB noise and mid-grey, ``image_size`` px) written to ``folder``."""
+    import numpy as np
+    from PIL import Image
+
+    pixels = [np.random.default_rng(0).integers(0, 256, (image_size, image_size, 3), dtype=np.uint8),
+              np.full((image_size, image_size, 3), 128, dtype=np.uint8)]
+    paths = [str(folder / f"probe-{index}.png") for index in range(len(pixels))]
+    for path, image in zip(paths, pixels):
+        Image.fromarray(image).save(path)
+    return paths
+
+
+def probe_network(model_id: str, network, preprocessing: Callable[[list[str]], Any], image_size: int) -> None:
+    """Run ``preprocessing`` on two different test images and ``network`` on the result, before any stimulus is
+    touched; ``ModelFileError`` naming what fails: the preprocessing raising, returning no (2, channels, rows,
+    columns) array, non-finite or identical values for both images, or the network not taking that input."""
+    import tempfile
+
+    import numpy as np
+    import torch
+
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            batch = np.asarray(preprocessing(probe_images(image_size, Path(folder))))
+        except Exception as error:  # the user's preprocessing may raise anything
+            raise ModelFileError(f"model {model_id}: its preprocessing fails on two test images ({_first_line(error)});"
+                                 " it must map a list of image paths to a (batch, channels, rows, columns) array") \
+                from None
+    if batch.ndim != 4 or len(batch) != 2 or not np.issubdtype(batch.dtype, np.number):
+        raise ModelFileError(f"model {model_id}: its preprocessing returns {batch.dtype} of shape {batch.shape} for two "
+                             "images; return a (batch, channels, rows, columns) numeric array")
+    if not np.all(np.isfinite(batch)):
+        raise ModelFileError(f"model {model_id}: its preprocessing returns NaN or infinite values; return finite pixels")
+    if np.array_equal(batch[0], batch[1]):
+        raise ModelFileError(f"model {model_id}: its preprocessing returns the same array for two different images "
+                             f"(first value {batch.flat[0]:g}); it must compute its output from the image at each path")
+    parameter = next(network.parameters())
+    try:
+        with torch.no_grad():
+            network.eval()(torch.as_tensor(batch, dtype=parameter.dtype, device=parameter.device))
+    except Exception as error:  # the user's network may raise anything
+        raise ModelFileError(f"model {model_id}: the network fails on its preprocessed input of shape "
+                             f"{tuple(batch.shape)} ({_first_line(error)}); make the network take "
+                             "(batch, 3, rows, columns) RGB images or pass a preprocessing that makes its input") \
+            from None
 
 
 def load_state_dict(network, checkpoint: str | os.PathLike, model_id: str) -> None:
@@ -221,6 +288,7 @@ def call_build(build: Callable[[], Any], owner: str) -> Any:
 def register_model_file(spec: str, *, layers: Sequence[str] | None = None, image_size: int = IMAGE_SIZE,
                         visual_degrees: float = VISUAL_DEGREES) -> str:
     """Register the model that ``spec`` (``FILE.py[:FUNCTION]``) builds under the id ``spec``; returns the id."""
+    check_input_options(image_size, visual_degrees)
     path, function = parse_model_file(spec)
     build = load_build_function(path, function)
     model_id = spec

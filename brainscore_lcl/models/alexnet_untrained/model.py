@@ -15,7 +15,7 @@ import torchvision
 
 from brainscore_lcl.checkpoint import state_dict_sha256
 from brainscore_lcl.models.alexnet_untrained import CANDIDATE_LAYERS
-from brainscore_lcl.models.commitment import IMAGE_SIZE, imagenet_preprocessing, make_commitment
+from brainscore_lcl.models.commitment import IMAGE_SIZE, imagenet_preprocessing, make_commitment, refuse_checkpoint
 
 MODEL_ID = "alexnet-untrained"
 SEED = 0
@@ -31,8 +31,7 @@ def untrained_alexnet(seed: int = SEED) -> torch.nn.Module:
 
 def get_model(checkpoint: str | os.PathLike | None = None):
     """``ModelCommitment`` of the untrained AlexNet with the provisional region-layer map (see module docstring)."""
-    if checkpoint is not None:
-        raise ValueError(f"{MODEL_ID} takes no checkpoint (its weights come from seed {SEED}); drop --checkpoint")
+    refuse_checkpoint(MODEL_ID, checkpoint, f"drawn from seed {SEED}")
     network = untrained_alexnet()
     return make_commitment(MODEL_ID, network, weights_sha256=state_dict_sha256(network.state_dict()),
                            layers=CANDIDATE_LAYERS, region_layer_map=PROVISIONAL_REGION_LAYER_MAP,

@@ -19,33 +19,16 @@ saying how to extract its state dict. The converters are pure functions on the l
 from __future__ import annotations
 
 import os
-import pickle
-from pathlib import Path
 from typing import Any
 
 import torch
 
-from brainscore_lcl.checkpoint import CheckpointError
-
-EXTRACT_COMMAND = ("python -c \"import torch; c = torch.load('IN', map_location='cpu', weights_only=False); "
-                   "torch.save({'state_dict': c['state_dict']}, 'OUT')\"")
-
+from brainscore_lcl.checkpoint import CheckpointError, read_checkpoint
 
 def read_weights_file(path: str | os.PathLike, kind: str) -> Any:
-    """``torch.load(path, weights_only=True)``; ``CheckpointError`` naming ``path`` when it cannot be read safely."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{kind} {path} does not exist; pass an existing file")
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        reason = str(error).splitlines()[0][:160]
-        raise CheckpointError(f"{kind} {path} holds pickled Python objects besides tensors ({reason}), which are not "
-                              f"loaded unsafely; if you trust it, extract its state dict once with "
-                              f"{EXTRACT_COMMAND} and pass OUT") from None
-    except Exception as error:  # torch raises many types for truncated or foreign files
-        raise CheckpointError(f"{kind} {path} cannot be read ({type(error).__name__}: {error}); "
-                              "it is corrupted or not a torch file") from None
+    """``torch.load(path, weights_only=True)``; ``CheckpointError`` naming ``path`` when it cannot be read safely
+    (``brainscore_lcl.checkpoint.read_checkpoint``)."""
+    return read_checkpoint(path, kind=kind, missing_hint="pass an existing file")
 
 
 def strip_prefix(state_dict: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:

@@ -22,7 +22,8 @@ import torchvision
 
 from brainscore_lcl.checkpoint import CheckpointError, load_encoder_checkpoint, state_dict_sha256
 from brainscore_lcl.models.commitment import (IMAGE_SIZE, IMAGENET_MEAN, IMAGENET_STD, ModelUnavailableError,
-                                              imagenet_preprocessing, make_commitment, register_candidate_layers)
+                                              imagenet_preprocessing, make_commitment, refuse_checkpoint,
+                                              register_candidate_layers)
 from brainscore_lcl.models.comparison import ALIASES, CANDIDATES, formats
 from brainscore_lcl.models.comparison.networks import AlexNetBN, LPLAlexNet, VOneAlexNet
 from brainscore_lcl.published_weights import weights_path, weights_registry
@@ -155,8 +156,7 @@ def alias(alias_id: str, checkpoint: str | os.PathLike | None = None):
     from brainscore_lcl.scoring import load_model
 
     target, _ = ALIASES[alias_id]
-    if checkpoint is not None:
-        raise ValueError(f"{alias_id} is brainscore_vision's {target} with its own weights; drop --checkpoint")
+    refuse_checkpoint(alias_id, checkpoint, f"those of brainscore_vision's {target}")
     try:
         model = load_model(target)
     except ImportError as error:

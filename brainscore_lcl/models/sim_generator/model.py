@@ -15,7 +15,8 @@ import torch
 from torch import nn
 
 from brainscore_lcl.checkpoint import state_dict_sha256
-from brainscore_lcl.models.commitment import config_sha256, make_commitment, unit_range_preprocessing
+from brainscore_lcl.models.commitment import (config_sha256, make_commitment, refuse_checkpoint,
+                                              unit_range_preprocessing)
 
 MODEL_ID = "sim-generator"
 REGION_LAYER_MAP = {"V1": "v1", "V2": "v2"}
@@ -50,8 +51,7 @@ def system_sha256(system: nn.Module) -> str:
 
 def get_model(checkpoint: str | os.PathLike | None = None):
     """``ModelCommitment`` of the simulator's own V1 and V2 stages."""
-    if checkpoint is not None:
-        raise ValueError(f"{MODEL_ID} is generated from a seed and takes no checkpoint; drop --checkpoint")
+    refuse_checkpoint(MODEL_ID, checkpoint, "generated from a seed")
     from brainscore_lcl.data.simulation import SimulatedVisualSystem
 
     system = SimulatedVisualSystem()

@@ -28,7 +28,7 @@ from plenoptic.process import SteerablePyramidFreq
 from torch import nn
 from torch.nn import functional as F
 
-from brainscore_lcl.models.commitment import config_sha256, make_commitment
+from brainscore_lcl.models.commitment import config_sha256, make_commitment, refuse_checkpoint
 
 IMAGE_SIZE = 200
 CONFIG = {"image_size": IMAGE_SIZE, "height": 5, "order": 3, "is_complex": True, "downsample": False,
@@ -110,8 +110,7 @@ class SteerPyrModel(nn.Module):
 
 def get_model(model_id: str, checkpoint: str | os.PathLike | None = None):
     """``ModelCommitment`` of ``model_id`` ("v1-steerpyr" or "v1-steerpyr-pool")."""
-    if checkpoint is not None:
-        raise ValueError(f"{model_id} is hand-crafted and takes no checkpoint; drop --checkpoint")
+    refuse_checkpoint(model_id, checkpoint, "hand-crafted")
     return make_commitment(model_id, SteerPyrModel(), weights_sha256=config_sha256(CONFIG), layers=LAYERS,
                            region_layer_map=REGION_LAYER_MAPS[model_id], preprocessing=load_grayscale_images,
                            image_size=IMAGE_SIZE)
