@@ -393,3 +393,28 @@ def test_concurrent_processes_compute_a_brainscore_store_entry_once(tmp_path):
                                   stdout=subprocess.PIPE, text=True) for _ in range(3)]
     assert [process.communicate(timeout=120)[0] for process in processes] == ["9\n"] * 3
     assert log.read_text() == "computed\n" and leftovers(tmp_path) == []
+
+
+def write_marker(folder: str, calls: list) -> str:
+    calls.append(folder)
+    marker = Path(folder) / "marker.txt"
+    marker.write_text("placed")
+    return str(marker)
+
+
+def test_a_stored_result_whose_files_are_gone_is_reported_in_one_line_and_recomputed(tmp_path, capsys):
+    from result_caching import store
+
+    from brainscore_lcl.brainscore_caches import secure_store, storage_of
+
+    stored = store(identifier_ignore=["calls"])(write_marker)
+    storage_of(stored)._storage_directory = str(tmp_path / "store")
+    place = secure_store(stored, is_usable=lambda marker: Path(marker).is_file())
+    calls = []
+    marker = Path(place(str(tmp_path), calls))
+    assert place(str(tmp_path), calls) == str(marker) and len(calls) == 1
+    marker.unlink()
+    assert place(str(tmp_path), calls) == str(marker) and marker.is_file() and len(calls) == 2
+    [entry] = (tmp_path / "store").rglob("*.pkl")
+    assert capsys.readouterr().err == (f"brainscore: cache entry {entry} was corrupt (files it names are missing); "
+                                       "rebuilding it\n")
