@@ -34,7 +34,7 @@ def _benchmark_options(args: argparse.Namespace) -> dict:
 
 
 def command_score(args: argparse.Namespace) -> int:
-    from brainscore_lcl.models.from_file import model_id_from_args
+    from brainscore_lcl.model_helpers.from_file import model_id_from_args
     from brainscore_lcl.scoring import score
 
     if args.full_json and not args.json:
@@ -125,8 +125,8 @@ def command_data_describe(args: argparse.Namespace) -> int:
 
 def command_info(args: argparse.Namespace) -> int:
     """Describe a model: a short summary (``summarize_description``), everything with ``--full``."""
-    from brainscore_lcl.models.commitment import describe_model, summarize_description
-    from brainscore_lcl.models.from_file import model_id_from_args
+    from brainscore_lcl.model_helpers.commitment import describe_model, summarize_description
+    from brainscore_lcl.model_helpers.from_file import model_id_from_args
 
     check_input_paths(args)
     description = describe_model(model_id_from_args(args), checkpoint=args.checkpoint)
@@ -136,7 +136,7 @@ def command_info(args: argparse.Namespace) -> int:
 
 def command_demo(args: argparse.Namespace) -> int:
     """Score every offline model on the simulated V1 and V2 benchmarks and print a table."""
-    from brainscore_lcl.models.commitment import ModelUnavailableError
+    from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
     from brainscore_lcl.scoring import check_model_ids, load_model, score
 
     check_model_ids(args.models)
@@ -175,7 +175,7 @@ def command_demo(args: argparse.Namespace) -> int:
 def command_report(args: argparse.Namespace) -> int:
     from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import check_source_and_window
     from brainscore_lcl.data.sources import local_data_root
-    from brainscore_lcl.models.from_file import model_id_from_args
+    from brainscore_lcl.model_helpers.from_file import model_id_from_args
     from brainscore_lcl.report.build import build_report
     from brainscore_lcl.scoring import check_model_ids
 
@@ -194,7 +194,7 @@ def command_report(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from brainscore_lcl.models.from_file import add_model_arguments
+    from brainscore_lcl.model_helpers.from_file import add_model_arguments
 
     parser = ArgumentParser(prog="brainscore", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from brainscore_lcl import cache_dir
 from brainscore_lcl.cache import atomic_path, atomic_write_json, locked, read_json
-from brainscore_lcl.models.commitment import ModelUnavailableError
+from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
 
 RECORD_FILE = "sha256-first-use.json"
 _CHUNK = 1 << 20

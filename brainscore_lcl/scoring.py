@@ -2,7 +2,7 @@
 
 Ids are looked up in this suite's registries first (``brainscore_lcl.registry``), then handed to brainscore_vision's
 own loaders, so every Brain-Score model or benchmark id works too. Models with several candidate layers per region
-(``brainscore_lcl.models.commitment.candidate_layers``) get their layer chosen on the public split of the same data
+(``brainscore_lcl.model_helpers.commitment.candidate_layers``) get their layer chosen on the public split of the same data
 source, as Brain-Score does, and the choice is recorded in the result.
 """
 from __future__ import annotations
@@ -115,7 +115,7 @@ def _run_benchmark(benchmark, model, identifier: str):
 def check_model_ids(identifiers: list[str]) -> None:
     """``UnknownIdentifierError`` for the first of ``identifiers`` that names no model (neither an id of this suite
     or brainscore_vision nor a ``FILE.py[:FUNCTION]``), before anything is loaded."""
-    from brainscore_lcl.models.from_file import is_model_file_spec
+    from brainscore_lcl.model_helpers.from_file import is_model_file_spec
 
     discover_plugins()
     for identifier in identifiers:
@@ -126,8 +126,8 @@ def check_model_ids(identifiers: list[str]) -> None:
 
 def load_model(identifier: str, checkpoint: str | None = None):
     """The ``BrainModel`` registered as ``identifier`` (this suite first, then brainscore_vision); an identifier
-    ``FILE.py[:FUNCTION]`` names your own network (``brainscore_lcl.models.from_file``)."""
-    from brainscore_lcl.models.from_file import is_model_file_spec, register_model_file
+    ``FILE.py[:FUNCTION]`` names your own network (``brainscore_lcl.model_helpers.from_file``)."""
+    from brainscore_lcl.model_helpers.from_file import is_model_file_spec, register_model_file
 
     discover_plugins()
     if identifier not in model_registry and is_model_file_spec(identifier):
@@ -137,7 +137,7 @@ def load_model(identifier: str, checkpoint: str | None = None):
     if identifier not in brainscore_vision_ids("model"):
         raise UnknownIdentifierError("model", identifier, known_ids("model"))
     if checkpoint is not None:
-        from brainscore_lcl.models.commitment import ModelUnavailableError
+        from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
 
         raise ModelUnavailableError(f"--checkpoint is only supported for this suite's models, not brainscore_vision's "
                                     f"{identifier!r}; drop --checkpoint, or load your weights with --model-file")
@@ -230,7 +230,7 @@ def record_from_score(model_id: str, benchmark_id: str, score) -> ScoreRecord:
 def select_layer(model, region: str, public, candidates: list[str]) -> tuple[str, dict[str, float]]:
     """Brain-Score's layer selection for ``region``: commit each candidate layer in turn, score it on ``public`` (the
     public split of the same source), keep the best. Returns the layer and every candidate's public score."""
-    from brainscore_lcl.models.commitment import commit_layers
+    from brainscore_lcl.model_helpers.commitment import commit_layers
 
     public_scores = {}
     for layer in candidates:
@@ -255,7 +255,7 @@ def precompute_activations(model, benchmark) -> None:
 def score(model_id: str, benchmark_id: str, checkpoint: str | None = None, model=None,
           **benchmark_options) -> ScoreRecord:
     """Score ``model_id`` on ``benchmark_id``. Pass an already loaded ``model`` to reuse its activations."""
-    from brainscore_lcl.models.commitment import candidate_layers, configure_activation_cache, require_region
+    from brainscore_lcl.model_helpers.commitment import candidate_layers, configure_activation_cache, require_region
 
     configure_activation_cache()
     benchmark = load_benchmark(benchmark_id, **benchmark_options)

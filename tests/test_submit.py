@@ -321,7 +321,7 @@ def test_activations_equal_the_suite_models(acceptance, submissions, stimuli, mo
 def test_own_network_activations_equal_the_suite_model(acceptance, submissions, stimuli, monkeypatch):
     """Every recorded layer (and, with one layer, every region committed to it) of the exported network equals the
     suite's own model of the same file."""
-    from brainscore_lcl.models.from_file import register_model_file
+    from brainscore_lcl.model_helpers.from_file import register_model_file
     from brainscore_lcl.registry import model_registry
 
     monkeypatch.setenv("RESULTCACHING_DISABLE", "1")

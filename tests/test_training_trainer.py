@@ -9,7 +9,7 @@ from PIL import Image
 
 from brainscore_lcl.checkpoint import build_encoder, load_encoder_checkpoint
 from brainscore_lcl.errors import UsageError
-from brainscore_lcl.models.architecture import Projector
+from brainscore_lcl.model_helpers.architecture import Projector
 from brainscore_lcl.training import engine
 from brainscore_lcl.training import trainer as trainer_module
 from brainscore_lcl.training.cli import add_subcommands

@@ -77,7 +77,7 @@ def standin_deep_model(tag: str):
     import torchvision
 
     from brainscore_lcl.checkpoint import state_dict_sha256
-    from brainscore_lcl.models.commitment import imagenet_preprocessing, make_commitment, register_candidate_layers
+    from brainscore_lcl.model_helpers.commitment import imagenet_preprocessing, make_commitment, register_candidate_layers
 
     torch.manual_seed(0)
     network = torchvision.models.resnet50(weights=None)

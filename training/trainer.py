@@ -21,7 +21,7 @@ from torch.nn import functional as F
 from tqdm import tqdm
 
 from brainscore_lcl.checkpoint import save_encoder_checkpoint
-from brainscore_lcl.models.architecture import LCLEncoder, Projector
+from brainscore_lcl.model_helpers.architecture import LCLEncoder, Projector
 from brainscore_lcl.training import engine
 from brainscore_lcl.training.augment import make_views_batched
 from brainscore_lcl.errors import UsageError

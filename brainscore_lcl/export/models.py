@@ -57,7 +57,7 @@ class PluginRecipe:
 
 
 _CHECKPOINT = "brainscore_lcl.checkpoint"
-_COMMITMENT = "brainscore_lcl.models.commitment"
+_COMMITMENT = "brainscore_lcl.model_helpers.commitment"
 _ENCODER_NETWORK = """payload = torch.load(weights_path, map_location="cpu", weights_only=True)
 verify_sha256(payload, weights_path, "checkpoint")
 return build_encoder(payload, weights_path)"""
@@ -194,7 +194,7 @@ def describe_for_export(model_id: str, checkpoint: str | os.PathLike | None = No
                         identifier: str | None = None) -> ModelDescription:
     """Build suite model ``model_id`` (with ``checkpoint``) for export under ``identifier`` (checked; default: the
     hyphen-free ``export_identifier(model_id)``)."""
-    from brainscore_lcl.models.commitment import _import_model_plugins
+    from brainscore_lcl.model_helpers.commitment import _import_model_plugins
     from brainscore_lcl.registry import model_registry
     from brainscore_lcl.scoring import UnknownIdentifierError
 

@@ -1,7 +1,7 @@
 """Registers ``alexnet-untrained`` and its candidate layers; the work is in ``model.py``, imported on first use."""
 from importlib import import_module
 
-from brainscore_lcl.models.commitment import register_candidate_layers
+from brainscore_lcl.model_helpers.commitment import register_candidate_layers
 from brainscore_lcl.registry import model_registry
 
 #: The modules Brain-Score's ``alexnet`` plugin records for its five conv stages (after ReLU, and after the

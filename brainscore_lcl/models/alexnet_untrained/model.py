@@ -2,7 +2,7 @@
 
 Every conv stage is a candidate layer (``CANDIDATE_LAYERS``); the layer per region is to be chosen on the
 public part of the data, as Brain-Score does: the caller runs the selection with
-``brainscore_lcl.models.commitment.candidate_layers("alexnet-untrained")`` and re-commits with
+``brainscore_lcl.model_helpers.commitment.candidate_layers("alexnet-untrained")`` and re-commits with
 ``commit_layers``. Until then the commitment holds the provisional map of Brain-Score's trained ``alexnet``
 (V1 -> features.2, V2 -> features.7). Input: 224-px ImageNet-normalised RGB spanning 8 visual degrees.
 """
@@ -15,7 +15,7 @@ import torchvision
 
 from brainscore_lcl.checkpoint import state_dict_sha256
 from brainscore_lcl.models.alexnet_untrained import CANDIDATE_LAYERS
-from brainscore_lcl.models.commitment import IMAGE_SIZE, imagenet_preprocessing, make_commitment, refuse_checkpoint
+from brainscore_lcl.model_helpers.commitment import IMAGE_SIZE, imagenet_preprocessing, make_commitment, refuse_checkpoint
 
 MODEL_ID = "alexnet-untrained"
 SEED = 0

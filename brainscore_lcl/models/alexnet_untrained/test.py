@@ -7,7 +7,7 @@ import torch
 
 from brainscore_lcl.models.alexnet_untrained import CANDIDATE_LAYERS
 from brainscore_lcl.models.alexnet_untrained.model import untrained_alexnet
-from brainscore_lcl.models.commitment import candidate_layers, commit_layers
+from brainscore_lcl.model_helpers.commitment import candidate_layers, commit_layers
 from brainscore_lcl.registry import model_registry
 from brainscore_lcl.testing import tiny_stimulus_set
 

@@ -13,7 +13,7 @@ The work is in ``model.py``, imported on first use.
 """
 from importlib import import_module
 
-from brainscore_lcl.models.commitment import register_candidate_layers
+from brainscore_lcl.model_helpers.commitment import register_candidate_layers
 from brainscore_lcl.published_weights import WeightFile, register_weights, weights_notes
 from brainscore_lcl.registry import model_registry
 

@@ -21,7 +21,7 @@ import torch
 import torchvision
 
 from brainscore_lcl.checkpoint import CheckpointError, load_encoder_checkpoint, state_dict_sha256
-from brainscore_lcl.models.commitment import (IMAGE_SIZE, IMAGENET_MEAN, IMAGENET_STD, ModelUnavailableError,
+from brainscore_lcl.model_helpers.commitment import (IMAGE_SIZE, IMAGENET_MEAN, IMAGENET_STD, ModelUnavailableError,
                                               imagenet_preprocessing, make_commitment, refuse_checkpoint,
                                               register_candidate_layers)
 from brainscore_lcl.models.comparison import ALIASES, CANDIDATES, formats

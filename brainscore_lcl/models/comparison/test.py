@@ -11,7 +11,7 @@ import torch
 import torchvision
 
 from brainscore_lcl.checkpoint import CheckpointError, save_encoder_checkpoint
-from brainscore_lcl.models.commitment import ModelUnavailableError, candidate_layers
+from brainscore_lcl.model_helpers.commitment import ModelUnavailableError, candidate_layers
 from brainscore_lcl.models.comparison import ALIASES, CANDIDATES
 from brainscore_lcl.models.comparison.networks import (LPLAlexNet, AlexNetBN, VOneAlexNet, _inverse_cdf,
                                                        gabor_kernel, gabor_parameters)

@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 
 from brainscore_lcl.checkpoint import CheckpointError, build_encoder, load_encoder_checkpoint
-from brainscore_lcl.models.architecture import LCLEncoder
-from brainscore_lcl.models.commitment import (IMAGE_SIZE, ModelUnavailableError, imagenet_preprocessing,
+from brainscore_lcl.model_helpers.architecture import LCLEncoder
+from brainscore_lcl.model_helpers.commitment import (IMAGE_SIZE, ModelUnavailableError, imagenet_preprocessing,
                                               make_commitment)
 
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parents[2] / "weights" / "lcl-v2.pt"

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from brainscore_lcl.checkpoint import CheckpointError, save_encoder_checkpoint
-from brainscore_lcl.models.architecture import BlurMaxPool2d, LCLEncoder
-from brainscore_lcl.models.commitment import ActivationError, ModelUnavailableError
+from brainscore_lcl.model_helpers.architecture import BlurMaxPool2d, LCLEncoder
+from brainscore_lcl.model_helpers.commitment import ActivationError, ModelUnavailableError
 from brainscore_lcl.models.lcl import model as lcl_model
 from brainscore_lcl.registry import model_registry
 from brainscore_lcl.testing import tiny_stimulus_set
@@ -152,7 +152,7 @@ def test_activations_are_cached_in_suite_cache_folder_and_reused(checkpoint, tmp
 
 
 def test_describe_model_reports_commitments_and_checkpoint(checkpoint, cache):
-    from brainscore_lcl.models.commitment import describe_model
+    from brainscore_lcl.model_helpers.commitment import describe_model
 
     description = describe_model("lcl-v2", checkpoint=checkpoint)
     assert description["region_layer_map"] == {"V1": "layer1", "V2": "layer2"}

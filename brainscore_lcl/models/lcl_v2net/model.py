@@ -40,7 +40,7 @@ from torch import nn
 from brainscore_lcl.checkpoint import FORMAT as ENCODER_FORMAT
 from brainscore_lcl.checkpoint import (CheckpointError, atomic_torch_save, read_checkpoint, state_dict_sha256,
                                        verify_sha256)
-from brainscore_lcl.models.architecture import LCLEncoder
+from brainscore_lcl.model_helpers.architecture import LCLEncoder
 
 MODEL_ID = "lcl-v2net"
 FORMAT = "brainscore-lcl/lcl-v2net/1"
@@ -156,7 +156,7 @@ def get_model(checkpoint: str | os.PathLike | None = None):
     """``ModelCommitment`` of LCL-V2Net with the weights of ``checkpoint`` (224 px, 8 degrees, ImageNet
     normalisation, region-layer map ``REGION_LAYER_MAP``, logits readout for ``BrainModel.Task.label``). The weights
     are kept in channels-last memory layout: about 30% less CPU time per image, the same outputs within 1e-7."""
-    from brainscore_lcl.models.commitment import (IMAGE_SIZE, ModelUnavailableError, imagenet_preprocessing,
+    from brainscore_lcl.model_helpers.commitment import (IMAGE_SIZE, ModelUnavailableError, imagenet_preprocessing,
                                                   make_commitment)
 
     if checkpoint is None:

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from brainscore_lcl.checkpoint import state_dict_sha256
-from brainscore_lcl.models.commitment import (config_sha256, make_commitment, refuse_checkpoint,
+from brainscore_lcl.model_helpers.commitment import (config_sha256, make_commitment, refuse_checkpoint,
                                               unit_range_preprocessing)
 
 MODEL_ID = "sim-generator"

@@ -28,7 +28,7 @@ from plenoptic.process import SteerablePyramidFreq
 from torch import nn
 from torch.nn import functional as F
 
-from brainscore_lcl.models.commitment import config_sha256, make_commitment, refuse_checkpoint
+from brainscore_lcl.model_helpers.commitment import config_sha256, make_commitment, refuse_checkpoint
 
 IMAGE_SIZE = 200
 CONFIG = {"image_size": IMAGE_SIZE, "height": 5, "order": 3, "is_complex": True, "downsample": False,

@@ -212,7 +212,7 @@ def _holds_tensors(value: Any) -> bool:
 
 def describe_model(model_id: str, checkpoint: str | os.PathLike | None = None) -> dict[str, Any]:
     """Build ``model_id`` (with ``checkpoint``) and describe its commitments, activations cache and checkpoint
-    (and, for your own networks, ``origin``: file, function, weights sha256; ``brainscore_lcl.models.from_file``).
+    (and, for your own networks, ``origin``: file, function, weights sha256; ``brainscore_lcl.model_helpers.from_file``).
     Ids outside this suite's model plugins go through ``brainscore_lcl.scoring.load_model``."""
     from brainscore_lcl.registry import model_registry
 

@@ -36,7 +36,7 @@ from typing import Any, Callable, Sequence
 
 from brainscore_lcl.errors import UsageError
 from brainscore_lcl.paths import existing_file
-from brainscore_lcl.models.commitment import (
+from brainscore_lcl.model_helpers.commitment import (
     IMAGE_SIZE,
     VISUAL_DEGREES,
     config_sha256,
