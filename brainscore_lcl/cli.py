@@ -66,11 +66,11 @@ def command_list(args: argparse.Namespace) -> int:
 
 
 def command_weights_fetch(args: argparse.Namespace) -> int:
-    from brainscore_lcl.published_weights import fetch, weights_registry
+    from brainscore_lcl.published_weights import fetch, registered_weights
     from brainscore_lcl.registry import discover_plugins
 
     discover_plugins()
-    for path, weight_file in zip(fetch(args.model), weights_registry[args.model]):
+    for path, weight_file in zip(fetch(args.model), registered_weights(args.model)):
         print(f"{args.model}: {path} ({weight_file.url})")
     return 0
 
@@ -125,7 +125,8 @@ def command_data_describe(args: argparse.Namespace) -> int:
 
 def command_info(args: argparse.Namespace) -> int:
     """Describe a model: a short summary (``summarize_description``), everything with ``--full``."""
-    from brainscore_lcl.model_helpers.commitment import describe_model, summarize_description
+    from brainscore_lcl.model_helpers.commitment import summarize_description
+    from brainscore_lcl.scoring import describe_model
     from brainscore_lcl.model_helpers.from_file import model_id_from_args
 
     check_input_paths(args)

@@ -159,7 +159,7 @@ def model_description(model_id: str, checkpoint: str | None, source: str, option
     """The model (``describe_model``: identifier with weights hash, layers, regions, field of view, checkpoint and,
     for your own networks, file and weights sha256), the layer chosen per region (also put into its region-layer
     map, which ``describe_model`` gives before selection), the data source and time windows."""
-    from brainscore_lcl.model_helpers.commitment import describe_model
+    from brainscore_lcl.scoring import describe_model
 
     description = describe_model(model_id, checkpoint=checkpoint)
     description["source"] = source
