@@ -5,7 +5,7 @@ Each figure is a script in this folder (``python analyses/<figure>.py --help``; 
 into its flags (``source="sim"`` -> ``--source sim``, ``checkpoint={"lcl-v2": "x.pt"}`` -> ``--checkpoint
 lcl-v2=x.pt``, ``no_cache=True`` -> ``--no-cache``) and returns the numbers it prints (the dict it also writes as
 JSON). ``models`` may hold ids, ``FILE.py:FUNCTION`` specs, ``torch.nn.Module``s or ``BrainModel``s
-(``brainscore_lcl.models.from_file.as_model_id``)::
+(``brainscore_lcl.model_helpers.from_file.as_model_id``)::
 
     import brainscore_lcl as bl
     numbers = bl.analyses.texture_modulation(models=[my_net, "v1-steerpyr-pool"], source="sim", out="results/fig5")
@@ -59,7 +59,7 @@ def script(figure: str) -> ModuleType:
 
 def run(figure: str, models: Sequence[Any] | None = None, **options) -> dict[str, Any]:
     """Run ``analyses/<figure>.py`` with ``models`` and ``options`` (see the module docstring); returns its numbers."""
-    from brainscore_lcl.models.from_file import as_model_id
+    from brainscore_lcl.model_helpers.from_file import as_model_id
 
     if models is not None:
         options = {"models": [as_model_id(model) for model in models], **options}

@@ -63,7 +63,7 @@ def load_behaving_models(model_ids: Sequence[str], checkpoints: dict[str, str]) 
     """{id: BrainModel} of the models that can be built; one 'skipped <id>: <reason>' line for each other."""
     from brainscore_lcl.checkpoint import CheckpointError
     from brainscore_lcl.data.sources import DataUnavailableError
-    from brainscore_lcl.models.commitment import ModelUnavailableError
+    from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
     from brainscore_lcl.scoring import UnknownIdentifierError, load_model
 
     models, skipped = {}, []

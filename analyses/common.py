@@ -59,7 +59,7 @@ UNAVAILABLE_MODELS = {"ant-alexnet": "ANT (Rusak et al. 2020) AlexNet was traine
 
 def display_name(model_id: str) -> str:
     """Readable name of a model for figures (a model file ``dir/my_net.py:build`` as ``my_net.py:build``)."""
-    from brainscore_lcl.models.from_file import is_model_file_spec
+    from brainscore_lcl.model_helpers.from_file import is_model_file_spec
 
     return Path(model_id).name if is_model_file_spec(model_id) else DISPLAY_NAMES.get(model_id, model_id)
 
@@ -75,7 +75,7 @@ def parse_args(script: str, description: str, default_models: Sequence[str],
     """Common options: --source, --models, --checkpoint MODEL=PATH, --out, --data-root, --no-cache, and
     --model-file FILE.py:FUNCTION (with --layers, --image-size, --visual-degrees), whose model goes first."""
     from brainscore_lcl.errors import ArgumentParser
-    from brainscore_lcl.models.from_file import ModelFileError, add_model_file_arguments, model_file_id
+    from brainscore_lcl.model_helpers.from_file import ModelFileError, add_model_file_arguments, model_file_id
     from brainscore_lcl.paths import output_folder
 
     parser = ArgumentParser(prog=f"analyses/{script}.py", description=description)
@@ -177,7 +177,7 @@ def load_models(model_ids: Sequence[str], checkpoints: dict[str, str], region: s
     models that commit no layer to it (e.g. ``lcl-v1`` for V2), are skipped with a note (printed once)."""
     from brainscore_lcl.checkpoint import CheckpointError
     from brainscore_lcl.data.freemanziemba import DataUnavailableError
-    from brainscore_lcl.models.commitment import ModelUnavailableError, RegionNotCommittedError, require_region
+    from brainscore_lcl.model_helpers.commitment import ModelUnavailableError, RegionNotCommittedError, require_region
     from brainscore_lcl.scoring import load_model
 
     loaded, notes = [], []
@@ -204,7 +204,7 @@ class ScoreCache:
     """ScoreRecords in a JSON file, keyed by model identity, benchmark and options (see the module docstring)."""
 
     def __init__(self, data_identity: str, path: Path | None = None, enabled: bool = True):
-        from brainscore_lcl.models.commitment import cache_dir
+        from brainscore_lcl.model_helpers.commitment import cache_dir
 
         self.path = Path(path or cache_dir() / "analyses" / "scores.json")
         self.data_identity, self.enabled = data_identity, enabled

@@ -18,7 +18,7 @@ def score(model: Any, benchmark: str, *, checkpoint: str | os.PathLike | None = 
     (``record.summary()``) and, in ``record.details``, the paper's score, the layer selection and the per-neuron
     values (``neuroid_ids``, ``per_neuron_r`` (split, neuron), ``per_neuron_ceiling``).
     """
-    from brainscore_lcl.models.from_file import as_model_id
+    from brainscore_lcl.model_helpers.from_file import as_model_id
     from brainscore_lcl.scoring import score as score_id
 
     model_id = as_model_id(model, name=name, layers=layers, image_size=image_size, visual_degrees=visual_degrees)

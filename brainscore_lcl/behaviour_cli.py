@@ -24,7 +24,7 @@ def command_behavior(args: argparse.Namespace) -> int:
     from brainscore_lcl.benchmarks.geirhos2019local.benchmark import (format_result, imagenet_readout_reason,
                                                                       score_decision_files, score_model)
     from brainscore_lcl.cli import check_input_paths, check_json_option, write_json_output
-    from brainscore_lcl.models.from_file import model_id_from_args
+    from brainscore_lcl.model_helpers.from_file import model_id_from_args
     from brainscore_lcl.scoring import load_model
 
     if args.decisions and (args.layers or args.checkpoint):
@@ -48,7 +48,7 @@ def command_behavior(args: argparse.Namespace) -> int:
 
 def add_subcommand(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``behavior`` on the ``brainscore`` parser's subcommands."""
-    from brainscore_lcl.models.from_file import add_model_file_arguments
+    from brainscore_lcl.model_helpers.from_file import add_model_file_arguments
 
     parser = commands.add_parser("behavior", help="score a model with an ImageNet readout, or 16-class decisions "
                                                   "(CSV), against Geirhos et al.'s humans")

@@ -141,7 +141,7 @@ def load_encoder_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
 
 def build_encoder(payload: dict[str, Any], path: str | os.PathLike = "<checkpoint>") -> torch.nn.Module:
     """The ``LCLEncoder`` described by a loaded checkpoint, with its weights, in eval mode."""
-    from brainscore_lcl.models.architecture import LCLEncoder
+    from brainscore_lcl.model_helpers.architecture import LCLEncoder
 
     try:
         encoder = LCLEncoder(**payload["architecture"])

@@ -34,7 +34,7 @@ def _benchmark_options(args: argparse.Namespace) -> dict:
 
 
 def command_score(args: argparse.Namespace) -> int:
-    from brainscore_lcl.models.from_file import model_id_from_args
+    from brainscore_lcl.model_helpers.from_file import model_id_from_args
     from brainscore_lcl.scoring import score
 
     if args.full_json and not args.json:
@@ -66,11 +66,11 @@ def command_list(args: argparse.Namespace) -> int:
 
 
 def command_weights_fetch(args: argparse.Namespace) -> int:
-    from brainscore_lcl.published_weights import fetch, weights_registry
+    from brainscore_lcl.published_weights import fetch, registered_weights
     from brainscore_lcl.registry import discover_plugins
 
     discover_plugins()
-    for path, weight_file in zip(fetch(args.model), weights_registry[args.model]):
+    for path, weight_file in zip(fetch(args.model), registered_weights(args.model)):
         print(f"{args.model}: {path} ({weight_file.url})")
     return 0
 
@@ -125,8 +125,9 @@ def command_data_describe(args: argparse.Namespace) -> int:
 
 def command_info(args: argparse.Namespace) -> int:
     """Describe a model: a short summary (``summarize_description``), everything with ``--full``."""
-    from brainscore_lcl.models.commitment import describe_model, summarize_description
-    from brainscore_lcl.models.from_file import model_id_from_args
+    from brainscore_lcl.model_helpers.commitment import summarize_description
+    from brainscore_lcl.scoring import describe_model
+    from brainscore_lcl.model_helpers.from_file import model_id_from_args
 
     check_input_paths(args)
     description = describe_model(model_id_from_args(args), checkpoint=args.checkpoint)
@@ -136,7 +137,7 @@ def command_info(args: argparse.Namespace) -> int:
 
 def command_demo(args: argparse.Namespace) -> int:
     """Score every offline model on the simulated V1 and V2 benchmarks and print a table."""
-    from brainscore_lcl.models.commitment import ModelUnavailableError
+    from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
     from brainscore_lcl.scoring import check_model_ids, load_model, score
 
     check_model_ids(args.models)
@@ -175,7 +176,7 @@ def command_demo(args: argparse.Namespace) -> int:
 def command_report(args: argparse.Namespace) -> int:
     from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import check_source_and_window
     from brainscore_lcl.data.sources import local_data_root
-    from brainscore_lcl.models.from_file import model_id_from_args
+    from brainscore_lcl.model_helpers.from_file import model_id_from_args
     from brainscore_lcl.report.build import build_report
     from brainscore_lcl.scoring import check_model_ids
 
@@ -194,7 +195,7 @@ def command_report(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from brainscore_lcl.models.from_file import add_model_arguments
+    from brainscore_lcl.model_helpers.from_file import add_model_arguments
 
     parser = ArgumentParser(prog="brainscore", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from brainscore_lcl import cache_dir
 from brainscore_lcl.cache import atomic_path, atomic_write_json, locked, read_json
-from brainscore_lcl.models.commitment import ModelUnavailableError
+from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
+from brainscore_lcl.registry import discover_plugins, model_registry
 
 RECORD_FILE = "sha256-first-use.json"
 _CHUNK = 1 << 20
@@ -45,13 +46,11 @@ class WeightsUnavailableError(ModelUnavailableError):
     """A weight file that is absent and cannot be downloaded, or whose hash is wrong; the CLI exits with code 1."""
 
 
-#: model id -> the weight files it loads, registered by the model plugins.
-weights_registry: dict[str, tuple[WeightFile, ...]] = {}
-
-
-def register_weights(model_id: str, *files: WeightFile) -> None:
-    """Declare the published files ``model_id`` loads."""
-    weights_registry[model_id] = tuple(files)
+def registered_weights(model_id: str) -> tuple[WeightFile, ...]:
+    """The published files ``model_id`` loads (its ``ModelRecord``'s ``weights``; () for ids outside the registry)."""
+    discover_plugins(("model",))
+    record = model_registry.get(model_id)
+    return record.weights if record is not None else ()
 
 
 def weights_folder() -> Path:
@@ -165,19 +164,19 @@ def is_present(weight_file: WeightFile) -> bool:
 
 def fetch(model_id: str, show_progress: bool = True) -> list[Path]:
     """Download and verify every file ``model_id`` loads; ``WeightsUnavailableError`` for ids with no published file."""
-    if model_id not in weights_registry:
+    files = registered_weights(model_id)
+    if not files:
         raise WeightsUnavailableError(f"{model_id} loads no published weight file of this suite "
                                       f"({availability(model_id)}); nothing to fetch")
-    return [weights_path(model_id, weight_file, show_progress) for weight_file in weights_registry[model_id]]
-
-
-#: model id -> how its weights are had when it has no published file of its own (set by the plugins).
-weights_notes: dict[str, str] = {}
+    return [weights_path(model_id, weight_file, show_progress) for weight_file in files]
 
 
 def availability(model_id: str) -> str:
-    """One word or phrase for ``brainscore list models``: present / missing / how the weights are had otherwise."""
-    if model_id in weights_registry:
-        missing = [item.file_name for item in weights_registry[model_id] if not is_present(item)]
+    """One word or phrase for ``brainscore list models``: present / missing / how the weights are had otherwise (the
+    ``ModelRecord``'s notes)."""
+    files = registered_weights(model_id)
+    if files:
+        missing = [item.file_name for item in files if not is_present(item)]
         return f"missing: {', '.join(missing)} (brainscore weights fetch --model {model_id})" if missing else "present"
-    return weights_notes.get(model_id, "no download needed")
+    record = model_registry.get(model_id)
+    return (record.notes if record is not None else None) or "no download needed"

@@ -1,30 +1,62 @@
 """Model and benchmark registries of this suite, filled by the plugin folders' ``__init__.py`` files.
 
-A model factory takes ``checkpoint: str | None`` and returns a Brain-Score ``BrainModel``
-(a ``ModelCommitment``); a benchmark factory takes no argument and returns a Brain-Score ``Benchmark``.
-Plugins only register; the work lives in their ``model.py`` / ``benchmark.py``.
+A model plugin registers one ``ModelRecord`` per id in ``model_registry``; a benchmark factory takes no argument
+(options as keywords) and returns a Brain-Score ``Benchmark``. Plugins only register; the work lives in their
+``model.py`` / ``benchmark.py``. ``discover_plugins`` is the one way plugins are found.
 """
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from typing import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Mapping
 
-model_registry: dict[str, Callable[..., object]] = {}
-benchmark_registry: dict[str, Callable[[], object]] = {}
-
-_PLUGIN_PACKAGES = ("brainscore_lcl.models", "brainscore_lcl.benchmarks")
-_discovered = False
+if TYPE_CHECKING:
+    from brainscore_lcl.published_weights import WeightFile
 
 
-def discover_plugins() -> None:
-    """Import every plugin folder once, so that each registers its ids."""
-    global _discovered
-    if _discovered:
-        return
-    for package_name in _PLUGIN_PACKAGES:
-        package = importlib.import_module(package_name)
+@dataclass(frozen=True)
+class ModelRecord:
+    """One model of the suite.
+
+    ``factory(checkpoint=None)`` builds its Brain-Score ``BrainModel`` (a ``ModelCommitment``);
+    ``candidate_layers`` are the layers among which each region's layer is selected on public data (None: the
+    region-layer map is fixed); ``weights`` are the published files it loads (``brainscore_lcl.published_weights``);
+    ``region_layers`` is its ``{region: layer}`` commitment (provisional when there are candidate layers; None when
+    the factory decides); ``notes`` says how its weights are had when it loads no published file.
+    """
+
+    factory: Callable[..., object]
+    candidate_layers: tuple[str, ...] | None = None
+    weights: tuple[WeightFile, ...] = ()
+    region_layers: Mapping[str, str] | None = None
+    notes: str | None = None
+
+
+model_registry: dict[str, ModelRecord] = {}
+benchmark_registry: dict[str, Callable[..., object]] = {}
+
+#: plugin kind -> the package whose sub-packages are its plugins
+PLUGIN_PACKAGES = {"model": "brainscore_lcl.models", "benchmark": "brainscore_lcl.benchmarks"}
+_discovered: set[str] = set()
+
+
+def discover_plugins(kinds: tuple[str, ...] = ("model", "benchmark")) -> None:
+    """Import every plugin folder of ``kinds`` (keys of ``PLUGIN_PACKAGES``) once, so that each registers its ids."""
+    for kind in kinds:
+        if kind in _discovered:
+            continue
+        package = importlib.import_module(PLUGIN_PACKAGES[kind])
         for module in pkgutil.iter_modules(package.__path__):
             if module.ispkg:
-                importlib.import_module(f"{package_name}.{module.name}")
-    _discovered = True
+                importlib.import_module(f"{package.__name__}.{module.name}")
+        _discovered.add(kind)
+
+
+def candidate_layers(model_id: str) -> list[str] | None:
+    """Layers among which a region's layer is to be selected (on public data), or None for a fixed map (or an id
+    outside this suite's registry)."""
+    discover_plugins(("model",))
+    record = model_registry.get(model_id)
+    layers = record.candidate_layers if record is not None else None
+    return list(layers) if layers is not None else None

@@ -2,8 +2,8 @@
 
 Ids are looked up in this suite's registries first (``brainscore_lcl.registry``), then handed to brainscore_vision's
 own loaders, so every Brain-Score model or benchmark id works too. Models with several candidate layers per region
-(``brainscore_lcl.models.commitment.candidate_layers``) get their layer chosen on the public split of the same data
-source, as Brain-Score does, and the choice is recorded in the result.
+(``brainscore_lcl.registry.candidate_layers``) get their layer chosen on the public split of the same data source, as
+Brain-Score does, and the choice is recorded in the result.
 """
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from brainscore_lcl.data.remote import (OFFLINE_MODEL_HINT, is_download_failure, load_from_brainscore_vision,
+                                        offline_error)
 from brainscore_lcl.errors import UsageError
-from brainscore_lcl.registry import benchmark_registry, discover_plugins, model_registry
+from brainscore_lcl.registry import benchmark_registry, candidate_layers, discover_plugins, model_registry
 
 
 class UnknownIdentifierError(UsageError, LookupError):
@@ -53,34 +55,6 @@ def known_ids(kind: str) -> list[str]:
     return ours + [identifier for identifier in brainscore_vision_ids(kind) if identifier not in ours]
 
 
-def _download_errors() -> tuple[type[BaseException], ...]:
-    """Exception types that mean "a remote file could not be had": sockets/HTTP (OSError) and S3 (botocore)."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    return OSError, BotoCoreError, ClientError
-
-
-def _download_attempts(error: BaseException) -> list[BaseException]:
-    """The errors behind ``error``: brainio's S3 fetch raises a bare ``Exception`` holding the list of its signed and
-    unsigned attempts' errors; any other error stands for itself."""
-    return error.args[0] if type(error) is Exception and error.args and isinstance(error.args[0], list) else [error]
-
-
-def _is_download_failure(error: BaseException) -> bool:
-    """Whether ``error`` means a remote file could not be had."""
-    return all(isinstance(attempt, _download_errors()) for attempt in _download_attempts(error))
-
-
-def _offline_error(kind: str, identifier: str, error: BaseException, offline_hint: str):
-    """``DataUnavailableError``: one sentence saying that ``identifier`` needs downloads, naming ``offline_hint``."""
-    from brainscore_lcl.data.sources import DataUnavailableError
-
-    error = _download_attempts(error)[-1]
-    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-    return DataUnavailableError(f"brainscore_vision's {kind} {identifier!r} needs files that could not be downloaded "
-                                f"({reason[:160]}); offline, use {offline_hint}")
-
-
 def _benchmark_offline_hint(identifier: str) -> str:
     """The offline alternatives to name when brainscore_vision's benchmark ``identifier`` cannot get its data."""
     if identifier.startswith(("Geirhos2021", "Hermann2020")):
@@ -89,33 +63,21 @@ def _benchmark_offline_hint(identifier: str) -> str:
     return "FreemanZiemba2013sim.*, or FreemanZiemba2013local.* with --data-root"
 
 
-def _from_brainscore_vision(kind: str, identifier: str, offline_hint: str):
-    """brainscore_vision's ``load_<kind>(identifier)``; a failed download becomes one sentence naming ``offline_hint``."""
-    import brainscore_vision
-
-    try:
-        return getattr(brainscore_vision, f"load_{kind}")(identifier)
-    except Exception as error:
-        if not _is_download_failure(error):
-            raise
-        raise _offline_error(kind, identifier, error, offline_hint) from None
-
-
 def _run_benchmark(benchmark, model, identifier: str):
     """``benchmark(model)``; brainscore_vision's benchmarks that fetch their data on first use (``Geirhos2021*``)
-    fail here when offline, with the one sentence of ``_offline_error``."""
+    fail here when offline, with the one sentence of ``brainscore_lcl.data.remote.offline_error``."""
     try:
         return benchmark(model)
     except Exception as error:
-        if identifier in benchmark_registry or not _is_download_failure(error):
+        if identifier in benchmark_registry or not is_download_failure(error):
             raise
-        raise _offline_error("benchmark", identifier, error, _benchmark_offline_hint(identifier)) from None
+        raise offline_error("benchmark", identifier, error, _benchmark_offline_hint(identifier)) from None
 
 
 def check_model_ids(identifiers: list[str]) -> None:
     """``UnknownIdentifierError`` for the first of ``identifiers`` that names no model (neither an id of this suite
     or brainscore_vision nor a ``FILE.py[:FUNCTION]``), before anything is loaded."""
-    from brainscore_lcl.models.from_file import is_model_file_spec
+    from brainscore_lcl.model_helpers.from_file import is_model_file_spec
 
     discover_plugins()
     for identifier in identifiers:
@@ -126,22 +88,44 @@ def check_model_ids(identifiers: list[str]) -> None:
 
 def load_model(identifier: str, checkpoint: str | None = None):
     """The ``BrainModel`` registered as ``identifier`` (this suite first, then brainscore_vision); an identifier
-    ``FILE.py[:FUNCTION]`` names your own network (``brainscore_lcl.models.from_file``)."""
-    from brainscore_lcl.models.from_file import is_model_file_spec, register_model_file
+    ``FILE.py[:FUNCTION]`` names your own network (``brainscore_lcl.model_helpers.from_file``)."""
+    from brainscore_lcl.model_helpers.from_file import is_model_file_spec, register_model_file
 
     discover_plugins()
     if identifier not in model_registry and is_model_file_spec(identifier):
         register_model_file(identifier)
     if identifier in model_registry:
-        return model_registry[identifier](checkpoint=checkpoint)
+        return model_registry[identifier].factory(checkpoint=checkpoint)
     if identifier not in brainscore_vision_ids("model"):
         raise UnknownIdentifierError("model", identifier, known_ids("model"))
     if checkpoint is not None:
-        from brainscore_lcl.models.commitment import ModelUnavailableError
+        from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
 
         raise ModelUnavailableError(f"--checkpoint is only supported for this suite's models, not brainscore_vision's "
                                     f"{identifier!r}; drop --checkpoint, or load your weights with --model-file")
-    return _from_brainscore_vision("model", identifier, "this suite's models (`brainscore list models`)")
+    return load_from_brainscore_vision("model", identifier, OFFLINE_MODEL_HINT)
+
+
+def describe_model(model_id: str, checkpoint: str | os.PathLike | None = None) -> dict[str, Any]:
+    """Build ``model_id`` (with ``checkpoint``, through ``load_model``) and describe its commitments, activations
+    cache and checkpoint (and, for your own networks, ``origin``: file, function, weights sha256;
+    ``brainscore_lcl.model_helpers.from_file``)."""
+    from brainscore_lcl.model_helpers.commitment import checkpoint_summary
+
+    model = load_model(model_id, checkpoint=checkpoint)
+    activations_model = model.activations_model
+    checkpoint_path = getattr(model, "checkpoint_path", None)
+    return {"model": model_id,
+            "identifier": model.identifier,
+            "activations_identifier": activations_model.identifier,
+            "layers": list(model.layers),
+            "region_layer_map": dict(model.layer_model.region_layer_map),
+            "candidate_layers": candidate_layers(model_id),
+            "visual_degrees": model.visual_degrees(),
+            "image_size": getattr(activations_model, "image_size", None),
+            "activations_cache": os.environ.get("RESULTCACHING_HOME", "~/.result_caching"),
+            "checkpoint": checkpoint_summary(checkpoint_path) if checkpoint_path is not None else None,
+            "origin": getattr(model, "origin", None)}
 
 
 def load_benchmark(identifier: str, **options):
@@ -157,7 +141,7 @@ def load_benchmark(identifier: str, **options):
         verb, pronoun = ("applies", "it") if len(options) == 1 else ("apply", "them")
         raise UsageError(f"{flags} {verb} to this suite's benchmarks only, not to brainscore_vision's {identifier!r}; "
                          f"drop {pronoun} or score a FreemanZiemba2013* benchmark")
-    return _from_brainscore_vision("benchmark", identifier, _benchmark_offline_hint(identifier))
+    return load_from_brainscore_vision("benchmark", identifier, _benchmark_offline_hint(identifier))
 
 
 @dataclass
@@ -230,7 +214,7 @@ def record_from_score(model_id: str, benchmark_id: str, score) -> ScoreRecord:
 def select_layer(model, region: str, public, candidates: list[str]) -> tuple[str, dict[str, float]]:
     """Brain-Score's layer selection for ``region``: commit each candidate layer in turn, score it on ``public`` (the
     public split of the same source), keep the best. Returns the layer and every candidate's public score."""
-    from brainscore_lcl.models.commitment import commit_layers
+    from brainscore_lcl.model_helpers.commitment import commit_layers
 
     public_scores = {}
     for layer in candidates:
@@ -255,7 +239,7 @@ def precompute_activations(model, benchmark) -> None:
 def score(model_id: str, benchmark_id: str, checkpoint: str | None = None, model=None,
           **benchmark_options) -> ScoreRecord:
     """Score ``model_id`` on ``benchmark_id``. Pass an already loaded ``model`` to reuse its activations."""
-    from brainscore_lcl.models.commitment import candidate_layers, configure_activation_cache, require_region
+    from brainscore_lcl.model_helpers.commitment import configure_activation_cache, require_region
 
     configure_activation_cache()
     benchmark = load_benchmark(benchmark_id, **benchmark_options)

@@ -84,7 +84,7 @@ def colour_classifier_network():
 
 def colour_classifier_commitment(identifier: str = "colour-classifier"):
     """A ``ModelCommitment`` of ``colour_classifier_network`` recording its logits ("2")."""
-    from brainscore_lcl.models.commitment import IMAGE_SIZE, imagenet_preprocessing, make_commitment
+    from brainscore_lcl.model_helpers.commitment import IMAGE_SIZE, imagenet_preprocessing, make_commitment
 
     return make_commitment(identifier, colour_classifier_network(), weights_sha256="0" * 64, layers=["2"],
                            region_layer_map={"IT": "2"}, preprocessing=imagenet_preprocessing(IMAGE_SIZE),
@@ -241,7 +241,7 @@ def random_lcl_v2net(seed: int = 0):
     """An LCL-V2Net with random weights (drawn from ``seed``) and random front-end BatchNorm statistics, in eval mode."""
     import torch
 
-    from brainscore_lcl.models.architecture import LCLEncoder
+    from brainscore_lcl.model_helpers.architecture import LCLEncoder
     from brainscore_lcl.models.lcl_v2net.model import LCLV2Net
 
     torch.manual_seed(seed)

@@ -21,12 +21,13 @@ def run_script(argv: list[str]) -> dict:
 
 
 def test_figure_table_and_skips(tmp_path, monkeypatch):
-    from brainscore_lcl.registry import discover_plugins, model_registry
+    from brainscore_lcl.registry import ModelRecord, discover_plugins, model_registry
 
     monkeypatch.setenv("RESULTCACHING_HOME", str(tmp_path / "result_caching"))
     monkeypatch.setenv("BRAINSCORE_LCL_CACHE", str(tmp_path / "cache"))
     discover_plugins()
-    monkeypatch.setitem(model_registry, "colour-classifier", lambda checkpoint=None: colour_classifier_commitment())
+    monkeypatch.setitem(model_registry, "colour-classifier",
+                        ModelRecord(factory=lambda checkpoint=None: colour_classifier_commitment()))
     root = tiny_geirhos_root(tmp_path / "geirhos")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

@@ -43,5 +43,5 @@ def test_tiny_run_loads_as_barlow_e2e_alexnet(tmp_path, monkeypatch):
     assert main(["train", "--config", "barlow-e2e-alexnet", "--data", str(images), "--device", "cpu", "--out",
                  str(tmp_path / "run"), "--max-steps", "2", "--no-progress", *overrides]) == 0
     discover_plugins()
-    model = model_registry["barlow-e2e-alexnet"](checkpoint=tmp_path / "run" / "encoder.pt")
+    model = model_registry["barlow-e2e-alexnet"].factory(checkpoint=tmp_path / "run" / "encoder.pt")
     assert model.identifier.startswith("barlow-e2e-alexnet@")

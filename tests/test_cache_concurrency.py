@@ -134,7 +134,7 @@ INTERRUPT_PLACEMENT = """
     ImageConverter._write = write_until_interrupted
 """
 INTERRUPT_ACTIVATIONS = """
-    from brainscore_lcl.models import commitment
+    from brainscore_lcl.model_helpers import commitment
 
     check, calls = commitment.check_batch_activations, []
 

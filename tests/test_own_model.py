@@ -95,7 +95,7 @@ def test_model_file_and_python_api_give_the_same_record(tmp_path):
 
 
 def test_weights_change_the_activations_identifier():
-    from brainscore_lcl.models.from_file import commit_module
+    from brainscore_lcl.model_helpers.from_file import commit_module
 
     network = build()
     first = commit_module("own", network, image_size=IMAGE_SIZE).identifier
@@ -107,7 +107,7 @@ def test_weights_change_the_activations_identifier():
 
 
 def test_a_ready_brain_model_is_used_as_it_is():
-    from brainscore_lcl.models.from_file import as_model_id
+    from brainscore_lcl.model_helpers.from_file import as_model_id
     from brainscore_lcl.scoring import load_model
 
     model = load_model(f"{THIS_FILE}:ready_brain_model")

@@ -3,21 +3,26 @@ the one-sentence offline error with exit code 1, availability for `brainscore li
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from brainscore_lcl import published_weights as pw
 from brainscore_lcl.cli import main
+from brainscore_lcl.registry import discover_plugins, model_registry
 
 OFFLINE_URL = "http://127.0.0.1:9/weights.pth"   # the discard port: the connection is refused at once
 
 
 @pytest.fixture(autouse=True)
 def isolated_cache(tmp_path, monkeypatch):
-    from brainscore_lcl.registry import discover_plugins
-
     discover_plugins()   # plugins register their files first; tests replace entries with monkeypatch.setitem
     monkeypatch.setenv("BRAINSCORE_LCL_CACHE", str(tmp_path / "cache"))
+
+
+def with_weights(monkeypatch, model_id: str, *files: pw.WeightFile) -> None:
+    """Give ``model_id`` the published ``files`` for one test."""
+    monkeypatch.setitem(model_registry, model_id, replace(model_registry[model_id], weights=files))
 
 
 @pytest.fixture
@@ -73,8 +78,8 @@ def test_file_placed_by_hand_is_used_and_its_hash_recorded():
 
 
 def test_cli_fetch_offline_exits_1_with_one_line(capsys, monkeypatch):
-    monkeypatch.setitem(pw.weights_registry, "alexnet-supervised",
-                        (pw.WeightFile("alexnet-owt-7be5be79.pth", OFFLINE_URL, "test", sha256_prefix="7be5be79"),))
+    with_weights(monkeypatch, "alexnet-supervised",
+             pw.WeightFile("alexnet-owt-7be5be79.pth", OFFLINE_URL, "test", sha256_prefix="7be5be79"))
     assert main(["weights", "fetch", "--model", "alexnet-supervised"]) == 1
     error = capsys.readouterr().err.strip()
     assert error.count("\n") == 0 and "alexnet-owt-7be5be79.pth" in error and OFFLINE_URL in error
@@ -82,16 +87,16 @@ def test_cli_fetch_offline_exits_1_with_one_line(capsys, monkeypatch):
 
 
 def test_model_without_its_weights_exits_1_with_the_sentence(capsys, monkeypatch):
-    monkeypatch.setitem(pw.weights_registry, "alexnet-supervised",
-                        (pw.WeightFile("alexnet-owt-7be5be79.pth", OFFLINE_URL, "test", sha256_prefix="7be5be79"),))
+    with_weights(monkeypatch, "alexnet-supervised",
+             pw.WeightFile("alexnet-owt-7be5be79.pth", OFFLINE_URL, "test", sha256_prefix="7be5be79"))
     assert main(["info", "--model", "alexnet-supervised"]) == 1
     error = capsys.readouterr().err.strip()
     assert error.count("\n") == 0 and OFFLINE_URL in error and str(pw.weights_folder()) in error
 
 
 def test_cli_fetch_downloads(published, capsys, monkeypatch):
-    monkeypatch.setitem(pw.weights_registry, "vonenet-alexnet",
-                        (pw.WeightFile("vonealexnet_e70.pth.tar", published.as_uri(), "test"),))
+    with_weights(monkeypatch, "vonenet-alexnet",
+             pw.WeightFile("vonealexnet_e70.pth.tar", published.as_uri(), "test"))
     assert main(["weights", "fetch", "--model", "vonenet-alexnet"]) == 0
     assert (pw.weights_folder() / "vonealexnet_e70.pth.tar").is_file()
     assert pw.availability("vonenet-alexnet") == "present"

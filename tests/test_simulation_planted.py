@@ -27,7 +27,7 @@ from brainscore_lcl.checkpoint import state_dict_sha256
 from brainscore_lcl.cli import main
 from brainscore_lcl.data import simulation as sim
 from brainscore_lcl.data import simulation_stats
-from brainscore_lcl.models.commitment import config_sha256, make_commitment, unit_range_preprocessing
+from brainscore_lcl.model_helpers.commitment import config_sha256, make_commitment, unit_range_preprocessing
 
 #: Spearman rho between v1-steerpyr-pool's explained variance and the planted higher-order weight must be below this
 PARTITION_RHO_BOUND = -0.4

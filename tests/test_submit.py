@@ -306,7 +306,7 @@ def test_activations_equal_the_suite_models(acceptance, submissions, stimuli, mo
     stimulus_set = acceptance_stimulus_set(stimuli)
     for model_id in EXPORTS:
         manifest = json.loads((submissions[model_id] / "manifest.json").read_text())
-        model = model_registry[model_id](checkpoint=manifest["source"]["checkpoint"])
+        model = model_registry[model_id].factory(checkpoint=manifest["source"]["checkpoint"])
         suite_map = dict(model.layer_model.region_layer_map)
         for region, layer in manifest["commitments"]["region_layer_map"].items():
             suite_region = next(name for name, suite_layer in suite_map.items() if suite_layer == layer)
@@ -321,7 +321,7 @@ def test_activations_equal_the_suite_models(acceptance, submissions, stimuli, mo
 def test_own_network_activations_equal_the_suite_model(acceptance, submissions, stimuli, monkeypatch):
     """Every recorded layer (and, with one layer, every region committed to it) of the exported network equals the
     suite's own model of the same file."""
-    from brainscore_lcl.models.from_file import register_model_file
+    from brainscore_lcl.model_helpers.from_file import register_model_file
     from brainscore_lcl.registry import model_registry
 
     monkeypatch.setenv("RESULTCACHING_DISABLE", "1")
@@ -332,7 +332,7 @@ def test_own_network_activations_equal_the_suite_model(acceptance, submissions, 
         commitments = manifest["commitments"]
         layers = list(options[1:]) or None
         suite = model_registry[register_model_file(manifest["source"]["model_file"], layers=layers,
-                                                   image_size=OWN_IMAGE_SIZE)]()
+                                                   image_size=OWN_IMAGE_SIZE)].factory()
         assert commitments["layers"] == list(suite.layers) == (layers or ["0", "2"])
         assert set(commitments["region_layer_map"]) == (set() if len(suite.layers) > 1 else {"V1", "V2", "V4", "IT"})
         recorded = {**{layer: layer for layer in commitments["layers"]}, **commitments["region_layer_map"]}
@@ -430,7 +430,7 @@ def test_sim_v2_pls_score_equals_the_suite_models(submissions, isolated_brainsco
     monkeypatch.setitem(sys.modules, spec.name, exported)   # dataclasses look their module up there
     spec.loader.exec_module(exported)
     benchmark = benchmark_registry["FreemanZiemba2013sim.V2-pls"]()
-    suite_score = float(benchmark(model_registry["lcl-v2"](checkpoint=SHIPPED)).values)
+    suite_score = float(benchmark(model_registry["lcl-v2"].factory(checkpoint=SHIPPED)).values)
     monkeypatch.setenv("BRAINSCORE_HOME", str(isolated_brainscore["home"]))
     monkeypatch.setenv("RESULTCACHING_DISABLE", "1")   # the plugin's identifier must not enter the suite's cache
     exported_score = float(benchmark(exported.get_model("lcl_v2")).values)

@@ -15,7 +15,7 @@ import torch
 from PIL import Image
 
 from brainscore_lcl.checkpoint import CheckpointError, save_encoder_checkpoint
-from brainscore_lcl.models.architecture import LCLEncoder
+from brainscore_lcl.model_helpers.architecture import LCLEncoder
 from brainscore_lcl.models.lcl_v2net.model import build_network, load_network_checkpoint
 from brainscore_lcl.training import supervised
 from brainscore_lcl.training.supervised import (SupervisedConfig, add_subcommand, find_samples, imagenet_wnids,

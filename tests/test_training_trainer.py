@@ -9,13 +9,14 @@ from PIL import Image
 
 from brainscore_lcl.checkpoint import build_encoder, load_encoder_checkpoint
 from brainscore_lcl.errors import UsageError
-from brainscore_lcl.models.architecture import Projector
+from brainscore_lcl.model_helpers.architecture import Projector
 from brainscore_lcl.training import engine
 from brainscore_lcl.training import trainer as trainer_module
 from brainscore_lcl.training.cli import add_subcommands
 from brainscore_lcl.training.config import ConfigError, load_config
 from brainscore_lcl.training.data import DataError, list_images
-from brainscore_lcl.training.trainer import LayerwiseModel, project_pooled, train
+from brainscore_lcl.training.layerwise import LayerwiseModel, project_pooled
+from brainscore_lcl.training.trainer import train
 
 SAMPLE = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "imagenet-sample"
 SMALL = ["training.batch_size=8", "training.val_every_steps=5", "training.checkpoint_every_steps=5",

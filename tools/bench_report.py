@@ -10,7 +10,7 @@ import argparse
 import os
 import time
 
-from brainscore_lcl.models.from_file import add_model_arguments, model_id_from_args
+from brainscore_lcl.model_helpers.from_file import add_model_arguments, model_id_from_args
 from brainscore_lcl.report.build import build_report
 
 

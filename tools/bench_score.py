@@ -77,15 +77,17 @@ def standin_deep_model(tag: str):
     import torchvision
 
     from brainscore_lcl.checkpoint import state_dict_sha256
-    from brainscore_lcl.models.commitment import imagenet_preprocessing, make_commitment, register_candidate_layers
+    from brainscore_lcl.model_helpers.commitment import imagenet_preprocessing, make_commitment
+    from brainscore_lcl.registry import ModelRecord, model_registry
 
     torch.manual_seed(0)
     network = torchvision.models.resnet50(weights=None)
-    register_candidate_layers(DEEP_MODEL_ID, DEEP_LAYERS)
     model = make_commitment(DEEP_MODEL_ID, network, weights_sha256=state_dict_sha256(network.state_dict()),
                             layers=DEEP_LAYERS, region_layer_map={"V1": "layer1.0", "V2": "layer2.0"},
                             preprocessing=imagenet_preprocessing(DEEP_IMAGE_SIZE), image_size=DEEP_IMAGE_SIZE)
     model.activations_model.identifier += tag   # each path starts from an empty activations cache
+    model_registry[DEEP_MODEL_ID] = ModelRecord(factory=lambda checkpoint=None: model,
+                                                candidate_layers=tuple(DEEP_LAYERS))
     extractor = model.activations_model._extractor
     model.passes = Counter()
     run_network = extractor._from_paths

@@ -29,7 +29,8 @@ import torch.multiprocessing as mp
 
 from bench_train import free_port, set_torchrun_environment, write_synthetic_images
 from brainscore_lcl.training.config import OBJECTIVES, ConfigError, load_config
-from brainscore_lcl.training.trainer import LOG_FILE, STATE_FILE, LayerwiseModel, train
+from brainscore_lcl.training.layerwise import LayerwiseModel
+from brainscore_lcl.training.trainer import LOG_FILE, STATE_FILE, train
 
 
 def check_overrides(objective: str, batch_size: int) -> list[str]:

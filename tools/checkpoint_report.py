@@ -27,7 +27,7 @@ import torch  # noqa: E402
 from brainscore_lcl.checkpoint import build_encoder, load_encoder_checkpoint, save_encoder_checkpoint  # noqa: E402
 from brainscore_lcl.metrics.gabor import (DEFAULT_MIN_R_SQUARED, fit_filter_bank, nx_ny_distance, to_grayscale,  # noqa: E402
                                           well_fit)
-from brainscore_lcl.models.architecture import LCLEncoder  # noqa: E402
+from brainscore_lcl.model_helpers.architecture import LCLEncoder  # noqa: E402
 
 
 def untrained_checkpoint(payload: dict, path: Path) -> Path:

@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence
 import yaml
 
 from brainscore_lcl.errors import UsageError
-from brainscore_lcl.models.architecture import ALEXNET_STAGES
+from brainscore_lcl.model_helpers.architecture import ALEXNET_STAGES
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 IMAGENET_MEAN = (0.485, 0.456, 0.406)

@@ -16,7 +16,7 @@ from torch import nn
 from brainscore_lcl.models.comparison.networks import AlexNetBN
 from brainscore_lcl.training.config import TrainConfig
 from brainscore_lcl.training.losses import Predictor
-from brainscore_lcl.training.trainer import LayerwiseModel
+from brainscore_lcl.training.layerwise import LayerwiseModel
 
 
 class ProjectorMLP(nn.Module):

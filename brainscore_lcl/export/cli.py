@@ -53,7 +53,7 @@ def command_submit(args: argparse.Namespace) -> int:
 
 def add_subcommand(commands) -> None:
     """Add ``submit`` to the ``brainscore`` command's subparsers."""
-    from brainscore_lcl.models.from_file import add_model_file_arguments
+    from brainscore_lcl.model_helpers.from_file import add_model_file_arguments
 
     parser = commands.add_parser("submit", help="export a model or benchmark as a Brain-Score plugin submission")
     parser.add_argument("--model", help="model id of this suite, e.g. lcl-v2")

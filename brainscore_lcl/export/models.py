@@ -57,7 +57,7 @@ class PluginRecipe:
 
 
 _CHECKPOINT = "brainscore_lcl.checkpoint"
-_COMMITMENT = "brainscore_lcl.models.commitment"
+_COMMITMENT = "brainscore_lcl.model_helpers.commitment"
 _ENCODER_NETWORK = """payload = torch.load(weights_path, map_location="cpu", weights_only=True)
 verify_sha256(payload, weights_path, "checkpoint")
 return build_encoder(payload, weights_path)"""
@@ -194,8 +194,7 @@ def describe_for_export(model_id: str, checkpoint: str | os.PathLike | None = No
                         identifier: str | None = None) -> ModelDescription:
     """Build suite model ``model_id`` (with ``checkpoint``) for export under ``identifier`` (checked; default: the
     hyphen-free ``export_identifier(model_id)``)."""
-    from brainscore_lcl.models.commitment import _import_model_plugins
-    from brainscore_lcl.registry import model_registry
+    from brainscore_lcl.registry import discover_plugins, model_registry
     from brainscore_lcl.scoring import UnknownIdentifierError
 
     if model_id in EQUIVALENT_IN_BRAINSCORE:
@@ -208,8 +207,8 @@ def describe_for_export(model_id: str, checkpoint: str | os.PathLike | None = No
         checked_identifier(identifier)
     if checkpoint is not None and not RECIPES[model_id].needs_weights:
         raise ExportError(f"{model_id} has no weights to export; drop --checkpoint")
-    _import_model_plugins()
-    commitment = model_registry[model_id](checkpoint=checkpoint)
+    discover_plugins(("model",))
+    commitment = model_registry[model_id].factory(checkpoint=checkpoint)
     path = getattr(commitment, "checkpoint_path", None) or (Path(checkpoint) if checkpoint else None)
     return ModelDescription(model_id, identifier or export_identifier(model_id), commitment,
                             Path(path) if path else None)

@@ -34,8 +34,8 @@ from brainscore_lcl.export.identifiers import checked_identifier, export_identif
 from brainscore_lcl.export.models import ExportError, ModelDescription, PluginRecipe, plugin_files, weights_entry
 from brainscore_lcl.export.sources import is_suite_module
 from brainscore_lcl.export.submission import checked_out_folder, write_submission
-from brainscore_lcl.models.commitment import IMAGE_SIZE, VISUAL_DEGREES, imagenet_preprocessing
-from brainscore_lcl.models.from_file import (DEFAULT_FUNCTION, ModelFileError, call_build, is_brain_model,
+from brainscore_lcl.model_helpers.commitment import IMAGE_SIZE, VISUAL_DEGREES, imagenet_preprocessing
+from brainscore_lcl.model_helpers.from_file import (DEFAULT_FUNCTION, ModelFileError, call_build, is_brain_model,
                                              load_build_function, model_from_build_result, parse_model_file)
 
 #: the copy of the user's file in the plugin folder (``model.py`` imports it as ``from . import network``)

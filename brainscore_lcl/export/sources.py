@@ -1,6 +1,6 @@
 """Copy this suite's own definitions into a self-contained module (one source of truth for exported plugins).
 
-``copy_definitions`` takes root names (``(module, name)`` pairs, e.g. ``("brainscore_lcl.models.architecture",
+``copy_definitions`` takes root names (``(module, name)`` pairs, e.g. ``("brainscore_lcl.model_helpers.architecture",
 "LCLEncoder")``) and returns their source text plus everything they need from this suite, read from the installed
 modules' syntax trees: top-level functions, classes and constants of the same module that they name, and names
 they import from other ``brainscore_lcl`` modules (at module level or inside a function), followed recursively.

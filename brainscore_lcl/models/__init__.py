@@ -1,1 +1,1 @@
-"""Model plugins: one folder each, registering into ``brainscore_lcl.registry.model_registry``."""
+"""Model plugins: one folder each, registering one ``brainscore_lcl.registry.ModelRecord`` per model id."""

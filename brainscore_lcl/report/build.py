@@ -97,7 +97,7 @@ class _Tee(io.StringIO):
 def applicable_references(section: Section, references: Sequence[str]) -> list[str]:
     """The references ``section`` applies to (all of them when it has no ``applies`` test; those that cannot be
     loaded are left to the script, which lists them as skipped)."""
-    from brainscore_lcl.models.commitment import ModelUnavailableError
+    from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
     from brainscore_lcl.scoring import load_model
 
     if section.applies is None:
@@ -159,7 +159,7 @@ def model_description(model_id: str, checkpoint: str | None, source: str, option
     """The model (``describe_model``: identifier with weights hash, layers, regions, field of view, checkpoint and,
     for your own networks, file and weights sha256), the layer chosen per region (also put into its region-layer
     map, which ``describe_model`` gives before selection), the data source and time windows."""
-    from brainscore_lcl.models.commitment import describe_model
+    from brainscore_lcl.scoring import describe_model
 
     description = describe_model(model_id, checkpoint=checkpoint)
     description["source"] = source

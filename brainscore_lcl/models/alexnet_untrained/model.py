@@ -1,8 +1,8 @@
 """Untrained torchvision AlexNet (weights drawn with a fixed seed) as a Brain-Score model.
 
-Every conv stage is a candidate layer (``CANDIDATE_LAYERS``); the layer per region is to be chosen on the
+Every conv stage is a candidate layer (its ``ModelRecord``'s ``candidate_layers``); the layer per region is to be chosen on the
 public part of the data, as Brain-Score does: the caller runs the selection with
-``brainscore_lcl.models.commitment.candidate_layers("alexnet-untrained")`` and re-commits with
+``brainscore_lcl.registry.candidate_layers("alexnet-untrained")`` and re-commits with
 ``commit_layers``. Until then the commitment holds the provisional map of Brain-Score's trained ``alexnet``
 (V1 -> features.2, V2 -> features.7). Input: 224-px ImageNet-normalised RGB spanning 8 visual degrees.
 """
@@ -14,12 +14,11 @@ import torch
 import torchvision
 
 from brainscore_lcl.checkpoint import state_dict_sha256
-from brainscore_lcl.models.alexnet_untrained import CANDIDATE_LAYERS
-from brainscore_lcl.models.commitment import IMAGE_SIZE, imagenet_preprocessing, make_commitment, refuse_checkpoint
+from brainscore_lcl.model_helpers.commitment import IMAGE_SIZE, imagenet_preprocessing, make_commitment, refuse_checkpoint
+from brainscore_lcl.registry import model_registry
 
 MODEL_ID = "alexnet-untrained"
 SEED = 0
-PROVISIONAL_REGION_LAYER_MAP = {"V1": "features.2", "V2": "features.7"}
 
 
 def untrained_alexnet(seed: int = SEED) -> torch.nn.Module:
@@ -32,7 +31,7 @@ def untrained_alexnet(seed: int = SEED) -> torch.nn.Module:
 def get_model(checkpoint: str | os.PathLike | None = None):
     """``ModelCommitment`` of the untrained AlexNet with the provisional region-layer map (see module docstring)."""
     refuse_checkpoint(MODEL_ID, checkpoint, f"drawn from seed {SEED}")
-    network = untrained_alexnet()
+    network, record = untrained_alexnet(), model_registry[MODEL_ID]
     return make_commitment(MODEL_ID, network, weights_sha256=state_dict_sha256(network.state_dict()),
-                           layers=CANDIDATE_LAYERS, region_layer_map=PROVISIONAL_REGION_LAYER_MAP,
+                           layers=list(record.candidate_layers), region_layer_map=record.region_layers,
                            preprocessing=imagenet_preprocessing(IMAGE_SIZE), image_size=IMAGE_SIZE)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from brainscore_lcl.models.alexnet_untrained import CANDIDATE_LAYERS
 from brainscore_lcl.models.alexnet_untrained.model import untrained_alexnet
-from brainscore_lcl.models.commitment import candidate_layers, commit_layers
-from brainscore_lcl.registry import model_registry
+from brainscore_lcl.model_helpers.commitment import commit_layers
+from brainscore_lcl.registry import candidate_layers, model_registry
 from brainscore_lcl.testing import tiny_stimulus_set
 
 
@@ -17,7 +16,7 @@ def model(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RESULTCACHING_HOME", str(tmp_path_factory.mktemp("result_caching")))
         patch.setenv("RESULTCACHING_DISABLE", "1")
-        yield model_registry["alexnet-untrained"]()
+        yield model_registry["alexnet-untrained"].factory()
 
 
 def test_factory_commits_with_provisional_map(model):
@@ -26,7 +25,7 @@ def test_factory_commits_with_provisional_map(model):
     assert isinstance(model, ModelCommitment)
     assert dict(model.layer_model.region_layer_map) == {"V1": "features.2", "V2": "features.7"}
     assert model.visual_degrees() == 8
-    assert model.layers == CANDIDATE_LAYERS
+    assert model.layers == candidate_layers("alexnet-untrained")
     assert model.identifier.startswith("alexnet-untrained@")
 
 
@@ -61,4 +60,4 @@ def test_commit_layers_rejects_unrecorded_layer(model):
 
 def test_checkpoint_is_rejected():
     with pytest.raises(ValueError, match="takes no checkpoint"):
-        model_registry["alexnet-untrained"](checkpoint="weights.pt")
+        model_registry["alexnet-untrained"].factory(checkpoint="weights.pt")

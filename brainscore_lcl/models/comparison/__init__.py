@@ -1,5 +1,6 @@
 """Registers the paper's comparison models (A.1.3-A.1.8, Table A.4): their ids, candidate layers, published weight
-files and, where brainscore_vision already registers the same network and weights, an alias to its id.
+files, provisional region-layer maps and, where brainscore_vision already registers the same network and weights, an
+alias to its id.
 The work is in ``model.py``, imported on first use.
 
 | id | paper | weights |
@@ -13,21 +14,19 @@ The work is in ``model.py``, imported on first use.
 """
 from importlib import import_module
 
-from brainscore_lcl.models.commitment import register_candidate_layers
-from brainscore_lcl.published_weights import WeightFile, register_weights, weights_notes
-from brainscore_lcl.registry import model_registry
+from brainscore_lcl.published_weights import WeightFile
+from brainscore_lcl.registry import ModelRecord, model_registry
 
 #: torchvision AlexNet: conv1..conv5 stages (after ReLU, after the max-pool where there is one), as Brain-Score's
 #: ``alexnet`` records them.
-ALEXNET_CANDIDATES = ["features.2", "features.5", "features.7", "features.9", "features.12"]
-VONENET_CANDIDATES = ["vone_block", "bottleneck", "model.features.2", "model.features.4", "model.features.6",
-                      "model.features.8"]
-LPL_CANDIDATES = ["blocks.0", "blocks.1", "blocks.2", "blocks.3", "blocks.4"]
-ALEXNET_BN_CANDIDATES = ["features.3", "features.7", "features.10", "features.13", "features.17"]
-
-CANDIDATES = {"alexnet-supervised": ALEXNET_CANDIDATES, "alexnet-l2at-eps3": ALEXNET_CANDIDATES,
-              "vonenet-alexnet": VONENET_CANDIDATES, "lpl-alexnet": LPL_CANDIDATES,
-              "barlow-e2e-alexnet": ALEXNET_BN_CANDIDATES}
+ALEXNET_CANDIDATES = ("features.2", "features.5", "features.7", "features.9", "features.12")
+VONENET_CANDIDATES = ("vone_block", "bottleneck", "model.features.2", "model.features.4", "model.features.6",
+                      "model.features.8")
+LPL_CANDIDATES = ("blocks.0", "blocks.1", "blocks.2", "blocks.3", "blocks.4")
+ALEXNET_BN_CANDIDATES = ("features.3", "features.7", "features.10", "features.13", "features.17")
+#: provisional region-layer map of the AlexNets, until the layer selection (Brain-Score's trained ``alexnet`` map)
+ALEXNET_REGION_LAYERS = {"V1": "features.2", "V2": "features.7"}
+NO_PUBLISHED_WEIGHTS = "--checkpoint PATH (no published weights)"
 
 TORCHVISION_ALEXNET = WeightFile(
     file_name="alexnet-owt-7be5be79.pth", url="https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",
@@ -57,24 +56,27 @@ ALIASES = {
 }
 
 
-def _model_module():
-    return import_module(f"{__name__}.model")
+def _factory(function_name: str, *arguments):
+    """Factory calling ``model.<function_name>(*arguments, checkpoint)``, importing ``model.py`` on first use."""
+    return lambda checkpoint=None: getattr(import_module(f"{__name__}.model"), function_name)(*arguments, checkpoint)
 
 
-for _model_id, _candidates in CANDIDATES.items():
-    register_candidate_layers(_model_id, _candidates)
-register_weights("alexnet-supervised", TORCHVISION_ALEXNET)
-register_weights("alexnet-l2at-eps3", CHEN2020_ALEXNET_R)
-register_weights("vonenet-alexnet", VONEALEXNET)
-for _model_id in ("lpl-alexnet", "barlow-e2e-alexnet", "blockbarlow"):
-    weights_notes[_model_id] = "--checkpoint PATH (no published weights)"
-
-model_registry["alexnet-supervised"] = lambda checkpoint=None: _model_module().alexnet_supervised(checkpoint)
-model_registry["alexnet-l2at-eps3"] = lambda checkpoint=None: _model_module().alexnet_l2at(checkpoint)
-model_registry["vonenet-alexnet"] = lambda checkpoint=None: _model_module().vonenet_alexnet(checkpoint)
-model_registry["lpl-alexnet"] = lambda checkpoint=None: _model_module().lpl_alexnet(checkpoint)
-model_registry["barlow-e2e-alexnet"] = lambda checkpoint=None: _model_module().barlow_e2e_alexnet(checkpoint)
-model_registry["blockbarlow"] = lambda checkpoint=None: _model_module().blockbarlow(checkpoint)
-for _alias, (_target, _weights) in ALIASES.items():
-    weights_notes[_alias] = f"via brainscore_vision {_target}"
-    model_registry[_alias] = (lambda alias: lambda checkpoint=None: _model_module().alias(alias, checkpoint))(_alias)
+model_registry["alexnet-supervised"] = ModelRecord(
+    factory=_factory("alexnet_supervised"), candidate_layers=ALEXNET_CANDIDATES, weights=(TORCHVISION_ALEXNET,),
+    region_layers=ALEXNET_REGION_LAYERS)
+model_registry["alexnet-l2at-eps3"] = ModelRecord(
+    factory=_factory("alexnet_l2at"), candidate_layers=ALEXNET_CANDIDATES, weights=(CHEN2020_ALEXNET_R,),
+    region_layers=ALEXNET_REGION_LAYERS)
+model_registry["vonenet-alexnet"] = ModelRecord(
+    factory=_factory("vonenet_alexnet"), candidate_layers=VONENET_CANDIDATES, weights=(VONEALEXNET,),
+    region_layers={"V1": "vone_block", "V2": "model.features.2"})
+model_registry["lpl-alexnet"] = ModelRecord(
+    factory=_factory("lpl_alexnet"), candidate_layers=LPL_CANDIDATES, region_layers={"V1": "blocks.0", "V2": "blocks.2"},
+    notes=NO_PUBLISHED_WEIGHTS)
+model_registry["barlow-e2e-alexnet"] = ModelRecord(
+    factory=_factory("barlow_e2e_alexnet"), candidate_layers=ALEXNET_BN_CANDIDATES,
+    region_layers={"V1": "features.3", "V2": "features.10"}, notes=NO_PUBLISHED_WEIGHTS)
+# layer1 -> V1, layer2 -> V2 as for lcl-v2 (the same architecture), decided by the factory
+model_registry["blockbarlow"] = ModelRecord(factory=_factory("blockbarlow"), notes=NO_PUBLISHED_WEIGHTS)
+for _alias, (_target, _) in ALIASES.items():
+    model_registry[_alias] = ModelRecord(factory=_factory("alias", _alias), notes=f"via brainscore_vision {_target}")

@@ -1,7 +1,7 @@
 """The comparison models as Brain-Score ``ModelCommitment``s.
 
-Each model's layer per region is chosen among its candidate layers (``CANDIDATES`` in ``__init__``) on the public
-split of the same data source, as for ``alexnet-untrained``; until then it holds the provisional map below. Published
+Each model's layer per region is chosen among the candidate layers of its ``ModelRecord`` on the public split of the
+same data source, as for ``alexnet-untrained``; until then it holds the record's provisional region-layer map. Published
 weights come from the weights folder (``brainscore_lcl.published_weights``: downloaded on first use, hash-checked);
 ``--checkpoint PATH`` loads a file of the same format instead. All inputs span 8 visual degrees.
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -21,20 +22,14 @@ import torch
 import torchvision
 
 from brainscore_lcl.checkpoint import CheckpointError, load_encoder_checkpoint, state_dict_sha256
-from brainscore_lcl.models.commitment import (IMAGE_SIZE, IMAGENET_MEAN, IMAGENET_STD, ModelUnavailableError,
-                                              imagenet_preprocessing, make_commitment, refuse_checkpoint,
-                                              register_candidate_layers)
-from brainscore_lcl.models.comparison import ALIASES, CANDIDATES, formats
+from brainscore_lcl.data.remote import OFFLINE_MODEL_HINT, load_from_brainscore_vision
+from brainscore_lcl.model_helpers.commitment import (IMAGE_SIZE, IMAGENET_MEAN, IMAGENET_STD, ModelUnavailableError,
+                                              imagenet_preprocessing, make_commitment, refuse_checkpoint)
+from brainscore_lcl.models.comparison import ALIASES, formats
 from brainscore_lcl.models.comparison.networks import AlexNetBN, LPLAlexNet, VOneAlexNet
-from brainscore_lcl.published_weights import weights_path, weights_registry
+from brainscore_lcl.published_weights import weights_path
+from brainscore_lcl.registry import model_registry
 
-PROVISIONAL_REGION_LAYER_MAPS = {
-    "alexnet-supervised": {"V1": "features.2", "V2": "features.7"},
-    "alexnet-l2at-eps3": {"V1": "features.2", "V2": "features.7"},
-    "vonenet-alexnet": {"V1": "vone_block", "V2": "model.features.2"},
-    "lpl-alexnet": {"V1": "blocks.0", "V2": "blocks.2"},
-    "barlow-e2e-alexnet": {"V1": "features.3", "V2": "features.10"},
-}
 #: Recorded beyond the candidates: fc6 and fc7 (the last recorded layer is Brain-Score's probability readout).
 CLASSIFIER_LAYERS = {"alexnet-supervised": ["classifier.2", "classifier.5"],
                      "alexnet-l2at-eps3": ["classifier.2", "classifier.5"],
@@ -60,7 +55,7 @@ def normalized_preprocessing(image_size: int, mean: tuple[float, ...], std: tupl
 
 def resolve_weights(model_id: str, checkpoint: str | os.PathLike | None) -> Path:
     """``checkpoint`` if given, else the model's registered published file (downloaded on first use, hash-checked)."""
-    return Path(checkpoint) if checkpoint is not None else weights_path(model_id, weights_registry[model_id][0])
+    return Path(checkpoint) if checkpoint is not None else weights_path(model_id, model_registry[model_id].weights[0])
 
 
 def require_checkpoint(model_id: str, checkpoint: str | os.PathLike | None, how: str) -> Path:
@@ -73,9 +68,10 @@ def require_checkpoint(model_id: str, checkpoint: str | os.PathLike | None, how:
 
 def commit(model_id: str, network: torch.nn.Module, path: Path, preprocessing, image_size: int):
     """``ModelCommitment`` of ``network`` recording candidates plus classifier layers, provisional region map."""
+    record = model_registry[model_id]
     return make_commitment(model_id, network, weights_sha256=state_dict_sha256(network.state_dict()),
-                           layers=CANDIDATES[model_id] + CLASSIFIER_LAYERS[model_id],
-                           region_layer_map=PROVISIONAL_REGION_LAYER_MAPS[model_id], preprocessing=preprocessing,
+                           layers=list(record.candidate_layers) + CLASSIFIER_LAYERS[model_id],
+                           region_layer_map=record.region_layers, preprocessing=preprocessing,
                            image_size=image_size, checkpoint=path)
 
 
@@ -139,12 +135,12 @@ def barlow_e2e_alexnet(checkpoint: str | os.PathLike | None = None):
 def blockbarlow(checkpoint: str | os.PathLike | None = None):
     """Layerwise Barlow Twins (A.1.4): an LCL-V2-architecture encoder trained with ``--config blockbarlow``;
     layer1 -> V1, layer2 -> V2 as for LCL-V2 (the same architecture)."""
-    from brainscore_lcl.models.lcl.model import REGION_LAYER_MAPS, load_encoder
+    from brainscore_lcl.models.lcl.model import load_encoder
 
     path = require_checkpoint("blockbarlow", checkpoint,
                               "brainscore train --config blockbarlow --data IMAGENET_TRAIN_DIR --out DIR")
     encoder, weights_sha256 = load_encoder(path, min_stages=2)
-    region_layer_map = REGION_LAYER_MAPS["lcl-v2"]
+    region_layer_map = model_registry["lcl-v2"].region_layers
     return make_commitment("blockbarlow", encoder, weights_sha256=weights_sha256,
                            layers=sorted(set(region_layer_map.values())), region_layer_map=region_layer_map,
                            preprocessing=imagenet_preprocessing(IMAGE_SIZE), image_size=IMAGE_SIZE, checkpoint=path)
@@ -153,12 +149,10 @@ def blockbarlow(checkpoint: str | os.PathLike | None = None):
 def alias(alias_id: str, checkpoint: str | os.PathLike | None = None):
     """brainscore_vision's model registered for ``alias_id`` (``ALIASES``); its recorded layers become the candidates
     of the layer selection on the public split."""
-    from brainscore_lcl.scoring import load_model
-
     target, _ = ALIASES[alias_id]
     refuse_checkpoint(alias_id, checkpoint, f"those of brainscore_vision's {target}")
     try:
-        model = load_model(target)
+        model = load_from_brainscore_vision("model", target, OFFLINE_MODEL_HINT)
     except ImportError as error:
         raise ModelUnavailableError(f"{alias_id} (brainscore_vision's {target}) needs the Python package "
                                     f"{error.name!r}: install the requirements.txt of its brainscore_vision plugin "
@@ -166,5 +160,5 @@ def alias(alias_id: str, checkpoint: str | os.PathLike | None = None):
     except (RuntimeError, OSError, ValueError) as error:  # third-party loaders: torch.hub, timm, S3 ...
         reason = (str(error).splitlines() or [type(error).__name__])[0][:200]
         raise ModelUnavailableError(f"{alias_id} (brainscore_vision's {target}) could not be built: {reason}") from None
-    register_candidate_layers(alias_id, list(model.layers))
+    model_registry[alias_id] = replace(model_registry[alias_id], candidate_layers=tuple(model.layers))
     return model

@@ -11,12 +11,12 @@ import torch
 import torchvision
 
 from brainscore_lcl.checkpoint import CheckpointError, save_encoder_checkpoint
-from brainscore_lcl.models.commitment import ModelUnavailableError, candidate_layers
-from brainscore_lcl.models.comparison import ALIASES, CANDIDATES
+from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
+from brainscore_lcl.models.comparison import ALIASES
 from brainscore_lcl.models.comparison.networks import (LPLAlexNet, AlexNetBN, VOneAlexNet, _inverse_cdf,
                                                        gabor_kernel, gabor_parameters)
 from brainscore_lcl.published_weights import WeightsUnavailableError, recorded_hashes, weights_folder
-from brainscore_lcl.registry import model_registry
+from brainscore_lcl.registry import candidate_layers, model_registry
 from brainscore_lcl.testing import tiny_stimulus_set
 
 ROBUST_MEAN, ROBUST_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -73,21 +73,21 @@ def network_of(model):
 
 
 def test_torchvision_format(files, alexnet_state):
-    model = model_registry["alexnet-supervised"](checkpoint=files / "torchvision.pth")
+    model = model_registry["alexnet-supervised"].factory(checkpoint=files / "torchvision.pth")
     assert all(torch.equal(network_of(model).state_dict()[key], value) for key, value in alexnet_state.items())
     assert model.identifier.startswith("alexnet-supervised@")
-    assert model.layers == CANDIDATES["alexnet-supervised"] + ["classifier.2", "classifier.5"]
+    assert model.layers == candidate_layers("alexnet-supervised") + ["classifier.2", "classifier.5"]
 
 
 def test_torchvision_file_failing_its_published_prefix_is_refused(files):
     place_in_weights_folder(files / "torchvision.pth", "alexnet-owt-7be5be79.pth")
     with pytest.raises(WeightsUnavailableError, match="a hash starting 7be5be79"):
-        model_registry["alexnet-supervised"]()
+        model_registry["alexnet-supervised"].factory()
 
 
 def test_robustness_format_from_the_weights_folder(files, alexnet_state, tmp_path):
     place_in_weights_folder(files / "robustness.pt", "alexnet_r.pt")
-    model = model_registry["alexnet-l2at-eps3"]()
+    model = model_registry["alexnet-l2at-eps3"].factory()
     state = network_of(model).state_dict()
     assert torch.equal(state["classifier.6.weight"], alexnet_state["classifier.6.weight"])
     assert torch.equal(state["features.0.weight"], alexnet_state["features.0.weight"])
@@ -106,11 +106,11 @@ def test_robustness_format_without_normalizer_is_refused(files, tmp_path):
     del payload["model"]["module.normalizer.new_mean"]
     torch.save(payload, tmp_path / "broken.pt")
     with pytest.raises(CheckpointError, match="normalizer"):
-        model_registry["alexnet-l2at-eps3"](checkpoint=tmp_path / "broken.pt")
+        model_registry["alexnet-l2at-eps3"].factory(checkpoint=tmp_path / "broken.pt")
 
 
 def test_vonenet_format(files, tmp_path):
-    model = model_registry["vonenet-alexnet"](checkpoint=files / "vonenet.pth.tar")
+    model = model_registry["vonenet-alexnet"].factory(checkpoint=files / "vonenet.pth.tar")
     stored = torch.load(files / "vonenet.pth.tar", weights_only=True)["state_dict"]
     assert torch.equal(network_of(model).vone_block.simple_conv_q1.weight, stored["module.vone_block.simple_conv_q1.weight"])
     assert network_of(model).vone_block.simple_channels == 4
@@ -122,27 +122,27 @@ def test_vonenet_format(files, tmp_path):
 
 
 def test_lpl_format_and_lightning_file_refused(files):
-    model = model_registry["lpl-alexnet"](checkpoint=files / "lpl.pt")
+    model = model_registry["lpl-alexnet"].factory(checkpoint=files / "lpl.pt")
     assert model.activations_model.image_size == 96
     assert torch.equal(network_of(model).blocks[6][1].weight,
                        torch.load(files / "lpl.pt", weights_only=True)["state_dict"]["network.encoder.blocks.6.1.weight"])
     with pytest.raises(CheckpointError, match="extract its state dict"):
-        model_registry["lpl-alexnet"](checkpoint=files / "lightning.ckpt")
+        model_registry["lpl-alexnet"].factory(checkpoint=files / "lightning.ckpt")
 
 
 def test_checkpoint_only_models_need_a_checkpoint(files):
     for model_id in ("lpl-alexnet", "barlow-e2e-alexnet", "blockbarlow"):
         with pytest.raises(ModelUnavailableError, match="--checkpoint"):
-            model_registry[model_id]()
-    model = model_registry["barlow-e2e-alexnet"](checkpoint=files / "alexnet-bn.pt")
-    assert model.layers == CANDIDATES["barlow-e2e-alexnet"]
+            model_registry[model_id].factory()
+    model = model_registry["barlow-e2e-alexnet"].factory(checkpoint=files / "alexnet-bn.pt")
+    assert model.layers == candidate_layers("barlow-e2e-alexnet")
     assert model.activations_model._extractor.preprocess.keywords["normalize_std"] == pytest.approx(ROBUST_STD)
     from brainscore_lcl.models.lcl.model import SHIPPED_CHECKPOINT
 
     with pytest.raises(CheckpointError, match="not the AlexNet-BN"):
-        model_registry["barlow-e2e-alexnet"](checkpoint=SHIPPED_CHECKPOINT)
+        model_registry["barlow-e2e-alexnet"].factory(checkpoint=SHIPPED_CHECKPOINT)
 
-    blockbarlow = model_registry["blockbarlow"](checkpoint=SHIPPED_CHECKPOINT)
+    blockbarlow = model_registry["blockbarlow"].factory(checkpoint=SHIPPED_CHECKPOINT)
     assert dict(blockbarlow.layer_model.region_layer_map) == {"V1": "layer1", "V2": "layer2"}
 
 
@@ -181,4 +181,4 @@ def test_aliases_point_at_brainscore_vision_ids():
 
     assert {target for target, _ in ALIASES.values()} <= set(brainscore_vision_ids("model"))
     with pytest.raises(ValueError, match="drop --checkpoint"):
-        model_registry["resnet50-supervised"](checkpoint="x.pt")
+        model_registry["resnet50-supervised"].factory(checkpoint="x.pt")

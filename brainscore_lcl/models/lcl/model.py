@@ -11,13 +11,12 @@ import os
 from pathlib import Path
 
 from brainscore_lcl.checkpoint import CheckpointError, build_encoder, load_encoder_checkpoint
-from brainscore_lcl.models.architecture import LCLEncoder
-from brainscore_lcl.models.commitment import (IMAGE_SIZE, ModelUnavailableError, imagenet_preprocessing,
+from brainscore_lcl.model_helpers.architecture import LCLEncoder
+from brainscore_lcl.model_helpers.commitment import (IMAGE_SIZE, ModelUnavailableError, imagenet_preprocessing,
                                               make_commitment)
+from brainscore_lcl.registry import model_registry
 
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parents[2] / "weights" / "lcl-v2.pt"
-REGION_LAYER_MAPS = {"lcl-v1": {"V1": "layer1"},
-                     "lcl-v2": {"V1": "layer1", "V2": "layer2"}}
 
 
 def resolve_checkpoint(model_id: str, checkpoint: str | os.PathLike | None) -> Path:
@@ -42,7 +41,7 @@ def load_encoder(path: Path, min_stages: int) -> tuple[LCLEncoder, str]:
 
 def get_model(model_id: str, checkpoint: str | os.PathLike | None = None):
     """``ModelCommitment`` of ``model_id`` ("lcl-v1" or "lcl-v2") with the weights of ``checkpoint``."""
-    region_layer_map = REGION_LAYER_MAPS[model_id]
+    region_layer_map = model_registry[model_id].region_layers
     layers = sorted(set(region_layer_map.values()))
     path = resolve_checkpoint(model_id, checkpoint)
     encoder, weights_sha256 = load_encoder(path, min_stages=len(layers))

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from brainscore_lcl.checkpoint import CheckpointError, save_encoder_checkpoint
-from brainscore_lcl.models.architecture import BlurMaxPool2d, LCLEncoder
-from brainscore_lcl.models.commitment import ActivationError, ModelUnavailableError
+from brainscore_lcl.model_helpers.architecture import BlurMaxPool2d, LCLEncoder
+from brainscore_lcl.model_helpers.commitment import ActivationError, ModelUnavailableError
 from brainscore_lcl.models.lcl import model as lcl_model
 from brainscore_lcl.registry import model_registry
 from brainscore_lcl.testing import tiny_stimulus_set
@@ -70,7 +70,7 @@ def test_blur_max_pool_blur_is_normalised():
 def test_factory_commits_to_explicit_map(model_id, region_layer_map, checkpoint, cache):
     from brainscore_vision.model_helpers.brain_transformation import ModelCommitment
 
-    model = model_registry[model_id](checkpoint=str(checkpoint))
+    model = model_registry[model_id].factory(checkpoint=str(checkpoint))
     assert isinstance(model, ModelCommitment)
     assert dict(model.layer_model.region_layer_map) == region_layer_map
     assert model.visual_degrees() == 8
@@ -79,7 +79,7 @@ def test_factory_commits_to_explicit_map(model_id, region_layer_map, checkpoint,
 
 @pytest.mark.parametrize("region, units", [("V1", 64 * 28 * 28), ("V2", 192 * 14 * 14)])
 def test_look_at_gives_presentation_by_neuroid(region, units, checkpoint, cache, tmp_path):
-    activations = record(model_registry["lcl-v2"](checkpoint=checkpoint), region,
+    activations = record(model_registry["lcl-v2"].factory(checkpoint=checkpoint), region,
                          tiny_stimulus_set(tmp_path, f"lcl-test-{region}"))
     assert set(activations.dims) == {"presentation", "neuroid"}
     assert activations.sizes == {"presentation": 3, "neuroid": units}
@@ -89,7 +89,7 @@ def test_look_at_gives_presentation_by_neuroid(region, units, checkpoint, cache,
 def test_two_checkpoints_get_distinct_identifiers_and_caches(tmp_path, cache):
     first = write_checkpoint(tmp_path / "a.pt", random_encoder(0))
     second = write_checkpoint(tmp_path / "b.pt", random_encoder(1))
-    models = [model_registry["lcl-v2"](checkpoint=path) for path in (first, second)]
+    models = [model_registry["lcl-v2"].factory(checkpoint=path) for path in (first, second)]
     identifiers = {model.activations_model.identifier for model in models}
     assert len(identifiers) == 2
     stimuli = tiny_stimulus_set(tmp_path, "lcl-test-cache")
@@ -103,22 +103,22 @@ def test_corrupted_checkpoint_error_names_file(tmp_path):
     path = tmp_path / "corrupt.pt"
     path.write_bytes(b"not a torch file")
     with pytest.raises(CheckpointError, match="corrupt.pt"):
-        model_registry["lcl-v2"](checkpoint=path)
+        model_registry["lcl-v2"].factory(checkpoint=path)
 
 
 def test_wrong_architecture_error_names_file(tmp_path):
     mismatched = write_checkpoint(tmp_path / "mismatched.pt", random_encoder(0, n_stages=1))
     with pytest.raises(CheckpointError, match="mismatched.pt"):
-        model_registry["lcl-v2"](checkpoint=mismatched)
+        model_registry["lcl-v2"].factory(checkpoint=mismatched)
     shallow = write_checkpoint(tmp_path / "shallow.pt", random_encoder(0, n_stages=1), {"n_stages": 1, "blur_size": 3})
     with pytest.raises(CheckpointError, match="shallow.pt.*1 stage"):
-        model_registry["lcl-v2"](checkpoint=shallow)
+        model_registry["lcl-v2"].factory(checkpoint=shallow)
 
 
 def test_missing_shipped_checkpoint_is_model_unavailable(tmp_path, monkeypatch):
     monkeypatch.setattr(lcl_model, "SHIPPED_CHECKPOINT", tmp_path / "absent.pt")
     with pytest.raises(ModelUnavailableError, match="no shipped checkpoint yet.*--checkpoint PATH.*brainscore train"):
-        model_registry["lcl-v2"]()
+        model_registry["lcl-v2"].factory()
 
 
 @pytest.mark.parametrize("corruption, message", [("nan", "NaN"), ("dead", "constant")])
@@ -130,7 +130,7 @@ def test_nan_or_constant_activations_raise(corruption, message, tmp_path, cache)
         else:
             encoder.layer1[1].weight.zero_()
             encoder.layer1[1].bias.zero_()
-    model = model_registry["lcl-v1"](checkpoint=write_checkpoint(tmp_path / f"{corruption}.pt", encoder))
+    model = model_registry["lcl-v1"].factory(checkpoint=write_checkpoint(tmp_path / f"{corruption}.pt", encoder))
     with pytest.raises(ActivationError, match=f"lcl-v1@.*layer1.*{message}"):
         record(model, "V1", tiny_stimulus_set(tmp_path, f"lcl-test-{corruption}"))
 
@@ -140,19 +140,19 @@ def test_activations_are_cached_in_suite_cache_folder_and_reused(checkpoint, tmp
     monkeypatch.delenv("RESULTCACHING_HOME")
     monkeypatch.setenv("BRAINSCORE_LCL_CACHE", str(tmp_path / "suite-cache"))
     stimuli = tiny_stimulus_set(tmp_path, "lcl-test-cache-folder")
-    model = model_registry["lcl-v1"](checkpoint=checkpoint)
+    model = model_registry["lcl-v1"].factory(checkpoint=checkpoint)
     computed = record(model, "V1", stimuli)
     stored = list((tmp_path / "suite-cache" / "result_caching").rglob("*.pkl"))
     assert len(stored) == 1 and f"identifier={model.activations_model.identifier}," in str(stored[0])
 
-    rebuilt = model_registry["lcl-v1"](checkpoint=checkpoint)
+    rebuilt = model_registry["lcl-v1"].factory(checkpoint=checkpoint)
     monkeypatch.setattr(rebuilt.activations_model._extractor, "get_activations",
                         lambda *args: pytest.fail("cached activations were recomputed"))
     assert np.array_equal(record(rebuilt, "V1", stimuli).values, computed.values)
 
 
 def test_describe_model_reports_commitments_and_checkpoint(checkpoint, cache):
-    from brainscore_lcl.models.commitment import describe_model
+    from brainscore_lcl.scoring import describe_model
 
     description = describe_model("lcl-v2", checkpoint=checkpoint)
     assert description["region_layer_map"] == {"V1": "layer1", "V2": "layer2"}

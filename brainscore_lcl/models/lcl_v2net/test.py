@@ -8,8 +8,9 @@ import torch
 from PIL import Image
 
 from brainscore_lcl.checkpoint import CheckpointError, save_encoder_checkpoint
-from brainscore_lcl.models.lcl_v2net.model import (LAYERS, LOGITS_LAYER, REGION_LAYER_MAP, LCLV2Net, build_network,
+from brainscore_lcl.models.lcl_v2net.model import (LAYERS, LOGITS_LAYER, LCLV2Net, build_network,
                                                    load_network_checkpoint, save_network_checkpoint)
+from brainscore_lcl.registry import model_registry
 from brainscore_lcl.testing import random_lcl_v2net
 
 
@@ -32,7 +33,7 @@ def test_shapes_for_a_224_px_image(network):
     assert outputs["features.relu3"] == (2, 384, 14, 14)
     assert outputs["features.pool5"] == (2, 256, 6, 6)
     assert outputs[LOGITS_LAYER] == (2, 1000)
-    assert set(REGION_LAYER_MAP.values()) <= set(LAYERS) and LAYERS[-1] == LOGITS_LAYER
+    assert set(model_registry["lcl-v2net"].region_layers.values()) <= set(LAYERS) and LAYERS[-1] == LOGITS_LAYER
 
 
 def test_front_end_gets_no_gradient_and_keeps_its_batchnorm_statistics(network):
@@ -84,11 +85,10 @@ def test_checkpoint_round_trip_and_errors(network, tmp_path):
 
 def test_plugin_without_checkpoint_says_how_to_train_one():
     import brainscore_lcl.models.lcl_v2net  # noqa: F401  (registers the id)
-    from brainscore_lcl.models.commitment import ModelUnavailableError
-    from brainscore_lcl.registry import model_registry
+    from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
 
     with pytest.raises(ModelUnavailableError, match="train-net"):
-        model_registry["lcl-v2net"]()
+        model_registry["lcl-v2net"].factory()
 
 
 def test_label_readout_returns_imagenet_synsets(network, tmp_path, monkeypatch):

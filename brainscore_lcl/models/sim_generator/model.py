@@ -15,11 +15,11 @@ import torch
 from torch import nn
 
 from brainscore_lcl.checkpoint import state_dict_sha256
-from brainscore_lcl.models.commitment import (config_sha256, make_commitment, refuse_checkpoint,
+from brainscore_lcl.model_helpers.commitment import (config_sha256, make_commitment, refuse_checkpoint,
                                               unit_range_preprocessing)
+from brainscore_lcl.registry import model_registry
 
 MODEL_ID = "sim-generator"
-REGION_LAYER_MAP = {"V1": "v1", "V2": "v2"}
 
 
 class SimulatorNetwork(nn.Module):
@@ -56,6 +56,6 @@ def get_model(checkpoint: str | os.PathLike | None = None):
 
     system = SimulatedVisualSystem()
     return make_commitment(MODEL_ID, SimulatorNetwork(system), weights_sha256=system_sha256(system),
-                           layers=["v1", "v2"], region_layer_map=REGION_LAYER_MAP,
+                           layers=["v1", "v2"], region_layer_map=model_registry[MODEL_ID].region_layers,
                            preprocessing=unit_range_preprocessing(system.image_size),
                            image_size=system.image_size, visual_degrees=system.visual_degrees)

@@ -44,7 +44,7 @@ def stub_simulation(monkeypatch, tmp_path):
 def test_factory_uses_simulator_geometry(stub_simulation):
     from brainscore_vision.model_helpers.brain_transformation import ModelCommitment
 
-    model = model_registry["sim-generator"]()
+    model = model_registry["sim-generator"].factory()
     assert isinstance(model, ModelCommitment)
     assert dict(model.layer_model.region_layer_map) == {"V1": "v1", "V2": "v2"}
     assert model.visual_degrees() == 4
@@ -54,7 +54,7 @@ def test_factory_uses_simulator_geometry(stub_simulation):
 
 @pytest.mark.parametrize("region, units", [("V1", 102), ("V2", 103)])
 def test_look_at_records_simulated_cells_on_unnormalised_input(region, units, stub_simulation, tmp_path):
-    model = model_registry["sim-generator"]()
+    model = model_registry["sim-generator"].factory()
     stimuli = tiny_stimulus_set(tmp_path, f"sim-generator-test-{region}")
     model.activations_model._extractor._batch_size = len(stimuli)
     model.start_recording(region, [(70, 170)])
@@ -66,4 +66,4 @@ def test_look_at_records_simulated_cells_on_unnormalised_input(region, units, st
 
 def test_checkpoint_is_rejected():
     with pytest.raises(ValueError, match="takes no checkpoint"):
-        model_registry["sim-generator"](checkpoint="weights.pt")
+        model_registry["sim-generator"].factory(checkpoint="weights.pt")

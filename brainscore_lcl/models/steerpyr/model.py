@@ -28,7 +28,8 @@ from plenoptic.process import SteerablePyramidFreq
 from torch import nn
 from torch.nn import functional as F
 
-from brainscore_lcl.models.commitment import config_sha256, make_commitment, refuse_checkpoint
+from brainscore_lcl.model_helpers.commitment import config_sha256, make_commitment, refuse_checkpoint
+from brainscore_lcl.registry import model_registry
 
 IMAGE_SIZE = 200
 CONFIG = {"image_size": IMAGE_SIZE, "height": 5, "order": 3, "is_complex": True, "downsample": False,
@@ -36,8 +37,6 @@ CONFIG = {"image_size": IMAGE_SIZE, "height": 5, "order": 3, "is_complex": True,
           "pooling": "root mean square", "grayscale": "ITU-R 601-2 luma", "pixel_range": [0, 1],
           "plenoptic": getattr(plenoptic, "__version__", "unknown")}
 LAYERS = ["v1", "pool"]
-REGION_LAYER_MAPS = {"v1-steerpyr": {"V1": "v1", "V2": "v1"},
-                     "v1-steerpyr-pool": {"V1": "v1", "V2": "pool"}}
 
 
 def load_grayscale_images(image_paths: list[str], image_size: int = IMAGE_SIZE) -> np.ndarray:
@@ -112,5 +111,5 @@ def get_model(model_id: str, checkpoint: str | os.PathLike | None = None):
     """``ModelCommitment`` of ``model_id`` ("v1-steerpyr" or "v1-steerpyr-pool")."""
     refuse_checkpoint(model_id, checkpoint, "hand-crafted")
     return make_commitment(model_id, SteerPyrModel(), weights_sha256=config_sha256(CONFIG), layers=LAYERS,
-                           region_layer_map=REGION_LAYER_MAPS[model_id], preprocessing=load_grayscale_images,
-                           image_size=IMAGE_SIZE)
+                           region_layer_map=model_registry[model_id].region_layers,
+                           preprocessing=load_grayscale_images, image_size=IMAGE_SIZE)

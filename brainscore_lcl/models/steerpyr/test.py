@@ -60,7 +60,7 @@ def test_factory_and_look_at(model_id, region_layer_map, tmp_path, monkeypatch):
     from brainscore_vision.model_helpers.brain_transformation import ModelCommitment
 
     monkeypatch.setenv("RESULTCACHING_HOME", str(tmp_path / "result_caching"))
-    model = model_registry[model_id]()
+    model = model_registry[model_id].factory()
     assert isinstance(model, ModelCommitment)
     assert dict(model.layer_model.region_layer_map) == region_layer_map
     assert model.visual_degrees() == 8
@@ -74,4 +74,4 @@ def test_factory_and_look_at(model_id, region_layer_map, tmp_path, monkeypatch):
 
 def test_checkpoint_is_rejected():
     with pytest.raises(ValueError, match="takes no checkpoint"):
-        model_registry["v1-steerpyr"](checkpoint="weights.pt")
+        model_registry["v1-steerpyr"].factory(checkpoint="weights.pt")

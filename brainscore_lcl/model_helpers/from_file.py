@@ -14,7 +14,7 @@ function that loads models by id (``scoring.load_model``) then takes it: scoring
 A bare module becomes a ``ModelCommitment`` (``commit_module``) exactly like this suite's own models:
 - candidate layers: the ones given (``--layers``), else the output of every convolution and linear layer; with more
   than one, each region's layer is chosen on the public split of the benchmark's own data source and recorded in the
-  score's ``details["layer_selection"]`` (``register_candidate_layers``, ``brainscore_lcl.scoring.score``);
+  score's ``details["layer_selection"]`` (the ``ModelRecord``'s ``candidate_layers``, ``brainscore_lcl.scoring.score``);
 - activations are cached under ``<model id>@<hash>``, the hash covering the module's weights (``state_dict``), its
   input (image size, preprocessing) and candidate layers, so changed weights never reuse stale activations;
 - the activation check of ``make_commitment`` names the layer that produced NaN, infinite or constant values.
@@ -36,14 +36,14 @@ from typing import Any, Callable, Sequence
 
 from brainscore_lcl.errors import UsageError
 from brainscore_lcl.paths import existing_file
-from brainscore_lcl.models.commitment import (
+from brainscore_lcl.model_helpers.commitment import (
     IMAGE_SIZE,
     VISUAL_DEGREES,
     config_sha256,
     imagenet_preprocessing,
     make_commitment,
-    register_candidate_layers,
 )
+from brainscore_lcl.registry import ModelRecord, discover_plugins, model_registry
 
 DEFAULT_FUNCTION = "build"
 #: layer types whose outputs are the default candidate layers of a bare module
@@ -147,7 +147,6 @@ def commit_module(model_id: str, network, *, layers: Sequence[str] | None = None
     weights_sha256 = state_dict_sha256(network.state_dict())
     identity = config_sha256({"weights": weights_sha256, "image_size": image_size, "layers": candidates,
                               "preprocessing": callable_identity(preprocessing)})
-    register_candidate_layers(model_id, candidates if len(candidates) > 1 else [])
     model = make_commitment(model_id, network, weights_sha256=identity, layers=candidates,
                             region_layer_map={"V1": candidates[0], "V2": candidates[0]},
                             preprocessing=preprocessing, image_size=image_size, visual_degrees=visual_degrees,
@@ -263,17 +262,25 @@ def model_from_build_result(model_id: str, result: Any, owner: str, *, layers: S
                          visual_degrees=visual_degrees, checkpoint=checkpoint)
 
 
-def register_factory(model_id: str, factory: Callable[..., Any]) -> str:
-    """Put ``factory`` into the model registry under ``model_id`` (not one of this suite's own ids); returns the id."""
-    from brainscore_lcl.registry import discover_plugins, model_registry
+def selectable_layers(model) -> tuple[str, ...] | None:
+    """The candidate layers of a model built here: those ``commit_module`` recorded in ``model.origin`` when there are
+    several, () for one, None for a ready ``BrainModel`` (its own commitment)."""
+    candidates = (getattr(model, "origin", None) or {}).get("candidate_layers")
+    if candidates is None:
+        return None
+    return tuple(candidates) if len(candidates) > 1 else ()
 
+
+def register_factory(model_id: str, factory: Callable[..., Any]) -> str:
+    """Put a ``ModelRecord`` of ``factory`` into the model registry under ``model_id`` (not one of this suite's own
+    ids); returns the id."""
     discover_plugins()
     existing = model_registry.get(model_id)
-    if existing is not None and not getattr(existing, "user_model", False):
+    if existing is not None and not getattr(existing.factory, "user_model", False):
         raise ModelFileError(f"{model_id!r} is one of this suite's model ids; give your model another name")
-    factory()  # build once now, so that a bad model fails here, in one sentence, not halfway through a run
+    model = factory()  # build once now, so that a bad model fails here, in one sentence, not halfway through a run
     factory.user_model = True
-    model_registry[model_id] = factory
+    model_registry[model_id] = ModelRecord(factory=factory, candidate_layers=selectable_layers(model))
     return model_id
 
 
@@ -309,8 +316,6 @@ def as_model_id(model: Any, *, name: str | None = None, layers: Sequence[str] | 
     ``torch.nn.Module`` (id ``name`` or its class name), ``(module, preprocessing)`` or a ``BrainModel``
     (id ``name`` or its identifier) are registered first (a spec registered before keeps its options unless new ones
     are given; ``image_size`` and ``visual_degrees`` default to 224 px and 8 degrees)."""
-    from brainscore_lcl.registry import model_registry
-
     options = {"layers": layers, "image_size": image_size, "visual_degrees": visual_degrees}
     given = {key: value for key, value in options.items() if value is not None}
     if isinstance(model, (str, os.PathLike)):

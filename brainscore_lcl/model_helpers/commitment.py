@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
 import json
 import os
-import pkgutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
@@ -43,9 +41,6 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 #: Input size (px) and field of view (degrees) of the learned models, as in the paper (A.3.1).
 IMAGE_SIZE = 224
 VISUAL_DEGREES = 8
-
-_candidate_layers: dict[str, list[str]] = {}
-
 
 class ModelUnavailableError(RunError):
     """A model that cannot be built yet (e.g. no shipped checkpoint); the CLI exits with code 1."""
@@ -210,34 +205,6 @@ def _holds_tensors(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and any(_holds_tensors(item) for item in value)
 
 
-def describe_model(model_id: str, checkpoint: str | os.PathLike | None = None) -> dict[str, Any]:
-    """Build ``model_id`` (with ``checkpoint``) and describe its commitments, activations cache and checkpoint
-    (and, for your own networks, ``origin``: file, function, weights sha256; ``brainscore_lcl.models.from_file``).
-    Ids outside this suite's model plugins go through ``brainscore_lcl.scoring.load_model``."""
-    from brainscore_lcl.registry import model_registry
-
-    _import_model_plugins()
-    if model_id in model_registry:
-        model = model_registry[model_id](checkpoint=checkpoint)
-    else:
-        from brainscore_lcl.scoring import load_model
-
-        model = load_model(model_id, checkpoint=checkpoint)
-    activations_model = model.activations_model
-    checkpoint_path = getattr(model, "checkpoint_path", None)
-    return {"model": model_id,
-            "identifier": model.identifier,
-            "activations_identifier": activations_model.identifier,
-            "layers": list(model.layers),
-            "region_layer_map": dict(model.layer_model.region_layer_map),
-            "candidate_layers": candidate_layers(model_id),
-            "visual_degrees": model.visual_degrees(),
-            "image_size": getattr(activations_model, "image_size", None),
-            "activations_cache": os.environ.get("RESULTCACHING_HOME", "~/.result_caching"),
-            "checkpoint": checkpoint_summary(checkpoint_path) if checkpoint_path is not None else None,
-            "origin": getattr(model, "origin", None)}
-
-
 #: what ``brainscore info`` keeps of a checkpoint's training meta (``--full`` shows all, with the validation history)
 SUMMARY_META = ("step", "epoch", "val_loss", "val_loss_smoothed", "stop_reason", "selected")
 
@@ -267,28 +234,6 @@ def summarize_description(description: Mapping[str, Any]) -> dict[str, Any]:
             summary["checkpoint"]["best"] = {key: meta[key] for key in SUMMARY_META if key in meta}
             summary["checkpoint"]["validations"] = len(meta.get("val_history", []))
     return summary
-
-
-def register_candidate_layers(model_id: str, layers: list[str]) -> None:
-    """Declare that ``model_id``'s region-layer map is provisional and is to be chosen among ``layers``."""
-    _candidate_layers[model_id] = list(layers)
-
-
-def _import_model_plugins() -> None:
-    """Import every model plugin package (cheap: they only register)."""
-    import brainscore_lcl.models as models
-
-    for module in pkgutil.iter_modules(models.__path__):
-        if module.ispkg:
-            importlib.import_module(f"{models.__name__}.{module.name}")
-
-
-def candidate_layers(model_id: str) -> list[str] | None:
-    """Layers among which a region's layer is to be selected (on public data), or None for a fixed map."""
-    if model_id not in _candidate_layers:
-        _import_model_plugins()
-    layers = _candidate_layers.get(model_id)
-    return list(layers) if layers is not None else None
 
 
 def commit_layers(model, region_layer_map: Mapping[str, str]):
