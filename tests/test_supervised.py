@@ -151,7 +151,7 @@ def test_cli_subcommand(tmp_path, front_end):
 def test_two_process_ddp_run_on_cpu(tmp_path, front_end, flat_images):
     out = tmp_path / "ddp"
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2", "-m",
-               "brainscore_lcl.training.cli", "train-net", "--front-end", str(front_end), "--data",
+               "brainscore_lcl.cli", "train-net", "--front-end", str(front_end), "--data",
                str(flat_images), "--val", str(flat_images), "--out", str(out), "--epochs", "1", "--batch-size", "4",
                "--device", "cpu", "--workers", "0", "--no-progress"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)
