@@ -14,17 +14,17 @@ model_registry: dict[str, Callable[..., object]] = {}
 benchmark_registry: dict[str, Callable[[], object]] = {}
 
 _PLUGIN_PACKAGES = ("brainscore_lcl.models", "brainscore_lcl.benchmarks")
-_discovered = False
+_discovered: set[str] = set()
 
 
-def discover_plugins() -> None:
-    """Import every plugin folder once, so that each registers its ids."""
-    global _discovered
-    if _discovered:
-        return
-    for package_name in _PLUGIN_PACKAGES:
+def discover_plugins(packages: tuple[str, ...] = _PLUGIN_PACKAGES) -> None:
+    """Import every plugin folder of ``packages`` (default: models and benchmarks) once, so that each registers its
+    ids; ``brainscore list models`` discovers the light model plugins alone."""
+    for package_name in packages:
+        if package_name in _discovered:
+            continue
         package = importlib.import_module(package_name)
         for module in pkgutil.iter_modules(package.__path__):
             if module.ispkg:
                 importlib.import_module(f"{package_name}.{module.name}")
-    _discovered = True
+        _discovered.add(package_name)

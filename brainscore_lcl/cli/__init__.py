@@ -38,7 +38,20 @@ def _quiet_libraries() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("brainscore_vision", "brainscore_core", "result_caching", "PIL"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore")
+    # known, harmless warnings of Brain-Score's packages: xarray asks their assembly subclasses for __slots__, and
+    # brainscore_vision's screen.py sets a pandas attribute that pandas does not turn into a column
+    warnings.filterwarnings(
+        "ignore",
+        message="xarray subclass .* should explicitly define __slots__",
+        category=FutureWarning,
+        module="brainscore_core|brainio|brainscore_vision",
+    )
+    warnings.filterwarnings(
+        "ignore",
+        message="Pandas doesn't allow columns to be created via a new attribute name",
+        category=UserWarning,
+        module="brainscore_vision.benchmark_helpers.screen",
+    )
 
 
 def write_bug_log(error: BaseException) -> Path:
@@ -58,8 +71,9 @@ def write_bug_log(error: BaseException) -> Path:
 
         folder = Path(tempfile.gettempdir())
     path = folder / f"brainscore-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
-    atomic_write_text(path, f"brainscore-lcl {__version__}\nargv: {sys.argv}\n\n"
-                      + "".join(traceback.format_exception(error)))
+    atomic_write_text(
+        path, f"brainscore-lcl {__version__}\nargv: {sys.argv}\n\n" + "".join(traceback.format_exception(error))
+    )
     return path
 
 
@@ -79,8 +93,10 @@ def run_command(parser: argparse.ArgumentParser, argv: list[str] | None = None) 
     except Exception as error:  # a bug: one line here, the traceback in the log
         log = write_bug_log(error)
         first_line = next(iter(str(error).strip().splitlines()), "")
-        print(f"brainscore: internal error {type(error).__name__}: {first_line} (a bug; full traceback in {log})",
-              file=sys.stderr)
+        print(
+            f"brainscore: internal error {type(error).__name__}: {first_line} (a bug; full traceback in {log})",
+            file=sys.stderr,
+        )
         return EXIT_BUG
 
 
@@ -88,4 +104,3 @@ def main(argv: list[str] | None = None) -> int:
     """Run the ``brainscore`` command (``run_command`` with every subcommand)."""
     _quiet_libraries()
     return run_command(build_parser(), argv)
-

@@ -14,8 +14,10 @@ def command_data_export(args: argparse.Namespace) -> int:
     from brainscore_lcl.data.simulation import export_simulated_release
 
     if args.source != "sim":
-        raise UsageError(f"data export --source {args.source}: only the simulated source (sim) can be exported; "
-                         "official and local data belong to their owners")
+        raise UsageError(
+            f"data export --source {args.source}: only the simulated source (sim) can be exported; "
+            "official and local data belong to their owners"
+        )
     if args.seed < 0:
         raise UsageError(f"--seed {args.seed} must be >= 0 (a numpy random seed)")
     output_folder(args.out, "--out")
@@ -44,7 +46,11 @@ def add_subcommand(commands: argparse._SubParsersAction) -> None:
     export_parser.add_argument("--seed", type=int, default=0)
     export_parser.set_defaults(func=command_data_export)
     describe_parser = data_commands.add_parser("describe", help="simulated vs published statistics of a data source")
-    describe_parser.add_argument("--source", required=True, choices=("sim",),
-                                 help="the simulated data (the only source with published counterparts built in)")
+    describe_parser.add_argument(
+        "--source",
+        required=True,
+        choices=("sim",),
+        help="the simulated data (the only source with published counterparts built in)",
+    )
     describe_parser.add_argument("--json", help="also write the comparison to this JSON file")
     describe_parser.set_defaults(func=command_data_describe)

@@ -31,9 +31,21 @@ def command_demo(args: argparse.Namespace) -> int:
             record = score(model_id, benchmark_id, model=model)
             rows.append(record)
             print(record.line(), flush=True)
-    table = [{"model": r.model, "benchmark": r.benchmark, "score": r.score, "score_paper": r.details.get("score_paper"),
-              "score_paper_std": r.details.get("score_paper_std"), "raw": r.raw, "ceiling": r.ceiling,
-              "error": r.error, "n_neuroids": r.n_neuroids, "layer": r.layer} for r in rows]
+    table = [
+        {
+            "model": r.model,
+            "benchmark": r.benchmark,
+            "score": r.score,
+            "score_paper": r.details.get("score_paper"),
+            "score_paper_std": r.details.get("score_paper_std"),
+            "raw": r.raw,
+            "ceiling": r.ceiling,
+            "error": r.error,
+            "n_neuroids": r.n_neuroids,
+            "layer": r.layer,
+        }
+        for r in rows
+    ]
     with open(out / "demo_scores.csv", "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(table[0]))
         writer.writeheader()
@@ -42,8 +54,10 @@ def command_demo(args: argparse.Namespace) -> int:
     print()
     print(f"{'model':<20} {'benchmark':<30} {'score':>7} {'paper def.':>14} {'layer':<12}")
     for row in table:
-        print(f"{row['model']:<20} {row['benchmark']:<30} {row['score']:>7.3f} "
-              f"{row['score_paper']:>7.3f}+-{row['score_paper_std']:.3f} {str(row['layer']):<12}")
+        print(
+            f"{row['model']:<20} {row['benchmark']:<30} {row['score']:>7.3f} "
+            f"{row['score_paper']:>7.3f}+-{row['score_paper_std']:.3f} {str(row['layer']):<12}"
+        )
     for line in skipped:
         print(f"skipped {line}")
     print(f"tables written to {out / 'demo_scores.csv'} and {out / 'demo_scores.json'}")

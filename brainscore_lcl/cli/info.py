@@ -26,6 +26,7 @@ def add_subcommand(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("info", help="describe a model and its checkpoint")
     add_model_arguments(parser)
     parser.add_argument("--checkpoint", help="the model's checkpoint (default: the shipped one)")
-    parser.add_argument("--full", action="store_true",
-                        help="everything the checkpoint records, with its config and validation history")
+    parser.add_argument(
+        "--full", action="store_true", help="everything the checkpoint records, with its config and validation history"
+    )
     parser.set_defaults(func=command_info)

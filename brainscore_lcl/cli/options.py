@@ -27,12 +27,11 @@ def check_input_paths(args: argparse.Namespace) -> None:
 
 
 def write_json_output(path: str | None, payload: object) -> None:
-    """The ``--json`` option of a command: write ``payload`` to ``path`` (folders created) and say so; no-op without it."""
+    """The ``--json`` option: write ``payload`` to ``path`` (folders created) and say so; no-op without it."""
     if path:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(json.dumps(payload, indent=2))
         print(f"wrote {path}")
-
 
 
 class LazyChoices:

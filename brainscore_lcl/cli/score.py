@@ -45,10 +45,19 @@ def add_subcommand(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--checkpoint", help="encoder checkpoint for LCL models (default: the shipped one)")
     parser.add_argument("--json", help="write model, benchmark, score, raw, ceiling, error, n_neuroids, layer here")
     parser.add_argument("--full-json", action="store_true", help="with --json: also per-neuron values per split")
-    parser.add_argument("--time-window", nargs=2, type=int, metavar=("START_MS", "END_MS"),
-                        help="response window (default Brain-Score's 50 200; the paper used 50 150)")
-    parser.add_argument("--data-root", help="folder of the raw release for FreemanZiemba2013local.* "
-                                            "(default $BRAINSCORE_LCL_FZ_ROOT)")
-    parser.add_argument("--pls", choices=("kernel", "exact", "brainscore"),
-                        help="PLS implementation (default kernel: equals Brain-Score's within 1e-6, much faster)")
+    parser.add_argument(
+        "--time-window",
+        nargs=2,
+        type=int,
+        metavar=("START_MS", "END_MS"),
+        help="response window (default Brain-Score's 50 200; the paper used 50 150)",
+    )
+    parser.add_argument(
+        "--data-root", help="folder of the raw release for FreemanZiemba2013local.* (default $BRAINSCORE_LCL_FZ_ROOT)"
+    )
+    parser.add_argument(
+        "--pls",
+        choices=("kernel", "exact", "brainscore"),
+        help="PLS implementation (default kernel: equals Brain-Score's within 1e-6, much faster)",
+    )
     parser.set_defaults(func=command_score)
