@@ -15,10 +15,11 @@ import torch
 from PIL import Image
 
 from brainscore_lcl.checkpoint import CheckpointError, save_encoder_checkpoint
+from brainscore_lcl.cli.train import add_subcommand
 from brainscore_lcl.models.architecture import LCLEncoder
 from brainscore_lcl.models.lcl_v2net.model import build_network, load_network_checkpoint
 from brainscore_lcl.training import supervised
-from brainscore_lcl.training.supervised import (SupervisedConfig, add_subcommand, find_samples, imagenet_wnids,
+from brainscore_lcl.training.supervised import (SupervisedConfig, find_samples, imagenet_wnids,
                                                 scaled_learning_rate, topk_correct, train)
 
 SHARED_SAMPLE = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "imagenet-sample"
