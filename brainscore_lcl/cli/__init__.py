@@ -1,9 +1,7 @@
 """The ``brainscore`` command: score models, list ids, export data, describe checkpoints, train, run the demo, report.
 
-Exit codes (``brainscore_lcl.errors``): 0 success; 1 a failed run, or data, weights or files that cannot be used;
-2 a bad request (unknown id, an out-of-range or mistyped option, a path of the wrong kind); 3 a bug (one line naming
-the exception and the log file of its traceback); 130 Ctrl-C. Every option and path is checked before any work
-starts, and every mistake prints one sentence on stderr, never a traceback.
+``main`` keeps the error contract of ``brainscore_lcl.errors`` (one line on stderr, the exit code of the error; a
+bug's traceback goes to a log file); docs/errors-and-cache.md explains it to users.
 
 One module per command (``score``, ``list_ids``, ``data``, ``weights``, ``info``, ``report``, ``demo``, ``train``,
 ``behavior``, ``submit``), each with ``add_subcommand(commands)`` and its ``command_*`` functions; the parsers import
