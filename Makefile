@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PINS := torch==2.14.1 torchvision==0.29.1 brainscore-vision==2.4.2 ruff==0.17.5
+PINS := torch==2.14.1 torchvision==0.29.1 brainscore-vision==2.4.2 plenoptic==2.1.1 ruff==0.17.5
 
 .PHONY: demo test test-all lint venv
 
