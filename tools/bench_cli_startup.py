@@ -10,6 +10,7 @@ targets (``--help`` under 1 s, ``list models`` under 2 s on 2 cores). Usage:
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -44,11 +45,13 @@ def main() -> None:
         rows.append((f"brainscore {name} (this tree)", [ours, *arguments], TARGETS_S[name]))
         if Path(args.reference).is_file():
             rows.append((f"brainscore {name} (reference)", [args.reference, *arguments], None))
-    print(f"{'command':<36} {'median s':>9}  target   (median of {args.runs} runs)")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; median of {args.runs} runs")
+    print(f"{'command':<36} {'median s':>9}  target")
     for name, command, target in rows:
         seconds = median_seconds(command, args.runs)
         verdict = "" if target is None else f"< {target:.0f} s {'ok' if seconds < target else 'MISSED'}"
         print(f"{name:<36} {seconds:>9.2f}  {verdict}")
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":
