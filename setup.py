@@ -1,7 +1,7 @@
 """Package layout of brainscore-lcl (metadata, dependencies and tool settings are in pyproject.toml).
 
 One import root, four top-level folders: `benchmarks/`, `training/` and `analyses/` are installed as
-`brainscore_lcl.benchmarks`, `brainscore_lcl.training` and `brainscore_lcl.analyses` (docs/design.md).
+`brainscore_lcl.benchmarks`, `brainscore_lcl.training` and `brainscore_lcl.analyses` (README.md, "What is here").
 """
 
 from setuptools import find_packages, setup
