@@ -1,16 +1,18 @@
 # `make demo` and `make test` create .venv on first use (about 2 minutes), then run.
+# The package declares version ranges (pyproject.toml); this environment pins the versions the suite is tested with.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PINS := torch==2.14.1 torchvision==0.29.1 brainscore-vision==2.4.2 plenoptic==2.1.1 ruff==0.17.5
 
-.PHONY: demo test test-all venv
+.PHONY: demo test test-all lint venv
 
-$(STAMP): setup.py
+$(STAMP): setup.py pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet torch==2.14.1 torchvision==0.29.1
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet $(PINS)
+	$(BIN)/pip install --quiet -e '.[test]' $(PINS)
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -23,3 +25,7 @@ test: $(STAMP)
 
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .

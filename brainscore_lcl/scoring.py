@@ -45,7 +45,7 @@ def brainscore_vision_ids(kind: str) -> list[str]:
 
 def suite_ids(kind: str) -> list[str]:
     """This suite's registered ids for ``kind`` ("model" or "benchmark"), sorted."""
-    discover_plugins()
+    discover_plugins((kind,))
     return sorted(model_registry if kind == "model" else benchmark_registry)
 
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from brainscore_lcl.behaviour_cli import JSON_FIELDS, SHAPE_FIELDS
+from brainscore_lcl.cli.behavior import JSON_FIELDS, SHAPE_FIELDS
 from brainscore_lcl.cli import main
 from brainscore_lcl.testing import colour_classifier_network, tiny_geirhos_root
 

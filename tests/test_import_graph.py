@@ -4,7 +4,7 @@ between modules, and no import from a lower layer into a higher one.
 Layers, low to high (``tools/module_graph.py`` ``LAYERS``, each module in the layer of its longest listed prefix):
 foundation (errors, paths, cache, brainscore_caches, the package itself) -> metrics -> data -> model_helpers
 (with registry, published_weights, checkpoint) -> models (plugins) -> training -> benchmarks -> scoring ->
-analyses/report/export (with api, testing) -> cli (cli, behaviour_cli, export.cli, training.cli).
+analyses/report/export (with api, testing) -> cli (the ``brainscore_lcl.cli`` package).
 
 Run with ``-s`` to see the summary (modules, cycles, upward imports, files per folder).
 """
@@ -17,9 +17,9 @@ import pytest
 
 TOOL = Path(__file__).resolve().parents[1] / "tools" / "module_graph.py"
 _FREEMANZIEMBA_ANALYSES = "brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark"
-#: findings in parts of the package being restructured elsewhere (issue 20): the CLI package (item 4) and the
-#: Freeman-Ziemba split (item 5, latency windows into data/); delete an entry once its finding is gone.
-KNOWN_CYCLES = [["brainscore_lcl.behaviour_cli", "brainscore_lcl.cli", "brainscore_lcl.training.cli"]]
+#: findings in parts of the package being restructured elsewhere (issue 20): the Freeman-Ziemba split (item 5,
+#: latency windows into data/); delete an entry once its finding is gone.
+KNOWN_CYCLES = []
 KNOWN_UPWARD = [(_FREEMANZIEMBA_ANALYSES, "brainscore_lcl.scoring"),
                 ("brainscore_lcl.data.simulation_stats", _FREEMANZIEMBA_ANALYSES)]
 

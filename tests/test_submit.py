@@ -398,13 +398,6 @@ def test_own_network_requirements_are_what_brainscore_vision_does_not_bring(tmp_
 
 def test_submit_takes_one_of_model_model_file_and_benchmark(tmp_path, capsys):
     assert brainscore(["submit", "--model", "lcl-v2", "--model-file", "net.py", "--out", str(tmp_path)]) == 2
-    assert "give one of --model ID, --model-file" in capsys.readouterr().err
-    assert brainscore(["submit", "--model", "lcl-v2", "--layers", "layer1", "--out", str(tmp_path)]) == 2
-    assert "--layers applies to --model-file only" in capsys.readouterr().err
-
-
-def test_submit_takes_one_of_model_model_file_and_benchmark(tmp_path, capsys):
-    assert brainscore(["submit", "--model", "lcl-v2", "--model-file", "net.py", "--out", str(tmp_path)]) == 2
     assert "needs one of --model ID, --model-file" in capsys.readouterr().err
     assert brainscore(["submit", "--model", "lcl-v2", "--layers", "layer1", "--out", str(tmp_path)]) == 2
     assert "--layers applies to --model-file only" in capsys.readouterr().err

@@ -15,10 +15,11 @@ import torch
 from PIL import Image
 
 from brainscore_lcl.checkpoint import CheckpointError, save_encoder_checkpoint
+from brainscore_lcl.cli.train import add_subcommand
 from brainscore_lcl.model_helpers.architecture import LCLEncoder
 from brainscore_lcl.models.lcl_v2net.model import build_network, load_network_checkpoint
 from brainscore_lcl.training import supervised
-from brainscore_lcl.training.supervised import (SupervisedConfig, add_subcommand, find_samples, imagenet_wnids,
+from brainscore_lcl.training.supervised import (SupervisedConfig, find_samples, imagenet_wnids,
                                                 scaled_learning_rate, topk_correct, train)
 
 SHARED_SAMPLE = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "imagenet-sample"
@@ -151,7 +152,7 @@ def test_cli_subcommand(tmp_path, front_end):
 def test_two_process_ddp_run_on_cpu(tmp_path, front_end, flat_images):
     out = tmp_path / "ddp"
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2", "-m",
-               "brainscore_lcl.training.cli", "train-net", "--front-end", str(front_end), "--data",
+               "brainscore_lcl.cli", "train-net", "--front-end", str(front_end), "--data",
                str(flat_images), "--val", str(flat_images), "--out", str(out), "--epochs", "1", "--batch-size", "4",
                "--device", "cpu", "--workers", "0", "--no-progress"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)

@@ -12,7 +12,7 @@ from brainscore_lcl.errors import UsageError
 from brainscore_lcl.model_helpers.architecture import Projector
 from brainscore_lcl.training import engine
 from brainscore_lcl.training import trainer as trainer_module
-from brainscore_lcl.training.cli import add_subcommands
+from brainscore_lcl.cli.train import add_subcommand
 from brainscore_lcl.training.config import ConfigError, load_config
 from brainscore_lcl.training.data import DataError, list_images
 from brainscore_lcl.training.layerwise import LayerwiseModel, project_pooled
@@ -188,7 +188,7 @@ def test_bad_config_and_empty_folder_give_clear_errors(tmp_path):
 
 def test_cli_train_subcommand(image_folder, tmp_path, capsys):
     parser = argparse.ArgumentParser(prog="brainscore")
-    add_subcommands(parser.add_subparsers(dest="command"))
+    add_subcommand(parser.add_subparsers(dest="command"))
     arguments = ["train", "--config", "lcl-v2", "--data", str(image_folder), "--out", str(tmp_path / "cli"),
                  "--device", "cpu", "--max-steps", "2", "--no-progress",
                  *sum((["--set", item] for item in [*SMALL, *TINY_VIEWS]), [])]
@@ -209,7 +209,7 @@ def test_torchrun_two_processes_on_cpu(image_folder, tmp_path):
     import sys
 
     command = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "-m",
-               "brainscore_lcl.training.cli", "train", "--config", "lcl-v2", "--data", str(image_folder),
+               "brainscore_lcl.cli", "train", "--config", "lcl-v2", "--data", str(image_folder),
                "--out", str(tmp_path / "ddp"), "--device", "cpu", "--max-steps", "3", "--no-progress",
                *sum((["--set", item] for item in [*SMALL, *TINY_VIEWS]), [])]
     subprocess.run(command, check=True, timeout=600)

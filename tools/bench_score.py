@@ -40,7 +40,7 @@ def time_brainscore_path(model_id: str, regions: list[str]) -> list[float]:
                                     similarity_metric=load_metric(
                                         "pls", crossvalidation_kwargs=dict(stratification_coord="texture_type")),
                                     visual_degrees=VISUAL_DEGREES, number_of_trials=NUMBER_OF_TRIALS,
-                                    ceiling_func=lambda: ceiler(ours._assembly_repetition), parent=region)
+                                    ceiling_func=lambda ceiler=ceiler, ours=ours: ceiler(ours._assembly_repetition), parent=region)
         score = benchmark(model)
         seconds.append(time.perf_counter() - start)
         print(f"  brainscore_vision path, {region}: {float(score.values):.4f} in {seconds[-1]:.1f} s", flush=True)

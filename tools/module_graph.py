@@ -36,8 +36,7 @@ LAYERS = (
     ("scoring", ("brainscore_lcl.scoring",)),
     ("analyses/report/export", ("brainscore_lcl.analyses", "brainscore_lcl.report", "brainscore_lcl.export",
                                 "brainscore_lcl.api", "brainscore_lcl.testing")),
-    ("cli", ("brainscore_lcl.cli", "brainscore_lcl.behaviour_cli", "brainscore_lcl.export.cli",
-             "brainscore_lcl.training.cli")),
+    ("cli", ("brainscore_lcl.cli",)),
 )
 
 

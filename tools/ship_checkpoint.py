@@ -25,8 +25,8 @@ def ship(run: Path, data: str, code_commit: str, out: Path) -> str:
     meta.update({"code_commit": code_commit, "run_steps": summary["step"], "run_epochs": summary["epoch"],
                  "stop_reason": summary["stop_reason"], "best_val_loss_smoothed": summary["best_val_loss_smoothed"],
                  "val_history": summary["val_history"], "device": summary.get("device"),
-                 "selected": "weights at the best smoothed summed validation loss (step %d, epoch %d)"
-                             % (meta["step"], meta["epoch"])})
+                 "selected": f"weights at the best smoothed summed validation loss (step {meta['step']:d}, "
+                             f"epoch {meta['epoch']:d})"})
     checksum = save_encoder_checkpoint(out, payload["state_dict"], architecture=payload["architecture"],
                                        config=payload["config"], data=data, meta=meta)
     os.chmod(out, 0o644)

@@ -12,7 +12,7 @@ Data: an ImageNet-style folder (``<root>/<wnid>/*.JPEG``) or a flat folder of ``
 are numbered in sorted order instead.
 
 Engine (``brainscore_lcl.training.engine``): CPU or GPU; several GPUs / nodes with ``torchrun`` (DDP, one process
-per GPU, ``--batch-size`` is the global batch; ``torchrun --nproc-per-node N -m brainscore_lcl.training.cli
+per GPU, ``--batch-size`` is the global batch; ``torchrun --nproc-per-node N -m brainscore_lcl.cli
 train-net ...``); bfloat16 autocast on GPUs. After every epoch rank 0 appends a row to ``<out>/log.csv`` and writes,
 atomically, ``<out>/checkpoint.pt``: the LCL-V2Net checkpoint (``brainscore_lcl.models.lcl_v2net.model``, sha256-
 verified, itself usable as ``--model lcl-v2net --checkpoint``) plus optimiser, scheduler and seeding rule. At the end
@@ -384,38 +384,3 @@ def check_train_net_options(args: argparse.Namespace) -> None:
         if folder is not None:
             existing_folder(folder, option, "pass an ImageNet-style folder (<wnid>/*.JPEG)", DataError)
     output_folder(args.out, "--out")
-
-
-def command_train_net(args: argparse.Namespace) -> int:
-    """Handler of ``brainscore train-net``: options checked first, then the run; returns 0."""
-    check_train_net_options(args)
-    config = SupervisedConfig(seed=args.seed, amp=not args.no_amp, sync_batchnorm=not args.no_sync_batchnorm,
-                              **{key: value for key, value in (("epochs", args.epochs), ("batch_size", args.batch_size),
-                                                               ("workers", args.workers)) if value is not None})
-    path = train(args.front_end, args.data, args.out, val=args.val, config=config, device=args.device,
-                 resume=args.resume, progress=not args.no_progress)
-    if int(os.environ.get("RANK", "0")) == 0:
-        print(f"LCL-V2Net checkpoint: {path} (use it with `brainscore score --model lcl-v2net --checkpoint {path}`)")
-    return 0
-
-
-def add_subcommand(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add ``train-net`` to the ``brainscore`` command's sub-commands."""
-    parser = subparsers.add_parser("train-net", help="train LCL-V2Net's back end on a frozen LCL-V2 front end",
-                                   description=__doc__.split("\n\n")[1])
-    parser.add_argument("--front-end", required=True, help="LCL-V2 encoder checkpoint (from `brainscore train`)")
-    parser.add_argument("--data", required=True, help="ImageNet train folder (<wnid>/*.JPEG, or flat <wnid>_*.JPEG)")
-    parser.add_argument("--out", required=True, help="output folder: checkpoint.pt, lcl-v2net.pt, log.csv, run.json")
-    parser.add_argument("--val", help="validation folder, same layouts: top-1 / top-5 after every epoch")
-    parser.add_argument("--resume", action="store_true", help="continue from <out>/checkpoint.pt if present")
-    parser.add_argument("--epochs", type=int, help="total epochs (default 90)")
-    parser.add_argument("--batch-size", type=int, help="global batch over all processes (default 256; lr = 0.1*B/256)")
-    parser.add_argument("--device", choices=["cpu", "cuda"], default=None, help="default: cuda when available")
-    parser.add_argument("--workers", type=int, help="data-loading processes per training process (default 8)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-amp", action="store_true", help="full precision on GPU (default: bfloat16 autocast)")
-    parser.add_argument("--no-sync-batchnorm", action="store_true",
-                        help="under torchrun, BatchNorm statistics per process (default: of the global batch)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar (log.csv is still written)")
-    parser.set_defaults(func=command_train_net)
-    return parser

@@ -1,0 +1,104 @@
+"""The ``brainscore`` command: score models, list ids, export data, describe checkpoints, train, run the demo, report.
+
+``main`` keeps the error contract of ``brainscore_lcl.errors`` (one line on stderr, the exit code of the error; a
+bug's traceback goes to a log file); docs/errors-and-cache.md explains it to users.
+
+One module per command (``score``, ``list_ids``, ``data``, ``weights``, ``info``, ``report``, ``demo``, ``train``,
+``behavior``, ``submit``), each with ``add_subcommand(commands)`` and its ``command_*`` functions; the parsers import
+nothing heavy (torch, brainscore_vision and the suite's models load inside the command functions).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import warnings
+from pathlib import Path
+
+from brainscore_lcl.cli import behavior, data, demo, info, list_ids, report, score, submit, train, weights
+from brainscore_lcl.errors import EXIT_BUG, EXIT_INTERRUPTED, ArgumentParser, SuiteError
+
+#: the command modules, in the order of ``brainscore --help``
+COMMANDS = (score, list_ids, data, weights, info, report, demo, train, behavior, submit)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``brainscore`` parser with every command's subparser."""
+    parser = ArgumentParser(prog="brainscore", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    for command in COMMANDS:
+        command.add_subcommand(commands)
+    return parser
+
+
+def _quiet_libraries() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("brainscore_vision", "brainscore_core", "result_caching", "PIL"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    # known, harmless warnings of Brain-Score's packages: xarray asks their assembly subclasses for __slots__, and
+    # brainscore_vision's screen.py sets a pandas attribute that pandas does not turn into a column
+    warnings.filterwarnings(
+        "ignore",
+        message="xarray subclass .* should explicitly define __slots__",
+        category=FutureWarning,
+        module="brainscore_core|brainio|brainscore_vision",
+    )
+    warnings.filterwarnings(
+        "ignore",
+        message="Pandas doesn't allow columns to be created via a new attribute name",
+        category=UserWarning,
+        module="brainscore_vision.benchmark_helpers.screen",
+    )
+
+
+def write_bug_log(error: BaseException) -> Path:
+    """Write ``error``'s traceback to ``<cache>/logs/brainscore-<time>-<pid>.log``; returns the path."""
+    import os
+    import time
+    import traceback
+
+    from brainscore_lcl import __version__, cache_dir
+    from brainscore_lcl.cache import atomic_write_text
+
+    folder = cache_dir() / "logs"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        import tempfile
+
+        folder = Path(tempfile.gettempdir())
+    path = folder / f"brainscore-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    atomic_write_text(
+        path, f"brainscore-lcl {__version__}\nargv: {sys.argv}\n\n" + "".join(traceback.format_exception(error))
+    )
+    return path
+
+
+def run_command(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> int:
+    """Parse ``argv`` with ``parser`` and run the chosen command's ``func``: a ``SuiteError`` prints its one sentence
+    and exits with its code, Ctrl-C exits 130, any other exception (a bug) prints one line naming the log file of its
+    traceback and exits 3."""
+    try:
+        args = parser.parse_args(argv)
+        return args.func(args)
+    except SuiteError as error:
+        print(f"brainscore: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("brainscore: interrupted; nothing partial was kept", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:  # a bug: one line here, the traceback in the log
+        log = write_bug_log(error)
+        first_line = next(iter(str(error).strip().splitlines()), "")
+        print(
+            f"brainscore: internal error {type(error).__name__}: {first_line} (a bug; full traceback in {log})",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``brainscore`` command (``run_command`` with every subcommand)."""
+    _quiet_libraries()
+    return run_command(build_parser(), argv)

@@ -1,0 +1,63 @@
+"""``brainscore score``: score one model on one benchmark and print one line (``--json`` writes the record)."""
+
+from __future__ import annotations
+
+import argparse
+
+from brainscore_lcl.cli.options import check_input_paths, check_json_option
+from brainscore_lcl.errors import UsageError
+
+
+def benchmark_options(args: argparse.Namespace) -> dict:
+    """The benchmark keyword arguments a command's options give: ``time_window``, ``data_root``, ``pls``."""
+    options = {}
+    if getattr(args, "time_window", None):
+        options["time_window"] = tuple(args.time_window)
+    if getattr(args, "data_root", None):
+        options["data_root"] = args.data_root
+    if getattr(args, "pls", None):
+        options["pls"] = args.pls
+    return options
+
+
+def command_score(args: argparse.Namespace) -> int:
+    from brainscore_lcl.model_helpers.from_file import model_id_from_args
+    from brainscore_lcl.scoring import score
+
+    if args.full_json and not args.json:
+        raise UsageError("--full-json applies with --json FILE only; add --json FILE or drop --full-json")
+    check_json_option(args)
+    check_input_paths(args)
+    record = score(model_id_from_args(args), args.benchmark, checkpoint=args.checkpoint, **benchmark_options(args))
+    print(record.line())
+    if args.json:
+        record.write_json(args.json, full=args.full_json)
+    return 0
+
+
+def add_subcommand(commands: argparse._SubParsersAction) -> None:
+    """Add ``score`` to the ``brainscore`` command's subparsers."""
+    from brainscore_lcl.model_helpers.from_file import add_model_arguments
+
+    parser = commands.add_parser("score", help="score a model on a benchmark")
+    add_model_arguments(parser)
+    parser.add_argument("--benchmark", required=True, help="benchmark id, e.g. FreemanZiemba2013sim.V2-pls")
+    parser.add_argument("--checkpoint", help="encoder checkpoint for LCL models (default: the shipped one)")
+    parser.add_argument("--json", help="write model, benchmark, score, raw, ceiling, error, n_neuroids, layer here")
+    parser.add_argument("--full-json", action="store_true", help="with --json: also per-neuron values per split")
+    parser.add_argument(
+        "--time-window",
+        nargs=2,
+        type=int,
+        metavar=("START_MS", "END_MS"),
+        help="response window (default Brain-Score's 50 200; the paper used 50 150)",
+    )
+    parser.add_argument(
+        "--data-root", help="folder of the raw release for FreemanZiemba2013local.* (default $BRAINSCORE_LCL_FZ_ROOT)"
+    )
+    parser.add_argument(
+        "--pls",
+        choices=("kernel", "exact", "brainscore"),
+        help="PLS implementation (default kernel: equals Brain-Score's within 1e-6, much faster)",
+    )
+    parser.set_defaults(func=command_score)
