@@ -32,14 +32,13 @@ def figure_module(figure: str) -> ModuleType:
 
 def run(figure: str, models: Sequence[Any] | None = None, out: str | Path | None = None, **options):
     """``compute`` then ``draw`` of ``figure`` (``out`` default ``results/<figure>``); returns the Result."""
-    from brainscore_lcl.analyses.common import output_folder
     from brainscore_lcl.models.from_file import as_model_id
 
     module = figure_module(figure)
     if models is not None:
         options["models"] = [as_model_id(model) for model in models]
     result = module.compute(**options)
-    module.draw(result, output_folder(out, figure))
+    module.draw(result, out)
     return result
 
 

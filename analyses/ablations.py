@@ -25,7 +25,8 @@ from typing import Any, Sequence
 import matplotlib.pyplot as plt
 
 from brainscore_lcl.analyses.common import (BRAINSCORE_WINDOW_MS, FigureResult, benchmark_id, benchmark_options,
-                                            parse_args, print_table, run_script, save_figure, write_csv, write_json)
+                                            output_folder, parse_args, print_table, run_script, save_figure, write_csv,
+                                            write_json)
 from brainscore_lcl.errors import RunError, UsageError
 from brainscore_lcl.score_cache import LoadedModel, built_model, cached_score, open_cache
 
@@ -156,8 +157,9 @@ def draw_figure(rows: Sequence[dict[str, Any]], source: str) -> plt.Figure:
     return figure
 
 
-def draw(result: Ablations, out: Path) -> list[Path]:
+def draw(result: Ablations, out: str | Path | None = None) -> list[Path]:
     """Fig. 7, its table and the JSON in ``out``."""
+    out = output_folder(out, "ablations")
     return save_figure(draw_figure(result.rows, result.source), out, "fig7_ablations") + [
         write_csv(out, "ablations", result.rows), write_json(out, "ablations", result)]
 

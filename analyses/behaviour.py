@@ -22,9 +22,8 @@ from typing import Any, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from brainscore_lcl.analyses.common import (PAPER_MODELS, FigureResult, display_name, output_folder,
-                                            parse_checkpoints, print_table, run_script, save_figure, write_csv,
-                                            write_json)
+from brainscore_lcl.analyses.common import (PAPER_MODELS, FigureResult, display_name, output_folder, parse_checkpoints,
+                                            print_table, run_script, save_figure, write_csv, write_json)
 from brainscore_lcl.errors import RunError
 from brainscore_lcl.score_cache import UNAVAILABLE_MODELS, built_model
 
@@ -224,8 +223,9 @@ def compute(models: Sequence[str] = PAPER_MODELS["fig8"], source: str | None = N
                      paper_table_a5=PAPER_TABLE_A5, paper_humans=PAPER_HUMANS, skipped=skipped)
 
 
-def draw(result: Behaviour, out: Path) -> list[Path]:
+def draw(result: Behaviour, out: str | Path | None = None) -> list[Path]:
     """Fig. 8 (when a model was run), Table A.5, the per-data-set table and the JSON in ``out``."""
+    out = output_folder(out, "behaviour")
     rows, human_row = result.table_a5[:-1], result.table_a5[-1]
     paths = draw_figure(rows, human_row, out) if rows else []
     return paths + [

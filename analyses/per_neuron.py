@@ -15,11 +15,10 @@ from typing import Any, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from brainscore_lcl.analyses.common import (BRAINSCORE_WINDOW_MS, PAPER_MODELS, FigureResult,
-                                            add_time_window_argument, benchmark_id, benchmark_options, display_name,
-                                            pairwise_permutation_tests, parse_args, per_neuron_ev, print_table,
-                                            run_script, save_figure, score_models, time_window_record, write_csv,
-                                            write_json)
+from brainscore_lcl.analyses.common import (BRAINSCORE_WINDOW_MS, PAPER_MODELS, FigureResult, add_time_window_argument,
+                                            benchmark_id, benchmark_options, display_name, pairwise_permutation_tests,
+                                            output_folder, parse_args, per_neuron_ev, print_table, run_script,
+                                            save_figure, score_models, time_window_record, write_csv, write_json)
 from brainscore_lcl.errors import RunError
 from brainscore_lcl.score_cache import load_models, open_cache
 
@@ -103,8 +102,9 @@ def draw_figure(result: PerNeuron, max_shown: float = 1.5) -> plt.Figure:
     return figure
 
 
-def draw(result: PerNeuron, out: Path) -> list[Path]:
+def draw(result: PerNeuron, out: str | Path | None = None) -> list[Path]:
     """Fig. A.2, the per-cell table (one row per cell, one column per model) and the JSON in ``out``."""
+    out = output_folder(out, "per_neuron")
     cells = [{"neuroid_id": neuroid, **{model: float(value[index]) for model, value in result.per_neuron_ev.items()}}
              for index, neuroid in enumerate(result.neuroid_ids)]
     return save_figure(draw_figure(result), out, "figA2_per_neuron") + [

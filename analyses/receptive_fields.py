@@ -19,8 +19,8 @@ from typing import Any, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from brainscore_lcl.analyses.common import (PAPER_MODELS, FigureResult, display_name, parse_args, print_table,
-                                            run_script, save_figure, write_csv, write_json)
+from brainscore_lcl.analyses.common import (PAPER_MODELS, FigureResult, display_name, output_folder, parse_args,
+                                            print_table, run_script, save_figure, write_csv, write_json)
 from brainscore_lcl.errors import RunError, UsageError
 from brainscore_lcl.score_cache import built_model
 
@@ -188,8 +188,9 @@ def compute(models: Sequence[str] = DEFAULT_MODELS, source: str | None = None, *
                                                            for model, bank in filters.items()})
 
 
-def draw(result: ReceptiveFields, out: Path) -> list[Path]:
+def draw(result: ReceptiveFields, out: str | Path | None = None) -> list[Path]:
     """Figs. A.3-A.5, the summary table and the JSON in ``out``."""
+    out = output_folder(out, "receptive_fields")
     return (save_figure(draw_filters(result), out, "figA3_filters")
             + save_figure(draw_phases(result.models), out, "figA4_phase")
             + save_figure(draw_nx_ny(result.models), out, "figA5_nx_ny")

@@ -18,10 +18,10 @@ from typing import Any, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from brainscore_lcl.analyses.common import (BRAINSCORE_WINDOW_MS, PAPER_MODELS, FigureResult,
-                                            add_time_window_argument, benchmark_id, benchmark_options, display_name,
-                                            parse_args, print_table, run_script, save_figure, time_window_record,
-                                            write_csv, write_json)
+from brainscore_lcl.analyses.common import (BRAINSCORE_WINDOW_MS, PAPER_MODELS, FigureResult, add_time_window_argument,
+                                            benchmark_id, benchmark_options, display_name, output_folder, parse_args,
+                                            print_table, run_script, save_figure, time_window_record, write_csv,
+                                            write_json)
 from brainscore_lcl.score_cache import cached_score, load_models, open_cache
 
 DEFAULT_MODELS = PAPER_MODELS["fig5"]
@@ -145,8 +145,9 @@ def draw_figure(result: TextureModulation) -> plt.Figure:
     return figure
 
 
-def draw(result: TextureModulation, out: Path) -> list[Path]:
+def draw(result: TextureModulation, out: str | Path | None = None) -> list[Path]:
     """Fig. 5, its two tables (rows, Fisher z tests) and the JSON in ``out``."""
+    out = output_folder(out, "texture_modulation")
     return save_figure(draw_figure(result), out, "fig5_texture_modulation") + [
         write_csv(out, "texture_modulation", result.rows), write_csv(out, "fisher_z_tests", result.fisher_z_tests),
         write_json(out, "texture_modulation", result)]

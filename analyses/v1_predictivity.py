@@ -15,9 +15,9 @@ import matplotlib.pyplot as plt
 
 from brainscore_lcl.analyses.common import (BRAINSCORE_WINDOW_MS, PAPER_MODELS, FigureResult,
                                             add_field_of_view_argument, add_time_window_argument, benchmark_id,
-                                            benchmark_options, pairwise_permutation_tests, parse_args, per_neuron_ev,
-                                            predictivity_bars, predictivity_row, print_table, record_json,
-                                            run_script, save_figure, score_definitions, score_models,
+                                            benchmark_options, pairwise_permutation_tests, output_folder, parse_args,
+                                            per_neuron_ev, predictivity_bars, predictivity_row, print_table,
+                                            record_json, run_script, save_figure, score_definitions, score_models,
                                             time_window_record, write_csv, write_json)
 from brainscore_lcl.score_cache import load_models, open_cache
 
@@ -59,8 +59,9 @@ def compute(models: Sequence[str] = DEFAULT_MODELS, source: str = "sim", *, chec
         records={model: record_json(record) for model, record in records.items()})
 
 
-def draw(result: V1Predictivity, out: Path) -> list[Path]:
+def draw(result: V1Predictivity, out: str | Path | None = None) -> list[Path]:
     """Fig. 6 (bars with the std over splits and the bootstrap interval), its two tables and the JSON in ``out``."""
+    out = output_folder(out, "v1_predictivity")
     figure, axis = plt.subplots(figsize=(7, 4.5))
     predictivity_bars(axis, result.rows, f"V1 explained variance (N={result.rows[0]['n_neuroids']})")
     axis.set_title(f"V1 predictivity ({result.source})")

@@ -24,10 +24,10 @@ import matplotlib.pyplot as plt
 from brainscore_lcl.analyses.common import (BRAINSCORE_WINDOW_MS, PAPER_MODELS, FigureResult,
                                             add_field_of_view_argument, add_time_window_argument, benchmark_id,
                                             benchmark_options, display_name, median_with_interval,
-                                            pairwise_permutation_tests, parse_args, per_neuron_ev, predictivity_bars,
-                                            predictivity_row, print_table, record_json, run_script, save_figure,
-                                            score_definitions, score_models, time_window_record, write_csv,
-                                            write_json)
+                                            pairwise_permutation_tests, output_folder, parse_args, per_neuron_ev,
+                                            predictivity_bars, predictivity_row, print_table, record_json, run_script,
+                                            save_figure, score_definitions, score_models, time_window_record,
+                                            write_csv, write_json)
 from brainscore_lcl.score_cache import LoadedModel, ScoreCache, built_model, cached_score, load_models, open_cache
 
 DEFAULT_MODELS = PAPER_MODELS["fig4"] + [model for model in PAPER_MODELS["table_a4"] if model not in PAPER_MODELS["fig4"]]
@@ -159,8 +159,9 @@ def draw_figure(result: V2Predictivity) -> plt.Figure:
     return figure
 
 
-def draw(result: V2Predictivity, out: Path) -> list[Path]:
+def draw(result: V2Predictivity, out: str | Path | None = None) -> list[Path]:
     """Fig. 4, its three tables (rows, Table A.4, permutation tests) and the JSON in ``out``."""
+    out = output_folder(out, "v2_predictivity")
     return save_figure(draw_figure(result), out, "fig4_v2_predictivity") + [
         write_csv(out, "v2_predictivity", result.rows), write_csv(out, "table_a4", result.table_a4),
         write_csv(out, "permutation_tests", result.permutation_tests), write_json(out, "v2_predictivity", result)]
