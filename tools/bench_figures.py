@@ -1,0 +1,88 @@
+"""Time the five neural figures on ``sim`` and a repeated ``brainscore report``, this tree against another (today's
+path: e.g. ``git archive main``), in one run, each from an empty cache of its own.
+
+For each tree: (1) the five figures (v1_predictivity, v2_predictivity, per_neuron, texture_modulation,
+receptive_fields) with ``lcl-v2 alexnet-untrained v1-steerpyr v1-steerpyr-pool`` from an empty cache (the simulated
+release copied in as data, as ``--sim-data`` gives it; its generation is not timed); the other tree runs each figure
+script in its own process (as its report and users did), this tree runs them in one process through
+``brainscore_lcl.analyses.run``; (2) ``brainscore report --model lcl-v2`` twice, each in a new process, on the cache
+of (1): wall seconds of the second. The figures' JSON files are kept under ``<work>/<tree>/figures`` for
+``tools/check_figures_equal.py --compare-only``. The load average is printed beside the numbers.
+
+    python tools/bench_figures.py --other /tmp/main-tree --sim-data ~/.cache/brainscore_lcl/fz2013-sim-0-v3 \
+        --work /tmp/bench-figures
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+FIGURES = ("v1_predictivity", "v2_predictivity", "per_neuron", "texture_modulation", "receptive_fields")
+MODELS = ("lcl-v2", "alexnet-untrained", "v1-steerpyr", "v1-steerpyr-pool")
+REPORT = ["report", "--model", "lcl-v2", "--source", "sim"]
+ONE_PROCESS = ("import sys; from brainscore_lcl import analyses\n"
+               "for figure in sys.argv[2:]: analyses.run(figure, {models!r}, out=f'{{sys.argv[1]}}/{{figure}}', "
+               "source='sim')")
+
+
+def timed(command: list[str], environment: dict[str, str], cwd: Path) -> float:
+    """Wall seconds of ``command`` (its output discarded; a failure stops the bench)."""
+    started = time.perf_counter()
+    subprocess.run(command, env=environment, cwd=cwd, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def fresh_cache(folder: Path, sim_data: Path) -> Path:
+    """An empty cache folder holding only the simulated release (data, not computed results)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    shutil.copytree(sim_data, folder / sim_data.name, copy_function=shutil.copy2)
+    return folder
+
+
+def bench_tree(name: str, tree: Path, one_process: bool, sim_data: Path, work: Path) -> dict[str, float]:
+    """Seconds of the five figures from an empty cache and of a first and second report (see the module docstring)."""
+    cache = fresh_cache(work / name / "cache", sim_data)
+    figures = work / name / "figures"
+    environment = os.environ | {"BRAINSCORE_LCL_CACHE": str(cache), "RESULTCACHING_HOME": str(cache / "result_caching")}
+    if tree != REPOSITORY:
+        environment["PYTHONPATH"] = str(tree)
+    if one_process:
+        five = timed([sys.executable, "-c", ONE_PROCESS.format(models=list(MODELS)), str(figures), *FIGURES],
+                     environment, tree)
+    else:
+        five = sum(timed([sys.executable, str(tree / "analyses" / f"{figure}.py"), "--source", "sim", "--models",
+                          *MODELS, "--out", str(figures / figure)], environment, tree) for figure in FIGURES)
+    cli = [sys.executable, "-c", "import sys; from brainscore_lcl.cli import main; sys.exit(main(sys.argv[1:]))"]
+    first = timed(cli + REPORT + ["--out", str(work / name / "report")], environment, tree)
+    second = timed(cli + REPORT + ["--out", str(work / name / "report")], environment, tree)
+    return {"five figures, empty cache": five, "first report": first, "second report": second}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--other", type=Path, required=True,
+                        help="today's tree; its brainscore_lcl/ must hold benchmarks, training and analyses (links)")
+    parser.add_argument("--sim-data", type=Path, required=True, help="a generated simulated release folder")
+    parser.add_argument("--work", type=Path, required=True, help="folder for the caches, figures and reports")
+    args = parser.parse_args()
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+    today = bench_tree("today", args.other.resolve(), False, args.sim_data, args.work)
+    print(f"today's path done; load average {os.getloadavg()[0]:.1f}", flush=True)
+    library = bench_tree("library", REPOSITORY, True, args.sim_data, args.work)
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    print(f"{'wall seconds':<28}{'today':>10}{'library':>10}{'target':>10}")
+    for key, target in (("five figures, empty cache", 120), ("first report", None), ("second report", 10)):
+        print(f"{key:<28}{today[key]:>10.1f}{library[key]:>10.1f}{target or '':>10}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
