@@ -5,8 +5,8 @@ For each tree: (1) the five figures (v1_predictivity, v2_predictivity, per_neuro
 receptive_fields) with ``lcl-v2 alexnet-untrained v1-steerpyr v1-steerpyr-pool`` from an empty cache (the simulated
 release copied in as data, as ``--sim-data`` gives it; its generation is not timed); the other tree runs each figure
 script in its own process (as its report and users did), this tree runs them in one process through
-``brainscore_lcl.analyses.run``; (2) ``brainscore report --model lcl-v2`` twice, each in a new process, on the cache
-of (1): wall seconds of the second. The figures' JSON files are kept under ``<work>/<tree>/figures`` for
+``brainscore_lcl.analyses.run``; (2) ``brainscore report --model lcl-v2`` (references: the figures' models) twice,
+each in a new process, on the cache of (1). Both trees run side by side, so that they see the same load. The figures' JSON files are kept under ``<work>/<tree>/figures`` for
 ``tools/check_figures_equal.py --compare-only``. The load average is printed beside the numbers.
 
     python tools/bench_figures.py --other /tmp/main-tree --sim-data ~/.cache/brainscore_lcl/fz2013-sim-0-v3 \
@@ -20,15 +20,17 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from check_figures_equal import FIGURES, figure_models
+
 REPOSITORY = Path(__file__).resolve().parents[1]
-FIGURES = ("v1_predictivity", "v2_predictivity", "per_neuron", "texture_modulation", "receptive_fields")
-MODELS = ("lcl-v2", "alexnet-untrained", "v1-steerpyr", "v1-steerpyr-pool")
-REPORT = ["report", "--model", "lcl-v2", "--source", "sim"]
+#: the report timed: lcl-v2 against the references of the figures' models
+REPORT = ["report", "--model", "lcl-v2", "--source", "sim", "--references", "v1-steerpyr-pool", "alexnet-untrained"]
 ONE_PROCESS = ("import sys; from brainscore_lcl import analyses\n"
-               "for figure in sys.argv[2:]: analyses.run(figure, {models!r}, out=f'{{sys.argv[1]}}/{{figure}}', "
-               "source='sim')")
+               "for figure, models in {models!r}.items():\n"
+               "    analyses.run(figure, models, out=f'{{sys.argv[1]}}/{{figure}}', source='sim')")
 
 
 def timed(command: list[str], environment: dict[str, str], cwd: Path) -> float:
@@ -55,11 +57,12 @@ def bench_tree(name: str, tree: Path, one_process: bool, sim_data: Path, work: P
     if tree != REPOSITORY:
         environment["PYTHONPATH"] = str(tree)
     if one_process:
-        five = timed([sys.executable, "-c", ONE_PROCESS.format(models=list(MODELS)), str(figures), *FIGURES],
-                     environment, tree)
+        models = {figure: list(figure_models(figure)) for figure in FIGURES}
+        five = timed([sys.executable, "-c", ONE_PROCESS.format(models=models), str(figures)], environment, tree)
     else:
         five = sum(timed([sys.executable, str(tree / "analyses" / f"{figure}.py"), "--source", "sim", "--models",
-                          *MODELS, "--out", str(figures / figure)], environment, tree) for figure in FIGURES)
+                          *figure_models(figure), "--out", str(figures / figure)], environment, tree)
+                   for figure in FIGURES)
     cli = [sys.executable, "-c", "import sys; from brainscore_lcl.cli import main; sys.exit(main(sys.argv[1:]))"]
     first = timed(cli + REPORT + ["--out", str(work / name / "report")], environment, tree)
     second = timed(cli + REPORT + ["--out", str(work / name / "report")], environment, tree)
@@ -74,10 +77,11 @@ def main() -> int:
     parser.add_argument("--work", type=Path, required=True, help="folder for the caches, figures and reports")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
-    today = bench_tree("today", args.other.resolve(), False, args.sim_data, args.work)
-    print(f"today's path done; load average {os.getloadavg()[0]:.1f}", flush=True)
-    library = bench_tree("library", REPOSITORY, True, args.sim_data, args.work)
-    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    with ThreadPoolExecutor(2) as pool:      # side by side: both trees see the same load
+        today = pool.submit(bench_tree, "today", args.other.resolve(), False, args.sim_data, args.work)
+        library = pool.submit(bench_tree, "library", REPOSITORY, True, args.sim_data, args.work)
+        today, library = today.result(), library.result()
+    print(f"load average after: {os.getloadavg()[0]:.1f} (both trees ran side by side)")
     print(f"{'wall seconds':<28}{'today':>10}{'library':>10}{'target':>10}")
     for key, target in (("five figures, empty cache", 120), ("first report", None), ("second report", 10)):
         print(f"{key:<28}{today[key]:>10.1f}{library[key]:>10.1f}{target or '':>10}")

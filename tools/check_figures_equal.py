@@ -21,6 +21,13 @@ from typing import Any, Iterator
 
 FIGURES = ("v1_predictivity", "v2_predictivity", "per_neuron", "texture_modulation", "receptive_fields")
 MODELS = ("lcl-v2", "alexnet-untrained", "v1-steerpyr", "v1-steerpyr-pool")
+#: receptive_fields fits first-layer convolutions: the models of MODELS that have one (the steerable pyramids have none)
+CONV_MODELS = ("lcl-v2", "alexnet-untrained")
+
+
+def figure_models(figure: str) -> tuple[str, ...]:
+    """The models a figure runs with."""
+    return CONV_MODELS if figure == "receptive_fields" else MODELS
 REPOSITORY = Path(__file__).resolve().parents[1]
 
 
@@ -33,17 +40,18 @@ def run_figures(repository: Path, out: Path) -> dict[str, float]:
     for figure in FIGURES:
         started = time.perf_counter()
         subprocess.run([sys.executable, str(repository / "analyses" / f"{figure}.py"), "--source", "sim",
-                        "--models", *MODELS, "--out", str(out / figure)], check=True, cwd=repository,
+                        "--models", *figure_models(figure), "--out", str(out / figure)], check=True, cwd=repository,
                        env=environment, stdout=subprocess.DEVNULL)
         seconds[figure] = time.perf_counter() - started
     return seconds
 
 
 def differences(before: Any, after: Any, where: str, tolerance: float) -> Iterator[str]:
-    """Every place where ``after`` differs from ``before`` (numbers beyond ``tolerance``, anything else unequal)."""
+    """Every place where ``after`` differs from ``before`` (numbers beyond ``tolerance``, keys missing, anything else
+    unequal); keys only ``after`` has are additions, not differences (listed by ``added_keys``)."""
     if isinstance(before, dict) and isinstance(after, dict):
-        if set(before) != set(after):
-            yield f"{where}: keys {sorted(set(before) ^ set(after))} in one only"
+        if set(before) - set(after):
+            yield f"{where}: keys {sorted(set(before) - set(after))} missing"
         for key in set(before) & set(after):
             yield from differences(before[key], after[key], f"{where}.{key}", tolerance)
     elif isinstance(before, list) and isinstance(after, list):
@@ -57,6 +65,17 @@ def differences(before: Any, after: Any, where: str, tolerance: float) -> Iterat
             yield f"{where}: {before!r} before, {after!r} after"
     elif before != after:
         yield f"{where}: {before!r} before, {after!r} after"
+
+
+def added_keys(before: Path, after: Path) -> list[str]:
+    """Top-level keys of the JSON files of ``after`` that ``before``'s files lack."""
+    found = []
+    for path in sorted(before.glob("*/*.json")):
+        other = after / path.relative_to(before)
+        if other.is_file():
+            new = set(json.loads(other.read_text())) - set(json.loads(path.read_text()))
+            found += [f"{path.relative_to(before)}: {key}" for key in sorted(new)]
+    return found
 
 
 def compare(before: Path, after: Path, tolerance: float) -> tuple[int, list[str]]:
@@ -101,6 +120,8 @@ def main() -> int:
     count, found = compare(args.before, args.out, args.tolerance)
     for line in found:
         print(line)
+    for line in added_keys(args.before, args.out):
+        print(f"added (not compared): {line}")
     print(f"{count} numbers in {len(list(args.before.glob('*/*.json')))} JSON files compared: "
           + ("all equal to {:g}".format(args.tolerance) if not found else f"{len(found)} differences"))
     return 1 if found else 0
