@@ -2,12 +2,14 @@
 path: e.g. ``git archive main``), in one run, each from an empty cache of its own.
 
 For each tree: (1) the five figures (v1_predictivity, v2_predictivity, per_neuron, texture_modulation,
-receptive_fields) with ``lcl-v2 alexnet-untrained v1-steerpyr v1-steerpyr-pool`` from an empty cache (the simulated
-release copied in as data, as ``--sim-data`` gives it; its generation is not timed); the other tree runs each figure
-script in its own process (as its report and users did), this tree runs them in one process through
-``brainscore_lcl.analyses.run``; (2) ``brainscore report --model lcl-v2`` (references: the figures' models) twice,
-each in a new process, on the cache of (1). Both trees run side by side, so that they see the same load. The figures' JSON files are kept under ``<work>/<tree>/figures`` for
-``tools/check_figures_equal.py --compare-only``. The load average is printed beside the numbers.
+receptive_fields) with ``lcl-v2 alexnet-untrained v1-steerpyr v1-steerpyr-pool`` (receptive_fields: the two with a
+first convolution) from an empty cache (the simulated release copied in as data from ``--sim-data``; its generation
+is not timed); the other tree runs each figure script in its own process (as its report did), this tree runs them in
+one process through ``brainscore_lcl.analyses.run``; (2) ``brainscore report --model lcl-v2`` (references: the
+figures' models) twice, each in a new process, on the cache of (1). Both trees run side by side, so that they see the
+same load, printed beside the numbers. The figures' JSON files stay under ``<work>/<tree>/figures`` for
+``tools/check_figures_equal.py --compare-only``. ``--other`` needs ``benchmarks``, ``training`` and ``analyses``
+under its ``brainscore_lcl/`` (links), as installed.
 
     python tools/bench_figures.py --other /tmp/main-tree --sim-data ~/.cache/brainscore_lcl/fz2013-sim-0-v3 \
         --work /tmp/bench-figures
