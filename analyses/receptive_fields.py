@@ -12,6 +12,7 @@ Writes figA3_filters, figA4_phase, figA5_nx_ny (.png, .pdf), receptive_fields.cs
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -22,11 +23,13 @@ import numpy as np
 from brainscore_lcl.analyses.common import (PAPER_MODELS, FigureResult, display_name, output_folder, parse_args,
                                             print_table, run_script, save_figure, write_csv, write_json)
 from brainscore_lcl.errors import RunError, UsageError
-from brainscore_lcl.score_cache import built_model
+from brainscore_lcl.score_cache import ScoreCache, built_model
 
 DEFAULT_MODELS = PAPER_MODELS["figA5"]
 #: the filters of each model drawn in Fig. A.3
 SHOWN_FILTERS = 64
+#: the score cache's data identity of the Gabor fits (they depend on the filters only)
+GABOR_FITS = "first-layer filters"
 
 
 @dataclass
@@ -173,16 +176,32 @@ def summary_row(model: str, result: dict[str, Any]) -> dict[str, Any]:
             "median_ny": float(np.median(result["ny"])) if result["ny"] else None}
 
 
+def cached_analysis(cache: ScoreCache, model: str, filters: np.ndarray, min_r_squared: float) -> dict[str, Any]:
+    """``analyse`` of ``filters`` through ``cache``, keyed by the filters' values and ``min_r_squared``."""
+    from brainscore_lcl.scoring import ScoreRecord
+
+    key = hashlib.sha1(repr((filters.shape, min_r_squared)).encode() + filters.tobytes()).hexdigest()
+    record = cache.get(key)
+    if record is None:
+        record = ScoreRecord(model=model, benchmark="first-layer-gabor-fits", score=float("nan"),
+                             details=analyse(filters, min_r_squared))
+        cache.put(key, record)
+    return record.details
+
+
 def compute(models: Sequence[str] = DEFAULT_MODELS, source: str | None = None, *,
-            checkpoints: dict[str, str] | None = None, min_r2: float = 0.7) -> ReceptiveFields:
+            checkpoints: dict[str, str] | None = None, min_r2: float = 0.7,
+            no_cache: bool = False) -> ReceptiveFields:
     """Gabor fits of the first-layer filters of ``models`` (and of the state dicts in ``checkpoints`` under names
-    that are not model ids), fits with R^2 below ``min_r2`` dropped; ``source`` is unused (no neural data)."""
+    that are not model ids), fits with R^2 below ``min_r2`` dropped, cached with the scores (``no_cache``
+    recomputes); ``source`` is unused (no neural data)."""
     from brainscore_lcl.metrics.gabor import to_grayscale
 
     filters, notes = model_filters(models, checkpoints or {})
     if not filters:
         raise RunError("no model has first-layer filters to analyse: " + "; ".join(notes))
-    results = {model: analyse(bank, min_r2) for model, bank in filters.items()}
+    cache = ScoreCache(GABOR_FITS, enabled=not no_cache)
+    results = {model: cached_analysis(cache, model, bank, min_r2) for model, bank in filters.items()}
     return ReceptiveFields(models=results, rows=[summary_row(model, result) for model, result in results.items()],
                            notes=notes, grayscale_filters={model: to_grayscale(bank)[:SHOWN_FILTERS]
                                                            for model, bank in filters.items()})
@@ -202,7 +221,8 @@ def main(argv: Sequence[str] | None = None) -> ReceptiveFields:
                       lambda parser: parser.add_argument("--min-r2", type=float, default=0.7,
                                                          help="drop Gabor fits with R^2 below this (default 0.7)"),
                       argv)
-    result = compute(args.models, args.source, checkpoints=args.checkpoints, min_r2=args.min_r2)
+    result = compute(args.models, args.source, checkpoints=args.checkpoints, min_r2=args.min_r2,
+                     no_cache=args.no_cache)
     paths = draw(result, args.out)
     print_table(result.rows, ("model", "n_filters", "n_well_fit", "nx_ny_distance", "phase_symmetry_fraction",
                               "median_nx", "median_ny"), result.notes)
