@@ -18,22 +18,31 @@ fig7_ablations.{png,pdf}, ablations.csv and ablations.json into --out.
 """
 from __future__ import annotations
 
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import matplotlib.pyplot as plt
 
-import matplotlib.pyplot as plt  # noqa: E402
-
-from common import (LoadedModel, benchmark_id, benchmark_options, cached_score, open_cache, parse_args,  # noqa: E402
-                    print_table, run_script, save_figure, write_csv, write_json)
+from brainscore_lcl.analyses.common import (BRAINSCORE_WINDOW_MS, FigureResult, benchmark_id, benchmark_options,
+                                            output_folder, parse_args, print_table, run_script, save_figure, write_csv,
+                                            write_json)
+from brainscore_lcl.errors import RunError, UsageError
+from brainscore_lcl.score_cache import LoadedModel, built_model, cached_score, open_cache
 
 PANELS = ("patch", "deformation", "loss")
 DEFORMATION_LEVELS = {0.6: "1", 0.3: "2", 0.08: "3"}
 DEFORMATION_ORDER = ["0", "1", "2", "3", "non-overlap"]
 LOSS_ORDER = ["barlow", "simclr", "simsiam"]
 COLUMNS = ("run", "panel", "layer", "x", "region", "score_paper", "score_paper_std", "score_brainscore", "checkpoint")
+
+
+@dataclass
+class Ablations(FigureResult):
+    """Fig. 7's numbers: one row per run and region scored (``COLUMNS``), the runs outside the sweeps (``notes``)."""
+    source: str
+    rows: list[dict[str, Any]]
+    notes: list[str]
 
 
 def deformation_level(view: dict[str, Any]) -> str:
@@ -74,23 +83,23 @@ def find_runs(runs_folder: str | None, checkpoints: dict[str, str]) -> dict[str,
     if runs_folder:
         folder = Path(runs_folder)
         if not folder.is_dir():
-            raise SystemExit(f"analyses/ablations.py: --runs {folder} is not a folder of run folders")
+            raise UsageError(f"--runs {folder} is not a folder of run folders")
         runs.update({path.parent.name: path for path in sorted(folder.glob("*/encoder.pt"))})
     runs.update({name: Path(path) for name, path in checkpoints.items()})
     if not runs:
-        raise SystemExit("analyses/ablations.py: no runs: pass --runs DIR (run folders with encoder.pt) "
-                         "or --checkpoint NAME=PATH")
+        raise UsageError("no runs: pass --runs DIR (run folders with encoder.pt) or --checkpoint NAME=PATH")
     return runs
 
 
-def score_runs(args, runs: dict[str, Path]) -> tuple[list[dict[str, Any]], list[str]]:
-    """One row per run and region scored (see the module docstring); runs outside the sweeps become notes."""
+def compute(models: dict[str, Path], source: str = "sim", *, data_root: str | None = None, no_cache: bool = False,
+            time_window: Sequence[int] = BRAINSCORE_WINDOW_MS) -> Ablations:
+    """Score each run of ``models`` ({run name: encoder checkpoint}, ``find_runs``) on V1 (one-stage runs) or V1 and
+    V2 (two-stage runs) of ``source``; runs outside the sweeps become notes (see the module docstring)."""
     from brainscore_lcl.checkpoint import load_encoder_checkpoint
-    from brainscore_lcl.scoring import load_model
 
-    cache, options = open_cache(args), benchmark_options(args)
+    cache, options = open_cache(source, data_root, not no_cache), benchmark_options(source, data_root, time_window)
     rows, notes = [], []
-    for run, path in runs.items():
+    for run, path in models.items():
         config = load_encoder_checkpoint(path)["config"]
         place = classify(config)
         if place is None:
@@ -99,13 +108,15 @@ def score_runs(args, runs: dict[str, Path]) -> tuple[list[dict[str, Any]], list[
         n_stages = len(config["stages"])
         model_id = "lcl-v1" if n_stages == 1 else "lcl-v2"
         regions = ["V1"] if n_stages == 1 else ["V1", "V2"]
-        entry = LoadedModel(model_id, load_model(model_id, checkpoint=str(path)), str(path))
+        entry = LoadedModel(model_id, built_model(model_id, str(path)), str(path))
         for region in regions:
-            record = cached_score(cache, entry, benchmark_id(args.source, region), **options)
+            record = cached_score(cache, entry, benchmark_id(source, region), **options)
             rows.append({"run": run, **place, "region": region, "score_paper": record.details.get("score_paper"),
                          "score_paper_std": record.details.get("score_paper_std"), "score_brainscore": record.score,
                          "checkpoint": str(path)})
-    return rows, notes
+    if not rows:
+        raise RunError("none of the runs belongs to a Fig. 7 sweep: " + "; ".join(notes))
+    return Ablations(source=source, rows=rows, notes=notes)
 
 
 def panel_series(rows: Sequence[dict[str, Any]], panel: str) -> dict[str, list[dict[str, Any]]]:
@@ -125,7 +136,7 @@ def panel_series(rows: Sequence[dict[str, Any]], panel: str) -> dict[str, list[d
     return {label: sorted(items, key=position) for label, items in sorted(series.items())}
 
 
-def draw(rows: Sequence[dict[str, Any]], source: str) -> plt.Figure:
+def draw_figure(rows: Sequence[dict[str, Any]], source: str) -> plt.Figure:
     """Fig. 7: patch size (left), spatial deformation (middle), loss (right); baseline runs as dashed lines."""
     figure, axes = plt.subplots(1, 3, figsize=(13, 4))
     baseline = {row["region"]: row["score_paper"] for row in rows if row["panel"] == "baseline"}
@@ -146,19 +157,23 @@ def draw(rows: Sequence[dict[str, Any]], source: str) -> plt.Figure:
     return figure
 
 
-def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+def draw(result: Ablations, out: str | Path | None = None) -> list[Path]:
+    """Fig. 7, its table and the JSON in ``out``."""
+    out = output_folder(out, "ablations")
+    return save_figure(draw_figure(result.rows, result.source), out, "fig7_ablations") + [
+        write_csv(out, "ablations", result.rows), write_json(out, "ablations", result)]
+
+
+def main(argv: Sequence[str] | None = None) -> Ablations:
     args = parse_args("ablations", __doc__.splitlines()[0], [],
                       lambda parser: parser.add_argument("--runs", help="folder of run folders (each with encoder.pt)"),
                       argv)
-    rows, notes = score_runs(args, find_runs(args.runs, args.checkpoints))
-    if not rows:
-        raise SystemExit("analyses/ablations.py: none of the runs belongs to a Fig. 7 sweep; see the notes above")
-    paths = save_figure(draw(rows, args.source), args.out, "fig7_ablations")
-    write_csv(args.out, "ablations", rows)
-    write_json(args.out, "ablations", {"source": args.source, "rows": rows, "notes": notes})
-    print_table(rows, COLUMNS, notes)
-    print(f"wrote {', '.join(str(path) for path in paths)} and tables in {args.out}")
-    return {"rows": rows, "notes": notes}
+    result = compute(find_runs(args.runs, args.checkpoints), args.source, data_root=args.data_root,
+                     no_cache=args.no_cache)
+    paths = draw(result, args.out)
+    print_table(result.rows, COLUMNS, result.notes)
+    print(f"wrote {', '.join(str(path) for path in paths)}")
+    return result
 
 
 if __name__ == "__main__":

@@ -15,17 +15,17 @@ Writes fig8_behaviour.{png,pdf}, table_a5.csv, behaviour_per_dataset.csv and beh
 from __future__ import annotations
 
 import argparse
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import matplotlib.pyplot as plt
+import numpy as np
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from common import (PAPER_MODELS, UNAVAILABLE_MODELS, display_name, parse_checkpoints, print_table,  # noqa: E402
-                    run_script, save_figure, write_csv, write_json)
+from brainscore_lcl.analyses.common import (PAPER_MODELS, FigureResult, display_name, output_folder, parse_checkpoints,
+                                            print_table, run_script, save_figure, write_csv, write_json)
+from brainscore_lcl.errors import RunError
+from brainscore_lcl.score_cache import UNAVAILABLE_MODELS, built_model
 
 HUMANS = "humans"
 COLUMNS = ("model", "in1k_accuracy", "ood_accuracy", "observed_consistency", "error_consistency", "shape_bias",
@@ -35,6 +35,19 @@ PAPER_TABLE_A5 = {"lcl-v2net": (0.492, 0.211), "barlow-e2e-alexnet": (0.451, 0.1
                   "alexnet-supervised": (0.443, 0.165), "vonenet-alexnet": (0.407, 0.168),
                   "alexnet-l2at-eps3": (0.391, 0.176)}
 PAPER_HUMANS = (0.73, 0.43)
+
+
+@dataclass
+class Behaviour(FigureResult):
+    """Fig. 8's and Table A.5's numbers: the data sets read, one table row per model then the humans' (``table_a5``),
+    per-data-set results per model, the humans' leave-one-out values, the paper's values and what was skipped."""
+    datasets: list[str]
+    table_a5: list[dict[str, Any]]
+    per_dataset: dict[str, dict[str, dict[str, Any]]]
+    humans_leave_one_out: dict[str, Any]
+    paper_table_a5: dict[str, tuple[float, float]]
+    paper_humans: tuple[float, float]
+    skipped: list[str]
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -54,8 +67,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.checkpoints = parse_checkpoints(args.checkpoint)
     args.decision_dirs = parse_checkpoints(args.decisions)
-    args.out = Path(args.out)
-    args.out.mkdir(parents=True, exist_ok=True)
+    args.out = output_folder(args.out, "behaviour")
     return args
 
 
@@ -64,7 +76,7 @@ def load_behaving_models(model_ids: Sequence[str], checkpoints: dict[str, str]) 
     from brainscore_lcl.checkpoint import CheckpointError
     from brainscore_lcl.data.sources import DataUnavailableError
     from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
-    from brainscore_lcl.scoring import UnknownIdentifierError, load_model
+    from brainscore_lcl.scoring import UnknownIdentifierError
 
     models, skipped = {}, []
     for model_id in model_ids:
@@ -72,7 +84,7 @@ def load_behaving_models(model_ids: Sequence[str], checkpoints: dict[str, str]) 
             skipped.append(f"skipped {model_id}: {UNAVAILABLE_MODELS[model_id]}")
             continue
         try:
-            models[model_id] = load_model(model_id, checkpoint=checkpoints.get(model_id))
+            models[model_id] = built_model(model_id, checkpoints.get(model_id))
         except UnknownIdentifierError:
             skipped.append(f"skipped {model_id}: not a model id of this suite or brainscore_vision")
         except (ModelUnavailableError, DataUnavailableError, CheckpointError) as error:
@@ -135,7 +147,7 @@ def flat_result(name: str, result: dict[str, Any]) -> dict[str, Any]:
     return {"model": name, **{key: value for key, value in result.items() if not isinstance(value, (dict, list))}}
 
 
-def draw(rows: Sequence[dict[str, Any]], humans: dict[str, Any], out: Path) -> list[Path]:
+def draw_figure(rows: Sequence[dict[str, Any]], humans: dict[str, Any], out: Path) -> list[Path]:
     """Fig. 8: OOD accuracy and error consistency per model, humans (leave one out) as dashed lines, the paper's
     values (17 data sets) as open markers where the paper reports the model."""
     figure, axes = plt.subplots(1, 2, figsize=(10, 4))
@@ -158,62 +170,78 @@ def draw(rows: Sequence[dict[str, Any]], humans: dict[str, Any], out: Path) -> l
     return save_figure(figure, out, "fig8_behaviour")
 
 
-def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+def compute(models: Sequence[str] = PAPER_MODELS["fig8"], source: str | None = None, *,
+            checkpoints: dict[str, str] | None = None, decisions: dict[str, str] | None = None,
+            data_root: str | None = None, imagenet_val: str | None = None, online: bool = False) -> Behaviour:
+    """Table A.5 for ``models`` (and for the decisions in ``decisions``: {name: folder of <dataset>.csv}) on the
+    Geirhos data sets under ``data_root``; IN-1k accuracy with ``imagenet_val``, Brain-Score's 17 Geirhos2021 data
+    sets with ``online``. ``source`` is unused (no neural data)."""
     from brainscore_lcl.benchmarks.geirhos2019local.benchmark import (human_reference, score_decision_files,
                                                                       score_model)
     from brainscore_lcl.data.geirhos import DATASETS
     from brainscore_lcl.data.sources import DataUnavailableError
 
-    args = parse_args(argv)
     skipped, humans = [], {}
     for dataset in DATASETS:
         try:
-            humans[dataset] = human_reference(dataset, args.data_root)
+            humans[dataset] = human_reference(dataset, data_root)
         except DataUnavailableError as error:
             skipped.append(f"skipped data set {dataset}: {error}")
     datasets = list(humans)
     if not datasets:
-        raise SystemExit(f"analyses/behaviour.py: no Geirhos data set could be read ({skipped[0]})")
-    models, skipped_models = load_behaving_models(args.models, args.checkpoints)
+        raise RunError(f"no Geirhos data set could be read ({skipped[0]})")
+    loaded, skipped_models = load_behaving_models(models, checkpoints or {})
     skipped += skipped_models
     results_by_model, rows = {}, []
-    for name, model in models.items():
-        results = score_model(model, datasets, args.data_root)
+    for name, model in loaded.items():
+        results = score_model(model, datasets, data_root)
         row = summary_row(name, results)
-        if args.imagenet_val:
-            row["in1k_accuracy"] = imagenet_accuracy(model, args.imagenet_val)
-        if args.online:
-            online, reason = online_scores(name, model)
-            row.update(online)
+        if imagenet_val:
+            row["in1k_accuracy"] = imagenet_accuracy(model, imagenet_val)
+        if online:
+            online_values, reason = online_scores(name, model)
+            row.update(online_values)
             if reason:
                 skipped.append(f"skipped Geirhos2021 data sets for {name}: {reason}")
         rows.append(row)
         results_by_model[name] = results
-    for name, folder in args.decision_dirs.items():
+    for name, folder in (decisions or {}).items():
         files = {dataset: Path(folder) / f"{dataset}.csv" for dataset in datasets}
-        results = {dataset: score_decision_files([path], dataset, args.data_root)
+        results = {dataset: score_decision_files([path], dataset, data_root)
                    for dataset, path in files.items() if path.is_file()}
         skipped += [f"skipped data set {dataset} for {name}: {path} does not exist"
                     for dataset, path in files.items() if not path.is_file()]
         if results:
             rows.append(summary_row(name, results))
             results_by_model[name] = results
-    if not args.imagenet_val:
+    if not imagenet_val:
         skipped.append("skipped IN-1k accuracy: no --imagenet-val folder given")
-    human_row = summary_row(HUMANS, humans)
-    paths = draw(rows, human_row, args.out) if rows else []
     if not rows:
         skipped.append("skipped the figure: no model could be run")
-    table = rows + [human_row]
-    write_csv(args.out, "table_a5", [{column: row.get(column) for column in COLUMNS} for row in table])
-    write_csv(args.out, "behaviour_per_dataset", [flat_result(name, result) for name, results in
-                                                  results_by_model.items() for result in results.values()])
-    result = {"datasets": datasets, "table_a5": table, "per_dataset": results_by_model,
-              "humans_leave_one_out": {dataset: value["observers"] for dataset, value in humans.items()},
-              "paper_table_a5": PAPER_TABLE_A5, "paper_humans": PAPER_HUMANS, "skipped": skipped}
-    write_json(args.out, "behaviour", result)
-    print_table(table, COLUMNS, skipped)
-    print(f"wrote {', '.join(map(str, paths)) or 'no figure'} and tables in {args.out}")
+    return Behaviour(datasets=datasets, table_a5=rows + [summary_row(HUMANS, humans)], per_dataset=results_by_model,
+                     humans_leave_one_out={dataset: value["observers"] for dataset, value in humans.items()},
+                     paper_table_a5=PAPER_TABLE_A5, paper_humans=PAPER_HUMANS, skipped=skipped)
+
+
+def draw(result: Behaviour, out: str | Path | None = None) -> list[Path]:
+    """Fig. 8 (when a model was run), Table A.5, the per-data-set table and the JSON in ``out``."""
+    out = output_folder(out, "behaviour")
+    rows, human_row = result.table_a5[:-1], result.table_a5[-1]
+    paths = draw_figure(rows, human_row, out) if rows else []
+    return paths + [
+        write_csv(out, "table_a5", [{column: row.get(column) for column in COLUMNS} for row in result.table_a5]),
+        write_csv(out, "behaviour_per_dataset", [flat_result(name, value) for name, results in
+                                                 result.per_dataset.items() for value in results.values()]),
+        write_json(out, "behaviour", result)]
+
+
+def main(argv: Sequence[str] | None = None) -> Behaviour:
+    args = parse_args(argv)
+    result = compute(args.models, checkpoints=args.checkpoints, decisions=args.decision_dirs,
+                     data_root=args.data_root, imagenet_val=args.imagenet_val, online=args.online)
+    paths = draw(result, args.out)
+    print_table(result.table_a5, COLUMNS, result.skipped)
+    print(f"wrote {', '.join(map(str, paths))}")
     return result
 
 

@@ -1,35 +1,30 @@
-"""Shared plumbing of the ``analyses/`` scripts: arguments, model loading, a score cache, figures and tables.
+"""What the figure modules of ``brainscore_lcl.analyses`` share: options, the result record, tables, statistics.
 
-Scripts only gather scores (computed by ``brainscore_lcl.benchmarks``) and draw them. Every score goes through
-``cached_score``: a JSON cache of ``ScoreRecord``s under ``<cache>/analyses/scores.json`` (``<cache>`` =
-``$BRAINSCORE_LCL_CACHE``, default ``~/.cache/brainscore_lcl``), keyed by model id, the model's activations
-identifier (which carries its weights hash), checkpoint, benchmark id and options. Activations are cached by
-Brain-Score's extractor under the same identifier.
+Each figure module computes its numbers with ``compute(models, source, **options) -> Result`` (scores through
+``brainscore_lcl.score_cache``), draws and writes them with ``draw(result, out) -> paths`` and runs from the command
+line with ``main(argv)``.
 """
 from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import json
 import os
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-#: the sources a script accepts, and the benchmark-id prefix each maps to ("private" is Brain-Score's own split)
-SOURCES = {"sim": "FreemanZiemba2013sim", "public": "FreemanZiemba2013public", "private": "FreemanZiemba2013",
-           "official": "FreemanZiemba2013", "local": "FreemanZiemba2013local"}
-#: the lead's ``FreemanZiembaPLS`` source names
-BENCHMARK_SOURCES = {"sim": "sim", "public": "public", "private": "official", "official": "official",
-                     "local": "local"}
+from brainscore_lcl.errors import SuiteError, UsageError
+from brainscore_lcl.score_cache import (SOURCES, LoadedModel, ScoreCache, cached_score, json_default,
+                                         sweep_field_of_view)
+
 DISPLAY_NAMES = {"sim-generator": "Simulator (ground truth)", "v1-steerpyr": "V1-SteerPyr",
                  "v1-steerpyr-pool": "V1-SteerPyr+Pool", "alexnet-untrained": "Untrained", "lcl-v1": "LCL-V1",
                  "lcl-v2": "LCL-V2", "lcl-v2net": "LCL-V2Net", "alexnet-supervised": "Supervised",
@@ -52,11 +47,6 @@ PAPER_MODELS = {
     "fig8": ["barlow-e2e-alexnet", "alexnet-supervised", "vonenet-alexnet", "ant-alexnet", "alexnet-l2at-eps3",
              "lcl-v2net"],
 }
-#: Models of the paper's figures that this suite cannot build, with the reason (listed as skipped, never dropped).
-UNAVAILABLE_MODELS = {"ant-alexnet": "ANT (Rusak et al. 2020) AlexNet was trained by the paper's authors with "
-                                     "bethgelab/game-of-noise and never published; no id in this suite"}
-
-
 def display_name(model_id: str) -> str:
     """Readable name of a model for figures (a model file ``dir/my_net.py:build`` as ``my_net.py:build``)."""
     from brainscore_lcl.model_helpers.from_file import is_model_file_spec
@@ -76,7 +66,6 @@ def parse_args(script: str, description: str, default_models: Sequence[str],
     --model-file FILE.py:FUNCTION (with --layers, --image-size, --visual-degrees), whose model goes first."""
     from brainscore_lcl.errors import ArgumentParser
     from brainscore_lcl.model_helpers.from_file import ModelFileError, add_model_file_arguments, model_file_id
-    from brainscore_lcl.paths import output_folder
 
     parser = ArgumentParser(prog=f"analyses/{script}.py", description=description)
     parser.add_argument("--source", default="sim", choices=sorted(SOURCES),
@@ -96,20 +85,26 @@ def parse_args(script: str, description: str, default_models: Sequence[str],
     try:
         own_model = model_file_id(args)
     except ModelFileError as error:
-        raise SystemExit(f"analyses/{script}.py: {error}") from None
+        raise UsageError(str(error)) from None
     if own_model is not None:
         args.models = [own_model] + [model for model in args.models if model != own_model]
     args.checkpoints = parse_checkpoints(args.checkpoint)
-    args.out = output_folder(args.out or Path("results") / script, "--out")
-    args.out.mkdir(parents=True, exist_ok=True)
+    args.out = output_folder(args.out, script)
     return args
+
+
+def output_folder(out: str | os.PathLike | None, figure: str) -> Path:
+    """The folder a figure writes into (default ``results/<figure>``), validated and created."""
+    from brainscore_lcl.paths import output_folder as validated
+
+    folder = validated(out or Path("results") / figure, "--out")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def run_script(script: str, main: Callable[[], Any]) -> None:
     """``main()`` of ``analyses/<script>.py`` run from the command line: a suite error (a bad option, unusable data)
     ends in one line on stderr and its exit code, as for ``brainscore``."""
-    from brainscore_lcl.errors import SuiteError
-
     try:
         main()
     except SuiteError as error:
@@ -123,22 +118,22 @@ def parse_checkpoints(pairs: Iterable[str]) -> dict[str, str]:
     for pair in pairs:
         model_id, separator, path = pair.partition("=")
         if not separator or not model_id or not path:
-            raise SystemExit(f"--checkpoint takes MODEL=PATH pairs, got {pair!r}")
+            raise UsageError(f"--checkpoint takes MODEL=PATH pairs, got {pair!r}")
         checkpoints[model_id] = path
     return checkpoints
-
-
-def benchmark_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Options passed to this suite's benchmark factories (only those that are set, or differ from the default)."""
-    options = {"data_root": args.data_root} if args.source == "local" and args.data_root else {}
-    if tuple(getattr(args, "time_window", BRAINSCORE_WINDOW_MS)) != BRAINSCORE_WINDOW_MS:
-        options["time_window"] = tuple(args.time_window)
-    return options
 
 
 #: the response window (ms after stimulus onset) of Brain-Score's code, and the one the paper's text states
 BRAINSCORE_WINDOW_MS = (50, 200)
 PAPER_WINDOW_MS = (50, 150)
+
+
+def benchmark_options(source: str, data_root: str | None, time_window: Sequence[int]) -> dict[str, Any]:
+    """Options passed to this suite's benchmark factories (only those that are set, or differ from the default)."""
+    options = {"data_root": data_root} if source == "local" and data_root else {}
+    if tuple(time_window) != BRAINSCORE_WINDOW_MS:
+        options["time_window"] = tuple(time_window)
+    return options
 
 
 def add_time_window_argument(parser: argparse.ArgumentParser) -> None:
@@ -150,146 +145,27 @@ def add_time_window_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def score_definitions() -> dict[str, str]:
-    """What each score key in a script's JSON means (``brainscore_lcl.metrics.scores.SCORE_DEFINITIONS``)."""
+    """What each score key in a figure's JSON means (``brainscore_lcl.metrics.scores.SCORE_DEFINITIONS``)."""
     from brainscore_lcl.metrics.scores import SCORE_DEFINITIONS
 
     return dict(SCORE_DEFINITIONS)
 
 
-def time_window_record(args: argparse.Namespace) -> dict[str, Any]:
-    """The window of a script's run for its JSON: ``time_window_ms`` and which convention it is."""
-    window = tuple(args.time_window)
+def time_window_record(time_window: Sequence[int]) -> dict[str, Any]:
+    """The window of a run for its JSON: ``time_window_ms`` (ms after onset) and which convention it is."""
+    window = tuple(time_window)
     convention = {BRAINSCORE_WINDOW_MS: "Brain-Score's code (default)", PAPER_WINDOW_MS: "the paper's text"}
     return {"time_window_ms": list(window), "time_window_convention": convention.get(window, "user-chosen")}
 
 
 @dataclass
-class LoadedModel:
-    """A model ready to score: its id, the ``BrainModel``, the checkpoint it came from."""
-    model_id: str
-    model: Any
-    checkpoint: str | None
+class FigureResult:
+    """Base of each figure's record of every number (its fields); ``to_json`` gives them as plain JSON data."""
 
-
-def load_models(model_ids: Sequence[str], checkpoints: dict[str, str], region: str | None = None
-                ) -> tuple[list[LoadedModel], list[str]]:
-    """Load each model; models without weights (e.g. ``lcl-v2`` without ``--checkpoint``), and with ``region``
-    models that commit no layer to it (e.g. ``lcl-v1`` for V2), are skipped with a note (printed once)."""
-    from brainscore_lcl.checkpoint import CheckpointError
-    from brainscore_lcl.data.freemanziemba import DataUnavailableError
-    from brainscore_lcl.model_helpers.commitment import ModelUnavailableError, RegionNotCommittedError, require_region
-    from brainscore_lcl.scoring import load_model
-
-    loaded, notes = [], []
-    for model_id in model_ids:
-        checkpoint = checkpoints.get(model_id)
-        if model_id in UNAVAILABLE_MODELS and checkpoint is None:
-            notes.append(f"skipped {model_id}: {UNAVAILABLE_MODELS[model_id]}")
-            continue
-        try:
-            model = load_model(model_id, checkpoint=checkpoint)
-            if region is not None:
-                require_region(model, model_id, region)
-            loaded.append(LoadedModel(model_id, model, checkpoint))
-        except (ModelUnavailableError, DataUnavailableError, CheckpointError, RegionNotCommittedError) as error:
-            notes.append(f"skipped {model_id}: {error}")
-    for note in notes:
-        print(note, file=sys.stderr)
-    if not loaded:
-        raise SystemExit("no model could be loaded; see the notes above")
-    return loaded, notes
-
-
-class ScoreCache:
-    """ScoreRecords in a JSON file, keyed by model identity, benchmark and options (see the module docstring)."""
-
-    def __init__(self, data_identity: str, path: Path | None = None, enabled: bool = True):
-        from brainscore_lcl.model_helpers.commitment import cache_dir
-
-        self.path = Path(path or cache_dir() / "analyses" / "scores.json")
-        self.data_identity, self.enabled = data_identity, enabled
-        self._entries = self._read() if enabled else {}
-
-    def key(self, entry: LoadedModel, benchmark: str, options: dict[str, Any]) -> str:
-        """sha1 of the JSON of (model id, activations identifier, field of view, checkpoint, data identity,
-        benchmark, options)."""
-        visual_degrees = getattr(entry.model, "visual_degrees", None)
-        identity = {"model": entry.model_id, "identifier": getattr(entry.model, "identifier", None),
-                    "visual_degrees": visual_degrees() if callable(visual_degrees) else None,
-                    "checkpoint": entry.checkpoint, "data": self.data_identity, "benchmark": benchmark,
-                    "options": options}
-        return hashlib.sha1(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
-
-    def get(self, key: str):
-        """The cached ``ScoreRecord`` or None."""
-        from brainscore_lcl.scoring import ScoreRecord
-
-        return ScoreRecord(**self._entries[key]) if self.enabled and key in self._entries else None
-
-    def _read(self) -> dict[str, Any]:
-        """The file's entries; {} when it is absent, or unreadable (then reported in one line and rebuilt)."""
-        from brainscore_lcl.cache import read_json, report_corrupt
-
-        entries = read_json(self.path, {})
-        if not isinstance(entries, dict):
-            report_corrupt(self.path, "it does not hold an object of score records")
-            return {}
-        return entries
-
-    def put(self, key: str, record) -> None:
-        """Store ``record`` and rewrite the file atomically under its lock, merged with what other processes wrote
-        since it was read (so that scripts running side by side do not drop each other's scores)."""
-        from brainscore_lcl.cache import atomic_write_json, locked
-
-        self._entries[key] = asdict(record)
-        if not self.enabled:
-            return
-        with locked(self.path):
-            self._entries = self._read() | self._entries
-            atomic_write_json(self.path, self._entries, default=_json_default)
-
-
-def data_identity(args: argparse.Namespace) -> str:
-    """Identity of the data a script scores against: for a raw release (sim, local) the digest of its stimuli and the
-    size and modification time of its response file, so that a regenerated data set never reuses cached scores."""
-    from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import raw_release_root
-    from brainscore_lcl.data.freemanziemba import MAT_FILE_NAME, stimuli_digest
-
-    root = raw_release_root(BENCHMARK_SOURCES[args.source], args.data_root)
-    if root is None:
-        return f"brainscore:{args.source}"
-    responses = Path(root) / MAT_FILE_NAME
-    if not responses.is_file():
-        return f"{args.source}:{root}:missing"
-    status = responses.stat()
-    return f"{args.source}:{stimuli_digest(root)[:16]}:{status.st_size}:{status.st_mtime_ns}"
-
-
-def open_cache(args: argparse.Namespace) -> ScoreCache:
-    """The score cache for ``args`` (disabled by --no-cache)."""
-    return ScoreCache(data_identity(args), enabled=not args.no_cache)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-
-def cached_score(cache: ScoreCache, entry: LoadedModel, benchmark: str, **options):
-    """``brainscore_lcl.scoring.score`` of ``entry`` on ``benchmark`` (with ``options``), through ``cache``."""
-    from brainscore_lcl.scoring import score
-
-    key = cache.key(entry, benchmark, options)
-    record = cache.get(key)
-    if record is None:
-        record = score(entry.model_id, benchmark, checkpoint=entry.checkpoint, model=entry.model, **options)
-        cache.put(key, record)
-    return record
+    def to_json(self) -> dict[str, Any]:
+        """The fields as JSON data (numpy values as numbers and lists, paths as strings)."""
+        return json.loads(json.dumps({field.name: getattr(self, field.name) for field in fields(self)},
+                                     default=json_default))
 
 
 def save_figure(figure: plt.Figure, out: Path, name: str) -> list[Path]:
@@ -302,10 +178,10 @@ def save_figure(figure: plt.Figure, out: Path, name: str) -> list[Path]:
     return paths
 
 
-def write_json(out: Path, name: str, payload: Any) -> Path:
-    """Write ``payload`` to ``<out>/<name>.json`` (numpy values converted)."""
+def write_json(out: Path, name: str, result: FigureResult) -> Path:
+    """Write ``result.to_json()`` to ``<out>/<name>.json``."""
     path = out / f"{name}.json"
-    path.write_text(json.dumps(payload, indent=2, default=_json_default))
+    path.write_text(json.dumps(result.to_json(), indent=2))
     return path
 
 
@@ -370,26 +246,6 @@ def median_with_interval(values: np.ndarray) -> dict[str, float]:
     return {"median": float(np.nanmedian(values)), "ci95_low": low, "ci95_high": high}
 
 
-def sweep_field_of_view(cache: ScoreCache, entry: LoadedModel, benchmark: str, degrees: Sequence[float],
-                        **options) -> dict[str, Any]:
-    """Choose ``entry``'s field of view on the public split of ``benchmark`` (``field_of_view_sweep``), through the
-    cache; leaves the model at the chosen value. Returns {"degrees": best, "public_scores": {degrees: score}}."""
-    from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import (field_of_view_sweep,
-                                                                                 set_field_of_view)
-    from brainscore_lcl.scoring import ScoreRecord, load_benchmark
-
-    sweep_id = f"{benchmark}.fov-sweep"
-    key = cache.key(entry, sweep_id, {"degrees": list(map(float, degrees)), **options})
-    record = cache.get(key)
-    if record is None:
-        best, public_scores = field_of_view_sweep(entry.model, load_benchmark(benchmark, **options), degrees)
-        record = ScoreRecord(model=entry.model_id, benchmark=sweep_id, score=public_scores[best],
-                             details={"degrees": best, "public_scores": {str(k): v for k, v in public_scores.items()}})
-        cache.put(key, record)
-    set_field_of_view(entry.model, float(record.details["degrees"]))
-    return dict(record.details)
-
-
 def predictivity_row(record, per_neuron: np.ndarray) -> dict[str, Any]:
     """One table row of a PLS ``ScoreRecord``: the paper's literal and sign-aware scores +- std over splits
     (``SCORE_DEFINITIONS``), Brain-Score's score, median per-neuron explained variance (literal) with its bootstrap
@@ -426,21 +282,23 @@ def predictivity_bars(axis: plt.Axes, rows: Sequence[dict[str, Any]], label: str
     axis.legend(fontsize=7, loc="upper right")
 
 
-def score_models(args: argparse.Namespace, region: str, cache: ScoreCache, entries: Sequence[LoadedModel]
-                 ) -> dict[str, Any]:
-    """Each model's PLS record on ``region`` (field of view swept first when ``args.fields_of_view`` is set)."""
-    options = benchmark_options(args)
-    bid = benchmark_id(args.source, region)
+def score_models(entries: Sequence[LoadedModel], cache: ScoreCache, benchmark: str, options: dict[str, Any],
+                 fields_of_view: Sequence[float] | None = None) -> dict[str, Any]:
+    """Each model's PLS record on ``benchmark`` (its field of view swept first when ``fields_of_view`` is given)."""
     records = {}
     for entry in entries:
-        field_of_view = None
-        if getattr(args, "fields_of_view", None):
-            field_of_view = sweep_field_of_view(cache, entry, bid, args.fields_of_view, **options)
-        record = cached_score(cache, entry, bid, **options)
+        field_of_view = sweep_field_of_view(cache, entry, benchmark, fields_of_view, **options) \
+            if fields_of_view else None
+        record = cached_score(cache, entry, benchmark, **options)
         if field_of_view is not None:
             record.details["field_of_view"] = field_of_view
         records[entry.model_id] = record
     return records
+
+
+def record_json(record) -> dict[str, Any]:
+    """A ``ScoreRecord`` as a figure's JSON holds it: its summary and its details."""
+    return record.summary() | {"details": record.details}
 
 
 def add_field_of_view_argument(parser: argparse.ArgumentParser) -> None:

@@ -12,19 +12,34 @@ Writes figA3_filters, figA4_phase, figA5_nx_ny (.png, .pdf), receptive_fields.cs
 """
 from __future__ import annotations
 
-import sys
+import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import matplotlib.pyplot as plt
+import numpy as np
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from common import (PAPER_MODELS, display_name, parse_args, print_table, run_script, save_figure,  # noqa: E402
-                    write_csv, write_json)
+from brainscore_lcl.analyses.common import (PAPER_MODELS, FigureResult, display_name, output_folder, parse_args,
+                                            print_table, run_script, save_figure, write_csv, write_json)
+from brainscore_lcl.errors import RunError, UsageError
+from brainscore_lcl.score_cache import ScoreCache, built_model
 
 DEFAULT_MODELS = PAPER_MODELS["figA5"]
+#: the filters of each model drawn in Fig. A.3
+SHOWN_FILTERS = 64
+#: the score cache's data identity of the Gabor fits (they depend on the filters only)
+GABOR_FITS = "first-layer filters"
+
+
+@dataclass
+class ReceptiveFields(FigureResult):
+    """Figs. A.3-A.5's numbers: per model the Gabor fits (``analyse``), one summary row each, the grayscale filters
+    drawn in Fig. A.3 (``grayscale_filters``: model -> up to 64 filters, rows x columns each) and skipped models."""
+    models: dict[str, dict[str, Any]]
+    rows: list[dict[str, Any]]
+    notes: list[str]
+    grayscale_filters: dict[str, np.ndarray]
 
 
 def first_conv_weights(network) -> np.ndarray:
@@ -45,18 +60,17 @@ def state_dict_first_conv(path: str) -> np.ndarray:
     payload = torch.load(path, map_location="cpu", weights_only=True)
     state = payload.get("state_dict", payload.get("model", payload)) if isinstance(payload, dict) else None
     if not isinstance(state, dict):
-        raise SystemExit(f"{path} holds no state dict; pass a torchvision-style checkpoint")
+        raise UsageError(f"{path} holds no state dict; pass a torchvision-style checkpoint")
     for name, tensor in state.items():
         if hasattr(tensor, "ndim") and tensor.ndim == 4 and tensor.shape[1] == 3:
             return tensor.detach().cpu().numpy().astype(float)
-    raise SystemExit(f"{path}: no 4-D weight with 3 input channels (a first RGB convolution) found")
+    raise UsageError(f"{path}: no 4-D weight with 3 input channels (a first RGB convolution) found")
 
 
 def model_filters(model_ids: Sequence[str], checkpoints: dict[str, str]) -> tuple[dict[str, np.ndarray], list[str]]:
     """First-layer filters per model; models without weights are skipped with a note."""
     from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
     from brainscore_lcl.registry import discover_plugins, model_registry
-    from brainscore_lcl.scoring import load_model
 
     discover_plugins()
     filters, notes = {}, []
@@ -65,13 +79,11 @@ def model_filters(model_ids: Sequence[str], checkpoints: dict[str, str]) -> tupl
             filters[model_id] = state_dict_first_conv(checkpoints[model_id])
             continue
         try:
-            model = load_model(model_id, checkpoint=checkpoints.get(model_id))
+            model = built_model(model_id, checkpoints.get(model_id))
         except ModelUnavailableError as error:
             notes.append(f"skipped {model_id}: {error}")
             continue
         filters[model_id] = first_conv_weights(model.activations_model._model)
-    for note in notes:
-        print(note, file=sys.stderr)
     return filters, notes
 
 
@@ -103,13 +115,11 @@ def macaque_cloud(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return np.array(nx), np.array(ny)
 
 
-def draw_filters(filters: dict[str, np.ndarray]) -> plt.Figure:
+def draw_filters(result: ReceptiveFields) -> plt.Figure:
     """Fig. A.3: up to 64 grayscale filters per model, each scaled to its own range."""
-    from brainscore_lcl.metrics.gabor import to_grayscale
-
+    filters = result.grayscale_filters
     figure, axes = plt.subplots(1, len(filters), figsize=(4 * len(filters), 4.3), squeeze=False)
-    for axis, (model, bank) in zip(axes[0], filters.items()):
-        gray = to_grayscale(bank)[:64]
+    for axis, (model, gray) in zip(axes[0], filters.items()):
         side = int(np.ceil(np.sqrt(len(gray))))
         rows, columns = gray.shape[1:]
         mosaic = np.full((side * (rows + 1), side * (columns + 1)), np.nan)
@@ -118,7 +128,8 @@ def draw_filters(filters: dict[str, np.ndarray]) -> plt.Figure:
             top, left = (index // side) * (rows + 1), (index % side) * (columns + 1)
             mosaic[top:top + rows, left:left + columns] = image / scale
         axis.imshow(mosaic, cmap="gray", vmin=-1, vmax=1)
-        axis.set_title(f"{display_name(model)} ({len(bank)} filters, first {len(gray)})", fontsize=9)
+        axis.set_title(f"{display_name(model)} ({result.models[model]['n_filters']} filters, first {len(gray)})",
+                       fontsize=9)
         axis.axis("off")
     return figure
 
@@ -157,29 +168,66 @@ def draw_nx_ny(results: dict[str, dict[str, Any]]) -> plt.Figure:
     return figure
 
 
-def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+def summary_row(model: str, result: dict[str, Any]) -> dict[str, Any]:
+    """One table row of a model's fits: filters, well-fit filters, (nx, ny) distance, phase symmetry, medians."""
+    return {"model": model, "n_filters": result["n_filters"], "n_well_fit": result["n_well_fit"],
+            "nx_ny_distance": result["nx_ny_distance"], "phase_symmetry_fraction": result["phase_symmetry_fraction"],
+            "median_nx": float(np.median(result["nx"])) if result["nx"] else None,
+            "median_ny": float(np.median(result["ny"])) if result["ny"] else None}
+
+
+def cached_analysis(cache: ScoreCache, model: str, filters: np.ndarray, min_r_squared: float) -> dict[str, Any]:
+    """``analyse`` of ``filters`` through ``cache``, keyed by the filters' values and ``min_r_squared``."""
+    from brainscore_lcl.scoring import ScoreRecord
+
+    key = hashlib.sha1(repr((filters.shape, min_r_squared)).encode() + filters.tobytes()).hexdigest()
+    record = cache.get(key)
+    if record is None:
+        record = ScoreRecord(model=model, benchmark="first-layer-gabor-fits", score=float("nan"),
+                             details=analyse(filters, min_r_squared))
+        cache.put(key, record)
+    return record.details
+
+
+def compute(models: Sequence[str] = DEFAULT_MODELS, source: str | None = None, *,
+            checkpoints: dict[str, str] | None = None, min_r2: float = 0.7,
+            no_cache: bool = False) -> ReceptiveFields:
+    """Gabor fits of the first-layer filters of ``models`` (and of the state dicts in ``checkpoints`` under names
+    that are not model ids), fits with R^2 below ``min_r2`` dropped, cached with the scores (``no_cache``
+    recomputes); ``source`` is unused (no neural data)."""
+    from brainscore_lcl.metrics.gabor import to_grayscale
+
+    filters, notes = model_filters(models, checkpoints or {})
+    if not filters:
+        raise RunError("no model has first-layer filters to analyse: " + "; ".join(notes))
+    cache = ScoreCache(GABOR_FITS, enabled=not no_cache)
+    results = {model: cached_analysis(cache, model, bank, min_r2) for model, bank in filters.items()}
+    return ReceptiveFields(models=results, rows=[summary_row(model, result) for model, result in results.items()],
+                           notes=notes, grayscale_filters={model: to_grayscale(bank)[:SHOWN_FILTERS]
+                                                           for model, bank in filters.items()})
+
+
+def draw(result: ReceptiveFields, out: str | Path | None = None) -> list[Path]:
+    """Figs. A.3-A.5, the summary table and the JSON in ``out``."""
+    out = output_folder(out, "receptive_fields")
+    return (save_figure(draw_filters(result), out, "figA3_filters")
+            + save_figure(draw_phases(result.models), out, "figA4_phase")
+            + save_figure(draw_nx_ny(result.models), out, "figA5_nx_ny")
+            + [write_csv(out, "receptive_fields", result.rows), write_json(out, "receptive_fields", result)])
+
+
+def main(argv: Sequence[str] | None = None) -> ReceptiveFields:
     args = parse_args("receptive_fields", __doc__.splitlines()[0], DEFAULT_MODELS,
                       lambda parser: parser.add_argument("--min-r2", type=float, default=0.7,
                                                          help="drop Gabor fits with R^2 below this (default 0.7)"),
                       argv)
-    filters, notes = model_filters(args.models, args.checkpoints)
-    if not filters:
-        raise SystemExit("no model has first-layer filters to analyse; see the notes above")
-    results = {model: analyse(bank, args.min_r2) for model, bank in filters.items()}
-    paths = save_figure(draw_filters(filters), args.out, "figA3_filters")
-    paths += save_figure(draw_phases(results), args.out, "figA4_phase")
-    paths += save_figure(draw_nx_ny(results), args.out, "figA5_nx_ny")
-    rows = [{"model": model, "n_filters": result["n_filters"], "n_well_fit": result["n_well_fit"],
-             "nx_ny_distance": result["nx_ny_distance"], "phase_symmetry_fraction": result["phase_symmetry_fraction"],
-             "median_nx": float(np.median(result["nx"])) if result["nx"] else None,
-             "median_ny": float(np.median(result["ny"])) if result["ny"] else None}
-            for model, result in results.items()]
-    write_csv(args.out, "receptive_fields", rows)
-    write_json(args.out, "receptive_fields", {"models": results, "rows": rows, "notes": notes})
-    print_table(rows, ("model", "n_filters", "n_well_fit", "nx_ny_distance", "phase_symmetry_fraction",
-                       "median_nx", "median_ny"), notes)
-    print(f"wrote {', '.join(str(path) for path in paths)} and tables in {args.out}")
-    return {"rows": rows, "models": results, "notes": notes}
+    result = compute(args.models, args.source, checkpoints=args.checkpoints, min_r2=args.min_r2,
+                     no_cache=args.no_cache)
+    paths = draw(result, args.out)
+    print_table(result.rows, ("model", "n_filters", "n_well_fit", "nx_ny_distance", "phase_symmetry_fraction",
+                              "median_nx", "median_ny"), result.notes)
+    print(f"wrote {', '.join(str(path) for path in paths)}")
+    return result
 
 
 if __name__ == "__main__":

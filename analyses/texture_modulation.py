@@ -11,21 +11,47 @@ fisher_z_tests.csv and texture_modulation.json.
 """
 from __future__ import annotations
 
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import matplotlib.pyplot as plt
+import numpy as np
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from common import (PAPER_MODELS, add_time_window_argument, benchmark_id, benchmark_options, cached_score,  # noqa: E402
-                    display_name, load_models, open_cache, parse_args, print_table, run_script, save_figure,
-                    time_window_record, write_csv, write_json)
+from brainscore_lcl.analyses.common import (BRAINSCORE_WINDOW_MS, PAPER_MODELS, FigureResult, add_time_window_argument,
+                                            benchmark_id, benchmark_options, display_name, output_folder, parse_args,
+                                            print_table, run_script, save_figure, time_window_record, write_csv,
+                                            write_json)
+from brainscore_lcl.score_cache import cached_score, load_models, open_cache
 
 DEFAULT_MODELS = PAPER_MODELS["fig5"]
 READINGS = ("fitted", "units")
+
+
+@dataclass
+class TextureModulation(FigureResult):
+    """Fig. 5's numbers: one row per model (rho and Q-Q distance of each reading), Fisher z tests, the recorded cells'
+    Rmod (``data``), skipped models (``notes``) and each model's readings (``models``). ``time_window_ms`` is None
+    with each cell's latency-aligned window (then ``latency_ms`` holds the latencies)."""
+    source: str
+    benchmark: str
+    options: dict[str, Any]
+    window: str
+    time_window_ms: list[int] | None
+    time_window_convention: str
+    rows: list[dict[str, Any]]
+    fisher_z_tests: list[dict[str, Any]]
+    data: dict[str, Any]
+    notes: list[str]
+    models: dict[str, dict[str, Any]]
+    latency_ms: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The fields as JSON data; ``latency_ms`` only with the latency-aligned window."""
+        fields = super().to_json()
+        if self.window == "fixed":
+            del fields["latency_ms"]
+        return fields
 
 
 def add_arguments(parser) -> None:
@@ -52,11 +78,49 @@ def fisher_tests(rows: Sequence[dict[str, Any]], reading: str) -> list[dict[str,
     return tests
 
 
-def draw(records: dict[str, Any], source: str) -> plt.Figure:
+def model_row(model: str, record) -> dict[str, Any]:
+    """One table row of a texture-modulation ``ScoreRecord``: layer, window, cells kept and excluded, rho and Q-Q
+    distance of each reading, number of layer units."""
+    details = record.details
+    return {"model": model, "layer": record.layer, "window": details["window"],
+            "n_cells": details["n_neuroids"], "n_excluded": details["n_excluded"],
+            **{f"rho_{reading}": details[reading]["rho"] for reading in READINGS},
+            **{f"qq_{reading}": details[reading]["qq_distance"] for reading in READINGS},
+            "n_units": details["units"]["n_units"]}
+
+
+def compute(models: Sequence[str] = DEFAULT_MODELS, source: str = "sim", *, checkpoints: dict[str, str] | None = None,
+            data_root: str | None = None, no_cache: bool = False,
+            time_window: Sequence[int] = BRAINSCORE_WINDOW_MS, window: str = "latency",
+            min_ceiling: float = 0.4) -> TextureModulation:
+    """Texture modulation of ``models`` against V2 of ``source``: ``window`` "latency" (each cell's latency-aligned
+    100 ms) or "fixed" (``time_window`` in ms); cells with internal consistency below ``min_ceiling`` excluded."""
+    options = benchmark_options(source, data_root, time_window) | {"min_ceiling": min_ceiling,
+                                                                   "time_window": tuple(time_window)}
+    if window != "latency":        # the benchmark's default
+        options["window"] = window
+    cache = open_cache(source, data_root, not no_cache)
+    entries, notes = load_models(models, checkpoints or {}, "V2")
+    bid = benchmark_id(source, "V2", "texmod")
+    records = {entry.model_id: cached_score(cache, entry, bid, **options) for entry in entries}
+    rows = [model_row(model, record) for model, record in records.items()]
+    data = next(iter(records.values())).details["data"]
+    window_record = time_window_record(time_window) if window == "fixed" else {
+        "time_window_ms": None, "time_window_convention": "each cell's latency-aligned 100-ms window",
+        "latency_ms": data["latency_ms"]}
+    return TextureModulation(
+        source=source, benchmark=bid, options=options, window=window, **window_record, rows=rows,
+        fisher_z_tests=fisher_tests(rows, "fitted") + fisher_tests(rows, "units"), data=data, notes=notes,
+        models={model: {reading: record.details[reading] for reading in READINGS} | {"layer": record.layer}
+                for model, record in records.items()})
+
+
+def draw_figure(result: TextureModulation) -> plt.Figure:
     """Q-Q plots (top) and family-rank scatters (bottom), one column per model ("fitted" reading)."""
-    figure, axes = plt.subplots(2, len(records), figsize=(3.6 * len(records), 7.2), squeeze=False)
-    for column, (model, record) in enumerate(records.items()):
-        data, fitted, units = record.details["data"], record.details["fitted"], record.details["units"]
+    data = result.data
+    figure, axes = plt.subplots(2, len(result.models), figsize=(3.6 * len(result.models), 7.2), squeeze=False)
+    for column, (model, readings) in enumerate(result.models.items()):
+        fitted, units = readings["fitted"], readings["units"]
         top, bottom = axes[0, column], axes[1, column]
         top.plot(data["quantiles"], fitted["quantiles"], "o", ms=3, label="fitted model cells")
         top.plot(data["quantiles"], units["quantiles"], ".", ms=2, color="tab:gray", alpha=0.6,
@@ -68,7 +132,7 @@ def draw(records: dict[str, Any], source: str) -> plt.Figure:
         top.set_xlim(limits)
         top.set_ylim(limits)
         top.set_aspect("equal")
-        top.set_xlabel(f"Cell Rmod quantiles (V2, {source})")
+        top.set_xlabel(f"Cell Rmod quantiles (V2, {result.source})")
         top.set_ylabel(f"Rmod quantiles ({display_name(model)})")
         top.set_title(f"{display_name(model)}\nQ-Q distance {fitted['qq_distance']:.3f}", fontsize=9)
         top.legend(fontsize=6, loc="upper left")
@@ -81,42 +145,28 @@ def draw(records: dict[str, Any], source: str) -> plt.Figure:
     return figure
 
 
-def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+def draw(result: TextureModulation, out: str | Path | None = None) -> list[Path]:
+    """Fig. 5, its two tables (rows, Fisher z tests) and the JSON in ``out``."""
+    out = output_folder(out, "texture_modulation")
+    return save_figure(draw_figure(result), out, "fig5_texture_modulation") + [
+        write_csv(out, "texture_modulation", result.rows), write_csv(out, "fisher_z_tests", result.fisher_z_tests),
+        write_json(out, "texture_modulation", result)]
+
+
+def main(argv: Sequence[str] | None = None) -> TextureModulation:
     args = parse_args("texture_modulation", __doc__.splitlines()[0], DEFAULT_MODELS, add_arguments, argv)
-    options = benchmark_options(args) | {"min_ceiling": args.min_ceiling, "time_window": tuple(args.time_window)}
-    if args.window != "latency":        # the benchmark's default
-        options["window"] = args.window
-    cache = open_cache(args)
-    entries, notes = load_models(args.models, args.checkpoints, "V2")
-    bid = benchmark_id(args.source, "V2", "texmod")
-    records = {entry.model_id: cached_score(cache, entry, bid, **options) for entry in entries}
-    rows = []
-    for model, record in records.items():
-        details = record.details
-        rows.append({"model": model, "layer": record.layer, "window": details["window"],
-                     "n_cells": details["n_neuroids"], "n_excluded": details["n_excluded"],
-                     **{f"rho_{reading}": details[reading]["rho"] for reading in READINGS},
-                     **{f"qq_{reading}": details[reading]["qq_distance"] for reading in READINGS},
-                     "n_units": details["units"]["n_units"]})
-    tests = fisher_tests(rows, "fitted") + fisher_tests(rows, "units")
-    paths = save_figure(draw(records, args.source), args.out, "fig5_texture_modulation")
-    write_csv(args.out, "texture_modulation", rows)
-    write_csv(args.out, "fisher_z_tests", tests)
-    data = next(iter(records.values())).details["data"]
-    window = time_window_record(args) if args.window == "fixed" else {
-        "time_window_ms": None, "time_window_convention": "each cell's latency-aligned 100-ms window",
-        "latency_ms": data["latency_ms"]}
-    result = {"source": args.source, "benchmark": bid, "options": options, "window": args.window, **window,
-              "rows": rows, "fisher_z_tests": tests,
-              "data": data, "notes": notes,
-              "models": {model: {reading: record.details[reading] for reading in READINGS} | {"layer": record.layer}
-                         for model, record in records.items()}}
-    write_json(args.out, "texture_modulation", result)
-    print(f"data: {rows[0]['n_cells']} V2 cells kept (ceiling >= {args.min_ceiling}), {rows[0]['n_excluded']} "
-          f"excluded; mean cell Rmod {np.nanmean(data['neuron_rmod']):.3f}; window {rows[0]['window']}")
-    print_table(rows, ("model", "layer", "rho_fitted", "qq_fitted", "rho_units", "qq_units", "n_units"), notes)
-    print_table(tests, ("reading", "model_a", "model_b", "rho_a", "rho_b", "z", "p"))
-    print(f"wrote {', '.join(str(path) for path in paths)} and tables in {args.out}")
+    result = compute(args.models, args.source, checkpoints=args.checkpoints, data_root=args.data_root,
+                     no_cache=args.no_cache, time_window=args.time_window, window=args.window,
+                     min_ceiling=args.min_ceiling)
+    paths = draw(result, args.out)
+    first = result.rows[0]
+    print(f"data: {first['n_cells']} V2 cells kept (ceiling >= {args.min_ceiling}), "
+          f"{first['n_excluded']} excluded; mean cell Rmod {np.nanmean(result.data['neuron_rmod']):.3f}; "
+          f"window {first['window']}")
+    print_table(result.rows, ("model", "layer", "rho_fitted", "qq_fitted", "rho_units", "qq_units", "n_units"),
+                result.notes)
+    print_table(result.fisher_z_tests, ("reading", "model_a", "model_b", "rho_a", "rho_b", "z", "p"))
+    print(f"wrote {', '.join(str(path) for path in paths)}")
     return result
 
 

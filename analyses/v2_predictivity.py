@@ -15,19 +15,20 @@ v2_predictivity.csv, table_a4.csv, permutation_tests.csv and v2_predictivity.jso
 from __future__ import annotations
 
 import json
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import matplotlib.pyplot as plt
 
-import matplotlib.pyplot as plt  # noqa: E402
-
-from common import (PAPER_MODELS, ScoreCache, add_field_of_view_argument, add_time_window_argument,  # noqa: E402
-                    benchmark_id, benchmark_options, cached_score, open_cache, display_name, load_models,
-                    median_with_interval, pairwise_permutation_tests, parse_args, per_neuron_ev, predictivity_bars,
-                    predictivity_row, print_table, run_script, save_figure, score_definitions, score_models,
-                    time_window_record, write_csv, write_json)
+from brainscore_lcl.analyses.common import (BRAINSCORE_WINDOW_MS, PAPER_MODELS, FigureResult,
+                                            add_field_of_view_argument, add_time_window_argument, benchmark_id,
+                                            benchmark_options, display_name, median_with_interval,
+                                            pairwise_permutation_tests, output_folder, parse_args, per_neuron_ev,
+                                            predictivity_bars, predictivity_row, print_table, record_json, run_script,
+                                            save_figure, score_definitions, score_models, time_window_record,
+                                            write_csv, write_json)
+from brainscore_lcl.score_cache import LoadedModel, ScoreCache, built_model, cached_score, load_models, open_cache
 
 DEFAULT_MODELS = PAPER_MODELS["fig4"] + [model for model in PAPER_MODELS["table_a4"] if model not in PAPER_MODELS["fig4"]]
 PAPER_TABLE_A4 = Path(__file__).resolve().parent / "data" / "paper_table_a4.json"
@@ -37,16 +38,38 @@ COLUMNS = ("model", "layer", "n_neuroids", "score_paper", "score_paper_std", "sc
            "ci95_high", "v1like", "v2like", "v1like_public_selection", "v2like_public_selection", "field_of_view")
 
 
-def reference_partition_for(args, cache: ScoreCache, records: dict[str, Any], reference: str,
-                            access: str | None = None):
+@dataclass
+class V2Predictivity(FigureResult):
+    """Fig. 4's and Table A.4's numbers: one row per model, per-subset scores (``subsets``: model -> v1like/v2like ->
+    ``subset_scores``) with bootstrap intervals, the partitions (scored split and public-split selection),
+    permutation tests, skipped models (``notes``), Table A.4 and each model's ``ScoreRecord`` (``records``)."""
+    source: str
+    benchmark: str
+    time_window_ms: list[int]
+    time_window_convention: str
+    score_definitions: dict[str, str]
+    rows: list[dict[str, Any]]
+    subsets: dict[str, dict[str, dict[str, Any]]]
+    subset_intervals: dict[str, dict[str, dict[str, float]]]
+    partition: dict[str, Any]
+    partition_public_selection: dict[str, Any] | None
+    subsets_public_selection: dict[str, dict[str, dict[str, Any]]]
+    permutation_tests: list[dict[str, Any]]
+    notes: list[str]
+    table_a4: list[dict[str, Any]]
+    records: dict[str, dict[str, Any]]
+
+
+def reference_partition_for(cache: ScoreCache, records: dict[str, Any], reference: str, benchmark: str,
+                            options: dict[str, Any], access: str | None = None):
     """The V1-like / V2-like partition from ``reference``'s V2 record: the one among ``records`` (scored here if it is
     not among them), or with ``access="public"`` its record on the public split of the same source."""
     from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import partition_from_details
 
     if reference not in records or access is not None:
-        entry = load_models([reference], {})[0][0]
-        options = benchmark_options(args) | ({"access": access} if access else {})
-        records = {reference: cached_score(cache, entry, benchmark_id(args.source, "V2"), **options)}
+        entry = LoadedModel(reference, built_model(reference), None)
+        options = options | ({"access": access} if access else {})
+        records = {reference: cached_score(cache, entry, benchmark, **options)}
     return partition_from_details(records[reference].details, reference)
 
 
@@ -61,7 +84,7 @@ def subset_table(records: dict[str, Any], partition) -> dict[str, dict[str, dict
 
 def table_a4(rows: Sequence[dict[str, Any]], notes: Sequence[str]) -> list[dict[str, Any]]:
     """Every row of the paper's Table A.4 with the paper's value beside ours; a model that was not scored says why
-    (its skip note, or that it was left out of --models)."""
+    (its skip note, or that it was left out of the models)."""
     ours = {row["model"]: row for row in rows}
     table = []
     for paper in json.loads(PAPER_TABLE_A4.read_text())["rows"]:
@@ -76,36 +99,30 @@ def table_a4(rows: Sequence[dict[str, Any]], notes: Sequence[str]) -> list[dict[
     return table
 
 
-def draw(rows: Sequence[dict[str, Any]], subsets: dict[str, Any], partition_summary: dict[str, Any],
-         source: str) -> plt.Figure:
-    """Fig. 4: bars (left) and the V1-like vs V2-like scatter (right)."""
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5), gridspec_kw={"width_ratios": [1.3, 1]})
-    predictivity_bars(left, rows, f"V2 explained variance (N={rows[0]['n_neuroids']})")
-    left.set_title(f"V2 predictivity ({source})")
-    for model, values in subsets.items():
-        x, y = values["v1like"], values["v2like"]
-        right.errorbar(x["score_paper"], y["score_paper"], xerr=x["score_paper_std"], yerr=y["score_paper_std"],
-                       fmt="o", capsize=3)
-        right.annotate(display_name(model), (x["score_paper"], y["score_paper"]), fontsize=8,
-                       xytext=(4, 4), textcoords="offset points")
-    right.set_xlabel(f"V2 explained variance (V1-like, N={partition_summary['n_v1like']})")
-    right.set_ylabel(f"V2 explained variance (V2-like, N={partition_summary['n_v2like']})")
-    right.set_title(f"cells ranked by {display_name(partition_summary['reference'])}")
-    return figure
+def subset_tests(records: dict[str, Any], subsets: dict[str, dict[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Paired permutation tests between every pair of models on all cells, then on each subset (``cells``)."""
+    tests = [dict(test, cells="all") for test in
+             pairwise_permutation_tests({model: per_neuron_ev(record) for model, record in records.items()})]
+    for subset in ("v1like", "v2like"):
+        tests += [dict(test, cells=subset) for test in pairwise_permutation_tests(
+            {model: values[subset]["per_neuron_ev"] for model, values in subsets.items()})]
+    return tests
 
 
-def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    args = parse_args("v2_predictivity", __doc__.splitlines()[0], DEFAULT_MODELS,
-                      lambda parser: (add_field_of_view_argument(parser), add_time_window_argument(parser),
-                                      parser.add_argument("--reference", default="v1-steerpyr-pool",
-                                                          help="V1 model that ranks the V2 cells")), argv)
-    cache = open_cache(args)
-    entries, notes = load_models(args.models, args.checkpoints, "V2")
-    records = score_models(args, "V2", cache, entries)
-    partition = reference_partition_for(args, cache, records, args.reference)
+def compute(models: Sequence[str] = DEFAULT_MODELS, source: str = "sim", *, checkpoints: dict[str, str] | None = None,
+            data_root: str | None = None, no_cache: bool = False,
+            time_window: Sequence[int] = BRAINSCORE_WINDOW_MS, fields_of_view: Sequence[float] | None = None,
+            reference: str = "v1-steerpyr-pool") -> V2Predictivity:
+    """Score ``models`` on V2 of ``source`` and split the V2 cells by ``reference`` (a V1 model) into V1-like and
+    V2-like quartiles (``time_window`` in ms; fields of view swept over ``fields_of_view`` degrees when given)."""
+    cache, options = open_cache(source, data_root, not no_cache), benchmark_options(source, data_root, time_window)
+    entries, notes = load_models(models, checkpoints or {}, "V2")
+    bid = benchmark_id(source, "V2")
+    records = score_models(entries, cache, bid, options, fields_of_view)
+    partition = reference_partition_for(cache, records, reference, bid, options)
     subsets = subset_table(records, partition)
-    held_out = None if args.source == "public" else reference_partition_for(args, cache, records, args.reference,
-                                                                             access="public")
+    held_out = None if source == "public" else reference_partition_for(cache, records, reference, bid, options,
+                                                                        access="public")
     held_out_subsets = subset_table(records, held_out) if held_out else {}
     rows = []
     for model, record in records.items():
@@ -115,39 +132,66 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             row[f"{subset}_sign_aware"] = subsets[model][subset]["score_paper_sign_aware"]
             row[f"{subset}_public_selection"] = held_out_subsets[model][subset]["score_paper"] if held_out else None
         rows.append(row)
-    tests = [dict(test, cells="all") for test in
-             pairwise_permutation_tests({model: per_neuron_ev(record) for model, record in records.items()})]
-    for subset in ("v1like", "v2like"):
-        tests += [dict(test, cells=subset) for test in pairwise_permutation_tests(
-            {model: values[subset]["per_neuron_ev"] for model, values in subsets.items()})]
-    summary = partition.summary()
-    paths = save_figure(draw(rows, subsets, summary, args.source), args.out, "fig4_v2_predictivity")
-    write_csv(args.out, "v2_predictivity", rows)
-    paper_table = table_a4(rows, notes)
-    write_csv(args.out, "table_a4", paper_table)
-    write_csv(args.out, "permutation_tests", tests)
-    result = {"source": args.source, "benchmark": benchmark_id(args.source, "V2"), **time_window_record(args),
-              "score_definitions": score_definitions(), "rows": rows,
-              "subsets": {model: {subset: {key: value for key, value in scores.items()}
-                                  for subset, scores in values.items()} for model, values in subsets.items()},
-              "subset_intervals": {model: {subset: median_with_interval(values[subset]["per_neuron_ev"])
-                                           for subset in values} for model, values in subsets.items()},
-              "partition": summary, "partition_public_selection": held_out.summary() if held_out else None,
-              "subsets_public_selection": held_out_subsets,
-              "permutation_tests": tests, "notes": notes, "table_a4": paper_table,
-              "records": {model: record.summary() | {"details": record.details} for model, record in records.items()}}
-    write_json(args.out, "v2_predictivity", result)
-    print_table(rows, COLUMNS, notes)
-    print(f"Table A.4 (paper: Brain-Score's FreemanZiemba2013 V2; ours: {benchmark_id(args.source, 'V2')})")
-    print_table([dict(row, status=row["status"][:100]) for row in paper_table], TABLE_A4_COLUMNS)
-    for name, part in (("paper's procedure", partition), ("public-split selection", held_out)):
-        if part is not None:
-            ranked = part.summary()
+    return V2Predictivity(
+        source=source, benchmark=bid, **time_window_record(time_window), score_definitions=score_definitions(),
+        rows=rows, subsets=subsets,
+        subset_intervals={model: {subset: median_with_interval(values[subset]["per_neuron_ev"]) for subset in values}
+                          for model, values in subsets.items()},
+        partition=partition.summary(), partition_public_selection=held_out.summary() if held_out else None,
+        subsets_public_selection=held_out_subsets, permutation_tests=subset_tests(records, subsets), notes=notes,
+        table_a4=table_a4(rows, notes), records={model: record_json(record) for model, record in records.items()})
+
+
+def draw_figure(result: V2Predictivity) -> plt.Figure:
+    """Fig. 4: bars (left) and the V1-like vs V2-like scatter (right)."""
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5), gridspec_kw={"width_ratios": [1.3, 1]})
+    predictivity_bars(left, result.rows, f"V2 explained variance (N={result.rows[0]['n_neuroids']})")
+    left.set_title(f"V2 predictivity ({result.source})")
+    for model, values in result.subsets.items():
+        x, y = values["v1like"], values["v2like"]
+        right.errorbar(x["score_paper"], y["score_paper"], xerr=x["score_paper_std"], yerr=y["score_paper_std"],
+                       fmt="o", capsize=3)
+        right.annotate(display_name(model), (x["score_paper"], y["score_paper"]), fontsize=8,
+                       xytext=(4, 4), textcoords="offset points")
+    right.set_xlabel(f"V2 explained variance (V1-like, N={result.partition['n_v1like']})")
+    right.set_ylabel(f"V2 explained variance (V2-like, N={result.partition['n_v2like']})")
+    right.set_title(f"cells ranked by {display_name(result.partition['reference'])}")
+    return figure
+
+
+def draw(result: V2Predictivity, out: str | Path | None = None) -> list[Path]:
+    """Fig. 4, its three tables (rows, Table A.4, permutation tests) and the JSON in ``out``."""
+    out = output_folder(out, "v2_predictivity")
+    return save_figure(draw_figure(result), out, "fig4_v2_predictivity") + [
+        write_csv(out, "v2_predictivity", result.rows), write_csv(out, "table_a4", result.table_a4),
+        write_csv(out, "permutation_tests", result.permutation_tests), write_json(out, "v2_predictivity", result)]
+
+
+def print_partitions(result: V2Predictivity) -> None:
+    """One line per partition: its reference, where it was ranked and the subsets' sizes and thresholds."""
+    for name, ranked in (("paper's procedure", result.partition),
+                         ("public-split selection", result.partition_public_selection)):
+        if ranked is not None:
             print(f"partition by {ranked['reference']} ({name}, ranked on {ranked['selected_on']}, sign-aware EV): "
                   f"{ranked['n_v1like']} V1-like (reference EV >= {ranked['v1like_min_reference_ev']:.3f}), "
                   f"{ranked['n_v2like']} V2-like (reference EV <= {ranked['v2like_max_reference_ev']:.3f})")
-    print_table(tests, ("cells", "model_a", "model_b", "p_permutation", "fraction_a_better"))
-    print(f"wrote {', '.join(str(path) for path in paths)} and tables in {args.out}")
+
+
+def main(argv: Sequence[str] | None = None) -> V2Predictivity:
+    args = parse_args("v2_predictivity", __doc__.splitlines()[0], DEFAULT_MODELS,
+                      lambda parser: (add_field_of_view_argument(parser), add_time_window_argument(parser),
+                                      parser.add_argument("--reference", default="v1-steerpyr-pool",
+                                                          help="V1 model that ranks the V2 cells")), argv)
+    result = compute(args.models, args.source, checkpoints=args.checkpoints, data_root=args.data_root,
+                     no_cache=args.no_cache, time_window=args.time_window, fields_of_view=args.fields_of_view,
+                     reference=args.reference)
+    paths = draw(result, args.out)
+    print_table(result.rows, COLUMNS, result.notes)
+    print(f"Table A.4 (paper: Brain-Score's FreemanZiemba2013 V2; ours: {result.benchmark})")
+    print_table([dict(row, status=row["status"][:100]) for row in result.table_a4], TABLE_A4_COLUMNS)
+    print_partitions(result)
+    print_table(result.permutation_tests, ("cells", "model_a", "model_b", "p_permutation", "fraction_a_better"))
+    print(f"wrote {', '.join(str(path) for path in paths)}")
     return result
 
 

@@ -1,29 +1,17 @@
 """analyses/ablations.py (Fig. 7): where each sweep run sits, the panels' series, and two tiny CPU runs end to end."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+from brainscore_lcl.analyses import ablations
 from brainscore_lcl.testing import tiny_image_folder
 from brainscore_lcl.training.config import load_config
 
-ANALYSES = Path(__file__).resolve().parents[1] / "analyses"
 TINY = ["training.batch_size=4", "training.val_every_steps=1", "training.checkpoint_every_steps=1",
         "training.val_max_images=4", "training.num_workers=0", "objective.projector_dim=32", "training.amp=false",
         "training.channels_last=false"]
 
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("analyses_ablations", ANALYSES / "ablations.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ablations = load_script()
 
 
 @pytest.mark.parametrize("variant, level", [("s0-none", "0"), ("s1-0.6", "1"), ("s2-0.3", "2"), ("s3-0.08", "3"),
@@ -53,7 +41,7 @@ def test_panel_series_keep_each_layers_region_and_order():
     assert list(deformation) == ["layer 2 (V2)"] and [r["x"] for r in deformation["layer 2 (V2)"]] == ["0", "non-overlap"]
     assert [r["x"] for r in ablations.panel_series(rows, "patch")["layer 1 (V1)"]] == [24, 64]
     assert [r["x"] for r in ablations.panel_series(rows, "loss")["V1"]] == ["barlow", "simsiam"]
-    assert ablations.draw(rows + [row("baseline", 2, None, "V2")], "sim") is not None
+    assert ablations.draw_figure(rows + [row("baseline", 2, None, "V2")], "sim") is not None
 
 
 @pytest.mark.slow
@@ -69,11 +57,12 @@ def test_two_tiny_cpu_runs_end_to_end(tmp_path, monkeypatch):
         assert main(["train", "--config", config, "--variant", variant, "--data", str(images), "--device", "cpu",
                      "--out", str(runs / f"{config}-{variant}"), "--max-steps", "2", "--no-progress",
                      *overrides]) == 0
-    result = ablations.main(["--runs", str(runs), "--out", str(tmp_path / "out")])
-    placed = {(row["run"], row["region"]): (row["panel"], row["x"]) for row in result["rows"]}
+    result = ablations.compute(ablations.find_runs(str(runs), {}), "sim")
+    ablations.draw(result, tmp_path / "out")
+    placed = {(row["run"], row["region"]): (row["panel"], row["x"]) for row in result.rows}
     assert placed == {("ablation-layer1-patch-p24", "V1"): ("patch", 24),
                       ("ablation-loss-simclr", "V1"): ("loss", "simclr"),
                       ("ablation-loss-simclr", "V2"): ("loss", "simclr")}
-    assert all(np.isfinite(row["score_paper"]) for row in result["rows"])
+    assert all(np.isfinite(row["score_paper"]) for row in result.rows)
     for name in ("fig7_ablations.png", "fig7_ablations.pdf", "ablations.csv", "ablations.json"):
         assert (tmp_path / "out" / name).is_file()

@@ -6,7 +6,6 @@ Known answers on the real recordings run only where $BRAINSCORE_LCL_FZ_ROOT poin
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 from pathlib import Path
@@ -20,16 +19,14 @@ from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import (
     partition_from_scores, population_modulation, subset_scores)
 from brainscore_lcl.data.freemanziemba import MAT_FILE_NAME
 
-ANALYSES = Path(__file__).resolve().parents[1] / "analyses"
 REAL_DATA = os.environ.get("BRAINSCORE_LCL_FZ_ROOT")
 
 
-def run_script(name: str, argv: list[str]) -> dict:
-    """Import ``analyses/<name>.py`` and run its ``main(argv)``."""
-    spec = importlib.util.spec_from_file_location(f"analyses_{name}", ANALYSES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.main(argv)
+def run_figure(name: str, models: list[str], out, **options):
+    """``compute`` then ``draw`` of ``brainscore_lcl.analyses.<name>`` on sim; returns its Result."""
+    from brainscore_lcl import analyses
+
+    return analyses.run(name, models, out=out, source="sim", **options)
 
 
 def toy_table(n_neurons: int = 8, n_splits: int = 10):
@@ -116,13 +113,13 @@ def test_simulated_v1_cells_are_not_texture_modulated():
 
 
 def test_texture_modulation_script_known_answers(tmp_path):
-    result = run_script("texture_modulation", ["--models", "sim-generator", "v1-steerpyr", "--out", str(tmp_path)])
-    rows = {row["model"]: row for row in result["rows"]}
+    result = run_figure("texture_modulation", ["sim-generator", "v1-steerpyr"], tmp_path)
+    rows = {row["model"]: row for row in result.rows}
     assert rows["sim-generator"]["rho_fitted"] > 0.8               # the generator's families rank as the data's
     assert rows["v1-steerpyr"]["rho_fitted"] < rows["sim-generator"]["rho_fitted"]
     assert rows["v1-steerpyr"]["rho_units"] < rows["sim-generator"]["rho_units"]
     assert rows["sim-generator"]["qq_fitted"] < rows["v1-steerpyr"]["qq_fitted"]
-    (test,) = [test for test in result["fisher_z_tests"] if test["reading"] == "fitted"]
+    (test,) = [test for test in result.fisher_z_tests if test["reading"] == "fitted"]
     assert test["p"] < 0.05
     for name in ("fig5_texture_modulation.png", "fig5_texture_modulation.pdf", "texture_modulation.csv",
                  "fisher_z_tests.csv", "texture_modulation.json"):
@@ -131,12 +128,12 @@ def test_texture_modulation_script_known_answers(tmp_path):
 
 
 def test_v2_predictivity_script(tmp_path):
-    result = run_script("v2_predictivity", ["--models", "sim-generator", "v1-steerpyr-pool", "--out", str(tmp_path)])
-    rows = {row["model"]: row for row in result["rows"]}
-    assert result["partition"]["n_v1like"] == result["partition"]["n_v2like"] == 26
-    assert result["partition"]["selected_on"] == "private"
-    assert result["partition_public_selection"]["selected_on"] == "public"
-    assert result["time_window_ms"] == [50, 200] and set(result["score_definitions"]) == {
+    result = run_figure("v2_predictivity", ["sim-generator", "v1-steerpyr-pool"], tmp_path)
+    rows = {row["model"]: row for row in result.rows}
+    assert result.partition["n_v1like"] == result.partition["n_v2like"] == 26
+    assert result.partition["selected_on"] == "private"
+    assert result.partition_public_selection["selected_on"] == "public"
+    assert result.time_window_ms == [50, 200] and set(result.score_definitions) == {
         "score", "score_paper", "score_paper_sign_aware"}
     # ranked on the public images, the reference's V1-like cells stay better explained on the private ones
     reference = rows["v1-steerpyr-pool"]
@@ -150,24 +147,24 @@ def test_v2_predictivity_script(tmp_path):
 
 
 def test_v1_predictivity_script(tmp_path):
-    result = run_script("v1_predictivity", ["--models", "sim-generator", "v1-steerpyr", "--out", str(tmp_path)])
-    rows = {row["model"]: row for row in result["rows"]}
+    result = run_figure("v1_predictivity", ["sim-generator", "v1-steerpyr"], tmp_path)
+    rows = {row["model"]: row for row in result.rows}
     assert rows["sim-generator"]["score_paper"] > rows["v1-steerpyr"]["score_paper"] > 0
-    assert len(result["permutation_tests"]) == 1
+    assert len(result.permutation_tests) == 1
     assert (tmp_path / "fig6_v1_predictivity.pdf").is_file() and (tmp_path / "v1_predictivity.csv").is_file()
 
 
 def test_per_neuron_script(tmp_path):
-    result = run_script("per_neuron", ["--models", "sim-generator", "v1-steerpyr-pool", "--out", str(tmp_path)])
-    (comparison,) = result["comparisons"]
+    result = run_figure("per_neuron", ["sim-generator", "v1-steerpyr-pool"], tmp_path)
+    (comparison,) = result.comparisons
     assert comparison["fraction_a_better"] > 0.9
-    generator, reference = (np.asarray(result["per_neuron_ev"][model]) for model in ("sim-generator",
+    generator, reference = (np.asarray(result.per_neuron_ev[model]) for model in ("sim-generator",
                                                                                      "v1-steerpyr-pool"))
     scored = np.isfinite(generator) & np.isfinite(reference)  # cells without a reliable response have no EV
     assert scored.sum() >= 100
     assert comparison["fraction_a_better"] == pytest.approx(np.mean(generator[scored] > reference[scored]))
     assert comparison["fraction_a_better"] + comparison["fraction_b_better"] == pytest.approx(1.0)  # no ties
-    assert result["time_window_ms"] == [50, 200]
+    assert result.time_window_ms == [50, 200]
     assert (tmp_path / "figA2_per_neuron.png").is_file() and (tmp_path / "per_neuron.csv").is_file()
 
 
@@ -197,12 +194,11 @@ def test_receptive_fields_script_on_a_torchvision_style_checkpoint(tmp_path):
     bank, nx, ny = gabor_bank()
     checkpoint = tmp_path / "gabors.pt"
     torch.save({"conv1.weight": torch.from_numpy(bank), "fc.weight": torch.zeros(2, 2)}, checkpoint)
-    result = run_script("receptive_fields", ["--models", "--checkpoint", f"gabor-bank={checkpoint}",
-                                             "--out", str(tmp_path)])
-    (row,) = result["rows"]
+    result = run_figure("receptive_fields", [], tmp_path, checkpoints={"gabor-bank": str(checkpoint)})
+    (row,) = result.rows
     assert row["model"] == "gabor-bank" and row["n_filters"] == 12
     assert row["n_well_fit"] == 12
-    fitted = result["models"]["gabor-bank"]
+    fitted = result.models["gabor-bank"]
     np.testing.assert_allclose(np.sort(fitted["nx"]), np.sort(nx), atol=0.05)
     np.testing.assert_allclose(np.sort(fitted["ny"]), np.sort(ny), atol=0.05)
     assert row["nx_ny_distance"] == pytest.approx(nx_ny_distance(nx, ny), abs=0.1)

@@ -2,22 +2,13 @@
 and every skipped model and data set listed with its reason."""
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
+from brainscore_lcl.analyses import behaviour
 from brainscore_lcl.testing import colour_classifier_commitment, tiny_geirhos_root
 
-SCRIPT = Path(__file__).resolve().parents[1] / "analyses" / "behaviour.py"
-
-
-def run_script(argv: list[str]) -> dict:
-    spec = importlib.util.spec_from_file_location("analyses_behaviour", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.main(argv)
 
 
 def test_figure_table_and_skips(tmp_path, monkeypatch):
@@ -34,11 +25,12 @@ def test_figure_table_and_skips(tmp_path, monkeypatch):
     (elsewhere / "cue-conflict.csv").write_text(
         (root / "human/cue-conflict/cue-conflict_subject-01_session_1.csv").read_text().replace("subject-01", "net"))
     out = tmp_path / "out"
-    result = run_script(["--models", "colour-classifier", "lcl-v2net", "no-such-model", "--data-root", str(root),
-                         "--decisions", f"external={elsewhere}", "--out", str(out)])
+    result = behaviour.compute(["colour-classifier", "lcl-v2net", "no-such-model"], data_root=str(root),
+                               decisions={"external": str(elsewhere)})
+    behaviour.draw(result, out)
 
-    assert result["datasets"] == ["cue-conflict"]
-    rows = {row["model"]: row for row in result["table_a5"]}
+    assert result.datasets == ["cue-conflict"]
+    rows = {row["model"]: row for row in result.table_a5}
     assert rows["colour-classifier"]["ood_accuracy"] == pytest.approx(0.75)
     assert rows["colour-classifier"]["error_consistency"] == pytest.approx(1 / 18)
     assert rows["colour-classifier"]["shape_bias"] == pytest.approx(2 / 3)
@@ -47,7 +39,7 @@ def test_figure_table_and_skips(tmp_path, monkeypatch):
     assert rows["humans"]["error_consistency"] == pytest.approx(1 / 6)
     assert rows["humans"]["ood_accuracy"] == pytest.approx(0.75)
     assert rows["humans"]["shape_bias"] == pytest.approx(0.75)                 # pooled: 6 shape, 2 texture
-    skipped = "\n".join(result["skipped"])
+    skipped = "\n".join(result.skipped)
     for reason in ("skipped data set edge:", "skipped data set silhouette:", "skipped lcl-v2net: lcl-v2net ships no",
                    "skipped no-such-model: not a model id", "skipped IN-1k accuracy"):
         assert reason in skipped

@@ -333,7 +333,7 @@ def test_a_changed_file_in_a_folder_entry_is_reported_in_one_line(tmp_path, caps
 
 
 def test_broken_json_is_reported_in_one_line_and_the_score_cache_rebuilt(tmp_path, capsys):
-    from brainscore_lcl.analyses.common import ScoreCache
+    from brainscore_lcl.score_cache import ScoreCache
     from brainscore_lcl.scoring import ScoreRecord
 
     path = tmp_path / "scores.json"

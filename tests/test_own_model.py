@@ -145,16 +145,14 @@ def test_layers_without_model_file_is_refused(capsys):
     assert returned == 2 and "--layers applies to --model-file only" in stderr
 
 
-def test_analyses_options_become_flags():
+def test_analyses_are_modules_with_compute_draw_and_main():
     from brainscore_lcl import analyses
 
-    argv = analyses.option_argv({"source": "sim", "models": ["a", "b"], "checkpoint": {"a": "x.pt"},
-                                 "no_cache": True, "data_root": None, "time_window": (50, 150)})
-    assert argv == ["--source", "sim", "--models", "a", "b", "--checkpoint", "a=x.pt", "--no-cache",
-                    "--time-window", "50", "150"]
     assert {"v1_predictivity", "v2_predictivity", "texture_modulation", "receptive_fields",
             "per_neuron"} <= set(analyses.FIGURES)
-    assert callable(analyses.texture_modulation)
+    for figure in analyses.FIGURES:
+        module = getattr(analyses, figure)
+        assert callable(module.compute) and callable(module.draw) and callable(module.main)
     with pytest.raises(AttributeError, match="figures"):
         analyses.no_such_figure
 
@@ -200,7 +198,7 @@ def test_report_on_sim_has_every_section(report):
 
     page = PageStructure()
     page.feed(report.read_text())
-    assert page.sections == ["model"] + [section.script for section in SECTIONS] + ["skipped", "numbers"]
+    assert page.sections == ["model"] + [section.figure for section in SECTIONS] + ["skipped", "numbers"]
     numbers = json.loads(page.json_text)
     assert numbers == json.loads((report.parent / "report.json").read_text())
     behaviour = numbers["sections"].pop("behaviour")

@@ -15,7 +15,6 @@ from PIL import Image
 from brainscore_lcl.cli import main
 from brainscore_lcl.errors import EXIT_FAILED, EXIT_USAGE
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analyses"))  # the figure scripts' `common`
 
 TINY_RUN = ["--set", "training.batch_size=4", "--set", "training.val_every_steps=2", "--set",
             "training.checkpoint_every_steps=2", "--set", "training.val_max_images=4", "--set",
@@ -434,22 +433,23 @@ def test_info_is_a_summary_and_full_adds_the_history(capsys):
     assert code == 0 and len(json.loads(full)["checkpoint"]["meta"]["val_history"]) == checkpoint["validations"]
 
 
-def test_figure_scripts_skip_a_model_that_commits_no_layer_to_their_region(capsys):
-    from common import load_models
+def test_figures_skip_a_model_that_commits_no_layer_to_their_region():
+    from brainscore_lcl.score_cache import load_models
 
     loaded, notes = load_models(["lcl-v1", "sim-generator"], {}, "V2")
     assert [entry.model_id for entry in loaded] == ["sim-generator"]
     assert notes == ["skipped lcl-v1: model lcl-v1 commits no layer to V2, only to V1; score it on a V1 benchmark, "
                      "or choose a model that commits V2 (e.g. lcl-v2)"]
-    assert capsys.readouterr().err.count("skipped lcl-v1") == 1
 
 
-def test_figure_script_with_only_such_a_model_says_so_once(tmp_path, capsys):
+def test_figure_with_only_such_a_model_says_so_once():
     from brainscore_lcl import analyses
+    from brainscore_lcl.errors import RunError
 
-    with pytest.raises(SystemExit, match="no model could be loaded"):
-        analyses.texture_modulation(models=["lcl-v1"], out=str(tmp_path / "fig5"))
-    assert capsys.readouterr().err.count("skipped lcl-v1: model lcl-v1 commits no layer to V2") == 1
+    with pytest.raises(RunError) as refused:
+        analyses.texture_modulation.compute(["lcl-v1"], "sim")
+    assert str(refused.value).count("skipped lcl-v1: model lcl-v1 commits no layer to V2") == 1
+    assert str(refused.value).startswith("no model could be loaded: ")
 
 
 @pytest.mark.parametrize("argv, code, message", [
@@ -464,13 +464,12 @@ def test_figure_script_with_only_such_a_model_says_so_once(tmp_path, capsys):
      "'private', 'public', 'sim') (see `analyses/v1_predictivity.py --help`)"),
 ], ids=["out is a file", "reversed window", "unknown source"])
 def test_a_figure_script_ends_a_bad_option_in_one_line(inputs, tmp_path, capsys, argv, code, message):
-    from common import run_script
-
-    from brainscore_lcl import analyses
+    from brainscore_lcl.analyses import v1_predictivity
+    from brainscore_lcl.analyses.common import run_script
 
     argv = ["--models", "sim-generator", "--out", str(tmp_path / "out"), *argv]
     with pytest.raises(SystemExit) as exited:
-        run_script("v1_predictivity", lambda: analyses.script("v1_predictivity").main(
+        run_script("v1_predictivity", lambda: v1_predictivity.main(
             [item.replace("{tmp}", str(inputs)) for item in argv]))
     stderr = capsys.readouterr().err
     assert exited.value.code == code and "Traceback" not in stderr

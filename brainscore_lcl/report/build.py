@@ -1,19 +1,17 @@
 """One HTML page of every analysis of the paper that applies to one model, next to the reference models.
 
-Each section is one figure script of ``analyses/`` run through ``brainscore_lcl.analyses.run`` with the model first in
-``--models`` and its output folder under ``<out>/<script>/``; the page shows the PNG figures it drew (inline, base64),
-every CSV table it wrote and the notes it printed. Scores come from the scripts' score cache
-(``$BRAINSCORE_LCL_CACHE/analyses/scores.json``), so reference models and repeated reports cost nothing.
-Sections that do not apply, or whose script is absent or refuses the options, are listed with the reason.
+Each section is one figure of ``brainscore_lcl.analyses``: its ``compute`` with the model first among the models, then
+its ``draw`` into ``<out>/<figure>/``; the page shows the PNG figures and CSV tables it wrote and the models it skipped.
+Scores come from the score cache (``brainscore_lcl.score_cache``), and each model is built once per process, so
+reference models and repeated reports cost little. Sections that do not apply, or whose ``compute`` refuses the
+options or data (a ``SuiteError``), are listed with the reason.
 ``<out>/index.html`` is filled from the one template ``template.html``; ``<out>/report.json`` holds every number.
 """
 from __future__ import annotations
 
 import base64
-import contextlib
 import csv
 import html
-import io
 import json
 import math
 import platform
@@ -25,13 +23,15 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from brainscore_lcl.benchmarks.geirhos2019local.benchmark import imagenet_readout_reason
+from brainscore_lcl.errors import SuiteError
+from brainscore_lcl.score_cache import built_model
 
 #: the offline models each section compares with, where the section applies to them (models that cannot be loaded
 #: are skipped with a note)
 REFERENCE_MODELS = ("sim-generator", "v1-steerpyr-pool", "alexnet-untrained", "lcl-v2")
-#: the report's options each kind of section passes on to its script
-NEURAL_OPTIONS = ("source", "data_root", "no_cache", "checkpoint", "time_window")
-#: figure scripts that do not take one model, and why (listed among the skipped)
+#: the report's options each kind of section passes on to its figure's ``compute``
+NEURAL_OPTIONS = ("source", "data_root", "no_cache", "checkpoints", "time_window")
+#: figures that do not take one model, and why (listed among the skipped)
 NOT_PER_MODEL = {"ablations": "Fig. 7 compares the training runs of the ablation sweeps (--runs), not one model"}
 #: tables with more rows than this, and description values longer than this, are folded (still in the page)
 FOLD_ROWS = 30
@@ -41,9 +41,9 @@ TEMPLATE = Path(__file__).with_name("template.html")
 
 @dataclass(frozen=True)
 class Section:
-    """One analysis on the page: the ``analyses/<script>.py`` it runs, why it does not apply to a model (None if it
-    does; checked for the model and each reference) and the report options its script takes."""
-    script: str
+    """One analysis on the page: the figure of ``brainscore_lcl.analyses`` it computes, why it does not apply to a
+    model (None if it does; checked for the model and each reference) and the report options its ``compute`` takes."""
+    figure: str
     title: str
     summary: str
     applies: Callable[[Any], str | None] | None = None
@@ -76,36 +76,27 @@ SECTIONS = (
             "Q-Q distance, texture-family ranks, Spearman rho and Fisher-z tests."),
     Section("receptive_fields", "First-layer receptive fields (Figs. A.3-A.5)",
             "Gabor fits of the first convolution's filters: folded spatial phase and (nx, ny) against macaque V1 "
-            "(Ringach 2002).", first_layer_reason, ("checkpoint",)),
+            "(Ringach 2002).", first_layer_reason, ("checkpoints",)),
     Section("per_neuron", "Per-neuron comparison (Fig. A.2)",
             "Per-cell V2 explained variance of the model against each reference, the fraction of cells each "
             "explains better and a paired permutation test."),
     Section("behaviour", "Behaviour (Fig. 8, Table A.5)",
             "Out-of-distribution accuracy, observed and error consistency with Geirhos et al.'s human observers and "
-            "shape bias, through Brain-Score's label task.", imagenet_readout_reason, ("checkpoint",)),
+            "shape bias, through Brain-Score's label task.", imagenet_readout_reason, ("checkpoints",)),
 )
-
-
-class _Tee(io.StringIO):
-    """stderr that is kept (for the reason of a refused section) and still shown."""
-
-    def write(self, text: str) -> int:
-        sys.__stderr__.write(text)
-        return super().write(text)
 
 
 def applicable_references(section: Section, references: Sequence[str]) -> list[str]:
     """The references ``section`` applies to (all of them when it has no ``applies`` test; those that cannot be
-    loaded are left to the script, which lists them as skipped)."""
+    loaded are left to the figure, which lists them as skipped)."""
     from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
-    from brainscore_lcl.scoring import load_model
 
     if section.applies is None:
         return list(references)
     kept = []
     for reference in references:
         try:
-            if section.applies(load_model(reference)) is None:
+            if section.applies(built_model(reference)) is None:
                 kept.append(reference)
         except ModelUnavailableError:
             kept.append(reference)
@@ -114,29 +105,26 @@ def applicable_references(section: Section, references: Sequence[str]) -> list[s
 
 def run_section(section: Section, model_id: str, model, references: Sequence[str], options: dict[str, Any],
                 out: Path) -> dict[str, Any]:
-    """Run one section's script; returns {"status": "done", "numbers", "figures", "tables", "notes"} or
+    """Compute and draw one section's figure; returns {"status": "done", "numbers", "figures", "tables", "notes"} or
     {"status": "skipped", "reason"}."""
     from brainscore_lcl import analyses
 
-    if section.script not in analyses.FIGURES:
-        return {"status": "skipped", "reason": f"analyses/{section.script}.py is not part of this installation"}
     reason = section.applies(model) if section.applies is not None else None
     if reason:
         return {"status": "skipped", "reason": reason}
-    folder = out / section.script
+    figure = analyses.figure_module(section.figure)
     models = [model_id] + [reference for reference in applicable_references(section, references)
                            if reference != model_id]
-    passed = {name: value for name, value in options.items() if name in section.options}
-    captured = _Tee()
+    passed = {name: options[name] for name in section.options if options.get(name) is not None}
     try:
-        with contextlib.redirect_stderr(captured):
-            numbers = analyses.run(section.script, models=models, out=str(folder), **passed)
-    except SystemExit as stop:
-        lines = [line for line in captured.getvalue().splitlines() if line.strip()]
-        message = stop.code if isinstance(stop.code, str) else (lines[-1] if lines else f"exit code {stop.code}")
-        return {"status": "skipped", "reason": f"analyses/{section.script}.py stopped: {message}"}
+        result = figure.compute(models, **passed)
+    except SuiteError as error:
+        return {"status": "skipped", "reason": f"{section.figure} stopped: {error}"}
+    paths = figure.draw(result, out / section.figure)
+    numbers = result.to_json()
     return {"status": "done", "numbers": numbers, "notes": numbers.get("notes", []) + numbers.get("skipped", []),
-            "figures": sorted(folder.glob("*.png")), "tables": sorted(folder.glob("*.csv"))}
+            "figures": [path for path in paths if path.suffix == ".png"],
+            "tables": [path for path in paths if path.suffix == ".csv"]}
 
 
 def plain(value: Any) -> Any:
@@ -193,28 +181,25 @@ def build_report(model_id: str, out: str | Path, *, checkpoint: str | None = Non
     from tqdm import tqdm
 
     from brainscore_lcl import analyses
-    from brainscore_lcl.scoring import load_model
 
     started = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    model = load_model(model_id, checkpoint=checkpoint)
+    model = built_model(model_id, checkpoint)
     options = {"source": source, "data_root": data_root, "no_cache": no_cache,
-               "checkpoint": {model_id: checkpoint} if checkpoint else None,
+               "checkpoints": {model_id: checkpoint} if checkpoint else None,
                "time_window": list(time_window) if time_window else None}
     results: dict[str, dict[str, Any]] = {}
     references = REFERENCE_MODELS if references is None else tuple(references)
-    for script in set(analyses.FIGURES) & {section.script for section in SECTIONS}:
-        analyses.script(script)  # import every script now: one consistent version of the scripts for the whole run
-    progress = tqdm(SECTIONS, desc="report", unit="section", file=sys.__stderr__)
+    progress = tqdm(SECTIONS, desc="report", unit="section", file=sys.stderr)
     for section in progress:
-        progress.set_postfix_str(section.script)
-        results[section.script] = run_section(section, model_id, model, references, options, out)
+        progress.set_postfix_str(section.figure)
+        results[section.figure] = run_section(section, model_id, model, references, options, out)
     description = model_description(model_id, checkpoint, source, options, results)
     skipped = [{"section": key, "reason": result["reason"]} for key, result in results.items()
                if result["status"] == "skipped"]
-    skipped += [{"section": script, "reason": NOT_PER_MODEL.get(script, f"analyses/{script}.py has no report section")}
-                for script in analyses.FIGURES if script not in results]
+    skipped += [{"section": figure, "reason": NOT_PER_MODEL.get(figure, f"{figure} has no report section")}
+                for figure in analyses.FIGURES if figure not in results]
     skipped += [{"section": key, "reason": note} for key, result in results.items() for note in result.get("notes", [])]
     numbers = plain({"model": description, "versions": versions(), "skipped": skipped,
                      "elapsed_s": round(time.perf_counter() - started, 1),
@@ -229,11 +214,11 @@ def build_report(model_id: str, out: str | Path, *, checkpoint: str | None = Non
 def render_page(model_id: str, description: dict[str, Any], sections: Sequence[Section],
                 results: dict[str, dict[str, Any]], skipped: list[dict[str, str]], numbers: dict[str, Any]) -> str:
     """The page, from ``template.html``."""
-    entries = [("model", "The model")] + [(section.script, section.title) for section in sections] + [
+    entries = [("model", "The model")] + [(section.figure, section.title) for section in sections] + [
         ("skipped", "Skipped, and why"), ("numbers", "Every number (JSON)")]
     toc = "\n".join(f'<li><a href="#{key}">{html.escape(title)}</a></li>' for key, title in entries)
     parts = [f'<section id="model"><h2>The model</h2>{key_value_table(description)}</section>']
-    parts += [render_section(section, results[section.script]) for section in sections]
+    parts += [render_section(section, results[section.figure]) for section in sections]
     items = "".join(f"<li><b>{html.escape(item['section'])}</b>: {html.escape(str(item['reason']))}</li>"
                     for item in skipped) or "<li>nothing</li>"
     parts.append(f'<section id="skipped"><h2>Skipped, and why</h2><ul class="skipped">{items}</ul></section>')
@@ -247,7 +232,7 @@ def render_page(model_id: str, description: dict[str, Any], sections: Sequence[S
 
 def render_section(section: Section, result: dict[str, Any]) -> str:
     """One section: title, what it computes, then its figures, tables and notes, or why it was skipped."""
-    head = f'<section id="{section.script}"><h2>{html.escape(section.title)}</h2>' \
+    head = f'<section id="{section.figure}"><h2>{html.escape(section.title)}</h2>' \
            f'<p class="note">{html.escape(section.summary)}</p>'
     if result["status"] == "skipped":
         return f'{head}<p class="skipped">Skipped: {html.escape(result["reason"])}</p></section>'
