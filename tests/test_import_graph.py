@@ -4,7 +4,7 @@ between modules, and no import from a lower layer into a higher one.
 Layers, low to high (``tools/module_graph.py`` ``LAYERS``, each module in the layer of its longest listed prefix):
 foundation (errors, paths, cache, brainscore_caches, the package itself) -> metrics -> data -> model_helpers
 (with registry, published_weights, checkpoint) -> models (plugins) -> training -> benchmarks -> scoring ->
-analyses/report/export (with api, testing) -> cli (the ``brainscore_lcl.cli`` package).
+analyses/report/export (with api, testing, score_cache) -> cli (the ``brainscore_lcl.cli`` package).
 
 Run with ``-s`` to see the summary (modules, cycles, upward imports, files per folder).
 """

@@ -35,7 +35,7 @@ LAYERS = (
     ("benchmarks", ("brainscore_lcl.benchmarks",)),
     ("scoring", ("brainscore_lcl.scoring",)),
     ("analyses/report/export", ("brainscore_lcl.analyses", "brainscore_lcl.report", "brainscore_lcl.export",
-                                "brainscore_lcl.api", "brainscore_lcl.testing")),
+                                "brainscore_lcl.api", "brainscore_lcl.testing", "brainscore_lcl.score_cache")),
     ("cli", ("brainscore_lcl.cli",)),
 )
 
