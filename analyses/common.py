@@ -252,7 +252,7 @@ class ScoreCache:
 def data_identity(args: argparse.Namespace) -> str:
     """Identity of the data a script scores against: for a raw release (sim, local) the digest of its stimuli and the
     size and modification time of its response file, so that a regenerated data set never reuses cached scores."""
-    from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import raw_release_root
+    from brainscore_lcl.data.texture_responses import raw_release_root
     from brainscore_lcl.data.freemanziemba import MAT_FILE_NAME, stimuli_digest
 
     root = raw_release_root(BENCHMARK_SOURCES[args.source], args.data_root)
@@ -374,8 +374,7 @@ def sweep_field_of_view(cache: ScoreCache, entry: LoadedModel, benchmark: str, d
                         **options) -> dict[str, Any]:
     """Choose ``entry``'s field of view on the public split of ``benchmark`` (``field_of_view_sweep``), through the
     cache; leaves the model at the chosen value. Returns {"degrees": best, "public_scores": {degrees: score}}."""
-    from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import (field_of_view_sweep,
-                                                                                 set_field_of_view)
+    from brainscore_lcl.analyses.field_of_view import field_of_view_sweep, set_field_of_view
     from brainscore_lcl.scoring import ScoreRecord, load_benchmark
 
     sweep_id = f"{benchmark}.fov-sweep"

@@ -20,9 +20,10 @@ import torch
 from scipy import stats
 from torch import nn
 
-from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import (FreemanZiembaPartitionPLS,
-                                                                            FreemanZiembaTextureModulation,
-                                                                            data_modulation, reference_partition)
+from brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark import (FreemanZiembaPartitionPLS,
+                                                                             reference_partition)
+from brainscore_lcl.benchmarks.freemanziemba2013_texmod.benchmark import (FreemanZiembaTextureModulation,
+                                                                          data_modulation)
 from brainscore_lcl.checkpoint import state_dict_sha256
 from brainscore_lcl.cli import main
 from brainscore_lcl.data import simulation as sim

@@ -40,6 +40,9 @@ RESOLUTION = "320x320"
 N_SAMPLES = 15
 #: length of every recording (ms after stimulus onset): the release's time bins span 0-300 ms
 RECORDING_MS = 300
+#: the response window (ms after stimulus onset) of Brain-Score's code, and the one the paper's text states
+BRAINSCORE_WINDOW_MS = (50, 200)
+PAPER_WINDOW_MS = (50, 150)
 APERTURE_VERSION = "v1"
 _FILE_PREFIX = {"noise": "noise", "texture": "tex"}
 
@@ -237,7 +240,7 @@ def check_time_window(time_window, span_ms: float = RECORDING_MS, bin_ms: float 
     return int(start), int(stop)
 
 
-def windowed_rates(data_root, region: str, time_window: tuple[int, int] = (50, 200),
+def windowed_rates(data_root, region: str, time_window: tuple[int, int] = BRAINSCORE_WINDOW_MS,
                    cells_per_read: int = 8) -> tuple[np.ndarray, int]:
     """Mean spikes per ms over time_window (ms) of one region's cells, as Brain-Score's mean over 1-ms bins.
 
@@ -298,7 +301,8 @@ def subset_stimulus_set(stimulus_set: StimulusSet, stimulus_ids, identifier: str
 
 
 def load_local_assembly(data_root, region: str, *, access: str = "private", average_repetitions: bool = True,
-                        time_window: tuple[int, int] = (50, 200), identifier: str) -> NeuronRecordingAssembly:
+                        time_window: tuple[int, int] = BRAINSCORE_WINDOW_MS,
+                        identifier: str) -> NeuronRecordingAssembly:
     """One region of the local release in the schema of Brain-Score's FreemanZiemba2013 ``load_assembly``.
 
     Values: mean spikes per ms over ``time_window`` (ms), averaged over repetitions unless ``average_repetitions``

@@ -15,17 +15,20 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from brainscore_lcl.data.freemanziemba import (ACCESSES, REGIONS, DataUnavailableError, MalformedDataError,
-                                               load_local_assembly, stimuli_digest, windowed_assembly)
+from brainscore_lcl.data.freemanziemba import (ACCESSES, BRAINSCORE_WINDOW_MS, REGIONS, DataUnavailableError,
+                                               MalformedDataError, load_local_assembly, stimuli_digest,
+                                               windowed_assembly)
 from brainscore_lcl.data.simulation import SIM_SEED, simulated_data_root
 from brainscore_lcl.errors import UsageError
 
-__all__ = ["SOURCES", "DATA_ROOT_ENV", "DataUnavailableError", "MalformedDataError", "join_splits",
+__all__ = ["SOURCES", "SOURCE_PREFIXES", "DATA_ROOT_ENV", "DataUnavailableError", "MalformedDataError", "join_splits",
            "load_brainscore_packaged", "load_freemanziemba_assembly"]
 
-SOURCES = ("official", "public", "local", "sim")
+#: benchmark-id prefix of each data source (``<prefix>.<region>-pls``)
+SOURCE_PREFIXES = {"official": "FreemanZiemba2013", "public": "FreemanZiemba2013public",
+                   "local": "FreemanZiemba2013local", "sim": "FreemanZiemba2013sim"}
+SOURCES = tuple(SOURCE_PREFIXES)
 DATA_ROOT_ENV = "BRAINSCORE_LCL_FZ_ROOT"
-BRAINSCORE_WINDOW = (50, 200)
 _S3_HOST = "brainscore-storage.s3.amazonaws.com"
 _PROBE_TIMEOUT_S = 3.0
 _OFFLINE_ALTERNATIVES = {
@@ -47,7 +50,7 @@ def local_data_root(data_root: str | os.PathLike | None = None) -> str:
 
 
 def load_freemanziemba_assembly(source: str, region: str, *, access: str = "private",
-                                average_repetitions: bool = True, time_window=(50, 200), data_root=None):
+                                average_repetitions: bool = True, time_window=BRAINSCORE_WINDOW_MS, data_root=None):
     """(presentation, neuroid) NeuronRecordingAssembly of one region from one source, cached in memory.
 
     source: one of SOURCES. access: "public" (135 images), "private" (315) or "all" (450; for "official" Brain-Score's
@@ -168,7 +171,7 @@ def _brainscore_assembly(region: str, access: str, average_repetitions: bool, ti
     from brainscore_vision import load_dataset
     from brainscore_vision.benchmarks.freemanziemba2013.benchmarks.benchmark import load_assembly
 
-    if time_window == BRAINSCORE_WINDOW:
+    if time_window == BRAINSCORE_WINDOW_MS:
         return load_assembly(average_repetitions, region=region, access=access)
     raw = load_dataset(f"FreemanZiemba2013.{access}")
     bins = [(start, start + 1) for start in range(*time_window)]
@@ -179,7 +182,7 @@ def _load_brainscore(region: str, access: str, average_repetitions: bool, time_w
     """Brain-Score's data, from its result cache when there (offline-safe), else downloaded after a quick probe."""
     from result_caching import NotCachedError
 
-    if time_window == BRAINSCORE_WINDOW:
+    if time_window == BRAINSCORE_WINDOW_MS:
         try:
             with _cached_results_only():
                 return _brainscore_assembly(region, access, average_repetitions, time_window)
