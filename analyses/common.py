@@ -24,12 +24,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-#: the sources a script accepts, and the benchmark-id prefix each maps to ("private" is Brain-Score's own split)
-SOURCES = {"sim": "FreemanZiemba2013sim", "public": "FreemanZiemba2013public", "private": "FreemanZiemba2013",
-           "official": "FreemanZiemba2013", "local": "FreemanZiemba2013local"}
-#: the lead's ``FreemanZiembaPLS`` source names
+from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS, PAPER_WINDOW_MS, SOURCE_PREFIXES  # noqa: E402
+
+#: the lead's ``FreemanZiembaPLS`` source names of the sources a script accepts ("private": Brain-Score's own split)
 BENCHMARK_SOURCES = {"sim": "sim", "public": "public", "private": "official", "official": "official",
                      "local": "local"}
+#: the benchmark-id prefix of each source a script accepts
+SOURCES = {name: SOURCE_PREFIXES[source] for name, source in BENCHMARK_SOURCES.items()}
 DISPLAY_NAMES = {"sim-generator": "Simulator (ground truth)", "v1-steerpyr": "V1-SteerPyr",
                  "v1-steerpyr-pool": "V1-SteerPyr+Pool", "alexnet-untrained": "Untrained", "lcl-v1": "LCL-V1",
                  "lcl-v2": "LCL-V2", "lcl-v2net": "LCL-V2Net", "alexnet-supervised": "Supervised",
@@ -134,11 +135,6 @@ def benchmark_options(args: argparse.Namespace) -> dict[str, Any]:
     if tuple(getattr(args, "time_window", BRAINSCORE_WINDOW_MS)) != BRAINSCORE_WINDOW_MS:
         options["time_window"] = tuple(args.time_window)
     return options
-
-
-#: the response window (ms after stimulus onset) of Brain-Score's code, and the one the paper's text states
-BRAINSCORE_WINDOW_MS = (50, 200)
-PAPER_WINDOW_MS = (50, 150)
 
 
 def add_time_window_argument(parser: argparse.ArgumentParser) -> None:

@@ -20,14 +20,14 @@ from brainscore_vision import load_ceiling
 from brainscore_vision.benchmark_helpers.neural_common import NeuralBenchmark
 from brainscore_vision.utils import LazyLoad
 
-from brainscore_lcl.data.freemanziemba import BRAINSCORE_WINDOW_MS, check_time_window
+from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS, SOURCE_PREFIXES, VISUAL_DEGREES
+from brainscore_lcl.data.freemanziemba import check_time_window
 from brainscore_lcl.data.simulation import BIN_MS as SIM_BIN_MS
-from brainscore_lcl.data.sources import SOURCE_PREFIXES, load_freemanziemba_assembly
+from brainscore_lcl.data.sources import load_freemanziemba_assembly
 from brainscore_lcl.errors import UsageError
 from brainscore_lcl.metrics.pls import pls_metric
 from brainscore_lcl.metrics.scores import SCORE_DEFINITIONS, brainscore_ceiled_score, paper_explained_variance
 
-VISUAL_DEGREES = 4
 NUMBER_OF_TRIALS = 20
 
 BIBTEX = """@article{freeman2013functional,

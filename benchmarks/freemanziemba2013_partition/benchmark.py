@@ -18,8 +18,7 @@ import numpy as np
 from brainscore_core.metrics import Score
 
 from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import FreemanZiembaPLS, paper_score_fields
-from brainscore_lcl.data.freemanziemba import BRAINSCORE_WINDOW_MS
-from brainscore_lcl.data.sources import SOURCE_PREFIXES
+from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS, SOURCE_PREFIXES
 from brainscore_lcl.errors import UsageError
 from brainscore_lcl.metrics.scores import (brainscore_ceiled_score, per_neuron_explained_variance,
                                            v1like_v2like_partition)

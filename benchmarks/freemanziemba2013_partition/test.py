@@ -6,7 +6,7 @@ import pytest
 
 from brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark import (FreemanZiembaPartitionPLS,
                                                                              partition_from_details, subset_scores)
-from brainscore_lcl.data.sources import SOURCE_PREFIXES
+from brainscore_lcl.data.facts import SOURCE_PREFIXES
 from brainscore_lcl.registry import benchmark_registry, discover_plugins
 
 

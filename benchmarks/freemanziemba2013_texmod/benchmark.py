@@ -14,10 +14,9 @@ from brainscore_core.metrics import Score
 from brainscore_vision.benchmark_helpers.screen import place_on_screen
 from brainscore_vision.benchmarks import BenchmarkBase
 
-from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import (BIBTEX, NUMBER_OF_TRIALS, VISUAL_DEGREES,
-                                                                   FreemanZiembaPLS, check_source_and_window)
-from brainscore_lcl.data.freemanziemba import BRAINSCORE_WINDOW_MS
-from brainscore_lcl.data.sources import SOURCE_PREFIXES
+from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import (BIBTEX, NUMBER_OF_TRIALS, FreemanZiembaPLS,
+                                                                   check_source_and_window)
+from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS, SOURCE_PREFIXES, VISUAL_DEGREES
 from brainscore_lcl.data.texture_responses import LATENCY_WINDOW_MS, WINDOWS, TextureData, load_texture_data
 from brainscore_lcl.errors import UsageError
 from brainscore_lcl.metrics.texture import (MIN_NEURON_CEILING, N_FOLDS, Modulation, compare_modulation,

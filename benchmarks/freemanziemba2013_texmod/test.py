@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from brainscore_lcl.data.sources import SOURCE_PREFIXES
+from brainscore_lcl.data.facts import SOURCE_PREFIXES
 from brainscore_lcl.registry import benchmark_registry, discover_plugins
 
 

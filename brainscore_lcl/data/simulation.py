@@ -43,16 +43,14 @@ import torch
 from PIL import Image
 
 from brainscore_lcl.cache import ensure_folder, intact_manifest, write_manifest
-from brainscore_lcl.data import freemanziemba
-from brainscore_lcl.data.freemanziemba import (BRAINSCORE_WINDOW_MS, FAMILIES, MAT_FILE_NAME, TEXTURE_TYPES,
-                                               apply_cosine_aperture, raw_image_name)
+from brainscore_lcl.data import facts, freemanziemba
+from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS, FAMILIES, N_SAMPLES, TEXTURE_TYPES, VISUAL_DEGREES
+from brainscore_lcl.data.freemanziemba import MAT_FILE_NAME, apply_cosine_aperture, raw_image_name
 
 SIM_SEED = 0
 SIM_VERSION = "v3"
 PLANTED_FILE = "planted.json"
 IMAGE_SIZE = 320            # pixels, stimulus side length
-VISUAL_DEGREES = 4          # degrees of visual angle spanned by the stimulus
-N_SAMPLES = 15
 N_REPETITIONS = 20
 N_V1, N_V2 = 102, 103
 BIN_MS = 10
@@ -605,9 +603,9 @@ def default_cache_dir() -> Path:
 
 
 def generator_fingerprint() -> str:
-    """sha1 of the generator's source (this module and the loader whose aperture it applies)."""
+    """sha1 of the generator's source (this module, the data facts and the loader whose aperture it applies)."""
     digest = hashlib.sha1()
-    for source in (Path(__file__), Path(freemanziemba.__file__)):
+    for source in (Path(__file__), Path(facts.__file__), Path(freemanziemba.__file__)):
         digest.update(source.read_bytes())
     return digest.hexdigest()
 

@@ -15,18 +15,15 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from brainscore_lcl.data.freemanziemba import (ACCESSES, BRAINSCORE_WINDOW_MS, REGIONS, DataUnavailableError,
-                                               MalformedDataError, load_local_assembly, stimuli_digest,
-                                               windowed_assembly)
+from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS, REGIONS, SOURCE_PREFIXES
+from brainscore_lcl.data.freemanziemba import (ACCESSES, DataUnavailableError, MalformedDataError, load_local_assembly,
+                                               stimuli_digest, windowed_assembly)
 from brainscore_lcl.data.simulation import SIM_SEED, simulated_data_root
 from brainscore_lcl.errors import UsageError
 
-__all__ = ["SOURCES", "SOURCE_PREFIXES", "DATA_ROOT_ENV", "DataUnavailableError", "MalformedDataError", "join_splits",
+__all__ = ["SOURCES", "DATA_ROOT_ENV", "DataUnavailableError", "MalformedDataError", "join_splits",
            "load_brainscore_packaged", "load_freemanziemba_assembly"]
 
-#: benchmark-id prefix of each data source (``<prefix>.<region>-pls``)
-SOURCE_PREFIXES = {"official": "FreemanZiemba2013", "public": "FreemanZiemba2013public",
-                   "local": "FreemanZiemba2013local", "sim": "FreemanZiemba2013sim"}
 SOURCES = tuple(SOURCE_PREFIXES)
 DATA_ROOT_ENV = "BRAINSCORE_LCL_FZ_ROOT"
 _S3_HOST = "brainscore-storage.s3.amazonaws.com"
@@ -83,7 +80,7 @@ def _load(source: str, region: str, access: str, average_repetitions: bool, time
             return join_splits([_load_brainscore(region, split, average_repetitions, time_window)
                                 for split in ("public", "private")])
         return _load_brainscore(region, access, average_repetitions, time_window)
-    name = "FreemanZiemba2013sim" if source == "sim" else "FreemanZiemba2013local"
+    name = SOURCE_PREFIXES[source]
     root = simulated_data_root(SIM_SEED) if source == "sim" else data_root
     # the stimuli's content digest in the identifier keeps Brain-Score's activation caches from going stale
     return load_local_assembly(root, region, access=access, average_repetitions=average_repetitions,

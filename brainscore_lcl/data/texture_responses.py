@@ -15,8 +15,8 @@ import numpy as np
 from brainscore_vision import load_ceiling
 from brainscore_vision.benchmark_helpers.neural_common import average_repetition
 
-from brainscore_lcl.data.freemanziemba import (BRAINSCORE_WINDOW_MS, FAMILIES, RECORDING_MS, TEXTURE_TYPES,
-                                               windowed_assembly, windowed_rates)
+from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS, FAMILIES, RECORDING_MS, TEXTURE_TYPES
+from brainscore_lcl.data.freemanziemba import windowed_assembly, windowed_rates
 from brainscore_lcl.data.simulation import simulated_data_root
 from brainscore_lcl.data.sources import (DATA_ROOT_ENV, join_splits, load_brainscore_packaged,
                                          load_freemanziemba_assembly)

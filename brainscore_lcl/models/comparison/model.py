@@ -21,7 +21,8 @@ import torch
 import torchvision
 
 from brainscore_lcl.checkpoint import CheckpointError, load_encoder_checkpoint, state_dict_sha256
-from brainscore_lcl.models.commitment import (IMAGE_SIZE, IMAGENET_MEAN, IMAGENET_STD, ModelUnavailableError,
+from brainscore_lcl.data.imagenet import IMAGENET_MEAN, IMAGENET_STD
+from brainscore_lcl.models.commitment import (IMAGE_SIZE, ModelUnavailableError,
                                               imagenet_preprocessing, make_commitment, refuse_checkpoint,
                                               register_candidate_layers)
 from brainscore_lcl.models.comparison import ALIASES, CANDIDATES, formats
