@@ -16,9 +16,10 @@ import numpy as np
 from scipy import ndimage, stats
 from sklearn.model_selection import StratifiedKFold
 
+from brainscore_lcl.data.facts import FAMILIES
 from brainscore_lcl.metrics.pls import KernelPLSRegression, StimulusGram, gram_matrix
 
-N_TEXTURE_FAMILIES = 15
+N_TEXTURE_FAMILIES = len(FAMILIES)
 MIN_NEURON_CEILING = 0.4
 N_FOLDS = 10
 PLS_COMPONENTS = 25
