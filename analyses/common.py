@@ -21,6 +21,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS, PAPER_WINDOW_MS
 from brainscore_lcl.errors import SuiteError, UsageError
 from brainscore_lcl.score_cache import (SOURCES, LoadedModel, ScoreCache, cached_score, json_default,
                                          sweep_field_of_view)
@@ -123,9 +124,6 @@ def parse_checkpoints(pairs: Iterable[str]) -> dict[str, str]:
     return checkpoints
 
 
-#: the response window (ms after stimulus onset) of Brain-Score's code, and the one the paper's text states
-BRAINSCORE_WINDOW_MS = (50, 200)
-PAPER_WINDOW_MS = (50, 150)
 
 
 def benchmark_options(source: str, data_root: str | None, time_window: Sequence[int]) -> dict[str, Any]:

@@ -64,7 +64,7 @@ def reference_partition_for(cache: ScoreCache, records: dict[str, Any], referenc
                             options: dict[str, Any], access: str | None = None):
     """The V1-like / V2-like partition from ``reference``'s V2 record: the one among ``records`` (scored here if it is
     not among them), or with ``access="public"`` its record on the public split of the same source."""
-    from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import partition_from_details
+    from brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark import partition_from_details
 
     if reference not in records or access is not None:
         entry = LoadedModel(reference, built_model(reference), None)
@@ -75,7 +75,7 @@ def reference_partition_for(cache: ScoreCache, records: dict[str, Any], referenc
 
 def subset_table(records: dict[str, Any], partition) -> dict[str, dict[str, dict[str, Any]]]:
     """Per model and subset: the paper's score, Brain-Score's score and per-cell values (``subset_scores``)."""
-    from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import SUBSETS, subset_scores
+    from brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark import SUBSETS, subset_scores
 
     return {model: {subset: subset_scores(record.details, partition.mask(subset, record.details["neuroid_ids"]))
                     for subset in SUBSETS}

@@ -18,13 +18,13 @@ from typing import Any, Sequence
 import numpy as np
 
 from brainscore_lcl import cache_dir
+from brainscore_lcl.data.facts import SOURCE_PREFIXES
 
-#: the sources an analysis accepts, and the benchmark-id prefix each maps to ("private" is Brain-Score's own split)
-SOURCES = {"sim": "FreemanZiemba2013sim", "public": "FreemanZiemba2013public", "private": "FreemanZiemba2013",
-           "official": "FreemanZiemba2013", "local": "FreemanZiemba2013local"}
-#: the lead's ``FreemanZiembaPLS`` source names
+#: the ``FreemanZiembaPLS`` source name of each source an analysis accepts ("private": Brain-Score's own split)
 BENCHMARK_SOURCES = {"sim": "sim", "public": "public", "private": "official", "official": "official",
                      "local": "local"}
+#: the benchmark-id prefix of each source an analysis accepts
+SOURCES = {name: SOURCE_PREFIXES[source] for name, source in BENCHMARK_SOURCES.items()}
 #: Models of the paper's figures that this suite cannot build, with the reason (listed as skipped, never dropped).
 UNAVAILABLE_MODELS = {"ant-alexnet": "ANT (Rusak et al. 2020) AlexNet was trained by the paper's authors with "
                                      "bethgelab/game-of-noise and never published; no id in this suite"}
@@ -129,7 +129,7 @@ class ScoreCache:
 def data_identity(source: str, data_root: str | None) -> str:
     """Identity of the data an analysis scores against: for a raw release (sim, local) the digest of its stimuli and
     the size and modification time of its response file, so that a regenerated data set never reuses cached scores."""
-    from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import raw_release_root
+    from brainscore_lcl.data.texture_responses import raw_release_root
     from brainscore_lcl.data.freemanziemba import MAT_FILE_NAME, stimuli_digest
 
     root = raw_release_root(BENCHMARK_SOURCES[source], data_root)
@@ -174,8 +174,7 @@ def sweep_field_of_view(cache: ScoreCache, entry: LoadedModel, benchmark: str, d
                         **options) -> dict[str, Any]:
     """Choose ``entry``'s field of view on the public split of ``benchmark`` (``field_of_view_sweep``), through the
     cache; leaves the model at the chosen value. Returns {"degrees": best, "public_scores": {degrees: score}}."""
-    from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import (field_of_view_sweep,
-                                                                                 set_field_of_view)
+    from brainscore_lcl.analyses.field_of_view import field_of_view_sweep, set_field_of_view
     from brainscore_lcl.scoring import ScoreRecord, load_benchmark
 
     sweep_id = f"{benchmark}.fov-sweep"

@@ -106,7 +106,8 @@ def brainscore_packaged_assembly(release, stimulus_set, access: str):
 
     from brainscore_core.supported_data_standards.brainio.assemblies import (NeuronRecordingAssembly,
                                                                               StimulusMergeAssemblyLoader)
-    from brainscore_lcl.data.freemanziemba import FAMILIES, MAT_FILE_NAME, _read_bin_ms, subset_stimulus_set
+    from brainscore_lcl.data.facts import FAMILIES
+    from brainscore_lcl.data.freemanziemba import MAT_FILE_NAME, _read_bin_ms, subset_stimulus_set
 
     with h5py.File(Path(release) / MAT_FILE_NAME, "r") as mat:
         v1, v2, bin_ms = mat["v1"][()], mat["v2"][()], _read_bin_ms(mat)

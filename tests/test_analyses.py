@@ -14,9 +14,10 @@ import h5py
 import numpy as np
 import pytest
 
-from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import (
-    FreemanZiembaPartitionPLS, cross_validated_predictions, latency_aligned_rates, load_texture_data,
-    partition_from_scores, population_modulation, subset_scores)
+from brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark import (FreemanZiembaPartitionPLS,
+                                                                             partition_from_scores, subset_scores)
+from brainscore_lcl.data.texture_responses import latency_aligned_rates, load_texture_data
+from brainscore_lcl.metrics.texture import cross_validated_predictions, population_modulation
 from brainscore_lcl.data.freemanziemba import MAT_FILE_NAME
 
 REAL_DATA = os.environ.get("BRAINSCORE_LCL_FZ_ROOT")
@@ -215,7 +216,7 @@ def test_real_data_reliability_threshold_drops_ten_v2_cells():
 
 @pytest.mark.skipif(not REAL_DATA, reason="real recordings absent: set BRAINSCORE_LCL_FZ_ROOT to the raw release")
 def test_real_data_partition_bounds():
-    from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import reference_partition
+    from brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark import reference_partition
 
     partition = reference_partition("local", data_root=REAL_DATA)
     summary = partition.summary()
@@ -227,7 +228,7 @@ def test_real_data_partition_bounds():
 def test_field_of_view_sweep_keeps_the_best_public_score():
     from brainscore_core.metrics import Score
 
-    from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import field_of_view_sweep
+    from brainscore_lcl.analyses.field_of_view import field_of_view_sweep
 
     class Model:
         _visual_degrees = 8.0

@@ -229,9 +229,8 @@ def test_official_source_honours_access_and_joins_both_splits(official_1ms, rele
 
 
 def test_latency_aligned_windows_from_brainscores_1ms_bins_equal_the_release(official_1ms, release_1ms):
-    from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import (_replace_with_release_rates,
-                                                                                 latency_aligned_packaged,
-                                                                                 latency_aligned_rates)
+    from brainscore_lcl.data.texture_responses import (_replace_with_release_rates, latency_aligned_packaged,
+                                                       latency_aligned_rates)
 
     assembly, latency = latency_aligned_packaged([official_1ms["public"], official_1ms["private"]], "V2")
     rates, release_latency = latency_aligned_rates(str(release_1ms), "V2")

@@ -2,7 +2,7 @@
 between modules, and no import from a lower layer into a higher one.
 
 Layers, low to high (``tools/module_graph.py`` ``LAYERS``, each module in the layer of its longest listed prefix):
-foundation (errors, paths, cache, brainscore_caches, the package itself) -> metrics -> data -> model_helpers
+foundation (errors, paths, cache, brainscore_caches, data.facts, data.imagenet, the package itself) -> metrics -> data -> model_helpers
 (with registry, published_weights, checkpoint) -> models (plugins) -> training -> benchmarks -> scoring ->
 analyses/report/export (with api, testing, score_cache) -> cli (the ``brainscore_lcl.cli`` package).
 
@@ -16,12 +16,6 @@ from pathlib import Path
 import pytest
 
 TOOL = Path(__file__).resolve().parents[1] / "tools" / "module_graph.py"
-_FREEMANZIEMBA_ANALYSES = "brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark"
-#: findings in parts of the package being restructured elsewhere (issue 20): the Freeman-Ziemba split (item 5,
-#: latency windows into data/); delete an entry once its finding is gone.
-KNOWN_CYCLES = []
-KNOWN_UPWARD = [(_FREEMANZIEMBA_ANALYSES, "brainscore_lcl.scoring"),
-                ("brainscore_lcl.data.simulation_stats", _FREEMANZIEMBA_ANALYSES)]
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +44,7 @@ def test_cycles_are_found(module_graph):
 
 
 def test_no_import_cycle(module_graph, graph):
-    assert module_graph.cycles(graph) == KNOWN_CYCLES
+    assert module_graph.cycles(graph) == []
 
 
 def test_every_module_has_a_layer(module_graph, graph):
@@ -59,4 +53,4 @@ def test_every_module_has_a_layer(module_graph, graph):
 
 
 def test_no_upward_import(module_graph, graph):
-    assert module_graph.upward_imports(graph) == sorted(KNOWN_UPWARD)
+    assert module_graph.upward_imports(graph) == []

@@ -9,7 +9,8 @@ import torch
 from PIL import Image
 
 from brainscore_lcl.data import simulation as sim
-from brainscore_lcl.data.freemanziemba import FAMILIES, MAT_FILE_NAME, load_local_assembly, load_local_stimulus_set
+from brainscore_lcl.data.facts import FAMILIES
+from brainscore_lcl.data.freemanziemba import MAT_FILE_NAME, load_local_assembly, load_local_stimulus_set
 from brainscore_lcl.metrics.texture import family_mean_responses_from_assembly, texture_modulation_index
 
 SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"

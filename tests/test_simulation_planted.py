@@ -20,13 +20,15 @@ import torch
 from scipy import stats
 from torch import nn
 
-from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import (FreemanZiembaPartitionPLS,
-                                                                            FreemanZiembaTextureModulation,
-                                                                            data_modulation, reference_partition)
+from brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark import (FreemanZiembaPartitionPLS,
+                                                                             reference_partition)
+from brainscore_lcl.benchmarks.freemanziemba2013_texmod.benchmark import (FreemanZiembaTextureModulation,
+                                                                          data_modulation)
 from brainscore_lcl.checkpoint import state_dict_sha256
 from brainscore_lcl.cli import main
 from brainscore_lcl.data import simulation as sim
 from brainscore_lcl.data import simulation_stats
+from brainscore_lcl.data.facts import VISUAL_DEGREES
 from brainscore_lcl.model_helpers.commitment import config_sha256, make_commitment, unit_range_preprocessing
 
 #: Spearman rho between v1-steerpyr-pool's explained variance and the planted higher-order weight must be below this
@@ -89,7 +91,7 @@ def test_the_simulators_v1_stage_explains_v1like_cells_better_than_v2like_cells(
                                                           "generator": sim.generator_fingerprint()}),
                             layers=["v2"], region_layer_map={"V2": "v2"},
                             preprocessing=unit_range_preprocessing(sim.IMAGE_SIZE), image_size=sim.IMAGE_SIZE,
-                            visual_degrees=sim.VISUAL_DEGREES)
+                            visual_degrees=VISUAL_DEGREES)
     scores = {subset: FreemanZiembaPartitionPLS("sim", subset, partition=partition)(model).attrs["details"]
               for subset in ("v1like", "v2like")}
     print({subset: {key: details[key] for key in ("score_paper", "score")} for subset, details in scores.items()})
@@ -139,7 +141,7 @@ def planted_family_model(benchmark, family_preference: np.ndarray, name: str):
     return make_commitment(name, network, weights_sha256=config_sha256({"modulation": modulation.tolist()}),
                            layers=["v2"], region_layer_map={"V2": "v2"},
                            preprocessing=unit_range_preprocessing(sim.IMAGE_SIZE), image_size=sim.IMAGE_SIZE,
-                           visual_degrees=sim.VISUAL_DEGREES)
+                           visual_degrees=VISUAL_DEGREES)
 
 
 @pytest.fixture(scope="module")

@@ -78,7 +78,7 @@ def isolated_report(exported, standin, tmp_path_factory) -> dict:
 @pytest.fixture(scope="module")
 def suite_details(standin) -> dict:
     """The suite's own benchmarks of the same ids on the same stand-in, scoring the suite's model."""
-    from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import reference_partition
+    from brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark import reference_partition
     from brainscore_lcl.registry import benchmark_registry
     from brainscore_lcl.scoring import load_model
 

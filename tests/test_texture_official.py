@@ -5,9 +5,8 @@ loaders in brainscore_vision's data registry, and the result must equal the simu
 import numpy as np
 import pytest
 
-from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import (_replace_with_release_rates,
-                                                                             latency_aligned_packaged,
-                                                                             latency_aligned_rates, load_texture_data)
+from brainscore_lcl.data.texture_responses import (_replace_with_release_rates, latency_aligned_packaged,
+                                                   latency_aligned_rates, load_texture_data)
 from brainscore_lcl.data import sources
 from brainscore_lcl.data.freemanziemba import load_local_stimulus_set
 from brainscore_lcl.data.simulation import simulated_data_root

@@ -9,7 +9,8 @@ from scipy.stats import ks_2samp
 
 from brainscore_lcl.training.augment import (adjust_hue, make_views_batched, make_views_pil, render_view_pil,
                                              render_views_batched, sample_pair_params, sample_view_params)
-from brainscore_lcl.training.config import IMAGENET_MEAN, IMAGENET_STD, load_config
+from brainscore_lcl.data.imagenet import IMAGENET_MEAN, IMAGENET_STD
+from brainscore_lcl.training.config import load_config
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ import torch
 from torch import nn
 
 from brainscore_lcl.training.augment import make_views_batched
-from brainscore_lcl.training.config import IMAGENET_MEAN, IMAGENET_STD, load_config
+from brainscore_lcl.data.imagenet import IMAGENET_MEAN, IMAGENET_STD
+from brainscore_lcl.training.config import load_config
 from brainscore_lcl.training.data import DataError, epoch_batches
 from brainscore_lcl.training.distributed import GlobalBatchNorm, convert_batchnorm
 from brainscore_lcl.training.losses import nt_xent_loss

@@ -26,7 +26,8 @@ def time_brainscore_path(model_id: str, regions: list[str]) -> list[float]:
     from brainscore_vision import load_ceiling, load_metric
     from brainscore_vision.benchmark_helpers.neural_common import NeuralBenchmark
 
-    from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import NUMBER_OF_TRIALS, VISUAL_DEGREES, FreemanZiembaPLS
+    from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import NUMBER_OF_TRIALS, FreemanZiembaPLS
+    from brainscore_lcl.data.facts import VISUAL_DEGREES
     from brainscore_lcl.scoring import load_model
 
     model = load_model(model_id)

@@ -21,7 +21,8 @@ import torch
 from tqdm import tqdm
 
 from brainscore_lcl.data import simulation as sim
-from brainscore_lcl.data.freemanziemba import FAMILIES, raw_image_name
+from brainscore_lcl.data.facts import FAMILIES, N_SAMPLES
+from brainscore_lcl.data.freemanziemba import raw_image_name
 from brainscore_lcl.data.simulation_stats import FREEMAN2013_FAMILY_RMOD
 from brainscore_lcl.metrics.texture import texture_modulation_index
 
@@ -41,7 +42,7 @@ def family_modulation(system: sim.SimulatedVisualSystem, family_index: int) -> d
     for region, stage in (("V1", system.v1), ("V2", system.v2)):
         rates = {}
         for kind in ("texture", "noise"):
-            names = [raw_image_name(kind, family, sample + 1) for sample in range(sim.N_SAMPLES)]
+            names = [raw_image_name(kind, family, sample + 1) for sample in range(N_SAMPLES)]
             with torch.no_grad():
                 rates[kind] = stage(sim._aperture_batch(images, names)).numpy().mean(axis=0)
         modulation[region] = float(np.nanmean(texture_modulation_index(rates["texture"], rates["noise"])))

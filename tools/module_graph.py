@@ -25,7 +25,7 @@ PACKAGE_DIRS = {"brainscore_lcl": "brainscore_lcl", "brainscore_lcl.benchmarks":
 #: belongs to the layer of its longest listed prefix.
 LAYERS = (
     ("foundation", ("brainscore_lcl", "brainscore_lcl.errors", "brainscore_lcl.paths", "brainscore_lcl.cache",
-                    "brainscore_lcl.brainscore_caches")),
+                    "brainscore_lcl.brainscore_caches", "brainscore_lcl.data.facts", "brainscore_lcl.data.imagenet")),
     ("metrics", ("brainscore_lcl.metrics",)),
     ("data", ("brainscore_lcl.data",)),
     ("model_helpers", ("brainscore_lcl.model_helpers", "brainscore_lcl.registry", "brainscore_lcl.published_weights",

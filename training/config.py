@@ -16,12 +16,11 @@ from typing import Any, Callable, Sequence
 
 import yaml
 
+from brainscore_lcl.data.imagenet import IMAGENET_MEAN, IMAGENET_STD
 from brainscore_lcl.errors import UsageError
 from brainscore_lcl.model_helpers.architecture import ALEXNET_STAGES
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 OBJECTIVES = ("barlow", "simclr", "simsiam")
 #: "lcl": the layerwise LCL encoder; "alexnet-bn": AlexNet-BN trained end to end as one stage (training/e2e.py)
 ARCHITECTURES = ("lcl", "alexnet-bn")

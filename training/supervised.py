@@ -50,7 +50,7 @@ from brainscore_lcl.models.lcl_v2net.model import (LCLV2Net, build_network, load
 from brainscore_lcl.paths import existing_file, existing_folder, output_folder
 from brainscore_lcl.training import engine
 from brainscore_lcl.training.distributed import convert_batchnorm
-from brainscore_lcl.training.config import IMAGENET_MEAN, IMAGENET_STD
+from brainscore_lcl.data.imagenet import IMAGENET_MEAN, IMAGENET_STD
 from brainscore_lcl.training.data import IMAGE_SUFFIXES, DataError, epoch_batches
 
 REFERENCE_BATCH = 256

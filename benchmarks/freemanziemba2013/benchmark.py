@@ -20,6 +20,7 @@ from brainscore_vision import load_ceiling
 from brainscore_vision.benchmark_helpers.neural_common import NeuralBenchmark
 from brainscore_vision.utils import LazyLoad
 
+from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS, SOURCE_PREFIXES, VISUAL_DEGREES
 from brainscore_lcl.data.freemanziemba import check_time_window
 from brainscore_lcl.data.simulation import BIN_MS as SIM_BIN_MS
 from brainscore_lcl.data.sources import load_freemanziemba_assembly
@@ -27,14 +28,7 @@ from brainscore_lcl.errors import UsageError
 from brainscore_lcl.metrics.pls import pls_metric
 from brainscore_lcl.metrics.scores import SCORE_DEFINITIONS, brainscore_ceiled_score, paper_explained_variance
 
-VISUAL_DEGREES = 4
 NUMBER_OF_TRIALS = 20
-BRAINSCORE_TIME_WINDOW = (50, 200)
-PAPER_TIME_WINDOW = (50, 150)
-
-#: benchmark-id prefix of each data source (``<prefix>.<region>-pls``)
-SOURCE_PREFIXES = {"official": "FreemanZiemba2013", "public": "FreemanZiemba2013public",
-                   "local": "FreemanZiemba2013local", "sim": "FreemanZiemba2013sim"}
 
 BIBTEX = """@article{freeman2013functional,
   title={A functional and perceptual signature of the second visual area in primates},
@@ -59,7 +53,7 @@ class FreemanZiembaPLS(NeuralBenchmark):
     """
 
     def __init__(self, source: str, region: str, *, access: str | None = None,
-                 time_window: tuple[int, int] = BRAINSCORE_TIME_WINDOW, pls: str = "kernel",
+                 time_window: tuple[int, int] = BRAINSCORE_WINDOW_MS, pls: str = "kernel",
                  data_root: str | None = None, identifier: str | None = None,
                  neuron_subset: Callable[[list[str]], np.ndarray] | None = None):
         check_source_and_window(source, time_window)

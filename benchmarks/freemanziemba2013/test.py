@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import FreemanZiembaPLS
+from brainscore_lcl.data.facts import SOURCE_PREFIXES
 from brainscore_lcl.metrics.scores import brainscore_ceiled_score, paper_explained_variance
 from brainscore_lcl.registry import benchmark_registry, discover_plugins
 from brainscore_lcl.scoring import load_benchmark, load_model, score
@@ -64,7 +65,7 @@ def test_record_fields_agree_with_the_per_neuron_values(generator_records):
 
 def test_every_source_and_region_is_registered():
     discover_plugins()
-    for prefix in ("FreemanZiemba2013", "FreemanZiemba2013public", "FreemanZiemba2013local", "FreemanZiemba2013sim"):
+    for prefix in SOURCE_PREFIXES.values():
         for region in ("V1", "V2"):
             assert f"{prefix}.{region}-pls" in benchmark_registry
 

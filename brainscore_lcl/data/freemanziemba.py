@@ -28,18 +28,13 @@ from PIL import Image
 from sklearn.model_selection import StratifiedShuffleSplit
 
 from brainscore_lcl.cache import MANIFEST_FILE, ensure_folder, intact_manifest, read_json, write_manifest
+from brainscore_lcl.data.facts import (BRAINSCORE_WINDOW_MS, FAMILIES, N_IMAGES, N_SAMPLES, RECORDING_MS, REGIONS,
+                                       TEXTURE_TYPES)
 from brainscore_lcl.errors import RunError, UsageError
 
-# textureNumOrder of FreemanZiemba2013_V1V2data_readme.m, as in Brain-Score's packaging
-FAMILIES: tuple[int, ...] = (327, 336, 393, 402, 13, 18, 23, 30, 38, 48, 52, 56, 60, 71, 99)
-REGIONS = ("V1", "V2")
-TEXTURE_TYPES = ("noise", "texture")        # index 0, 1 of the release's texture-type axis
 ACCESSES = ("public", "private", "all")
 MAT_FILE_NAME = "FreemanZiemba2013_V1V2data.mat"
 RESOLUTION = "320x320"
-N_SAMPLES = 15
-#: length of every recording (ms after stimulus onset): the release's time bins span 0-300 ms
-RECORDING_MS = 300
 APERTURE_VERSION = "v1"
 _FILE_PREFIX = {"noise": "noise", "texture": "tex"}
 
@@ -126,8 +121,9 @@ def stimuli_digest(data_root) -> str:
     paths = [root / "stim" / raw_image_name(*row) for row in _canonical_rows()]
     missing = [path for path in paths if not path.is_file()]
     if missing:
-        raise DataUnavailableError(f"{len(missing)} of 450 FreemanZiemba2013 stimuli are missing, e.g. {missing[0]}; "
-                                   f"the release keeps them as stim/<tex|noise>-320x320-im<family>-smp<k>.png")
+        raise DataUnavailableError(f"{len(missing)} of {N_IMAGES} FreemanZiemba2013 stimuli are missing, e.g. "
+                                   f"{missing[0]}; the release keeps them as "
+                                   "stim/<tex|noise>-320x320-im<family>-smp<k>.png")
     return _digest([_sha1(path) for path in paths])
 
 
@@ -160,8 +156,9 @@ def load_local_stimulus_set(data_root, identifier: str) -> StimulusSet:
     raw_paths = [root / "stim" / raw_image_name(*row) for row in rows]
     missing = [path for path in raw_paths if not path.is_file()]
     if missing:
-        raise DataUnavailableError(f"{len(missing)} of 450 FreemanZiemba2013 stimuli are missing, e.g. {missing[0]}; "
-                                   f"the release keeps them as stim/<tex|noise>-320x320-im<family>-smp<k>.png")
+        raise DataUnavailableError(f"{len(missing)} of {N_IMAGES} FreemanZiemba2013 stimuli are missing, e.g. "
+                                   f"{missing[0]}; the release keeps them as "
+                                   "stim/<tex|noise>-320x320-im<family>-smp<k>.png")
     raw_sha1s = [_sha1(path) for path in raw_paths]
     placed = placed_stimuli(raw_paths, raw_sha1s)
     records = []
@@ -190,9 +187,9 @@ def public_private_split(stimulus_set) -> tuple[list[str], list[str]]:
                           "type_rank": [type_rank[value] for value in stimulus_set["texture_type"]],
                           "family_rank": [family_rank[int(value)] for value in stimulus_set["texture_family"]],
                           "sample": np.asarray(stimulus_set["sample"], dtype=int)})
-    if len(frame) != 450 or frame["stimulus_id"].nunique() != 450:
-        raise MalformedDataError(f"the FreemanZiemba2013 split needs the 450 distinct stimuli; got {len(frame)} rows with "
-                         f"{frame['stimulus_id'].nunique()} distinct stimulus_ids")
+    if len(frame) != N_IMAGES or frame["stimulus_id"].nunique() != N_IMAGES:
+        raise MalformedDataError(f"the FreemanZiemba2013 split needs the {N_IMAGES} distinct stimuli; got {len(frame)} "
+                                 f"rows with {frame['stimulus_id'].nunique()} distinct stimulus_ids")
     frame = frame.sort_values(["type_rank", "family_rank", "sample"], kind="stable")
     splitter = StratifiedShuffleSplit(n_splits=1, train_size=.3, test_size=None, random_state=RandomState(seed=12))
     public, private = next(splitter.split(np.zeros(len(frame)), frame["type_rank"].values))
@@ -237,7 +234,7 @@ def check_time_window(time_window, span_ms: float = RECORDING_MS, bin_ms: float 
     return int(start), int(stop)
 
 
-def windowed_rates(data_root, region: str, time_window: tuple[int, int] = (50, 200),
+def windowed_rates(data_root, region: str, time_window: tuple[int, int] = BRAINSCORE_WINDOW_MS,
                    cells_per_read: int = 8) -> tuple[np.ndarray, int]:
     """Mean spikes per ms over time_window (ms) of one region's cells, as Brain-Score's mean over 1-ms bins.
 
@@ -298,7 +295,8 @@ def subset_stimulus_set(stimulus_set: StimulusSet, stimulus_ids, identifier: str
 
 
 def load_local_assembly(data_root, region: str, *, access: str = "private", average_repetitions: bool = True,
-                        time_window: tuple[int, int] = (50, 200), identifier: str) -> NeuronRecordingAssembly:
+                        time_window: tuple[int, int] = BRAINSCORE_WINDOW_MS,
+                        identifier: str) -> NeuronRecordingAssembly:
     """One region of the local release in the schema of Brain-Score's FreemanZiemba2013 ``load_assembly``.
 
     Values: mean spikes per ms over ``time_window`` (ms), averaged over repetitions unless ``average_repetitions``

@@ -43,22 +43,19 @@ import torch
 from PIL import Image
 
 from brainscore_lcl.cache import ensure_folder, intact_manifest, write_manifest
-from brainscore_lcl.data import freemanziemba
-from brainscore_lcl.data.freemanziemba import (FAMILIES, MAT_FILE_NAME, TEXTURE_TYPES, apply_cosine_aperture,
-                                               raw_image_name)
+from brainscore_lcl.data import facts, freemanziemba
+from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS, FAMILIES, N_SAMPLES, TEXTURE_TYPES, VISUAL_DEGREES
+from brainscore_lcl.data.freemanziemba import MAT_FILE_NAME, apply_cosine_aperture, raw_image_name
 
 SIM_SEED = 0
 SIM_VERSION = "v3"
 PLANTED_FILE = "planted.json"
 IMAGE_SIZE = 320            # pixels, stimulus side length
-VISUAL_DEGREES = 4          # degrees of visual angle spanned by the stimulus
-N_SAMPLES = 15
 N_REPETITIONS = 20
 N_V1, N_V2 = 102, 103
 BIN_MS = 10
 N_BINS = 30                 # 0-300 ms
 STIMULUS_DURATION_MS = 100  # stimulus on for 100 ms (Freeman et al. 2013)
-RESPONSE_WINDOW_MS = (50, 200)
 GRAY_LEVEL = 128
 TEXTURE_RMS = 0.1           # RMS contrast of every image, in units of the full 0-255 range
 _FRONT_END_PIXELS = 160     # the cells see the stimulus at half resolution: 40 px/deg, Nyquist 20 cycles/deg
@@ -254,7 +251,7 @@ def _time_course(latency_ms: np.ndarray, transient: np.ndarray) -> np.ndarray:
     return profile.reshape(len(latency_ms), N_BINS, BIN_MS).mean(axis=2)
 
 
-def _window_gain(time_course: np.ndarray, window_ms: tuple[int, int] = RESPONSE_WINDOW_MS) -> np.ndarray:
+def _window_gain(time_course: np.ndarray, window_ms: tuple[int, int] = BRAINSCORE_WINDOW_MS) -> np.ndarray:
     """Mean relative rate over a window aligned with the 10-ms bins, (n_cells,)."""
     return time_course[:, window_ms[0] // BIN_MS: window_ms[1] // BIN_MS].mean(axis=1)
 
@@ -606,9 +603,9 @@ def default_cache_dir() -> Path:
 
 
 def generator_fingerprint() -> str:
-    """sha1 of the generator's source (this module and the loader whose aperture it applies)."""
+    """sha1 of the generator's source (this module, the data facts and the loader whose aperture it applies)."""
     digest = hashlib.sha1()
-    for source in (Path(__file__), Path(freemanziemba.__file__)):
+    for source in (Path(__file__), Path(facts.__file__), Path(freemanziemba.__file__)):
         digest.update(source.read_bytes())
     return digest.hexdigest()
 

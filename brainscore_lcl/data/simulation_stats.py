@@ -163,8 +163,8 @@ STATISTIC_SOURCES = {
 def release_responses(root, region: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Repetition-averaged responses (n_images, n_cells) of one region of a raw release in each cell's
     latency-aligned 100-ms window (``latency_aligned_rates``), with each image's family, texture type and sample."""
-    from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import latency_aligned_rates
-    from brainscore_lcl.data.freemanziemba import FAMILIES, TEXTURE_TYPES
+    from brainscore_lcl.data.texture_responses import latency_aligned_rates
+    from brainscore_lcl.data.facts import FAMILIES, TEXTURE_TYPES
 
     rates = latency_aligned_rates(str(root), region)[0].mean(axis=1)           # (cell, sample, type, family)
     n_samples = rates.shape[1]

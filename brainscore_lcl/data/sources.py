@@ -15,17 +15,17 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from brainscore_lcl.data.freemanziemba import (ACCESSES, REGIONS, DataUnavailableError, MalformedDataError,
-                                               load_local_assembly, stimuli_digest, windowed_assembly)
+from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS, REGIONS, SOURCE_PREFIXES
+from brainscore_lcl.data.freemanziemba import (ACCESSES, DataUnavailableError, MalformedDataError, load_local_assembly,
+                                               stimuli_digest, windowed_assembly)
 from brainscore_lcl.data.simulation import SIM_SEED, simulated_data_root
 from brainscore_lcl.errors import UsageError
 
 __all__ = ["SOURCES", "DATA_ROOT_ENV", "DataUnavailableError", "MalformedDataError", "join_splits",
            "load_brainscore_packaged", "load_freemanziemba_assembly"]
 
-SOURCES = ("official", "public", "local", "sim")
+SOURCES = tuple(SOURCE_PREFIXES)
 DATA_ROOT_ENV = "BRAINSCORE_LCL_FZ_ROOT"
-BRAINSCORE_WINDOW = (50, 200)
 _S3_HOST = "brainscore-storage.s3.amazonaws.com"
 _PROBE_TIMEOUT_S = 3.0
 _OFFLINE_ALTERNATIVES = {
@@ -47,7 +47,7 @@ def local_data_root(data_root: str | os.PathLike | None = None) -> str:
 
 
 def load_freemanziemba_assembly(source: str, region: str, *, access: str = "private",
-                                average_repetitions: bool = True, time_window=(50, 200), data_root=None):
+                                average_repetitions: bool = True, time_window=BRAINSCORE_WINDOW_MS, data_root=None):
     """(presentation, neuroid) NeuronRecordingAssembly of one region from one source, cached in memory.
 
     source: one of SOURCES. access: "public" (135 images), "private" (315) or "all" (450; for "official" Brain-Score's
@@ -80,7 +80,7 @@ def _load(source: str, region: str, access: str, average_repetitions: bool, time
             return join_splits([_load_brainscore(region, split, average_repetitions, time_window)
                                 for split in ("public", "private")])
         return _load_brainscore(region, access, average_repetitions, time_window)
-    name = "FreemanZiemba2013sim" if source == "sim" else "FreemanZiemba2013local"
+    name = SOURCE_PREFIXES[source]
     root = simulated_data_root(SIM_SEED) if source == "sim" else data_root
     # the stimuli's content digest in the identifier keeps Brain-Score's activation caches from going stale
     return load_local_assembly(root, region, access=access, average_repetitions=average_repetitions,
@@ -168,7 +168,7 @@ def _brainscore_assembly(region: str, access: str, average_repetitions: bool, ti
     from brainscore_vision import load_dataset
     from brainscore_vision.benchmarks.freemanziemba2013.benchmarks.benchmark import load_assembly
 
-    if time_window == BRAINSCORE_WINDOW:
+    if time_window == BRAINSCORE_WINDOW_MS:
         return load_assembly(average_repetitions, region=region, access=access)
     raw = load_dataset(f"FreemanZiemba2013.{access}")
     bins = [(start, start + 1) for start in range(*time_window)]
@@ -179,7 +179,7 @@ def _load_brainscore(region: str, access: str, average_repetitions: bool, time_w
     """Brain-Score's data, from its result cache when there (offline-safe), else downloaded after a quick probe."""
     from result_caching import NotCachedError
 
-    if time_window == BRAINSCORE_WINDOW:
+    if time_window == BRAINSCORE_WINDOW_MS:
         try:
             with _cached_results_only():
                 return _brainscore_assembly(region, access, average_repetitions, time_window)

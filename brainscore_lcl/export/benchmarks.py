@@ -15,7 +15,9 @@ from pathlib import Path
 from brainscore_lcl.export.identifiers import checked_identifier, export_identifier
 from brainscore_lcl.export.models import PAPER_BIBTEX, describe_for_export, plugin_code, plugin_files
 
-_ANALYSES = "brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark"
+_TEXMOD = "brainscore_lcl.benchmarks.freemanziemba2013_texmod.benchmark"
+_PARTITION = "brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark"
+_TEXTURE_RESPONSES = "brainscore_lcl.data.texture_responses"
 _PLS = "brainscore_lcl.benchmarks.freemanziemba2013.benchmark"
 REFERENCE_MODULE = "reference_model"
 
@@ -152,8 +154,8 @@ def get_benchmark():
 '''
 
 _TEXTURE = BenchmarkRecipe(
-    roots=((_ANALYSES, "latency_aligned_packaged"), (_ANALYSES, "texture_data_from_repetitions"),
-           (_ANALYSES, "texture_modulation_details"), (_ANALYSES, "LATENCY_WINDOW_MS"), (_PLS, "BIBTEX")),
+    roots=((_TEXTURE_RESPONSES, "latency_aligned_packaged"), (_TEXTURE_RESPONSES, "texture_data_from_repetitions"),
+           (_TEXMOD, "texture_modulation_details"), (_TEXTURE_RESPONSES, "LATENCY_WINDOW_MS"), (_PLS, "BIBTEX")),
     body=_TEXTURE_BODY,
     summary="V2 texture-modulation family ranks (Spearman rho of model vs recorded per-family modulation)")
 
@@ -161,8 +163,8 @@ _TEXTURE = BenchmarkRecipe(
 def _partition_recipe(subset: str) -> BenchmarkRecipe:
     words = ("V1-like", "best: the top") if subset == "v1like" else ("V2-like", "worst: the bottom")
     return BenchmarkRecipe(
-        roots=((_PLS, "per_neuron_table"), (_ANALYSES, "partition_from_scores"), (_ANALYSES, "subset_scores"),
-               (_ANALYSES, "ReferencePartition"), (_ANALYSES, "PARTITION_QUANTILE"), (_PLS, "BIBTEX"),
+        roots=((_PLS, "per_neuron_table"), (_PARTITION, "partition_from_scores"), (_PARTITION, "subset_scores"),
+               (_PARTITION, "ReferencePartition"), (_PARTITION, "PARTITION_QUANTILE"), (_PLS, "BIBTEX"),
                ("brainscore_lcl.metrics.scores", "SCORE_DEFINITIONS")),
         body=_PARTITION_BODY.format(subset=subset, subset_words=words[0], quartile_words=words[1]),
         summary=f"V2 PLS over the {words[0]} quartile of V2 cells (ranked by the steerable-pyramid V1 model)",

@@ -17,7 +17,8 @@ from typing import Any, Sequence
 import numpy as np
 from scipy import optimize
 
-IMAGENET_STD = (0.229, 0.224, 0.225)
+from brainscore_lcl.data.imagenet import IMAGENET_STD
+
 # A filter applied to ImageNet-normalised RGB input responds to an achromatic image x (equal in R, G, B) as the
 # single-channel filter sum_c w_c / std_c does (plus a constant), so these weights give the filter's grayscale
 # (luminance) receptive field. Pass (0.299, 0.587, 0.114) for the ITU-R BT.601 luma of the raw weights instead.

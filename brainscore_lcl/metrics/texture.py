@@ -4,16 +4,25 @@ Rmod[n, i] = (tex[n, i] - noise[n, i]) / (tex[n, i] + noise[n, i]), with tex and
 texture family i, each averaged over the family's 15 samples (texture images and their spectrally-matched noise).
 Arrays of means have shape (n_neurons, n_families). Where tex + noise == 0 (a unit silent to both) the index is
 undefined and set to NaN; every average below skips NaNs, so such a unit/family pair simply does not count.
+A model's modulation is read from its features directly or from the recorded cells as predicted from them
+(``cross_validated_predictions``), and compared with the data's (``compare_modulation``).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 from scipy import ndimage, stats
+from sklearn.model_selection import StratifiedKFold
 
-N_TEXTURE_FAMILIES = 15
+from brainscore_lcl.data.facts import FAMILIES
+from brainscore_lcl.metrics.pls import KernelPLSRegression, StimulusGram, gram_matrix
+
+N_TEXTURE_FAMILIES = len(FAMILIES)
 MIN_NEURON_CEILING = 0.4
+N_FOLDS = 10
+PLS_COMPONENTS = 25
 DEFAULT_QUANTILE_PROBABILITIES = np.linspace(0.01, 0.99, 99)
 
 
@@ -209,3 +218,52 @@ def window_mean(psth: np.ndarray, bin_ms: float, start_ms: np.ndarray | float,
     if np.any(counts == 0):
         raise ValueError("a window holds no bin; check that windows lie within the PSTH and span at least one bin")
     return (psth * inside).sum(axis=-1) / counts
+
+
+def cross_validated_predictions(features: np.ndarray, targets: np.ndarray, strata: np.ndarray,
+                                n_folds: int = N_FOLDS, n_components: int = PLS_COMPONENTS,
+                                seed: int = 0) -> np.ndarray:
+    """Held-out PLS predictions of every image: ``features`` (n_images, p) -> ``targets`` (n_images, q).
+
+    ``n_folds`` disjoint folds stratified by ``strata`` (n_images,), so each image is predicted exactly once by a
+    kernel PLS (``KernelPLSRegression``, ``n_components``, at most p) fitted on the other folds. The image Gram
+    matrix is computed once and sliced per fold. Returns (n_images, q).
+    """
+    targets = np.asarray(targets, dtype=np.float64)
+    features = np.asarray(features)
+    regression = KernelPLSRegression(n_components=min(n_components, features.shape[1]))
+    regression.stimulus_gram = StimulusGram(gram_matrix(features), features.shape[1])
+    rows = np.arange(len(features), dtype=np.float64)[:, None]
+    predictions = np.full(targets.shape, np.nan)
+    folds = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    for train, test in folds.split(rows, strata):
+        predictions[test] = regression.fit(rows[train], targets[train]).predict(rows[test])
+    return predictions
+
+
+@dataclass(frozen=True)
+class Modulation:
+    """Texture modulation of one population: per-unit Rmod (n_units,) and per-family Rmod (n_families,)."""
+    neuron_rmod: np.ndarray
+    family_rmod: np.ndarray
+    families: np.ndarray
+
+
+def population_modulation(responses: np.ndarray, families: np.ndarray, texture_types: np.ndarray,
+                          rectify: bool) -> Modulation:
+    """Rmod of every unit of ``responses`` (presentation, unit): family means, index, unit and family averages."""
+    means = family_mean_responses(responses, families, texture_types)
+    rmod = texture_modulation_index(means.texture, means.noise, rectify=rectify)
+    return Modulation(neuron_modulation(rmod), family_modulation(rmod), means.families)
+
+
+def compare_modulation(model: Modulation, data: Modulation) -> dict[str, Any]:
+    """Q-Q distance (mean |quantile difference| of per-unit Rmod), family ranks and their Spearman rho."""
+    if not np.array_equal(model.families, data.families):
+        raise ValueError("model and data modulations cover different texture families")
+    return {"rho": family_rank_correlation(model.family_rmod, data.family_rmod),
+            "qq_distance": qq_distance(model.neuron_rmod, data.neuron_rmod),
+            "quantiles": modulation_quantiles(model.neuron_rmod).tolist(),
+            "family_rmod": model.family_rmod.tolist(), "family_ranks": family_ranks(model.family_rmod).tolist(),
+            "neuron_rmod": model.neuron_rmod.tolist(), "n_units": int(np.isfinite(model.neuron_rmod).sum())}
+

@@ -31,13 +31,12 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import numpy as np
 
 from brainscore_lcl import cache_dir
+from brainscore_lcl.data.imagenet import IMAGENET_MEAN, IMAGENET_STD
 from brainscore_lcl.errors import RunError, UsageError
 
 if TYPE_CHECKING:
     from torch import nn
 
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 #: Input size (px) and field of view (degrees) of the learned models, as in the paper (A.3.1).
 IMAGE_SIZE = 224
 VISUAL_DEGREES = 8

@@ -1,19 +1,20 @@
-"""Plugin tests: the analysis benchmarks register for every source and give known answers on the simulator."""
+"""Plugin tests: the V1-like / V2-like partition benchmarks register for every source and give known answers on the
+simulator."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import partition_from_details, subset_scores
+from brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark import (FreemanZiembaPartitionPLS,
+                                                                             partition_from_details, subset_scores)
+from brainscore_lcl.data.facts import SOURCE_PREFIXES
 from brainscore_lcl.registry import benchmark_registry, discover_plugins
 
-PREFIXES = ("FreemanZiemba2013", "FreemanZiemba2013public", "FreemanZiemba2013local", "FreemanZiemba2013sim")
 
-
-def test_every_source_registers_the_analysis_benchmarks():
+def test_every_source_registers_the_partition_benchmarks():
     discover_plugins()
-    suffixes = ("V2-pls-v1like", "V2-pls-v2like", "V2-texmod")
-    assert {f"{prefix}.{suffix}" for prefix in PREFIXES for suffix in suffixes} <= set(benchmark_registry)
+    suffixes = ("V2-pls-v1like", "V2-pls-v2like")
+    expected = {f"{prefix}.{suffix}" for prefix in SOURCE_PREFIXES.values() for suffix in suffixes}
+    assert expected <= set(benchmark_registry)
     for suffix in suffixes:     # building a PLS benchmark loads its data: only the offline source here
         benchmark = benchmark_registry[f"FreemanZiemba2013sim.{suffix}"]()
         assert benchmark.identifier == f"FreemanZiemba2013sim.{suffix}"
@@ -47,19 +48,7 @@ def test_reference_model_explains_its_v1like_cells_better_when_ranked_on_held_ou
 
 
 def test_held_out_selection_needs_a_private_split():
-    from brainscore_lcl.benchmarks.freemanziemba2013_analyses.benchmark import FreemanZiembaPartitionPLS
-
     with pytest.raises(ValueError, match="public split"):
         FreemanZiembaPartitionPLS("sim", "v1like", selection="public", access="public").selection_access()
     with pytest.raises(ValueError, match="selection"):
         FreemanZiembaPartitionPLS("sim", "v1like", selection="private")
-
-
-def test_generator_texture_modulation_matches_the_data():
-    from brainscore_lcl.scoring import score
-
-    record = score("sim-generator", "FreemanZiemba2013sim.V2-texmod")
-    assert record.score > 0.8
-    assert record.details["fitted"]["qq_distance"] < 0.05
-    assert record.details["window"] == "latency"
-    assert np.nanmean(record.details["data"]["neuron_rmod"]) > 0.05
