@@ -3,24 +3,34 @@
 Each figure module has ``compute(models, source, **options) -> Result`` (a dataclass of every number, with
 ``to_json()``), ``draw(result, out) -> paths`` (figures, tables and the JSON written into ``out``) and
 ``main(argv)`` (``python analyses/<figure>.py --help``). ``run`` does both steps. ``models`` may hold ids,
-``FILE.py:FUNCTION`` specs, ``torch.nn.Module``s or ``BrainModel``s (``brainscore_lcl.model_helpers.from_file.as_model_id``)::
+``FILE.py:FUNCTION`` specs, ``torch.nn.Module``s or ``BrainModel``s
+(``brainscore_lcl.model_helpers.from_file.as_model_id``)::
 
     import brainscore_lcl as bl
     result = bl.analyses.run("texture_modulation", [my_net, "v1-steerpyr-pool"], source="sim", out="results/fig5")
     result = bl.analyses.texture_modulation.compute(["lcl-v2"], "sim")
 """
+
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Sequence
+from typing import Any
 
 from brainscore_lcl.errors import UsageError
 
 #: every figure module of this package, by name
-FIGURES = ("ablations", "behaviour", "per_neuron", "receptive_fields", "texture_modulation", "v1_predictivity",
-           "v2_predictivity")
+FIGURES = (
+    "ablations",
+    "behaviour",
+    "per_neuron",
+    "receptive_fields",
+    "texture_modulation",
+    "v1_predictivity",
+    "v2_predictivity",
+)
 
 
 def figure_module(figure: str) -> ModuleType:

@@ -1,6 +1,7 @@
 """Fig. 7: V1 and V2 predictivity of the runs of the ablation sweeps (patch size, spatial deformation, loss).
 
-Runs come from ``--runs DIR`` (a folder of run folders, each holding the ``encoder.pt`` that ``brainscore train`` writes)
+Runs come from ``--runs DIR`` (a folder of run folders, each holding the ``encoder.pt`` that ``brainscore train``
+writes)
 and/or ``--checkpoint NAME=PATH`` pairs (encoder checkpoints). Each run's recorded config says which sweep it belongs
 to (its name, as ``brainscore train --config ablation-... --variant ...`` sets it) and where it sits on the x axis:
 
@@ -16,17 +17,29 @@ fig7_ablations.{png,pdf}, ablations.csv and ablations.json into --out.
 
     python analyses/ablations.py --runs runs/ablations [--checkpoint NAME=PATH ...] [--source sim]
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 
-from brainscore_lcl.analyses.common import (BRAINSCORE_WINDOW_MS, FigureResult, benchmark_id, benchmark_options,
-                                            output_folder, parse_args, print_table, run_script, save_figure, write_csv,
-                                            write_json)
+from brainscore_lcl.analyses.common import (
+    BRAINSCORE_WINDOW_MS,
+    FigureResult,
+    benchmark_id,
+    benchmark_options,
+    output_folder,
+    parse_args,
+    print_table,
+    run_script,
+    save_figure,
+    write_csv,
+    write_json,
+)
 from brainscore_lcl.errors import RunError, UsageError
 from brainscore_lcl.score_cache import LoadedModel, built_model, cached_score, open_cache
 
@@ -40,6 +53,7 @@ COLUMNS = ("run", "panel", "layer", "x", "region", "score_paper", "score_paper_s
 @dataclass
 class Ablations(FigureResult):
     """Fig. 7's numbers: one row per run and region scored (``COLUMNS``), the runs outside the sweeps (``notes``)."""
+
     source: str
     rows: list[dict[str, Any]]
     notes: list[str]
@@ -53,8 +67,9 @@ def deformation_level(view: dict[str, Any]) -> str:
     if view.get("disjoint"):
         return "non-overlap"
     minimum = float(view["scale"][0])
-    return next((label for scale, label in DEFORMATION_LEVELS.items() if abs(scale - minimum) < 1e-9),
-                f"scale {minimum:g}")
+    return next(
+        (label for scale, label in DEFORMATION_LEVELS.items() if abs(scale - minimum) < 1e-9), f"scale {minimum:g}"
+    )
 
 
 def classify(config: dict[str, Any]) -> dict[str, Any] | None:
@@ -91,8 +106,14 @@ def find_runs(runs_folder: str | None, checkpoints: dict[str, str]) -> dict[str,
     return runs
 
 
-def compute(models: dict[str, Path], source: str = "sim", *, data_root: str | None = None, no_cache: bool = False,
-            time_window: Sequence[int] = BRAINSCORE_WINDOW_MS) -> Ablations:
+def compute(
+    models: dict[str, Path],
+    source: str = "sim",
+    *,
+    data_root: str | None = None,
+    no_cache: bool = False,
+    time_window: Sequence[int] = BRAINSCORE_WINDOW_MS,
+) -> Ablations:
     """Score each run of ``models`` ({run name: encoder checkpoint}, ``find_runs``) on V1 (one-stage runs) or V1 and
     V2 (two-stage runs) of ``source``; runs outside the sweeps become notes (see the module docstring)."""
     from brainscore_lcl.checkpoint import load_encoder_checkpoint
@@ -111,9 +132,17 @@ def compute(models: dict[str, Path], source: str = "sim", *, data_root: str | No
         entry = LoadedModel(model_id, built_model(model_id, str(path)), str(path))
         for region in regions:
             record = cached_score(cache, entry, benchmark_id(source, region), **options)
-            rows.append({"run": run, **place, "region": region, "score_paper": record.details.get("score_paper"),
-                         "score_paper_std": record.details.get("score_paper_std"), "score_brainscore": record.score,
-                         "checkpoint": str(path)})
+            rows.append(
+                {
+                    "run": run,
+                    **place,
+                    "region": region,
+                    "score_paper": record.details.get("score_paper"),
+                    "score_paper_std": record.details.get("score_paper_std"),
+                    "score_brainscore": record.score,
+                    "checkpoint": str(path),
+                }
+            )
     if not rows:
         raise RunError("none of the runs belongs to a Fig. 7 sweep: " + "; ".join(notes))
     return Ablations(source=source, rows=rows, notes=notes)
@@ -131,8 +160,11 @@ def panel_series(rows: Sequence[dict[str, Any]], panel: str) -> dict[str, list[d
         label = f"{row['region']}" if panel == "loss" else f"layer {row['layer']} ({row['region']})"
         series.setdefault(label, []).append(row)
     order = {"deformation": DEFORMATION_ORDER, "loss": LOSS_ORDER}.get(panel)
-    position = (lambda row: row["x"]) if order is None else (
-        lambda row: order.index(row["x"]) if row["x"] in order else len(order))
+    position = (
+        (lambda row: row["x"])
+        if order is None
+        else (lambda row: order.index(row["x"]) if row["x"] in order else len(order))
+    )
     return {label: sorted(items, key=position) for label, items in sorted(series.items())}
 
 
@@ -145,12 +177,20 @@ def draw_figure(rows: Sequence[dict[str, Any]], source: str) -> plt.Figure:
         for label, items in panel_series(rows, panel).items():
             region = items[0]["region"]
             x = [str(row["x"]) for row in items]
-            axis.errorbar(x, [row["score_paper"] for row in items], yerr=[row["score_paper_std"] for row in items],
-                          fmt="o-" if panel != "loss" else "o", capsize=3, color=colors[region], label=label)
+            axis.errorbar(
+                x,
+                [row["score_paper"] for row in items],
+                yerr=[row["score_paper_std"] for row in items],
+                fmt="o-" if panel != "loss" else "o",
+                capsize=3,
+                color=colors[region],
+                label=label,
+            )
         for region, value in baseline.items():
             axis.axhline(value, linestyle="--", color=colors[region], alpha=0.6, label=f"BlockBarlow ({region})")
-        axis.set_xlabel({"patch": "patch size (px)", "deformation": "spatial deformation strength",
-                         "loss": "objective"}[panel])
+        axis.set_xlabel(
+            {"patch": "patch size (px)", "deformation": "spatial deformation strength", "loss": "objective"}[panel]
+        )
         axis.set_ylabel("explained variance")
         axis.legend(fontsize=7)
     axes[0].set_title(f"Fig. 7 ablations ({source})", loc="left")
@@ -161,15 +201,22 @@ def draw(result: Ablations, out: str | Path | None = None) -> list[Path]:
     """Fig. 7, its table and the JSON in ``out``."""
     out = output_folder(out, "ablations")
     return save_figure(draw_figure(result.rows, result.source), out, "fig7_ablations") + [
-        write_csv(out, "ablations", result.rows), write_json(out, "ablations", result)]
+        write_csv(out, "ablations", result.rows),
+        write_json(out, "ablations", result),
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> Ablations:
-    args = parse_args("ablations", __doc__.splitlines()[0], [],
-                      lambda parser: parser.add_argument("--runs", help="folder of run folders (each with encoder.pt)"),
-                      argv)
-    result = compute(find_runs(args.runs, args.checkpoints), args.source, data_root=args.data_root,
-                     no_cache=args.no_cache)
+    args = parse_args(
+        "ablations",
+        __doc__.splitlines()[0],
+        [],
+        lambda parser: parser.add_argument("--runs", help="folder of run folders (each with encoder.pt)"),
+        argv,
+    )
+    result = compute(
+        find_runs(args.runs, args.checkpoints), args.source, data_root=args.data_root, no_cache=args.no_cache
+    )
     paths = draw(result, args.out)
     print_table(result.rows, COLUMNS, result.notes)
     print(f"wrote {', '.join(str(path) for path in paths)}")

@@ -3,7 +3,8 @@
 Offline, on Geirhos et al.'s 16-class cue-conflict, edge and silhouette sets with their 10 human observers each
 (``Geirhos2019local.*``): every model with an ImageNet readout is run through Brain-Score's label task, its decisions
 written as CSVs and scored against the humans (``brainscore_lcl.benchmarks.geirhos2019local``). Humans are scored
-against each other (leave one out; ``human_reference``) as the reference, their shape bias pooled over observers. OOD accuracy is the mean over data sets; consistency values are
+against each other (leave one out; ``human_reference``) as the reference, their shape bias pooled over observers. OOD
+accuracy is the mean over data sets; consistency values are
 means over data sets of the means over human observers. ``--online`` adds Brain-Score's 17 ``Geirhos2021*`` data sets
 (``-top1`` and ``-error_consistency``; the paper's Table A.5 covers these 17). ``--imagenet-val DIR`` adds IN-1k top-1
 accuracy (``start_task(label, 'imagenet')``). ``--decisions NAME=DIR`` adds decisions made elsewhere
@@ -12,28 +13,53 @@ Writes fig8_behaviour.{png,pdf}, table_a5.csv, behaviour_per_dataset.csv and beh
 
     python analyses/behaviour.py [--models ...] [--checkpoint lcl-v2net=PATH] [--data-root DIR] [--online]
 """
+
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from brainscore_lcl.analyses.common import (PAPER_MODELS, FigureResult, display_name, output_folder, parse_checkpoints,
-                                            print_table, run_script, save_figure, write_csv, write_json)
+from brainscore_lcl.analyses.common import (
+    PAPER_MODELS,
+    FigureResult,
+    display_name,
+    output_folder,
+    parse_checkpoints,
+    print_table,
+    run_script,
+    save_figure,
+    write_csv,
+    write_json,
+)
 from brainscore_lcl.errors import RunError
 from brainscore_lcl.score_cache import UNAVAILABLE_MODELS, built_model
 
 HUMANS = "humans"
-COLUMNS = ("model", "in1k_accuracy", "ood_accuracy", "observed_consistency", "error_consistency", "shape_bias",
-           "ood_accuracy_geirhos2021", "error_consistency_geirhos2021", "datasets")
+COLUMNS = (
+    "model",
+    "in1k_accuracy",
+    "ood_accuracy",
+    "observed_consistency",
+    "error_consistency",
+    "shape_bias",
+    "ood_accuracy_geirhos2021",
+    "error_consistency_geirhos2021",
+    "datasets",
+)
 #: the paper's Table A.5 (17 Geirhos2021 data sets) and human references (Fig. 8 caption), for the figure
-PAPER_TABLE_A5 = {"lcl-v2net": (0.492, 0.211), "barlow-e2e-alexnet": (0.451, 0.166),
-                  "alexnet-supervised": (0.443, 0.165), "vonenet-alexnet": (0.407, 0.168),
-                  "alexnet-l2at-eps3": (0.391, 0.176)}
+PAPER_TABLE_A5 = {
+    "lcl-v2net": (0.492, 0.211),
+    "barlow-e2e-alexnet": (0.451, 0.166),
+    "alexnet-supervised": (0.443, 0.165),
+    "vonenet-alexnet": (0.407, 0.168),
+    "alexnet-l2at-eps3": (0.391, 0.176),
+}
 PAPER_HUMANS = (0.73, 0.43)
 
 
@@ -41,6 +67,7 @@ PAPER_HUMANS = (0.73, 0.43)
 class Behaviour(FigureResult):
     """Fig. 8's and Table A.5's numbers: the data sets read, one table row per model then the humans' (``table_a5``),
     per-data-set results per model, the humans' leave-one-out values, the paper's values and what was skipped."""
+
     datasets: list[str]
     table_a5: list[dict[str, Any]]
     per_dataset: dict[str, dict[str, dict[str, Any]]]
@@ -55,12 +82,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
     parser = ArgumentParser(prog="analyses/behaviour.py", description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="*", default=list(PAPER_MODELS["fig8"]), help="model ids")
-    parser.add_argument("--checkpoint", nargs="*", default=[], metavar="MODEL=PATH",
-                        help="checkpoint of a model, e.g. lcl-v2net=runs/net/lcl-v2net.pt (repeatable)")
-    parser.add_argument("--decisions", nargs="*", default=[], metavar="NAME=DIR",
-                        help="decisions made elsewhere: DIR/<dataset>.csv in the human files' format")
-    parser.add_argument("--data-root", help="Geirhos data folder (default $BRAINSCORE_LCL_GEIRHOS_ROOT, else "
-                                            "../shared/data/geirhos)")
+    parser.add_argument(
+        "--checkpoint",
+        nargs="*",
+        default=[],
+        metavar="MODEL=PATH",
+        help="checkpoint of a model, e.g. lcl-v2net=runs/net/lcl-v2net.pt (repeatable)",
+    )
+    parser.add_argument(
+        "--decisions",
+        nargs="*",
+        default=[],
+        metavar="NAME=DIR",
+        help="decisions made elsewhere: DIR/<dataset>.csv in the human files' format",
+    )
+    parser.add_argument(
+        "--data-root", help="Geirhos data folder (default $BRAINSCORE_LCL_GEIRHOS_ROOT, else ../shared/data/geirhos)"
+    )
     parser.add_argument("--imagenet-val", help="ImageNet validation folder (<wnid>/*.JPEG) for IN-1k accuracy")
     parser.add_argument("--online", action="store_true", help="also Brain-Score's 17 Geirhos2021 data sets")
     parser.add_argument("--out", default="results/behaviour", help="output folder")
@@ -126,20 +164,24 @@ def online_scores(model_id: str, model) -> tuple[dict[str, float], str | None]:
             consistencies.append(score(model_id, f"Geirhos2021{name}-error_consistency", model=model).raw)
     except DataUnavailableError as error:
         return {}, str(error)
-    return {"ood_accuracy_geirhos2021": ood_accuracy(accuracies),
-            "error_consistency_geirhos2021": float(np.mean(consistencies))}, None
+    return {
+        "ood_accuracy_geirhos2021": ood_accuracy(accuracies),
+        "error_consistency_geirhos2021": float(np.mean(consistencies)),
+    }, None
 
 
 def summary_row(name: str, results: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """One Table A.5 row from per-data-set results ({dataset: result}) of a model or of the humans."""
     from brainscore_lcl.metrics.behaviour import ood_accuracy
 
-    return {"model": name,
-            "ood_accuracy": ood_accuracy({dataset: result["accuracy"] for dataset, result in results.items()}),
-            "observed_consistency": float(np.mean([result["observed_consistency"] for result in results.values()])),
-            "error_consistency": float(np.mean([result["error_consistency"] for result in results.values()])),
-            "shape_bias": results["cue-conflict"]["shape_bias"] if "cue-conflict" in results else None,
-            "datasets": " ".join(results)}
+    return {
+        "model": name,
+        "ood_accuracy": ood_accuracy({dataset: result["accuracy"] for dataset, result in results.items()}),
+        "observed_consistency": float(np.mean([result["observed_consistency"] for result in results.values()])),
+        "error_consistency": float(np.mean([result["error_consistency"] for result in results.values()])),
+        "shape_bias": results["cue-conflict"]["shape_bias"] if "cue-conflict" in results else None,
+        "datasets": " ".join(results),
+    }
 
 
 def flat_result(name: str, result: dict[str, Any]) -> dict[str, Any]:
@@ -152,17 +194,26 @@ def draw_figure(rows: Sequence[dict[str, Any]], humans: dict[str, Any], out: Pat
     values (17 data sets) as open markers where the paper reports the model."""
     figure, axes = plt.subplots(1, 2, figsize=(10, 4))
     names = [display_name(row["model"]) for row in rows]
-    for axis, key, label, paper_index in ((axes[0], "ood_accuracy", "OOD accuracy (top-1, 16 classes)", 0),
-                                          (axes[1], "error_consistency", "Error consistency (kappa)", 1)):
+    for axis, key, label, paper_index in (
+        (axes[0], "ood_accuracy", "OOD accuracy (top-1, 16 classes)", 0),
+        (axes[1], "error_consistency", "Error consistency (kappa)", 1),
+    ):
         values = [row[key] for row in rows]
         axis.bar(range(len(rows)), values, color="tab:blue", label="this run (cue-conflict, edge, silhouette)")
-        paper = [(index, PAPER_TABLE_A5[row["model"]][paper_index]) for index, row in enumerate(rows)
-                 if row["model"] in PAPER_TABLE_A5]
+        paper = [
+            (index, PAPER_TABLE_A5[row["model"]][paper_index])
+            for index, row in enumerate(rows)
+            if row["model"] in PAPER_TABLE_A5
+        ]
         if paper:
             axis.scatter(*zip(*paper), marker="o", facecolors="none", edgecolors="k", label="paper (17 data sets)")
         axis.axhline(humans[key], color="tab:red", linestyle="--", label=f"humans {humans[key]:.2f} (this data)")
-        axis.axhline(PAPER_HUMANS[paper_index], color="tab:red", linestyle=":",
-                     label=f"humans {PAPER_HUMANS[paper_index]:.2f} (paper)")
+        axis.axhline(
+            PAPER_HUMANS[paper_index],
+            color="tab:red",
+            linestyle=":",
+            label=f"humans {PAPER_HUMANS[paper_index]:.2f} (paper)",
+        )
         axis.set_xticks(range(len(rows)), names, rotation=30, ha="right")
         axis.set_ylabel(label)
     axes[0].legend(fontsize=7, loc="lower left")
@@ -170,14 +221,20 @@ def draw_figure(rows: Sequence[dict[str, Any]], humans: dict[str, Any], out: Pat
     return save_figure(figure, out, "fig8_behaviour")
 
 
-def compute(models: Sequence[str] = PAPER_MODELS["fig8"], source: str | None = None, *,
-            checkpoints: dict[str, str] | None = None, decisions: dict[str, str] | None = None,
-            data_root: str | None = None, imagenet_val: str | None = None, online: bool = False) -> Behaviour:
+def compute(
+    models: Sequence[str] = PAPER_MODELS["fig8"],
+    source: str | None = None,
+    *,
+    checkpoints: dict[str, str] | None = None,
+    decisions: dict[str, str] | None = None,
+    data_root: str | None = None,
+    imagenet_val: str | None = None,
+    online: bool = False,
+) -> Behaviour:
     """Table A.5 for ``models`` (and for the decisions in ``decisions``: {name: folder of <dataset>.csv}) on the
     Geirhos data sets under ``data_root``; IN-1k accuracy with ``imagenet_val``, Brain-Score's 17 Geirhos2021 data
     sets with ``online``. ``source`` is unused (no neural data)."""
-    from brainscore_lcl.benchmarks.geirhos2019local.benchmark import (human_reference, score_decision_files,
-                                                                      score_model)
+    from brainscore_lcl.benchmarks.geirhos2019local.benchmark import human_reference, score_decision_files, score_model
     from brainscore_lcl.data.geirhos import DATASETS
     from brainscore_lcl.data.sources import DataUnavailableError
 
@@ -207,10 +264,16 @@ def compute(models: Sequence[str] = PAPER_MODELS["fig8"], source: str | None = N
         results_by_model[name] = results
     for name, folder in (decisions or {}).items():
         files = {dataset: Path(folder) / f"{dataset}.csv" for dataset in datasets}
-        results = {dataset: score_decision_files([path], dataset, data_root)
-                   for dataset, path in files.items() if path.is_file()}
-        skipped += [f"skipped data set {dataset} for {name}: {path} does not exist"
-                    for dataset, path in files.items() if not path.is_file()]
+        results = {
+            dataset: score_decision_files([path], dataset, data_root)
+            for dataset, path in files.items()
+            if path.is_file()
+        }
+        skipped += [
+            f"skipped data set {dataset} for {name}: {path} does not exist"
+            for dataset, path in files.items()
+            if not path.is_file()
+        ]
         if results:
             rows.append(summary_row(name, results))
             results_by_model[name] = results
@@ -218,9 +281,15 @@ def compute(models: Sequence[str] = PAPER_MODELS["fig8"], source: str | None = N
         skipped.append("skipped IN-1k accuracy: no --imagenet-val folder given")
     if not rows:
         skipped.append("skipped the figure: no model could be run")
-    return Behaviour(datasets=datasets, table_a5=rows + [summary_row(HUMANS, humans)], per_dataset=results_by_model,
-                     humans_leave_one_out={dataset: value["observers"] for dataset, value in humans.items()},
-                     paper_table_a5=PAPER_TABLE_A5, paper_humans=PAPER_HUMANS, skipped=skipped)
+    return Behaviour(
+        datasets=datasets,
+        table_a5=rows + [summary_row(HUMANS, humans)],
+        per_dataset=results_by_model,
+        humans_leave_one_out={dataset: value["observers"] for dataset, value in humans.items()},
+        paper_table_a5=PAPER_TABLE_A5,
+        paper_humans=PAPER_HUMANS,
+        skipped=skipped,
+    )
 
 
 def draw(result: Behaviour, out: str | Path | None = None) -> list[Path]:
@@ -230,15 +299,25 @@ def draw(result: Behaviour, out: str | Path | None = None) -> list[Path]:
     paths = draw_figure(rows, human_row, out) if rows else []
     return paths + [
         write_csv(out, "table_a5", [{column: row.get(column) for column in COLUMNS} for row in result.table_a5]),
-        write_csv(out, "behaviour_per_dataset", [flat_result(name, value) for name, results in
-                                                 result.per_dataset.items() for value in results.values()]),
-        write_json(out, "behaviour", result)]
+        write_csv(
+            out,
+            "behaviour_per_dataset",
+            [flat_result(name, value) for name, results in result.per_dataset.items() for value in results.values()],
+        ),
+        write_json(out, "behaviour", result),
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> Behaviour:
     args = parse_args(argv)
-    result = compute(args.models, checkpoints=args.checkpoints, decisions=args.decision_dirs,
-                     data_root=args.data_root, imagenet_val=args.imagenet_val, online=args.online)
+    result = compute(
+        args.models,
+        checkpoints=args.checkpoints,
+        decisions=args.decision_dirs,
+        data_root=args.data_root,
+        imagenet_val=args.imagenet_val,
+        online=args.online,
+    )
     paths = draw(result, args.out)
     print_table(result.table_a5, COLUMNS, result.skipped)
     print(f"wrote {', '.join(map(str, paths))}")

@@ -4,6 +4,7 @@ Each figure module computes its numbers with ``compute(models, source, **options
 ``brainscore_lcl.score_cache``), draws and writes them with ``draw(result, out) -> paths`` and runs from the command
 line with ``main(argv)``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -11,9 +12,10 @@ import csv
 import json
 import os
 import sys
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import matplotlib
 
@@ -23,31 +25,78 @@ import numpy as np
 
 from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS, PAPER_WINDOW_MS
 from brainscore_lcl.errors import SuiteError, UsageError
-from brainscore_lcl.score_cache import (SOURCES, LoadedModel, ScoreCache, cached_score, json_default,
-                                         sweep_field_of_view)
+from brainscore_lcl.score_cache import SOURCES, LoadedModel, ScoreCache, cached_score, json_default, sweep_field_of_view
 
-DISPLAY_NAMES = {"sim-generator": "Simulator (ground truth)", "v1-steerpyr": "V1-SteerPyr",
-                 "v1-steerpyr-pool": "V1-SteerPyr+Pool", "alexnet-untrained": "Untrained", "lcl-v1": "LCL-V1",
-                 "lcl-v2": "LCL-V2", "lcl-v2net": "LCL-V2Net", "alexnet-supervised": "Supervised",
-                 "alexnet-l2at-eps3": "L2-AT (eps=3)", "vonenet-alexnet": "VOneNet", "lpl-alexnet": "LPL",
-                 "barlow-e2e-alexnet": "BarlowTwins", "blockbarlow": "BlockBarlow", "ant-alexnet": "ANT",
-                 "resnet50-l2at-eps3": "ResNet50 L2-AT (eps=3)", "resnet50-supervised": "ResNet-50 Supervised",
-                 "voneresnet50-at": "VOneResNet-50 L2-AT", "resnext101-wsl": "ResNext-101 (32x8d) WSL",
-                 "bag-of-tricks": "Bag-of-Tricks"}
+DISPLAY_NAMES = {
+    "sim-generator": "Simulator (ground truth)",
+    "v1-steerpyr": "V1-SteerPyr",
+    "v1-steerpyr-pool": "V1-SteerPyr+Pool",
+    "alexnet-untrained": "Untrained",
+    "lcl-v1": "LCL-V1",
+    "lcl-v2": "LCL-V2",
+    "lcl-v2net": "LCL-V2Net",
+    "alexnet-supervised": "Supervised",
+    "alexnet-l2at-eps3": "L2-AT (eps=3)",
+    "vonenet-alexnet": "VOneNet",
+    "lpl-alexnet": "LPL",
+    "barlow-e2e-alexnet": "BarlowTwins",
+    "blockbarlow": "BlockBarlow",
+    "ant-alexnet": "ANT",
+    "resnet50-l2at-eps3": "ResNet50 L2-AT (eps=3)",
+    "resnet50-supervised": "ResNet-50 Supervised",
+    "voneresnet50-at": "VOneResNet-50 L2-AT",
+    "resnext101-wsl": "ResNext-101 (32x8d) WSL",
+    "bag-of-tricks": "Bag-of-Tricks",
+}
 #: The models each of the paper's figures compares, in its order (``--models`` overrides).
 PAPER_MODELS = {
-    "fig4": ["v1-steerpyr-pool", "barlow-e2e-alexnet", "alexnet-supervised", "vonenet-alexnet", "ant-alexnet",
-             "alexnet-l2at-eps3", "lpl-alexnet", "blockbarlow", "lcl-v2"],
-    "table_a4": ["lcl-v2", "resnet50-l2at-eps3", "alexnet-l2at-eps3", "voneresnet50-at", "bag-of-tricks",
-                 "alexnet-supervised", "resnet50-supervised", "resnext101-wsl"],
+    "fig4": [
+        "v1-steerpyr-pool",
+        "barlow-e2e-alexnet",
+        "alexnet-supervised",
+        "vonenet-alexnet",
+        "ant-alexnet",
+        "alexnet-l2at-eps3",
+        "lpl-alexnet",
+        "blockbarlow",
+        "lcl-v2",
+    ],
+    "table_a4": [
+        "lcl-v2",
+        "resnet50-l2at-eps3",
+        "alexnet-l2at-eps3",
+        "voneresnet50-at",
+        "bag-of-tricks",
+        "alexnet-supervised",
+        "resnet50-supervised",
+        "resnext101-wsl",
+    ],
     "fig5": ["lcl-v2", "alexnet-l2at-eps3", "alexnet-supervised"],
-    "fig6": ["alexnet-untrained", "barlow-e2e-alexnet", "alexnet-supervised", "ant-alexnet", "alexnet-l2at-eps3",
-             "lpl-alexnet", "blockbarlow", "lcl-v1", "vonenet-alexnet", "v1-steerpyr"],
+    "fig6": [
+        "alexnet-untrained",
+        "barlow-e2e-alexnet",
+        "alexnet-supervised",
+        "ant-alexnet",
+        "alexnet-l2at-eps3",
+        "lpl-alexnet",
+        "blockbarlow",
+        "lcl-v1",
+        "vonenet-alexnet",
+        "v1-steerpyr",
+    ],
     "figA2": ["lcl-v2", "alexnet-l2at-eps3", "alexnet-supervised"],
     "figA5": ["lcl-v1", "alexnet-l2at-eps3", "alexnet-supervised"],
-    "fig8": ["barlow-e2e-alexnet", "alexnet-supervised", "vonenet-alexnet", "ant-alexnet", "alexnet-l2at-eps3",
-             "lcl-v2net"],
+    "fig8": [
+        "barlow-e2e-alexnet",
+        "alexnet-supervised",
+        "vonenet-alexnet",
+        "ant-alexnet",
+        "alexnet-l2at-eps3",
+        "lcl-v2net",
+    ],
 }
+
+
 def display_name(model_id: str) -> str:
     """Readable name of a model for figures (a model file ``dir/my_net.py:build`` as ``my_net.py:build``)."""
     from brainscore_lcl.model_helpers.from_file import is_model_file_spec
@@ -60,24 +109,40 @@ def benchmark_id(source: str, region: str, metric: str = "pls") -> str:
     return f"{SOURCES[source]}.{region}-{metric}"
 
 
-def parse_args(script: str, description: str, default_models: Sequence[str],
-               add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
-               argv: Sequence[str] | None = None) -> argparse.Namespace:
+def parse_args(
+    script: str,
+    description: str,
+    default_models: Sequence[str],
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
+    argv: Sequence[str] | None = None,
+) -> argparse.Namespace:
     """Common options: --source, --models, --checkpoint MODEL=PATH, --out, --data-root, --no-cache, and
     --model-file FILE.py:FUNCTION (with --layers, --image-size, --visual-degrees), whose model goes first."""
     from brainscore_lcl.errors import ArgumentParser
     from brainscore_lcl.model_helpers.from_file import ModelFileError, add_model_file_arguments, model_file_id
 
     parser = ArgumentParser(prog=f"analyses/{script}.py", description=description)
-    parser.add_argument("--source", default="sim", choices=sorted(SOURCES),
-                        help="data source: sim (embedded simulation, offline; default), public / private "
-                             "(Brain-Score's splits, network), local (raw release under --data-root)")
+    parser.add_argument(
+        "--source",
+        default="sim",
+        choices=sorted(SOURCES),
+        help="data source: sim (embedded simulation, offline; default), public / private "
+        "(Brain-Score's splits, network), local (raw release under --data-root)",
+    )
     parser.add_argument("--models", nargs="*", default=list(default_models), help="model ids")
-    parser.add_argument("--checkpoint", nargs="*", default=[], metavar="MODEL=PATH",
-                        help="checkpoint of a model, e.g. lcl-v2=runs/lcl_v2.pt (repeatable)")
+    parser.add_argument(
+        "--checkpoint",
+        nargs="*",
+        default=[],
+        metavar="MODEL=PATH",
+        help="checkpoint of a model, e.g. lcl-v2=runs/lcl_v2.pt (repeatable)",
+    )
     parser.add_argument("--out", default=None, help=f"output folder (default results/{script})")
-    parser.add_argument("--data-root", default=os.environ.get("BRAINSCORE_LCL_FZ_ROOT"),
-                        help="raw-release folder for --source local (default $BRAINSCORE_LCL_FZ_ROOT)")
+    parser.add_argument(
+        "--data-root",
+        default=os.environ.get("BRAINSCORE_LCL_FZ_ROOT"),
+        help="raw-release folder for --source local (default $BRAINSCORE_LCL_FZ_ROOT)",
+    )
     parser.add_argument("--no-cache", action="store_true", help="recompute scores instead of reading the cache")
     add_model_file_arguments(parser)
     if add_arguments is not None:
@@ -124,8 +189,6 @@ def parse_checkpoints(pairs: Iterable[str]) -> dict[str, str]:
     return checkpoints
 
 
-
-
 def benchmark_options(source: str, data_root: str | None, time_window: Sequence[int]) -> dict[str, Any]:
     """Options passed to this suite's benchmark factories (only those that are set, or differ from the default)."""
     options = {"data_root": data_root} if source == "local" and data_root else {}
@@ -136,10 +199,15 @@ def benchmark_options(source: str, data_root: str | None, time_window: Sequence[
 
 def add_time_window_argument(parser: argparse.ArgumentParser) -> None:
     """--time-window START END: the response window in ms (default Brain-Score's 50-200; the paper's text: 50-150)."""
-    parser.add_argument("--time-window", nargs=2, type=int, default=list(BRAINSCORE_WINDOW_MS),
-                        metavar=("START_MS", "END_MS"),
-                        help="response window in ms after stimulus onset (default 50 200, as Brain-Score's code "
-                             "averages; the paper's text says 50 150; see README)")
+    parser.add_argument(
+        "--time-window",
+        nargs=2,
+        type=int,
+        default=list(BRAINSCORE_WINDOW_MS),
+        metavar=("START_MS", "END_MS"),
+        help="response window in ms after stimulus onset (default 50 200, as Brain-Score's code "
+        "averages; the paper's text says 50 150; see README)",
+    )
 
 
 def score_definitions() -> dict[str, str]:
@@ -162,8 +230,9 @@ class FigureResult:
 
     def to_json(self) -> dict[str, Any]:
         """The fields as JSON data (numpy values as numbers and lists, paths as strings)."""
-        return json.loads(json.dumps({field.name: getattr(self, field.name) for field in fields(self)},
-                                     default=json_default))
+        return json.loads(
+            json.dumps({field.name: getattr(self, field.name) for field in fields(self)}, default=json_default)
+        )
 
 
 def save_figure(figure: plt.Figure, out: Path, name: str) -> list[Path]:
@@ -195,6 +264,7 @@ def write_csv(out: Path, name: str, rows: Sequence[dict[str, Any]]) -> Path:
 
 def format_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     """Plain-text table of ``rows`` restricted to ``columns`` (floats with 3 decimals)."""
+
     def cell(value: Any) -> str:
         if isinstance(value, float):
             return f"{value:.2e}" if 0 < abs(value) < 1e-3 else f"{value:.3f}"
@@ -218,8 +288,10 @@ def per_neuron_ev(record) -> np.ndarray:
     """Per-neuron ceiled explained variance (mean over splits of (r/r_ceil)^2) of a PLS ``ScoreRecord``."""
     from brainscore_lcl.metrics.scores import per_neuron_explained_variance
 
-    return per_neuron_explained_variance(np.asarray(record.details["per_neuron_r"], dtype=float),
-                                         np.asarray(record.details["per_neuron_ceiling"], dtype=float))
+    return per_neuron_explained_variance(
+        np.asarray(record.details["per_neuron_r"], dtype=float),
+        np.asarray(record.details["per_neuron_ceiling"], dtype=float),
+    )
 
 
 def pairwise_permutation_tests(values: dict[str, np.ndarray], n_perm: int = 10000) -> list[dict[str, Any]]:
@@ -229,10 +301,15 @@ def pairwise_permutation_tests(values: dict[str, np.ndarray], n_perm: int = 1000
     names = list(values)
     rows = []
     for index, first in enumerate(names):
-        for second in names[index + 1:]:
-            rows.append({"model_a": first, "model_b": second,
-                         "p_permutation": paired_permutation_test(values[first], values[second], n_perm=n_perm),
-                         "fraction_a_better": fraction_better(values[first], values[second])})
+        for second in names[index + 1 :]:
+            rows.append(
+                {
+                    "model_a": first,
+                    "model_b": second,
+                    "p_permutation": paired_permutation_test(values[first], values[second], n_perm=n_perm),
+                    "fraction_a_better": fraction_better(values[first], values[second]),
+                }
+            )
     return rows
 
 
@@ -253,26 +330,47 @@ def predictivity_row(record, per_neuron: np.ndarray) -> dict[str, Any]:
     details = record.details
     interval = median_with_interval(per_neuron)
     # from the per-split table, so that records cached before the sign-aware score existed report it too
-    paper = paper_score_fields(np.asarray(details["per_neuron_r"], dtype=float),
-                               np.asarray(details["per_neuron_ceiling"], dtype=float))
-    return {"model": record.model, "layer": record.layer, "n_neuroids": record.n_neuroids,
-            "score_paper": paper["score_paper"], "score_paper_std": paper["score_paper_std"],
-            "score_paper_sign_aware": paper["score_paper_sign_aware"],
-            "score_paper_sign_aware_std": paper["score_paper_sign_aware_std"],
-            "score_brainscore": record.score, "raw_r": record.raw, "ceiling": record.ceiling,
-            "median_neuron_ev": interval["median"], "ci95_low": interval["ci95_low"],
-            "ci95_high": interval["ci95_high"],
-            "field_of_view": details.get("field_of_view", {}).get("degrees")}
+    paper = paper_score_fields(
+        np.asarray(details["per_neuron_r"], dtype=float), np.asarray(details["per_neuron_ceiling"], dtype=float)
+    )
+    return {
+        "model": record.model,
+        "layer": record.layer,
+        "n_neuroids": record.n_neuroids,
+        "score_paper": paper["score_paper"],
+        "score_paper_std": paper["score_paper_std"],
+        "score_paper_sign_aware": paper["score_paper_sign_aware"],
+        "score_paper_sign_aware_std": paper["score_paper_sign_aware_std"],
+        "score_brainscore": record.score,
+        "raw_r": record.raw,
+        "ceiling": record.ceiling,
+        "median_neuron_ev": interval["median"],
+        "ci95_low": interval["ci95_low"],
+        "ci95_high": interval["ci95_high"],
+        "field_of_view": details.get("field_of_view", {}).get("degrees"),
+    }
 
 
 def predictivity_bars(axis: plt.Axes, rows: Sequence[dict[str, Any]], label: str) -> None:
     """Bars of the paper's score with the std over splits, and the bootstrap interval of the median per-neuron
     explained variance as a black range (Figs. 4 left and 6)."""
     positions = np.arange(len(rows))
-    axis.bar(positions, [row["score_paper"] for row in rows], yerr=[row["score_paper_std"] for row in rows],
-             color="tab:blue", alpha=0.8, capsize=4, label="median (r/r_ceil)$^2$, std over splits")
-    axis.vlines(positions + 0.3, [row["ci95_low"] for row in rows], [row["ci95_high"] for row in rows],
-                color="black", label="95% bootstrap CI over neurons")
+    axis.bar(
+        positions,
+        [row["score_paper"] for row in rows],
+        yerr=[row["score_paper_std"] for row in rows],
+        color="tab:blue",
+        alpha=0.8,
+        capsize=4,
+        label="median (r/r_ceil)$^2$, std over splits",
+    )
+    axis.vlines(
+        positions + 0.3,
+        [row["ci95_low"] for row in rows],
+        [row["ci95_high"] for row in rows],
+        color="black",
+        label="95% bootstrap CI over neurons",
+    )
     axis.set_xticks(positions, [display_name(row["model"]) for row in rows], rotation=30, ha="right")
     axis.set_ylabel(label)
     tops = [max(row["score_paper"] + row["score_paper_std"], row["ci95_high"]) for row in rows]
@@ -280,13 +378,19 @@ def predictivity_bars(axis: plt.Axes, rows: Sequence[dict[str, Any]], label: str
     axis.legend(fontsize=7, loc="upper right")
 
 
-def score_models(entries: Sequence[LoadedModel], cache: ScoreCache, benchmark: str, options: dict[str, Any],
-                 fields_of_view: Sequence[float] | None = None) -> dict[str, Any]:
+def score_models(
+    entries: Sequence[LoadedModel],
+    cache: ScoreCache,
+    benchmark: str,
+    options: dict[str, Any],
+    fields_of_view: Sequence[float] | None = None,
+) -> dict[str, Any]:
     """Each model's PLS record on ``benchmark`` (its field of view swept first when ``fields_of_view`` is given)."""
     records = {}
     for entry in entries:
-        field_of_view = sweep_field_of_view(cache, entry, benchmark, fields_of_view, **options) \
-            if fields_of_view else None
+        field_of_view = (
+            sweep_field_of_view(cache, entry, benchmark, fields_of_view, **options) if fields_of_view else None
+        )
         record = cached_score(cache, entry, benchmark, **options)
         if field_of_view is not None:
             record.details["field_of_view"] = field_of_view
@@ -301,6 +405,12 @@ def record_json(record) -> dict[str, Any]:
 
 def add_field_of_view_argument(parser: argparse.ArgumentParser) -> None:
     """--fields-of-view DEG ...: sweep each model's field of view on the public split (paper A.3.1)."""
-    parser.add_argument("--fields-of-view", nargs="+", type=float, default=None, metavar="DEG",
-                        help="fields of view (degrees) to sweep on the public split, keeping the best "
-                             "(default: each model's own, 8 degrees for the learned models)")
+    parser.add_argument(
+        "--fields-of-view",
+        nargs="+",
+        type=float,
+        default=None,
+        metavar="DEG",
+        help="fields of view (degrees) to sweep on the public split, keeping the best "
+        "(default: each model's own, 8 degrees for the learned models)",
+    )

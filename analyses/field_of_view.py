@@ -1,7 +1,8 @@
 """The model's field of view (degrees of visual angle) chosen on the public split (Parthasarathy et al. 2024, A.3.1)."""
+
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from brainscore_core.metrics import Score
 
@@ -20,9 +21,12 @@ def set_field_of_view(model, degrees: float):
     return model
 
 
-def field_of_view_sweep(model, benchmark: FreemanZiembaPLS, degrees: Sequence[float] = DEFAULT_FIELDS_OF_VIEW,
-                        score_of: Callable[[Score], float] = lambda score: float(score.values)
-                        ) -> tuple[float, dict[float, float]]:
+def field_of_view_sweep(
+    model,
+    benchmark: FreemanZiembaPLS,
+    degrees: Sequence[float] = DEFAULT_FIELDS_OF_VIEW,
+    score_of: Callable[[Score], float] = lambda score: float(score.values),
+) -> tuple[float, dict[float, float]]:
     """Score ``model`` on ``benchmark.public_counterpart()`` at each field of view (degrees) and keep the best.
 
     The model is left at the best field of view. Returns it and every tried field of view's public score.

@@ -6,31 +6,52 @@ Writes figA2_per_neuron.{png,pdf}, per_neuron.csv (one row per cell) and per_neu
 
     python analyses/per_neuron.py [--source sim] [--models A B ...] [--region V2]
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from brainscore_lcl.analyses.common import (BRAINSCORE_WINDOW_MS, PAPER_MODELS, FigureResult, add_time_window_argument,
-                                            benchmark_id, benchmark_options, display_name, pairwise_permutation_tests,
-                                            output_folder, parse_args, per_neuron_ev, print_table, run_script,
-                                            save_figure, score_models, time_window_record, write_csv, write_json)
+from brainscore_lcl.analyses.common import (
+    BRAINSCORE_WINDOW_MS,
+    PAPER_MODELS,
+    FigureResult,
+    add_time_window_argument,
+    benchmark_id,
+    benchmark_options,
+    display_name,
+    output_folder,
+    pairwise_permutation_tests,
+    parse_args,
+    per_neuron_ev,
+    print_table,
+    run_script,
+    save_figure,
+    score_models,
+    time_window_record,
+    write_csv,
+    write_json,
+)
 from brainscore_lcl.errors import RunError
 from brainscore_lcl.score_cache import load_models, open_cache
 
 DEFAULT_MODELS = PAPER_MODELS["figA2"]
-PER_NEURON_EV_DEFINITION = ("per cell, the mean over splits of the paper's literal (r/r_ceil)^2 (score_paper's "
-                            "per-cell value; negative r squared as well)")
+PER_NEURON_EV_DEFINITION = (
+    "per cell, the mean over splits of the paper's literal (r/r_ceil)^2 (score_paper's "
+    "per-cell value; negative r squared as well)"
+)
 
 
 @dataclass
 class PerNeuron(FigureResult):
     """Fig. A.2's numbers: the first model against each other one (``comparisons``), every model's per-cell explained
     variance (``per_neuron_ev``: model -> one value per cell of ``neuroid_ids``), skipped models and layers."""
+
     source: str
     region: str
     benchmark: str
@@ -53,27 +74,48 @@ def comparisons(values: dict[str, np.ndarray]) -> list[dict[str, Any]]:
             continue
         a, b = values[test["model_a"]], values[test["model_b"]]
         both = np.isfinite(a) & np.isfinite(b)
-        rows.append(dict(test, fraction_b_better=float(np.mean(b[both] > a[both])),
-                         median_a=float(np.median(a[both])), median_b=float(np.median(b[both]))))
+        rows.append(
+            dict(
+                test,
+                fraction_b_better=float(np.mean(b[both] > a[both])),
+                median_a=float(np.median(a[both])),
+                median_b=float(np.median(b[both])),
+            )
+        )
     return rows
 
 
-def compute(models: Sequence[str] = DEFAULT_MODELS, source: str = "sim", *, checkpoints: dict[str, str] | None = None,
-            data_root: str | None = None, no_cache: bool = False,
-            time_window: Sequence[int] = BRAINSCORE_WINDOW_MS, region: str = "V2") -> PerNeuron:
+def compute(
+    models: Sequence[str] = DEFAULT_MODELS,
+    source: str = "sim",
+    *,
+    checkpoints: dict[str, str] | None = None,
+    data_root: str | None = None,
+    no_cache: bool = False,
+    time_window: Sequence[int] = BRAINSCORE_WINDOW_MS,
+    region: str = "V2",
+) -> PerNeuron:
     """Score ``models`` on ``region`` of ``source`` and compare the first with each other one, cell by cell."""
     entries, notes = load_models(models, checkpoints or {}, region)
     if len(entries) < 2:
         raise RunError("per_neuron needs at least two models that load: " + ("; ".join(notes) or "only one given"))
     bid = benchmark_id(source, region)
-    records = score_models(entries, open_cache(source, data_root, not no_cache), bid,
-                           benchmark_options(source, data_root, time_window))
+    records = score_models(
+        entries, open_cache(source, data_root, not no_cache), bid, benchmark_options(source, data_root, time_window)
+    )
     values = {model: per_neuron_ev(record) for model, record in records.items()}
-    return PerNeuron(source=source, region=region, benchmark=bid, **time_window_record(time_window),
-                     comparisons=comparisons(values), per_neuron_ev=values,
-                     per_neuron_ev_definition=PER_NEURON_EV_DEFINITION,
-                     neuroid_ids=next(iter(records.values())).details["neuroid_ids"], notes=notes,
-                     layers={model: record.layer for model, record in records.items()})
+    return PerNeuron(
+        source=source,
+        region=region,
+        benchmark=bid,
+        **time_window_record(time_window),
+        comparisons=comparisons(values),
+        per_neuron_ev=values,
+        per_neuron_ev_definition=PER_NEURON_EV_DEFINITION,
+        neuroid_ids=next(iter(records.values())).details["neuroid_ids"],
+        notes=notes,
+        layers={model: record.layer for model, record in records.items()},
+    )
 
 
 def draw_figure(result: PerNeuron, max_shown: float = 1.5) -> plt.Figure:
@@ -88,16 +130,25 @@ def draw_figure(result: PerNeuron, max_shown: float = 1.5) -> plt.Figure:
         clipped = (a > limit) | (b > limit)
         axis.scatter(b[~clipped], a[~clipped], s=12, alpha=0.7)
         if clipped.any():
-            axis.scatter(np.minimum(b[clipped], limit), np.minimum(a[clipped], limit), s=24, facecolors="none",
-                         edgecolors="tab:red", label=f"{clipped.sum()} cells > {limit:g}, on the edge")
+            axis.scatter(
+                np.minimum(b[clipped], limit),
+                np.minimum(a[clipped], limit),
+                s=24,
+                facecolors="none",
+                edgecolors="tab:red",
+                label=f"{clipped.sum()} cells > {limit:g}, on the edge",
+            )
         axis.plot([0, limit], [0, limit], "k--", lw=1, label="identity")
         axis.set_xlim(0, limit * 1.02)
         axis.set_ylim(0, limit * 1.02)
         axis.set_aspect("equal")
         axis.set_xlabel(f"{display_name(row['model_b'])} ({result.region} expl. var. per cell)")
         axis.set_ylabel(f"{display_name(row['model_a'])} ({result.region} expl. var. per cell)")
-        axis.set_title(f"{row['fraction_a_better']:.0%} of cells better explained by {display_name(row['model_a'])}"
-                       f"\n(paired permutation p = {row['p_permutation']:.3g})", fontsize=8)
+        axis.set_title(
+            f"{row['fraction_a_better']:.0%} of cells better explained by {display_name(row['model_a'])}"
+            f"\n(paired permutation p = {row['p_permutation']:.3g})",
+            fontsize=8,
+        )
         axis.legend(loc="lower right", fontsize=7)
     return figure
 
@@ -105,21 +156,42 @@ def draw_figure(result: PerNeuron, max_shown: float = 1.5) -> plt.Figure:
 def draw(result: PerNeuron, out: str | Path | None = None) -> list[Path]:
     """Fig. A.2, the per-cell table (one row per cell, one column per model) and the JSON in ``out``."""
     out = output_folder(out, "per_neuron")
-    cells = [{"neuroid_id": neuroid, **{model: float(value[index]) for model, value in result.per_neuron_ev.items()}}
-             for index, neuroid in enumerate(result.neuroid_ids)]
+    cells = [
+        {"neuroid_id": neuroid, **{model: float(value[index]) for model, value in result.per_neuron_ev.items()}}
+        for index, neuroid in enumerate(result.neuroid_ids)
+    ]
     return save_figure(draw_figure(result), out, "figA2_per_neuron") + [
-        write_csv(out, "per_neuron", cells), write_json(out, "per_neuron", result)]
+        write_csv(out, "per_neuron", cells),
+        write_json(out, "per_neuron", result),
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> PerNeuron:
-    args = parse_args("per_neuron", __doc__.splitlines()[0], DEFAULT_MODELS,
-                      lambda parser: (parser.add_argument("--region", default="V2", choices=("V1", "V2")),
-                                      add_time_window_argument(parser)), argv)
-    result = compute(args.models, args.source, checkpoints=args.checkpoints, data_root=args.data_root,
-                     no_cache=args.no_cache, time_window=args.time_window, region=args.region)
+    args = parse_args(
+        "per_neuron",
+        __doc__.splitlines()[0],
+        DEFAULT_MODELS,
+        lambda parser: (
+            parser.add_argument("--region", default="V2", choices=("V1", "V2")),
+            add_time_window_argument(parser),
+        ),
+        argv,
+    )
+    result = compute(
+        args.models,
+        args.source,
+        checkpoints=args.checkpoints,
+        data_root=args.data_root,
+        no_cache=args.no_cache,
+        time_window=args.time_window,
+        region=args.region,
+    )
     paths = draw(result, args.out)
-    print_table(result.comparisons, ("model_a", "model_b", "median_a", "median_b", "fraction_a_better",
-                                     "fraction_b_better", "p_permutation"), result.notes)
+    print_table(
+        result.comparisons,
+        ("model_a", "model_b", "median_a", "median_b", "fraction_a_better", "fraction_b_better", "p_permutation"),
+        result.notes,
+    )
     print(f"wrote {', '.join(str(path) for path in paths)}")
     return result
 

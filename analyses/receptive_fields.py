@@ -10,18 +10,30 @@ Writes figA3_filters, figA4_phase, figA5_nx_ny (.png, .pdf), receptive_fields.cs
 
     python analyses/receptive_fields.py [--models alexnet-untrained lcl-v1] [--checkpoint lcl-v1=PATH]
 """
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from brainscore_lcl.analyses.common import (PAPER_MODELS, FigureResult, display_name, output_folder, parse_args,
-                                            print_table, run_script, save_figure, write_csv, write_json)
+from brainscore_lcl.analyses.common import (
+    PAPER_MODELS,
+    FigureResult,
+    display_name,
+    output_folder,
+    parse_args,
+    print_table,
+    run_script,
+    save_figure,
+    write_csv,
+    write_json,
+)
 from brainscore_lcl.errors import RunError, UsageError
 from brainscore_lcl.score_cache import ScoreCache, built_model
 
@@ -36,6 +48,7 @@ GABOR_FITS = "first-layer filters"
 class ReceptiveFields(FigureResult):
     """Figs. A.3-A.5's numbers: per model the Gabor fits (``analyse``), one summary row each, the grayscale filters
     drawn in Fig. A.3 (``grayscale_filters``: model -> up to 64 filters, rows x columns each) and skipped models."""
+
     models: dict[str, dict[str, Any]]
     rows: list[dict[str, Any]]
     notes: list[str]
@@ -61,7 +74,7 @@ def state_dict_first_conv(path: str) -> np.ndarray:
     state = payload.get("state_dict", payload.get("model", payload)) if isinstance(payload, dict) else None
     if not isinstance(state, dict):
         raise UsageError(f"{path} holds no state dict; pass a torchvision-style checkpoint")
-    for name, tensor in state.items():
+    for tensor in state.values():
         if hasattr(tensor, "ndim") and tensor.ndim == 4 and tensor.shape[1] == 3:
             return tensor.detach().cpu().numpy().astype(float)
     raise UsageError(f"{path}: no 4-D weight with 3 input channels (a first RGB convolution) found")
@@ -95,11 +108,17 @@ def analyse(filters: np.ndarray, min_r_squared: float) -> dict[str, Any]:
     kept = well_fit(fits, min_r_squared)
     nx, ny = np.array([fit.nx for fit in kept]), np.array([fit.ny for fit in kept])
     phases = np.array([fit.folded_phase for fit in kept])
-    return {"n_filters": len(fits), "n_well_fit": len(kept), "min_r_squared": min_r_squared,
-            "r_squared": [fit.r_squared for fit in fits], "nx": nx.tolist(), "ny": ny.tolist(),
-            "folded_phase": phases.tolist(),
-            "nx_ny_distance": nx_ny_distance(nx, ny) if kept else None,
-            "phase_symmetry_fraction": phase_symmetry_fraction(phases) if kept else None}
+    return {
+        "n_filters": len(fits),
+        "n_well_fit": len(kept),
+        "min_r_squared": min_r_squared,
+        "r_squared": [fit.r_squared for fit in fits],
+        "nx": nx.tolist(),
+        "ny": ny.tolist(),
+        "folded_phase": phases.tolist(),
+        "nx_ny_distance": nx_ny_distance(nx, ny) if kept else None,
+        "phase_symmetry_fraction": phase_symmetry_fraction(phases) if kept else None,
+    }
 
 
 def macaque_cloud(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -126,10 +145,11 @@ def draw_filters(result: ReceptiveFields) -> plt.Figure:
         for index, image in enumerate(gray):
             scale = np.abs(image).max() or 1.0
             top, left = (index // side) * (rows + 1), (index % side) * (columns + 1)
-            mosaic[top:top + rows, left:left + columns] = image / scale
+            mosaic[top : top + rows, left : left + columns] = image / scale
         axis.imshow(mosaic, cmap="gray", vmin=-1, vmax=1)
-        axis.set_title(f"{display_name(model)} ({result.models[model]['n_filters']} filters, first {len(gray)})",
-                       fontsize=9)
+        axis.set_title(
+            f"{display_name(model)} ({result.models[model]['n_filters']} filters, first {len(gray)})", fontsize=9
+        )
         axis.axis("off")
     return figure
 
@@ -143,8 +163,11 @@ def draw_phases(results: dict[str, dict[str, Any]]) -> plt.Figure:
         axis.set_xlabel("Spatial phase (folded, rad)")
         axis.set_ylabel("Filter count")
         fraction = result["phase_symmetry_fraction"]
-        axis.set_title(f"{display_name(model)} (n={result['n_well_fit']}"
-                       + (f", even/odd fraction {fraction:.2f})" if fraction is not None else ")"), fontsize=9)
+        axis.set_title(
+            f"{display_name(model)} (n={result['n_well_fit']}"
+            + (f", even/odd fraction {fraction:.2f})" if fraction is not None else ")"),
+            fontsize=9,
+        )
     return figure
 
 
@@ -153,8 +176,7 @@ def draw_nx_ny(results: dict[str, dict[str, Any]]) -> plt.Figure:
     cloud_nx, cloud_ny = macaque_cloud()
     figure, axes = plt.subplots(1, len(results), figsize=(3.8 * len(results), 3.8), squeeze=False)
     for axis, (model, result) in zip(axes[0], results.items()):
-        axis.scatter(cloud_nx, cloud_ny, s=10, color="tab:green", alpha=0.6,
-                     label="Macaque V1 (Ringach 2002, binned)")
+        axis.scatter(cloud_nx, cloud_ny, s=10, color="tab:green", alpha=0.6, label="Macaque V1 (Ringach 2002, binned)")
         axis.scatter(result["nx"], result["ny"], s=10, color="tab:blue", label="Model")
         axis.set_xlim(0, 1.5)
         axis.set_ylim(0, 1.5)
@@ -162,18 +184,26 @@ def draw_nx_ny(results: dict[str, dict[str, Any]]) -> plt.Figure:
         axis.set_xlabel("Gabor cycles (nx)")
         axis.set_ylabel("Gabor cycles (ny)")
         distance = result["nx_ny_distance"]
-        axis.set_title(f"{display_name(model)}: TV distance "
-                       + (f"{distance:.2f}" if distance is not None else "n/a (no good fits)"), fontsize=9)
+        axis.set_title(
+            f"{display_name(model)}: TV distance "
+            + (f"{distance:.2f}" if distance is not None else "n/a (no good fits)"),
+            fontsize=9,
+        )
         axis.legend(fontsize=6, loc="upper right")
     return figure
 
 
 def summary_row(model: str, result: dict[str, Any]) -> dict[str, Any]:
     """One table row of a model's fits: filters, well-fit filters, (nx, ny) distance, phase symmetry, medians."""
-    return {"model": model, "n_filters": result["n_filters"], "n_well_fit": result["n_well_fit"],
-            "nx_ny_distance": result["nx_ny_distance"], "phase_symmetry_fraction": result["phase_symmetry_fraction"],
-            "median_nx": float(np.median(result["nx"])) if result["nx"] else None,
-            "median_ny": float(np.median(result["ny"])) if result["ny"] else None}
+    return {
+        "model": model,
+        "n_filters": result["n_filters"],
+        "n_well_fit": result["n_well_fit"],
+        "nx_ny_distance": result["nx_ny_distance"],
+        "phase_symmetry_fraction": result["phase_symmetry_fraction"],
+        "median_nx": float(np.median(result["nx"])) if result["nx"] else None,
+        "median_ny": float(np.median(result["ny"])) if result["ny"] else None,
+    }
 
 
 def cached_analysis(cache: ScoreCache, model: str, filters: np.ndarray, min_r_squared: float) -> dict[str, Any]:
@@ -183,15 +213,21 @@ def cached_analysis(cache: ScoreCache, model: str, filters: np.ndarray, min_r_sq
     key = hashlib.sha1(repr((filters.shape, min_r_squared)).encode() + filters.tobytes()).hexdigest()
     record = cache.get(key)
     if record is None:
-        record = ScoreRecord(model=model, benchmark="first-layer-gabor-fits", score=float("nan"),
-                             details=analyse(filters, min_r_squared))
+        record = ScoreRecord(
+            model=model, benchmark="first-layer-gabor-fits", score=float("nan"), details=analyse(filters, min_r_squared)
+        )
         cache.put(key, record)
     return record.details
 
 
-def compute(models: Sequence[str] = DEFAULT_MODELS, source: str | None = None, *,
-            checkpoints: dict[str, str] | None = None, min_r2: float = 0.7,
-            no_cache: bool = False) -> ReceptiveFields:
+def compute(
+    models: Sequence[str] = DEFAULT_MODELS,
+    source: str | None = None,
+    *,
+    checkpoints: dict[str, str] | None = None,
+    min_r2: float = 0.7,
+    no_cache: bool = False,
+) -> ReceptiveFields:
     """Gabor fits of the first-layer filters of ``models`` (and of the state dicts in ``checkpoints`` under names
     that are not model ids), fits with R^2 below ``min_r2`` dropped, cached with the scores (``no_cache``
     recomputes); ``source`` is unused (no neural data)."""
@@ -202,30 +238,42 @@ def compute(models: Sequence[str] = DEFAULT_MODELS, source: str | None = None, *
         raise RunError("no model has first-layer filters to analyse: " + "; ".join(notes))
     cache = ScoreCache(GABOR_FITS, enabled=not no_cache)
     results = {model: cached_analysis(cache, model, bank, min_r2) for model, bank in filters.items()}
-    return ReceptiveFields(models=results, rows=[summary_row(model, result) for model, result in results.items()],
-                           notes=notes, grayscale_filters={model: to_grayscale(bank)[:SHOWN_FILTERS]
-                                                           for model, bank in filters.items()})
+    return ReceptiveFields(
+        models=results,
+        rows=[summary_row(model, result) for model, result in results.items()],
+        notes=notes,
+        grayscale_filters={model: to_grayscale(bank)[:SHOWN_FILTERS] for model, bank in filters.items()},
+    )
 
 
 def draw(result: ReceptiveFields, out: str | Path | None = None) -> list[Path]:
     """Figs. A.3-A.5, the summary table and the JSON in ``out``."""
     out = output_folder(out, "receptive_fields")
-    return (save_figure(draw_filters(result), out, "figA3_filters")
-            + save_figure(draw_phases(result.models), out, "figA4_phase")
-            + save_figure(draw_nx_ny(result.models), out, "figA5_nx_ny")
-            + [write_csv(out, "receptive_fields", result.rows), write_json(out, "receptive_fields", result)])
+    return (
+        save_figure(draw_filters(result), out, "figA3_filters")
+        + save_figure(draw_phases(result.models), out, "figA4_phase")
+        + save_figure(draw_nx_ny(result.models), out, "figA5_nx_ny")
+        + [write_csv(out, "receptive_fields", result.rows), write_json(out, "receptive_fields", result)]
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> ReceptiveFields:
-    args = parse_args("receptive_fields", __doc__.splitlines()[0], DEFAULT_MODELS,
-                      lambda parser: parser.add_argument("--min-r2", type=float, default=0.7,
-                                                         help="drop Gabor fits with R^2 below this (default 0.7)"),
-                      argv)
-    result = compute(args.models, args.source, checkpoints=args.checkpoints, min_r2=args.min_r2,
-                     no_cache=args.no_cache)
+    args = parse_args(
+        "receptive_fields",
+        __doc__.splitlines()[0],
+        DEFAULT_MODELS,
+        lambda parser: parser.add_argument(
+            "--min-r2", type=float, default=0.7, help="drop Gabor fits with R^2 below this (default 0.7)"
+        ),
+        argv,
+    )
+    result = compute(args.models, args.source, checkpoints=args.checkpoints, min_r2=args.min_r2, no_cache=args.no_cache)
     paths = draw(result, args.out)
-    print_table(result.rows, ("model", "n_filters", "n_well_fit", "nx_ny_distance", "phase_symmetry_fraction",
-                              "median_nx", "median_ny"), result.notes)
+    print_table(
+        result.rows,
+        ("model", "n_filters", "n_well_fit", "nx_ny_distance", "phase_symmetry_fraction", "median_nx", "median_ny"),
+        result.notes,
+    )
     print(f"wrote {', '.join(str(path) for path in paths)}")
     return result
 

@@ -9,19 +9,34 @@ fisher_z_tests.csv and texture_modulation.json.
 
     python analyses/texture_modulation.py [--source sim] [--models ...] [--window latency|fixed]
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from brainscore_lcl.analyses.common import (BRAINSCORE_WINDOW_MS, PAPER_MODELS, FigureResult, add_time_window_argument,
-                                            benchmark_id, benchmark_options, display_name, output_folder, parse_args,
-                                            print_table, run_script, save_figure, time_window_record, write_csv,
-                                            write_json)
+from brainscore_lcl.analyses.common import (
+    BRAINSCORE_WINDOW_MS,
+    PAPER_MODELS,
+    FigureResult,
+    add_time_window_argument,
+    benchmark_id,
+    benchmark_options,
+    display_name,
+    output_folder,
+    parse_args,
+    print_table,
+    run_script,
+    save_figure,
+    time_window_record,
+    write_csv,
+    write_json,
+)
 from brainscore_lcl.score_cache import cached_score, load_models, open_cache
 
 DEFAULT_MODELS = PAPER_MODELS["fig5"]
@@ -33,6 +48,7 @@ class TextureModulation(FigureResult):
     """Fig. 5's numbers: one row per model (rho and Q-Q distance of each reading), Fisher z tests, the recorded cells'
     Rmod (``data``), skipped models (``notes``) and each model's readings (``models``). ``time_window_ms`` is None
     with each cell's latency-aligned window (then ``latency_ms`` holds the latencies)."""
+
     source: str
     benchmark: str
     options: dict[str, Any]
@@ -55,13 +71,21 @@ class TextureModulation(FigureResult):
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--window", choices=("latency", "fixed"), default="latency",
-                        help="response window: each cell's latency-aligned 100 ms (default; from the raw release for "
-                             "sim and local, from Brain-Score's 1-ms bins for public and private) or the fixed "
-                             "--time-window")
+    parser.add_argument(
+        "--window",
+        choices=("latency", "fixed"),
+        default="latency",
+        help="response window: each cell's latency-aligned 100 ms (default; from the raw release for "
+        "sim and local, from Brain-Score's 1-ms bins for public and private) or the fixed "
+        "--time-window",
+    )
     add_time_window_argument(parser)
-    parser.add_argument("--min-ceiling", type=float, default=0.4,
-                        help="exclude recorded cells whose internal consistency R is below this (default 0.4)")
+    parser.add_argument(
+        "--min-ceiling",
+        type=float,
+        default=0.4,
+        help="exclude recorded cells whose internal consistency R is below this (default 0.4)",
+    )
 
 
 def fisher_tests(rows: Sequence[dict[str, Any]], reading: str) -> list[dict[str, Any]]:
@@ -70,11 +94,19 @@ def fisher_tests(rows: Sequence[dict[str, Any]], reading: str) -> list[dict[str,
 
     tests = []
     for index, first in enumerate(rows):
-        for second in rows[index + 1:]:
+        for second in rows[index + 1 :]:
             test = fisher_z_test(first[f"rho_{reading}"], second[f"rho_{reading}"])
-            tests.append({"reading": reading, "model_a": first["model"], "model_b": second["model"],
-                          "rho_a": first[f"rho_{reading}"], "rho_b": second[f"rho_{reading}"], "z": test.z,
-                          "p": test.p})
+            tests.append(
+                {
+                    "reading": reading,
+                    "model_a": first["model"],
+                    "model_b": second["model"],
+                    "rho_a": first[f"rho_{reading}"],
+                    "rho_b": second[f"rho_{reading}"],
+                    "z": test.z,
+                    "p": test.p,
+                }
+            )
     return tests
 
 
@@ -82,22 +114,36 @@ def model_row(model: str, record) -> dict[str, Any]:
     """One table row of a texture-modulation ``ScoreRecord``: layer, window, cells kept and excluded, rho and Q-Q
     distance of each reading, number of layer units."""
     details = record.details
-    return {"model": model, "layer": record.layer, "window": details["window"],
-            "n_cells": details["n_neuroids"], "n_excluded": details["n_excluded"],
-            **{f"rho_{reading}": details[reading]["rho"] for reading in READINGS},
-            **{f"qq_{reading}": details[reading]["qq_distance"] for reading in READINGS},
-            "n_units": details["units"]["n_units"]}
+    return {
+        "model": model,
+        "layer": record.layer,
+        "window": details["window"],
+        "n_cells": details["n_neuroids"],
+        "n_excluded": details["n_excluded"],
+        **{f"rho_{reading}": details[reading]["rho"] for reading in READINGS},
+        **{f"qq_{reading}": details[reading]["qq_distance"] for reading in READINGS},
+        "n_units": details["units"]["n_units"],
+    }
 
 
-def compute(models: Sequence[str] = DEFAULT_MODELS, source: str = "sim", *, checkpoints: dict[str, str] | None = None,
-            data_root: str | None = None, no_cache: bool = False,
-            time_window: Sequence[int] = BRAINSCORE_WINDOW_MS, window: str = "latency",
-            min_ceiling: float = 0.4) -> TextureModulation:
+def compute(
+    models: Sequence[str] = DEFAULT_MODELS,
+    source: str = "sim",
+    *,
+    checkpoints: dict[str, str] | None = None,
+    data_root: str | None = None,
+    no_cache: bool = False,
+    time_window: Sequence[int] = BRAINSCORE_WINDOW_MS,
+    window: str = "latency",
+    min_ceiling: float = 0.4,
+) -> TextureModulation:
     """Texture modulation of ``models`` against V2 of ``source``: ``window`` "latency" (each cell's latency-aligned
     100 ms) or "fixed" (``time_window`` in ms); cells with internal consistency below ``min_ceiling`` excluded."""
-    options = benchmark_options(source, data_root, time_window) | {"min_ceiling": min_ceiling,
-                                                                   "time_window": tuple(time_window)}
-    if window != "latency":        # the benchmark's default
+    options = benchmark_options(source, data_root, time_window) | {
+        "min_ceiling": min_ceiling,
+        "time_window": tuple(time_window),
+    }
+    if window != "latency":  # the benchmark's default
         options["window"] = window
     cache = open_cache(source, data_root, not no_cache)
     entries, notes = load_models(models, checkpoints or {}, "V2")
@@ -105,14 +151,30 @@ def compute(models: Sequence[str] = DEFAULT_MODELS, source: str = "sim", *, chec
     records = {entry.model_id: cached_score(cache, entry, bid, **options) for entry in entries}
     rows = [model_row(model, record) for model, record in records.items()]
     data = next(iter(records.values())).details["data"]
-    window_record = time_window_record(time_window) if window == "fixed" else {
-        "time_window_ms": None, "time_window_convention": "each cell's latency-aligned 100-ms window",
-        "latency_ms": data["latency_ms"]}
+    window_record = (
+        time_window_record(time_window)
+        if window == "fixed"
+        else {
+            "time_window_ms": None,
+            "time_window_convention": "each cell's latency-aligned 100-ms window",
+            "latency_ms": data["latency_ms"],
+        }
+    )
     return TextureModulation(
-        source=source, benchmark=bid, options=options, window=window, **window_record, rows=rows,
-        fisher_z_tests=fisher_tests(rows, "fitted") + fisher_tests(rows, "units"), data=data, notes=notes,
-        models={model: {reading: record.details[reading] for reading in READINGS} | {"layer": record.layer}
-                for model, record in records.items()})
+        source=source,
+        benchmark=bid,
+        options=options,
+        window=window,
+        **window_record,
+        rows=rows,
+        fisher_z_tests=fisher_tests(rows, "fitted") + fisher_tests(rows, "units"),
+        data=data,
+        notes=notes,
+        models={
+            model: {reading: record.details[reading] for reading in READINGS} | {"layer": record.layer}
+            for model, record in records.items()
+        },
+    )
 
 
 def draw_figure(result: TextureModulation) -> plt.Figure:
@@ -123,8 +185,7 @@ def draw_figure(result: TextureModulation) -> plt.Figure:
         fitted, units = readings["fitted"], readings["units"]
         top, bottom = axes[0, column], axes[1, column]
         top.plot(data["quantiles"], fitted["quantiles"], "o", ms=3, label="fitted model cells")
-        top.plot(data["quantiles"], units["quantiles"], ".", ms=2, color="tab:gray", alpha=0.6,
-                 label="layer units")
+        top.plot(data["quantiles"], units["quantiles"], ".", ms=2, color="tab:gray", alpha=0.6, label="layer units")
         values = np.concatenate([data["quantiles"], fitted["quantiles"], units["quantiles"]])
         margin = 0.05 * (values.max() - values.min() or 1.0)
         limits = [values.min() - margin, values.max() + margin]
@@ -149,22 +210,34 @@ def draw(result: TextureModulation, out: str | Path | None = None) -> list[Path]
     """Fig. 5, its two tables (rows, Fisher z tests) and the JSON in ``out``."""
     out = output_folder(out, "texture_modulation")
     return save_figure(draw_figure(result), out, "fig5_texture_modulation") + [
-        write_csv(out, "texture_modulation", result.rows), write_csv(out, "fisher_z_tests", result.fisher_z_tests),
-        write_json(out, "texture_modulation", result)]
+        write_csv(out, "texture_modulation", result.rows),
+        write_csv(out, "fisher_z_tests", result.fisher_z_tests),
+        write_json(out, "texture_modulation", result),
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> TextureModulation:
     args = parse_args("texture_modulation", __doc__.splitlines()[0], DEFAULT_MODELS, add_arguments, argv)
-    result = compute(args.models, args.source, checkpoints=args.checkpoints, data_root=args.data_root,
-                     no_cache=args.no_cache, time_window=args.time_window, window=args.window,
-                     min_ceiling=args.min_ceiling)
+    result = compute(
+        args.models,
+        args.source,
+        checkpoints=args.checkpoints,
+        data_root=args.data_root,
+        no_cache=args.no_cache,
+        time_window=args.time_window,
+        window=args.window,
+        min_ceiling=args.min_ceiling,
+    )
     paths = draw(result, args.out)
     first = result.rows[0]
-    print(f"data: {first['n_cells']} V2 cells kept (ceiling >= {args.min_ceiling}), "
-          f"{first['n_excluded']} excluded; mean cell Rmod {np.nanmean(result.data['neuron_rmod']):.3f}; "
-          f"window {first['window']}")
-    print_table(result.rows, ("model", "layer", "rho_fitted", "qq_fitted", "rho_units", "qq_units", "n_units"),
-                result.notes)
+    print(
+        f"data: {first['n_cells']} V2 cells kept (ceiling >= {args.min_ceiling}), "
+        f"{first['n_excluded']} excluded; mean cell Rmod {np.nanmean(result.data['neuron_rmod']):.3f}; "
+        f"window {first['window']}"
+    )
+    print_table(
+        result.rows, ("model", "layer", "rho_fitted", "qq_fitted", "rho_units", "qq_units", "n_units"), result.notes
+    )
     print_table(result.fisher_z_tests, ("reading", "model_a", "model_b", "rho_a", "rho_b", "z", "p"))
     print(f"wrote {', '.join(str(path) for path in paths)}")
     return result

@@ -5,37 +5,82 @@ bootstrap interval over cells. Right: median explained variance over the V1-like
 ranked by ``v1-steerpyr-pool``'s sign-aware per-cell explained variance (Sec. 3.1), ranked on the scored split as the
 paper does; the same quartiles ranked on the public split and scored on the private one are reported beside them
 (``*_public_selection``; not for --source public). Every score is given as the paper's literal median (r/r_ceil)^2
-and as its sign-aware variant (``score_definitions`` in the JSON). Paired permutation tests on per-cell scores for every pair of models,
+and as its sign-aware variant (``score_definitions`` in the JSON). Paired permutation tests on per-cell scores for
+every pair of models,
 on all cells and on each subset. Table A.4: every row of the paper's table (values from data/paper_table_a4.json)
 beside ours, models that could not be scored marked with the reason. Writes fig4_v2_predictivity.{png,pdf},
 v2_predictivity.csv, table_a4.csv, permutation_tests.csv and v2_predictivity.json into --out.
 
     python analyses/v2_predictivity.py [--source sim] [--models ...] [--checkpoint lcl-v2=PATH]
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 
-from brainscore_lcl.analyses.common import (BRAINSCORE_WINDOW_MS, PAPER_MODELS, FigureResult,
-                                            add_field_of_view_argument, add_time_window_argument, benchmark_id,
-                                            benchmark_options, display_name, median_with_interval,
-                                            pairwise_permutation_tests, output_folder, parse_args, per_neuron_ev,
-                                            predictivity_bars, predictivity_row, print_table, record_json, run_script,
-                                            save_figure, score_definitions, score_models, time_window_record,
-                                            write_csv, write_json)
+from brainscore_lcl.analyses.common import (
+    BRAINSCORE_WINDOW_MS,
+    PAPER_MODELS,
+    FigureResult,
+    add_field_of_view_argument,
+    add_time_window_argument,
+    benchmark_id,
+    benchmark_options,
+    display_name,
+    median_with_interval,
+    output_folder,
+    pairwise_permutation_tests,
+    parse_args,
+    per_neuron_ev,
+    predictivity_bars,
+    predictivity_row,
+    print_table,
+    record_json,
+    run_script,
+    save_figure,
+    score_definitions,
+    score_models,
+    time_window_record,
+    write_csv,
+    write_json,
+)
 from brainscore_lcl.score_cache import LoadedModel, ScoreCache, built_model, cached_score, load_models, open_cache
 
-DEFAULT_MODELS = PAPER_MODELS["fig4"] + [model for model in PAPER_MODELS["table_a4"] if model not in PAPER_MODELS["fig4"]]
+DEFAULT_MODELS = PAPER_MODELS["fig4"] + [
+    model for model in PAPER_MODELS["table_a4"] if model not in PAPER_MODELS["fig4"]
+]
 PAPER_TABLE_A4 = Path(__file__).resolve().parent / "data" / "paper_table_a4.json"
-TABLE_A4_COLUMNS = ("paper_name", "model", "paper_score", "paper_std", "score_paper", "score_paper_std",
-                    "score_brainscore", "status")
-COLUMNS = ("model", "layer", "n_neuroids", "score_paper", "score_paper_std", "score_brainscore", "ci95_low",
-           "ci95_high", "v1like", "v2like", "v1like_public_selection", "v2like_public_selection", "field_of_view")
+TABLE_A4_COLUMNS = (
+    "paper_name",
+    "model",
+    "paper_score",
+    "paper_std",
+    "score_paper",
+    "score_paper_std",
+    "score_brainscore",
+    "status",
+)
+COLUMNS = (
+    "model",
+    "layer",
+    "n_neuroids",
+    "score_paper",
+    "score_paper_std",
+    "score_brainscore",
+    "ci95_low",
+    "ci95_high",
+    "v1like",
+    "v2like",
+    "v1like_public_selection",
+    "v2like_public_selection",
+    "field_of_view",
+)
 
 
 @dataclass
@@ -43,6 +88,7 @@ class V2Predictivity(FigureResult):
     """Fig. 4's and Table A.4's numbers: one row per model, per-subset scores (``subsets``: model -> v1like/v2like ->
     ``subset_scores``) with bootstrap intervals, the partitions (scored split and public-split selection),
     permutation tests, skipped models (``notes``), Table A.4 and each model's ``ScoreRecord`` (``records``)."""
+
     source: str
     benchmark: str
     time_window_ms: list[int]
@@ -60,8 +106,14 @@ class V2Predictivity(FigureResult):
     records: dict[str, dict[str, Any]]
 
 
-def reference_partition_for(cache: ScoreCache, records: dict[str, Any], reference: str, benchmark: str,
-                            options: dict[str, Any], access: str | None = None):
+def reference_partition_for(
+    cache: ScoreCache,
+    records: dict[str, Any],
+    reference: str,
+    benchmark: str,
+    options: dict[str, Any],
+    access: str | None = None,
+):
     """The V1-like / V2-like partition from ``reference``'s V2 record: the one among ``records`` (scored here if it is
     not among them), or with ``access="public"`` its record on the public split of the same source."""
     from brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark import partition_from_details
@@ -77,9 +129,13 @@ def subset_table(records: dict[str, Any], partition) -> dict[str, dict[str, dict
     """Per model and subset: the paper's score, Brain-Score's score and per-cell values (``subset_scores``)."""
     from brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark import SUBSETS, subset_scores
 
-    return {model: {subset: subset_scores(record.details, partition.mask(subset, record.details["neuroid_ids"]))
-                    for subset in SUBSETS}
-            for model, record in records.items()}
+    return {
+        model: {
+            subset: subset_scores(record.details, partition.mask(subset, record.details["neuroid_ids"]))
+            for subset in SUBSETS
+        }
+        for model, record in records.items()
+    }
 
 
 def table_a4(rows: Sequence[dict[str, Any]], notes: Sequence[str]) -> list[dict[str, Any]]:
@@ -92,27 +148,48 @@ def table_a4(rows: Sequence[dict[str, Any]], notes: Sequence[str]) -> list[dict[
         row = ours.get(model, {})
         skipped = [note.split(": ", 1)[1] for note in notes if note.startswith(f"skipped {model}: ")]
         status = "scored" if row else (f"skipped: {skipped[0]}" if skipped else "not scored (not in --models)")
-        table.append({"paper_name": paper["paper_name"], "model": model, "paper_score": paper["v2_score"],
-                      "paper_std": paper["v2_std"], "score_paper": row.get("score_paper"),
-                      "score_paper_std": row.get("score_paper_std"), "score_brainscore": row.get("score_brainscore"),
-                      "status": status})
+        table.append(
+            {
+                "paper_name": paper["paper_name"],
+                "model": model,
+                "paper_score": paper["v2_score"],
+                "paper_std": paper["v2_std"],
+                "score_paper": row.get("score_paper"),
+                "score_paper_std": row.get("score_paper_std"),
+                "score_brainscore": row.get("score_brainscore"),
+                "status": status,
+            }
+        )
     return table
 
 
 def subset_tests(records: dict[str, Any], subsets: dict[str, dict[str, dict[str, Any]]]) -> list[dict[str, Any]]:
     """Paired permutation tests between every pair of models on all cells, then on each subset (``cells``)."""
-    tests = [dict(test, cells="all") for test in
-             pairwise_permutation_tests({model: per_neuron_ev(record) for model, record in records.items()})]
+    tests = [
+        dict(test, cells="all")
+        for test in pairwise_permutation_tests({model: per_neuron_ev(record) for model, record in records.items()})
+    ]
     for subset in ("v1like", "v2like"):
-        tests += [dict(test, cells=subset) for test in pairwise_permutation_tests(
-            {model: values[subset]["per_neuron_ev"] for model, values in subsets.items()})]
+        tests += [
+            dict(test, cells=subset)
+            for test in pairwise_permutation_tests(
+                {model: values[subset]["per_neuron_ev"] for model, values in subsets.items()}
+            )
+        ]
     return tests
 
 
-def compute(models: Sequence[str] = DEFAULT_MODELS, source: str = "sim", *, checkpoints: dict[str, str] | None = None,
-            data_root: str | None = None, no_cache: bool = False,
-            time_window: Sequence[int] = BRAINSCORE_WINDOW_MS, fields_of_view: Sequence[float] | None = None,
-            reference: str = "v1-steerpyr-pool") -> V2Predictivity:
+def compute(
+    models: Sequence[str] = DEFAULT_MODELS,
+    source: str = "sim",
+    *,
+    checkpoints: dict[str, str] | None = None,
+    data_root: str | None = None,
+    no_cache: bool = False,
+    time_window: Sequence[int] = BRAINSCORE_WINDOW_MS,
+    fields_of_view: Sequence[float] | None = None,
+    reference: str = "v1-steerpyr-pool",
+) -> V2Predictivity:
     """Score ``models`` on V2 of ``source`` and split the V2 cells by ``reference`` (a V1 model) into V1-like and
     V2-like quartiles (``time_window`` in ms; fields of view swept over ``fields_of_view`` degrees when given)."""
     cache, options = open_cache(source, data_root, not no_cache), benchmark_options(source, data_root, time_window)
@@ -121,8 +198,11 @@ def compute(models: Sequence[str] = DEFAULT_MODELS, source: str = "sim", *, chec
     records = score_models(entries, cache, bid, options, fields_of_view)
     partition = reference_partition_for(cache, records, reference, bid, options)
     subsets = subset_table(records, partition)
-    held_out = None if source == "public" else reference_partition_for(cache, records, reference, bid, options,
-                                                                        access="public")
+    held_out = (
+        None
+        if source == "public"
+        else reference_partition_for(cache, records, reference, bid, options, access="public")
+    )
     held_out_subsets = subset_table(records, held_out) if held_out else {}
     rows = []
     for model, record in records.items():
@@ -133,13 +213,24 @@ def compute(models: Sequence[str] = DEFAULT_MODELS, source: str = "sim", *, chec
             row[f"{subset}_public_selection"] = held_out_subsets[model][subset]["score_paper"] if held_out else None
         rows.append(row)
     return V2Predictivity(
-        source=source, benchmark=bid, **time_window_record(time_window), score_definitions=score_definitions(),
-        rows=rows, subsets=subsets,
-        subset_intervals={model: {subset: median_with_interval(values[subset]["per_neuron_ev"]) for subset in values}
-                          for model, values in subsets.items()},
-        partition=partition.summary(), partition_public_selection=held_out.summary() if held_out else None,
-        subsets_public_selection=held_out_subsets, permutation_tests=subset_tests(records, subsets), notes=notes,
-        table_a4=table_a4(rows, notes), records={model: record_json(record) for model, record in records.items()})
+        source=source,
+        benchmark=bid,
+        **time_window_record(time_window),
+        score_definitions=score_definitions(),
+        rows=rows,
+        subsets=subsets,
+        subset_intervals={
+            model: {subset: median_with_interval(values[subset]["per_neuron_ev"]) for subset in values}
+            for model, values in subsets.items()
+        },
+        partition=partition.summary(),
+        partition_public_selection=held_out.summary() if held_out else None,
+        subsets_public_selection=held_out_subsets,
+        permutation_tests=subset_tests(records, subsets),
+        notes=notes,
+        table_a4=table_a4(rows, notes),
+        records={model: record_json(record) for model, record in records.items()},
+    )
 
 
 def draw_figure(result: V2Predictivity) -> plt.Figure:
@@ -149,10 +240,16 @@ def draw_figure(result: V2Predictivity) -> plt.Figure:
     left.set_title(f"V2 predictivity ({result.source})")
     for model, values in result.subsets.items():
         x, y = values["v1like"], values["v2like"]
-        right.errorbar(x["score_paper"], y["score_paper"], xerr=x["score_paper_std"], yerr=y["score_paper_std"],
-                       fmt="o", capsize=3)
-        right.annotate(display_name(model), (x["score_paper"], y["score_paper"]), fontsize=8,
-                       xytext=(4, 4), textcoords="offset points")
+        right.errorbar(
+            x["score_paper"], y["score_paper"], xerr=x["score_paper_std"], yerr=y["score_paper_std"], fmt="o", capsize=3
+        )
+        right.annotate(
+            display_name(model),
+            (x["score_paper"], y["score_paper"]),
+            fontsize=8,
+            xytext=(4, 4),
+            textcoords="offset points",
+        )
     right.set_xlabel(f"V2 explained variance (V1-like, N={result.partition['n_v1like']})")
     right.set_ylabel(f"V2 explained variance (V2-like, N={result.partition['n_v2like']})")
     right.set_title(f"cells ranked by {display_name(result.partition['reference'])}")
@@ -163,28 +260,49 @@ def draw(result: V2Predictivity, out: str | Path | None = None) -> list[Path]:
     """Fig. 4, its three tables (rows, Table A.4, permutation tests) and the JSON in ``out``."""
     out = output_folder(out, "v2_predictivity")
     return save_figure(draw_figure(result), out, "fig4_v2_predictivity") + [
-        write_csv(out, "v2_predictivity", result.rows), write_csv(out, "table_a4", result.table_a4),
-        write_csv(out, "permutation_tests", result.permutation_tests), write_json(out, "v2_predictivity", result)]
+        write_csv(out, "v2_predictivity", result.rows),
+        write_csv(out, "table_a4", result.table_a4),
+        write_csv(out, "permutation_tests", result.permutation_tests),
+        write_json(out, "v2_predictivity", result),
+    ]
 
 
 def print_partitions(result: V2Predictivity) -> None:
     """One line per partition: its reference, where it was ranked and the subsets' sizes and thresholds."""
-    for name, ranked in (("paper's procedure", result.partition),
-                         ("public-split selection", result.partition_public_selection)):
+    for name, ranked in (
+        ("paper's procedure", result.partition),
+        ("public-split selection", result.partition_public_selection),
+    ):
         if ranked is not None:
-            print(f"partition by {ranked['reference']} ({name}, ranked on {ranked['selected_on']}, sign-aware EV): "
-                  f"{ranked['n_v1like']} V1-like (reference EV >= {ranked['v1like_min_reference_ev']:.3f}), "
-                  f"{ranked['n_v2like']} V2-like (reference EV <= {ranked['v2like_max_reference_ev']:.3f})")
+            print(
+                f"partition by {ranked['reference']} ({name}, ranked on {ranked['selected_on']}, sign-aware EV): "
+                f"{ranked['n_v1like']} V1-like (reference EV >= {ranked['v1like_min_reference_ev']:.3f}), "
+                f"{ranked['n_v2like']} V2-like (reference EV <= {ranked['v2like_max_reference_ev']:.3f})"
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> V2Predictivity:
-    args = parse_args("v2_predictivity", __doc__.splitlines()[0], DEFAULT_MODELS,
-                      lambda parser: (add_field_of_view_argument(parser), add_time_window_argument(parser),
-                                      parser.add_argument("--reference", default="v1-steerpyr-pool",
-                                                          help="V1 model that ranks the V2 cells")), argv)
-    result = compute(args.models, args.source, checkpoints=args.checkpoints, data_root=args.data_root,
-                     no_cache=args.no_cache, time_window=args.time_window, fields_of_view=args.fields_of_view,
-                     reference=args.reference)
+    args = parse_args(
+        "v2_predictivity",
+        __doc__.splitlines()[0],
+        DEFAULT_MODELS,
+        lambda parser: (
+            add_field_of_view_argument(parser),
+            add_time_window_argument(parser),
+            parser.add_argument("--reference", default="v1-steerpyr-pool", help="V1 model that ranks the V2 cells"),
+        ),
+        argv,
+    )
+    result = compute(
+        args.models,
+        args.source,
+        checkpoints=args.checkpoints,
+        data_root=args.data_root,
+        no_cache=args.no_cache,
+        time_window=args.time_window,
+        fields_of_view=args.fields_of_view,
+        reference=args.reference,
+    )
     paths = draw(result, args.out)
     print_table(result.rows, COLUMNS, result.notes)
     print(f"Table A.4 (paper: Brain-Score's FreemanZiemba2013 V2; ours: {result.benchmark})")

@@ -1,4 +1,5 @@
 """brainscore-lcl: layerwise complexity-matched learning (LCL-V2) and its evaluations on Brain-Score."""
+
 import os
 from pathlib import Path
 

@@ -1,19 +1,30 @@
 """The Python entry point: ``brainscore_lcl.score(model, benchmark)`` for an id, a model file, a ``torch.nn.Module``
 or a Brain-Score ``BrainModel`` (the figures: ``brainscore_lcl.analyses``)."""
+
 from __future__ import annotations
 
 import os
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 
-def score(model: Any, benchmark: str, *, checkpoint: str | os.PathLike | None = None, name: str | None = None,
-          layers: Sequence[str] | None = None, image_size: int | None = None,
-          visual_degrees: float | None = None, **benchmark_options):
+def score(
+    model: Any,
+    benchmark: str,
+    *,
+    checkpoint: str | os.PathLike | None = None,
+    name: str | None = None,
+    layers: Sequence[str] | None = None,
+    image_size: int | None = None,
+    visual_degrees: float | None = None,
+    **benchmark_options,
+):
     """Score ``model`` on ``benchmark`` exactly as ``brainscore score`` does; returns the ``ScoreRecord``.
 
     ``model``: a model id (``"lcl-v2"``), a file spec (``"my_net.py:build"``), a ``torch.nn.Module`` (id ``name`` or
     its class name; candidate ``layers``, default every convolution and linear layer, input ``image_size`` px (default
-    224) over ``visual_degrees`` (default 8)), ``(module, preprocessing)``, or a ``BrainModel``. ``benchmark_options`` (``time_window``,
+    224) over ``visual_degrees`` (default 8)), ``(module, preprocessing)``, or a ``BrainModel``. ``benchmark_options``
+    (``time_window``,
     ``data_root``, ``pls``) go to this suite's benchmarks. The record holds the ``--json`` fields
     (``record.summary()``) and, in ``record.details``, the paper's score, the layer selection and the per-neuron
     values (``neuroid_ids``, ``per_neuron_r`` (split, neuron), ``per_neuron_ceiling``).
@@ -22,5 +33,6 @@ def score(model: Any, benchmark: str, *, checkpoint: str | os.PathLike | None = 
     from brainscore_lcl.scoring import score as score_id
 
     model_id = as_model_id(model, name=name, layers=layers, image_size=image_size, visual_degrees=visual_degrees)
-    return score_id(model_id, benchmark, checkpoint=None if checkpoint is None else str(checkpoint),
-                    **benchmark_options)
+    return score_id(
+        model_id, benchmark, checkpoint=None if checkpoint is None else str(checkpoint), **benchmark_options
+    )

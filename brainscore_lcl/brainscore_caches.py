@@ -13,13 +13,15 @@ without a check (a truncated pickle is a traceback), and ``_place_on_screen`` de
 - stimuli are placed under ``<cache>/stimuli_on_screen`` (``<cache>`` = ``$BRAINSCORE_LCL_CACHE``); a placement that
   is interrupted removes its folder, and a stored placement whose images are gone is recomputed.
 """
+
 from __future__ import annotations
 
 import functools
 import os
 import types
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from brainscore_lcl import cache_dir
 from brainscore_lcl.cache import atomic_path, error_summary, locked, remove, report_corrupt
@@ -55,7 +57,9 @@ def _checked_storage_class(base: type) -> type:
 
         def load(self, function_identifier):
             loaded = self.__dict__.get("_loaded", {})
-            return loaded.pop(function_identifier) if function_identifier in loaded else super().load(function_identifier)
+            return (
+                loaded.pop(function_identifier) if function_identifier in loaded else super().load(function_identifier)
+            )
 
         def save(self, result, function_identifier):
             with atomic_path(self.storage_path(function_identifier)) as temporary:
@@ -75,8 +79,11 @@ def storage_of(stored: Callable):
     return _closure_value(stored, _disk_storage_class())
 
 
-def secure_store(stored: Callable, is_usable: Callable[[Any], bool] = lambda result: True,
-                 on_interrupt: Callable[[dict], None] = lambda call_args: None) -> Callable:
+def secure_store(
+    stored: Callable,
+    is_usable: Callable[[Any], bool] = lambda result: True,
+    on_interrupt: Callable[[dict], None] = lambda call_args: None,
+) -> Callable:
     """``stored`` (decorated with a ``result_caching`` disk store) made safe: atomic, checked storage; every call
     under the lock of its entry; a loaded result that is not ``is_usable`` removed and recomputed; on an exception
     before the entry was saved, ``on_interrupt(call arguments)`` cleans up what the call wrote elsewhere."""
@@ -131,8 +138,10 @@ def secure_brainscore_caches(folder: str | os.PathLike) -> None:
     screen.root_path = on_screen_folder()
     if not getattr(screen._place_on_screen, _SECURED, False):
         screen._place_on_screen = secure_store(
-            screen._place_on_screen, is_usable=_placement_is_usable,
-            on_interrupt=lambda call_args: remove(_placement_folder(call_args)))
+            screen._place_on_screen,
+            is_usable=_placement_is_usable,
+            on_interrupt=lambda call_args: remove(_placement_folder(call_args)),
+        )
     if not getattr(ActivationsExtractorHelper._from_paths_stored, _SECURED, False):
         ActivationsExtractorHelper._from_paths_stored = secure_store(ActivationsExtractorHelper._from_paths_stored)
     for stored in (screen._place_on_screen, ActivationsExtractorHelper._from_paths_stored):

@@ -11,6 +11,7 @@ corrupt entries reported and rebuilt.
 
 This module imports nothing of the suite, so every layer may use it.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -22,8 +23,9 @@ import shutil
 import sys
 import tempfile
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from filelock import FileLock
 
@@ -84,8 +86,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     (or is interrupted) it is removed and ``path`` is left as it was."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=_temporary_prefix(path),
-                                    suffix=f"{TEMPORARY_MARK}{path.suffix}")
+    handle, name = tempfile.mkstemp(
+        dir=path.parent, prefix=_temporary_prefix(path), suffix=f"{TEMPORARY_MARK}{path.suffix}"
+    )
     os.close(handle)
     temporary = Path(name)
     try:
@@ -143,8 +146,7 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
             remove(retired)
 
 
-def ensure_folder(path: str | os.PathLike, is_current: Callable[[Path], bool],
-                  build: Callable[[Path], None]) -> Path:
+def ensure_folder(path: str | os.PathLike, is_current: Callable[[Path], bool], build: Callable[[Path], None]) -> Path:
     """The folder ``path``, built once by ``build(staging folder)`` unless ``is_current(path)``. Under the entry's lock
     ``is_current`` is asked again, so concurrent callers build it once and the others use it; returns ``path``."""
     path = Path(path)
@@ -198,8 +200,11 @@ def write_manifest(folder: str | os.PathLike, **fields) -> dict[str, Any]:
     """Write ``folder``'s MANIFEST_FILE: ``fields`` and ``files`` ({path relative to ``folder``, POSIX: sha1} of every
     file below it); returns the manifest."""
     folder = Path(folder)
-    files = {path.relative_to(folder).as_posix(): file_sha1(path)
-             for path in sorted(folder.rglob("*")) if path.is_file() and path.name != MANIFEST_FILE}
+    files = {
+        path.relative_to(folder).as_posix(): file_sha1(path)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != MANIFEST_FILE
+    }
     manifest = {**fields, "files": files}
     atomic_write_json(folder / MANIFEST_FILE, manifest)
     return manifest

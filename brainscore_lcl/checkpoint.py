@@ -12,6 +12,7 @@ A checkpoint is a ``torch.save`` of a plain dict (loadable with ``weights_only=T
 
 ``load_encoder_checkpoint`` verifies the checksum and the architecture and names the file in every error.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -58,22 +59,40 @@ def atomic_torch_save(obj: Any, path: str | os.PathLike) -> None:
             os.remove(temporary)
 
 
-def save_encoder_checkpoint(path: str | os.PathLike, state_dict: dict[str, torch.Tensor], *,
-                            architecture: dict[str, Any], config: dict[str, Any], data: str,
-                            meta: dict[str, Any]) -> str:
+def save_encoder_checkpoint(
+    path: str | os.PathLike,
+    state_dict: dict[str, torch.Tensor],
+    *,
+    architecture: dict[str, Any],
+    config: dict[str, Any],
+    data: str,
+    meta: dict[str, Any],
+) -> str:
     """Write an encoder checkpoint (format above) atomically; returns its sha256."""
     state_dict = {name: tensor.detach().cpu().clone() for name, tensor in state_dict.items()}
     checksum = state_dict_sha256(state_dict)
-    atomic_torch_save({"format": FORMAT, "state_dict": state_dict, "architecture": dict(architecture),
-                       "config": config, "data": data, "meta": meta, "sha256": checksum}, path)
+    atomic_torch_save(
+        {
+            "format": FORMAT,
+            "state_dict": state_dict,
+            "architecture": dict(architecture),
+            "config": config,
+            "data": data,
+            "meta": meta,
+            "sha256": checksum,
+        },
+        path,
+    )
     return checksum
 
 
 #: the one-line command that turns a file holding pickled Python objects (a whole module saved with
 #: ``torch.save(model)``, a PyTorch Lightning checkpoint) into a state-dict file that loads with ``weights_only``
-EXTRACT_COMMAND = ("python -c \"import torch; c = torch.load('{source}', map_location='cpu', weights_only=False); "
-                   "torch.save({{'state_dict': c.state_dict() if hasattr(c, 'state_dict') else c['state_dict']}}, "
-                   "'{target}')\"")
+EXTRACT_COMMAND = (
+    "python -c \"import torch; c = torch.load('{source}', map_location='cpu', weights_only=False); "
+    "torch.save({{'state_dict': c.state_dict() if hasattr(c, 'state_dict') else c['state_dict']}}, "
+    "'{target}')\""
+)
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -104,37 +123,48 @@ def read_checkpoint(path: str | os.PathLike, *, kind: str, missing_hint: str) ->
         pickled = _pickled_global(error)
         if pickled is None:
             reason = ": ".join(filter(None, (type(error).__name__, _load_reason(error))))
-            raise CheckpointError(f"{kind} {path} cannot be read ({reason}); it is corrupted or not a torch file") \
-                from None
+            raise CheckpointError(
+                f"{kind} {path} cannot be read ({reason}); it is corrupted or not a torch file"
+            ) from None
         target = path.with_name(f"{path.stem}.state_dict.pt")
-        raise CheckpointError(f"{kind} {path} holds pickled Python objects ({pickled}), e.g. a whole module saved "
-                              "with torch.save(model), which are not loaded unsafely; if you trust the file, extract "
-                              f"its state dict once with {EXTRACT_COMMAND.format(source=path, target=target)} and "
-                              f"pass {target}") from None
+        raise CheckpointError(
+            f"{kind} {path} holds pickled Python objects ({pickled}), e.g. a whole module saved "
+            "with torch.save(model), which are not loaded unsafely; if you trust the file, extract "
+            f"its state dict once with {EXTRACT_COMMAND.format(source=path, target=target)} and "
+            f"pass {target}"
+        ) from None
 
 
 def verify_sha256(payload: dict[str, Any], path: str | os.PathLike, kind: str) -> None:
     """Raise ``CheckpointError`` naming ``path`` unless ``payload["sha256"]`` matches its state dict."""
     if not payload.get("sha256"):
-        raise CheckpointError(f"{kind} {path} has no 'sha256' entry, so its weights cannot be verified; re-save it "
-                              "with brainscore_lcl.checkpoint.save_encoder_checkpoint (as `brainscore train` does), "
-                              "which records it")
+        raise CheckpointError(
+            f"{kind} {path} has no 'sha256' entry, so its weights cannot be verified; re-save it "
+            "with brainscore_lcl.checkpoint.save_encoder_checkpoint (as `brainscore train` does), "
+            "which records it"
+        )
     checksum = state_dict_sha256(payload["state_dict"])
     if checksum != payload["sha256"]:
-        raise CheckpointError(f"{kind} {path} fails its sha256 check (stored {payload['sha256']}, "
-                              f"computed {checksum}); the file is corrupted")
+        raise CheckpointError(
+            f"{kind} {path} fails its sha256 check (stored {payload['sha256']}, "
+            f"computed {checksum}); the file is corrupted"
+        )
 
 
 def load_encoder_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     """Read and verify an encoder checkpoint; raises ``CheckpointError`` naming ``path`` on any problem."""
-    payload = read_checkpoint(path, kind="checkpoint",
-                              missing_hint="train one with `brainscore train` or pass an existing file")
+    payload = read_checkpoint(
+        path, kind="checkpoint", missing_hint="train one with `brainscore train` or pass an existing file"
+    )
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise CheckpointError(f"checkpoint {path} is not a brainscore-lcl encoder checkpoint "
-                              f"(expected format {FORMAT!r})")
+        raise CheckpointError(
+            f"checkpoint {path} is not a brainscore-lcl encoder checkpoint (expected format {FORMAT!r})"
+        )
     if not isinstance(payload.get("state_dict"), dict):
-        raise CheckpointError(f"checkpoint {path} has no 'state_dict' entry of weights; pass a checkpoint written by "
-                              "`brainscore train` (OUT/encoder.pt)")
+        raise CheckpointError(
+            f"checkpoint {path} has no 'state_dict' entry of weights; pass a checkpoint written by "
+            "`brainscore train` (OUT/encoder.pt)"
+        )
     verify_sha256(payload, path, "checkpoint")
     return payload
 
@@ -146,14 +176,18 @@ def build_encoder(payload: dict[str, Any], path: str | os.PathLike = "<checkpoin
     try:
         encoder = LCLEncoder(**payload["architecture"])
     except (TypeError, ValueError) as error:
-        raise CheckpointError(f"checkpoint {path} names an unknown architecture {payload['architecture']}: {error}") from None
+        raise CheckpointError(
+            f"checkpoint {path} names an unknown architecture {payload['architecture']}: {error}"
+        ) from None
     expected = encoder.state_dict()
     stored = payload["state_dict"]
     missing = sorted(set(expected) - set(stored))
     unexpected = sorted(set(stored) - set(expected))
     mismatched = sorted(name for name in set(stored) & set(expected) if stored[name].shape != expected[name].shape)
     if missing or unexpected or mismatched:
-        raise CheckpointError(f"checkpoint {path} does not fit the LCL architecture {payload['architecture']}: "
-                              f"missing {missing[:3]}, unexpected {unexpected[:3]}, wrong shape {mismatched[:3]}")
+        raise CheckpointError(
+            f"checkpoint {path} does not fit the LCL architecture {payload['architecture']}: "
+            f"missing {missing[:3]}, unexpected {unexpected[:3]}, wrong shape {mismatched[:3]}"
+        )
     encoder.load_state_dict(stored)
     return encoder.eval()

@@ -7,6 +7,7 @@ a log file holding the full traceback, and exits ``EXIT_BUG``.
 
 This module imports nothing of the suite, so every layer (metrics, data, models, training, export, CLI) may import it.
 """
+
 from __future__ import annotations
 
 import argparse

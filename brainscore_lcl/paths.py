@@ -6,6 +6,7 @@ paths (``output_file``, ``output_folder``) must not be of the wrong kind, and th
 folder that this process can write into (``UsageError``). ``option`` names the option in every sentence
 (e.g. ``"--checkpoint"``). Nothing here creates a file or folder.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,12 @@ from pathlib import Path
 from brainscore_lcl.errors import RunError, SuiteError, UsageError
 
 
-def existing_file(path: str | os.PathLike, option: str, hint: str = "pass an existing file",
-                  missing_error: type[SuiteError] = RunError) -> Path:
+def existing_file(
+    path: str | os.PathLike,
+    option: str,
+    hint: str = "pass an existing file",
+    missing_error: type[SuiteError] = RunError,
+) -> Path:
     """``path`` if it is a file; ``missing_error`` if it does not exist (with ``hint``), ``UsageError`` if a folder."""
     path = Path(path).expanduser()
     if path.is_dir():
@@ -25,8 +30,12 @@ def existing_file(path: str | os.PathLike, option: str, hint: str = "pass an exi
     return path
 
 
-def existing_folder(path: str | os.PathLike, option: str, hint: str = "pass an existing folder",
-                    missing_error: type[SuiteError] = RunError) -> Path:
+def existing_folder(
+    path: str | os.PathLike,
+    option: str,
+    hint: str = "pass an existing folder",
+    missing_error: type[SuiteError] = RunError,
+) -> Path:
     """``path`` if it is a folder; ``missing_error`` if it does not exist (with ``hint``), ``UsageError`` if a file."""
     path = Path(path).expanduser()
     if path.exists() and not path.is_dir():
@@ -44,8 +53,10 @@ def _writable_ancestor(path: Path, option: str) -> None:
     if not ancestor.is_dir():
         raise UsageError(f"{option} {path} lies under {ancestor}, which is a file, not a folder; choose another path")
     if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise UsageError(f"{option} {path} cannot be written: {ancestor} is not writable (read-only or another "
-                         "user's); choose a path in a folder you can write to")
+        raise UsageError(
+            f"{option} {path} cannot be written: {ancestor} is not writable (read-only or another "
+            "user's); choose a path in a folder you can write to"
+        )
 
 
 def output_file(path: str | os.PathLike, option: str) -> Path:

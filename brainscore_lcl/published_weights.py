@@ -6,11 +6,14 @@ name, and the hash its publisher gives. torchvision publishes the first 8 hex di
 of the first file downloaded (or placed by hand) is recorded in ``<weights folder>/sha256-first-use.json`` and every
 later load is checked against it ("trust on first download"); a published prefix is checked as well.
 
-Files live in ``<cache>/weights`` (``<cache>`` = ``$BRAINSCORE_LCL_CACHE``, default ``~/.cache/brainscore_lcl``). They are
+Files live in ``<cache>/weights`` (``<cache>`` = ``$BRAINSCORE_LCL_CACHE``, default ``~/.cache/brainscore_lcl``). They
+are
 downloaded on first use with a progress bar (``brainscore weights fetch --model ID`` does it ahead). When a file cannot
 be had, ``WeightsUnavailableError`` says in one sentence which URL, which file name and sha256, and which folder.
-Some publishers share weights only through a web page or a cloud folder (``direct=False``): those files are placed by hand.
+Some publishers share weights only through a web page or a cloud folder (``direct=False``): those files are placed by
+hand.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -99,9 +102,11 @@ def unavailable_sentence(model_id: str, weight_file: WeightFile, reason: str) ->
     """The one sentence said when a file cannot be had: what failed, the URL, the file name and sha256, the folder."""
     how = "download" if weight_file.direct else "download by hand (no direct link is published)"
     later = f", or run `brainscore weights fetch --model {model_id}` when online" if weight_file.direct else ""
-    return (f"weights of {model_id} are not available ({reason}): {how} {weight_file.file_name} from "
-            f"{weight_file.url} ({weight_file.source}; {describe_hash(weight_file)}) and place it in "
-            f"{weights_folder()}{later}")
+    return (
+        f"weights of {model_id} are not available ({reason}): {how} {weight_file.file_name} from "
+        f"{weight_file.url} ({weight_file.source}; {describe_hash(weight_file)}) and place it in "
+        f"{weights_folder()}{later}"
+    )
 
 
 def verify(model_id: str, weight_file: WeightFile, path: Path) -> str:
@@ -111,22 +116,26 @@ def verify(model_id: str, weight_file: WeightFile, path: Path) -> str:
     prefix = weight_file.sha256_prefix
     if (expected and actual != expected) or (prefix and not actual.startswith(prefix)):
         wanted = expected or f"a hash starting {prefix}"
-        raise WeightsUnavailableError(f"weights of {model_id}: {path} has sha256 {actual} but {wanted} is expected; "
-                                      f"delete it and download {weight_file.url} again")
+        raise WeightsUnavailableError(
+            f"weights of {model_id}: {path} has sha256 {actual} but {wanted} is expected; "
+            f"delete it and download {weight_file.url} again"
+        )
     if expected is None:
         _record_hash(weight_file.file_name, actual)
     return actual
 
 
 def download(weight_file: WeightFile, destination: Path, show_progress: bool = True) -> None:
-    """Download ``weight_file.url`` to ``destination`` (atomically, via a temporary file beside it) with a progress bar."""
+    """Download ``weight_file.url`` to ``destination`` (atomically, through a temporary beside it), with progress."""
     from tqdm import tqdm
 
     request = urllib.request.Request(weight_file.url, headers={"User-Agent": "brainscore-lcl"})
     with urllib.request.urlopen(request, timeout=30) as response, atomic_path(destination) as temporary:
         total = int(response.headers.get("Content-Length") or 0) or None
-        with open(temporary, "wb") as out, tqdm(total=total, unit="B", unit_scale=True, disable=not show_progress,
-                                                desc=weight_file.file_name) as bar:
+        with (
+            open(temporary, "wb") as out,
+            tqdm(total=total, unit="B", unit_scale=True, disable=not show_progress, desc=weight_file.file_name) as bar,
+        ):
             for chunk in iter(lambda: response.read(_CHUNK), b""):
                 out.write(chunk)
                 bar.update(len(chunk))
@@ -138,7 +147,9 @@ def weights_path(model_id: str, weight_file: WeightFile, show_progress: bool = T
     path = weights_folder() / weight_file.file_name
     if not path.is_file():
         if not weight_file.direct:
-            raise WeightsUnavailableError(unavailable_sentence(model_id, weight_file, f"{path.name} is not in the folder"))
+            raise WeightsUnavailableError(
+                unavailable_sentence(model_id, weight_file, f"{path.name} is not in the folder")
+            )
         with locked(path):
             _download_once(model_id, weight_file, path, show_progress)
     verify(model_id, weight_file, path)
@@ -153,8 +164,9 @@ def _download_once(model_id: str, weight_file: WeightFile, path: Path, show_prog
         download(weight_file, path, show_progress)
     except OSError as error:
         reason = str(getattr(error, "reason", None) or error).splitlines()[0][:120] or type(error).__name__
-        raise WeightsUnavailableError(unavailable_sentence(model_id, weight_file,
-                                                           f"download failed: {reason}")) from None
+        raise WeightsUnavailableError(
+            unavailable_sentence(model_id, weight_file, f"download failed: {reason}")
+        ) from None
 
 
 def is_present(weight_file: WeightFile) -> bool:
@@ -166,8 +178,9 @@ def fetch(model_id: str, show_progress: bool = True) -> list[Path]:
     """Download and verify every file ``model_id`` loads; ``WeightsUnavailableError`` for ids with no published file."""
     files = registered_weights(model_id)
     if not files:
-        raise WeightsUnavailableError(f"{model_id} loads no published weight file of this suite "
-                                      f"({availability(model_id)}); nothing to fetch")
+        raise WeightsUnavailableError(
+            f"{model_id} loads no published weight file of this suite ({availability(model_id)}); nothing to fetch"
+        )
     return [weights_path(model_id, weight_file, show_progress) for weight_file in files]
 
 

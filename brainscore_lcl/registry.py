@@ -4,12 +4,14 @@ A model plugin registers one ``ModelRecord`` per id in ``model_registry``; a ben
 (options as keywords) and returns a Brain-Score ``Benchmark``. Plugins only register; the work lives in their
 ``model.py`` / ``benchmark.py``. ``discover_plugins`` is the one way plugins are found.
 """
+
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from brainscore_lcl.published_weights import WeightFile

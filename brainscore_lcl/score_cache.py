@@ -7,13 +7,15 @@ identity, benchmark id and options; written atomically under its lock (``brainsc
 cached by Brain-Score's extractor under the same identifier. ``built_model`` keeps each (model id, checkpoint) built
 once per process, so that the figures of one report share their models.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -21,13 +23,14 @@ from brainscore_lcl import cache_dir
 from brainscore_lcl.data.facts import SOURCE_PREFIXES
 
 #: the ``FreemanZiembaPLS`` source name of each source an analysis accepts ("private": Brain-Score's own split)
-BENCHMARK_SOURCES = {"sim": "sim", "public": "public", "private": "official", "official": "official",
-                     "local": "local"}
+BENCHMARK_SOURCES = {"sim": "sim", "public": "public", "private": "official", "official": "official", "local": "local"}
 #: the benchmark-id prefix of each source an analysis accepts
 SOURCES = {name: SOURCE_PREFIXES[source] for name, source in BENCHMARK_SOURCES.items()}
 #: Models of the paper's figures that this suite cannot build, with the reason (listed as skipped, never dropped).
-UNAVAILABLE_MODELS = {"ant-alexnet": "ANT (Rusak et al. 2020) AlexNet was trained by the paper's authors with "
-                                     "bethgelab/game-of-noise and never published; no id in this suite"}
+UNAVAILABLE_MODELS = {
+    "ant-alexnet": "ANT (Rusak et al. 2020) AlexNet was trained by the paper's authors with "
+    "bethgelab/game-of-noise and never published; no id in this suite"
+}
 
 _built: dict[tuple[str, str | None], Any] = {}
 
@@ -35,6 +38,7 @@ _built: dict[tuple[str, str | None], Any] = {}
 @dataclass
 class LoadedModel:
     """A model ready to score: its id, the ``BrainModel``, the checkpoint it came from."""
+
     model_id: str
     model: Any
     checkpoint: str | None
@@ -51,8 +55,9 @@ def built_model(model_id: str, checkpoint: str | None = None):
     return _built[key]
 
 
-def load_models(model_ids: Sequence[str], checkpoints: dict[str, str], region: str | None = None
-                ) -> tuple[list[LoadedModel], list[str]]:
+def load_models(
+    model_ids: Sequence[str], checkpoints: dict[str, str], region: str | None = None
+) -> tuple[list[LoadedModel], list[str]]:
     """Each model (``built_model``) and one 'skipped <id>: <reason>' note per model that cannot be scored: without
     weights (e.g. ``lcl-v2`` without a checkpoint) or, with ``region``, committing no layer to it (e.g. ``lcl-v1``
     for V2). Raises ``RunError`` when no model loads."""
@@ -91,10 +96,15 @@ class ScoreCache:
         """sha1 of the JSON of (model id, activations identifier, field of view, checkpoint, data identity,
         benchmark, options)."""
         visual_degrees = getattr(entry.model, "visual_degrees", None)
-        identity = {"model": entry.model_id, "identifier": getattr(entry.model, "identifier", None),
-                    "visual_degrees": visual_degrees() if callable(visual_degrees) else None,
-                    "checkpoint": entry.checkpoint, "data": self.data_identity, "benchmark": benchmark,
-                    "options": options}
+        identity = {
+            "model": entry.model_id,
+            "identifier": getattr(entry.model, "identifier", None),
+            "visual_degrees": visual_degrees() if callable(visual_degrees) else None,
+            "checkpoint": entry.checkpoint,
+            "data": self.data_identity,
+            "benchmark": benchmark,
+            "options": options,
+        }
         return hashlib.sha1(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
 
     def get(self, key: str):
@@ -129,8 +139,8 @@ class ScoreCache:
 def data_identity(source: str, data_root: str | None) -> str:
     """Identity of the data an analysis scores against: for a raw release (sim, local) the digest of its stimuli and
     the size and modification time of its response file, so that a regenerated data set never reuses cached scores."""
-    from brainscore_lcl.data.texture_responses import raw_release_root
     from brainscore_lcl.data.freemanziemba import MAT_FILE_NAME, stimuli_digest
+    from brainscore_lcl.data.texture_responses import raw_release_root
 
     root = raw_release_root(BENCHMARK_SOURCES[source], data_root)
     if root is None:
@@ -170,8 +180,9 @@ def cached_score(cache: ScoreCache, entry: LoadedModel, benchmark: str, **option
     return record
 
 
-def sweep_field_of_view(cache: ScoreCache, entry: LoadedModel, benchmark: str, degrees: Sequence[float],
-                        **options) -> dict[str, Any]:
+def sweep_field_of_view(
+    cache: ScoreCache, entry: LoadedModel, benchmark: str, degrees: Sequence[float], **options
+) -> dict[str, Any]:
     """Choose ``entry``'s field of view on the public split of ``benchmark`` (``field_of_view_sweep``), through the
     cache; leaves the model at the chosen value. Returns {"degrees": best, "public_scores": {degrees: score}}."""
     from brainscore_lcl.analyses.field_of_view import field_of_view_sweep, set_field_of_view
@@ -182,8 +193,12 @@ def sweep_field_of_view(cache: ScoreCache, entry: LoadedModel, benchmark: str, d
     record = cache.get(key)
     if record is None:
         best, public_scores = field_of_view_sweep(entry.model, load_benchmark(benchmark, **options), degrees)
-        record = ScoreRecord(model=entry.model_id, benchmark=sweep_id, score=public_scores[best],
-                             details={"degrees": best, "public_scores": {str(k): v for k, v in public_scores.items()}})
+        record = ScoreRecord(
+            model=entry.model_id,
+            benchmark=sweep_id,
+            score=public_scores[best],
+            details={"degrees": best, "public_scores": {str(k): v for k, v in public_scores.items()}},
+        )
         cache.put(key, record)
     set_field_of_view(entry.model, float(record.details["degrees"]))
     return dict(record.details)

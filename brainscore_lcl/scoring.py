@@ -5,6 +5,7 @@ own loaders, so every Brain-Score model or benchmark id works too. Models with s
 (``brainscore_lcl.registry.candidate_layers``) get their layer chosen on the public split of the same data source, as
 Brain-Score does, and the choice is recorded in the result.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -14,8 +15,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from brainscore_lcl.data.remote import (OFFLINE_MODEL_HINT, is_download_failure, load_from_brainscore_vision,
-                                        offline_error)
+from brainscore_lcl.data.remote import (
+    OFFLINE_MODEL_HINT,
+    is_download_failure,
+    load_from_brainscore_vision,
+    offline_error,
+)
 from brainscore_lcl.errors import UsageError
 from brainscore_lcl.registry import benchmark_registry, candidate_layers, discover_plugins, model_registry
 
@@ -58,8 +63,10 @@ def known_ids(kind: str) -> list[str]:
 def _benchmark_offline_hint(identifier: str) -> str:
     """The offline alternatives to name when brainscore_vision's benchmark ``identifier`` cannot get its data."""
     if identifier.startswith(("Geirhos2021", "Hermann2020")):
-        return ("Geirhos2019local.cue-conflict, Geirhos2019local.edge or Geirhos2019local.silhouette (the 16-class "
-                "human data, --data-root), or `brainscore behavior --decisions` for decisions made elsewhere")
+        return (
+            "Geirhos2019local.cue-conflict, Geirhos2019local.edge or Geirhos2019local.silhouette (the 16-class "
+            "human data, --data-root), or `brainscore behavior --decisions` for decisions made elsewhere"
+        )
     return "FreemanZiemba2013sim.*, or FreemanZiemba2013local.* with --data-root"
 
 
@@ -81,8 +88,11 @@ def check_model_ids(identifiers: list[str]) -> None:
 
     discover_plugins()
     for identifier in identifiers:
-        if not (identifier in model_registry or is_model_file_spec(identifier)
-                or identifier in brainscore_vision_ids("model")):
+        if not (
+            identifier in model_registry
+            or is_model_file_spec(identifier)
+            or identifier in brainscore_vision_ids("model")
+        ):
             raise UnknownIdentifierError("model", identifier, known_ids("model"))
 
 
@@ -101,8 +111,10 @@ def load_model(identifier: str, checkpoint: str | None = None):
     if checkpoint is not None:
         from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
 
-        raise ModelUnavailableError(f"--checkpoint is only supported for this suite's models, not brainscore_vision's "
-                                    f"{identifier!r}; drop --checkpoint, or load your weights with --model-file")
+        raise ModelUnavailableError(
+            f"--checkpoint is only supported for this suite's models, not brainscore_vision's "
+            f"{identifier!r}; drop --checkpoint, or load your weights with --model-file"
+        )
     return load_from_brainscore_vision("model", identifier, OFFLINE_MODEL_HINT)
 
 
@@ -115,17 +127,19 @@ def describe_model(model_id: str, checkpoint: str | os.PathLike | None = None) -
     model = load_model(model_id, checkpoint=checkpoint)
     activations_model = model.activations_model
     checkpoint_path = getattr(model, "checkpoint_path", None)
-    return {"model": model_id,
-            "identifier": model.identifier,
-            "activations_identifier": activations_model.identifier,
-            "layers": list(model.layers),
-            "region_layer_map": dict(model.layer_model.region_layer_map),
-            "candidate_layers": candidate_layers(model_id),
-            "visual_degrees": model.visual_degrees(),
-            "image_size": getattr(activations_model, "image_size", None),
-            "activations_cache": os.environ.get("RESULTCACHING_HOME", "~/.result_caching"),
-            "checkpoint": checkpoint_summary(checkpoint_path) if checkpoint_path is not None else None,
-            "origin": getattr(model, "origin", None)}
+    return {
+        "model": model_id,
+        "identifier": model.identifier,
+        "activations_identifier": activations_model.identifier,
+        "layers": list(model.layers),
+        "region_layer_map": dict(model.layer_model.region_layer_map),
+        "candidate_layers": candidate_layers(model_id),
+        "visual_degrees": model.visual_degrees(),
+        "image_size": getattr(activations_model, "image_size", None),
+        "activations_cache": os.environ.get("RESULTCACHING_HOME", "~/.result_caching"),
+        "checkpoint": checkpoint_summary(checkpoint_path) if checkpoint_path is not None else None,
+        "origin": getattr(model, "origin", None),
+    }
 
 
 def load_benchmark(identifier: str, **options):
@@ -139,8 +153,10 @@ def load_benchmark(identifier: str, **options):
     if options:
         flags = ", ".join("--" + name.replace("_", "-") for name in sorted(options))
         verb, pronoun = ("applies", "it") if len(options) == 1 else ("apply", "them")
-        raise UsageError(f"{flags} {verb} to this suite's benchmarks only, not to brainscore_vision's {identifier!r}; "
-                         f"drop {pronoun} or score a FreemanZiemba2013* benchmark")
+        raise UsageError(
+            f"{flags} {verb} to this suite's benchmarks only, not to brainscore_vision's {identifier!r}; "
+            f"drop {pronoun} or score a FreemanZiemba2013* benchmark"
+        )
     return load_from_brainscore_vision("benchmark", identifier, _benchmark_offline_hint(identifier))
 
 
@@ -160,14 +176,20 @@ class ScoreRecord:
 
     SUMMARY_FIELDS = ("model", "benchmark", "score", "raw", "ceiling", "error", "n_neuroids", "layer")
     #: the paper's scores copied from ``details`` into the summary when the benchmark computes them
-    PAPER_FIELDS = ("score_paper", "score_paper_std", "score_paper_sign_aware", "score_paper_sign_aware_std",
-                    "score_definitions")
+    PAPER_FIELDS = (
+        "score_paper",
+        "score_paper_std",
+        "score_paper_sign_aware",
+        "score_paper_sign_aware_std",
+        "score_definitions",
+    )
 
     def summary(self) -> dict[str, Any]:
         """The fields of ``brainscore score --json``: the summary fields, then the paper's literal and sign-aware
         scores with what each key means (``score_definitions``) where the benchmark computes them."""
-        return {name: getattr(self, name) for name in self.SUMMARY_FIELDS} | \
-            {name: self.details[name] for name in self.PAPER_FIELDS if name in self.details}
+        return {name: getattr(self, name) for name in self.SUMMARY_FIELDS} | {
+            name: self.details[name] for name in self.PAPER_FIELDS if name in self.details
+        }
 
     def line(self) -> str:
         """One readable line."""
@@ -184,11 +206,15 @@ class ScoreRecord:
         if parts:
             text += f" ({', '.join(parts)})"
         if "score_paper" in self.details:
-            text += (f"; paper's median (r/r_ceil)^2 {self.details['score_paper']:.3f}"
-                     f" +- {self.details['score_paper_std']:.3f}")
+            text += (
+                f"; paper's median (r/r_ceil)^2 {self.details['score_paper']:.3f}"
+                f" +- {self.details['score_paper_std']:.3f}"
+            )
         if "score_paper_sign_aware" in self.details:
-            text += (f", sign-aware (0 where r < 0) {self.details['score_paper_sign_aware']:.3f}"
-                     f" +- {self.details['score_paper_sign_aware_std']:.3f}")
+            text += (
+                f", sign-aware (0 where r < 0) {self.details['score_paper_sign_aware']:.3f}"
+                f" +- {self.details['score_paper_sign_aware_std']:.3f}"
+            )
         return text
 
     def write_json(self, path: str | os.PathLike, full: bool = False) -> None:
@@ -204,11 +230,21 @@ def record_from_score(model_id: str, benchmark_id: str, score) -> ScoreRecord:
     raw = score.attrs.get("raw")
     ceiling = score.attrs.get("ceiling")
     error = score.attrs.get("error")
-    as_float = lambda value: None if value is None else float(getattr(value, "values", value))
-    return ScoreRecord(model=model_id, benchmark=benchmark_id, score=float(score.values),
-                       raw=details.get("raw", as_float(raw)), ceiling=details.get("ceiling", as_float(ceiling)),
-                       error=details.get("error", as_float(error)), n_neuroids=details.get("n_neuroids"),
-                       layer=details.get("layer"), details=details)
+
+    def as_float(value):
+        return None if value is None else float(getattr(value, "values", value))
+
+    return ScoreRecord(
+        model=model_id,
+        benchmark=benchmark_id,
+        score=float(score.values),
+        raw=details.get("raw", as_float(raw)),
+        ceiling=details.get("ceiling", as_float(ceiling)),
+        error=details.get("error", as_float(error)),
+        n_neuroids=details.get("n_neuroids"),
+        layer=details.get("layer"),
+        details=details,
+    )
 
 
 def select_layer(model, region: str, public, candidates: list[str]) -> tuple[str, dict[str, float]]:
@@ -231,13 +267,17 @@ def precompute_activations(model, benchmark) -> None:
     cache instead of running the network again per layer."""
     from brainscore_vision.benchmark_helpers.screen import place_on_screen
 
-    stimuli = place_on_screen(benchmark.assembly.stimulus_set, target_visual_degrees=model.visual_degrees(),
-                              source_visual_degrees=benchmark._visual_degrees)
+    stimuli = place_on_screen(
+        benchmark.assembly.stimulus_set,
+        target_visual_degrees=model.visual_degrees(),
+        source_visual_degrees=benchmark._visual_degrees,
+    )
     model.activations_model(stimuli, layers=list(model.layers))
 
 
-def score(model_id: str, benchmark_id: str, checkpoint: str | None = None, model=None,
-          **benchmark_options) -> ScoreRecord:
+def score(
+    model_id: str, benchmark_id: str, checkpoint: str | None = None, model=None, **benchmark_options
+) -> ScoreRecord:
     """Score ``model_id`` on ``benchmark_id``. Pass an already loaded ``model`` to reuse its activations."""
     from brainscore_lcl.model_helpers.commitment import configure_activation_cache, require_region
 

@@ -1,4 +1,5 @@
 """Small fixtures shared by the plugin tests (``test.py`` beside each plugin) and ``tests/``."""
+
 from __future__ import annotations
 
 import contextlib
@@ -37,12 +38,18 @@ def shared_data_or_skip(relative: str) -> Path:
 
 
 #: the tiny cue-conflict set of ``tiny_geirhos_root``: stimulus -> colour of its image (red or green)
-TINY_CUE_CONFLICT = {"airplane1-airplane2.png": "red", "airplane2-bear1.png": "red", "bear1-airplane1.png": "red",
-                     "bear2-airplane2.png": "green"}
+TINY_CUE_CONFLICT = {
+    "airplane1-airplane2.png": "red",
+    "airplane2-bear1.png": "red",
+    "bear1-airplane1.png": "red",
+    "bear2-airplane2.png": "green",
+}
 #: responses of three observers to the stimuli of ``TINY_CUE_CONFLICT`` (in its order)
-TINY_HUMAN_RESPONSES = {"subject-01": ["airplane", "airplane", "bear", "bear"],
-                        "subject-02": ["airplane", "bear", "bear", "bear"],
-                        "subject-03": ["airplane", "bear", "na", "bear"]}
+TINY_HUMAN_RESPONSES = {
+    "subject-01": ["airplane", "airplane", "bear", "bear"],
+    "subject-02": ["airplane", "bear", "bear", "bear"],
+    "subject-03": ["airplane", "bear", "na", "bear"],
+}
 
 
 def tiny_geirhos_root(folder: Path) -> Path:
@@ -62,8 +69,10 @@ def tiny_geirhos_root(folder: Path) -> Path:
         lines = ["subj,session,trial,rt,object_response,category,condition,imagename"]
         for trial, index in enumerate(order, start=1):
             shape = names[index].split("-")[0].rstrip("0123456789")
-            lines.append(f"{subject},1,{trial},0.8,{responses[index]},{shape},0,"
-                         f"{trial:04d}_s5n_s{number:02d}_0_{shape}_00_{names[index]}")
+            lines.append(
+                f"{subject},1,{trial},0.8,{responses[index]},{shape},0,"
+                f"{trial:04d}_s5n_s{number:02d}_0_{shape}_00_{names[index]}"
+            )
         (human_folder / f"cue-conflict_{subject}_session_1.csv").write_text("\n".join(lines) + "\n")
     return folder
 
@@ -86,9 +95,15 @@ def colour_classifier_commitment(identifier: str = "colour-classifier"):
     """A ``ModelCommitment`` of ``colour_classifier_network`` recording its logits ("2")."""
     from brainscore_lcl.model_helpers.commitment import IMAGE_SIZE, imagenet_preprocessing, make_commitment
 
-    return make_commitment(identifier, colour_classifier_network(), weights_sha256="0" * 64, layers=["2"],
-                           region_layer_map={"IT": "2"}, preprocessing=imagenet_preprocessing(IMAGE_SIZE),
-                           image_size=IMAGE_SIZE)
+    return make_commitment(
+        identifier,
+        colour_classifier_network(),
+        weights_sha256="0" * 64,
+        layers=["2"],
+        region_layer_map={"IT": "2"},
+        preprocessing=imagenet_preprocessing(IMAGE_SIZE),
+        image_size=IMAGE_SIZE,
+    )
 
 
 def brainscore_packaged_assembly(release, stimulus_set, access: str):
@@ -101,11 +116,13 @@ def brainscore_packaged_assembly(release, stimulus_set, access: str):
 
     import h5py
     import xarray as xr
+    from brainscore_core.supported_data_standards.brainio.assemblies import (
+        NeuronRecordingAssembly,
+        StimulusMergeAssemblyLoader,
+    )
     from numpy.random.mtrand import RandomState
     from sklearn.model_selection import StratifiedShuffleSplit
 
-    from brainscore_core.supported_data_standards.brainio.assemblies import (NeuronRecordingAssembly,
-                                                                              StimulusMergeAssemblyLoader)
     from brainscore_lcl.data.facts import FAMILIES
     from brainscore_lcl.data.freemanziemba import MAT_FILE_NAME, _read_bin_ms, subset_stimulus_set
 
@@ -113,32 +130,44 @@ def brainscore_packaged_assembly(release, stimulus_set, access: str):
         v1, v2, bin_ms = mat["v1"][()], mat["v2"][()], _read_bin_ms(mat)
     responses = np.concatenate([v1, v2])
     starts = np.arange(responses.shape[1]) * bin_ms
-    assembly = xr.DataArray(responses, coords={
-        "neuroid_id": ("neuroid", list(range(1, responses.shape[0] + 1))),
-        "region": ("neuroid", ["V1"] * v1.shape[0] + ["V2"] * v2.shape[0]),
-        "time_bin_start": ("time_bin", starts), "time_bin_end": ("time_bin", starts + bin_ms),
-        "repetition": list(range(responses.shape[2])), "sample": list(range(1, responses.shape[3] + 1)),
-        "texture_type": ["noise", "texture"], "texture_family": list(FAMILIES)},
-        dims=["neuroid", "time_bin", "repetition", "sample", "texture_type", "texture_family"])
+    assembly = xr.DataArray(
+        responses,
+        coords={
+            "neuroid_id": ("neuroid", list(range(1, responses.shape[0] + 1))),
+            "region": ("neuroid", ["V1"] * v1.shape[0] + ["V2"] * v2.shape[0]),
+            "time_bin_start": ("time_bin", starts),
+            "time_bin_end": ("time_bin", starts + bin_ms),
+            "repetition": list(range(responses.shape[2])),
+            "sample": list(range(1, responses.shape[3] + 1)),
+            "texture_type": ["noise", "texture"],
+            "texture_family": list(FAMILIES),
+        },
+        dims=["neuroid", "time_bin", "repetition", "sample", "texture_type", "texture_family"],
+    )
     assembly = assembly.stack(presentation=["texture_type", "texture_family", "sample", "repetition"])
-    names = [f"{'tex' if t == 'texture' else 'noise'}-320x320-im{f}-smp{s}.png" for t, f, s in
-             zip(*[assembly[k].values for k in ["texture_type", "texture_family", "sample"]])]
+    names = [
+        f"{'tex' if t == 'texture' else 'noise'}-320x320-im{f}-smp{s}.png"
+        for t, f, s in zip(*[assembly[k].values for k in ["texture_type", "texture_family", "sample"]])
+    ]
     by_name = stimulus_set.set_index("image_file_name")
     raw_ids = by_name.loc[names, "image_id_without_aperture"].values
     _, first = np.unique(raw_ids, return_index=True)
     first = np.sort(first)
-    splitter = StratifiedShuffleSplit(n_splits=1, train_size=.3, test_size=None, random_state=RandomState(seed=12))
-    split = dict(zip(["public", "private"], next(splitter.split(np.zeros(len(first)),
-                                                              assembly["texture_type"].values[first]))))
+    splitter = StratifiedShuffleSplit(n_splits=1, train_size=0.3, test_size=None, random_state=RandomState(seed=12))
+    split = dict(
+        zip(["public", "private"], next(splitter.split(np.zeros(len(first)), assembly["texture_type"].values[first])))
+    )
     keep = np.isin(raw_ids, raw_ids[first][split[access]])
     assembly = assembly.reset_index("presentation").drop_vars(["texture_type", "texture_family", "sample"])
     assembly = assembly.assign_coords(image_id=("presentation", by_name.loc[names, "stimulus_id"].values))
     assembly = assembly.isel(presentation=np.flatnonzero(keep))
     assembly = assembly.assign_coords(stimulus_id=("presentation", assembly["image_id"].values))
-    subset = subset_stimulus_set(stimulus_set, set(assembly["stimulus_id"].values),
-                                 f"{stimulus_set.identifier}-{access}")
+    subset = subset_stimulus_set(
+        stimulus_set, set(assembly["stimulus_id"].values), f"{stimulus_set.identifier}-{access}"
+    )
     merged = StimulusMergeAssemblyLoader.merge_stimulus_set_meta(
-        types.SimpleNamespace(assembly_class=NeuronRecordingAssembly), NeuronRecordingAssembly(assembly), subset)
+        types.SimpleNamespace(assembly_class=NeuronRecordingAssembly), NeuronRecordingAssembly(assembly), subset
+    )
     merged.attrs.update(stimulus_set_identifier=subset.identifier, stimulus_set=subset)
     return merged
 
@@ -155,6 +184,7 @@ def hard_link_tree(source: Path, target: Path) -> None:
             os.link(src, dst)
         except OSError:
             shutil.copy2(src, dst)
+
     shutil.copytree(source, target, copy_function=link)
 
 
@@ -178,7 +208,7 @@ def isolated_brainscore_vision(submissions, root: Path) -> dict[str, Path]:
         prefix = f"{manifest['zip_root']}/"
         with zipfile.ZipFile(out / manifest["zip"]) as archive:
             for info in archive.infolist():
-                target = package / info.filename[len(prefix):]
+                target = package / info.filename[len(prefix) :]
                 if info.is_dir():
                     target.mkdir(exist_ok=True)
                 else:
@@ -190,8 +220,9 @@ def isolated_brainscore_vision(submissions, root: Path) -> dict[str, Path]:
     return {"root": root, "site": root / "site", "package": package, "home": root / "home"}
 
 
-def run_in_isolated_brainscore(runner: Path, job: dict, isolated: dict[str, Path], timeout: int,
-                               **env: str) -> tuple[dict, str]:
+def run_in_isolated_brainscore(
+    runner: Path, job: dict, isolated: dict[str, Path], timeout: int, **env: str
+) -> tuple[dict, str]:
     """Run ``runner JOB REPORT`` (a script that blocks ``brainscore_lcl`` itself) in a subprocess whose only
     brainscore_vision is ``isolated`` (``isolated_brainscore_vision``), with Brain-Score's result cache and dependency
     installation off and ``env`` added; returns (the JSON report it wrote, its stdout)."""
@@ -203,16 +234,28 @@ def run_in_isolated_brainscore(runner: Path, job: dict, isolated: dict[str, Path
     root = isolated["root"]
     (root / "job.json").write_text(json.dumps(job))
     environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    environment.update(PYTHONPATH=str(isolated["site"]), BRAINSCORE_HOME=str(isolated["home"]),
-                       BS_INSTALL_DEPENDENCIES="no", RESULTCACHING_DISABLE="1", **env)
-    result = subprocess.run([sys.executable, str(runner), str(root / "job.json"), str(root / "report.json")],
-                            cwd=root, env=environment, capture_output=True, text=True, timeout=timeout)
+    environment.update(
+        PYTHONPATH=str(isolated["site"]),
+        BRAINSCORE_HOME=str(isolated["home"]),
+        BS_INSTALL_DEPENDENCIES="no",
+        RESULTCACHING_DISABLE="1",
+        **env,
+    )
+    result = subprocess.run(
+        [sys.executable, str(runner), str(root / "job.json"), str(root / "report.json")],
+        cwd=root,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return json.loads((root / "report.json").read_text()), result.stdout
 
 
-def fine_binned_release(release, out, n_cells: tuple[int, int] = (2, 24), n_repetitions: int = 4,
-                        n_samples: int = 15, bin_ms: float = 1.0) -> Path:
+def fine_binned_release(
+    release, out, n_cells: tuple[int, int] = (2, 24), n_repetitions: int = 4, n_samples: int = 15, bin_ms: float = 1.0
+) -> Path:
     """A small copy of the raw release under ``release`` in ``out``: the first ``n_cells`` (V1, V2) cells,
     ``n_repetitions`` repetitions and ``n_samples`` samples of every family and texture type (30 x ``n_samples``
     images), each count spread evenly over bins of ``bin_ms`` (float32), so that
@@ -226,9 +269,11 @@ def fine_binned_release(release, out, n_cells: tuple[int, int] = (2, 24), n_repe
     out.mkdir(parents=True, exist_ok=True)
     with h5py.File(release / MAT_FILE_NAME, "r") as mat:
         factor = int(round(_read_bin_ms(mat) / bin_ms))
-        regions = {name: np.repeat(mat[name][:count, :, :n_repetitions, :n_samples].astype(np.float32), factor,
-                                   axis=1) / factor
-                   for name, count in zip(("v1", "v2"), n_cells)}
+        regions = {
+            name: np.repeat(mat[name][:count, :, :n_repetitions, :n_samples].astype(np.float32), factor, axis=1)
+            / factor
+            for name, count in zip(("v1", "v2"), n_cells)
+        }
     with h5py.File(out / MAT_FILE_NAME, "w") as mat:
         for name, counts in regions.items():
             mat.create_dataset(name, data=counts)
@@ -239,7 +284,7 @@ def fine_binned_release(release, out, n_cells: tuple[int, int] = (2, 24), n_repe
 
 
 def random_lcl_v2net(seed: int = 0):
-    """An LCL-V2Net with random weights (drawn from ``seed``) and random front-end BatchNorm statistics, in eval mode."""
+    """An LCL-V2Net with random weights (from ``seed``) and random front-end BatchNorm statistics, in eval mode."""
     import torch
 
     from brainscore_lcl.model_helpers.architecture import LCLEncoder
@@ -260,9 +305,8 @@ def official_loaders_replaced(packaged: dict):
     ``packaged["public"]`` / ``packaged["private"]`` (e.g. from ``brainscore_packaged_assembly``), the connectivity
     probe passes and Brain-Score's result cache is off, so nothing is stored under the official ids; this suite's
     in-process assembly cache is emptied before and after."""
-    import pytest
-
     import brainscore_vision.data.freemanziemba2013  # noqa: F401 (registers the official loaders replaced here)
+    import pytest
     from brainscore_vision import data_registry
 
     from brainscore_lcl.data import sources
@@ -280,7 +324,7 @@ def official_loaders_replaced(packaged: dict):
 
 
 def tiny_image_folder(folder: Path, count: int = 8, size: tuple[int, int] = (300, 240)) -> Path:
-    """``folder/images`` holding ``count`` smooth random RGB PNGs of ``size`` (width, height) px, for tiny training runs."""
+    """``folder/images`` with ``count`` smooth random RGB PNGs of ``size`` (width, height) px, for tiny training."""
     images = folder / "images"
     images.mkdir()
     rng = np.random.default_rng(0)

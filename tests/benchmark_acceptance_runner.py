@@ -6,6 +6,7 @@ Job: {"data": {registry id: pickle of the packaged assembly that replaces Brain-
 Report per benchmark: identifier, parent, the plugin's own test.py's pytest exit code and, with a candidate, its
 score, raw and ceiling and the score's details (JSON-ready values only); plus whether brainscore_lcl was importable.
 """
+
 import json
 import pickle
 import sys
@@ -32,29 +33,41 @@ def json_ready(value):
 
 def main(job_path, report_path):
     sys.meta_path.insert(0, BlockSuite())
-    import pytest
-
     import brainscore_vision
     import brainscore_vision.data.freemanziemba2013  # noqa: F401 (registers the official loaders replaced below)
+    import pytest
     from brainscore_vision import data_registry, load_benchmark, load_model
 
     job = json.loads(Path(job_path).read_text())
     for identifier, path in job["data"].items():
         data_registry[identifier] = lambda path=path: pickle.loads(Path(path).read_bytes())
     root = Path(brainscore_vision.__file__).parent
-    report = {"brainscore_vision": str(root), "brainscore_lcl_importable": _importable("brainscore_lcl"),
-              "benchmarks": {}}
+    report = {
+        "brainscore_vision": str(root),
+        "brainscore_lcl_importable": _importable("brainscore_lcl"),
+        "benchmarks": {},
+    }
     candidate = load_model(job["candidate"]) if job["candidate"] else None
     for entry in job["benchmarks"]:
         benchmark = load_benchmark(entry["identifier"])
         plugin = root / "benchmarks" / entry["plugin_dir"]
-        result = {"identifier": benchmark.identifier, "parent": benchmark.parent,
-                  "plugin_test": int(pytest.main([str(plugin / "test.py"), "-m", "not slow and not private_access",
-                                                  "-q", "-p", "no:cacheprovider"]))}
+        result = {
+            "identifier": benchmark.identifier,
+            "parent": benchmark.parent,
+            "plugin_test": int(
+                pytest.main(
+                    [str(plugin / "test.py"), "-m", "not slow and not private_access", "-q", "-p", "no:cacheprovider"]
+                )
+            ),
+        }
         if candidate is not None:
             score = benchmark(candidate)
-            result.update(score=float(score.values), raw=float(score.attrs["raw"].values),
-                          ceiling=float(score.attrs["ceiling"].values), details=json_ready(score.attrs["details"]))
+            result.update(
+                score=float(score.values),
+                raw=float(score.attrs["raw"].values),
+                ceiling=float(score.attrs["ceiling"].values),
+                details=json_ready(score.attrs["details"]),
+            )
         report["benchmarks"][entry["identifier"]] = result
     Path(report_path).write_text(json.dumps(report))
 

@@ -12,6 +12,7 @@ Report per model: identifier, region_layer_map, visual_degrees, per region the r
 finite, per task the output's dims, shape, finiteness and values, the generic plugin tests' and the plugin's own
 test.py's pytest exit codes; plus where brainscore_vision was imported from and whether brainscore_lcl was importable.
 """
+
 import json
 import sys
 from pathlib import Path
@@ -33,8 +34,9 @@ CHOICE_LABELS = ["airplane", "bear"]
 def stimulus_set(paths):
     from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
 
-    stimuli = StimulusSet([{"stimulus_id": f"stimulus{index}", "image_label": FITTING_LABELS[index % 3]}
-                           for index in range(len(paths))])
+    stimuli = StimulusSet(
+        [{"stimulus_id": f"stimulus{index}", "image_label": FITTING_LABELS[index % 3]} for index in range(len(paths))]
+    )
     stimuli.stimulus_paths = {f"stimulus{index}": path for index, path in enumerate(paths)}
     stimuli.identifier = "brainscore-lcl-acceptance"
     return stimuli
@@ -42,10 +44,9 @@ def stimulus_set(paths):
 
 def main(job_path, report_path):
     sys.meta_path.insert(0, BlockSuite())
+    import brainscore_vision
     import numpy as np
     import pytest
-
-    import brainscore_vision
     from brainscore_vision import BrainModel, load_model
 
     job = json.loads(Path(job_path).read_text())
@@ -56,8 +57,11 @@ def main(job_path, report_path):
         identifier = entry["identifier"]
         model = load_model(identifier)
         model.activations_model._extractor._batch_size = len(job["stimuli"])
-        result = {"identifier": model.identifier, "region_layer_map": dict(model.layer_model.region_layer_map),
-                  "visual_degrees": model.visual_degrees()}
+        result = {
+            "identifier": model.identifier,
+            "region_layer_map": dict(model.layer_model.region_layer_map),
+            "visual_degrees": model.visual_degrees(),
+        }
         result["regions"] = {}
         for region in entry["regions"]:
             model.start_task(BrainModel.Task.passive)
@@ -70,15 +74,29 @@ def main(job_path, report_path):
         result["tasks"] = {name: run_task(model, name, job["stimuli"]) for name in entry.get("tasks", [])}
         for layer in entry.get("layers", []):
             recorded = model.activations_model(stimulus_set(job["stimuli"]), layers=[layer])
-            activations[f"{identifier}/{layer}"] = recorded.sortby("stimulus_id").transpose("presentation",
-                                                                                            "neuroid").values
+            activations[f"{identifier}/{layer}"] = (
+                recorded.sortby("stimulus_id").transpose("presentation", "neuroid").values
+            )
         plugin = root / "models" / entry["plugin_dir"]
         selection = ["-k", entry["generic_tests_k"]] if entry.get("generic_tests_k") else []
-        result["generic_tests"] = int(pytest.main(
-            [str(root / "model_helpers" / "generic_plugin_tests.py"), "--plugin_directory", str(plugin),
-             "-m", "not slow", "-q", "-p", "no:cacheprovider"] + selection))
-        result["plugin_test"] = int(pytest.main([str(plugin / "test.py"), "-m", "not slow", "-q",
-                                                 "-p", "no:cacheprovider"]))
+        result["generic_tests"] = int(
+            pytest.main(
+                [
+                    str(root / "model_helpers" / "generic_plugin_tests.py"),
+                    "--plugin_directory",
+                    str(plugin),
+                    "-m",
+                    "not slow",
+                    "-q",
+                    "-p",
+                    "no:cacheprovider",
+                ]
+                + selection
+            )
+        )
+        result["plugin_test"] = int(
+            pytest.main([str(plugin / "test.py"), "-m", "not slow", "-q", "-p", "no:cacheprovider"])
+        )
         report["models"][identifier] = result
     np.savez(job["activations"], **activations)
     Path(report_path).write_text(json.dumps(report))
@@ -87,7 +105,6 @@ def main(job_path, report_path):
 def run_task(model, task, paths):
     """Start the behavioural ``task`` as Brain-Score's benchmarks do and look at the stimuli; returns what came out."""
     import numpy as np
-
     from brainscore_vision import BrainModel
 
     stimuli = stimulus_set(paths)
@@ -104,9 +121,12 @@ def run_task(model, task, paths):
     for name, output in outputs.items():
         values = np.asarray(output.values)
         numeric = values.dtype.kind in "fiu"
-        report[name] = {"dims": list(output.dims), "shape": list(values.shape),
-                        "finite": bool(np.isfinite(values).all()) if numeric else None,
-                        "values": values.tolist()}
+        report[name] = {
+            "dims": list(output.dims),
+            "shape": list(values.shape),
+            "finite": bool(np.isfinite(values).all()) if numeric else None,
+            "values": values.tolist(),
+        }
     return report
 
 

@@ -4,6 +4,7 @@ Script tests run each script's ``main`` in-process on the simulated data with th
 scores are cached under $BRAINSCORE_LCL_CACHE (default ~/.cache/brainscore_lcl), so repeated runs are quick.
 Known answers on the real recordings run only where $BRAINSCORE_LCL_FZ_ROOT points at the raw release.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,11 +15,14 @@ import h5py
 import numpy as np
 import pytest
 
-from brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark import (FreemanZiembaPartitionPLS,
-                                                                             partition_from_scores, subset_scores)
+from brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark import (
+    FreemanZiembaPartitionPLS,
+    partition_from_scores,
+    subset_scores,
+)
+from brainscore_lcl.data.freemanziemba import MAT_FILE_NAME
 from brainscore_lcl.data.texture_responses import latency_aligned_rates, load_texture_data
 from brainscore_lcl.metrics.texture import cross_validated_predictions, population_modulation
-from brainscore_lcl.data.freemanziemba import MAT_FILE_NAME
 
 REAL_DATA = os.environ.get("BRAINSCORE_LCL_FZ_ROOT")
 
@@ -99,8 +103,8 @@ def test_latency_aligned_window_follows_each_cells_onset(tmp_path):
     # the 3-bin moving average lets a step at 60 ms cross threshold in the 50-ms bin (one bin early); a cell
     # starting at 250 ms has no full 100-ms window left, so its window is capped at [200, 300)
     np.testing.assert_allclose(latency, [50, 80, 200])
-    np.testing.assert_allclose(rates[0], 0.45)       # 9 of the 10 bins of [50, 150) hold 5 spikes: 0.45 spikes/ms
-    np.testing.assert_allclose(rates[2], 0.25)       # half of [200, 300) lies after the onset
+    np.testing.assert_allclose(rates[0], 0.45)  # 9 of the 10 bins of [50, 150) hold 5 spikes: 0.45 spikes/ms
+    np.testing.assert_allclose(rates[2], 0.25)  # half of [200, 300) lies after the onset
 
 
 def test_simulated_v1_cells_are_not_texture_modulated():
@@ -116,14 +120,19 @@ def test_simulated_v1_cells_are_not_texture_modulated():
 def test_texture_modulation_script_known_answers(tmp_path):
     result = run_figure("texture_modulation", ["sim-generator", "v1-steerpyr"], tmp_path)
     rows = {row["model"]: row for row in result.rows}
-    assert rows["sim-generator"]["rho_fitted"] > 0.8               # the generator's families rank as the data's
+    assert rows["sim-generator"]["rho_fitted"] > 0.8  # the generator's families rank as the data's
     assert rows["v1-steerpyr"]["rho_fitted"] < rows["sim-generator"]["rho_fitted"]
     assert rows["v1-steerpyr"]["rho_units"] < rows["sim-generator"]["rho_units"]
     assert rows["sim-generator"]["qq_fitted"] < rows["v1-steerpyr"]["qq_fitted"]
     (test,) = [test for test in result.fisher_z_tests if test["reading"] == "fitted"]
     assert test["p"] < 0.05
-    for name in ("fig5_texture_modulation.png", "fig5_texture_modulation.pdf", "texture_modulation.csv",
-                 "fisher_z_tests.csv", "texture_modulation.json"):
+    for name in (
+        "fig5_texture_modulation.png",
+        "fig5_texture_modulation.pdf",
+        "texture_modulation.csv",
+        "fisher_z_tests.csv",
+        "texture_modulation.json",
+    ):
         assert (tmp_path / name).is_file()
     assert json.loads((tmp_path / "texture_modulation.json").read_text())["data"]["latency_ms"]
 
@@ -135,15 +144,23 @@ def test_v2_predictivity_script(tmp_path):
     assert result.partition["selected_on"] == "private"
     assert result.partition_public_selection["selected_on"] == "public"
     assert result.time_window_ms == [50, 200] and set(result.score_definitions) == {
-        "score", "score_paper", "score_paper_sign_aware"}
+        "score",
+        "score_paper",
+        "score_paper_sign_aware",
+    }
     # ranked on the public images, the reference's V1-like cells stay better explained on the private ones
     reference = rows["v1-steerpyr-pool"]
     assert reference["v1like_public_selection"] > reference["v2like_public_selection"] + 0.2
     # the generator explains the cells better than the V1 model: disjoint bootstrap intervals of the median
     assert rows["sim-generator"]["ci95_low"] > reference["ci95_high"]
     assert rows["sim-generator"]["score_paper_sign_aware"] <= rows["sim-generator"]["score_paper"]
-    for name in ("fig4_v2_predictivity.png", "fig4_v2_predictivity.pdf", "table_a4.csv", "permutation_tests.csv",
-                 "v2_predictivity.json"):
+    for name in (
+        "fig4_v2_predictivity.png",
+        "fig4_v2_predictivity.pdf",
+        "table_a4.csv",
+        "permutation_tests.csv",
+        "v2_predictivity.json",
+    ):
         assert (tmp_path / name).is_file()
 
 
@@ -159,8 +176,7 @@ def test_per_neuron_script(tmp_path):
     result = run_figure("per_neuron", ["sim-generator", "v1-steerpyr-pool"], tmp_path)
     (comparison,) = result.comparisons
     assert comparison["fraction_a_better"] > 0.9
-    generator, reference = (np.asarray(result.per_neuron_ev[model]) for model in ("sim-generator",
-                                                                                     "v1-steerpyr-pool"))
+    generator, reference = (np.asarray(result.per_neuron_ev[model]) for model in ("sim-generator", "v1-steerpyr-pool"))
     scored = np.isfinite(generator) & np.isfinite(reference)  # cells without a reliable response have no EV
     assert scored.sum() >= 100
     assert comparison["fraction_a_better"] == pytest.approx(np.mean(generator[scored] > reference[scored]))
@@ -179,8 +195,9 @@ def gabor_bank(n: int = 12, size: int = 11) -> tuple[np.ndarray, np.ndarray, np.
         nx, ny = rng.uniform(0.3, 0.6), rng.uniform(0.3, 0.9)
         across = x * np.cos(theta) + y * np.sin(theta)
         along = -x * np.sin(theta) + y * np.cos(theta)
-        image = np.exp(-across ** 2 / (2 * (nx / frequency) ** 2) - along ** 2 / (2 * (ny / frequency) ** 2)) \
-            * np.cos(2 * np.pi * frequency * across + phase)
+        image = np.exp(-(across**2) / (2 * (nx / frequency) ** 2) - along**2 / (2 * (ny / frequency) ** 2)) * np.cos(
+            2 * np.pi * frequency * across + phase
+        )
         bank.append(np.stack([image] * 3))
         nxs.append(nx)
         nys.append(ny)

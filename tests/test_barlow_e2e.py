@@ -1,5 +1,6 @@
 """End-to-end Barlow Twins on AlexNet-BN (A.1.6): config, gradients through every layer, a tiny CPU run whose encoder
 checkpoint the ``barlow-e2e-alexnet`` model loads."""
+
 from __future__ import annotations
 
 import torch
@@ -8,9 +9,18 @@ from brainscore_lcl.testing import tiny_image_folder
 from brainscore_lcl.training.config import load_config
 from brainscore_lcl.training.e2e import EndToEndModel
 
-TINY = ["training.batch_size=4", "training.val_every_steps=1", "training.checkpoint_every_steps=1",
-        "training.val_max_images=4", "training.num_workers=0", "objective.projector_dim=32", "training.amp=false",
-        "stages.0.view.center_crop=96", "stages.0.view.output_size=96", "input.resize_short_side=96"]
+TINY = [
+    "training.batch_size=4",
+    "training.val_every_steps=1",
+    "training.checkpoint_every_steps=1",
+    "training.val_max_images=4",
+    "training.num_workers=0",
+    "objective.projector_dim=32",
+    "training.amp=false",
+    "stages.0.view.center_crop=96",
+    "stages.0.view.output_size=96",
+    "input.resize_short_side=96",
+]
 
 
 def test_config_is_the_papers_recipe():
@@ -40,8 +50,26 @@ def test_tiny_run_loads_as_barlow_e2e_alexnet(tmp_path, monkeypatch):
     monkeypatch.setenv("BRAINSCORE_LCL_CACHE", str(tmp_path / "cache"))
     images = tiny_image_folder(tmp_path, size=(120, 100))
     overrides = [item for override in TINY for item in ("--set", override)]
-    assert main(["train", "--config", "barlow-e2e-alexnet", "--data", str(images), "--device", "cpu", "--out",
-                 str(tmp_path / "run"), "--max-steps", "2", "--no-progress", *overrides]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--config",
+                "barlow-e2e-alexnet",
+                "--data",
+                str(images),
+                "--device",
+                "cpu",
+                "--out",
+                str(tmp_path / "run"),
+                "--max-steps",
+                "2",
+                "--no-progress",
+                *overrides,
+            ]
+        )
+        == 0
+    )
     discover_plugins()
     model = model_registry["barlow-e2e-alexnet"].factory(checkpoint=tmp_path / "run" / "encoder.pt")
     assert model.identifier.startswith("barlow-e2e-alexnet@")

@@ -3,7 +3,8 @@
 - Two and four ``brainscore score`` processes started together on one empty cache all exit 0 with identical scores.
 - Ctrl-C at each stage of a run (simulated data generation, aperture stimuli, placing stimuli on the model's field of
   view, activations, storing them, PLS) exits 130 with one line on stderr and leaves no temporary file and no partial
-  entry (after the generation stage, the release the concurrent runs generated is copied in, saving ~20 s); the rerun, after the activations pickle was truncated, reports it, recomputes it and gives the same score.
+  entry (after the generation stage, the release the concurrent runs generated is copied in, saving ~20 s); the rerun,
+  after the activations pickle was truncated, reports it, recomputes it and gives the same score.
 - ``brainscore_lcl.cache``: atomic writes leave nothing on an exception, locks serialise processes, a folder entry is
   built once by concurrent processes; a truncated file of the simulated release, broken JSON and a truncated pickle
   are reported in one line and rebuilt.
@@ -12,6 +13,7 @@ Runs are fresh processes (the point is concurrency and SIGINT-like interrupts), 
 that stderr holds only the suite's own lines. An interrupt is injected deterministically: a few lines of Python run
 before ``main`` make one stage raise ``KeyboardInterrupt`` (what Python raises on SIGINT) part-way through its work.
 """
+
 from __future__ import annotations
 
 import errno
@@ -26,8 +28,16 @@ from pathlib import Path
 
 import pytest
 
-from brainscore_lcl.cache import (TEMPORARY_MARK, atomic_folder, atomic_path, atomic_write_json, ensure_folder,
-                                  intact_manifest, locked, read_json, write_manifest)
+from brainscore_lcl.cache import (
+    TEMPORARY_MARK,
+    atomic_folder,
+    atomic_path,
+    atomic_write_json,
+    intact_manifest,
+    locked,
+    read_json,
+    write_manifest,
+)
 
 SCORE = ("score", "--model", "v1-steerpyr-pool", "--benchmark", "FreemanZiemba2013sim.V2-pls")
 INTERRUPTED = "brainscore: interrupted; nothing partial was kept"
@@ -38,11 +48,17 @@ PLACEMENTS = "result_caching/*_place_on_screen/*.pkl"
 
 def start(cache: Path, *arguments: str, before: str = "") -> subprocess.Popen:
     """``brainscore <arguments>`` in a fresh process on ``cache`` (``before``: Python run ahead of ``main``)."""
-    environment = {key: value for key, value in os.environ.items()
-                   if key not in ("RESULTCACHING_HOME", "BRAINSCORE_HOME")}
+    environment = {
+        key: value for key, value in os.environ.items() if key not in ("RESULTCACHING_HOME", "BRAINSCORE_HOME")
+    }
     environment.update(BRAINSCORE_LCL_CACHE=str(cache), TQDM_DISABLE="1", PYTHONWARNINGS="ignore")
-    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(before) + RUN_MAIN, *arguments],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(before) + RUN_MAIN, *arguments],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+    )
 
 
 def finish(process: subprocess.Popen) -> tuple[int, str, str]:
@@ -65,8 +81,11 @@ def score_together(cache: Path, n: int) -> list[dict]:
 
 def leftovers(cache: Path) -> list[str]:
     """Temporary files and folders anywhere in the cache (this suite's and result_caching's)."""
-    return sorted(str(path.relative_to(cache)) for path in cache.rglob("*")
-                  if TEMPORARY_MARK in path.name or path.name.endswith(".filepart"))
+    return sorted(
+        str(path.relative_to(cache))
+        for path in cache.rglob("*")
+        if TEMPORARY_MARK in path.name or path.name.endswith(".filepart")
+    )
 
 
 def entries(cache: Path, pattern: str) -> list[Path]:
@@ -190,11 +209,13 @@ def test_an_interrupt_at_each_stage_keeps_nothing_partial_and_the_rerun_gives_th
     # generating the simulated data completely is what the concurrent runs did: use theirs
     for release in entries(two_runs[0], "fz2013-sim-*"):
         shutil.copytree(release, cache / release.name)
-    stages = [("aperture stimuli", INTERRUPT_APERTURE, "fz2013-aperture-v1/*"),
-              ("placing stimuli on screen", INTERRUPT_PLACEMENT, "stimuli_on_screen/*"),
-              ("activations", INTERRUPT_ACTIVATIONS, ACTIVATIONS),
-              ("storing activations", INTERRUPT_STORING_ACTIVATIONS, ACTIVATIONS),
-              ("PLS", INTERRUPT_PLS, None)]
+    stages = [
+        ("aperture stimuli", INTERRUPT_APERTURE, "fz2013-aperture-v1/*"),
+        ("placing stimuli on screen", INTERRUPT_PLACEMENT, "stimuli_on_screen/*"),
+        ("activations", INTERRUPT_ACTIVATIONS, ACTIVATIONS),
+        ("storing activations", INTERRUPT_STORING_ACTIVATIONS, ACTIVATIONS),
+        ("PLS", INTERRUPT_PLS, None),
+    ]
     for stage, before, absent in stages:
         interrupted(cache, stage, before, absent)
     assert len(entries(cache, PLACEMENTS)) == 1 and len(entries(cache, ACTIVATIONS)) == 1
@@ -204,14 +225,16 @@ def test_an_interrupt_at_each_stage_keeps_nothing_partial_and_the_rerun_gives_th
     out = tmp_path / "rerun.json"
     returncode, _, stderr = finish(start(cache, *SCORE, "--json", str(out)))
     assert returncode == 0, stderr
-    assert stderr.splitlines() == [f"brainscore: cache entry {activations} was corrupt (UnpicklingError: pickle data "
-                                   "was truncated); rebuilding it"]
+    assert stderr.splitlines() == [
+        f"brainscore: cache entry {activations} was corrupt (UnpicklingError: pickle data was truncated); rebuilding it"
+    ]
     assert json.loads(out.read_text()) == two_runs[1][0]
     assert leftovers(cache) == []
 
 
-def test_a_truncated_file_of_the_simulated_release_is_reported_in_one_line_and_regenerated(tmp_path, monkeypatch,
-                                                                                            capsys):
+def test_a_truncated_file_of_the_simulated_release_is_reported_in_one_line_and_regenerated(
+    tmp_path, monkeypatch, capsys
+):
     from brainscore_lcl.data import simulation
 
     generations = []
@@ -227,8 +250,9 @@ def test_a_truncated_file_of_the_simulated_release_is_reported_in_one_line_and_r
     image = root / "stim" / "tex-320x320-im327-smp1.png"
     image.write_bytes(image.read_bytes()[:100])
     assert simulation.simulated_data_root(cache_dir=tmp_path) == root and generations == [0, 0]
-    assert capsys.readouterr().err == (f"brainscore: cache entry {root} was corrupt (stim/{image.name} differs from "
-                                       "the file written); rebuilding it\n")
+    assert capsys.readouterr().err == (
+        f"brainscore: cache entry {root} was corrupt (stim/{image.name} differs from the file written); rebuilding it\n"
+    )
     assert len(image.read_bytes()) == 204 and leftovers(tmp_path) == []
 
 
@@ -273,8 +297,10 @@ with locked(sys.argv[1]):
 
 def test_a_lock_serialises_two_processes(tmp_path):
     log = tmp_path / "log.txt"
-    processes = [subprocess.Popen([sys.executable, "-c", LOCKED_WORK, str(tmp_path / "entry"), str(log), name])
-                 for name in ("a", "b")]
+    processes = [
+        subprocess.Popen([sys.executable, "-c", LOCKED_WORK, str(tmp_path / "entry"), str(log), name])
+        for name in ("a", "b")
+    ]
     assert [process.wait(timeout=60) for process in processes] == [0, 0]
     lines = log.read_text().split("\n")[:-1]
     first, second = lines[0].split()[1], lines[2].split()[1]
@@ -312,8 +338,12 @@ print((Path(sys.argv[1]) / "data.txt").read_text())
 
 def test_concurrent_processes_build_a_folder_entry_once(tmp_path):
     log = tmp_path / "builds.txt"
-    processes = [subprocess.Popen([sys.executable, "-c", BUILD_ONCE, str(tmp_path / "entry"), str(log)],
-                                  stdout=subprocess.PIPE, text=True) for _ in range(3)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", BUILD_ONCE, str(tmp_path / "entry"), str(log)], stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(3)
+    ]
     assert [process.communicate(timeout=60)[0] for process in processes] == ["data\n"] * 3
     assert log.read_text() == "built\n"
 
@@ -327,8 +357,9 @@ def test_a_changed_file_in_a_folder_entry_is_reported_in_one_line(tmp_path, caps
     assert capsys.readouterr().err == ""
     (folder / "image.png").write_bytes(b"01234")
     assert intact_manifest(folder, version=2) is None
-    assert capsys.readouterr().err == (f"brainscore: cache entry {folder} was corrupt (image.png differs from the file "
-                                       "written); rebuilding it\n")
+    assert capsys.readouterr().err == (
+        f"brainscore: cache entry {folder} was corrupt (image.png differs from the file written); rebuilding it\n"
+    )
     assert not folder.exists()
 
 
@@ -341,7 +372,8 @@ def test_broken_json_is_reported_in_one_line_and_the_score_cache_rebuilt(tmp_pat
     cache = ScoreCache("data", path=path)
     assert capsys.readouterr().err.splitlines() == [
         f"brainscore: cache entry {path} was corrupt (JSONDecodeError: Expecting property name enclosed in double "
-        "quotes: line 1 column 24 (char 23)); rebuilding it"]
+        "quotes: line 1 column 24 (char 23)); rebuilding it"
+    ]
     cache.put("key", ScoreRecord("m", "b", 0.5))
     assert read_json(path, None)["key"]["score"] == 0.5 and leftovers(tmp_path) == []
 
@@ -363,8 +395,9 @@ def test_a_truncated_pickle_in_a_brainscore_store_is_reported_in_one_line_and_re
     [entry] = tmp_path.rglob("*.pkl")
     entry.write_bytes(entry.read_bytes()[:5])
     assert square(3, calls) == 9 and calls == [3, 3]
-    assert capsys.readouterr().err == (f"brainscore: cache entry {entry} was corrupt (UnpicklingError: pickle data was "
-                                       "truncated); rebuilding it\n")
+    assert capsys.readouterr().err == (
+        f"brainscore: cache entry {entry} was corrupt (UnpicklingError: pickle data was truncated); rebuilding it\n"
+    )
     with open(entry, "rb") as handle:
         assert pickle.load(handle) == {"data": 9}
     assert leftovers(tmp_path) == []
@@ -389,8 +422,12 @@ print(secure_store(stored)(3))
 
 def test_concurrent_processes_compute_a_brainscore_store_entry_once(tmp_path):
     log = tmp_path / "computed.txt"
-    processes = [subprocess.Popen([sys.executable, "-c", STORE_ONCE, str(tmp_path / "store"), str(log)],
-                                  stdout=subprocess.PIPE, text=True) for _ in range(3)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", STORE_ONCE, str(tmp_path / "store"), str(log)], stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(3)
+    ]
     assert [process.communicate(timeout=120)[0] for process in processes] == ["9\n"] * 3
     assert log.read_text() == "computed\n" and leftovers(tmp_path) == []
 
@@ -416,5 +453,6 @@ def test_a_stored_result_whose_files_are_gone_is_reported_in_one_line_and_recomp
     marker.unlink()
     assert place(str(tmp_path), calls) == str(marker) and marker.is_file() and len(calls) == 2
     [entry] = (tmp_path / "store").rglob("*.pkl")
-    assert capsys.readouterr().err == (f"brainscore: cache entry {entry} was corrupt (files it names are missing); "
-                                       "rebuilding it\n")
+    assert capsys.readouterr().err == (
+        f"brainscore: cache entry {entry} was corrupt (files it names are missing); rebuilding it\n"
+    )

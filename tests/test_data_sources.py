@@ -1,4 +1,5 @@
 """Freeman & Ziemba (2013) sources: the local raw-release loader against Brain-Score's own packaging and loader."""
+
 import socket
 import time
 
@@ -7,8 +8,14 @@ import numpy as np
 import pytest
 
 from brainscore_lcl.data import sources
-from brainscore_lcl.data.freemanziemba import (MAT_FILE_NAME, DataUnavailableError, MalformedDataError,
-                                               load_local_assembly, load_local_stimulus_set, public_private_split)
+from brainscore_lcl.data.freemanziemba import (
+    MAT_FILE_NAME,
+    DataUnavailableError,
+    MalformedDataError,
+    load_local_assembly,
+    load_local_stimulus_set,
+    public_private_split,
+)
 from brainscore_lcl.data.simulation import simulated_data_root
 from brainscore_lcl.testing import brainscore_packaged_assembly, official_loaders_replaced
 
@@ -51,6 +58,7 @@ def release_1ms(tmp_path_factory, sim_root, counts_1ms):
 
 def brainscore_load_assembly(raw, region, average_repetitions, monkeypatch):
     from brainscore_vision.benchmarks.freemanziemba2013.benchmarks import benchmark
+
     monkeypatch.setenv("RESULTCACHING_DISABLE", "1")
     monkeypatch.setattr(benchmark, "load_dataset", lambda identifier: raw)
     return benchmark.load_assembly(average_repetitions, region=region, access="private")
@@ -59,23 +67,31 @@ def brainscore_load_assembly(raw, region, average_repetitions, monkeypatch):
 def sorted_by_stimulus(assembly):
     """Values with presentations sorted by stimulus id, then repetition (a level of the presentation index)."""
     levels = set(assembly.coords) | set(assembly.indexes["presentation"].names)
-    keys = [f"{s}-{r}" for s, r in zip(assembly["stimulus_id"].values,
-                                       assembly["repetition"].values if "repetition" in levels
-                                       else np.zeros(assembly.shape[0], int))]
+    keys = [
+        f"{s}-{r}"
+        for s, r in zip(
+            assembly["stimulus_id"].values,
+            assembly["repetition"].values if "repetition" in levels else np.zeros(assembly.shape[0], int),
+        )
+    ]
     return assembly.values[np.argsort(keys, kind="stable")]
 
 
 def coord_names(assembly):
-    return {name for name in assembly.coords} | set(assembly.indexes["presentation"].names) | \
-        set(assembly.indexes["neuroid"].names)
+    return (
+        {name for name in assembly.coords}
+        | set(assembly.indexes["presentation"].names)
+        | set(assembly.indexes["neuroid"].names)
+    )
 
 
 @pytest.mark.parametrize("average_repetitions", [True, False])
 def test_local_equals_brainscore_packaging_and_loader(release_1ms, stimulus_set, monkeypatch, average_repetitions):
     raw = brainscore_packaged_assembly(release_1ms, stimulus_set, "private")
     expected = brainscore_load_assembly(raw, "V2", average_repetitions, monkeypatch)
-    local = load_local_assembly(release_1ms, "V2", access="private", average_repetitions=average_repetitions,
-                                identifier="FreemanZiemba2013test")
+    local = load_local_assembly(
+        release_1ms, "V2", access="private", average_repetitions=average_repetitions, identifier="FreemanZiemba2013test"
+    )
     assert local.dims == expected.dims == ("presentation", "neuroid")
     assert local.shape == expected.shape == ((315 if average_repetitions else 6300), N_V2)
     assert coord_names(local) == coord_names(expected)
@@ -87,8 +103,9 @@ def test_local_equals_brainscore_packaging_and_loader(release_1ms, stimulus_set,
 
 
 def test_sim_source_has_brainscores_schema(release_1ms, stimulus_set, monkeypatch):
-    expected = brainscore_load_assembly(brainscore_packaged_assembly(release_1ms, stimulus_set, "private"), "V1",
-                                        True, monkeypatch)
+    expected = brainscore_load_assembly(
+        brainscore_packaged_assembly(release_1ms, stimulus_set, "private"), "V1", True, monkeypatch
+    )
     simulated = sources.load_freemanziemba_assembly("sim", "V1")
     assert simulated.dims == expected.dims
     assert simulated.shape == (315, 102)
@@ -121,8 +138,9 @@ def test_access_subsets_and_identifiers(sim_root):
 @pytest.mark.parametrize("as_attribute", [False, True])
 def test_coarser_bins_round_trip(tmp_path, sim_root, counts_1ms, release_1ms, as_attribute):
     coarse = counts_1ms.reshape(N_V1 + N_V2, 30, 10, 20, 15, 2, 15).sum(axis=2).astype(np.uint16)
-    release_10ms = write_release(tmp_path / "coarse", sim_root, coarse[:N_V1], coarse[N_V1:], bin_ms=10,
-                                 bin_ms_as_attribute=as_attribute)
+    release_10ms = write_release(
+        tmp_path / "coarse", sim_root, coarse[:N_V1], coarse[N_V1:], bin_ms=10, bin_ms_as_attribute=as_attribute
+    )
     for window in ((50, 200), (50, 150)):
         fine = load_local_assembly(release_1ms, "V1", time_window=window, identifier="t")
         coarse_assembly = load_local_assembly(release_10ms, "V1", time_window=window, identifier="t")
@@ -179,9 +197,13 @@ def test_local_source_reads_environment_variable(monkeypatch, release_1ms):
         sources.load_freemanziemba_assembly("local", "V1", access="public")
 
 
-@pytest.mark.parametrize("source, alternatives", [
-    ("official", ("FreemanZiemba2013public.*", "FreemanZiemba2013local.*", "FreemanZiemba2013sim.*")),
-    ("public", ("FreemanZiemba2013local.*", "FreemanZiemba2013sim.*"))])
+@pytest.mark.parametrize(
+    "source, alternatives",
+    [
+        ("official", ("FreemanZiemba2013public.*", "FreemanZiemba2013local.*", "FreemanZiemba2013sim.*")),
+        ("public", ("FreemanZiemba2013local.*", "FreemanZiemba2013sim.*")),
+    ],
+)
 def test_official_sources_fail_fast_offline(monkeypatch, tmp_path, source, alternatives):
     def offline(*args, **kwargs):
         raise OSError("network is unreachable (test)")
@@ -212,8 +234,9 @@ def test_bad_arguments_are_rejected():
 def official_1ms(release_1ms, stimulus_set):
     """brainscore_vision's FreemanZiemba2013.public / .private loaders replaced by the 1-ms release as Brain-Score
     packaged it."""
-    with official_loaders_replaced({access: brainscore_packaged_assembly(release_1ms, stimulus_set, access)
-                                    for access in ("public", "private")}) as packaged:
+    with official_loaders_replaced(
+        {access: brainscore_packaged_assembly(release_1ms, stimulus_set, access) for access in ("public", "private")}
+    ) as packaged:
         yield packaged
 
 
@@ -229,8 +252,11 @@ def test_official_source_honours_access_and_joins_both_splits(official_1ms, rele
 
 
 def test_latency_aligned_windows_from_brainscores_1ms_bins_equal_the_release(official_1ms, release_1ms):
-    from brainscore_lcl.data.texture_responses import (_replace_with_release_rates, latency_aligned_packaged,
-                                                       latency_aligned_rates)
+    from brainscore_lcl.data.texture_responses import (
+        _replace_with_release_rates,
+        latency_aligned_packaged,
+        latency_aligned_rates,
+    )
 
     assembly, latency = latency_aligned_packaged([official_1ms["public"], official_1ms["private"]], "V2")
     rates, release_latency = latency_aligned_rates(str(release_1ms), "V2")

@@ -2,12 +2,14 @@
 between modules, and no import from a lower layer into a higher one.
 
 Layers, low to high (``tools/module_graph.py`` ``LAYERS``, each module in the layer of its longest listed prefix):
-foundation (errors, paths, cache, brainscore_caches, data.facts, data.imagenet, the package itself) -> metrics -> data -> model_helpers
+foundation (errors, paths, cache, brainscore_caches, data.facts, data.imagenet, the package itself) -> metrics -> data
+-> model_helpers
 (with registry, published_weights, checkpoint) -> models (plugins) -> training -> benchmarks -> scoring ->
 analyses/report/export (with api, testing, score_cache) -> cli (the ``brainscore_lcl.cli`` package).
 
 Run with ``-s`` to see the summary (modules, cycles, upward imports, files per folder).
 """
+
 from __future__ import annotations
 
 import importlib.util

@@ -1,33 +1,200 @@
 """Behavioural metrics against hand-computed values, and the ImageNet -> 16-category mapping pinned to Geirhos et al."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from brainscore_lcl.metrics.behaviour import (CATEGORIES, accuracy, category_members, cohens_kappa,
-                                              conditionwise_consistency, consistency_matrices, expected_consistency,
-                                              human_consistency, ood_accuracy, pooled_shape_bias, shape_bias,
-                                              sixteen_class_decisions, stimulus_key, texture_category)
+from brainscore_lcl.metrics.behaviour import (
+    CATEGORIES,
+    accuracy,
+    category_members,
+    cohens_kappa,
+    conditionwise_consistency,
+    consistency_matrices,
+    expected_consistency,
+    human_consistency,
+    ood_accuracy,
+    pooled_shape_bias,
+    shape_bias,
+    sixteen_class_decisions,
+    stimulus_key,
+    texture_category,
+)
 
 #: Geirhos et al.'s published class indices of each category (model-vs-human, helper/human_categories.py)
 PUBLISHED_INDICES = {
     "airplane": [404],
     "bear": [294, 295, 296, 297],
     "bicycle": [444, 671],
-    "bird": [8, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 22, 23, 24, 80, 81, 82, 83, 87, 88, 89, 90, 91, 92, 93, 94, 95,
-             96, 98, 99, 100, 127, 128, 129, 130, 131, 132, 133, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145],
+    "bird": [
+        8,
+        10,
+        11,
+        12,
+        13,
+        14,
+        15,
+        16,
+        18,
+        19,
+        20,
+        22,
+        23,
+        24,
+        80,
+        81,
+        82,
+        83,
+        87,
+        88,
+        89,
+        90,
+        91,
+        92,
+        93,
+        94,
+        95,
+        96,
+        98,
+        99,
+        100,
+        127,
+        128,
+        129,
+        130,
+        131,
+        132,
+        133,
+        135,
+        136,
+        137,
+        138,
+        139,
+        140,
+        141,
+        142,
+        143,
+        144,
+        145,
+    ],
     "boat": [472, 554, 625, 814, 914],
     "bottle": [440, 720, 737, 898, 899, 901, 907],
     "car": [436, 511, 817],
     "cat": [281, 282, 283, 284, 285, 286],
     "chair": [423, 559, 765, 857],
     "clock": [409, 530, 892],
-    "dog": [152, 153, 154, 155, 156, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172,
-            173, 174, 175, 176, 177, 178, 179, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 190, 191, 193, 194,
-            195, 196, 197, 198, 199, 200, 201, 202, 203, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215, 216,
-            217, 218, 219, 220, 221, 222, 223, 224, 225, 226, 228, 229, 230, 231, 232, 233, 234, 235, 236, 237, 238,
-            239, 240, 241, 243, 244, 245, 246, 247, 248, 249, 250, 252, 253, 254, 255, 256, 257, 259, 261, 262, 263,
-            265, 266, 267, 268],
+    "dog": [
+        152,
+        153,
+        154,
+        155,
+        156,
+        157,
+        158,
+        159,
+        160,
+        161,
+        162,
+        163,
+        164,
+        165,
+        166,
+        167,
+        168,
+        169,
+        170,
+        171,
+        172,
+        173,
+        174,
+        175,
+        176,
+        177,
+        178,
+        179,
+        180,
+        181,
+        182,
+        183,
+        184,
+        185,
+        186,
+        187,
+        188,
+        189,
+        190,
+        191,
+        193,
+        194,
+        195,
+        196,
+        197,
+        198,
+        199,
+        200,
+        201,
+        202,
+        203,
+        205,
+        206,
+        207,
+        208,
+        209,
+        210,
+        211,
+        212,
+        213,
+        214,
+        215,
+        216,
+        217,
+        218,
+        219,
+        220,
+        221,
+        222,
+        223,
+        224,
+        225,
+        226,
+        228,
+        229,
+        230,
+        231,
+        232,
+        233,
+        234,
+        235,
+        236,
+        237,
+        238,
+        239,
+        240,
+        241,
+        243,
+        244,
+        245,
+        246,
+        247,
+        248,
+        249,
+        250,
+        252,
+        253,
+        254,
+        255,
+        256,
+        257,
+        259,
+        261,
+        262,
+        263,
+        265,
+        266,
+        267,
+        268,
+    ],
     "elephant": [385, 386],
     "keyboard": [508, 878],
     "knife": [499],
@@ -35,10 +202,24 @@ PUBLISHED_INDICES = {
     "truck": [555, 569, 656, 675, 717, 734, 864, 867],
 }
 #: a few of the WordNet ids of Geirhos et al.'s sets (HumanCategories), one per category
-PUBLISHED_WNIDS = {"airplane": "n02690373", "bear": "n02134418", "bicycle": "n02835271", "bird": "n01514859",
-                   "boat": "n04612504", "bottle": "n04591713", "car": "n03100240", "cat": "n02123045",
-                   "chair": "n04099969", "clock": "n04548280", "dog": "n02113978", "elephant": "n02504458",
-                   "keyboard": "n04505470", "knife": "n03041632", "oven": "n04111531", "truck": "n04467665"}
+PUBLISHED_WNIDS = {
+    "airplane": "n02690373",
+    "bear": "n02134418",
+    "bicycle": "n02835271",
+    "bird": "n01514859",
+    "boat": "n04612504",
+    "bottle": "n04591713",
+    "car": "n03100240",
+    "cat": "n02123045",
+    "chair": "n04099969",
+    "clock": "n04548280",
+    "dog": "n02113978",
+    "elephant": "n02504458",
+    "keyboard": "n04505470",
+    "knife": "n03041632",
+    "oven": "n04111531",
+    "truck": "n04467665",
+}
 
 
 def test_mapping_pins_every_category_to_the_published_indices():
@@ -63,11 +244,11 @@ def test_mapping_wnids_are_the_imagenet_classes_at_those_indices():
 
 def test_decision_rule_takes_the_highest_mean_probability():
     probabilities = np.full((3, 1000), 0.0)
-    probabilities[0, 404] = 0.9                      # airplane
-    probabilities[1, 152] = 0.3                      # one dog class: mean over 109 dog classes 0.0028
-    probabilities[1, 499] = 0.01                     # knife (one class): mean 0.01 wins
-    probabilities[2, [294, 295]] = 0.2               # bear mean 0.1
-    probabilities[2, 766] = 0.09                     # oven 0.09
+    probabilities[0, 404] = 0.9  # airplane
+    probabilities[1, 152] = 0.3  # one dog class: mean over 109 dog classes 0.0028
+    probabilities[1, 499] = 0.01  # knife (one class): mean 0.01 wins
+    probabilities[2, [294, 295]] = 0.2  # bear mean 0.1
+    probabilities[2, 766] = 0.09  # oven 0.09
     assert sixteen_class_decisions(probabilities).tolist() == ["airplane", "knife", "bear"]
 
 
@@ -77,9 +258,14 @@ def test_decision_rule_equals_brainscore_label_behavior():
 
     rng = np.random.default_rng(0)
     logits = rng.normal(0, 3, (50, 1000))
-    assembly = NeuroidAssembly(logits, coords={"stimulus_id": ("presentation", [f"s{i}" for i in range(50)]),
-                                               "neuroid_id": ("neuroid", np.arange(1000))},
-                               dims=["presentation", "neuroid"])
+    assembly = NeuroidAssembly(
+        logits,
+        coords={
+            "stimulus_id": ("presentation", [f"s{i}" for i in range(50)]),
+            "neuroid_id": ("neuroid", np.arange(1000)),
+        },
+        dims=["presentation", "neuroid"],
+    )
     behaviour = LabelBehavior("test", activations_model=None)
     behaviour.choice_labels, behaviour.aggregation = list(CATEGORIES), np.mean
     theirs = behaviour.logits_to_choice(assembly).values.reshape(-1)
@@ -99,7 +285,7 @@ def test_accuracy_and_kappa_by_hand():
     assert accuracy(np.array(["dog", "cat", "na", "dog"]), np.array(["dog", "dog", "cat", "dog"])) == 0.5
     assert expected_consistency(0.75, 0.5) == pytest.approx(0.5)
     assert cohens_kappa(0.75, 0.5) == pytest.approx(0.5)
-    assert cohens_kappa(1.0, 1.0) == 1.0                      # both always right: defined as 1, not 0/0
+    assert cohens_kappa(1.0, 1.0) == 1.0  # both always right: defined as 1, not 0/0
     assert cohens_kappa(0.0, 0.5) == pytest.approx(-1.0)
 
 
@@ -139,7 +325,7 @@ def test_shape_bias_by_hand():
     responses = np.array(["dog", "cat", "cat", "bird", "dog"])
     shape = np.array(["dog", "dog", "cat", "cat", "bird"])
     texture = np.array(["cat", "cat", "cat", "bird", "dog"])
-    result = shape_bias(responses, shape, texture)       # trial 3 has no conflict; 1 shape, 3 texture decisions
+    result = shape_bias(responses, shape, texture)  # trial 3 has no conflict; 1 shape, 3 texture decisions
     assert (result.shape_fraction, result.texture_fraction, result.shape_bias) == pytest.approx((0.25, 0.75, 0.25))
     per_observer = shape_bias(np.array([responses, shape]), shape, texture).shape_bias
     assert per_observer == pytest.approx([0.25, 1.0])

@@ -1,24 +1,47 @@
 """Gabor fits recover known parameters; phase folding, nx/ny and the macaque V1 comparisons by hand."""
+
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from brainscore_lcl.metrics.gabor import (ACHROMATIC_CHANNEL_WEIGHTS, GaborFit, fit_filter_bank, fit_gabor,
-                                          fold_phase, gabor, load_v1_rf_reference, nx_ny_distance, nx_ny_histogram,
-                                          phase_histogram_distance, phase_symmetry_fraction, ringach_nx_ny_histogram,
-                                          to_grayscale, well_fit)
+from brainscore_lcl.metrics.gabor import (
+    ACHROMATIC_CHANNEL_WEIGHTS,
+    GaborFit,
+    fit_filter_bank,
+    fit_gabor,
+    fold_phase,
+    gabor,
+    load_v1_rf_reference,
+    nx_ny_distance,
+    nx_ny_histogram,
+    phase_histogram_distance,
+    phase_symmetry_fraction,
+    ringach_nx_ny_histogram,
+    to_grayscale,
+    well_fit,
+)
 
 SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
-TRUE = GaborFit(amplitude=1.0, x0=0.7, y0=-0.4, theta=0.6, sigma_x=1.8, sigma_y=2.6, frequency=0.18, phase=1.0,
-                offset=0.05)
+TRUE = GaborFit(
+    amplitude=1.0, x0=0.7, y0=-0.4, theta=0.6, sigma_x=1.8, sigma_y=2.6, frequency=0.18, phase=1.0, offset=0.05
+)
 FIELDS = ("amplitude", "x0", "y0", "theta", "sigma_x", "sigma_y", "frequency", "phase", "offset")
 
 
 def _random_gabor(rng: np.random.Generator) -> GaborFit:
-    return GaborFit(rng.uniform(0.5, 2), rng.uniform(-1.5, 1.5), rng.uniform(-1.5, 1.5), rng.uniform(0, np.pi),
-                    rng.uniform(1.2, 3), rng.uniform(1.2, 3), rng.uniform(0.08, 0.35), rng.uniform(0, 2 * np.pi), 0.0)
+    return GaborFit(
+        rng.uniform(0.5, 2),
+        rng.uniform(-1.5, 1.5),
+        rng.uniform(-1.5, 1.5),
+        rng.uniform(0, np.pi),
+        rng.uniform(1.2, 3),
+        rng.uniform(1.2, 3),
+        rng.uniform(0.08, 0.35),
+        rng.uniform(0, 2 * np.pi),
+        0.0,
+    )
 
 
 def test_fit_recovers_noise_free_parameters():
@@ -66,8 +89,11 @@ def test_well_fit_drops_noise_and_constant_filters():
 
 
 def test_fold_phase_by_hand():
-    np.testing.assert_allclose(fold_phase([0, np.pi / 2, np.pi, 3 * np.pi / 4, -np.pi / 3, 2 * np.pi - 0.1]),
-                               [0, np.pi / 2, 0, np.pi / 4, np.pi / 3, 0.1], atol=1e-12)
+    np.testing.assert_allclose(
+        fold_phase([0, np.pi / 2, np.pi, 3 * np.pi / 4, -np.pi / 3, 2 * np.pi - 0.1]),
+        [0, np.pi / 2, 0, np.pi / 4, np.pi / 3, 0.1],
+        atol=1e-12,
+    )
 
 
 def test_nx_ny_by_hand():
@@ -117,9 +143,12 @@ def test_packaged_reference_matches_shared_data():
 
 def test_analytic_jacobian_matches_finite_differences():
     from scipy.optimize import approx_fprime
+
     from brainscore_lcl.metrics.gabor import _gabor_jacobian, _gabor_values, _grid
+
     x, y = _grid((7, 9))
     parameters = np.array([1.3, 0.4, -0.7, 0.9, 1.7, 2.4, 0.2, 0.8, 0.1])
-    numeric = np.stack([approx_fprime(parameters, lambda p, i=i: _gabor_values(p, x, y).ravel()[i], 1e-7)
-                        for i in range(x.size)])
+    numeric = np.stack(
+        [approx_fprime(parameters, lambda p, i=i: _gabor_values(p, x, y).ravel()[i], 1e-7) for i in range(x.size)]
+    )
     np.testing.assert_allclose(_gabor_jacobian(parameters, x, y), numeric, atol=1e-5)

@@ -1,13 +1,18 @@
 """Known-answer tests of the PLS score aggregations (Brain-Score 2.4.2 and the paper's App. A.3.2)."""
+
 import numpy as np
 import pytest
 
-from brainscore_lcl.metrics.scores import (SCORE_DEFINITIONS, brainscore_ceiled_score, paper_explained_variance,
-                                           per_neuron_explained_variance, split_neuron_correlations,
-                                           v1like_v2like_partition)
+from brainscore_lcl.metrics.scores import (
+    SCORE_DEFINITIONS,
+    brainscore_ceiled_score,
+    paper_explained_variance,
+    per_neuron_explained_variance,
+    split_neuron_correlations,
+    v1like_v2like_partition,
+)
 
-R = np.array([[0.2, 0.4, 0.6],
-              [0.1, 0.5, 0.3]])
+R = np.array([[0.2, 0.4, 0.6], [0.1, 0.5, 0.3]])
 C = np.array([0.5, 0.8, 1.0])
 
 
@@ -15,7 +20,7 @@ def test_brainscore_ceiled_score_by_hand():
     score = brainscore_ceiled_score(R, C)
     assert score.raw == pytest.approx(0.35)  # medians 0.4, 0.3
     assert score.ceiling == pytest.approx(0.8)
-    assert score.ceiled == pytest.approx(0.35 ** 2 / 0.8)
+    assert score.ceiled == pytest.approx(0.35**2 / 0.8)
     assert score.error == pytest.approx(0.05 / np.sqrt(2))  # std (ddof=0) of (0.4, 0.3) / sqrt(2 splits)
 
 
@@ -23,6 +28,7 @@ def test_brainscore_ceiled_score_matches_brainscore_aggregation():
     from brainscore_core import Score
     from brainscore_vision.benchmark_helpers.neural_common import explained_variance
     from brainscore_vision.metric_helpers.transformations import Split
+
     ceiling_table = np.array([[0.5, 0.7, 0.9], [0.6, 0.9, 0.8]])
     as_score = lambda table: Score(table, coords={"split": [0, 1], "neuroid": [0, 1, 2]}, dims=["split", "neuroid"])
     raw = Split.aggregate(as_score(R).median("neuroid"))
@@ -58,8 +64,7 @@ def test_nonpositive_ceiling_and_nan_r_are_skipped():
     np.testing.assert_allclose(paper_explained_variance(r, c).per_split, [0.16, (0.04 + 0.09) / 2])
 
 
-R_SIGNED = np.array([[0.2, -0.4, 0.6],
-                     [-0.1, 0.5, 0.3]])
+R_SIGNED = np.array([[0.2, -0.4, 0.6], [-0.1, 0.5, 0.3]])
 
 
 def test_sign_aware_explained_variance_zeroes_anticorrelated_predictions():
@@ -71,8 +76,7 @@ def test_sign_aware_explained_variance_zeroes_anticorrelated_predictions():
     np.testing.assert_allclose(signed.per_split, [0.16, 0.09])
     assert signed.mean == pytest.approx(0.125) and signed.std == pytest.approx(0.035)
     np.testing.assert_allclose(per_neuron_explained_variance(R_SIGNED, C), [0.1, 0.3203125, 0.225])
-    np.testing.assert_allclose(per_neuron_explained_variance(R_SIGNED, C, sign_aware=True),
-                               [0.08, 0.1953125, 0.225])
+    np.testing.assert_allclose(per_neuron_explained_variance(R_SIGNED, C, sign_aware=True), [0.08, 0.1953125, 0.225])
     assert set(SCORE_DEFINITIONS) == {"score", "score_paper", "score_paper_sign_aware"}
 
 
@@ -125,6 +129,7 @@ def test_partition_leaves_nan_neurons_out():
 
 def test_split_neuron_correlations_unwraps_raw_values():
     from brainscore_core import Score
+
     table = Score(R.T, coords={"neuroid": [0, 1, 2], "split": [0, 1]}, dims=["neuroid", "split"])
     outer = Score(0.1)
     outer.attrs["raw"] = Score(0.35)

@@ -1,4 +1,5 @@
 """Known-case tests of the bootstrap interval, the paired sign-flip test and fraction_better."""
+
 import numpy as np
 import pytest
 

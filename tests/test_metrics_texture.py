@@ -1,19 +1,29 @@
 """Known-answer tests of texture modulation, family ranks, Q-Q distance, the Fisher z test and response latency."""
+
 import numpy as np
 import pytest
 import xarray as xr
 
-from brainscore_lcl.metrics.texture import (family_mean_responses, family_mean_responses_from_assembly,
-                                            family_modulation, family_rank_correlation, family_ranks,
-                                            fisher_z_test, latency_aligned_window, modulation_quantiles,
-                                            neuron_modulation, qq_distance, response_latency,
-                                            texture_modulation_index, window_mean)
+from brainscore_lcl.metrics.texture import (
+    family_mean_responses,
+    family_mean_responses_from_assembly,
+    family_modulation,
+    family_rank_correlation,
+    family_ranks,
+    fisher_z_test,
+    latency_aligned_window,
+    modulation_quantiles,
+    neuron_modulation,
+    qq_distance,
+    response_latency,
+    texture_modulation_index,
+    window_mean,
+)
 
 # 2 neurons x 2 families x 2 samples per type; per-family means: tex [[3, 1], [2, 2]], noise [[1, 1], [0, 2]]
 FAMILIES = np.array(["a", "a", "a", "a", "b", "b", "b", "b"])
 TYPES = np.array(["texture", "texture", "noise", "noise"] * 2)
-RESPONSES = np.array([[2.0, 1.0], [4.0, 3.0], [1.0, 0.0], [1.0, 0.0],
-                      [0.0, 2.0], [2.0, 2.0], [1.0, 1.0], [1.0, 3.0]])
+RESPONSES = np.array([[2.0, 1.0], [4.0, 3.0], [1.0, 0.0], [1.0, 0.0], [0.0, 2.0], [2.0, 2.0], [1.0, 1.0], [1.0, 3.0]])
 
 
 def test_family_means_and_rmod_by_hand():
@@ -28,11 +38,16 @@ def test_family_means_and_rmod_by_hand():
 
 
 def test_family_means_from_assembly():
-    assembly = xr.DataArray(RESPONSES[:, :, None], dims=["presentation", "neuroid", "time_bin"],
-                            coords={"texture_family": ("presentation", FAMILIES),
-                                    "texture_type": ("presentation", TYPES),
-                                    "sample": ("presentation", [1, 2] * 4),
-                                    "neuroid_id": ("neuroid", ["n0", "n1"])})
+    assembly = xr.DataArray(
+        RESPONSES[:, :, None],
+        dims=["presentation", "neuroid", "time_bin"],
+        coords={
+            "texture_family": ("presentation", FAMILIES),
+            "texture_type": ("presentation", TYPES),
+            "sample": ("presentation", [1, 2] * 4),
+            "neuroid_id": ("neuroid", ["n0", "n1"]),
+        },
+    )
     means = family_mean_responses_from_assembly(assembly.transpose("neuroid", "time_bin", "presentation"))
     np.testing.assert_allclose(means.texture, [[3, 1], [2, 2]])
     np.testing.assert_allclose(means.noise, [[1, 1], [0, 2]])
@@ -54,8 +69,7 @@ def test_family_ranks_and_spearman_on_toy():
 
 
 def test_qq_quantiles_and_distance_on_toy():
-    np.testing.assert_allclose(modulation_quantiles(np.array([0.0, 10.0, np.nan]), np.array([0, 0.5, 1])),
-                               [0, 5, 10])
+    np.testing.assert_allclose(modulation_quantiles(np.array([0.0, 10.0, np.nan]), np.array([0, 0.5, 1])), [0, 5, 10])
     assert qq_distance(np.arange(5.0), np.arange(5.0) + 1) == pytest.approx(1.0)
     assert qq_distance(np.arange(5.0), np.arange(5.0)[::-1]) == pytest.approx(0.0)
 
@@ -87,19 +101,28 @@ def test_latency_aligned_window_and_window_mean():
     np.testing.assert_allclose(start, [70, 50])
     np.testing.assert_allclose(end, [170, 150])
     psth = np.arange(40.0)[None].repeat(2, axis=0)  # 10 ms bins, value = bin index
-    np.testing.assert_allclose(window_mean(psth, 10.0, start, end), [np.mean(np.arange(7, 17)),
-                                                                      np.mean(np.arange(5, 15))])
+    np.testing.assert_allclose(
+        window_mean(psth, 10.0, start, end), [np.mean(np.arange(7, 17)), np.mean(np.arange(5, 15))]
+    )
 
 
 def test_family_means_from_brainscore_assembly():
     from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
-    assembly = NeuroidAssembly(RESPONSES[:, :, None], dims=["presentation", "neuroid", "time_bin"],
-                               coords={"stimulus_id": ("presentation", [f"s{i}" for i in range(8)]),
-                                       "texture_family": ("presentation", FAMILIES),
-                                       "texture_type": ("presentation", TYPES),
-                                       "sample": ("presentation", [1, 2] * 4),
-                                       "neuroid_id": ("neuroid", ["n0", "n1"]), "region": ("neuroid", ["V2", "V2"]),
-                                       "time_bin_start": ("time_bin", [50]), "time_bin_end": ("time_bin", [150])})
+
+    assembly = NeuroidAssembly(
+        RESPONSES[:, :, None],
+        dims=["presentation", "neuroid", "time_bin"],
+        coords={
+            "stimulus_id": ("presentation", [f"s{i}" for i in range(8)]),
+            "texture_family": ("presentation", FAMILIES),
+            "texture_type": ("presentation", TYPES),
+            "sample": ("presentation", [1, 2] * 4),
+            "neuroid_id": ("neuroid", ["n0", "n1"]),
+            "region": ("neuroid", ["V2", "V2"]),
+            "time_bin_start": ("time_bin", [50]),
+            "time_bin_end": ("time_bin", [150]),
+        },
+    )
     means = family_mean_responses_from_assembly(assembly)
     np.testing.assert_allclose(means.texture, [[3, 1], [2, 2]])
     np.testing.assert_allclose(means.noise, [[1, 1], [0, 2]])
@@ -107,4 +130,5 @@ def test_family_means_from_brainscore_assembly():
 
 def test_reliable_neurons_threshold():
     from brainscore_lcl.metrics.texture import reliable_neurons
+
     np.testing.assert_array_equal(reliable_neurons(np.array([0.39, 0.4, 0.9, np.nan])), [False, True, True, False])

@@ -4,6 +4,7 @@ The networks are defined in this file; `--model-file tests/test_own_model.py:bui
 Scores use the simulated data (offline) and this suite's caches (shared, so repeated runs are quick). The report tests
 run every analysis (minutes on 2 cores) and are marked slow (`make test-all`).
 """
+
 from __future__ import annotations
 
 import functools
@@ -29,9 +30,15 @@ def build() -> nn.Module:
     """A two-convolution network with a 10-class readout (too narrow for PLS, so not a default candidate)."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
-        return nn.Sequential(nn.Conv2d(3, 8, 7, stride=4, padding=3), nn.ReLU(),
-                             nn.Conv2d(8, 16, 3, stride=2, padding=1), nn.ReLU(),
-                             nn.AdaptiveAvgPool2d(4), nn.Flatten(), nn.Linear(256, 10))
+        return nn.Sequential(
+            nn.Conv2d(3, 8, 7, stride=4, padding=3),
+            nn.ReLU(),
+            nn.Conv2d(8, 16, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(4),
+            nn.Flatten(),
+            nn.Linear(256, 10),
+        )
 
 
 def ready_brain_model():
@@ -39,8 +46,11 @@ def ready_brain_model():
     from brainscore_vision.model_helpers.activations.pytorch import PytorchWrapper, load_preprocess_images
     from brainscore_vision.model_helpers.brain_transformation import ModelCommitment
 
-    wrapper = PytorchWrapper(identifier="ready-made", model=build(),
-                             preprocessing=functools.partial(load_preprocess_images, image_size=IMAGE_SIZE))
+    wrapper = PytorchWrapper(
+        identifier="ready-made",
+        model=build(),
+        preprocessing=functools.partial(load_preprocess_images, image_size=IMAGE_SIZE),
+    )
     return ModelCommitment("ready-made", wrapper, layers=["0", "2"], region_layer_map={"V1": "0", "V2": "2"})
 
 
@@ -79,9 +89,26 @@ def test_model_file_and_python_api_give_the_same_record(tmp_path):
 
     spec = f"{THIS_FILE}:build"
     written = tmp_path / "record.json"
-    result = subprocess.run([sys.executable, "-m", "brainscore_lcl.cli", "score", "--model-file", spec,
-                             "--image-size", str(IMAGE_SIZE), "--benchmark", BENCHMARK, "--json", str(written),
-                             "--full-json"], capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "brainscore_lcl.cli",
+            "score",
+            "--model-file",
+            spec,
+            "--image-size",
+            str(IMAGE_SIZE),
+            "--benchmark",
+            BENCHMARK,
+            "--json",
+            str(written),
+            "--full-json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     from_file = json.loads(written.read_text())
     record = bl.score(build(), BENCHMARK, name=spec, image_size=IMAGE_SIZE)
@@ -122,18 +149,22 @@ def run_cli(capsys, *arguments: str) -> tuple[int, str]:
     return code, capsys.readouterr().err
 
 
-@pytest.mark.parametrize("spec, options, code, named", [
-    (f"{THIS_FILE}:no_such_function", [], 2, "no_such_function"),
-    (f"{THIS_FILE}:returns_a_number", [], 2, "returns_a_number"),
-    (f"{THIS_FILE}:build", ["--layers", "conv9"], 2, "conv9"),
-    (f"{THIS_FILE}:build", ["--layers", "6"], 2, "'6'"),
-    (f"{THIS_FILE.parent / 'no_such_file.py'}:build", [], 2, "no_such_file.py"),
-    (f"{THIS_FILE}:ready_brain_model", ["--layers", "0"], 2, "ready_brain_model"),
-    (f"{THIS_FILE}:nan_net", [], 1, "layer conv"),
-])
+@pytest.mark.parametrize(
+    "spec, options, code, named",
+    [
+        (f"{THIS_FILE}:no_such_function", [], 2, "no_such_function"),
+        (f"{THIS_FILE}:returns_a_number", [], 2, "returns_a_number"),
+        (f"{THIS_FILE}:build", ["--layers", "conv9"], 2, "conv9"),
+        (f"{THIS_FILE}:build", ["--layers", "6"], 2, "'6'"),
+        (f"{THIS_FILE.parent / 'no_such_file.py'}:build", [], 2, "no_such_file.py"),
+        (f"{THIS_FILE}:ready_brain_model", ["--layers", "0"], 2, "ready_brain_model"),
+        (f"{THIS_FILE}:nan_net", [], 1, "layer conv"),
+    ],
+)
 def test_bad_model_files_are_one_sentence(capsys, spec, options, code, named):
-    returned, stderr = run_cli(capsys, "score", "--model-file", spec, *options, "--image-size", str(IMAGE_SIZE),
-                               "--benchmark", BENCHMARK)
+    returned, stderr = run_cli(
+        capsys, "score", "--model-file", spec, *options, "--image-size", str(IMAGE_SIZE), "--benchmark", BENCHMARK
+    )
     lines = [line for line in stderr.splitlines() if line.startswith("brainscore:")]
     assert returned == code
     assert len(lines) == 1 and named in lines[0], stderr[-2000:]
@@ -148,13 +179,14 @@ def test_layers_without_model_file_is_refused(capsys):
 def test_analyses_are_modules_with_compute_draw_and_main():
     from brainscore_lcl import analyses
 
-    assert {"v1_predictivity", "v2_predictivity", "texture_modulation", "receptive_fields",
-            "per_neuron"} <= set(analyses.FIGURES)
+    assert {"v1_predictivity", "v2_predictivity", "texture_modulation", "receptive_fields", "per_neuron"} <= set(
+        analyses.FIGURES
+    )
     for figure in analyses.FIGURES:
         module = getattr(analyses, figure)
         assert callable(module.compute) and callable(module.draw) and callable(module.main)
     with pytest.raises(AttributeError, match="figures"):
-        analyses.no_such_figure
+        _ = analyses.no_such_figure
 
 
 class PageStructure(HTMLParser):
@@ -202,13 +234,16 @@ def test_report_on_sim_has_every_section(report):
     numbers = json.loads(page.json_text)
     assert numbers == json.loads((report.parent / "report.json").read_text())
     behaviour = numbers["sections"].pop("behaviour")
-    assert behaviour == {"status": "skipped", "reason": "the model has no ImageNet readout (its output has shape "
-                                                        "(10,), not 1000 class scores)"}
+    assert behaviour == {
+        "status": "skipped",
+        "reason": "the model has no ImageNet readout (its output has shape (10,), not 1000 class scores)",
+    }
     assert {"section": "behaviour", "reason": behaviour["reason"]} in numbers["skipped"]
     for section, result in numbers["sections"].items():
         assert result["status"] == "done", (section, result)
-        assert any(owner == section and source.startswith("data:image/png;base64,")
-                   for owner, source in page.images), section
+        assert any(owner == section and source.startswith("data:image/png;base64,") for owner, source in page.images), (
+            section
+        )
     assert page.tables >= 10
     model = numbers["model"]
     assert model["model"] == f"{THIS_FILE}:build" and model["origin"]["function"] == "build"
@@ -222,9 +257,22 @@ def test_report_on_sim_has_every_section(report):
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="headless chromium is not installed")
 def test_report_renders_in_a_headless_browser(report):
     screenshot = report.parent / "screenshot.png"
-    result = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                             "--enable-logging=stderr", "--v=0", "--window-size=1280,2400",
-                             f"--screenshot={screenshot}", report.as_uri()],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=1280,2400",
+            f"--screenshot={screenshot}",
+            report.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert screenshot.is_file() and screenshot.stat().st_size > 10_000, result.stderr[-2000:]
     assert "Uncaught" not in result.stderr, result.stderr[-2000:]

@@ -1,17 +1,16 @@
 """Kernel PLS against scikit-learn's PLSRegression and Brain-Score's ``pls`` metric."""
+
 import warnings
 
 import numpy as np
 import pytest
+from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
+from brainscore_vision import load_metric, metric_registry
 from sklearn.cross_decomposition import PLSRegression
 from sklearn.cross_decomposition._pls import _PLS
 
-from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
-from brainscore_vision import load_metric, metric_registry
-
 from brainscore_lcl.metrics import pls
-from brainscore_lcl.metrics.pls import (PLS_IMPLEMENTATIONS, KernelPLSRegression, kernel_pls_regression,
-                                        pls_metric)
+from brainscore_lcl.metrics.pls import PLS_IMPLEMENTATIONS, KernelPLSRegression, kernel_pls_regression, pls_metric
 
 STRATIFIED = dict(stratification_coord="texture_type")
 
@@ -20,8 +19,16 @@ class SvdPLSRegression(_PLS):
     """scikit-learn's PLS2 with the exact SVD step instead of the power iteration (the converged reference)."""
 
     def __init__(self, n_components=25, *, scale=False, max_iter=500, tol=1e-06, copy=True):
-        super().__init__(n_components=n_components, scale=scale, deflation_mode="regression", mode="A",
-                         algorithm="svd", max_iter=max_iter, tol=tol, copy=copy)
+        super().__init__(
+            n_components=n_components,
+            scale=scale,
+            deflation_mode="regression",
+            mode="A",
+            algorithm="svd",
+            max_iter=max_iter,
+            tol=tol,
+            copy=copy,
+        )
 
 
 def _linear_data(n_samples: int, n_features: int, n_targets: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -109,14 +116,26 @@ def _assemblies(features: np.ndarray, targets: np.ndarray, seed: int) -> tuple[N
     n_images = len(features)
     stimulus_ids = np.array([f"image{index:04d}" for index in rng.permutation(n_images)])
     texture_types = np.where(np.arange(n_images) % 3 == 0, "noise", "texture")
-    source = NeuroidAssembly(features, dims=["presentation", "neuroid"], coords={
-        "stimulus_id": ("presentation", stimulus_ids), "texture_type": ("presentation", texture_types),
-        "neuroid_id": ("neuroid", [f"unit{index}" for index in range(features.shape[1])])})
+    source = NeuroidAssembly(
+        features,
+        dims=["presentation", "neuroid"],
+        coords={
+            "stimulus_id": ("presentation", stimulus_ids),
+            "texture_type": ("presentation", texture_types),
+            "neuroid_id": ("neuroid", [f"unit{index}" for index in range(features.shape[1])]),
+        },
+    )
     order = rng.permutation(n_images)
-    target = NeuroidAssembly(targets[order], dims=["presentation", "neuroid"], coords={
-        "stimulus_id": ("presentation", stimulus_ids[order]), "texture_type": ("presentation", texture_types[order]),
-        "neuroid_id": ("neuroid", [f"neuron{index}" for index in range(targets.shape[1])]),
-        "region": ("neuroid", ["V2"] * targets.shape[1])})
+    target = NeuroidAssembly(
+        targets[order],
+        dims=["presentation", "neuroid"],
+        coords={
+            "stimulus_id": ("presentation", stimulus_ids[order]),
+            "texture_type": ("presentation", texture_types[order]),
+            "neuroid_id": ("neuroid", [f"neuron{index}" for index in range(targets.shape[1])]),
+            "region": ("neuroid", ["V2"] * targets.shape[1]),
+        },
+    )
     return source, target
 
 

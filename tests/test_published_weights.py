@@ -1,5 +1,6 @@
 """Published weight files: download into the cache, hash checks (published prefix, trust on first download),
 the one-sentence offline error with exit code 1, availability for `brainscore list models`."""
+
 from __future__ import annotations
 
 import json
@@ -11,12 +12,12 @@ from brainscore_lcl import published_weights as pw
 from brainscore_lcl.cli import main
 from brainscore_lcl.registry import discover_plugins, model_registry
 
-OFFLINE_URL = "http://127.0.0.1:9/weights.pth"   # the discard port: the connection is refused at once
+OFFLINE_URL = "http://127.0.0.1:9/weights.pth"  # the discard port: the connection is refused at once
 
 
 @pytest.fixture(autouse=True)
 def isolated_cache(tmp_path, monkeypatch):
-    discover_plugins()   # plugins register their files first; tests replace entries with monkeypatch.setitem
+    discover_plugins()  # plugins register their files first; tests replace entries with monkeypatch.setitem
     monkeypatch.setenv("BRAINSCORE_LCL_CACHE", str(tmp_path / "cache"))
 
 
@@ -45,14 +46,17 @@ def test_first_download_is_hashed_recorded_and_checked_later(published):
 
 def test_published_hash_and_prefix_are_enforced(published):
     digest = pw.file_sha256(published)
-    assert pw.weights_path("m", pw.WeightFile("a.bin", published.as_uri(), "test", sha256=digest),
-                           show_progress=False).is_file()
+    assert pw.weights_path(
+        "m", pw.WeightFile("a.bin", published.as_uri(), "test", sha256=digest), show_progress=False
+    ).is_file()
     assert pw.recorded_hashes() == {}
     with pytest.raises(pw.WeightsUnavailableError, match="a hash starting 00000000"):
-        pw.weights_path("m", pw.WeightFile("b.bin", published.as_uri(), "test", sha256_prefix="00000000"),
-                        show_progress=False)
-    assert pw.weights_path("m", pw.WeightFile("c.bin", published.as_uri(), "test", sha256_prefix=digest[:8]),
-                           show_progress=False).is_file()
+        pw.weights_path(
+            "m", pw.WeightFile("b.bin", published.as_uri(), "test", sha256_prefix="00000000"), show_progress=False
+        )
+    assert pw.weights_path(
+        "m", pw.WeightFile("c.bin", published.as_uri(), "test", sha256_prefix=digest[:8]), show_progress=False
+    ).is_file()
 
 
 def test_offline_error_is_one_sentence_naming_url_file_hash_and_folder():
@@ -74,12 +78,16 @@ def test_file_placed_by_hand_is_used_and_its_hash_recorded():
     (pw.weights_folder() / "manual.pt").write_bytes(b"by hand")
     assert pw.weights_path("m", weight_file).read_bytes() == b"by hand"
     assert json.loads((pw.weights_folder() / pw.RECORD_FILE).read_text())["manual.pt"] == pw.file_sha256(
-        pw.weights_folder() / "manual.pt")
+        pw.weights_folder() / "manual.pt"
+    )
 
 
 def test_cli_fetch_offline_exits_1_with_one_line(capsys, monkeypatch):
-    with_weights(monkeypatch, "alexnet-supervised",
-             pw.WeightFile("alexnet-owt-7be5be79.pth", OFFLINE_URL, "test", sha256_prefix="7be5be79"))
+    with_weights(
+        monkeypatch,
+        "alexnet-supervised",
+        pw.WeightFile("alexnet-owt-7be5be79.pth", OFFLINE_URL, "test", sha256_prefix="7be5be79"),
+    )
     assert main(["weights", "fetch", "--model", "alexnet-supervised"]) == 1
     error = capsys.readouterr().err.strip()
     assert error.count("\n") == 0 and "alexnet-owt-7be5be79.pth" in error and OFFLINE_URL in error
@@ -87,16 +95,18 @@ def test_cli_fetch_offline_exits_1_with_one_line(capsys, monkeypatch):
 
 
 def test_model_without_its_weights_exits_1_with_the_sentence(capsys, monkeypatch):
-    with_weights(monkeypatch, "alexnet-supervised",
-             pw.WeightFile("alexnet-owt-7be5be79.pth", OFFLINE_URL, "test", sha256_prefix="7be5be79"))
+    with_weights(
+        monkeypatch,
+        "alexnet-supervised",
+        pw.WeightFile("alexnet-owt-7be5be79.pth", OFFLINE_URL, "test", sha256_prefix="7be5be79"),
+    )
     assert main(["info", "--model", "alexnet-supervised"]) == 1
     error = capsys.readouterr().err.strip()
     assert error.count("\n") == 0 and OFFLINE_URL in error and str(pw.weights_folder()) in error
 
 
 def test_cli_fetch_downloads(published, capsys, monkeypatch):
-    with_weights(monkeypatch, "vonenet-alexnet",
-             pw.WeightFile("vonealexnet_e70.pth.tar", published.as_uri(), "test"))
+    with_weights(monkeypatch, "vonenet-alexnet", pw.WeightFile("vonealexnet_e70.pth.tar", published.as_uri(), "test"))
     assert main(["weights", "fetch", "--model", "vonenet-alexnet"]) == 0
     assert (pw.weights_folder() / "vonealexnet_e70.pth.tar").is_file()
     assert pw.availability("vonenet-alexnet") == "present"

@@ -1,4 +1,5 @@
 """Known answers of the simulated Freeman & Ziemba (2013) experiment (FreemanZiemba2013sim)."""
+
 import json
 from pathlib import Path
 
@@ -23,8 +24,12 @@ def sim_root():
 
 @pytest.fixture(scope="module")
 def all_trials(sim_root):
-    return {region: load_local_assembly(sim_root, region, access="all", average_repetitions=False,
-                                        identifier="FreemanZiemba2013sim-test") for region in ("V1", "V2")}
+    return {
+        region: load_local_assembly(
+            sim_root, region, access="all", average_repetitions=False, identifier="FreemanZiemba2013sim-test"
+        )
+        for region in ("V1", "V2")
+    }
 
 
 def texture_modulation(assembly) -> np.ndarray:
@@ -41,8 +46,12 @@ def test_noise_has_exactly_the_texture_amplitude_spectrum():
     rng = np.random.default_rng(0)
     for texture in textures[:3]:
         noise = sim.spectrally_matched_noise(texture, rng)
-        np.testing.assert_allclose(np.abs(np.fft.rfft2(noise)), np.abs(np.fft.rfft2(texture)), rtol=1e-8,
-                                   atol=1e-8 * np.abs(np.fft.rfft2(texture)).max())
+        np.testing.assert_allclose(
+            np.abs(np.fft.rfft2(noise)),
+            np.abs(np.fft.rfft2(texture)),
+            rtol=1e-8,
+            atol=1e-8 * np.abs(np.fft.rfft2(texture)).max(),
+        )
         assert not np.allclose(noise, texture)
         assert noise.mean() == pytest.approx(texture.mean(), abs=1e-12)
         assert noise.std() == pytest.approx(texture.std(), rel=1e-9)
@@ -83,7 +92,7 @@ def test_v2_modulation_depends_on_family_as_constructed(all_trials):
     per_family = texture_modulation(all_trials["V2"]).mean(axis=0)
     by_family = dict(zip(FAMILIES, per_family))
     structured = np.mean([by_family[family] for family in (336, 402, 56, 60)])  # large, separated, oriented
-    dense = np.mean([by_family[family] for family in (393, 48, 52, 99)])         # blobs, densely packed elements
+    dense = np.mean([by_family[family] for family in (393, 48, 52, 99)])  # blobs, densely packed elements
     assert structured > dense + 0.1
     assert per_family.max() - per_family.min() > 0.2
 
@@ -109,8 +118,12 @@ def test_noise_ceilings_are_realistic(all_trials):
 def test_visual_system_is_the_generators_mean_rate(sim_root, all_trials):
     stimuli = load_local_stimulus_set(sim_root, "FreemanZiemba2013sim-test.aperture")
     chosen = stimuli.iloc[::9]
-    images = np.stack([np.asarray(Image.open(stimuli.get_stimulus(stimulus_id)), dtype=np.float32) / 255
-                       for stimulus_id in chosen["stimulus_id"]])
+    images = np.stack(
+        [
+            np.asarray(Image.open(stimuli.get_stimulus(stimulus_id)), dtype=np.float32) / 255
+            for stimulus_id in chosen["stimulus_id"]
+        ]
+    )
     system = sim.SimulatedVisualSystem()
     assert (system.image_size, system.visual_degrees) == (320, 4)
     with torch.no_grad():
@@ -122,8 +135,10 @@ def test_visual_system_is_the_generators_mean_rate(sim_root, all_trials):
     for region, predicted in (("V1", v1), ("V2", v2)):
         trials = all_trials[region]
         stimulus_ids = trials["stimulus_id"].values
-        measured = np.stack([trials.values[stimulus_ids == stimulus_id].mean(axis=0)
-                             for stimulus_id in chosen["stimulus_id"]]) * 1000  # spikes per ms -> spikes/s
+        measured = (
+            np.stack([trials.values[stimulus_ids == stimulus_id].mean(axis=0) for stimulus_id in chosen["stimulus_id"]])
+            * 1000
+        )  # spikes per ms -> spikes/s
         r = [np.corrcoef(a, b)[0, 1] for a, b in zip(predicted.numpy().T, measured.T)]
         assert np.nanmedian(r) > 0.7
         assert measured.mean() == pytest.approx(float(predicted.mean()), rel=0.1)
@@ -133,15 +148,20 @@ def test_v1_population_is_low_dimensional_enough_for_a_25_component_readout(sim_
     """102 independent Gabor units would need ~50 principal components for 99% of their variance and defeat any
     25-component PLS readout; the prototype design keeps V1 about as low-dimensional as V2."""
     stimuli = load_local_stimulus_set(sim_root, "FreemanZiemba2013sim-test.aperture")
-    images = np.stack([np.asarray(Image.open(stimuli.get_stimulus(stimulus_id)), dtype=np.float32) / 255
-                       for stimulus_id in stimuli["stimulus_id"]])
+    images = np.stack(
+        [
+            np.asarray(Image.open(stimuli.get_stimulus(stimulus_id)), dtype=np.float32) / 255
+            for stimulus_id in stimuli["stimulus_id"]
+        ]
+    )
     v1 = sim.SimulatedV1(sim.SIM_SEED)
     assert np.bincount(v1.prototype, minlength=sim.N_V1_PROTOTYPES).min() >= 5
     with torch.no_grad():
-        rates = torch.cat([v1(torch.from_numpy(chunk)[:, None].expand(-1, 3, -1, -1))
-                           for chunk in np.array_split(images, 9)]).numpy()
+        rates = torch.cat(
+            [v1(torch.from_numpy(chunk)[:, None].expand(-1, 3, -1, -1)) for chunk in np.array_split(images, 9)]
+        ).numpy()
     singular_values = np.linalg.svd(rates - rates.mean(axis=0), compute_uv=False)
-    explained = np.cumsum(singular_values ** 2) / np.sum(singular_values ** 2)
+    explained = np.cumsum(singular_values**2) / np.sum(singular_values**2)
     assert len(images) == 450
     assert np.searchsorted(explained, 0.99) + 1 <= 25
 

@@ -9,6 +9,7 @@ Planted answers, each read through the benchmark code the paper's figures use:
 And the simulated statistics stand next to the published ones (``simulation_stats``), with hand-computed checks of
 its small functions.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,10 +21,11 @@ import torch
 from scipy import stats
 from torch import nn
 
-from brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark import (FreemanZiembaPartitionPLS,
-                                                                             reference_partition)
-from brainscore_lcl.benchmarks.freemanziemba2013_texmod.benchmark import (FreemanZiembaTextureModulation,
-                                                                          data_modulation)
+from brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark import (
+    FreemanZiembaPartitionPLS,
+    reference_partition,
+)
+from brainscore_lcl.benchmarks.freemanziemba2013_texmod.benchmark import FreemanZiembaTextureModulation, data_modulation
 from brainscore_lcl.checkpoint import state_dict_sha256
 from brainscore_lcl.cli import main
 from brainscore_lcl.data import simulation as sim
@@ -86,14 +88,22 @@ class V1StageNetwork(nn.Module):
 
 def test_the_simulators_v1_stage_explains_v1like_cells_better_than_v2like_cells(partition):
     network = V1StageNetwork()
-    model = make_commitment("sim-v1-stage", network,
-                            weights_sha256=config_sha256({"v1": state_dict_sha256(network.state_dict()),
-                                                          "generator": sim.generator_fingerprint()}),
-                            layers=["v2"], region_layer_map={"V2": "v2"},
-                            preprocessing=unit_range_preprocessing(sim.IMAGE_SIZE), image_size=sim.IMAGE_SIZE,
-                            visual_degrees=VISUAL_DEGREES)
-    scores = {subset: FreemanZiembaPartitionPLS("sim", subset, partition=partition)(model).attrs["details"]
-              for subset in ("v1like", "v2like")}
+    model = make_commitment(
+        "sim-v1-stage",
+        network,
+        weights_sha256=config_sha256(
+            {"v1": state_dict_sha256(network.state_dict()), "generator": sim.generator_fingerprint()}
+        ),
+        layers=["v2"],
+        region_layer_map={"V2": "v2"},
+        preprocessing=unit_range_preprocessing(sim.IMAGE_SIZE),
+        image_size=sim.IMAGE_SIZE,
+        visual_degrees=VISUAL_DEGREES,
+    )
+    scores = {
+        subset: FreemanZiembaPartitionPLS("sim", subset, partition=partition)(model).attrs["details"]
+        for subset in ("v1like", "v2like")
+    }
     print({subset: {key: details[key] for key in ("score_paper", "score")} for subset, details in scores.items()})
     assert scores["v1like"]["score_paper"] > scores["v2like"]["score_paper"] + 0.1
     assert scores["v1like"]["score"] > scores["v2like"]["score"]
@@ -132,16 +142,24 @@ def planted_family_model(benchmark, family_preference: np.ndarray, name: str):
     paths = [benchmark.data.stimulus_set.get_stimulus(stimulus_id) for stimulus_id in data.stimulus_ids]
     images = unit_range_preprocessing(sim.IMAGE_SIZE)(paths)
     families = list(np.unique(data.families))
-    conditions = {image_key(image): (families.index(family), kind == "texture")
-                  for image, family, kind in zip(images, data.families, data.texture_types)}
+    conditions = {
+        image_key(image): (families.index(family), kind == "texture")
+        for image, family, kind in zip(images, data.families, data.texture_types)
+    }
     assert len(conditions) == len(images)
     rng = np.random.default_rng(0)
     modulation = family_preference[None] + 0.01 * rng.standard_normal((12, len(families)))
     network = PlantedFamilyNetwork(conditions, modulation, rng.uniform(5, 20, 12))
-    return make_commitment(name, network, weights_sha256=config_sha256({"modulation": modulation.tolist()}),
-                           layers=["v2"], region_layer_map={"V2": "v2"},
-                           preprocessing=unit_range_preprocessing(sim.IMAGE_SIZE), image_size=sim.IMAGE_SIZE,
-                           visual_degrees=VISUAL_DEGREES)
+    return make_commitment(
+        name,
+        network,
+        weights_sha256=config_sha256({"modulation": modulation.tolist()}),
+        layers=["v2"],
+        region_layer_map={"V2": "v2"},
+        preprocessing=unit_range_preprocessing(sim.IMAGE_SIZE),
+        image_size=sim.IMAGE_SIZE,
+        visual_degrees=VISUAL_DEGREES,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -175,6 +193,7 @@ def test_planting_the_datas_family_order_scores_high_and_its_reverse_low(texture
 # Simulated vs published statistics
 # ----------------------------------------------------------------------------------------------------------------------
 
+
 def toy_texture_table():
     """2 families x 2 samples x {texture, noise}, 2 cells; cell 0 varies across families only, cell 1 across
     samples only; textures drive both cells twice as hard as noise."""
@@ -189,8 +208,8 @@ def toy_texture_table():
 def test_variance_split_on_a_hand_computed_table():
     responses, families, kinds, _ = toy_texture_table()
     split = simulation_stats.variance_split(responses, families, kinds)
-    np.testing.assert_allclose(split.family, [1.0, 0.0])       # family means (2, 4) and (3, 3)
-    np.testing.assert_allclose(split.sample, [0.0, 1.0])       # samples (2, 4) within each family of cell 1
+    np.testing.assert_allclose(split.family, [1.0, 0.0])  # family means (2, 4) and (3, 3)
+    np.testing.assert_allclose(split.sample, [0.0, 1.0])  # samples (2, 4) within each family of cell 1
     np.testing.assert_allclose(split.family_share, [1.0, 0.0])
 
 
@@ -208,8 +227,8 @@ def test_enhancement_test_needs_consistent_texture_preference():
     samples = np.tile(np.repeat(np.arange(15), 2), 15)
     kinds = np.tile(["texture", "noise"], 225)
     base = rng.uniform(1, 2, 450)
-    base[kinds == "texture"] = base[kinds == "noise"]          # texture and noise of a pair equal ...
-    enhanced = base + (kinds == "texture") * 0.5                # ... then the first cell prefers textures
+    base[kinds == "texture"] = base[kinds == "noise"]  # texture and noise of a pair equal ...
+    enhanced = base + (kinds == "texture") * 0.5  # ... then the first cell prefers textures
     responses = np.stack([enhanced, base + rng.normal(0, 0.1, 450)], axis=1)
     result = simulation_stats.enhanced_by_texture(responses, families, kinds, samples)
     assert result.tolist() == [True, False]
@@ -221,7 +240,7 @@ def test_published_statistics_are_the_digitized_figure_values():
     assert published["V2"]["mean_rmod"] == pytest.approx(0.1198, abs=1e-3)
     assert abs(published["V1"]["mean_rmod"]) < 0.01
     assert published["V1"]["central_rmod_fraction"] == pytest.approx(0.1574 + 0.4215 + 0.2150)
-    assert published["V2"]["family_variance_share"] is None    # Ziemba et al. (2016): no number found
+    assert published["V2"]["family_variance_share"] is None  # Ziemba et al. (2016): no number found
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,13 @@ In ``make test``: the three plugins load in a copy of brainscore_vision where ``
 and their own ``test.py`` passes. In ``make test-all`` (about 9.5 minutes on 2 cores: Brain-Score's sklearn PLS and
 the steerable pyramid over the stand-in's images), their scores of an exported ``lcl-v2`` equal this suite's
 benchmarks of the same ids. Offline stand-in for the official data: the simulated release, cut to 2 V1 and 24 V2
-cells and 4 repetitions, spread over 1-ms bins (``fine_binned_release``), packaged in Brain-Score's schema and split into public / private as
+cells and 4 repetitions, spread over 1-ms bins (``fine_binned_release``), packaged in Brain-Score's schema and split
+into public / private as
 Brain-Score split the recordings (``brainscore_packaged_assembly``). In the subprocess (``benchmark_acceptance_runner``,
 ``brainscore_lcl`` blocked) these replace brainscore_vision's ``FreemanZiemba2013.public`` / ``.private`` loaders; in
 this process, the same assemblies replace them for the suite's own benchmarks (``official_loaders_replaced``).
 """
+
 from __future__ import annotations
 
 import json
@@ -25,8 +27,13 @@ from brainscore_lcl.data.freemanziemba import load_local_stimulus_set
 from brainscore_lcl.data.simulation import simulated_data_root
 from brainscore_lcl.export.models import describe_for_export
 from brainscore_lcl.export.submission import submit_model
-from brainscore_lcl.testing import (brainscore_packaged_assembly, fine_binned_release, isolated_brainscore_vision,
-                                    official_loaders_replaced, run_in_isolated_brainscore)
+from brainscore_lcl.testing import (
+    brainscore_packaged_assembly,
+    fine_binned_release,
+    isolated_brainscore_vision,
+    official_loaders_replaced,
+    run_in_isolated_brainscore,
+)
 
 RUNNER = Path(__file__).with_name("benchmark_acceptance_runner.py")
 TEXTURE = "FreemanZiemba2013.V2-texmod"
@@ -65,8 +72,11 @@ def run_isolated(exported: dict[str, Path], root: Path, standin: dict | None = N
         path.write_bytes(pickle.dumps(assembly, protocol=pickle.HIGHEST_PROTOCOL))
         job["data"][f"FreemanZiemba2013.{access}"] = str(path)
     report, _ = run_in_isolated_brainscore(RUNNER, job, isolated, 1800)
-    report["benchmarks"] = {suite_id: report["benchmarks"][manifest["identifier"]]
-                            for suite_id, manifest in registered.items() if manifest["plugin_type"] == "benchmarks"}
+    report["benchmarks"] = {
+        suite_id: report["benchmarks"][manifest["identifier"]]
+        for suite_id, manifest in registered.items()
+        if manifest["plugin_type"] == "benchmarks"
+    }
     return report
 
 
@@ -82,12 +92,14 @@ def suite_details(standin) -> dict:
     from brainscore_lcl.registry import benchmark_registry
     from brainscore_lcl.scoring import load_model
 
-    model = load_model(CANDIDATE)     # also imports the suite's plugins into its registries
+    model = load_model(CANDIDATE)  # also imports the suite's plugins into its registries
     reference_partition.cache_clear()
     try:
         with official_loaders_replaced(standin):
-            return {identifier: benchmark_registry[identifier]()(model).attrs["details"]
-                    for identifier in (TEXTURE,) + PARTITIONS}
+            return {
+                identifier: benchmark_registry[identifier]()(model).attrs["details"]
+                for identifier in (TEXTURE,) + PARTITIONS
+            }
     finally:
         reference_partition.cache_clear()
 
@@ -101,7 +113,8 @@ def test_submit_benchmark_writes_a_checked_benchmark_plugin(exported):
     folder = "submission/benchmarks/freemanziemba2013_v2_texmod/"
     with zipfile.ZipFile(out / manifest["zip"]) as archive:
         assert archive.namelist() == ["submission/", "submission/benchmarks/", folder] + [
-            folder + name for name in ("__init__.py", "benchmark.py", "requirements.txt", "test.py")]
+            folder + name for name in ("__init__.py", "benchmark.py", "requirements.txt", "test.py")
+        ]
     init = (out / folder / "__init__.py").read_text()
     assert init.splitlines()[0] == "from brainscore_vision import benchmark_registry"
     assert "benchmark_registry['FreemanZiemba2013.V2_texmod']" in init
@@ -133,15 +146,16 @@ def test_exported_texture_modulation_equals_the_suites(isolated_report, suite_de
     assert isolated_report["brainscore_lcl_importable"] is False
     assert isolated_report["benchmarks"][TEXTURE]["plugin_test"] == 0
     exported, ours = isolated_report["benchmarks"][TEXTURE]["details"], suite_details[TEXTURE]
-    print(f"{TEXTURE}: exported {isolated_report['benchmarks'][TEXTURE]['score']:.6f}, suite {ours['score']:.6f}, "
-          f"{ours['n_neuroids']} reliable cells")
+    print(
+        f"{TEXTURE}: exported {isolated_report['benchmarks'][TEXTURE]['score']:.6f}, suite {ours['score']:.6f}, "
+        f"{ours['n_neuroids']} reliable cells"
+    )
     assert exported["n_images"] == ours["n_images"] == 450
     assert exported["n_neuroids"] == ours["n_neuroids"] > 0
     np.testing.assert_allclose(exported["data"]["latency_ms"], ours["data"]["latency_ms"])
     np.testing.assert_allclose(exported["data"]["family_rmod"], ours["data"]["family_rmod"], rtol=1e-9)
     for reading in ("fitted", "units"):
-        np.testing.assert_allclose(exported[reading]["family_rmod"], ours[reading]["family_rmod"], rtol=1e-5,
-                                   atol=1e-8)
+        np.testing.assert_allclose(exported[reading]["family_rmod"], ours[reading]["family_rmod"], rtol=1e-5, atol=1e-8)
         assert exported[reading]["rho"] == pytest.approx(ours[reading]["rho"], abs=1e-9)
     assert isolated_report["benchmarks"][TEXTURE]["score"] == pytest.approx(ours["score"], abs=1e-9)
 
@@ -150,8 +164,10 @@ def test_exported_texture_modulation_equals_the_suites(isolated_report, suite_de
 @pytest.mark.parametrize("identifier", PARTITIONS)
 def test_exported_partition_benchmarks_equal_the_suites(isolated_report, suite_details, identifier):
     exported, ours = isolated_report["benchmarks"][identifier]["details"], suite_details[identifier]
-    print(f"{identifier}: exported {exported['score']:.6f} (paper {exported['score_paper']:.6f}), "
-          f"suite {ours['score']:.6f} (paper {ours['score_paper']:.6f})")
+    print(
+        f"{identifier}: exported {exported['score']:.6f} (paper {exported['score_paper']:.6f}), "
+        f"suite {ours['score']:.6f} (paper {ours['score_paper']:.6f})"
+    )
     assert exported["partition"]["v1like_ids"] == ours["partition"]["v1like_ids"]
     assert exported["partition"]["v2like_ids"] == ours["partition"]["v2like_ids"]
     assert exported["neuroid_ids"] == ours["neuroid_ids"] and exported["n_neuroids"] == ours["n_neuroids"] == 6

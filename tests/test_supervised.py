@@ -1,4 +1,5 @@
 """LCL-V2Net supervised trainer: data layouts, a 3-step training run, kill-and-resume equality, the CLI."""
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,14 @@ from brainscore_lcl.cli.train import add_subcommand
 from brainscore_lcl.model_helpers.architecture import LCLEncoder
 from brainscore_lcl.models.lcl_v2net.model import build_network, load_network_checkpoint
 from brainscore_lcl.training import supervised
-from brainscore_lcl.training.supervised import (SupervisedConfig, find_samples, imagenet_wnids,
-                                                scaled_learning_rate, topk_correct, train)
+from brainscore_lcl.training.supervised import (
+    SupervisedConfig,
+    find_samples,
+    imagenet_wnids,
+    scaled_learning_rate,
+    topk_correct,
+    train,
+)
 
 SHARED_SAMPLE = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "imagenet-sample"
 WNIDS = imagenet_wnids()
@@ -37,8 +44,14 @@ def write_images(folder: Path, names: list[str], seed: int = 0) -> None:
 def front_end(tmp_path) -> Path:
     torch.manual_seed(1)
     path = tmp_path / "lcl-v2.pt"
-    save_encoder_checkpoint(path, LCLEncoder().state_dict(), architecture={"n_stages": 2, "blur_size": 3},
-                            config={}, data="random weights", meta={})
+    save_encoder_checkpoint(
+        path,
+        LCLEncoder().state_dict(),
+        architecture={"n_stages": 2, "blur_size": 3},
+        config={},
+        data="random weights",
+        meta={},
+    )
     return path
 
 
@@ -87,8 +100,9 @@ def test_recipe_numbers():
 
 def test_three_training_steps(tmp_path, front_end, flat_images):
     out = tmp_path / "run"
-    network_path = train(front_end, flat_images, out, val=flat_images, config=fast_config(), device="cpu",
-                         progress=False)
+    network_path = train(
+        front_end, flat_images, out, val=flat_images, config=fast_config(), device="cpu", progress=False
+    )
     payload = load_network_checkpoint(network_path)
     network = build_network(payload, network_path)
     initial = torch.load(front_end, weights_only=True)
@@ -140,8 +154,23 @@ def test_killed_run_resumes_to_the_same_weights(tmp_path, monkeypatch, front_end
 def test_cli_subcommand(tmp_path, front_end):
     parser = argparse.ArgumentParser(prog="brainscore")
     add_subcommand(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["train-net", "--front-end", str(front_end), "--data", str(tmp_path / "missing"),
-                              "--out", str(tmp_path / "out"), "--epochs", "2", "--batch-size", "4", "--device", "cpu"])
+    args = parser.parse_args(
+        [
+            "train-net",
+            "--front-end",
+            str(front_end),
+            "--data",
+            str(tmp_path / "missing"),
+            "--out",
+            str(tmp_path / "out"),
+            "--epochs",
+            "2",
+            "--batch-size",
+            "4",
+            "--device",
+            "cpu",
+        ]
+    )
     assert (args.epochs, args.batch_size, args.resume) == (2, 4, False)
     with pytest.raises(supervised.DataError, match="does not exist"):
         args.func(args)
@@ -151,10 +180,34 @@ def test_cli_subcommand(tmp_path, front_end):
 @pytest.mark.slow
 def test_two_process_ddp_run_on_cpu(tmp_path, front_end, flat_images):
     out = tmp_path / "ddp"
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2", "-m",
-               "brainscore_lcl.cli", "train-net", "--front-end", str(front_end), "--data",
-               str(flat_images), "--val", str(flat_images), "--out", str(out), "--epochs", "1", "--batch-size", "4",
-               "--device", "cpu", "--workers", "0", "--no-progress"]
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc-per-node",
+        "2",
+        "-m",
+        "brainscore_lcl.cli",
+        "train-net",
+        "--front-end",
+        str(front_end),
+        "--data",
+        str(flat_images),
+        "--val",
+        str(flat_images),
+        "--out",
+        str(out),
+        "--epochs",
+        "1",
+        "--batch-size",
+        "4",
+        "--device",
+        "cpu",
+        "--workers",
+        "0",
+        "--no-progress",
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads((out / "run.json").read_text())["world_size"] == 2

@@ -1,4 +1,5 @@
 """Complexity-matched views: sizes, parameter ranges, and the device renderer against the PIL reference."""
+
 import math
 
 import numpy as np
@@ -7,9 +8,16 @@ import torch
 from PIL import Image
 from scipy.stats import ks_2samp
 
-from brainscore_lcl.training.augment import (adjust_hue, make_views_batched, make_views_pil, render_view_pil,
-                                             render_views_batched, sample_pair_params, sample_view_params)
 from brainscore_lcl.data.imagenet import IMAGENET_MEAN, IMAGENET_STD
+from brainscore_lcl.training.augment import (
+    adjust_hue,
+    make_views_batched,
+    make_views_pil,
+    render_view_pil,
+    render_views_batched,
+    sample_pair_params,
+    sample_view_params,
+)
 from brainscore_lcl.training.config import load_config
 
 
@@ -28,11 +36,17 @@ def smooth_images(n: int, size: int, seed: int = 0) -> torch.Tensor:
 
 def test_view_sizes_per_stage(lcl_v2):
     stored = smooth_images(4, lcl_v2.store_size)
-    views = make_views_batched(stored, [stage.view for stage in lcl_v2.stages], IMAGENET_MEAN, IMAGENET_STD,
-                               torch.Generator().manual_seed(0))
+    views = make_views_batched(
+        stored, [stage.view for stage in lcl_v2.stages], IMAGENET_MEAN, IMAGENET_STD, torch.Generator().manual_seed(0)
+    )
     assert [tuple(view.shape) for pair in views for view in pair] == [(4, 3, 48, 48)] * 2 + [(4, 3, 96, 96)] * 2
-    reference = make_views_pil(Image.fromarray(stored[0].numpy()), [stage.view for stage in lcl_v2.stages],
-                               IMAGENET_MEAN, IMAGENET_STD, torch.Generator().manual_seed(0))
+    reference = make_views_pil(
+        Image.fromarray(stored[0].numpy()),
+        [stage.view for stage in lcl_v2.stages],
+        IMAGENET_MEAN,
+        IMAGENET_STD,
+        torch.Generator().manual_seed(0),
+    )
     assert [tuple(view.shape) for pair in reference for view in pair] == [(3, 48, 48)] * 2 + [(3, 96, 96)] * 2
 
 
@@ -44,7 +58,7 @@ def test_parameter_ranges(lcl_v2, stage):
     side = view.center_crop
     for params in (params_a, params_b):
         x0, y0, width, height = params["box"].unbind(1)
-        area = width * height / side ** 2
+        area = width * height / side**2
         assert area.min() >= view.scale[0] - 1e-9 and area.max() <= view.scale[1] + 1e-9
         ratio = width / height
         assert ratio.min() >= view.ratio[0] - 1e-9 and ratio.max() <= view.ratio[1] + 1e-9
@@ -81,8 +95,9 @@ def _render_both(view, stored, params, n):
     patches = stored.permute(0, 3, 1, 2).float() / 255
     batched = render_views_batched(patches, view, params)
     generator = torch.Generator().manual_seed(0)
-    reference = torch.stack([render_view_pil(Image.fromarray(stored[i].numpy()), view, params, i, generator)
-                             for i in range(n)])
+    reference = torch.stack(
+        [render_view_pil(Image.fromarray(stored[i].numpy()), view, params, i, generator) for i in range(n)]
+    )
     return batched, reference
 
 
@@ -107,12 +122,17 @@ def test_views_match_the_reference_in_distribution(lcl_v2):
     n = 300
     stored = smooth_images(n, view.center_crop, seed=5)
     patches = stored.permute(0, 3, 1, 2).float() / 255
-    batched = render_views_batched(patches, view, sample_view_params(view, n, 0, torch.Generator().manual_seed(6)),
-                                   torch.Generator().manual_seed(7))
+    batched = render_views_batched(
+        patches,
+        view,
+        sample_view_params(view, n, 0, torch.Generator().manual_seed(6)),
+        torch.Generator().manual_seed(7),
+    )
     params = sample_view_params(view, n, 0, torch.Generator().manual_seed(8))
     generator = torch.Generator().manual_seed(9)
-    reference = torch.stack([render_view_pil(Image.fromarray(stored[i].numpy()), view, params, i, generator)
-                             for i in range(n)])
+    reference = torch.stack(
+        [render_view_pil(Image.fromarray(stored[i].numpy()), view, params, i, generator) for i in range(n)]
+    )
     for statistic in (lambda x: x.mean(dim=(1, 2, 3)), lambda x: x.std(dim=(1, 2, 3))):
         assert ks_2samp(statistic(batched).numpy(), statistic(reference).numpy()).pvalue > 1e-3
 
@@ -145,17 +165,20 @@ def test_batched_blur_matches_torchvision():
 
     images = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(0))
     sigmas = torch.tensor([0.5, 1.7])
-    expected = torch.stack([TF.gaussian_blur(image, [23, 23], [float(sigma)] * 2)
-                            for image, sigma in zip(images, sigmas)])
+    expected = torch.stack(
+        [TF.gaussian_blur(image, [23, 23], [float(sigma)] * 2) for image, sigma in zip(images, sigmas)]
+    )
     assert torch.allclose(gaussian_blur(images, sigmas, 23), expected, atol=1e-4)
 
 
 def test_same_generator_seed_gives_same_views(lcl_v2):
     stored = smooth_images(4, 112)
     views = [stage.view for stage in lcl_v2.stages]
-    first = make_views_batched(stored, views, IMAGENET_MEAN, IMAGENET_STD, torch.Generator().manual_seed(3),
-                               torch.Generator().manual_seed(3))
-    second = make_views_batched(stored, views, IMAGENET_MEAN, IMAGENET_STD, torch.Generator().manual_seed(3),
-                                torch.Generator().manual_seed(3))
+    first = make_views_batched(
+        stored, views, IMAGENET_MEAN, IMAGENET_STD, torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
+    )
+    second = make_views_batched(
+        stored, views, IMAGENET_MEAN, IMAGENET_STD, torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
+    )
     assert all(torch.equal(a, b) for pair_1, pair_2 in zip(first, second) for a, b in zip(pair_1, pair_2))
     assert np.isfinite(first[0][0].numpy()).all()

@@ -1,4 +1,5 @@
 """Training configs: the paper's numbers, inheritance, sweeps, overrides and round trips."""
+
 import pytest
 
 from brainscore_lcl.training.config import CONFIG_DIR, ConfigError, config_from_dict, load_config, load_raw

@@ -1,5 +1,6 @@
 """Global batch under torchrun: shards of the views, batches and NT-Xent candidates; GlobalBatchNorm on one process;
 and (slow) the 1-vs-2-process equivalence check of tools/check_distributed.py."""
+
 import json
 import subprocess
 import sys
@@ -10,8 +11,8 @@ import pytest
 import torch
 from torch import nn
 
-from brainscore_lcl.training.augment import make_views_batched
 from brainscore_lcl.data.imagenet import IMAGENET_MEAN, IMAGENET_STD
+from brainscore_lcl.training.augment import make_views_batched
 from brainscore_lcl.training.config import load_config
 from brainscore_lcl.training.data import DataError, epoch_batches
 from brainscore_lcl.training.distributed import GlobalBatchNorm, convert_batchnorm
@@ -25,8 +26,16 @@ def test_shards_of_a_global_batch_get_the_views_of_the_whole_batch():
     views = [stage.view for stage in load_config("lcl-v2").stages]
 
     def render(rows: slice, first_row: int, batch_size: int | None) -> list:
-        return make_views_batched(stored[rows], views, IMAGENET_MEAN, IMAGENET_STD, torch.Generator().manual_seed(5),
-                                  torch.Generator().manual_seed(5), first_row, batch_size)
+        return make_views_batched(
+            stored[rows],
+            views,
+            IMAGENET_MEAN,
+            IMAGENET_STD,
+            torch.Generator().manual_seed(5),
+            torch.Generator().manual_seed(5),
+            first_row,
+            batch_size,
+        )
 
     whole = render(slice(0, 6), 0, None)
     shards = [render(slice(start, start + 2), start, 6) for start in (0, 2, 4)]
@@ -60,7 +69,9 @@ def test_nt_xent_over_shards_averages_to_the_global_loss_and_gradient():
 
         def gather(local: torch.Tensor) -> tuple[torch.Tensor, int]:
             every = next(candidates)
-            return torch.cat([local if shard == rank else every[3 * shard:3 * shard + 3] for shard in (0, 1)]), 3 * rank
+            return torch.cat(
+                [local if shard == rank else every[3 * shard : 3 * shard + 3] for shard in (0, 1)]
+            ), 3 * rank
 
         return nt_xent_loss(z_a[rows], z_b[rows], 0.3, gather)
 
@@ -99,9 +110,24 @@ def test_convert_batchnorm_shares_parameters_and_buffers():
 def test_one_and_two_processes_train_the_same_model():
     """tools/check_distributed.py: 3 steps of each objective on 1 and on 2 gloo processes from the same weights, in
     float64 (in float32, Adam turns rounding noise into differences of up to lr per step, on one process too)."""
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "check_distributed.py"), "--processes", "2",
-                             "--config", "lcl-v2-sample", "--steps", "3", "--dtype", "float64"], capture_output=True,
-                            text=True, timeout=1200, cwd=ROOT)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tools" / "check_distributed.py"),
+            "--processes",
+            "2",
+            "--config",
+            "lcl-v2-sample",
+            "--steps",
+            "3",
+            "--dtype",
+            "float64",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     report = json.loads(result.stdout)
     assert sorted(report["objectives"]) == ["barlow", "simclr", "simsiam"]

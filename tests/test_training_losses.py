@@ -1,15 +1,15 @@
 """Objectives against hand-computed values."""
+
 import math
 
 import torch
 
-from brainscore_lcl.training.losses import (Predictor, barlow_twins_loss, cross_correlation, nt_xent_loss,
-                                            simsiam_loss)
+from brainscore_lcl.training.losses import Predictor, barlow_twins_loss, cross_correlation, nt_xent_loss, simsiam_loss
 
 
 def test_cross_correlation_standardizes_each_dimension_over_the_batch():
-    z_a = torch.tensor([[1.0, 2.0], [3.0, 4.0]])   # standardised: [[-1, -1], [1, 1]]
-    z_b = torch.tensor([[1.0, 5.0], [2.0, 3.0]])   # standardised: [[-1, 1], [1, -1]]
+    z_a = torch.tensor([[1.0, 2.0], [3.0, 4.0]])  # standardised: [[-1, -1], [1, 1]]
+    z_b = torch.tensor([[1.0, 5.0], [2.0, 3.0]])  # standardised: [[-1, 1], [1, -1]]
     expected = torch.tensor([[1.0, -1.0], [1.0, -1.0]])
     assert torch.allclose(cross_correlation(z_a, z_b), expected, atol=1e-4)
 
@@ -34,7 +34,7 @@ def test_nt_xent_hand_computed():
 
 def test_nt_xent_temperature_scales_logits():
     z = torch.eye(2)
-    assert math.isclose(float(nt_xent_loss(z, z.clone(), temperature=0.5)), math.log(1 + 2 / math.e ** 2), rel_tol=1e-5)
+    assert math.isclose(float(nt_xent_loss(z, z.clone(), temperature=0.5)), math.log(1 + 2 / math.e**2), rel_tol=1e-5)
 
 
 def test_simsiam_hand_computed_and_stops_gradient_into_targets():

@@ -1,4 +1,5 @@
 """Layerwise trainer: stop-gradient, smoke training, kill-and-resume, checkpoints, errors and the CLI."""
+
 import argparse
 from pathlib import Path
 
@@ -8,23 +9,35 @@ import torch
 from PIL import Image
 
 from brainscore_lcl.checkpoint import build_encoder, load_encoder_checkpoint
+from brainscore_lcl.cli.train import add_subcommand
 from brainscore_lcl.errors import UsageError
 from brainscore_lcl.model_helpers.architecture import Projector
 from brainscore_lcl.training import engine
 from brainscore_lcl.training import trainer as trainer_module
-from brainscore_lcl.cli.train import add_subcommand
 from brainscore_lcl.training.config import ConfigError, load_config
 from brainscore_lcl.training.data import DataError, list_images
 from brainscore_lcl.training.layerwise import LayerwiseModel, project_pooled
 from brainscore_lcl.training.trainer import train
 
 SAMPLE = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "imagenet-sample"
-SMALL = ["training.batch_size=8", "training.val_every_steps=5", "training.checkpoint_every_steps=5",
-         "training.val_max_images=8", "training.num_workers=0", "objective.projector_dim=64",
-         "training.patience_epochs=1000"]
-TINY_VIEWS = ["stages.0.view.center_crop=28", "stages.0.view.output_size=24", "stages.1.view.center_crop=56",
-              "stages.1.view.output_size=48", "training.batch_size=4", "training.val_every_steps=3",
-              "training.checkpoint_every_steps=3"]
+SMALL = [
+    "training.batch_size=8",
+    "training.val_every_steps=5",
+    "training.checkpoint_every_steps=5",
+    "training.val_max_images=8",
+    "training.num_workers=0",
+    "objective.projector_dim=64",
+    "training.patience_epochs=1000",
+]
+TINY_VIEWS = [
+    "stages.0.view.center_crop=28",
+    "stages.0.view.output_size=24",
+    "stages.1.view.center_crop=56",
+    "stages.1.view.output_size=48",
+    "training.batch_size=4",
+    "training.val_every_steps=3",
+    "training.checkpoint_every_steps=3",
+]
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +96,14 @@ def test_other_objectives_give_finite_losses(objective):
 
 
 def test_smoke_training_writes_a_scorable_checkpoint(image_folder, tmp_path):
-    summary = train(small_config("training.batch_size=4"), image_folder, tmp_path / "run", max_steps=20, device="cpu",
-                    show_progress=False)
+    summary = train(
+        small_config("training.batch_size=4"),
+        image_folder,
+        tmp_path / "run",
+        max_steps=20,
+        device="cpu",
+        show_progress=False,
+    )
     assert summary["step"] == 20 and summary["val_history"]
     log = (tmp_path / "run" / "log.csv").read_text().splitlines()
     assert log[0].startswith("step,epoch,split,loss,smoothed,loss_layer1,loss_layer2")
@@ -128,14 +147,25 @@ def test_kill_and_resume_equals_an_uninterrupted_run(image_folder, tmp_path, mon
 
 
 def test_reference_pipeline_trains(image_folder, tmp_path):
-    summary = train(small_config("training.pipeline=reference", *TINY_VIEWS), image_folder, tmp_path / "ref",
-                    max_steps=3, device="cpu", show_progress=False)
+    summary = train(
+        small_config("training.pipeline=reference", *TINY_VIEWS),
+        image_folder,
+        tmp_path / "ref",
+        max_steps=3,
+        device="cpu",
+        show_progress=False,
+    )
     assert summary["step"] == 3
 
 
 def test_early_stopping_finishes_and_refuses_to_overwrite(image_folder, tmp_path):
-    config = small_config(*TINY_VIEWS, "training.val_every_steps=1", "training.val_window=1",
-                          "training.patience_epochs=0.5", "training.min_delta=10.0")
+    config = small_config(
+        *TINY_VIEWS,
+        "training.val_every_steps=1",
+        "training.val_window=1",
+        "training.patience_epochs=0.5",
+        "training.min_delta=10.0",
+    )
     summary = train(config, image_folder, tmp_path / "stop", device="cpu", show_progress=False)
     # 5 batches of 4 per epoch: the first validation (epoch 0.2) stays the best; step 4 (epoch 0.8) is 0.5 epoch later
     assert summary["finished"] and summary["step"] == 4 and "did not improve" in summary["stop_reason"]
@@ -145,12 +175,12 @@ def test_early_stopping_finishes_and_refuses_to_overwrite(image_folder, tmp_path
 
 def test_early_stopping_uses_the_trailing_mean_and_patience_in_epochs():
     stopper = engine.EarlyStopping(patience_epochs=3, min_delta=0.01, window=2)
-    assert stopper.update(10.0, epoch=1)                      # mean 10
+    assert stopper.update(10.0, epoch=1)  # mean 10
     assert stopper.update(8.0, epoch=2) and stopper.best == 9.0  # mean 9 < 10 - 0.1
-    assert not stopper.update(9.95, epoch=3)                  # mean 8.975: not below 9 - 0.09
+    assert not stopper.update(9.95, epoch=3)  # mean 8.975: not below 9 - 0.09
     assert stopper.update(7.0, epoch=4) and stopper.best == pytest.approx(8.475)
     assert not stopper.update(20.0, epoch=6) and not stopper.should_stop  # a noisy spike: 3 epochs not yet over
-    assert not stopper.update(9.0, epoch=7) and stopper.should_stop      # 7 - 4 >= 3
+    assert not stopper.update(9.0, epoch=7) and stopper.should_stop  # 7 - 4 >= 3
     restored = engine.EarlyStopping(3, 0.01, 2)
     restored.load_state_dict(stopper.state_dict())
     assert restored.state_dict() == stopper.state_dict() and restored.should_stop
@@ -162,8 +192,9 @@ def test_lower_stage_norm_decides_whether_layer2_views_move_layer1(image_folder,
     run with lower_stage_norm=running, and its running statistics differ with lower_stage_norm=batch."""
     layer1 = []
     for layer2_size in (40, 48):
-        config = small_config(*TINY_VIEWS, f"training.lower_stage_norm={norm}",
-                              f"stages.1.view.output_size={layer2_size}")
+        config = small_config(
+            *TINY_VIEWS, f"training.lower_stage_norm={norm}", f"stages.1.view.output_size={layer2_size}"
+        )
         train(config, image_folder, tmp_path / f"{norm}{layer2_size}", max_steps=3, device="cpu", show_progress=False)
         state = _weights(tmp_path / f"{norm}{layer2_size}")["model"]
         layer1.append({name: tensor for name, tensor in state.items() if name.startswith("encoder.layer1.")})
@@ -189,9 +220,21 @@ def test_bad_config_and_empty_folder_give_clear_errors(tmp_path):
 def test_cli_train_subcommand(image_folder, tmp_path, capsys):
     parser = argparse.ArgumentParser(prog="brainscore")
     add_subcommand(parser.add_subparsers(dest="command"))
-    arguments = ["train", "--config", "lcl-v2", "--data", str(image_folder), "--out", str(tmp_path / "cli"),
-                 "--device", "cpu", "--max-steps", "2", "--no-progress",
-                 *sum((["--set", item] for item in [*SMALL, *TINY_VIEWS]), [])]
+    arguments = [
+        "train",
+        "--config",
+        "lcl-v2",
+        "--data",
+        str(image_folder),
+        "--out",
+        str(tmp_path / "cli"),
+        "--device",
+        "cpu",
+        "--max-steps",
+        "2",
+        "--no-progress",
+        *sum((["--set", item] for item in [*SMALL, *TINY_VIEWS]), []),
+    ]
     args = parser.parse_args(arguments)
     assert args.func(args) == 0
     assert (tmp_path / "cli" / "encoder.pt").is_file()
@@ -208,10 +251,28 @@ def test_torchrun_two_processes_on_cpu(image_folder, tmp_path):
     import subprocess
     import sys
 
-    command = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "-m",
-               "brainscore_lcl.cli", "train", "--config", "lcl-v2", "--data", str(image_folder),
-               "--out", str(tmp_path / "ddp"), "--device", "cpu", "--max-steps", "3", "--no-progress",
-               *sum((["--set", item] for item in [*SMALL, *TINY_VIEWS]), [])]
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc-per-node",
+        "2",
+        "-m",
+        "brainscore_lcl.cli",
+        "train",
+        "--config",
+        "lcl-v2",
+        "--data",
+        str(image_folder),
+        "--out",
+        str(tmp_path / "ddp"),
+        "--device",
+        "cpu",
+        "--max-steps",
+        "3",
+        "--no-progress",
+        *sum((["--set", item] for item in [*SMALL, *TINY_VIEWS]), []),
+    ]
     subprocess.run(command, check=True, timeout=600)
     payload = load_encoder_checkpoint(tmp_path / "ddp" / "encoder.pt")
     assert payload["config"]["training"]["sync_batchnorm"] is True and payload["meta"]["processes"] == 2

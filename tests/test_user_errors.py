@@ -2,9 +2,9 @@
 ``brainscore``'s ``main`` in this process, with its exit code (2: a bad request, 1: unusable data or files) and its
 exact one line on stderr; no traceback, and nothing written (the folder the inputs live in is unchanged, no run
 folder, no partial output). ``{tmp}`` stands for the folder of the prepared inputs (``inputs``)."""
+
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,13 +15,29 @@ from PIL import Image
 from brainscore_lcl.cli import main
 from brainscore_lcl.errors import EXIT_FAILED, EXIT_USAGE
 
-
-TINY_RUN = ["--set", "training.batch_size=4", "--set", "training.val_every_steps=2", "--set",
-            "training.checkpoint_every_steps=2", "--set", "training.val_max_images=4", "--set",
-            "training.num_workers=0", "--set", "objective.projector_dim=16", "--set", "stages.0.view.center_crop=28",
-            "--set", "stages.0.view.output_size=24", "--set", "stages.1.view.center_crop=56", "--set",
-            "stages.1.view.output_size=48"]
-MODEL_FILE = '''import numpy as np
+TINY_RUN = [
+    "--set",
+    "training.batch_size=4",
+    "--set",
+    "training.val_every_steps=2",
+    "--set",
+    "training.checkpoint_every_steps=2",
+    "--set",
+    "training.val_max_images=4",
+    "--set",
+    "training.num_workers=0",
+    "--set",
+    "objective.projector_dim=16",
+    "--set",
+    "stages.0.view.center_crop=28",
+    "--set",
+    "stages.0.view.output_size=24",
+    "--set",
+    "stages.1.view.center_crop=56",
+    "--set",
+    "stages.1.view.output_size=48",
+]
+MODEL_FILE = """import numpy as np
 import torch
 
 
@@ -35,258 +51,556 @@ def gray():
 
 def constant():
     return build(), lambda paths: np.ones((len(paths), 3, 32, 32), dtype=np.float32)
-'''
+"""
 SIM = "FreemanZiemba2013sim"
 #: the sentence of a training config with one bad field: ``{field}`` is ``{value}``, ``{expected}``
 CONFIG_ERROR = "brainscore: config {config} is invalid: {problem}"
 TRAIN = ["train", "--data", "{tmp}/images", "--out", "{tmp}/run"]
 ONE_BAD_FIELD = {
-    "batch_size: lots": ("training:\n  batch_size: lots\n",
-                         "training.batch_size is 'lots' (expected a whole number, e.g. 256)"),
+    "batch_size: lots": (
+        "training:\n  batch_size: lots\n",
+        "training.batch_size is 'lots' (expected a whole number, e.g. 256)",
+    ),
     "lr: fast": ("optimizer:\n  lr: fast\n", "optimizer.lr is 'fast' (expected a number, e.g. 0.001)"),
     "lr: -0.5": ("optimizer:\n  lr: -0.5\n", "optimizer.lr is -0.5 (expected > 0)"),
     "val_fraction: 1.5": ("training:\n  val_fraction: 1.5\n", "training.val_fraction is 1.5 (expected in (0, 1))"),
     "pipeline: gpu": ("training:\n  pipeline: gpu\n", "training.pipeline is 'gpu' (expected one of device, reference)"),
-    "betas: [0.9]": ("optimizer:\n  betas: [0.9]\n",
-                     "optimizer.betas is [0.9] (expected a list of 2 numbers, e.g. [0.9, 0.999])"),
+    "betas: [0.9]": (
+        "optimizer:\n  betas: [0.9]\n",
+        "optimizer.betas is [0.9] (expected a list of 2 numbers, e.g. [0.9, 0.999])",
+    ),
 }
 
 #: (id, argv, exit code, the one line on stderr)
 CASES = [
     # score: regions, time windows, input sizes, paths, options of the wrong command
-    ("lcl-v1 on V2 PLS", ["score", "--model", "lcl-v1", "--benchmark", f"{SIM}.V2-pls"], EXIT_USAGE,
-     "brainscore: model lcl-v1 commits no layer to V2, only to V1; score it on a V1 benchmark, or choose a model "
-     "that commits V2 (e.g. lcl-v2)"),
-    ("lcl-v1 on V2 texmod", ["score", "--model", "lcl-v1", "--benchmark", f"{SIM}.V2-texmod"], EXIT_USAGE,
-     "brainscore: model lcl-v1 commits no layer to V2, only to V1; score it on a V1 benchmark, or choose a model "
-     "that commits V2 (e.g. lcl-v2)"),
-    ("time window reversed", ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls",
-                              "--time-window", "200", "50"], EXIT_USAGE,
-     "brainscore: --time-window 200 50: the end must come after the start (START_MS END_MS); e.g. --time-window 50 "
-     "200"),
-    ("time window negative", ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls",
-                              "--time-window", "-50", "100"], EXIT_USAGE,
-     "brainscore: --time-window -50 100: the start must be >= 0 ms (stimulus onset); e.g. --time-window 50 200"),
-    ("time window too long", ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls",
-                              "--time-window", "50", "5000"], EXIT_USAGE,
-     "brainscore: --time-window 50 5000: the recordings span 0-300 ms after stimulus onset; choose an end <= 300"),
-    ("time window off the bins", ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls",
-                                  "--time-window", "55", "105"], EXIT_USAGE,
-     "brainscore: --time-window 55 105: this data is binned in 10-ms bins; choose a start and end on its bin edges "
-     "(multiples of 10 ms)"),
-    ("time window not a number", ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls",
-                                  "--time-window", "fifty", "100"], EXIT_USAGE,
-     "brainscore: argument --time-window: invalid int value: 'fifty' (see `brainscore score --help`)"),
-    ("time window on a brainscore_vision benchmark", ["score", "--model", "sim-generator", "--benchmark",
-                                                      "MajajHong2015public.IT-pls", "--time-window", "70", "170"],
-     EXIT_USAGE, "brainscore: --time-window applies to this suite's benchmarks only, not to brainscore_vision's "
-                 "'MajajHong2015public.IT-pls'; drop it or score a FreemanZiemba2013* benchmark"),
-    ("image size 0", ["score", "--model-file", "{tmp}/net.py", "--image-size", "0", "--benchmark", f"{SIM}.V1-pls"],
-     EXIT_USAGE, "brainscore: --image-size 0 must lie in 8-2048 pixels (the side of the square input your network "
-                 "takes, e.g. 224)"),
-    ("visual degrees negative", ["score", "--model-file", "{tmp}/net.py", "--visual-degrees", "-8", "--benchmark",
-                                 f"{SIM}.V1-pls"], EXIT_USAGE,
-     "brainscore: --visual-degrees -8 must lie in (0, 90] degrees (the field of view of the input, e.g. 8)"),
-    ("pls not a choice", ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls", "--pls", "fast"],
-     EXIT_USAGE, "brainscore: argument --pls: invalid choice: 'fast' (choose from 'kernel', 'exact', 'brainscore') "
-                 "(see `brainscore score --help`)"),
-    ("unknown option", ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls", "--window", "50"],
-     EXIT_USAGE, "brainscore: unrecognized arguments: --window 50 (see `brainscore --help`)"),
-    ("no model", ["score", "--benchmark", f"{SIM}.V1-pls"], EXIT_USAGE,
-     "brainscore: one of the arguments --model --model-file is required (see `brainscore score --help`)"),
-    ("checkpoint is a folder", ["score", "--model", "lcl-v2", "--checkpoint", "{tmp}", "--benchmark",
-                                f"{SIM}.V1-pls"], EXIT_USAGE,
-     "brainscore: --checkpoint {tmp} is a folder, not a file; pass the file itself (e.g. one inside it)"),
-    ("checkpoint missing", ["score", "--model", "lcl-v2", "--checkpoint", "{tmp}/absent.pt", "--benchmark",
-                            f"{SIM}.V1-pls"], EXIT_FAILED,
-     "brainscore: --checkpoint {tmp}/absent.pt does not exist; pass an existing checkpoint file"),
-    ("checkpoint is a whole module", ["score", "--model", "lcl-v2", "--checkpoint", "{tmp}/module.pt",
-                                      "--benchmark", f"{SIM}.V1-pls"], EXIT_FAILED,
-     "brainscore: checkpoint {tmp}/module.pt holds pickled Python objects (torch.nn.modules.container.Sequential), "
-     "e.g. a whole module saved with torch.save(model), which are not loaded unsafely; if you trust the file, "
-     "extract its state dict once with python -c \"import torch; c = torch.load('{tmp}/module.pt', "
-     "map_location='cpu', weights_only=False); torch.save({'state_dict': c.state_dict() if hasattr(c, "
-     "'state_dict') else c['state_dict']}, '{tmp}/module.state_dict.pt')\" and pass {tmp}/module.state_dict.pt"),
-    ("checkpoint without sha256", ["score", "--model", "lcl-v2", "--checkpoint", "{tmp}/nosha.pt", "--benchmark",
-                                   f"{SIM}.V1-pls"], EXIT_FAILED,
-     "brainscore: checkpoint {tmp}/nosha.pt has no 'sha256' entry, so its weights cannot be verified; re-save it "
-     "with brainscore_lcl.checkpoint.save_encoder_checkpoint (as `brainscore train` does), which records it"),
-    ("checkpoint not a torch file", ["score", "--model", "lcl-v2", "--checkpoint", "{tmp}/afile", "--benchmark",
-                                     f"{SIM}.V1-pls"], EXIT_FAILED,
-     "brainscore: checkpoint {tmp}/afile cannot be read (UnpicklingError: Unsupported operand 110); it is corrupted "
-     "or not a torch file"),
-    ("json is a folder", ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls", "--json", "{tmp}"],
-     EXIT_USAGE, "brainscore: --json {tmp} is a folder; pass a file path (e.g. {tmp}/out.json)"),
-    ("json under a file", ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls", "--json",
-                           "{tmp}/afile/score.json"], EXIT_USAGE,
-     "brainscore: --json {tmp}/afile/score.json lies under {tmp}/afile, which is a file, not a folder; choose another "
-     "path"),
-    ("full json without json", ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls", "--full-json"],
-     EXIT_USAGE, "brainscore: --full-json applies with --json FILE only; add --json FILE or drop --full-json"),
-    ("data root is a file", ["score", "--model", "sim-generator", "--benchmark", "FreemanZiemba2013local.V1-pls",
-                             "--data-root", "{tmp}/afile"], EXIT_USAGE,
-     "brainscore: --data-root {tmp}/afile is a file, not a folder; pass the folder that holds it ({tmp})"),
-    ("model file takes 1 channel", ["score", "--model-file", "{tmp}/net.py:gray", "--benchmark", f"{SIM}.V1-pls"],
-     EXIT_USAGE, "brainscore: model {tmp}/net.py:gray: the network fails on its preprocessed input of shape "
-                 "(2, 3, 224, 224) (RuntimeError: Given groups=1, weight of size [32, 1, 3, 3], expected "
-                 "input[2, 3, 224, 224] to have 1 channels, but got 3 channels instead); make the network take "
-                 "(batch, 3, rows, columns) RGB images or pass a preprocessing that makes its input"),
-    ("model file preprocessing constant", ["score", "--model-file", "{tmp}/net.py:constant", "--benchmark",
-                                           f"{SIM}.V1-pls"], EXIT_USAGE,
-     "brainscore: model {tmp}/net.py:constant: its preprocessing returns the same array for two different images "
-     "(first value 1); it must compute its output from the image at each path"),
-    ("model file missing", ["score", "--model-file", "{tmp}/absent.py", "--benchmark", f"{SIM}.V1-pls"], EXIT_USAGE,
-     "brainscore: model file {tmp}/absent.py does not exist; pass an existing FILE.py:FUNCTION"),
-    ("model file without the function", ["score", "--model-file", "{tmp}/net.py:nothing", "--benchmark",
-                                         f"{SIM}.V1-pls"], EXIT_USAGE,
-     "brainscore: model file {tmp}/net.py defines no function 'nothing' (its functions: build, gray, constant); "
-     "name one as {tmp}/net.py:FUNCTION"),
-    ("layers without a model file", ["score", "--model", "sim-generator", "--layers", "conv1", "--benchmark",
-                                     f"{SIM}.V1-pls"], EXIT_USAGE,
-     "brainscore: --layers applies to --model-file only; registered models have their own layers"),
-    ("checkpoint for a hand-crafted model", ["score", "--model", "v1-steerpyr", "--checkpoint", "{tmp}/afile",
-                                             "--benchmark", f"{SIM}.V1-pls"], EXIT_USAGE,
-     "brainscore: v1-steerpyr takes no checkpoint (its weights are hand-crafted); drop --checkpoint {tmp}/afile"),
-    ("checkpoint empty", ["score", "--model", "lcl-v2", "--checkpoint", "{tmp}/empty.pt", "--benchmark",
-                          f"{SIM}.V1-pls"], EXIT_FAILED,
-     "brainscore: checkpoint {tmp}/empty.pt cannot be read (EOFError); it is corrupted or not a torch file"),
-    ("model file layer that is not a module", ["score", "--model-file", "{tmp}/net.py", "--layers", "0.weight",
-                                               "--benchmark", f"{SIM}.V1-pls"], EXIT_USAGE,
-     "brainscore: model {tmp}/net.py has no layer '0.weight' (its layers: 0, 1); pass existing module names to "
-     "--layers"),
-    ("unknown model", ["score", "--model", "lcl-v3", "--benchmark", f"{SIM}.V1-pls"], EXIT_USAGE,
-     "brainscore: unknown model id 'lcl-v3'; nearest: lcl-v2, lcl-v1, lcl-v2net (see `brainscore list models`)"),
+    (
+        "lcl-v1 on V2 PLS",
+        ["score", "--model", "lcl-v1", "--benchmark", f"{SIM}.V2-pls"],
+        EXIT_USAGE,
+        "brainscore: model lcl-v1 commits no layer to V2, only to V1; score it on a V1 benchmark, or choose a model "
+        "that commits V2 (e.g. lcl-v2)",
+    ),
+    (
+        "lcl-v1 on V2 texmod",
+        ["score", "--model", "lcl-v1", "--benchmark", f"{SIM}.V2-texmod"],
+        EXIT_USAGE,
+        "brainscore: model lcl-v1 commits no layer to V2, only to V1; score it on a V1 benchmark, or choose a model "
+        "that commits V2 (e.g. lcl-v2)",
+    ),
+    (
+        "time window reversed",
+        ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls", "--time-window", "200", "50"],
+        EXIT_USAGE,
+        "brainscore: --time-window 200 50: the end must come after the start (START_MS END_MS); e.g. --time-window 50 "
+        "200",
+    ),
+    (
+        "time window negative",
+        ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls", "--time-window", "-50", "100"],
+        EXIT_USAGE,
+        "brainscore: --time-window -50 100: the start must be >= 0 ms (stimulus onset); e.g. --time-window 50 200",
+    ),
+    (
+        "time window too long",
+        ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls", "--time-window", "50", "5000"],
+        EXIT_USAGE,
+        "brainscore: --time-window 50 5000: the recordings span 0-300 ms after stimulus onset; choose an end <= 300",
+    ),
+    (
+        "time window off the bins",
+        ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls", "--time-window", "55", "105"],
+        EXIT_USAGE,
+        "brainscore: --time-window 55 105: this data is binned in 10-ms bins; choose a start and end on its bin edges "
+        "(multiples of 10 ms)",
+    ),
+    (
+        "time window not a number",
+        ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls", "--time-window", "fifty", "100"],
+        EXIT_USAGE,
+        "brainscore: argument --time-window: invalid int value: 'fifty' (see `brainscore score --help`)",
+    ),
+    (
+        "time window on a brainscore_vision benchmark",
+        [
+            "score",
+            "--model",
+            "sim-generator",
+            "--benchmark",
+            "MajajHong2015public.IT-pls",
+            "--time-window",
+            "70",
+            "170",
+        ],
+        EXIT_USAGE,
+        "brainscore: --time-window applies to this suite's benchmarks only, not to brainscore_vision's "
+        "'MajajHong2015public.IT-pls'; drop it or score a FreemanZiemba2013* benchmark",
+    ),
+    (
+        "image size 0",
+        ["score", "--model-file", "{tmp}/net.py", "--image-size", "0", "--benchmark", f"{SIM}.V1-pls"],
+        EXIT_USAGE,
+        "brainscore: --image-size 0 must lie in 8-2048 pixels (the side of the square input your network "
+        "takes, e.g. 224)",
+    ),
+    (
+        "visual degrees negative",
+        ["score", "--model-file", "{tmp}/net.py", "--visual-degrees", "-8", "--benchmark", f"{SIM}.V1-pls"],
+        EXIT_USAGE,
+        "brainscore: --visual-degrees -8 must lie in (0, 90] degrees (the field of view of the input, e.g. 8)",
+    ),
+    (
+        "pls not a choice",
+        ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls", "--pls", "fast"],
+        EXIT_USAGE,
+        "brainscore: argument --pls: invalid choice: 'fast' (choose from 'kernel', 'exact', 'brainscore') "
+        "(see `brainscore score --help`)",
+    ),
+    (
+        "unknown option",
+        ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls", "--window", "50"],
+        EXIT_USAGE,
+        "brainscore: unrecognized arguments: --window 50 (see `brainscore --help`)",
+    ),
+    (
+        "no model",
+        ["score", "--benchmark", f"{SIM}.V1-pls"],
+        EXIT_USAGE,
+        "brainscore: one of the arguments --model --model-file is required (see `brainscore score --help`)",
+    ),
+    (
+        "checkpoint is a folder",
+        ["score", "--model", "lcl-v2", "--checkpoint", "{tmp}", "--benchmark", f"{SIM}.V1-pls"],
+        EXIT_USAGE,
+        "brainscore: --checkpoint {tmp} is a folder, not a file; pass the file itself (e.g. one inside it)",
+    ),
+    (
+        "checkpoint missing",
+        ["score", "--model", "lcl-v2", "--checkpoint", "{tmp}/absent.pt", "--benchmark", f"{SIM}.V1-pls"],
+        EXIT_FAILED,
+        "brainscore: --checkpoint {tmp}/absent.pt does not exist; pass an existing checkpoint file",
+    ),
+    (
+        "checkpoint is a whole module",
+        ["score", "--model", "lcl-v2", "--checkpoint", "{tmp}/module.pt", "--benchmark", f"{SIM}.V1-pls"],
+        EXIT_FAILED,
+        "brainscore: checkpoint {tmp}/module.pt holds pickled Python objects (torch.nn.modules.container.Sequential), "
+        "e.g. a whole module saved with torch.save(model), which are not loaded unsafely; if you trust the file, "
+        "extract its state dict once with python -c \"import torch; c = torch.load('{tmp}/module.pt', "
+        "map_location='cpu', weights_only=False); torch.save({'state_dict': c.state_dict() if hasattr(c, "
+        "'state_dict') else c['state_dict']}, '{tmp}/module.state_dict.pt')\" and pass {tmp}/module.state_dict.pt",
+    ),
+    (
+        "checkpoint without sha256",
+        ["score", "--model", "lcl-v2", "--checkpoint", "{tmp}/nosha.pt", "--benchmark", f"{SIM}.V1-pls"],
+        EXIT_FAILED,
+        "brainscore: checkpoint {tmp}/nosha.pt has no 'sha256' entry, so its weights cannot be verified; re-save it "
+        "with brainscore_lcl.checkpoint.save_encoder_checkpoint (as `brainscore train` does), which records it",
+    ),
+    (
+        "checkpoint not a torch file",
+        ["score", "--model", "lcl-v2", "--checkpoint", "{tmp}/afile", "--benchmark", f"{SIM}.V1-pls"],
+        EXIT_FAILED,
+        "brainscore: checkpoint {tmp}/afile cannot be read (UnpicklingError: Unsupported operand 110); it is corrupted "
+        "or not a torch file",
+    ),
+    (
+        "json is a folder",
+        ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls", "--json", "{tmp}"],
+        EXIT_USAGE,
+        "brainscore: --json {tmp} is a folder; pass a file path (e.g. {tmp}/out.json)",
+    ),
+    (
+        "json under a file",
+        ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls", "--json", "{tmp}/afile/score.json"],
+        EXIT_USAGE,
+        "brainscore: --json {tmp}/afile/score.json lies under {tmp}/afile, which is a file, not a folder; "
+        "choose another "
+        "path",
+    ),
+    (
+        "full json without json",
+        ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls", "--full-json"],
+        EXIT_USAGE,
+        "brainscore: --full-json applies with --json FILE only; add --json FILE or drop --full-json",
+    ),
+    (
+        "data root is a file",
+        [
+            "score",
+            "--model",
+            "sim-generator",
+            "--benchmark",
+            "FreemanZiemba2013local.V1-pls",
+            "--data-root",
+            "{tmp}/afile",
+        ],
+        EXIT_USAGE,
+        "brainscore: --data-root {tmp}/afile is a file, not a folder; pass the folder that holds it ({tmp})",
+    ),
+    (
+        "model file takes 1 channel",
+        ["score", "--model-file", "{tmp}/net.py:gray", "--benchmark", f"{SIM}.V1-pls"],
+        EXIT_USAGE,
+        "brainscore: model {tmp}/net.py:gray: the network fails on its preprocessed input of shape "
+        "(2, 3, 224, 224) (RuntimeError: Given groups=1, weight of size [32, 1, 3, 3], expected "
+        "input[2, 3, 224, 224] to have 1 channels, but got 3 channels instead); make the network take "
+        "(batch, 3, rows, columns) RGB images or pass a preprocessing that makes its input",
+    ),
+    (
+        "model file preprocessing constant",
+        ["score", "--model-file", "{tmp}/net.py:constant", "--benchmark", f"{SIM}.V1-pls"],
+        EXIT_USAGE,
+        "brainscore: model {tmp}/net.py:constant: its preprocessing returns the same array for two different images "
+        "(first value 1); it must compute its output from the image at each path",
+    ),
+    (
+        "model file missing",
+        ["score", "--model-file", "{tmp}/absent.py", "--benchmark", f"{SIM}.V1-pls"],
+        EXIT_USAGE,
+        "brainscore: model file {tmp}/absent.py does not exist; pass an existing FILE.py:FUNCTION",
+    ),
+    (
+        "model file without the function",
+        ["score", "--model-file", "{tmp}/net.py:nothing", "--benchmark", f"{SIM}.V1-pls"],
+        EXIT_USAGE,
+        "brainscore: model file {tmp}/net.py defines no function 'nothing' (its functions: build, gray, constant); "
+        "name one as {tmp}/net.py:FUNCTION",
+    ),
+    (
+        "layers without a model file",
+        ["score", "--model", "sim-generator", "--layers", "conv1", "--benchmark", f"{SIM}.V1-pls"],
+        EXIT_USAGE,
+        "brainscore: --layers applies to --model-file only; registered models have their own layers",
+    ),
+    (
+        "checkpoint for a hand-crafted model",
+        ["score", "--model", "v1-steerpyr", "--checkpoint", "{tmp}/afile", "--benchmark", f"{SIM}.V1-pls"],
+        EXIT_USAGE,
+        "brainscore: v1-steerpyr takes no checkpoint (its weights are hand-crafted); drop --checkpoint {tmp}/afile",
+    ),
+    (
+        "checkpoint empty",
+        ["score", "--model", "lcl-v2", "--checkpoint", "{tmp}/empty.pt", "--benchmark", f"{SIM}.V1-pls"],
+        EXIT_FAILED,
+        "brainscore: checkpoint {tmp}/empty.pt cannot be read (EOFError); it is corrupted or not a torch file",
+    ),
+    (
+        "model file layer that is not a module",
+        ["score", "--model-file", "{tmp}/net.py", "--layers", "0.weight", "--benchmark", f"{SIM}.V1-pls"],
+        EXIT_USAGE,
+        "brainscore: model {tmp}/net.py has no layer '0.weight' (its layers: 0, 1); pass existing module names to "
+        "--layers",
+    ),
+    (
+        "unknown model",
+        ["score", "--model", "lcl-v3", "--benchmark", f"{SIM}.V1-pls"],
+        EXIT_USAGE,
+        "brainscore: unknown model id 'lcl-v3'; nearest: lcl-v2, lcl-v1, lcl-v2net (see `brainscore list models`)",
+    ),
     # list, data, weights, info
-    ("list an unknown kind", ["list", "widgets"], EXIT_USAGE,
-     "brainscore: argument kind: invalid choice: 'widgets' (choose from 'models', 'benchmarks') "
-     "(see `brainscore list --help`)"),
-    ("export official data", ["data", "export", "--source", "official", "--out", "{tmp}/export"], EXIT_USAGE,
-     "brainscore: data export --source official: only the simulated source (sim) can be exported; official and "
-     "local data belong to their owners"),
-    ("export into a file", ["data", "export", "--source", "sim", "--out", "{tmp}/afile"], EXIT_USAGE,
-     "brainscore: --out {tmp}/afile is a file, not a folder; pass a folder path (it is created if needed)"),
-    ("export under a file", ["data", "export", "--source", "sim", "--out", "{tmp}/afile/sim"], EXIT_USAGE,
-     "brainscore: --out {tmp}/afile/sim lies under {tmp}/afile, which is a file, not a folder; choose another path"),
-    ("export with a negative seed", ["data", "export", "--source", "sim", "--out", "{tmp}/export", "--seed", "-1"],
-     EXIT_USAGE, "brainscore: --seed -1 must be >= 0 (a numpy random seed)"),
-    ("describe into a folder", ["data", "describe", "--source", "sim", "--json", "{tmp}"], EXIT_USAGE,
-     "brainscore: --json {tmp} is a folder; pass a file path (e.g. {tmp}/out.json)"),
-    ("fetch weights of a model without published files", ["weights", "fetch", "--model", "lcl-v2"], EXIT_FAILED,
-     "brainscore: lcl-v2 loads no published weight file of this suite (no download needed); nothing to fetch"),
-    ("info with a folder as checkpoint", ["info", "--model", "lcl-v2", "--checkpoint", "{tmp}"], EXIT_USAGE,
-     "brainscore: --checkpoint {tmp} is a folder, not a file; pass the file itself (e.g. one inside it)"),
-    ("info without sha256", ["info", "--model", "lcl-v2", "--checkpoint", "{tmp}/nosha.pt"], EXIT_FAILED,
-     "brainscore: checkpoint {tmp}/nosha.pt has no 'sha256' entry, so its weights cannot be verified; re-save it "
-     "with brainscore_lcl.checkpoint.save_encoder_checkpoint (as `brainscore train` does), which records it"),
+    (
+        "list an unknown kind",
+        ["list", "widgets"],
+        EXIT_USAGE,
+        "brainscore: argument kind: invalid choice: 'widgets' (choose from 'models', 'benchmarks') "
+        "(see `brainscore list --help`)",
+    ),
+    (
+        "export official data",
+        ["data", "export", "--source", "official", "--out", "{tmp}/export"],
+        EXIT_USAGE,
+        "brainscore: data export --source official: only the simulated source (sim) can be exported; official and "
+        "local data belong to their owners",
+    ),
+    (
+        "export into a file",
+        ["data", "export", "--source", "sim", "--out", "{tmp}/afile"],
+        EXIT_USAGE,
+        "brainscore: --out {tmp}/afile is a file, not a folder; pass a folder path (it is created if needed)",
+    ),
+    (
+        "export under a file",
+        ["data", "export", "--source", "sim", "--out", "{tmp}/afile/sim"],
+        EXIT_USAGE,
+        "brainscore: --out {tmp}/afile/sim lies under {tmp}/afile, which is a file, not a folder; choose another path",
+    ),
+    (
+        "export with a negative seed",
+        ["data", "export", "--source", "sim", "--out", "{tmp}/export", "--seed", "-1"],
+        EXIT_USAGE,
+        "brainscore: --seed -1 must be >= 0 (a numpy random seed)",
+    ),
+    (
+        "describe into a folder",
+        ["data", "describe", "--source", "sim", "--json", "{tmp}"],
+        EXIT_USAGE,
+        "brainscore: --json {tmp} is a folder; pass a file path (e.g. {tmp}/out.json)",
+    ),
+    (
+        "fetch weights of a model without published files",
+        ["weights", "fetch", "--model", "lcl-v2"],
+        EXIT_FAILED,
+        "brainscore: lcl-v2 loads no published weight file of this suite (no download needed); nothing to fetch",
+    ),
+    (
+        "info with a folder as checkpoint",
+        ["info", "--model", "lcl-v2", "--checkpoint", "{tmp}"],
+        EXIT_USAGE,
+        "brainscore: --checkpoint {tmp} is a folder, not a file; pass the file itself (e.g. one inside it)",
+    ),
+    (
+        "info without sha256",
+        ["info", "--model", "lcl-v2", "--checkpoint", "{tmp}/nosha.pt"],
+        EXIT_FAILED,
+        "brainscore: checkpoint {tmp}/nosha.pt has no 'sha256' entry, so its weights cannot be verified; re-save it "
+        "with brainscore_lcl.checkpoint.save_encoder_checkpoint (as `brainscore train` does), which records it",
+    ),
     # report, demo
-    ("report into a file", ["report", "--model", "lcl-v2", "--out", "{tmp}/afile"], EXIT_USAGE,
-     "brainscore: --out {tmp}/afile is a file, not a folder; pass a folder path (it is created if needed)"),
-    ("report with a reversed window", ["report", "--model", "lcl-v2", "--out", "{tmp}/report", "--time-window",
-                                       "300", "50"], EXIT_USAGE,
-     "brainscore: --time-window 300 50: the end must come after the start (START_MS END_MS); e.g. --time-window 50 "
-     "200"),
-    ("report on local data without its folder", ["report", "--model", "lcl-v2", "--source", "local", "--out",
-                                                 "{tmp}/report"], EXIT_FAILED,
-     "brainscore: FreemanZiemba2013local needs the raw release: pass --data-root DIR or set BRAINSCORE_LCL_FZ_ROOT "
-     "(DIR holds FreemanZiemba2013_V1V2data.mat and stim/); or use the offline simulated FreemanZiemba2013sim.*"),
-    ("report with an unknown reference", ["report", "--model", "lcl-v2", "--out", "{tmp}/report", "--references",
-                                          "steerpyr"], EXIT_USAGE,
-     "brainscore: unknown model id 'steerpyr'; nearest: v1-steerpyr, v1-steerpyr-pool, steer_pyr_scatter_v2_ds4 "
-     "(see `brainscore list models`)"),
-    ("demo with an unknown model", ["demo", "--models", "sim-generator", "lcl-v9", "--out", "{tmp}/demo"],
-     EXIT_USAGE, "brainscore: unknown model id 'lcl-v9'; nearest: lcl-v2, lcl-v1, lcl-v2net (see `brainscore list "
-                 "models`)"),
-    ("demo into a file", ["demo", "--models", "sim-generator", "--out", "{tmp}/afile"], EXIT_USAGE,
-     "brainscore: --out {tmp}/afile is a file, not a folder; pass a folder path (it is created if needed)"),
+    (
+        "report into a file",
+        ["report", "--model", "lcl-v2", "--out", "{tmp}/afile"],
+        EXIT_USAGE,
+        "brainscore: --out {tmp}/afile is a file, not a folder; pass a folder path (it is created if needed)",
+    ),
+    (
+        "report with a reversed window",
+        ["report", "--model", "lcl-v2", "--out", "{tmp}/report", "--time-window", "300", "50"],
+        EXIT_USAGE,
+        "brainscore: --time-window 300 50: the end must come after the start (START_MS END_MS); e.g. --time-window 50 "
+        "200",
+    ),
+    (
+        "report on local data without its folder",
+        ["report", "--model", "lcl-v2", "--source", "local", "--out", "{tmp}/report"],
+        EXIT_FAILED,
+        "brainscore: FreemanZiemba2013local needs the raw release: pass --data-root DIR or set BRAINSCORE_LCL_FZ_ROOT "
+        "(DIR holds FreemanZiemba2013_V1V2data.mat and stim/); or use the offline simulated FreemanZiemba2013sim.*",
+    ),
+    (
+        "report with an unknown reference",
+        ["report", "--model", "lcl-v2", "--out", "{tmp}/report", "--references", "steerpyr"],
+        EXIT_USAGE,
+        "brainscore: unknown model id 'steerpyr'; nearest: v1-steerpyr, v1-steerpyr-pool, steer_pyr_scatter_v2_ds4 "
+        "(see `brainscore list models`)",
+    ),
+    (
+        "demo with an unknown model",
+        ["demo", "--models", "sim-generator", "lcl-v9", "--out", "{tmp}/demo"],
+        EXIT_USAGE,
+        "brainscore: unknown model id 'lcl-v9'; nearest: lcl-v2, lcl-v1, lcl-v2net (see `brainscore list models`)",
+    ),
+    (
+        "demo into a file",
+        ["demo", "--models", "sim-generator", "--out", "{tmp}/afile"],
+        EXIT_USAGE,
+        "brainscore: --out {tmp}/afile is a file, not a folder; pass a folder path (it is created if needed)",
+    ),
     # train: the config field by field, extends, options, paths, resume
-    *[(f"train config {name}", [*TRAIN, "--config", f"{{tmp}}/bad-{index}.yaml"], EXIT_USAGE,
-       CONFIG_ERROR.format(config=f"{{tmp}}/bad-{index}.yaml", problem=problem))
-      for index, (name, (_, problem)) in enumerate(ONE_BAD_FIELD.items())],
-    ("train --set batch_size=abc", [*TRAIN, "--config", "lcl-v2", "--set", "training.batch_size=abc"], EXIT_USAGE,
-     "brainscore: config lcl-v2 is invalid: training.batch_size is 'abc' (expected a whole number, e.g. 256)"),
-    ("train two bad fields", [*TRAIN, "--config", "lcl-v2", "--set", "optimizer.lr=fast", "--set",
-                              "training.max_epochs=0"], EXIT_USAGE,
-     "brainscore: config lcl-v2 is invalid: optimizer.lr is 'fast' (expected a number, e.g. 0.001); "
-     "training.max_epochs is 0 (expected >= 1)"),
-    ("train too many stages", [*TRAIN, "--config", "lcl-v2", "--set", "architecture.n_stages=4"], EXIT_USAGE,
-     "brainscore: config lcl-v2 is invalid: architecture.n_stages is 4 (expected in [1, 3]); architecture.n_stages "
-     "is 4 but 2 stages are given"),
-    ("train alexnet-bn in two stages", [*TRAIN, "--config", "lcl-v2", "--set", "architecture.kind=alexnet-bn"],
-     EXIT_USAGE, "brainscore: config lcl-v2 is invalid: architecture.kind alexnet-bn trains the whole AlexNet as one "
-                 "stage, but architecture.n_stages is 2 (expected 1, with one stage)"),
-    ("train centre crop beyond the image", [*TRAIN, "--config", "lcl-v2", "--set", "stages.1.view.center_crop=300"],
-     EXIT_USAGE, "brainscore: config lcl-v2 is invalid: stages[1].view.center_crop 300 exceeds input.resize_short_side "
-                 "224"),
-    ("train cache is a file", [*TRAIN, "--config", "lcl-v2", "--cache", "{tmp}/afile"], EXIT_USAGE,
-     "brainscore: --cache {tmp}/afile is a file, not a folder; pass a folder path (it is created if needed)"),
-    ("train --set an unknown field", [*TRAIN, "--config", "lcl-v2", "--set", "training.epochs=3"], EXIT_USAGE,
-     "brainscore: config lcl-v2 is invalid: training has unknown field(s) ['epochs'] (allowed: ['amp', 'batch_size', "
-     "'channels_last', 'checkpoint_every_steps', 'compile', 'lower_stage_norm', 'max_epochs', 'max_steps', "
-     "'min_delta', 'num_workers', 'patience_epochs', 'pipeline', 'preload_to_device', 'sync_batchnorm', "
-     "'val_every_steps', 'val_fraction', 'val_max_images', 'val_window'])"),
-    ("train --set without =", [*TRAIN, "--config", "lcl-v2", "--set", "training.batch_size"], EXIT_USAGE,
-     "brainscore: override 'training.batch_size' must look like dotted.key=value, e.g. training.batch_size=64"),
-    ("train config is not YAML", [*TRAIN, "--config", "{tmp}/net.py"], EXIT_USAGE,
-     "brainscore: config {tmp}/net.py is not valid YAML (mapping values are not allowed here at line 5, column 12); "
-     "fix the file"),
-    ("train config is a YAML list", [*TRAIN, "--config", "{tmp}/list.yaml"], EXIT_USAGE,
-     "brainscore: config {tmp}/list.yaml must be a YAML mapping at top level"),
-    ("train config is a folder", [*TRAIN, "--config", "{tmp}"], EXIT_USAGE,
-     "brainscore: --config {tmp} is a folder; pass a YAML file or a packaged config name"),
-    ("train unknown config", [*TRAIN, "--config", "lcl-v9"], EXIT_USAGE,
-     "brainscore: config 'lcl-v9' is neither a file nor a packaged config; packaged: ['ablation-layer1-patch', "
-     "'ablation-layer1-scale', 'ablation-layer2-patch', 'ablation-layer2-scale', 'ablation-loss', "
-     "'barlow-e2e-alexnet', 'blockbarlow', 'lcl-3stage', 'lcl-v1', 'lcl-v2', 'lcl-v2-sample']"),
-    ("train unknown variant", [*TRAIN, "--config", "ablation-loss", "--variant", "byol"], EXIT_USAGE,
-     "brainscore: config ablation-loss has no sweep variant 'byol'; variants: ['barlow', 'simclr', 'simsiam']"),
-    ("train data missing", ["train", "--config", "lcl-v2", "--data", "{tmp}/absent", "--out", "{tmp}/run"],
-     EXIT_FAILED, "brainscore: --data {tmp}/absent does not exist; pass a folder of images (any depth of "
-                  "sub-folders)"),
-    ("train data is a file", ["train", "--config", "lcl-v2", "--data", "{tmp}/afile", "--out", "{tmp}/run"],
-     EXIT_USAGE, "brainscore: --data {tmp}/afile is a file, not a folder; pass the folder that holds it ({tmp})"),
-    ("train out is a file", ["train", "--config", "lcl-v2", "--data", "{tmp}/images", "--out", "{tmp}/afile"],
-     EXIT_USAGE, "brainscore: --out {tmp}/afile is a file, not a folder; pass a folder path (it is created if "
-                 "needed)"),
-    ("train max steps 0", [*TRAIN, "--config", "lcl-v2", "--max-steps", "0"], EXIT_USAGE,
-     "brainscore: --max-steps 0 must be >= 1 (steps in total, counting a resumed run's)"),
-    ("train allow changes without resume", [*TRAIN, "--config", "lcl-v2", "--allow-changes", "max_epochs"],
-     EXIT_USAGE, "brainscore: --allow-changes applies to --resume only; drop it to start a new run"),
-    ("train allow changes of the learning rate", [*TRAIN, "--config", "lcl-v2", "--resume", "--allow-changes",
-                                                  "optimizer.lr"], EXIT_USAGE,
-     "brainscore: --allow-changes optimizer.lr: only fields that pace or end a run may change on --resume: "
-     "max_epochs, max_steps, patience_epochs, min_delta, val_window, checkpoint_every_steps, num_workers, compile, "
-     "preload_to_device"),
-    ("train resume without a run", [*TRAIN, "--config", "lcl-v2", "--resume"], EXIT_USAGE,
-     "brainscore: --resume was given but {tmp}/run/state.pt does not exist; drop --resume to start a new run"),
-    ("train on the cpu device named gpu", [*TRAIN, "--config", "lcl-v2", "--device", "gpu"], EXIT_USAGE,
-     "brainscore: argument --device: invalid choice: 'gpu' (choose from 'cpu', 'cuda') (see `brainscore train "
-     "--help`)"),
-    ("train-net with 0 epochs", ["train-net", "--front-end", "{tmp}/nosha.pt", "--data", "{tmp}/images", "--out",
-                                 "{tmp}/run", "--epochs", "0"], EXIT_USAGE,
-     "brainscore: --epochs 0 must be >= 1"),
-    ("train-net front end missing", ["train-net", "--front-end", "{tmp}/absent.pt", "--data", "{tmp}/images",
-                                     "--out", "{tmp}/run"], EXIT_FAILED,
-     "brainscore: --front-end {tmp}/absent.pt does not exist; train one with `brainscore train`"),
-    ("train-net data is a file", ["train-net", "--front-end", "{tmp}/nosha.pt", "--data", "{tmp}/afile", "--out",
-                                  "{tmp}/run"], EXIT_USAGE,
-     "brainscore: --data {tmp}/afile is a file, not a folder; pass the folder that holds it ({tmp})"),
+    *[
+        (
+            f"train config {name}",
+            [*TRAIN, "--config", f"{{tmp}}/bad-{index}.yaml"],
+            EXIT_USAGE,
+            CONFIG_ERROR.format(config=f"{{tmp}}/bad-{index}.yaml", problem=problem),
+        )
+        for index, (name, (_, problem)) in enumerate(ONE_BAD_FIELD.items())
+    ],
+    (
+        "train --set batch_size=abc",
+        [*TRAIN, "--config", "lcl-v2", "--set", "training.batch_size=abc"],
+        EXIT_USAGE,
+        "brainscore: config lcl-v2 is invalid: training.batch_size is 'abc' (expected a whole number, e.g. 256)",
+    ),
+    (
+        "train two bad fields",
+        [*TRAIN, "--config", "lcl-v2", "--set", "optimizer.lr=fast", "--set", "training.max_epochs=0"],
+        EXIT_USAGE,
+        "brainscore: config lcl-v2 is invalid: optimizer.lr is 'fast' (expected a number, e.g. 0.001); "
+        "training.max_epochs is 0 (expected >= 1)",
+    ),
+    (
+        "train too many stages",
+        [*TRAIN, "--config", "lcl-v2", "--set", "architecture.n_stages=4"],
+        EXIT_USAGE,
+        "brainscore: config lcl-v2 is invalid: architecture.n_stages is 4 (expected in [1, 3]); architecture.n_stages "
+        "is 4 but 2 stages are given",
+    ),
+    (
+        "train alexnet-bn in two stages",
+        [*TRAIN, "--config", "lcl-v2", "--set", "architecture.kind=alexnet-bn"],
+        EXIT_USAGE,
+        "brainscore: config lcl-v2 is invalid: architecture.kind alexnet-bn trains the whole AlexNet as one "
+        "stage, but architecture.n_stages is 2 (expected 1, with one stage)",
+    ),
+    (
+        "train centre crop beyond the image",
+        [*TRAIN, "--config", "lcl-v2", "--set", "stages.1.view.center_crop=300"],
+        EXIT_USAGE,
+        "brainscore: config lcl-v2 is invalid: stages[1].view.center_crop 300 exceeds input.resize_short_side 224",
+    ),
+    (
+        "train cache is a file",
+        [*TRAIN, "--config", "lcl-v2", "--cache", "{tmp}/afile"],
+        EXIT_USAGE,
+        "brainscore: --cache {tmp}/afile is a file, not a folder; pass a folder path (it is created if needed)",
+    ),
+    (
+        "train --set an unknown field",
+        [*TRAIN, "--config", "lcl-v2", "--set", "training.epochs=3"],
+        EXIT_USAGE,
+        "brainscore: config lcl-v2 is invalid: training has unknown field(s) ['epochs'] "
+        "(allowed: ['amp', 'batch_size', "
+        "'channels_last', 'checkpoint_every_steps', 'compile', 'lower_stage_norm', 'max_epochs', 'max_steps', "
+        "'min_delta', 'num_workers', 'patience_epochs', 'pipeline', 'preload_to_device', 'sync_batchnorm', "
+        "'val_every_steps', 'val_fraction', 'val_max_images', 'val_window'])",
+    ),
+    (
+        "train --set without =",
+        [*TRAIN, "--config", "lcl-v2", "--set", "training.batch_size"],
+        EXIT_USAGE,
+        "brainscore: override 'training.batch_size' must look like dotted.key=value, e.g. training.batch_size=64",
+    ),
+    (
+        "train config is not YAML",
+        [*TRAIN, "--config", "{tmp}/net.py"],
+        EXIT_USAGE,
+        "brainscore: config {tmp}/net.py is not valid YAML (mapping values are not allowed here at line 5, column 12); "
+        "fix the file",
+    ),
+    (
+        "train config is a YAML list",
+        [*TRAIN, "--config", "{tmp}/list.yaml"],
+        EXIT_USAGE,
+        "brainscore: config {tmp}/list.yaml must be a YAML mapping at top level",
+    ),
+    (
+        "train config is a folder",
+        [*TRAIN, "--config", "{tmp}"],
+        EXIT_USAGE,
+        "brainscore: --config {tmp} is a folder; pass a YAML file or a packaged config name",
+    ),
+    (
+        "train unknown config",
+        [*TRAIN, "--config", "lcl-v9"],
+        EXIT_USAGE,
+        "brainscore: config 'lcl-v9' is neither a file nor a packaged config; packaged: ['ablation-layer1-patch', "
+        "'ablation-layer1-scale', 'ablation-layer2-patch', 'ablation-layer2-scale', 'ablation-loss', "
+        "'barlow-e2e-alexnet', 'blockbarlow', 'lcl-3stage', 'lcl-v1', 'lcl-v2', 'lcl-v2-sample']",
+    ),
+    (
+        "train unknown variant",
+        [*TRAIN, "--config", "ablation-loss", "--variant", "byol"],
+        EXIT_USAGE,
+        "brainscore: config ablation-loss has no sweep variant 'byol'; variants: ['barlow', 'simclr', 'simsiam']",
+    ),
+    (
+        "train data missing",
+        ["train", "--config", "lcl-v2", "--data", "{tmp}/absent", "--out", "{tmp}/run"],
+        EXIT_FAILED,
+        "brainscore: --data {tmp}/absent does not exist; pass a folder of images (any depth of sub-folders)",
+    ),
+    (
+        "train data is a file",
+        ["train", "--config", "lcl-v2", "--data", "{tmp}/afile", "--out", "{tmp}/run"],
+        EXIT_USAGE,
+        "brainscore: --data {tmp}/afile is a file, not a folder; pass the folder that holds it ({tmp})",
+    ),
+    (
+        "train out is a file",
+        ["train", "--config", "lcl-v2", "--data", "{tmp}/images", "--out", "{tmp}/afile"],
+        EXIT_USAGE,
+        "brainscore: --out {tmp}/afile is a file, not a folder; pass a folder path (it is created if needed)",
+    ),
+    (
+        "train max steps 0",
+        [*TRAIN, "--config", "lcl-v2", "--max-steps", "0"],
+        EXIT_USAGE,
+        "brainscore: --max-steps 0 must be >= 1 (steps in total, counting a resumed run's)",
+    ),
+    (
+        "train allow changes without resume",
+        [*TRAIN, "--config", "lcl-v2", "--allow-changes", "max_epochs"],
+        EXIT_USAGE,
+        "brainscore: --allow-changes applies to --resume only; drop it to start a new run",
+    ),
+    (
+        "train allow changes of the learning rate",
+        [*TRAIN, "--config", "lcl-v2", "--resume", "--allow-changes", "optimizer.lr"],
+        EXIT_USAGE,
+        "brainscore: --allow-changes optimizer.lr: only fields that pace or end a run may change on --resume: "
+        "max_epochs, max_steps, patience_epochs, min_delta, val_window, checkpoint_every_steps, num_workers, compile, "
+        "preload_to_device",
+    ),
+    (
+        "train resume without a run",
+        [*TRAIN, "--config", "lcl-v2", "--resume"],
+        EXIT_USAGE,
+        "brainscore: --resume was given but {tmp}/run/state.pt does not exist; drop --resume to start a new run",
+    ),
+    (
+        "train on the cpu device named gpu",
+        [*TRAIN, "--config", "lcl-v2", "--device", "gpu"],
+        EXIT_USAGE,
+        "brainscore: argument --device: invalid choice: 'gpu' (choose from 'cpu', 'cuda') (see `brainscore train "
+        "--help`)",
+    ),
+    (
+        "train-net with 0 epochs",
+        ["train-net", "--front-end", "{tmp}/nosha.pt", "--data", "{tmp}/images", "--out", "{tmp}/run", "--epochs", "0"],
+        EXIT_USAGE,
+        "brainscore: --epochs 0 must be >= 1",
+    ),
+    (
+        "train-net front end missing",
+        ["train-net", "--front-end", "{tmp}/absent.pt", "--data", "{tmp}/images", "--out", "{tmp}/run"],
+        EXIT_FAILED,
+        "brainscore: --front-end {tmp}/absent.pt does not exist; train one with `brainscore train`",
+    ),
+    (
+        "train-net data is a file",
+        ["train-net", "--front-end", "{tmp}/nosha.pt", "--data", "{tmp}/afile", "--out", "{tmp}/run"],
+        EXIT_USAGE,
+        "brainscore: --data {tmp}/afile is a file, not a folder; pass the folder that holds it ({tmp})",
+    ),
     # behavior
-    ("decisions is a folder", ["behavior", "--decisions", "{tmp}", "--dataset", "cue-conflict"], EXIT_USAGE,
-     "brainscore: decisions file {tmp} is a folder, not a file; pass the file itself (e.g. one inside it)"),
-    ("decisions missing", ["behavior", "--decisions", "{tmp}/absent.csv", "--dataset", "cue-conflict"], EXIT_FAILED,
-     "brainscore: decisions file {tmp}/absent.csv does not exist; pass the CSV files of one observer"),
-    ("decisions with a checkpoint", ["behavior", "--decisions", "{tmp}/afile", "--checkpoint", "{tmp}/nosha.pt",
-                                     "--dataset", "cue-conflict"], EXIT_USAGE,
-     "brainscore: --layers and --checkpoint apply to --model or --model-file, not to --decisions"),
-    ("decisions and a model", ["behavior", "--model", "lcl-v2", "--decisions", "{tmp}/afile", "--dataset",
-                               "cue-conflict"], EXIT_USAGE,
-     "brainscore: argument --decisions: not allowed with argument --model (see `brainscore behavior --help`)"),
-    ("behaviour json is a folder", ["behavior", "--decisions", "{tmp}/afile", "--dataset", "cue-conflict",
-                                    "--json", "{tmp}"], EXIT_USAGE,
-     "brainscore: --json {tmp} is a folder; pass a file path (e.g. {tmp}/out.json)"),
-    ("behaviour unknown dataset", ["behavior", "--decisions", "{tmp}/afile", "--dataset", "stylized"], EXIT_USAGE,
-     "brainscore: argument --dataset: invalid choice: 'stylized' (choose from 'cue-conflict', 'edge', 'silhouette') "
-     "(see `brainscore behavior --help`)"),
+    (
+        "decisions is a folder",
+        ["behavior", "--decisions", "{tmp}", "--dataset", "cue-conflict"],
+        EXIT_USAGE,
+        "brainscore: decisions file {tmp} is a folder, not a file; pass the file itself (e.g. one inside it)",
+    ),
+    (
+        "decisions missing",
+        ["behavior", "--decisions", "{tmp}/absent.csv", "--dataset", "cue-conflict"],
+        EXIT_FAILED,
+        "brainscore: decisions file {tmp}/absent.csv does not exist; pass the CSV files of one observer",
+    ),
+    (
+        "decisions with a checkpoint",
+        ["behavior", "--decisions", "{tmp}/afile", "--checkpoint", "{tmp}/nosha.pt", "--dataset", "cue-conflict"],
+        EXIT_USAGE,
+        "brainscore: --layers and --checkpoint apply to --model or --model-file, not to --decisions",
+    ),
+    (
+        "decisions and a model",
+        ["behavior", "--model", "lcl-v2", "--decisions", "{tmp}/afile", "--dataset", "cue-conflict"],
+        EXIT_USAGE,
+        "brainscore: argument --decisions: not allowed with argument --model (see `brainscore behavior --help`)",
+    ),
+    (
+        "behaviour json is a folder",
+        ["behavior", "--decisions", "{tmp}/afile", "--dataset", "cue-conflict", "--json", "{tmp}"],
+        EXIT_USAGE,
+        "brainscore: --json {tmp} is a folder; pass a file path (e.g. {tmp}/out.json)",
+    ),
+    (
+        "behaviour unknown dataset",
+        ["behavior", "--decisions", "{tmp}/afile", "--dataset", "stylized"],
+        EXIT_USAGE,
+        "brainscore: argument --dataset: invalid choice: 'stylized' (choose from 'cue-conflict', 'edge', 'silhouette') "
+        "(see `brainscore behavior --help`)",
+    ),
 ]
 
 
@@ -316,8 +630,9 @@ def inputs(tmp_path_factory) -> Path:
 
 def listing(folder: Path) -> list[str]:
     """Every path under ``folder`` with its size (folders as 0): what a run may not change."""
-    return sorted(f"{path.relative_to(folder)}:{path.stat().st_size if path.is_file() else 0}"
-                  for path in folder.rglob("*"))
+    return sorted(
+        f"{path.relative_to(folder)}:{path.stat().st_size if path.is_file() else 0}" for path in folder.rglob("*")
+    )
 
 
 def run_main(argv: list[str], capsys) -> tuple[int, str, str]:
@@ -348,10 +663,13 @@ def test_an_output_in_a_read_only_folder_is_refused_before_any_work(inputs, caps
     before = listing(inputs)
     code, _, stderr = run_main(["data", "export", "--source", "sim", "--out", f"{inputs}/export"], capsys)
     assert code == EXIT_USAGE
-    assert stderr == (f"brainscore: --out {inputs}/export cannot be written: {inputs} is not writable (read-only or "
-                      "another user's); choose a path in a folder you can write to\n")
-    code, _, stderr = run_main(["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls", "--json",
-                                f"{inputs}/afile"], capsys)
+    assert stderr == (
+        f"brainscore: --out {inputs}/export cannot be written: {inputs} is not writable (read-only or "
+        "another user's); choose a path in a folder you can write to\n"
+    )
+    code, _, stderr = run_main(
+        ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V1-pls", "--json", f"{inputs}/afile"], capsys
+    )
     assert code == EXIT_USAGE
     assert stderr == f"brainscore: --json {inputs}/afile exists and is not writable; choose another file\n"
     assert listing(inputs) == before
@@ -385,35 +703,82 @@ def test_yaml_1_1_exponents_are_numbers():
 def paused_run(inputs, tmp_path_factory) -> Path:
     """A tiny training run paused after 2 steps (its state.pt), to resume."""
     out = tmp_path_factory.mktemp("runs") / "paused"
-    assert main(["train", "--config", "lcl-v2", "--data", str(inputs / "images"), "--out", str(out), "--device",
-                 "cpu", "--max-steps", "2", "--no-progress", *TINY_RUN]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--config",
+                "lcl-v2",
+                "--data",
+                str(inputs / "images"),
+                "--out",
+                str(out),
+                "--device",
+                "cpu",
+                "--max-steps",
+                "2",
+                "--no-progress",
+                *TINY_RUN,
+            ]
+        )
+        == 0
+    )
     return out
 
 
 def test_resume_with_another_config_is_refused_naming_the_fields(paused_run, inputs, capsys):
     config_before = (paused_run / "config.json").read_text()
-    resume = ["train", "--config", "lcl-v2", "--data", str(inputs / "images"), "--out", str(paused_run), "--resume",
-              "--device", "cpu", "--no-progress", *TINY_RUN]
+    resume = [
+        "train",
+        "--config",
+        "lcl-v2",
+        "--data",
+        str(inputs / "images"),
+        "--out",
+        str(paused_run),
+        "--resume",
+        "--device",
+        "cpu",
+        "--no-progress",
+        *TINY_RUN,
+    ]
     code, _, stderr = run_main([*resume, "--set", "optimizer.lr=0.01", "--set", "training.max_epochs=7"], capsys)
     assert code == EXIT_USAGE and stderr.count("\n") == 1 and "Traceback" not in stderr
-    assert stderr == ("brainscore: --resume: the config differs from the run's in optimizer.lr (run: 0.001, now: "
-                      "0.01), training.max_epochs (run: 100, now: 7); resume with the run's own config (its "
-                      "config.json) or start a new run in another --out\n")
+    assert stderr == (
+        "brainscore: --resume: the config differs from the run's in optimizer.lr (run: 0.001, now: "
+        "0.01), training.max_epochs (run: 100, now: 7); resume with the run's own config (its "
+        "config.json) or start a new run in another --out\n"
+    )
     code, _, stderr = run_main([*resume, "--set", "training.max_epochs=7"], capsys)
     assert code == EXIT_USAGE
-    assert stderr == ("brainscore: --resume: the config differs from the run's in training.max_epochs (run: 100, "
-                      "now: 7); pass --allow-changes max_epochs to continue with them\n")
+    assert stderr == (
+        "brainscore: --resume: the config differs from the run's in training.max_epochs (run: 100, "
+        "now: 7); pass --allow-changes max_epochs to continue with them\n"
+    )
     assert (paused_run / "config.json").read_text() == config_before
-    code, _, stderr = run_main([*resume, "--set", "training.max_epochs=7", "--allow-changes", "max_epochs",
-                                "--max-steps", "3"], capsys)
+    code, _, stderr = run_main(
+        [*resume, "--set", "training.max_epochs=7", "--allow-changes", "max_epochs", "--max-steps", "3"], capsys
+    )
     assert code == 0, stderr
     assert '"max_epochs": 7' in (paused_run / "config.json").read_text()
 
 
 def test_a_bad_config_leaves_no_run_folder(inputs, tmp_path, capsys):
     out = tmp_path / "run"
-    code, _, _ = run_main(["train", "--config", str(inputs / "bad-1.yaml"), "--data", str(inputs / "images"),
-                           "--out", str(out), "--device", "cpu"], capsys)
+    code, _, _ = run_main(
+        [
+            "train",
+            "--config",
+            str(inputs / "bad-1.yaml"),
+            "--data",
+            str(inputs / "images"),
+            "--out",
+            str(out),
+            "--device",
+            "cpu",
+        ],
+        capsys,
+    )
     assert code == EXIT_USAGE and not out.exists()
 
 
@@ -438,8 +803,10 @@ def test_figures_skip_a_model_that_commits_no_layer_to_their_region():
 
     loaded, notes = load_models(["lcl-v1", "sim-generator"], {}, "V2")
     assert [entry.model_id for entry in loaded] == ["sim-generator"]
-    assert notes == ["skipped lcl-v1: model lcl-v1 commits no layer to V2, only to V1; score it on a V1 benchmark, "
-                     "or choose a model that commits V2 (e.g. lcl-v2)"]
+    assert notes == [
+        "skipped lcl-v1: model lcl-v1 commits no layer to V2, only to V1; score it on a V1 benchmark, "
+        "or choose a model that commits V2 (e.g. lcl-v2)"
+    ]
 
 
 def test_figure_with_only_such_a_model_says_so_once():
@@ -452,25 +819,41 @@ def test_figure_with_only_such_a_model_says_so_once():
     assert str(refused.value).startswith("no model could be loaded: ")
 
 
-@pytest.mark.parametrize("argv, code, message", [
-    (["--out", "{tmp}/afile"], EXIT_USAGE,
-     "analyses/v1_predictivity.py: --out {tmp}/afile is a file, not a folder; pass a folder path (it is created if "
-     "needed)"),
-    (["--time-window", "150", "50"], EXIT_USAGE,
-     "analyses/v1_predictivity.py: --time-window 150 50: the end must come after the start (START_MS END_MS); e.g. "
-     "--time-window 50 200"),
-    (["--source", "lab"], EXIT_USAGE,
-     "analyses/v1_predictivity.py: argument --source: invalid choice: 'lab' (choose from 'local', 'official', "
-     "'private', 'public', 'sim') (see `analyses/v1_predictivity.py --help`)"),
-], ids=["out is a file", "reversed window", "unknown source"])
+@pytest.mark.parametrize(
+    "argv, code, message",
+    [
+        (
+            ["--out", "{tmp}/afile"],
+            EXIT_USAGE,
+            "analyses/v1_predictivity.py: --out {tmp}/afile is a file, not a folder; "
+            "pass a folder path (it is created if "
+            "needed)",
+        ),
+        (
+            ["--time-window", "150", "50"],
+            EXIT_USAGE,
+            "analyses/v1_predictivity.py: --time-window 150 50: the end must come after the start "
+            "(START_MS END_MS); e.g. "
+            "--time-window 50 200",
+        ),
+        (
+            ["--source", "lab"],
+            EXIT_USAGE,
+            "analyses/v1_predictivity.py: argument --source: invalid choice: 'lab' (choose from 'local', 'official', "
+            "'private', 'public', 'sim') (see `analyses/v1_predictivity.py --help`)",
+        ),
+    ],
+    ids=["out is a file", "reversed window", "unknown source"],
+)
 def test_a_figure_script_ends_a_bad_option_in_one_line(inputs, tmp_path, capsys, argv, code, message):
     from brainscore_lcl.analyses import v1_predictivity
     from brainscore_lcl.analyses.common import run_script
 
     argv = ["--models", "sim-generator", "--out", str(tmp_path / "out"), *argv]
     with pytest.raises(SystemExit) as exited:
-        run_script("v1_predictivity", lambda: v1_predictivity.main(
-            [item.replace("{tmp}", str(inputs)) for item in argv]))
+        run_script(
+            "v1_predictivity", lambda: v1_predictivity.main([item.replace("{tmp}", str(inputs)) for item in argv])
+        )
     stderr = capsys.readouterr().err
     assert exited.value.code == code and "Traceback" not in stderr
     assert stderr.splitlines()[-1] == message.replace("{tmp}", str(inputs))

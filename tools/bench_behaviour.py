@@ -13,6 +13,7 @@
 
     python tools/bench_behaviour.py [--threads 2] [--datasets ...] [--baseline-datasets ...] [--skip-baseline]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,8 +51,9 @@ def brainscore_geirhos2021_flow(model, dataset: str):
     from brainscore_lcl.data.geirhos import stimulus_set
     from brainscore_lcl.metrics.behaviour import CATEGORIES
 
-    stimuli = place_on_screen(stimulus_set([dataset]), target_visual_degrees=model.visual_degrees(),
-                              source_visual_degrees=3)
+    stimuli = place_on_screen(
+        stimulus_set([dataset]), target_visual_degrees=model.visual_degrees(), source_visual_degrees=3
+    )
     model.start_task(BrainModel.Task.label, list(CATEGORIES))
     return model.look_at(stimuli, number_of_trials=1)
 
@@ -62,11 +64,16 @@ def human_assembly(humans):
     from brainscore_core.supported_data_standards.brainio.assemblies import BehavioralAssembly
 
     n_observers, n_stimuli = humans.responses.shape
-    return BehavioralAssembly(humans.responses.reshape(-1), coords={
-        "stimulus_id": ("presentation", np.tile(humans.stimuli, n_observers)),
-        "truth": ("presentation", np.tile(humans.category, n_observers)),
-        "condition": ("presentation", np.tile(humans.condition, n_observers)),
-        "subject": ("presentation", np.repeat(humans.subjects, n_stimuli))}, dims=["presentation"])
+    return BehavioralAssembly(
+        humans.responses.reshape(-1),
+        coords={
+            "stimulus_id": ("presentation", np.tile(humans.stimuli, n_observers)),
+            "truth": ("presentation", np.tile(humans.category, n_observers)),
+            "condition": ("presentation", np.tile(humans.condition, n_observers)),
+            "subject": ("presentation", np.repeat(humans.subjects, n_stimuli)),
+        },
+        dims=["presentation"],
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -89,19 +96,25 @@ def main(argv: list[str] | None = None) -> None:
     from brainscore_lcl.metrics.behaviour import human_consistency
 
     torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, {args.threads} threads, {os.cpu_count()} CPUs, load average "
-          f"{os.getloadavg()[0]:.1f}, python {platform.python_version()}; scratch cache {scratch}")
+    print(
+        f"torch {torch.__version__}, {args.threads} threads, {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.1f}, python {platform.python_version()}; scratch cache {scratch}"
+    )
 
     model = stand_in_lcl_v2net(scratch)
     parameters = sum(parameter.numel() for parameter in model.activations_model._model.parameters())
     decisions, ours_wall, ours_cpu = timed(model_decisions, model, args.datasets)
     n_stimuli = sum(len(frame) for frame in decisions.values())
-    print(f"1. LCL-V2Net-sized model ({parameters / 1e6:.1f} M parameters), {n_stimuli} stimuli: {ours_wall:.1f} s wall "
-          f"({n_stimuli / ours_wall:.1f} images/s), {ours_cpu:.1f} s CPU = {ours_cpu / args.threads:.1f} s on "
-          f"{args.threads} idle cores")
+    print(
+        f"1. LCL-V2Net-sized model ({parameters / 1e6:.1f} M parameters), {n_stimuli} stimuli: {ours_wall:.1f} s wall "
+        f"({n_stimuli / ours_wall:.1f} images/s), {ours_cpu:.1f} s CPU = {ours_cpu / args.threads:.1f} s on "
+        f"{args.threads} idle cores"
+    )
     if n_stimuli >= 1600:
-        print(f"   target (1,600 stimuli in < 60 s): {'met' if ours_wall < 60 else 'NOT met'} in wall time at load "
-              f"{os.getloadavg()[0]:.1f}, {'met' if ours_cpu / args.threads < 60 else 'NOT met'} in CPU time")
+        print(
+            f"   target (1,600 stimuli in < 60 s): {'met' if ours_wall < 60 else 'NOT met'} in wall time at load "
+            f"{os.getloadavg()[0]:.1f}, {'met' if ours_cpu / args.threads < 60 else 'NOT met'} in CPU time"
+        )
     if not args.skip_baseline:
         os.environ["RESULTCACHING_HOME"] = str(scratch / "result_caching_baseline")
         baseline = stand_in_lcl_v2net(scratch)
@@ -109,11 +122,17 @@ def main(argv: list[str] | None = None) -> None:
         base_stimuli = 0
         for dataset in args.baseline_datasets:
             choices, wall, cpu = timed(brainscore_geirhos2021_flow, baseline, dataset)
-            base_wall, base_cpu, base_stimuli = base_wall + wall, base_cpu + cpu, base_stimuli + choices.sizes["presentation"]
+            base_wall, base_cpu, base_stimuli = (
+                base_wall + wall,
+                base_cpu + cpu,
+                base_stimuli + choices.sizes["presentation"],
+            )
         ours_per, base_per = ours_cpu / n_stimuli, base_cpu / base_stimuli
-        print(f"   baseline brainscore_vision Geirhos2021 flow on {base_stimuli} stimuli: {base_wall:.1f} s wall, "
-              f"{base_cpu:.1f} s CPU = {1e3 * base_per:.0f} ms CPU per stimulus against our {1e3 * ours_per:.0f}: "
-              f"ratio baseline / ours {base_per / ours_per:.2f}")
+        print(
+            f"   baseline brainscore_vision Geirhos2021 flow on {base_stimuli} stimuli: {base_wall:.1f} s wall, "
+            f"{base_cpu:.1f} s CPU = {1e3 * base_per:.0f} ms CPU per stimulus against our {1e3 * ours_per:.0f}: "
+            f"ratio baseline / ours {base_per / ours_per:.2f}"
+        )
 
     metric = ErrorConsistency()
     for dataset in args.datasets:
@@ -121,9 +140,11 @@ def main(argv: list[str] | None = None) -> None:
         ours, wall, _ = timed(human_consistency, humans.responses == humans.category, humans.condition)
         theirs, base_wall, _ = timed(metric.ceiling, human_assembly(humans))
         agree = np.isclose(ours.ceiling_error, float(theirs.values), atol=1e-12)
-        print(f"2. human-human error consistency {dataset:<13} ours {ours.ceiling_error:.4f} in {wall * 1e3:.1f} ms, "
-              f"brainscore_vision {float(theirs.values):.4f} in {base_wall:.1f} s: ratio {base_wall / wall:.0f}x, "
-              f"{'same value' if agree else 'VALUES DIFFER'}")
+        print(
+            f"2. human-human error consistency {dataset:<13} ours {ours.ceiling_error:.4f} in {wall * 1e3:.1f} ms, "
+            f"brainscore_vision {float(theirs.values):.4f} in {base_wall:.1f} s: ratio {base_wall / wall:.0f}x, "
+            f"{'same value' if agree else 'VALUES DIFFER'}"
+        )
     sys.stdout.flush()
 
 

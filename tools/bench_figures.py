@@ -14,6 +14,7 @@ under its ``brainscore_lcl/`` (links), as installed.
     python tools/bench_figures.py --other /tmp/main-tree --sim-data ~/.cache/brainscore_lcl/fz2013-sim-0-v3 \
         --work /tmp/bench-figures
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,16 +31,17 @@ from check_figures_equal import FIGURES, figure_models
 REPOSITORY = Path(__file__).resolve().parents[1]
 #: the report timed: lcl-v2 against the references of the figures' models
 REPORT = ["report", "--model", "lcl-v2", "--source", "sim", "--references", "v1-steerpyr-pool", "alexnet-untrained"]
-ONE_PROCESS = ("import sys; from brainscore_lcl import analyses\n"
-               "for figure, models in {models!r}.items():\n"
-               "    analyses.run(figure, models, out=f'{{sys.argv[1]}}/{{figure}}', source='sim')")
+ONE_PROCESS = (
+    "import sys; from brainscore_lcl import analyses\n"
+    "for figure, models in {models!r}.items():\n"
+    "    analyses.run(figure, models, out=f'{{sys.argv[1]}}/{{figure}}', source='sim')"
+)
 
 
 def timed(command: list[str], environment: dict[str, str], cwd: Path) -> float:
     """Wall seconds of ``command`` (its output discarded; a failure stops the bench)."""
     started = time.perf_counter()
-    subprocess.run(command, env=environment, cwd=cwd, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    subprocess.run(command, env=environment, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - started
 
 
@@ -62,9 +64,23 @@ def bench_tree(name: str, tree: Path, one_process: bool, sim_data: Path, work: P
         models = {figure: list(figure_models(figure)) for figure in FIGURES}
         five = timed([sys.executable, "-c", ONE_PROCESS.format(models=models), str(figures)], environment, tree)
     else:
-        five = sum(timed([sys.executable, str(tree / "analyses" / f"{figure}.py"), "--source", "sim", "--models",
-                          *figure_models(figure), "--out", str(figures / figure)], environment, tree)
-                   for figure in FIGURES)
+        five = sum(
+            timed(
+                [
+                    sys.executable,
+                    str(tree / "analyses" / f"{figure}.py"),
+                    "--source",
+                    "sim",
+                    "--models",
+                    *figure_models(figure),
+                    "--out",
+                    str(figures / figure),
+                ],
+                environment,
+                tree,
+            )
+            for figure in FIGURES
+        )
     cli = [sys.executable, "-c", "import sys; from brainscore_lcl.cli import main; sys.exit(main(sys.argv[1:]))"]
     first = timed(cli + REPORT + ["--out", str(work / name / "report")], environment, tree)
     second = timed(cli + REPORT + ["--out", str(work / name / "report")], environment, tree)
@@ -73,13 +89,17 @@ def bench_tree(name: str, tree: Path, one_process: bool, sim_data: Path, work: P
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--other", type=Path, required=True,
-                        help="today's tree; its brainscore_lcl/ must hold benchmarks, training and analyses (links)")
+    parser.add_argument(
+        "--other",
+        type=Path,
+        required=True,
+        help="today's tree; its brainscore_lcl/ must hold benchmarks, training and analyses (links)",
+    )
     parser.add_argument("--sim-data", type=Path, required=True, help="a generated simulated release folder")
     parser.add_argument("--work", type=Path, required=True, help="folder for the caches, figures and reports")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
-    with ThreadPoolExecutor(2) as pool:      # side by side: both trees see the same load
+    with ThreadPoolExecutor(2) as pool:  # side by side: both trees see the same load
         today = pool.submit(bench_tree, "today", args.other.resolve(), False, args.sim_data, args.work)
         library = pool.submit(bench_tree, "library", REPOSITORY, True, args.sim_data, args.work)
         today, library = today.result(), library.result()

@@ -11,6 +11,7 @@ once with Brain-Score's (``--pls brainscore``).
 Usage: ``python tools/bench_pls.py [--features 37632 150000] [--images 315] [--neurons 103] [--kernel-only]
 [--score-models lcl-v2 v1-steerpyr-pool] [--no-score]``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,18 +37,31 @@ def simulated_assemblies(n_images: int, n_features: int, n_neurons: int, seed: i
     features += 0.1 * rng.standard_normal(features.shape, dtype=np.float32)
     stimulus_ids = np.array([f"image{index:04d}" for index in range(n_images)])
     texture_types = np.where(np.arange(n_images) % 2 == 0, "noise", "texture")
-    source = NeuroidAssembly(features, dims=["presentation", "neuroid"], coords={
-        "stimulus_id": ("presentation", stimulus_ids), "texture_type": ("presentation", texture_types),
-        "neuroid_id": ("neuroid", np.arange(n_features))})
+    source = NeuroidAssembly(
+        features,
+        dims=["presentation", "neuroid"],
+        coords={
+            "stimulus_id": ("presentation", stimulus_ids),
+            "texture_type": ("presentation", texture_types),
+            "neuroid_id": ("neuroid", np.arange(n_features)),
+        },
+    )
     targets = []
     for region in ("V1", "V2"):
         rates = np.exp(0.5 * latent[:, :16] @ rng.standard_normal((16, n_neurons)))
         order = rng.permutation(n_images)
-        targets.append(NeuroidAssembly(rng.poisson(5 * rates)[order] / 5.0, dims=["presentation", "neuroid"], coords={
-            "stimulus_id": ("presentation", stimulus_ids[order]),
-            "texture_type": ("presentation", texture_types[order]),
-            "neuroid_id": ("neuroid", [f"{region}-{index}" for index in range(n_neurons)]),
-            "region": ("neuroid", [region] * n_neurons)}))
+        targets.append(
+            NeuroidAssembly(
+                rng.poisson(5 * rates)[order] / 5.0,
+                dims=["presentation", "neuroid"],
+                coords={
+                    "stimulus_id": ("presentation", stimulus_ids[order]),
+                    "texture_type": ("presentation", texture_types[order]),
+                    "neuroid_id": ("neuroid", [f"{region}-{index}" for index in range(n_neurons)]),
+                    "region": ("neuroid", [region] * n_neurons),
+                },
+            )
+        )
     return source, targets
 
 
@@ -65,17 +79,24 @@ def bench(n_images: int, n_features: int, n_neurons: int, kernel_only: bool) -> 
     source, (first_region, second_region) = simulated_assemblies(n_images, n_features, n_neurons)
     kernel, kernel_seconds = timed(pls_metric("kernel", crossvalidation_kwargs=STRATIFIED), source, first_region)
     _, second_seconds = timed(pls_metric("kernel", crossvalidation_kwargs=STRATIFIED), source, second_region)
-    print(f"{n_images} images x {n_features} features, {n_neurons} neurons, 10 splits:\n"
-          f"  kernel pls      {kernel_seconds:8.2f} s   score {float(kernel):.6f}\n"
-          f"  kernel pls, second region on the same stimuli (Gram reused) {second_seconds:.2f} s", flush=True)
+    print(
+        f"{n_images} images x {n_features} features, {n_neurons} neurons, 10 splits:\n"
+        f"  kernel pls      {kernel_seconds:8.2f} s   score {float(kernel):.6f}\n"
+        f"  kernel pls, second region on the same stimuli (Gram reused) {second_seconds:.2f} s",
+        flush=True,
+    )
     if kernel_only:
         return
-    reference, reference_seconds = timed(pls_metric("brainscore", crossvalidation_kwargs=STRATIFIED),
-                                         source, first_region)
+    reference, reference_seconds = timed(
+        pls_metric("brainscore", crossvalidation_kwargs=STRATIFIED), source, first_region
+    )
     difference = float(np.abs(kernel.raw.values - reference.raw.values).max())
-    print(f"  brainscore pls  {reference_seconds:8.2f} s   score {float(reference):.6f}   "
-          f"speed-up {reference_seconds / kernel_seconds:.1f}x\n"
-          f"  max |r_kernel - r_brainscore| over splits and neurons: {difference:.2e}", flush=True)
+    print(
+        f"  brainscore pls  {reference_seconds:8.2f} s   score {float(reference):.6f}   "
+        f"speed-up {reference_seconds / kernel_seconds:.1f}x\n"
+        f"  max |r_kernel - r_brainscore| over splits and neurons: {difference:.2e}",
+        flush=True,
+    )
 
 
 def time_score_command(model_id: str, kernel_only: bool) -> None:
@@ -85,11 +106,28 @@ def time_score_command(model_id: str, kernel_only: bool) -> None:
         environment = {**os.environ, "RESULTCACHING_HOME": tempfile.mkdtemp(prefix="bench-pls-")}
         for region in ("V1", "V2"):
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "brainscore_lcl.cli", "score", "--model", model_id, "--benchmark",
-                            f"FreemanZiemba2013sim.{region}-pls", "--pls", implementation],
-                           check=True, env=environment, capture_output=True)
-            print(f"  brainscore score --model {model_id} --benchmark FreemanZiemba2013sim.{region}-pls "
-                  f"--pls {implementation}: {time.perf_counter() - start:.1f} s", flush=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "brainscore_lcl.cli",
+                    "score",
+                    "--model",
+                    model_id,
+                    "--benchmark",
+                    f"FreemanZiemba2013sim.{region}-pls",
+                    "--pls",
+                    implementation,
+                ],
+                check=True,
+                env=environment,
+                capture_output=True,
+            )
+            print(
+                f"  brainscore score --model {model_id} --benchmark FreemanZiemba2013sim.{region}-pls "
+                f"--pls {implementation}: {time.perf_counter() - start:.1f} s",
+                flush=True,
+            )
 
 
 def main() -> None:

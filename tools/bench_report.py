@@ -4,6 +4,7 @@ process (everything cached), with the machine's load average, so that a loaded m
     python tools/bench_report.py --model lcl-v2 --out /tmp/report-bench
     python tools/bench_report.py --model-file my_net.py:build --layers layer1 layer2 --out /tmp/report-bench
 """
+
 from __future__ import annotations
 
 import argparse

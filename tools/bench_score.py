@@ -14,6 +14,7 @@ alone does: one network run per candidate) against this suite's one pass (every 
 once, later look-ups served from the activations cache), as seconds, passes per image and ratios; then this suite's
 full scoring on simulated V1 (selection and benchmark), with its passes per image.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,11 +38,16 @@ def time_brainscore_path(model_id: str, regions: list[str]) -> list[float]:
         ours = FreemanZiembaPLS("sim", region)
         ceiler = load_ceiling("internal_consistency")
         start = time.perf_counter()
-        benchmark = NeuralBenchmark(identifier=f"bench-{region}-{time.time()}", version=1, assembly=ours.assembly,
-                                    similarity_metric=load_metric(
-                                        "pls", crossvalidation_kwargs=dict(stratification_coord="texture_type")),
-                                    visual_degrees=VISUAL_DEGREES, number_of_trials=NUMBER_OF_TRIALS,
-                                    ceiling_func=lambda ceiler=ceiler, ours=ours: ceiler(ours._assembly_repetition), parent=region)
+        benchmark = NeuralBenchmark(
+            identifier=f"bench-{region}-{time.time()}",
+            version=1,
+            assembly=ours.assembly,
+            similarity_metric=load_metric("pls", crossvalidation_kwargs=dict(stratification_coord="texture_type")),
+            visual_degrees=VISUAL_DEGREES,
+            number_of_trials=NUMBER_OF_TRIALS,
+            ceiling_func=lambda ceiler=ceiler, ours=ours: ceiler(ours._assembly_repetition),
+            parent=region,
+        )
         score = benchmark(model)
         seconds.append(time.perf_counter() - start)
         print(f"  brainscore_vision path, {region}: {float(score.values):.4f} in {seconds[-1]:.1f} s", flush=True)
@@ -64,9 +70,11 @@ def time_lcl_path(model_id: str, regions: list[str]) -> list[float]:
 DEEP_MODEL_ID = "bench-resnet50-standin"
 DEEP_IMAGE_SIZE = 96
 #: Brain-Score's ResNet-50 layers (resnet_50_v1 plugin) plus the stem's bn1/relu/maxpool: 21 candidates.
-DEEP_LAYERS = (["conv1", "bn1", "relu", "maxpool"]
-               + [f"layer{block + 1}.{unit}" for block, units in enumerate((3, 4, 6, 3)) for unit in range(units)]
-               + ["avgpool"])
+DEEP_LAYERS = (
+    ["conv1", "bn1", "relu", "maxpool"]
+    + [f"layer{block + 1}.{unit}" for block, units in enumerate((3, 4, 6, 3)) for unit in range(units)]
+    + ["avgpool"]
+)
 
 
 def standin_deep_model(tag: str):
@@ -83,12 +91,19 @@ def standin_deep_model(tag: str):
 
     torch.manual_seed(0)
     network = torchvision.models.resnet50(weights=None)
-    model = make_commitment(DEEP_MODEL_ID, network, weights_sha256=state_dict_sha256(network.state_dict()),
-                            layers=DEEP_LAYERS, region_layer_map={"V1": "layer1.0", "V2": "layer2.0"},
-                            preprocessing=imagenet_preprocessing(DEEP_IMAGE_SIZE), image_size=DEEP_IMAGE_SIZE)
-    model.activations_model.identifier += tag   # each path starts from an empty activations cache
-    model_registry[DEEP_MODEL_ID] = ModelRecord(factory=lambda checkpoint=None: model,
-                                                candidate_layers=tuple(DEEP_LAYERS))
+    model = make_commitment(
+        DEEP_MODEL_ID,
+        network,
+        weights_sha256=state_dict_sha256(network.state_dict()),
+        layers=DEEP_LAYERS,
+        region_layer_map={"V1": "layer1.0", "V2": "layer2.0"},
+        preprocessing=imagenet_preprocessing(DEEP_IMAGE_SIZE),
+        image_size=DEEP_IMAGE_SIZE,
+    )
+    model.activations_model.identifier += tag  # each path starts from an empty activations cache
+    model_registry[DEEP_MODEL_ID] = ModelRecord(
+        factory=lambda checkpoint=None: model, candidate_layers=tuple(DEEP_LAYERS)
+    )
     extractor = model.activations_model._extractor
     model.passes = Counter()
     run_network = extractor._from_paths
@@ -111,8 +126,11 @@ def deep_extraction(one_pass: bool) -> tuple[float, dict]:
 
     model = standin_deep_model("-one-pass" if one_pass else "-per-layer")
     public = load_benchmark("FreemanZiemba2013sim.V1-pls").public_counterpart()
-    stimuli = place_on_screen(public.assembly.stimulus_set, target_visual_degrees=model.visual_degrees(),
-                              source_visual_degrees=public._visual_degrees)
+    stimuli = place_on_screen(
+        public.assembly.stimulus_set,
+        target_visual_degrees=model.visual_degrees(),
+        source_visual_degrees=public._visual_degrees,
+    )
     start = time.perf_counter()
     if one_pass:
         precompute_activations(model, public)
@@ -142,15 +160,25 @@ def bench_deep_model() -> None:
     print(f"{DEEP_MODEL_ID}: {len(DEEP_LAYERS)} candidate layers, {DEEP_IMAGE_SIZE}-px input, simulated V1")
     per_layer_seconds, per_layer = deep_extraction(one_pass=False)
     one_pass_seconds, one_pass = deep_extraction(one_pass=True)
-    for name, seconds, passes in (("layer selection extraction, per layer", per_layer_seconds, per_layer),
-                                  ("layer selection extraction, one pass ", one_pass_seconds, one_pass)):
-        print(f"{name}: {seconds:.1f} s; network passes per image: max {passes['max']}, "
-              f"mean {passes['mean']:.2f} over {passes['images']} images", flush=True)
-    print(f"ratio (per layer / one pass): {per_layer_seconds / one_pass_seconds:.1f}x time, "
-          f"{per_layer['mean'] / one_pass['mean']:.1f}x network passes per image", flush=True)
+    for name, seconds, passes in (
+        ("layer selection extraction, per layer", per_layer_seconds, per_layer),
+        ("layer selection extraction, one pass ", one_pass_seconds, one_pass),
+    ):
+        print(
+            f"{name}: {seconds:.1f} s; network passes per image: max {passes['max']}, "
+            f"mean {passes['mean']:.2f} over {passes['images']} images",
+            flush=True,
+        )
+    print(
+        f"ratio (per layer / one pass): {per_layer_seconds / one_pass_seconds:.1f}x time, "
+        f"{per_layer['mean'] / one_pass['mean']:.1f}x network passes per image",
+        flush=True,
+    )
     seconds, passes, layer = deep_scoring()
-    print(f"full scoring with layer selection (this suite): {seconds:.1f} s; network passes per image: max "
-          f"{passes['max']}, mean {passes['mean']:.2f} over {passes['images']} images; V1 layer {layer}")
+    print(
+        f"full scoring with layer selection (this suite): {seconds:.1f} s; network passes per image: max "
+        f"{passes['max']}, mean {passes['mean']:.2f} over {passes['images']} images; V1 layer {layer}"
+    )
 
 
 def main() -> None:
@@ -158,7 +186,9 @@ def main() -> None:
     parser.add_argument("--model", default="v1-steerpyr-pool")
     parser.add_argument("--deep", action="store_true", help="count network passes per image for a 21-layer model")
     args = parser.parse_args()
-    os.environ["RESULTCACHING_HOME"] = tempfile.mkdtemp(prefix="bench-score-cache-")  # read when Brain-Score is imported
+    os.environ["RESULTCACHING_HOME"] = tempfile.mkdtemp(
+        prefix="bench-score-cache-"
+    )  # read when Brain-Score is imported
     regions = ["V1", "V2"]
     from brainscore_lcl.data.sources import load_freemanziemba_assembly
 
@@ -171,10 +201,14 @@ def main() -> None:
     print(f"model {args.model} on FreemanZiemba2013sim V1 then V2 (empty activation cache for each path)")
     reference = time_brainscore_path(args.model, regions)
     ours = time_lcl_path(args.model, regions)
-    print(f"first benchmark:  brainscore_vision {reference[0]:.1f} s, brainscore-lcl {ours[0]:.1f} s, "
-          f"ratio {reference[0] / ours[0]:.1f}x")
-    print(f"second benchmark: brainscore_vision {reference[1]:.1f} s, brainscore-lcl {ours[1]:.1f} s, "
-          f"ratio {reference[1] / ours[1]:.1f}x")
+    print(
+        f"first benchmark:  brainscore_vision {reference[0]:.1f} s, brainscore-lcl {ours[0]:.1f} s, "
+        f"ratio {reference[0] / ours[0]:.1f}x"
+    )
+    print(
+        f"second benchmark: brainscore_vision {reference[1]:.1f} s, brainscore-lcl {ours[1]:.1f} s, "
+        f"ratio {reference[1] / ours[1]:.1f}x"
+    )
     print(f"both:             ratio {sum(reference) / sum(ours):.1f}x")
 
 

@@ -10,6 +10,7 @@ fast stand-in for ``brainscore data describe --source sim``, which gives the fin
     python tools/calibrate_sim_families.py                  # prints the table and the proposed spacings
     python tools/calibrate_sim_families.py --json out.json  # also writes the sweep
 """
+
 from __future__ import annotations
 
 import argparse
@@ -74,9 +75,15 @@ def propose(result: dict[int, dict[int, dict[str, float]]]) -> dict[int, dict[st
     proposal = {}
     for family, target in zip(ranked, targets):
         n = min(result[family], key=lambda k: (abs(result[family][k]["V2"] - target), abs(k - current_n[family])))
-        proposal[family] = {"current_n": current_n[family], "current_v2": current[family], "target_v2": target,
-                            "n": n, "spacing_px": round(sim.IMAGE_SIZE / n, 1), "v2": result[family][n]["V2"],
-                            "v1": result[family][n]["V1"]}
+        proposal[family] = {
+            "current_n": current_n[family],
+            "current_v2": current[family],
+            "target_v2": target,
+            "n": n,
+            "spacing_px": round(sim.IMAGE_SIZE / n, 1),
+            "v2": result[family][n]["V2"],
+            "v1": result[family][n]["V1"],
+        }
     return proposal
 
 
@@ -86,18 +93,33 @@ def main() -> None:
     args = parser.parse_args()
     result = sweep(sim.SimulatedVisualSystem().eval())
     proposal = propose(result)
-    print(f"{'family':>6} {'kind':>7} {'n now':>5} {'V2 now':>7} {'target':>7} {'n':>3} {'spacing':>7} {'V2':>6} {'V1':>6}")
+    print(
+        f"{'family':>6} {'kind':>7} {'n now':>5} {'V2 now':>7} {'target':>7} {'n':>3} "
+        f"{'spacing':>7} {'V2':>6} {'V1':>6}"
+    )
     for family, row in proposal.items():
-        print(f"{family:>6} {sim.TEXTURE_FAMILY_DESIGN[family].kind:>7} {row['current_n']:>5} {row['current_v2']:7.3f} "
-              f"{row['target_v2']:7.3f} {row['n']:>3} {row['spacing_px']:7.1f} {row['v2']:6.3f} {row['v1']:6.3f}")
-    error = {key: float(np.sqrt(np.mean([(row[key] - row["target_v2"]) ** 2 for row in proposal.values()])))
-             for key in ("current_v2", "v2")}
-    print(f"RMS distance to the published sorted V2 modulation: now {error['current_v2']:.3f}, "
-          f"proposed {error['v2']:.3f}")
+        print(
+            f"{family:>6} {sim.TEXTURE_FAMILY_DESIGN[family].kind:>7} {row['current_n']:>5} {row['current_v2']:7.3f} "
+            f"{row['target_v2']:7.3f} {row['n']:>3} {row['spacing_px']:7.1f} {row['v2']:6.3f} {row['v1']:6.3f}"
+        )
+    error = {
+        key: float(np.sqrt(np.mean([(row[key] - row["target_v2"]) ** 2 for row in proposal.values()])))
+        for key in ("current_v2", "v2")
+    }
+    print(
+        f"RMS distance to the published sorted V2 modulation: now {error['current_v2']:.3f}, proposed {error['v2']:.3f}"
+    )
     if args.json:
         with open(args.json, "w") as handle:
-            json.dump({"sweep": {str(f): {str(n): v for n, v in rows.items()} for f, rows in result.items()},
-                       "proposal": {str(f): row for f, row in proposal.items()}, "rms": error}, handle, indent=1)
+            json.dump(
+                {
+                    "sweep": {str(f): {str(n): v for n, v in rows.items()} for f, rows in result.items()},
+                    "proposal": {str(f): row for f, row in proposal.items()},
+                    "rms": error,
+                },
+                handle,
+                indent=1,
+            )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ of threads), and Adam divides each gradient coordinate by its own magnitude, so 
 measures that floor: two one-process runs that differ only in their number of threads. ``--dtype float64`` builds
 the model, views and losses in float64, where that noise is ~1e-16 and the comparison isolates the algorithm.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,8 +27,8 @@ from pathlib import Path
 
 import torch
 import torch.multiprocessing as mp
-
 from bench_train import free_port, set_torchrun_environment, write_synthetic_images
+
 from brainscore_lcl.training.config import OBJECTIVES, ConfigError, load_config
 from brainscore_lcl.training.layerwise import LayerwiseModel
 from brainscore_lcl.training.trainer import LOG_FILE, STATE_FILE, train
@@ -36,20 +37,27 @@ from brainscore_lcl.training.trainer import LOG_FILE, STATE_FILE, train
 def check_overrides(objective: str, batch_size: int) -> list[str]:
     """Config overrides of the check: ``objective``, global ``batch_size``, no bf16 autocast, no validation or state
     saving on the way."""
-    return [f"objective.name={objective}", f"training.batch_size={batch_size}", "training.num_workers=0",
-            "training.val_every_steps=1000000", "training.checkpoint_every_steps=1000000", "training.amp=false"]
+    return [
+        f"objective.name={objective}",
+        f"training.batch_size={batch_size}",
+        "training.num_workers=0",
+        "training.val_every_steps=1000000",
+        "training.checkpoint_every_steps=1000000",
+        "training.amp=false",
+    ]
 
 
-def run_training(config_name: str, overrides: list[str], data: Path, out: Path, device: str, steps: int,
-                 dtype: str = "float32") -> None:
+def run_training(
+    config_name: str, overrides: list[str], data: Path, out: Path, device: str, steps: int, dtype: str = "float32"
+) -> None:
     """``brainscore train`` for ``steps`` steps into ``out``, model and views in ``dtype``."""
     torch.set_default_dtype(getattr(torch, dtype))
-    train(load_config(config_name, overrides=overrides), data, out, device=device, max_steps=steps,
-          show_progress=False)
+    train(load_config(config_name, overrides=overrides), data, out, device=device, max_steps=steps, show_progress=False)
 
 
-def _worker(rank: int, world_size: int, device: str, dtype: str,
-            runs: list[tuple[str, list[str], Path, Path, int, int]]) -> None:
+def _worker(
+    rank: int, world_size: int, device: str, dtype: str, runs: list[tuple[str, list[str], Path, Path, int, int]]
+) -> None:
     """Process ``rank`` of ``world_size``: every run in turn, each with its own rendezvous port, as torchrun would."""
     torch.set_num_threads(1)
     for config_name, overrides, data, out, steps, port in runs:
@@ -71,16 +79,19 @@ def compare_runs(single: Path, multi: Path, parameter_names: set[str]) -> dict[s
     weights_multi = torch.load(multi / STATE_FILE, map_location="cpu", weights_only=True)["model"]
 
     def largest(names: list[str]) -> float:
-        return max(float((weights_single[name].double() - weights_multi[name].double()).abs().max())
-                   for name in names)
+        return max(float((weights_single[name].double() - weights_multi[name].double()).abs().max()) for name in names)
 
     floating = [name for name, value in weights_single.items() if value.is_floating_point()]
     loss_diffs = [abs(a - b) for a, b in zip(losses_single, losses_multi, strict=True)]
-    return {"max_loss_diff": max(loss_diffs), "first_step_loss_diff": loss_diffs[0],
-            "max_relative_loss_diff": max(diff / abs(loss) for diff, loss in zip(loss_diffs, losses_single)),
-            "max_param_diff": largest([name for name in floating if name in parameter_names]),
-            "max_buffer_diff": largest([name for name in floating if name not in parameter_names]),
-            "losses_1_process": losses_single, "losses_n_processes": losses_multi}
+    return {
+        "max_loss_diff": max(loss_diffs),
+        "first_step_loss_diff": loss_diffs[0],
+        "max_relative_loss_diff": max(diff / abs(loss) for diff, loss in zip(loss_diffs, losses_single)),
+        "max_param_diff": largest([name for name in floating if name in parameter_names]),
+        "max_buffer_diff": largest([name for name in floating if name not in parameter_names]),
+        "losses_1_process": losses_single,
+        "losses_n_processes": losses_multi,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,23 +104,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--objectives", nargs="+", choices=OBJECTIVES, default=list(OBJECTIVES))
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     parser.add_argument("--tolerance", type=float, default=1e-5)
-    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32",
-                        help="dtype of the model, views and losses (float64: no float32 rounding for Adam to amplify)")
-    parser.add_argument("--noise-floor", action="store_true",
-                        help="also compare two one-process runs with 1 and 2 threads (float rounding alone)")
+    parser.add_argument(
+        "--dtype",
+        choices=["float32", "float64"],
+        default="float32",
+        help="dtype of the model, views and losses (float64: no float32 rounding for Adam to amplify)",
+    )
+    parser.add_argument(
+        "--noise-floor",
+        action="store_true",
+        help="also compare two one-process runs with 1 and 2 threads (float rounding alone)",
+    )
     parser.add_argument("--keep", default=None, help="keep the images and run folders in this new folder")
     args = parser.parse_args(argv)
     if args.processes < 2 or args.batch_size % args.processes:
-        print(f"check_distributed: error: --processes must be >= 2 and divide --batch-size ({args.batch_size})",
-              file=sys.stderr)
+        print(
+            f"check_distributed: error: --processes must be >= 2 and divide --batch-size ({args.batch_size})",
+            file=sys.stderr,
+        )
         return 2
     if args.device == "cuda" and torch.cuda.device_count() < args.processes:
-        print(f"check_distributed: error: NCCL needs one GPU per process, {torch.cuda.device_count()} found for "
-              f"{args.processes} processes; use --device cpu (gloo)", file=sys.stderr)
+        print(
+            f"check_distributed: error: NCCL needs one GPU per process, {torch.cuda.device_count()} found for "
+            f"{args.processes} processes; use --device cpu (gloo)",
+            file=sys.stderr,
+        )
         return 2
     try:
-        configs = {objective: load_config(args.config, overrides=check_overrides(objective, args.batch_size))
-                   for objective in args.objectives}
+        configs = {
+            objective: load_config(args.config, overrides=check_overrides(objective, args.batch_size))
+            for objective in args.objectives
+        }
     except ConfigError as error:
         print(f"check_distributed: error: {error}", file=sys.stderr)
         return 2
@@ -119,8 +144,17 @@ def main(argv: list[str] | None = None) -> int:
         data = scratch / "images"
         data.mkdir(parents=True)
         write_synthetic_images(data, args.images)
-        runs = [(args.config, check_overrides(objective, args.batch_size), data, scratch / f"{objective}-n",
-                 args.steps, free_port()) for objective in args.objectives]
+        runs = [
+            (
+                args.config,
+                check_overrides(objective, args.batch_size),
+                data,
+                scratch / f"{objective}-n",
+                args.steps,
+                free_port(),
+            )
+            for objective in args.objectives
+        ]
         mp.spawn(_worker, args=(args.processes, args.device, args.dtype, runs), nprocs=args.processes)
         results = {}
         for objective, config in configs.items():
@@ -130,19 +164,44 @@ def main(argv: list[str] | None = None) -> int:
             results[objective] = compare_runs(scratch / f"{objective}-1", scratch / f"{objective}-n", names)
             if args.noise_floor:
                 torch.set_num_threads(2)
-                run_training(args.config, overrides, data, scratch / f"{objective}-1-threads2", args.device,
-                             args.steps, args.dtype)
+                run_training(
+                    args.config,
+                    overrides,
+                    data,
+                    scratch / f"{objective}-1-threads2",
+                    args.device,
+                    args.steps,
+                    args.dtype,
+                )
                 torch.set_num_threads(1)
                 floor = compare_runs(scratch / f"{objective}-1", scratch / f"{objective}-1-threads2", names)
                 results[objective]["noise_floor_1_vs_2_threads"] = {
-                    key: value for key, value in floor.items() if key.startswith("max_")}
-    passed = all(result["max_loss_diff"] < args.tolerance and result["max_param_diff"] < args.tolerance
-                 for result in results.values())
+                    key: value for key, value in floor.items() if key.startswith("max_")
+                }
+    passed = all(
+        result["max_loss_diff"] < args.tolerance and result["max_param_diff"] < args.tolerance
+        for result in results.values()
+    )
     backend = "nccl" if args.device == "cuda" else "gloo"
-    print(json.dumps({"config": args.config, "processes": args.processes, "steps": args.steps,
-                      "batch_size": args.batch_size, "images": args.images, "device": args.device,
-                      "backend": backend, "dtype": args.dtype, "torch": str(torch.__version__),
-                      "tolerance": args.tolerance, "passed": passed, "objectives": results}, indent=1))
+    print(
+        json.dumps(
+            {
+                "config": args.config,
+                "processes": args.processes,
+                "steps": args.steps,
+                "batch_size": args.batch_size,
+                "images": args.images,
+                "device": args.device,
+                "backend": backend,
+                "dtype": args.dtype,
+                "torch": str(torch.__version__),
+                "tolerance": args.tolerance,
+                "passed": passed,
+                "objectives": results,
+            },
+            indent=1,
+        )
+    )
     return 0 if passed else 1
 
 

@@ -7,6 +7,7 @@ difference at most --tolerance, 1e-12 by default; strings, keys and list lengths
 
     python tools/check_figures_equal.py --out /tmp/figures-after --before /work/figures-before-i20-analyses
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,8 +17,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 FIGURES = ("v1_predictivity", "v2_predictivity", "per_neuron", "texture_modulation", "receptive_fields")
 MODELS = ("lcl-v2", "alexnet-untrained", "v1-steerpyr", "v1-steerpyr-pool")
@@ -28,6 +30,8 @@ CONV_MODELS = ("lcl-v2", "alexnet-untrained")
 def figure_models(figure: str) -> tuple[str, ...]:
     """The models a figure runs with."""
     return CONV_MODELS if figure == "receptive_fields" else MODELS
+
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 
 
@@ -39,9 +43,22 @@ def run_figures(repository: Path, out: Path) -> dict[str, float]:
     seconds = {}
     for figure in FIGURES:
         started = time.perf_counter()
-        subprocess.run([sys.executable, str(repository / "analyses" / f"{figure}.py"), "--source", "sim",
-                        "--models", *figure_models(figure), "--out", str(out / figure)], check=True, cwd=repository,
-                       env=environment, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                str(repository / "analyses" / f"{figure}.py"),
+                "--source",
+                "sim",
+                "--models",
+                *figure_models(figure),
+                "--out",
+                str(out / figure),
+            ],
+            check=True,
+            cwd=repository,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+        )
         seconds[figure] = time.perf_counter() - started
     return seconds
 
@@ -113,8 +130,11 @@ def main() -> int:
     args = parser.parse_args()
     if not args.compare_only:
         seconds = run_figures(args.repo.resolve(), args.out)
-        print("seconds: " + ", ".join(f"{figure} {value:.1f}" for figure, value in seconds.items())
-              + f"; total {sum(seconds.values()):.1f}")
+        print(
+            "seconds: "
+            + ", ".join(f"{figure} {value:.1f}" for figure, value in seconds.items())
+            + f"; total {sum(seconds.values()):.1f}"
+        )
     if args.before is None:
         return 0
     count, found = compare(args.before, args.out, args.tolerance)
@@ -122,8 +142,10 @@ def main() -> int:
         print(line)
     for line in added_keys(args.before, args.out):
         print(f"added (not compared): {line}")
-    print(f"{count} numbers in {len(list(args.before.glob('*/*.json')))} JSON files compared: "
-          + ("all equal to {:g}".format(args.tolerance) if not found else f"{len(found)} differences"))
+    print(
+        f"{count} numbers in {len(list(args.before.glob('*/*.json')))} JSON files compared: "
+        + (f"all equal to {args.tolerance:g}" if not found else f"{len(found)} differences")
+    )
     return 1 if found else 0
 
 

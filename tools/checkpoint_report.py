@@ -9,6 +9,7 @@ variation distance of the well-fit filters' (nx, ny) to Ringach's (2002) macaque
 
     python tools/checkpoint_report.py --checkpoint brainscore_lcl/weights/lcl-v2.pt --out results/lcl-v2-checkpoint
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,13 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from brainscore_lcl.checkpoint import build_encoder, load_encoder_checkpoint, save_encoder_checkpoint  # noqa: E402
-from brainscore_lcl.metrics.gabor import (DEFAULT_MIN_R_SQUARED, fit_filter_bank, nx_ny_distance, to_grayscale,  # noqa: E402
-                                          well_fit)
+from brainscore_lcl.metrics.gabor import (
+    DEFAULT_MIN_R_SQUARED,
+    fit_filter_bank,
+    nx_ny_distance,
+    to_grayscale,  # noqa: E402
+    well_fit,
+)
 from brainscore_lcl.model_helpers.architecture import LCLEncoder  # noqa: E402
 
 
@@ -34,8 +40,14 @@ def untrained_checkpoint(payload: dict, path: Path) -> Path:
     """The checkpoint's architecture with PyTorch's default initialisation (seed 0), saved to ``path``."""
     torch.manual_seed(0)
     encoder = LCLEncoder(**payload["architecture"])
-    save_encoder_checkpoint(path, encoder.state_dict(), architecture=payload["architecture"],
-                            config={"name": "untrained"}, data="none (untrained, seed 0)", meta={})
+    save_encoder_checkpoint(
+        path,
+        encoder.state_dict(),
+        architecture=payload["architecture"],
+        config={"name": "untrained"},
+        data="none (untrained, seed 0)",
+        meta={},
+    )
     return path
 
 
@@ -46,7 +58,7 @@ def filter_grid(axis, filters: np.ndarray, title: str) -> None:
     grid = np.full(((rows + 1) * int(np.ceil(n / columns)) + 1, (cols + 1) * columns + 1), 0.5)
     for index, image in enumerate(filters):
         top, left = 1 + (index // columns) * (rows + 1), 1 + (index % columns) * (cols + 1)
-        grid[top:top + rows, left:left + cols] = 0.5 + 0.5 * image / (np.abs(image).max() + 1e-12)
+        grid[top : top + rows, left : left + cols] = 0.5 + 0.5 * image / (np.abs(image).max() + 1e-12)
     axis.imshow(grid, cmap="gray", vmin=0, vmax=1)
     axis.set_title(title)
     axis.axis("off")
@@ -68,8 +80,12 @@ def plot_losses(payload: dict, run_log: Path | None, out: Path) -> None:
             rows = [row for row in csv.DictReader(handle) if row["split"] == "train"]
         train_steps = [int(row["step"]) for row in rows]
         for stage in range(n_stages):
-            axis.plot(train_steps, [float(row[f"loss_layer{stage + 1}"]) for row in rows], alpha=0.4,
-                      label=f"training, layer {stage + 1}")
+            axis.plot(
+                train_steps,
+                [float(row[f"loss_layer{stage + 1}"]) for row in rows],
+                alpha=0.4,
+                label=f"training, layer {stage + 1}",
+            )
     axis.set_xlabel("step")
     axis.set_ylabel("Barlow Twins loss")
     axis.set_title(f"{payload['config'].get('name', 'LCL')} on {payload['data'].split(' (')[0]}")
@@ -94,8 +110,12 @@ def main() -> None:
     checkpoints = {"trained": args.checkpoint, "untrained": untrained_checkpoint(payload, scratch / "untrained.pt")}
     plot_losses(payload, args.run_log, args.out / "loss_curves.png")
 
-    report: dict = {"checkpoint": str(args.checkpoint), "sha256": payload["sha256"], "data": payload["data"],
-                    "min_r_squared": args.min_r_squared}
+    report: dict = {
+        "checkpoint": str(args.checkpoint),
+        "sha256": payload["sha256"],
+        "data": payload["data"],
+        "min_r_squared": args.min_r_squared,
+    }
     figure, axes = plt.subplots(1, 2, figsize=(10, 5))
     for axis, (name, path) in zip(axes, checkpoints.items()):
         weights = build_encoder(load_encoder_checkpoint(path), path).layer1[0].weight.detach().numpy()
@@ -103,10 +123,17 @@ def main() -> None:
         r_squared = np.array([fit.r_squared for fit in fits])
         fraction = float(np.mean(r_squared > args.min_r_squared))
         kept = well_fit(fits, args.min_r_squared)
-        report[name] = {"gabor_fraction": fraction, "n_gabor": len(kept), "n_filters": len(fits),
-                        "median_r_squared": float(np.median(r_squared)),
-                        "ringach_nx_ny_distance": nx_ny_distance(np.array([fit.nx for fit in kept]),
-                                                                 np.array([fit.ny for fit in kept])) if kept else None}
+        report[name] = {
+            "gabor_fraction": fraction,
+            "n_gabor": len(kept),
+            "n_filters": len(fits),
+            "median_r_squared": float(np.median(r_squared)),
+            "ringach_nx_ny_distance": nx_ny_distance(
+                np.array([fit.nx for fit in kept]), np.array([fit.ny for fit in kept])
+            )
+            if kept
+            else None,
+        }
         filter_grid(axis, to_grayscale(weights), f"{name}: {fraction:.0%} Gabor-like (R$^2$ > {args.min_r_squared})")
     figure.tight_layout()
     figure.savefig(args.out / "conv1_filters.png")
@@ -121,8 +148,11 @@ def main() -> None:
             model = load_model("lcl-v2", checkpoint=str(path))
             for region in ("V1", "V2"):
                 record = score("lcl-v2", f"FreemanZiemba2013sim.{region}-pls", checkpoint=str(path), model=model)
-                report[name][f"sim_{region}"] = {"score": record.score, "score_paper": record.details["score_paper"],
-                                                 "score_paper_std": record.details["score_paper_std"]}
+                report[name][f"sim_{region}"] = {
+                    "score": record.score,
+                    "score_paper": record.details["score_paper"],
+                    "score_paper_std": record.details["score_paper_std"],
+                }
     (args.out / "report.json").write_text(json.dumps(report, indent=2))
     print(json.dumps({key: value for key, value in report.items() if key in ("trained", "untrained")}, indent=2))
     print(f"figures and report.json written to {args.out}")

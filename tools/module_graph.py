@@ -6,8 +6,10 @@ functions), its cycles, the imports from a lower layer into a higher one, and th
 Modules are named as installed (``setup.py``'s ``package_dir``: ``benchmarks/`` is ``brainscore_lcl.benchmarks``,
 ``training/`` is ``brainscore_lcl.training``, ``analyses/`` is ``brainscore_lcl.analyses``). An import of
 ``a.b.c`` is an edge to the deepest module of the package that the name reaches (``from a.b import c`` reaches
-``a.b.c`` when that is a module). Imports under ``if TYPE_CHECKING:`` are left out (they never run). Test files (``test.py``, ``test_*.py``) are left out: they may import anything.
+``a.b.c`` when that is a module). Imports under ``if TYPE_CHECKING:`` are left out (they never run). Test files
+(``test.py``, ``test_*.py``) are left out: they may import anything.
 """
+
 from __future__ import annotations
 
 import ast
@@ -18,24 +20,54 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "brainscore_lcl"
 #: installed package -> source folder, as in setup.py
-PACKAGE_DIRS = {"brainscore_lcl": "brainscore_lcl", "brainscore_lcl.benchmarks": "benchmarks",
-                "brainscore_lcl.training": "training", "brainscore_lcl.analyses": "analyses"}
+PACKAGE_DIRS = {
+    "brainscore_lcl": "brainscore_lcl",
+    "brainscore_lcl.benchmarks": "benchmarks",
+    "brainscore_lcl.training": "training",
+    "brainscore_lcl.analyses": "analyses",
+}
 
 #: Layers, low to high: a module may import its own layer and the layers below it, never a higher one. Each module
 #: belongs to the layer of its longest listed prefix.
 LAYERS = (
-    ("foundation", ("brainscore_lcl", "brainscore_lcl.errors", "brainscore_lcl.paths", "brainscore_lcl.cache",
-                    "brainscore_lcl.brainscore_caches", "brainscore_lcl.data.facts", "brainscore_lcl.data.imagenet")),
+    (
+        "foundation",
+        (
+            "brainscore_lcl",
+            "brainscore_lcl.errors",
+            "brainscore_lcl.paths",
+            "brainscore_lcl.cache",
+            "brainscore_lcl.brainscore_caches",
+            "brainscore_lcl.data.facts",
+            "brainscore_lcl.data.imagenet",
+        ),
+    ),
     ("metrics", ("brainscore_lcl.metrics",)),
     ("data", ("brainscore_lcl.data",)),
-    ("model_helpers", ("brainscore_lcl.model_helpers", "brainscore_lcl.registry", "brainscore_lcl.published_weights",
-                       "brainscore_lcl.checkpoint")),
+    (
+        "model_helpers",
+        (
+            "brainscore_lcl.model_helpers",
+            "brainscore_lcl.registry",
+            "brainscore_lcl.published_weights",
+            "brainscore_lcl.checkpoint",
+        ),
+    ),
     ("models", ("brainscore_lcl.models",)),
     ("training", ("brainscore_lcl.training",)),
     ("benchmarks", ("brainscore_lcl.benchmarks",)),
     ("scoring", ("brainscore_lcl.scoring",)),
-    ("analyses/report/export", ("brainscore_lcl.analyses", "brainscore_lcl.report", "brainscore_lcl.export",
-                                "brainscore_lcl.api", "brainscore_lcl.testing", "brainscore_lcl.score_cache")),
+    (
+        "analyses/report/export",
+        (
+            "brainscore_lcl.analyses",
+            "brainscore_lcl.report",
+            "brainscore_lcl.export",
+            "brainscore_lcl.api",
+            "brainscore_lcl.testing",
+            "brainscore_lcl.score_cache",
+        ),
+    ),
     ("cli", ("brainscore_lcl.cli",)),
 )
 
@@ -74,7 +106,8 @@ def _is_type_checking_block(node: ast.AST) -> bool:
         return False
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def runtime_nodes(tree: ast.AST):
@@ -163,8 +196,12 @@ def layer_of(module: str) -> int:
 
 def upward_imports(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
     """(importer, imported) pairs where the importer's layer is lower than the imported module's."""
-    return sorted((source, target) for source, targets in graph.items() for target in targets
-                  if layer_of(source) < layer_of(target))
+    return sorted(
+        (source, target)
+        for source, targets in graph.items()
+        for target in targets
+        if layer_of(source) < layer_of(target)
+    )
 
 
 def files_per_folder(root: Path = ROOT) -> dict[str, int]:
@@ -181,12 +218,16 @@ def summary(root: Path = ROOT) -> str:
     """The printed report: modules and edges, each cycle, each upward import with its layers, files per folder."""
     graph = import_graph(root)
     found_cycles, upward = cycles(graph), upward_imports(graph)
-    lines = [f"modules: {len(graph)}, imports between them: {sum(len(targets) for targets in graph.values())}",
-             f"cycles: {len(found_cycles)}"]
+    lines = [
+        f"modules: {len(graph)}, imports between them: {sum(len(targets) for targets in graph.values())}",
+        f"cycles: {len(found_cycles)}",
+    ]
     lines += [f"  {' <-> '.join(component)}" for component in found_cycles]
     lines.append(f"upward imports: {len(upward)}")
-    lines += [f"  {source} ({LAYERS[layer_of(source)][0]}) -> {target} ({LAYERS[layer_of(target)][0]})"
-              for source, target in upward]
+    lines += [
+        f"  {source} ({LAYERS[layer_of(source)][0]}) -> {target} ({LAYERS[layer_of(target)][0]})"
+        for source, target in upward
+    ]
     lines.append("files per folder:")
     lines += [f"  {folder}: {count}" for folder, count in files_per_folder(root).items()]
     return "\n".join(lines)

@@ -10,6 +10,7 @@ Differences from torchvision's transforms, the same in both renderers: the Rando
 when it does not fit, is clipped to the image instead of being re-drawn (with the LCL scale <= 0.9 and ratio in
 [0.9, 1.1] it always fits); brightness and contrast are applied in a random order, saturation and hue after them.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,8 +34,9 @@ def _bernoulli(n: int, probability: float, generator: torch.Generator) -> torch.
     return torch.rand(n, generator=generator, dtype=torch.float64) < probability
 
 
-def sample_crop_boxes(view: ViewSpec, n: int, which: int, generator: torch.Generator,
-                      quadrants: torch.Tensor | None = None) -> torch.Tensor:
+def sample_crop_boxes(
+    view: ViewSpec, n: int, which: int, generator: torch.Generator, quadrants: torch.Tensor | None = None
+) -> torch.Tensor:
     """Crop boxes (n, 4) = (x0, y0, width, height) in pixels of the (center_crop x center_crop) patch.
 
     Area fraction ~ U(scale), aspect ratio log-uniform in ``ratio``; position uniform. With ``disjoint`` the box lies in
@@ -60,8 +62,9 @@ def sample_crop_boxes(view: ViewSpec, n: int, which: int, generator: torch.Gener
     return torch.stack([x0, y0, width, height], dim=1)
 
 
-def sample_view_params(view: ViewSpec, n: int, which: int, generator: torch.Generator,
-                       quadrants: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+def sample_view_params(
+    view: ViewSpec, n: int, which: int, generator: torch.Generator, quadrants: torch.Tensor | None = None
+) -> dict[str, torch.Tensor]:
     """Every random parameter of ``n`` views (``which`` = 0 for view A, 1 for view B), as float64/bool CPU tensors."""
     jitter = _bernoulli(n, view.jitter_probability, generator)
 
@@ -108,8 +111,11 @@ def adjust_hue(images: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
     delta = value - images.min(dim=1).values
     saturation = delta / value.clamp_min(1e-8)
     safe_delta = delta.clamp_min(1e-8)
-    hue = torch.where(value == red, (green - blue) / safe_delta,
-                      torch.where(value == green, 2.0 + (blue - red) / safe_delta, 4.0 + (red - green) / safe_delta))
+    hue = torch.where(
+        value == red,
+        (green - blue) / safe_delta,
+        torch.where(value == green, 2.0 + (blue - red) / safe_delta, 4.0 + (red - green) / safe_delta),
+    )
     hue = torch.where(delta > 0, hue / 6.0, torch.zeros_like(hue))
     hue = torch.remainder(hue + shift.to(images).view(-1, 1, 1), 1.0)
     sector = torch.floor(hue * 6.0)
@@ -118,8 +124,12 @@ def adjust_hue(images: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
     q = value * (1 - saturation * fraction)
     t = value * (1 - saturation * (1 - fraction))
     sector = sector.long() % 6
-    choices = torch.stack([torch.stack(item, dim=0) for item in
-                           ((value, t, p), (q, value, p), (p, value, t), (p, q, value), (t, p, value), (value, p, q))])
+    choices = torch.stack(
+        [
+            torch.stack(item, dim=0)
+            for item in ((value, t, p), (q, value, p), (p, value, t), (p, q, value), (t, p, value), (value, p, q))
+        ]
+    )
     index = sector[None, None].expand(1, 3, *sector.shape)
     return torch.gather(choices, 0, index)[0].permute(1, 0, 2, 3)
 
@@ -128,7 +138,7 @@ def gaussian_blur(images: torch.Tensor, sigma: torch.Tensor, kernel_size: int) -
     """Blur each image of (n, c, h, w) with its own Gaussian standard deviation ``sigma`` (n,) in pixels."""
     n, channels, height, width = images.shape
     offsets = torch.arange(kernel_size, device=images.device, dtype=images.dtype) - kernel_size // 2
-    kernel = torch.exp(-offsets[None] ** 2 / (2 * sigma.to(images).view(-1, 1) ** 2))
+    kernel = torch.exp(-(offsets[None] ** 2) / (2 * sigma.to(images).view(-1, 1) ** 2))
     kernel = (kernel / kernel.sum(dim=1, keepdim=True)).repeat_interleave(channels, dim=0)
     pad = kernel_size // 2
     groups = n * channels
@@ -148,8 +158,13 @@ def _contrast(images: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
     return (factor * images + (1 - factor) * mean).clamp(0, 1)
 
 
-def render_views_batched(patches: torch.Tensor, view: ViewSpec, params: dict[str, torch.Tensor],
-                         noise_generator: torch.Generator | None = None, first_row: int = 0) -> torch.Tensor:
+def render_views_batched(
+    patches: torch.Tensor,
+    view: ViewSpec,
+    params: dict[str, torch.Tensor],
+    noise_generator: torch.Generator | None = None,
+    first_row: int = 0,
+) -> torch.Tensor:
     """Views (n, 3, p, p) in [0, 1] (+ noise) from float centre crops ``patches`` (n, 3, C, C) in [0, 1].
 
     ``params`` may describe a larger batch (the global batch of several processes) whose rows ``first_row`` to
@@ -172,8 +187,11 @@ def render_views_batched(patches: torch.Tensor, view: ViewSpec, params: dict[str
     images = F.grid_sample(patches, grid, mode=view.interpolation, padding_mode="border", align_corners=False)
     images = images.clamp(0, 1)
     contrast_first = _per_sample(params["contrast_first"], images).bool()
-    images = torch.where(contrast_first, _brightness(_contrast(images, params["contrast"]), params["brightness"]),
-                         _contrast(_brightness(images, params["brightness"]), params["contrast"]))
+    images = torch.where(
+        contrast_first,
+        _brightness(_contrast(images, params["contrast"]), params["brightness"]),
+        _contrast(_brightness(images, params["brightness"]), params["contrast"]),
+    )
     if view.saturation > 0:
         factor = _per_sample(params["saturation"], images)
         images = (factor * images + (1 - factor) * grayscale(images)).clamp(0, 1)
@@ -185,8 +203,12 @@ def render_views_batched(patches: torch.Tensor, view: ViewSpec, params: dict[str
         images = torch.where(_per_sample(params["blur"], images).bool(), blurred, images)
     images = torch.where(_per_sample(params["solarize"], images).bool() & (images >= 0.5), 1 - images, images)
     if batch_params["noise"].any():
-        noise = torch.randn((batch_params["noise"].shape[0], *images.shape[1:]), generator=noise_generator,
-                            device=images.device, dtype=images.dtype)[rows]
+        noise = torch.randn(
+            (batch_params["noise"].shape[0], *images.shape[1:]),
+            generator=noise_generator,
+            device=images.device,
+            dtype=images.dtype,
+        )[rows]
         sigma = _per_sample(params["noise_sigma"] * params["noise"], images)
         images = images + sigma * noise
     return images
@@ -201,13 +223,20 @@ def center_patches(stored: torch.Tensor, crop: int) -> torch.Tensor:
     """Float (n, 3, crop, crop) in [0, 1] from the centre of uint8 (n, S, S, 3) stored crops (channels-last memory)."""
     side = stored.shape[1]
     start = (side - crop) // 2
-    patch = stored[:, start:start + crop, start:start + crop, :]
+    patch = stored[:, start : start + crop, start : start + crop, :]
     return patch.permute(0, 3, 1, 2).float().div_(255.0)
 
 
-def make_views_batched(stored: torch.Tensor, views: list[ViewSpec], mean: tuple[float, ...], std: tuple[float, ...],
-                       generator: torch.Generator, noise_generator: torch.Generator | None = None,
-                       first_row: int = 0, batch_size: int | None = None) -> list[tuple[torch.Tensor, torch.Tensor]]:
+def make_views_batched(
+    stored: torch.Tensor,
+    views: list[ViewSpec],
+    mean: tuple[float, ...],
+    std: tuple[float, ...],
+    generator: torch.Generator,
+    noise_generator: torch.Generator | None = None,
+    first_row: int = 0,
+    batch_size: int | None = None,
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """Normalised view pairs [(A, B)] per stage for a uint8 batch (n, S, S, 3) on any device.
 
     The random numbers are drawn for a batch of ``batch_size`` images (default n) of which ``stored`` holds rows
@@ -217,14 +246,17 @@ def make_views_batched(stored: torch.Tensor, views: list[ViewSpec], mean: tuple[
     for view in views:
         patches = center_patches(stored, view.center_crop)
         params_a, params_b = sample_pair_params(view, batch_size or stored.shape[0], generator)
-        pair = tuple(normalize(render_views_batched(patches, view, params, noise_generator, first_row), mean, std)
-                     for params in (params_a, params_b))
+        pair = tuple(
+            normalize(render_views_batched(patches, view, params, noise_generator, first_row), mean, std)
+            for params in (params_a, params_b)
+        )
         pairs.append(pair)
     return pairs
 
 
-def render_view_pil(patch: Image.Image, view: ViewSpec, params: dict[str, torch.Tensor], index: int,
-                    generator: torch.Generator) -> torch.Tensor:
+def render_view_pil(
+    patch: Image.Image, view: ViewSpec, params: dict[str, torch.Tensor], index: int, generator: torch.Generator
+) -> torch.Tensor:
     """One view (3, p, p) in [0, 1] (+ noise) from an RGB PIL centre crop, with sample ``index`` of ``params``."""
     x0, y0, width, height = params["box"][index].tolist()
     resample = Image.Resampling.BILINEAR if view.interpolation == "bilinear" else Image.Resampling.BICUBIC
@@ -258,14 +290,21 @@ def pil_center_crop(image: Image.Image, crop: int) -> Image.Image:
     return image.crop((left, top, left + crop, top + crop))
 
 
-def make_views_pil(image: Image.Image, views: list[ViewSpec], mean: tuple[float, ...], std: tuple[float, ...],
-                   generator: torch.Generator) -> list[tuple[torch.Tensor, torch.Tensor]]:
+def make_views_pil(
+    image: Image.Image,
+    views: list[ViewSpec],
+    mean: tuple[float, ...],
+    std: tuple[float, ...],
+    generator: torch.Generator,
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """Normalised view pairs [(A, B)] per stage, each (3, p, p), for one resized RGB image (reference pipeline)."""
     pairs = []
     for view in views:
         patch = pil_center_crop(image, view.center_crop)
         params_a, params_b = sample_pair_params(view, 1, generator)
-        pair = tuple(normalize(render_view_pil(patch, view, params, 0, generator)[None], mean, std)[0]
-                     for params in (params_a, params_b))
+        pair = tuple(
+            normalize(render_view_pil(patch, view, params, 0, generator)[None], mean, std)[0]
+            for params in (params_a, params_b)
+        )
         pairs.append(pair)
     return pairs

@@ -4,15 +4,17 @@ A config names every number of the recipe (Section 2.4 and Appendix A.2 of the p
 (batch size, Barlow lambda, noise scale, early stopping) are documented in ``configs/lcl-v2.yaml`` and recorded in
 every checkpoint. Packaged configs are found by bare name (``lcl-v2``); any other path is read as a file.
 """
+
 from __future__ import annotations
 
 import copy
 import dataclasses
 import re
 import typing
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import yaml
 
@@ -200,10 +202,14 @@ def _field_value(name: str, expected: Any, default: Any, value: Any, where: str,
     """``value`` for field ``name`` (type ``expected``, lists as tuples), or ``default`` with a problem appended."""
     if isinstance(default, tuple):
         item_type = typing.get_args(expected)[0]
-        if (not isinstance(value, (list, tuple)) or len(value) != len(default)
-                or not all(_check_scalar(item_type, item) for item in value)):
-            problems.append(f"{_join(where, name)} is {value!r} (expected a list of {len(default)} numbers, e.g. "
-                            f"{list(default)})")
+        if (
+            not isinstance(value, (list, tuple))
+            or len(value) != len(default)
+            or not all(_check_scalar(item_type, item) for item in value)
+        ):
+            problems.append(
+                f"{_join(where, name)} is {value!r} (expected a list of {len(default)} numbers, e.g. {list(default)})"
+            )
             return default
         return tuple(float(item) if item_type is float else item for item in value)
     if expected is float and isinstance(value, str) and _YAML_1_1_FLOAT.fullmatch(value.strip()):
@@ -236,8 +242,10 @@ def _build(cls: type, data: Any, where: str, problems: list[str]) -> Any:
             if not isinstance(value, list) or not value:
                 problems.append(f"{_join(where, name)} is {value!r} (expected a non-empty list of stages)")
                 continue
-            values[name] = tuple(_build(StageConfig, item, f"{_join(where, name)}[{index}]", problems)
-                                 for index, item in enumerate(value))
+            values[name] = tuple(
+                _build(StageConfig, item, f"{_join(where, name)}[{index}]", problems)
+                for index, item in enumerate(value)
+            )
         elif name == "sweep":
             values[name] = value
         else:
@@ -264,31 +272,50 @@ def _one_of(choices: tuple[str, ...]) -> tuple[Callable[[Any], bool], str]:
 #: the allowed values of every checked field (dotted name below the config, without the stage prefix for views)
 RULES = {
     "seed": _at_least(0),
-    "architecture.n_stages": _within(1, len(ALEXNET_STAGES)), "architecture.blur_size": _at_least(1),
+    "architecture.n_stages": _within(1, len(ALEXNET_STAGES)),
+    "architecture.blur_size": _at_least(1),
     "architecture.kind": _one_of(ARCHITECTURES),
     "input.resize_short_side": _at_least(8),
-    "objective.name": _one_of(OBJECTIVES), "objective.projector_dim": _at_least(1),
-    "objective.barlow_lambda": _above(0), "objective.simclr_temperature": _above(0),
+    "objective.name": _one_of(OBJECTIVES),
+    "objective.projector_dim": _at_least(1),
+    "objective.barlow_lambda": _above(0),
+    "objective.simclr_temperature": _above(0),
     "objective.simsiam_predictor_hidden": _at_least(1),
-    "optimizer.lr": _above(0), "optimizer.weight_decay": _at_least(0),
+    "optimizer.lr": _above(0),
+    "optimizer.weight_decay": _at_least(0),
     "training.batch_size": (lambda value: value >= 2, ">= 2 (the losses compare samples within a batch)"),
-    "training.max_epochs": _at_least(1), "training.val_max_images": _at_least(1),
-    "training.val_every_steps": _at_least(1), "training.val_window": _at_least(1),
-    "training.patience_epochs": _above(0), "training.min_delta": _at_least(0),
-    "training.checkpoint_every_steps": _at_least(1), "training.num_workers": _at_least(0),
+    "training.max_epochs": _at_least(1),
+    "training.val_max_images": _at_least(1),
+    "training.val_every_steps": _at_least(1),
+    "training.val_window": _at_least(1),
+    "training.patience_epochs": _above(0),
+    "training.min_delta": _at_least(0),
+    "training.checkpoint_every_steps": _at_least(1),
+    "training.num_workers": _at_least(0),
     "training.val_fraction": ((lambda value: 0 < value < 1), "in (0, 1)"),
-    "training.lower_stage_norm": _one_of(LOWER_STAGE_NORMS), "training.pipeline": _one_of(PIPELINES),
-    "view.center_crop": _at_least(1), "view.output_size": _at_least(1), "view.interpolation":
-        _one_of(("bilinear", "bicubic")), "view.flip_probability": _within(0, 1), "view.jitter_probability":
-        _within(0, 1), "view.grayscale_probability": _within(0, 1), "view.brightness": _at_least(0),
-    "view.contrast": _at_least(0), "view.saturation": _at_least(0), "view.hue": _within(0, 0.5),
+    "training.lower_stage_norm": _one_of(LOWER_STAGE_NORMS),
+    "training.pipeline": _one_of(PIPELINES),
+    "view.center_crop": _at_least(1),
+    "view.output_size": _at_least(1),
+    "view.interpolation": _one_of(("bilinear", "bicubic")),
+    "view.flip_probability": _within(0, 1),
+    "view.jitter_probability": _within(0, 1),
+    "view.grayscale_probability": _within(0, 1),
+    "view.brightness": _at_least(0),
+    "view.contrast": _at_least(0),
+    "view.saturation": _at_least(0),
+    "view.hue": _within(0, 0.5),
     "view.blur_kernel": ((lambda value: value >= 1 and value % 2 == 1), "an odd number >= 1"),
 }
 #: pairs (list fields) whose every item follows the rule
 PAIR_RULES = {
-    "input.std": _above(0), "optimizer.betas": ((lambda value: 0 <= value < 1), "in [0, 1)"),
-    "view.blur_probability": _within(0, 1), "view.solarize_probability": _within(0, 1),
-    "view.noise_probability": _within(0, 1), "view.noise_sigma": _at_least(0), "view.blur_sigma": _above(0),
+    "input.std": _above(0),
+    "optimizer.betas": ((lambda value: 0 <= value < 1), "in [0, 1)"),
+    "view.blur_probability": _within(0, 1),
+    "view.solarize_probability": _within(0, 1),
+    "view.noise_probability": _within(0, 1),
+    "view.noise_sigma": _at_least(0),
+    "view.blur_sigma": _above(0),
 }
 
 
@@ -324,9 +351,17 @@ def range_problems(config: TrainConfig) -> list[str]:
 
 
 #: fields a resumed run may change (``--allow-changes``): they pace or end the run, not what each step computes
-RESUMABLE_CHANGES = ("training.max_epochs", "training.max_steps", "training.patience_epochs", "training.min_delta",
-                     "training.val_window", "training.checkpoint_every_steps", "training.num_workers",
-                     "training.compile", "training.preload_to_device")
+RESUMABLE_CHANGES = (
+    "training.max_epochs",
+    "training.max_steps",
+    "training.patience_epochs",
+    "training.min_delta",
+    "training.val_window",
+    "training.checkpoint_every_steps",
+    "training.num_workers",
+    "training.compile",
+    "training.preload_to_device",
+)
 
 
 def allowed_changes(names: Sequence[str]) -> tuple[str, ...]:
@@ -335,16 +370,19 @@ def allowed_changes(names: Sequence[str]) -> tuple[str, ...]:
     fields = tuple(name if "." in name else f"training.{name}" for name in names)
     refused = [name for name in fields if name not in RESUMABLE_CHANGES]
     if refused:
-        raise ConfigError(f"--allow-changes {', '.join(refused)}: only fields that pace or end a run may change on "
-                          f"--resume: {', '.join(name.removeprefix('training.') for name in RESUMABLE_CHANGES)}")
+        raise ConfigError(
+            f"--allow-changes {', '.join(refused)}: only fields that pace or end a run may change on "
+            f"--resume: {', '.join(name.removeprefix('training.') for name in RESUMABLE_CHANGES)}"
+        )
     return fields
 
 
 def config_differences(recorded: TrainConfig, current: TrainConfig) -> dict[str, tuple[Any, Any]]:
     """{dotted field: (recorded value, current value)} for every field where the two configs differ."""
     old, new = _flat(recorded), _flat(current)
-    return {name: (old.get(name), new.get(name)) for name in sorted(set(old) | set(new))
-            if old.get(name) != new.get(name)}
+    return {
+        name: (old.get(name), new.get(name)) for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name)
+    }
 
 
 def check_resume(recorded: TrainConfig, current: TrainConfig, allowed: Sequence[str] = ()) -> None:
@@ -355,7 +393,9 @@ def check_resume(recorded: TrainConfig, current: TrainConfig, allowed: Sequence[
         return
     listed = ", ".join(f"{name} (run: {old!r}, now: {new!r})" for name, (old, new) in refused.items())
     if all(name in RESUMABLE_CHANGES for name in refused):
-        hint = f"pass --allow-changes {','.join(name.removeprefix('training.') for name in refused)} to continue with them"
+        hint = (
+            f"pass --allow-changes {','.join(name.removeprefix('training.') for name in refused)} to continue with them"
+        )
     else:
         hint = "resume with the run's own config (its config.json) or start a new run in another --out"
     raise ConfigError(f"--resume: the config differs from the run's in {listed}; {hint}")
@@ -366,16 +406,21 @@ def validate(config: TrainConfig, where: str, problems: Sequence[str] = ()) -> T
     raises ``ConfigError`` with one sentence per bad field."""
     problems = [*problems, *range_problems(config)]
     if config.architecture.kind == "alexnet-bn" and config.architecture.n_stages != 1:
-        problems.append(f"architecture.kind alexnet-bn trains the whole AlexNet as one stage, but "
-                        f"architecture.n_stages is {config.architecture.n_stages} (expected 1, with one stage)")
+        problems.append(
+            f"architecture.kind alexnet-bn trains the whole AlexNet as one stage, but "
+            f"architecture.n_stages is {config.architecture.n_stages} (expected 1, with one stage)"
+        )
     if config.architecture.n_stages != len(config.stages):
-        problems.append(f"architecture.n_stages is {config.architecture.n_stages} "
-                        f"but {len(config.stages)} stages are given")
+        problems.append(
+            f"architecture.n_stages is {config.architecture.n_stages} but {len(config.stages)} stages are given"
+        )
     for index, stage in enumerate(config.stages):
         view = stage.view
         if view.center_crop > config.input.resize_short_side:
-            problems.append(f"stages[{index}].view.center_crop {view.center_crop} exceeds "
-                            f"input.resize_short_side {config.input.resize_short_side}")
+            problems.append(
+                f"stages[{index}].view.center_crop {view.center_crop} exceeds "
+                f"input.resize_short_side {config.input.resize_short_side}"
+            )
         if not 0.0 < view.scale[0] <= view.scale[1] <= 1.0:
             problems.append(f"stages[{index}].view.scale is {list(view.scale)} (expected 0 < min <= max <= 1)")
         if not 0.0 < view.ratio[0] <= view.ratio[1]:
@@ -427,8 +472,10 @@ def resolve_parent(parent: Any, child: Path) -> Path:
     if packaged is not None:
         return packaged
     available = sorted(item.stem for item in CONFIG_DIR.glob("*.yaml"))
-    raise ConfigError(f"config {child} extends {parent!r}, which is neither a file beside it nor a packaged config; "
-                      f"packaged: {available}")
+    raise ConfigError(
+        f"config {child} extends {parent!r}, which is neither a file beside it nor a packaged config; "
+        f"packaged: {available}"
+    )
 
 
 def yaml_reason(error: Exception) -> str:
@@ -477,8 +524,9 @@ def parse_override(text: str) -> tuple[str, Any]:
     return key.strip(), yaml.safe_load(value)
 
 
-def load_config(name_or_path: str | Path, variant: str | None = None,
-                overrides: list[str] | tuple[str, ...] = ()) -> TrainConfig:
+def load_config(
+    name_or_path: str | Path, variant: str | None = None, overrides: list[str] | tuple[str, ...] = ()
+) -> TrainConfig:
     """Read, merge, apply a sweep variant and ``key=value`` overrides, and validate a training config.
 
     A config with a ``sweep:`` section (``{variant_name: {dotted.key: value}}``) needs ``variant``; the variant's name
@@ -493,8 +541,9 @@ def load_config(name_or_path: str | Path, variant: str | None = None,
             try:
                 set_dotted(data, dotted, copy.deepcopy(value))
             except (IndexError, ValueError, TypeError, AttributeError):
-                raise ConfigError(f"config {name_or_path}: sweep variant {variant!r} sets {dotted!r}, "
-                                  "which does not exist") from None
+                raise ConfigError(
+                    f"config {name_or_path}: sweep variant {variant!r} sets {dotted!r}, which does not exist"
+                ) from None
         data["name"] = f"{data.get('name', 'lcl')}-{variant}"
         data["sweep"] = {}
     elif sweep:

@@ -3,22 +3,23 @@
 Every image is resized so that its short side is ``short_side`` pixels (bilinear, antialiased) and centre-cropped to
 ``crop`` pixels: the store holds these (n, crop, crop, 3) uint8 crops, everything the LCL views need.
 """
+
 from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
-from brainscore_lcl.training.augment import make_views_pil, pil_center_crop
-from brainscore_lcl.training.config import TrainConfig
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 
 from brainscore_lcl.cache import atomic_path, atomic_write_json, locked
 from brainscore_lcl.errors import RunError
+from brainscore_lcl.training.augment import make_views_pil, pil_center_crop
+from brainscore_lcl.training.config import TrainConfig
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm"}
 
@@ -34,8 +35,10 @@ def list_images(root: str | os.PathLike) -> list[Path]:
         raise DataError(f"data folder {root} does not exist; pass --data DIR with images (any depth of sub-folders)")
     files = sorted(path for path in root.rglob("*") if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file())
     if not files:
-        raise DataError(f"data folder {root} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}); "
-                        "point --data at a folder of images, e.g. ImageNet's train/")
+        raise DataError(
+            f"data folder {root} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}); "
+            "point --data at a folder of images, e.g. ImageNet's train/"
+        )
     return files
 
 
@@ -56,29 +59,38 @@ def split_indices(n: int, val_fraction: float, val_max: int, seed: int) -> tuple
     at least 2), drawn with ``seed``."""
     n_val = min(max(2, round(n * val_fraction)), val_max)
     if n - n_val < 2:
-        raise DataError(f"{n} images are too few to hold out {n_val} for validation and train on the rest; "
-                        "add images (at least 4) or lower training.val_fraction")
+        raise DataError(
+            f"{n} images are too few to hold out {n_val} for validation and train on the rest; "
+            "add images (at least 4) or lower training.val_fraction"
+        )
     order = np.random.default_rng(seed).permutation(n)
     return np.sort(order[n_val:]), np.sort(order[:n_val])
 
 
-def epoch_batches(indices: np.ndarray, batch_size: int, seed: int, epoch: int, rank: int = 0,
-                  world_size: int = 1) -> list[np.ndarray]:
+def epoch_batches(
+    indices: np.ndarray, batch_size: int, seed: int, epoch: int, rank: int = 0, world_size: int = 1
+) -> list[np.ndarray]:
     """Shuffled full batches of ``indices`` for ``epoch`` (same on every rank), each split into ``world_size`` equal
     shards of which this ``rank`` gets one: the global batches do not depend on ``world_size``. A short last batch is
     dropped (the losses compare within a batch); with fewer images than ``batch_size``, one batch of as many as
     split evenly."""
     if batch_size % world_size:
-        raise DataError(f"a batch of {batch_size} images cannot be split evenly over {world_size} processes; "
-                        f"set the batch size to a multiple of {world_size}")
+        raise DataError(
+            f"a batch of {batch_size} images cannot be split evenly over {world_size} processes; "
+            f"set the batch size to a multiple of {world_size}"
+        )
     order = np.random.default_rng([seed, epoch]).permutation(indices)
     batch_size = min(batch_size, len(order) // world_size * world_size)
     per_rank = batch_size // world_size
     if per_rank < 2:
-        raise DataError(f"batch of {batch_size} images over {world_size} processes leaves fewer than 2 per process; "
-                        "raise training.batch_size")
-    return [order[start:start + batch_size][rank * per_rank:(rank + 1) * per_rank]
-            for start in range(0, len(order) - batch_size + 1, batch_size)]
+        raise DataError(
+            f"batch of {batch_size} images over {world_size} processes leaves fewer than 2 per process; "
+            "raise training.batch_size"
+        )
+    return [
+        order[start : start + batch_size][rank * per_rank : (rank + 1) * per_rank]
+        for start in range(0, len(order) - batch_size + 1, batch_size)
+    ]
 
 
 class _CropDataset(Dataset):
@@ -100,15 +112,16 @@ def store_key(files: list[Path], short_side: int, crop: int) -> str:
     return digest.hexdigest()[:16]
 
 
-def _write_store(files: list[Path], path: Path, short_side: int, crop: int, num_workers: int,
-                 progress: Callable[[int], None] | None) -> None:
+def _write_store(
+    files: list[Path], path: Path, short_side: int, crop: int, num_workers: int, progress: Callable[[int], None] | None
+) -> None:
     """Write the centre crops of ``files`` to ``path`` (.npy) atomically, chunk by chunk through a memory map."""
     with atomic_path(path) as temporary:
         array = np.lib.format.open_memmap(temporary, mode="w+", dtype=np.uint8, shape=(len(files), crop, crop, 3))
         loader = DataLoader(_CropDataset(files, short_side, crop), batch_size=64, num_workers=num_workers)
         done = 0
         for chunk in loader:
-            array[done:done + len(chunk)] = chunk.numpy()
+            array[done : done + len(chunk)] = chunk.numpy()
             done += len(chunk)
             if progress is not None:
                 progress(done)
@@ -116,12 +129,19 @@ def _write_store(files: list[Path], path: Path, short_side: int, crop: int, num_
         del array
 
 
-def build_store(files: list[Path], cache_dir: str | os.PathLike, short_side: int, crop: int, num_workers: int = 0,
-                progress: Callable[[int], None] | None = None) -> np.ndarray:
+def build_store(
+    files: list[Path],
+    cache_dir: str | os.PathLike,
+    short_side: int,
+    crop: int,
+    num_workers: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> np.ndarray:
     """Memory-mapped uint8 array (n, crop, crop, 3) of centre crops, built once into ``cache_dir`` and reused.
 
     The file is ``crops-<key>.npy`` (written under a temporary name, then renamed, under a file lock so that concurrent
-    runs build it once) with a JSON sidecar listing the source files; ``progress`` is called with the number of images done after each chunk.
+    runs build it once) with a JSON sidecar listing the source files; ``progress`` is called with the number of images
+    done after each chunk.
     """
     cache_dir = Path(cache_dir)
     key = store_key(files, short_side, crop)
@@ -129,8 +149,10 @@ def build_store(files: list[Path], cache_dir: str | os.PathLike, short_side: int
     with locked(path):
         if not path.is_file():
             _write_store(files, path, short_side, crop, num_workers, progress)
-            atomic_write_json(cache_dir / f"crops-{key}.json",
-                              {"short_side": short_side, "crop": crop, "files": [str(item) for item in files]})
+            atomic_write_json(
+                cache_dir / f"crops-{key}.json",
+                {"short_side": short_side, "crop": crop, "files": [str(item) for item in files]},
+            )
     return np.load(path, mmap_mode="r")
 
 
@@ -166,8 +188,14 @@ class ReferenceViewDataset(Dataset):
         return make_views_pil(image, self.views, self.config.input.mean, self.config.input.std, generator)
 
 
-def reference_loader(dataset: ReferenceViewDataset, batches: list[np.ndarray], num_workers: int,
-                     pin_memory: bool = False) -> DataLoader:
+def reference_loader(
+    dataset: ReferenceViewDataset, batches: list[np.ndarray], num_workers: int, pin_memory: bool = False
+) -> DataLoader:
     """A DataLoader yielding the given batches of the reference dataset, in order."""
-    return DataLoader(dataset, batch_sampler=[batch.tolist() for batch in batches], num_workers=num_workers,
-                      pin_memory=pin_memory, persistent_workers=False)
+    return DataLoader(
+        dataset,
+        batch_sampler=[batch.tolist() for batch in batches],
+        num_workers=num_workers,
+        pin_memory=pin_memory,
+        persistent_workers=False,
+    )

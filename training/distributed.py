@@ -11,6 +11,7 @@ NT-Xent gathers every process's embeddings as candidates (every process averages
 per-sample loss needs nothing (equal shards). Collectives run only while a module trains under a process group of
 several processes (as torch's SyncBatchNorm): evaluation stays per process.
 """
+
 from __future__ import annotations
 
 import torch
@@ -85,8 +86,9 @@ def convert_batchnorm(module: nn.Module) -> nn.Module:
     """``module`` with every BatchNorm layer replaced by a ``GlobalBatchNorm`` sharing its parameters and buffers
     (so an optimiser built before or after sees the same tensors); returns the (possibly new) module."""
     if isinstance(module, _BatchNorm) and not isinstance(module, GlobalBatchNorm):
-        converted = GlobalBatchNorm(module.num_features, module.eps, module.momentum, module.affine,
-                                    module.track_running_stats)
+        converted = GlobalBatchNorm(
+            module.num_features, module.eps, module.momentum, module.affine, module.track_running_stats
+        )
         if module.affine:
             converted.weight, converted.bias = module.weight, module.bias
         if module.track_running_stats:

@@ -8,6 +8,7 @@ objective on that embedding, with gradients through every layer. Selected by ``a
 (``configs/barlow-e2e-alexnet.yaml``); the checkpoint it writes is an encoder checkpoint whose ``architecture`` is
 ``{"kind": "alexnet-bn"}``, read by the ``barlow-e2e-alexnet`` model.
 """
+
 from __future__ import annotations
 
 import torch
@@ -15,8 +16,8 @@ from torch import nn
 
 from brainscore_lcl.models.comparison.networks import AlexNetBN
 from brainscore_lcl.training.config import TrainConfig
-from brainscore_lcl.training.losses import Predictor
 from brainscore_lcl.training.layerwise import LayerwiseModel
+from brainscore_lcl.training.losses import Predictor
 
 
 class ProjectorMLP(nn.Module):
@@ -24,8 +25,15 @@ class ProjectorMLP(nn.Module):
 
     def __init__(self, in_features: int, dim: int):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(in_features, dim), nn.BatchNorm1d(dim), nn.ReLU(inplace=True),
-                                 nn.Linear(dim, dim), nn.BatchNorm1d(dim), nn.ReLU(inplace=True), nn.Linear(dim, dim))
+        self.net = nn.Sequential(
+            nn.Linear(in_features, dim),
+            nn.BatchNorm1d(dim),
+            nn.ReLU(inplace=True),
+            nn.Linear(dim, dim),
+            nn.BatchNorm1d(dim),
+            nn.ReLU(inplace=True),
+            nn.Linear(dim, dim),
+        )
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.net(features)
@@ -42,8 +50,11 @@ class EndToEndModel(LayerwiseModel):
         self.encoder = AlexNetBN()
         dim = config.objective.projector_dim
         self.projectors = nn.ModuleList([ProjectorMLP(256, dim)])
-        self.predictors = (nn.ModuleList([Predictor(dim, config.objective.simsiam_predictor_hidden)])
-                           if config.objective.name == "simsiam" else None)
+        self.predictors = (
+            nn.ModuleList([Predictor(dim, config.objective.simsiam_predictor_hidden)])
+            if config.objective.name == "simsiam"
+            else None
+        )
 
     def embed(self, stage_index: int, images: torch.Tensor) -> torch.Tensor:
         """Projection embedding (batch, dim) of the pooled conv5 features."""

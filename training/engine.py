@@ -1,6 +1,7 @@
 """Training machinery shared by the LCL trainer and supervised trainers: device and ``torchrun`` DDP set-up,
 bf16 autocast, seeding and RNG state capture, atomic resumable training states, early stopping, CSV logs, versions.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -10,9 +11,10 @@ import os
 import platform
 import random
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import torch
@@ -94,8 +96,11 @@ def seed_everything(seed: int) -> None:
 def capture_rng_state() -> dict[str, Any]:
     """Global RNG states as plain data and tensors (loadable with ``weights_only=True``)."""
     kind, keys, position, has_gauss, cached = np.random.get_state()
-    state = {"python": random.getstate(), "numpy": [kind, torch.from_numpy(keys.astype(np.int64)), position, has_gauss,
-                                                    cached], "torch": torch.get_rng_state()}
+    state = {
+        "python": random.getstate(),
+        "numpy": [kind, torch.from_numpy(keys.astype(np.int64)), position, has_gauss, cached],
+        "torch": torch.get_rng_state(),
+    }
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
@@ -122,8 +127,10 @@ def load_training_state(path: str | os.PathLike) -> dict[str, Any]:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises many types for truncated or foreign files
         reason = str(error).strip().splitlines()[0][:160] if str(error).strip() else ""
-        raise CheckpointError(f"training state {path} cannot be read ({type(error).__name__}: {reason}); "
-                              "delete it to start over, or pass another --out") from None
+        raise CheckpointError(
+            f"training state {path} cannot be read ({type(error).__name__}: {reason}); "
+            "delete it to start over, or pass another --out"
+        ) from None
     if not isinstance(state, dict) or state.get("format") != TRAINING_STATE_FORMAT:
         raise CheckpointError(f"{path} is not a brainscore-lcl training state; pass another --out")
     return state
@@ -148,8 +155,8 @@ class EarlyStopping:
     recent: list[float] = field(default_factory=list)
 
     def update(self, value: float, epoch: float) -> bool:
-        """Record the validation ``value`` taken at (fractional) ``epoch``; True when the smoothed loss is a new best."""
-        self.recent = [*self.recent, float(value)][-self.window:]
+        """Record the validation ``value`` at (fractional) ``epoch``; True when the smoothed loss is a new best."""
+        self.recent = [*self.recent, float(value)][-self.window :]
         self.last_epoch = float(epoch)
         smoothed = self.smoothed
         improved = self.best == float("inf") or smoothed < self.best - self.min_delta * abs(self.best)
@@ -167,8 +174,12 @@ class EarlyStopping:
         return self.last_epoch - self.best_epoch >= self.patience_epochs
 
     def state_dict(self) -> dict[str, Any]:
-        return {"best": self.best, "best_epoch": self.best_epoch, "last_epoch": self.last_epoch,
-                "recent": list(self.recent)}
+        return {
+            "best": self.best,
+            "best_epoch": self.best_epoch,
+            "last_epoch": self.last_epoch,
+            "recent": list(self.recent),
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.best, self.best_epoch = float(state["best"]), float(state["best_epoch"])
@@ -197,8 +208,14 @@ class CSVLog:
 
 def _git_commit() -> str | None:
     try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent, capture_output=True,
-                              text=True, timeout=5, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
 
@@ -206,16 +223,24 @@ def _git_commit() -> str | None:
 @functools.lru_cache(maxsize=1)
 def environment_versions() -> dict[str, Any]:
     """Versions of Python, torch, torchvision, numpy, this package and the git commit, for checkpoints."""
+    from importlib.metadata import PackageNotFoundError, version
+
     import torchvision
 
-    from importlib.metadata import PackageNotFoundError, version
     try:
         package = version("brainscore-lcl")
     except PackageNotFoundError:
         package = None
-    return {"python": platform.python_version(), "torch": str(torch.__version__),
-            "torchvision": str(torchvision.__version__), "numpy": str(np.__version__), "brainscore_lcl": package,
-            "git_commit": _git_commit(), "cuda": torch.version.cuda, "platform": platform.platform()}
+    return {
+        "python": platform.python_version(),
+        "torch": str(torch.__version__),
+        "torchvision": str(torchvision.__version__),
+        "numpy": str(np.__version__),
+        "brainscore_lcl": package,
+        "git_commit": _git_commit(),
+        "cuda": torch.version.cuda,
+        "platform": platform.platform(),
+    }
 
 
 def unwrap(model: torch.nn.Module) -> torch.nn.Module:

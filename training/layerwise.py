@@ -1,5 +1,6 @@
 """The layerwise model of Fig. 3: an ``LCLEncoder`` with a projector (and, for SimSiam, a predictor) per stage, whose
 forward pass gives each stage's loss on its own view pair, without gradients into the stages below."""
+
 from __future__ import annotations
 
 import torch
@@ -33,9 +34,11 @@ class LayerwiseModel(nn.Module):
         self.encoder = LCLEncoder(config.architecture.n_stages, config.architecture.blur_size)
         dim = config.objective.projector_dim
         self.projectors = nn.ModuleList(Projector(channels, dim) for channels in self.encoder.out_channels)
-        self.predictors = (nn.ModuleList(Predictor(dim, config.objective.simsiam_predictor_hidden)
-                                         for _ in self.encoder.out_channels)
-                           if config.objective.name == "simsiam" else None)
+        self.predictors = (
+            nn.ModuleList(Predictor(dim, config.objective.simsiam_predictor_hidden) for _ in self.encoder.out_channels)
+            if config.objective.name == "simsiam"
+            else None
+        )
 
     def embed(self, stage_index: int, images: torch.Tensor) -> torch.Tensor:
         """Projection embedding (batch, dim) of stage ``stage_index`` (0-based); lower stages without gradient and,

@@ -5,9 +5,10 @@ inputs) whatever the input dtype.
 Barlow Twins and NT-Xent take the batch's cross-process collectives as arguments (``reduce``, ``gather``); their
 defaults are those of one process, and ``training/distributed.py`` supplies the ones of several (global batch).
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -52,8 +53,9 @@ def cross_correlation(z_a: torch.Tensor, z_b: torch.Tensor, reduce: Reduce = loc
     return reduce(standardize(z_a, reduce=reduce).T @ standardize(z_b, reduce=reduce)) / count
 
 
-def barlow_twins_loss(z_a: torch.Tensor, z_b: torch.Tensor, lambda_offdiag: float, reduce: Reduce = local_sum
-                      ) -> torch.Tensor:
+def barlow_twins_loss(
+    z_a: torch.Tensor, z_b: torch.Tensor, lambda_offdiag: float, reduce: Reduce = local_sum
+) -> torch.Tensor:
     """Eq. 2: sum_i (1 - c_ii)^2 + lambda * sum_{i != j} c_ij^2 (Zbontar et al. 2021), c over the global batch."""
     correlation = cross_correlation(z_a, z_b, reduce)
     diagonal = torch.diagonal(correlation)
@@ -62,8 +64,7 @@ def barlow_twins_loss(z_a: torch.Tensor, z_b: torch.Tensor, lambda_offdiag: floa
     return on_diagonal + lambda_offdiag * off_diagonal
 
 
-def nt_xent_loss(z_a: torch.Tensor, z_b: torch.Tensor, temperature: float, gather: Gather = local_rows
-                 ) -> torch.Tensor:
+def nt_xent_loss(z_a: torch.Tensor, z_b: torch.Tensor, temperature: float, gather: Gather = local_rows) -> torch.Tensor:
     """SimCLR's NT-Xent: cross-entropy of each of the 2N embeddings picking its pair among the other 2N - 1,
     with cosine similarities divided by ``temperature``; mean over the anchors.
 
@@ -96,8 +97,9 @@ class Predictor(nn.Module):
 
     def __init__(self, dim: int, hidden: int):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(dim, hidden, bias=False), nn.BatchNorm1d(hidden), nn.ReLU(inplace=True),
-                                 nn.Linear(hidden, dim))
+        self.net = nn.Sequential(
+            nn.Linear(dim, hidden, bias=False), nn.BatchNorm1d(hidden), nn.ReLU(inplace=True), nn.Linear(hidden, dim)
+        )
 
     def forward(self, embeddings: torch.Tensor) -> torch.Tensor:
         return self.net(embeddings)

@@ -22,6 +22,7 @@ that epoch). Instead of saving generator states, every epoch re-seeds its random
 (``SEEDING_RULE``): a resumed run then reproduces the uninterrupted one exactly on the same hardware, also under DDP,
 where one process's saved generator state could not restore the others'.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,9 +33,10 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -44,23 +46,38 @@ from torch.utils.data import DataLoader, Dataset
 from torchvision import transforms
 
 from brainscore_lcl.checkpoint import CheckpointError, build_encoder, load_encoder_checkpoint
+from brainscore_lcl.data.imagenet import IMAGENET_MEAN, IMAGENET_STD
 from brainscore_lcl.errors import UsageError
-from brainscore_lcl.models.lcl_v2net.model import (LCLV2Net, build_network, load_network_checkpoint,
-                                                   save_network_checkpoint)
+from brainscore_lcl.models.lcl_v2net.model import (
+    LCLV2Net,
+    build_network,
+    load_network_checkpoint,
+    save_network_checkpoint,
+)
 from brainscore_lcl.paths import existing_file, existing_folder, output_folder
 from brainscore_lcl.training import engine
-from brainscore_lcl.training.distributed import convert_batchnorm
-from brainscore_lcl.data.imagenet import IMAGENET_MEAN, IMAGENET_STD
 from brainscore_lcl.training.data import IMAGE_SUFFIXES, DataError, epoch_batches
+from brainscore_lcl.training.distributed import convert_batchnorm
 
 REFERENCE_BATCH = 256
 CHECKPOINT_NAME, NETWORK_NAME, LOG_NAME, RUN_NAME = "checkpoint.pt", "lcl-v2net.pt", "log.csv", "run.json"
-LOG_FIELDS = ("epoch", "lr", "train_loss", "train_top1", "images_per_second", "val_loss", "val_top1", "val_top5",
-              "seconds")
+LOG_FIELDS = (
+    "epoch",
+    "lr",
+    "train_loss",
+    "train_top1",
+    "images_per_second",
+    "val_loss",
+    "val_top1",
+    "val_top5",
+    "seconds",
+)
 #: How every epoch's randomness is seeded (recorded in checkpoints instead of a generator state, see above).
 AUGMENTATION_STREAM, GLOBAL_STREAM = 0, 1
-SEEDING_RULE = ("batch order: training.data.epoch_batches(seed, epoch); augmentation of image i: "
-                "derived_seed(seed, epoch, 0, i); global generators (dropout): derived_seed(seed, epoch, 1, rank)")
+SEEDING_RULE = (
+    "batch order: training.data.epoch_batches(seed, epoch); augmentation of image i: "
+    "derived_seed(seed, epoch, 0, i); global generators (dropout): derived_seed(seed, epoch, 1, rank)"
+)
 
 
 @dataclass(frozen=True)
@@ -123,46 +140,73 @@ def find_samples(root: str | os.PathLike, num_classes: int = 1000) -> list[tuple
     ``<wnid>_<name>.<ext>`` files, sorted by path."""
     root = Path(root)
     if not root.is_dir():
-        raise DataError(f"data folder {root} does not exist; pass an ImageNet-style folder (<root>/<wnid>/*.JPEG) "
-                        "or a flat folder of <wnid>_<name>.JPEG files")
+        raise DataError(
+            f"data folder {root} does not exist; pass an ImageNet-style folder (<root>/<wnid>/*.JPEG) "
+            "or a flat folder of <wnid>_<name>.JPEG files"
+        )
     class_folders = sorted(path for path in root.iterdir() if path.is_dir())
     if class_folders:
         labels = class_indices([folder.name for folder in class_folders], num_classes)
-        samples = [(path, labels[folder.name]) for folder in class_folders for path in sorted(folder.rglob("*"))
-                   if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()]
+        samples = [
+            (path, labels[folder.name])
+            for folder in class_folders
+            for path in sorted(folder.rglob("*"))
+            if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()
+        ]
     else:
         files = sorted(path for path in root.iterdir() if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file())
         wnid_index = {wnid: index for index, wnid in enumerate(imagenet_wnids())}
         strangers = [path.name for path in files if path.name.split("_")[0] not in wnid_index]
         if strangers:
-            raise DataError(f"{root}: flat folders need <wnid>_<name> files, but {strangers[0]} (and "
-                            f"{len(strangers) - 1} more) do not start with an ImageNet wnid; sort the images into "
-                            "<root>/<wnid>/ folders (for ImageNet's val/, as its devkit's ground truth says)")
+            raise DataError(
+                f"{root}: flat folders need <wnid>_<name> files, but {strangers[0]} (and "
+                f"{len(strangers) - 1} more) do not start with an ImageNet wnid; sort the images into "
+                "<root>/<wnid>/ folders (for ImageNet's val/, as its devkit's ground truth says)"
+            )
         samples = [(path, wnid_index[path.name.split("_")[0]]) for path in files]
     if not samples:
-        raise DataError(f"data folder {root} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in the ImageNet "
-                        "layout (<root>/<wnid>/*.JPEG) or the flat layout (<root>/<wnid>_<name>.JPEG)")
+        raise DataError(
+            f"data folder {root} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in the ImageNet "
+            "layout (<root>/<wnid>/*.JPEG) or the flat layout (<root>/<wnid>_<name>.JPEG)"
+        )
     return samples
 
 
 def train_transform(config: SupervisedConfig) -> Callable[[Image.Image], torch.Tensor]:
     """Standard ImageNet training augmentation: RandomResizedCrop, horizontal flip, ImageNet normalisation."""
-    return transforms.Compose([transforms.RandomResizedCrop(config.image_size), transforms.RandomHorizontalFlip(),
-                               transforms.ToTensor(), transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
+    return transforms.Compose(
+        [
+            transforms.RandomResizedCrop(config.image_size),
+            transforms.RandomHorizontalFlip(),
+            transforms.ToTensor(),
+            transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD),
+        ]
+    )
 
 
 def eval_transform(config: SupervisedConfig) -> Callable[[Image.Image], torch.Tensor]:
     """Standard ImageNet evaluation: resize the short side to ``resize_size``, centre crop ``image_size``, normalise."""
-    return transforms.Compose([transforms.Resize(config.resize_size), transforms.CenterCrop(config.image_size),
-                               transforms.ToTensor(), transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
+    return transforms.Compose(
+        [
+            transforms.Resize(config.resize_size),
+            transforms.CenterCrop(config.image_size),
+            transforms.ToTensor(),
+            transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD),
+        ]
+    )
 
 
 class LabelledImages(Dataset):
     """(image (3, S, S) float tensor, label) items; random transforms draw from a generator seeded by
     (seed, epoch, index), so augmentations do not depend on worker count or on resumption."""
 
-    def __init__(self, samples: list[tuple[Path, int]], transform: Callable[[Image.Image], torch.Tensor],
-                 seed: int = 0, epoch: int = 0):
+    def __init__(
+        self,
+        samples: list[tuple[Path, int]],
+        transform: Callable[[Image.Image], torch.Tensor],
+        seed: int = 0,
+        epoch: int = 0,
+    ):
         self.samples, self.transform, self.seed, self.epoch = samples, transform, seed, epoch
 
     def __len__(self) -> int:
@@ -199,8 +243,13 @@ def global_ratios(sums: torch.Tensor, runtime: engine.Runtime) -> list[float]:
     return (totals[:-1] / totals[-1]).tolist()
 
 
-def train_one_epoch(model: nn.Module, loader: DataLoader, optimizer: torch.optim.Optimizer, runtime: engine.Runtime,
-                    progress: bool = False) -> dict[str, float]:
+def train_one_epoch(
+    model: nn.Module,
+    loader: DataLoader,
+    optimizer: torch.optim.Optimizer,
+    runtime: engine.Runtime,
+    progress: bool = False,
+) -> dict[str, float]:
     """One pass over ``loader``; returns the mean cross-entropy and top-1 accuracy over all processes."""
     model.train()
     sums = torch.zeros(3, device=runtime.device)  # loss * n, correct, n
@@ -218,13 +267,20 @@ def train_one_epoch(model: nn.Module, loader: DataLoader, optimizer: torch.optim
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        sums += torch.stack([loss.detach() * len(targets), (logits.argmax(dim=1) == targets).sum(),
-                             torch.tensor(len(targets), device=runtime.device)])
+        sums += torch.stack(
+            [
+                loss.detach() * len(targets),
+                (logits.argmax(dim=1) == targets).sum(),
+                torch.tensor(len(targets), device=runtime.device),
+            ]
+        )
         if progress and step % 20 == 0:
             batches.set_postfix(loss=f"{loss.item():.3f}")
     loss, top1 = global_ratios(sums, runtime)
     if not np.isfinite(loss):
-        raise engine.TrainingDivergedError(f"the training loss became {loss}; lower --batch-size (and so the learning rate)")
+        raise engine.TrainingDivergedError(
+            f"the training loss became {loss}; lower --batch-size (and so the learning rate)"
+        )
     return {"train_loss": loss, "train_top1": top1}
 
 
@@ -248,9 +304,17 @@ def describe_data(root: str | os.PathLike, samples: list[tuple[Path, int]]) -> s
     return f"{len(samples)} images of {len({label for _, label in samples})} classes in {Path(root).resolve()}"
 
 
-def train(front_end: str | os.PathLike, data: str | os.PathLike, out: str | os.PathLike, *,
-          val: str | os.PathLike | None = None, config: SupervisedConfig = SupervisedConfig(),
-          device: str | None = None, resume: bool = False, progress: bool = True) -> Path:
+def train(
+    front_end: str | os.PathLike,
+    data: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    val: str | os.PathLike | None = None,
+    config: SupervisedConfig = SupervisedConfig(),
+    device: str | None = None,
+    resume: bool = False,
+    progress: bool = True,
+) -> Path:
     """Train LCL-V2Net's back end on the frozen encoder checkpoint ``front_end``; returns ``<out>/lcl-v2net.pt``.
 
     ``device``: "cpu", "cuda" or None (a GPU when there is one). With ``resume``, continue from ``<out>/checkpoint.pt``
@@ -261,13 +325,13 @@ def train(front_end: str | os.PathLike, data: str | os.PathLike, out: str | os.P
     state = None
     if (out / CHECKPOINT_NAME).is_file():
         if not resume:
-            raise CheckpointError(f"{out / CHECKPOINT_NAME} exists; pass --resume to continue that run "
-                                  "or choose another --out")
+            raise CheckpointError(
+                f"{out / CHECKPOINT_NAME} exists; pass --resume to continue that run or choose another --out"
+            )
         state = load_network_checkpoint(out / CHECKPOINT_NAME)
         if "training_state" not in state:
             raise CheckpointError(f"{out / CHECKPOINT_NAME} holds no training state; it cannot be resumed")
-        config = dataclasses.replace(SupervisedConfig(**state["config"]), epochs=config.epochs,
-                                     workers=config.workers)
+        config = dataclasses.replace(SupervisedConfig(**state["config"]), epochs=config.epochs, workers=config.workers)
     runtime = engine.setup_runtime(device, config.amp)
     try:
         return _train(front_end, data, out, val, config, runtime, state, progress)
@@ -275,8 +339,16 @@ def train(front_end: str | os.PathLike, data: str | os.PathLike, out: str | os.P
         engine.teardown_runtime(runtime)
 
 
-def _train(front_end: str | os.PathLike, data: str | os.PathLike, out: Path, val: str | os.PathLike | None,
-           config: SupervisedConfig, runtime: engine.Runtime, state: dict[str, Any] | None, progress: bool) -> Path:
+def _train(
+    front_end: str | os.PathLike,
+    data: str | os.PathLike,
+    out: Path,
+    val: str | os.PathLike | None,
+    config: SupervisedConfig,
+    runtime: engine.Runtime,
+    state: dict[str, Any] | None,
+    progress: bool,
+) -> Path:
     if config.batch_size % runtime.world_size:
         raise DataError(f"--batch-size {config.batch_size} is not divisible by the {runtime.world_size} processes")
     encoder_payload = load_encoder_checkpoint(front_end)
@@ -284,13 +356,17 @@ def _train(front_end: str | os.PathLike, data: str | os.PathLike, out: Path, val
         engine.seed_everything(config.seed)
         network = LCLV2Net(build_encoder(encoder_payload, front_end), config.num_classes, config.dropout)
     elif state["front_end_sha256"] != encoder_payload["sha256"]:
-        raise CheckpointError(f"{out / CHECKPOINT_NAME} was trained on front end {state['front_end_sha256'][:16]}, "
-                              f"not on {front_end} ({encoder_payload['sha256'][:16]}); pass the same --front-end")
+        raise CheckpointError(
+            f"{out / CHECKPOINT_NAME} was trained on front end {state['front_end_sha256'][:16]}, "
+            f"not on {front_end} ({encoder_payload['sha256'][:16]}); pass the same --front-end"
+        )
     else:
         network = build_network(state, out / CHECKPOINT_NAME)
     if network.front_end_sha256() != encoder_payload["sha256"]:
-        raise CheckpointError(f"front end {front_end}: its weights' sha256 differs from the one it records; "
-                              "the encoder checkpoint is inconsistent")
+        raise CheckpointError(
+            f"front end {front_end}: its weights' sha256 differs from the one it records; "
+            "the encoder checkpoint is inconsistent"
+        )
     network.to(runtime.device)
     optimizer = build_optimizer(network, config)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, config.lr_step_epochs, config.lr_gamma)
@@ -304,22 +380,34 @@ def _train(front_end: str | os.PathLike, data: str | os.PathLike, out: Path, val
         if config.sync_batchnorm:
             network = convert_batchnorm(network)
         model = nn.parallel.DistributedDataParallel(
-            network, device_ids=[runtime.local_rank] if runtime.device.type == "cuda" else None)
+            network, device_ids=[runtime.local_rank] if runtime.device.type == "cuda" else None
+        )
 
     samples = find_samples(data, config.num_classes)
     data_description = describe_data(data, samples)
     val_samples = find_samples(val, config.num_classes) if val is not None else []
     if len(samples) < config.batch_size:
-        raise DataError(f"{len(samples)} training images are fewer than one batch of {config.batch_size}; "
-                        "lower --batch-size or add images")
+        raise DataError(
+            f"{len(samples)} training images are fewer than one batch of {config.batch_size}; "
+            "lower --batch-size or add images"
+        )
     log = None
     if runtime.is_main:
         out.mkdir(parents=True, exist_ok=True)
-        run_record = {"config": dataclasses.asdict(config), "lr": config.lr, "start_epoch": first_epoch,
-                      "front_end": str(Path(front_end).resolve()), "front_end_sha256": encoder_payload["sha256"],
-                      "data": data_description, "val": describe_data(val, val_samples) if val is not None else None,
-                      "world_size": runtime.world_size, "device": str(runtime.device), "amp_bf16": runtime.amp,
-                      "versions": engine.environment_versions(), "command": sys.argv}
+        run_record = {
+            "config": dataclasses.asdict(config),
+            "lr": config.lr,
+            "start_epoch": first_epoch,
+            "front_end": str(Path(front_end).resolve()),
+            "front_end_sha256": encoder_payload["sha256"],
+            "data": data_description,
+            "val": describe_data(val, val_samples) if val is not None else None,
+            "world_size": runtime.world_size,
+            "device": str(runtime.device),
+            "amp_bf16": runtime.amp,
+            "versions": engine.environment_versions(),
+            "command": sys.argv,
+        }
         (out / RUN_NAME).write_text(json.dumps(run_record, indent=2))
         log = engine.CSVLog(out / LOG_NAME, list(LOG_FIELDS))
 
@@ -329,40 +417,65 @@ def _train(front_end: str | os.PathLike, data: str | os.PathLike, out: Path, val
         for epoch in range(first_epoch, config.epochs):
             started = time.time()
             engine.seed_everything(derived_seed(config.seed, epoch, GLOBAL_STREAM, runtime.rank))
-            batches = epoch_batches(np.arange(len(samples)), config.batch_size, config.seed, epoch, runtime.rank,
-                                    runtime.world_size)
-            loader = DataLoader(LabelledImages(samples, train_transform(config), config.seed, epoch),
-                                batch_sampler=[batch.tolist() for batch in batches], num_workers=config.workers,
-                                pin_memory=pin_memory)
+            batches = epoch_batches(
+                np.arange(len(samples)), config.batch_size, config.seed, epoch, runtime.rank, runtime.world_size
+            )
+            loader = DataLoader(
+                LabelledImages(samples, train_transform(config), config.seed, epoch),
+                batch_sampler=[batch.tolist() for batch in batches],
+                num_workers=config.workers,
+                pin_memory=pin_memory,
+            )
             row = {"epoch": epoch + 1, "lr": optimizer.param_groups[0]["lr"]}
             row.update(train_one_epoch(model, loader, optimizer, runtime, progress and runtime.is_main))
             row["images_per_second"] = round(len(batches) * config.batch_size / (time.time() - started), 1)
             scheduler.step()
             if val_samples:
-                val_loader = DataLoader(LabelledImages(val_samples[runtime.rank::runtime.world_size],
-                                                       eval_transform(config)),
-                                        batch_size=config.batch_size // runtime.world_size,
-                                        num_workers=config.workers, pin_memory=pin_memory)
+                val_loader = DataLoader(
+                    LabelledImages(val_samples[runtime.rank :: runtime.world_size], eval_transform(config)),
+                    batch_size=config.batch_size // runtime.world_size,
+                    num_workers=config.workers,
+                    pin_memory=pin_memory,
+                )
                 row.update(evaluate(network, val_loader, runtime))
             row["seconds"] = round(time.time() - started, 1)
             epochs_done = epoch + 1
             if runtime.is_main:
                 log.write(**row)
-                save_network_checkpoint(out / CHECKPOINT_NAME, network, config=dataclasses.asdict(config),
-                                        data=data_description, epoch=epochs_done, meta=epoch_meta(config, row),
-                                        training_state={"optimizer": optimizer.state_dict(),
-                                                        "scheduler": scheduler.state_dict(),
-                                                        "seeds": SEEDING_RULE})
-                print(" ".join(f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}"
-                               for key, value in row.items()), flush=True)
+                save_network_checkpoint(
+                    out / CHECKPOINT_NAME,
+                    network,
+                    config=dataclasses.asdict(config),
+                    data=data_description,
+                    epoch=epochs_done,
+                    meta=epoch_meta(config, row),
+                    training_state={
+                        "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict(),
+                        "seeds": SEEDING_RULE,
+                    },
+                )
+                print(
+                    " ".join(
+                        f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}"
+                        for key, value in row.items()
+                    ),
+                    flush=True,
+                )
     finally:
         if log is not None:
             log.close()
     if network.front_end_sha256() != encoder_payload["sha256"]:
         raise RuntimeError("the front end's weights changed during training; this is a bug, please report it")
     if runtime.is_main:
-        save_network_checkpoint(out / NETWORK_NAME, network, config=dataclasses.asdict(config), data=data_description,
-                                epoch=epochs_done, meta=epoch_meta(config, row))
+        save_network_checkpoint(
+            out / NETWORK_NAME,
+            network,
+            config=dataclasses.asdict(config),
+            data=data_description,
+            epoch=epochs_done,
+            meta=epoch_meta(config, row),
+        )
     runtime.barrier()
     return out / NETWORK_NAME
 
@@ -375,8 +488,12 @@ def epoch_meta(config: SupervisedConfig, row: dict[str, Any]) -> dict[str, Any]:
 def check_train_net_options(args: argparse.Namespace) -> None:
     """``UsageError`` (or ``CheckpointError``/``DataError`` for a missing file or folder) for the first option of
     ``brainscore train-net`` that cannot be used, before any work."""
-    for option, value, low in (("--epochs", args.epochs, 1), ("--batch-size", args.batch_size, 1),
-                               ("--workers", args.workers, 0), ("--seed", args.seed, 0)):
+    for option, value, low in (
+        ("--epochs", args.epochs, 1),
+        ("--batch-size", args.batch_size, 1),
+        ("--workers", args.workers, 0),
+        ("--seed", args.seed, 0),
+    ):
         if value is not None and value < low:
             raise UsageError(f"{option} {value} must be >= {low}")
     existing_file(args.front_end, "--front-end", "train one with `brainscore train`", CheckpointError)

@@ -10,9 +10,11 @@ The computation is Brain-Score 2.4.2's ``NeuralBenchmark`` (stimuli placed on sc
   ``SCORE_DEFINITIONS``, copied into ``details["score_definitions"]``), raw score, ceiling, error, number of neurons,
   the committed layer and the per-neuron values per split.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from brainscore_core.metrics import Score
@@ -48,14 +50,23 @@ class FreemanZiembaPLS(NeuralBenchmark):
     """PLS predictivity of the ``region`` ("V1" or "V2") cells of one data ``source``.
 
     ``access`` is the stimulus subset scored: "private" (315 images; Brain-Score's scoring split), "public" (135; used
-    for layer selection) or "all" (450). ``neuron_subset`` optionally maps the scored neuroid ids to a boolean mask of the neurons to aggregate over (e.g.
+    for layer selection) or "all" (450). ``neuron_subset`` optionally maps the scored neuroid ids to a boolean mask of
+    the neurons to aggregate over (e.g.
     the V1-like quartile of a reference model); the regression is always fitted on all neurons.
     """
 
-    def __init__(self, source: str, region: str, *, access: str | None = None,
-                 time_window: tuple[int, int] = BRAINSCORE_WINDOW_MS, pls: str = "kernel",
-                 data_root: str | None = None, identifier: str | None = None,
-                 neuron_subset: Callable[[list[str]], np.ndarray] | None = None):
+    def __init__(
+        self,
+        source: str,
+        region: str,
+        *,
+        access: str | None = None,
+        time_window: tuple[int, int] = BRAINSCORE_WINDOW_MS,
+        pls: str = "kernel",
+        data_root: str | None = None,
+        identifier: str | None = None,
+        neuron_subset: Callable[[list[str]], np.ndarray] | None = None,
+    ):
         check_source_and_window(source, time_window)
         self.source, self.time_window, self.pls = source, tuple(time_window), pls
         self.access = access or ("public" if source == "public" else "private")
@@ -63,13 +74,20 @@ class FreemanZiembaPLS(NeuralBenchmark):
         options = dict(region=region, access=self.access, time_window=self.time_window, data_root=data_root)
         assembly = LazyLoad(lambda: load_freemanziemba_assembly(source, average_repetitions=True, **options))
         self._assembly_repetition = LazyLoad(
-            lambda: load_freemanziemba_assembly(source, average_repetitions=False, **options))
+            lambda: load_freemanziemba_assembly(source, average_repetitions=False, **options)
+        )
         ceiler = load_ceiling("internal_consistency")
-        super().__init__(identifier=identifier or f"{SOURCE_PREFIXES[source]}.{region}-pls", version=1,
-                         assembly=assembly, similarity_metric=pls_metric(
-                             pls, crossvalidation_kwargs=dict(stratification_coord="texture_type")),
-                         visual_degrees=VISUAL_DEGREES, number_of_trials=NUMBER_OF_TRIALS,
-                         ceiling_func=lambda: ceiler(self._assembly_repetition), parent=region, bibtex=BIBTEX)
+        super().__init__(
+            identifier=identifier or f"{SOURCE_PREFIXES[source]}.{region}-pls",
+            version=1,
+            assembly=assembly,
+            similarity_metric=pls_metric(pls, crossvalidation_kwargs=dict(stratification_coord="texture_type")),
+            visual_degrees=VISUAL_DEGREES,
+            number_of_trials=NUMBER_OF_TRIALS,
+            ceiling_func=lambda: ceiler(self._assembly_repetition),
+            parent=region,
+            bibtex=BIBTEX,
+        )
         self._ceiling_score: Score | None = None
 
     @property
@@ -85,11 +103,17 @@ class FreemanZiembaPLS(NeuralBenchmark):
             self._ceiling_score = self._ceiling_func()
         return self._ceiling_score
 
-    def public_counterpart(self) -> "FreemanZiembaPLS":
+    def public_counterpart(self) -> FreemanZiembaPLS:
         """The same benchmark on the public split of the same source: where layers are selected."""
-        return FreemanZiembaPLS(self.source, self.region, access="public", time_window=self.time_window,
-                                pls=self.pls, data_root=self.data_root,
-                                identifier=f"{SOURCE_PREFIXES[self.source]}.{self.region}-pls.public-selection")
+        return FreemanZiembaPLS(
+            self.source,
+            self.region,
+            access="public",
+            time_window=self.time_window,
+            pls=self.pls,
+            data_root=self.data_root,
+            identifier=f"{SOURCE_PREFIXES[self.source]}.{self.region}-pls.public-selection",
+        )
 
     def __call__(self, candidate) -> Score:
         score = super().__call__(candidate)
@@ -100,14 +124,23 @@ class FreemanZiembaPLS(NeuralBenchmark):
             score = _subset_score(r[:, mask], c[mask])
         layer_map = getattr(getattr(candidate, "layer_model", None), "region_layer_map", {}) or {}
         score.attrs["details"] = {
-            "benchmark": self.identifier, "source": self.source, "region": self.region, "access": self.access,
-            "time_window_ms": list(self.time_window), "pls": self.pls,
-            "score": float(score.values), "raw": float(score.raw.values), "ceiling": float(score.ceiling.values),
+            "benchmark": self.identifier,
+            "source": self.source,
+            "region": self.region,
+            "access": self.access,
+            "time_window_ms": list(self.time_window),
+            "pls": self.pls,
+            "score": float(score.values),
+            "raw": float(score.raw.values),
+            "ceiling": float(score.ceiling.values),
             "error": float(score.attrs["error"].values) if "error" in score.attrs else float("nan"),
-            **paper_score_fields(r[:, mask], c[mask]), "score_definitions": dict(SCORE_DEFINITIONS),
-            "n_neuroids": int(mask.sum()), "layer": layer_map.get(self.region),
+            **paper_score_fields(r[:, mask], c[mask]),
+            "score_definitions": dict(SCORE_DEFINITIONS),
+            "n_neuroids": int(mask.sum()),
+            "layer": layer_map.get(self.region),
             "neuroid_ids": [neuroid for neuroid, keep in zip(neuroid_ids, mask) if keep],
-            "per_neuron_r": r[:, mask].tolist(), "per_neuron_ceiling": c[mask].tolist(),
+            "per_neuron_r": r[:, mask].tolist(),
+            "per_neuron_ceiling": c[mask].tolist(),
         }
         return score
 
@@ -119,8 +152,7 @@ def per_neuron_table(score: Score, ceiling: Score) -> tuple[list[str], np.ndarra
     correlations = score.raw.raw
     ceilings = ceiling.raw.mean("split").sel(neuroid=correlations["neuroid"])
     r = np.asarray(correlations.transpose("split", "neuroid").values, dtype=float)
-    return ([str(value) for value in correlations["neuroid_id"].values], r,
-            np.asarray(ceilings.values, dtype=float))
+    return ([str(value) for value in correlations["neuroid_id"].values], r, np.asarray(ceilings.values, dtype=float))
 
 
 def paper_score_fields(r: np.ndarray, c: np.ndarray) -> dict[str, Any]:
@@ -129,8 +161,13 @@ def paper_score_fields(r: np.ndarray, c: np.ndarray) -> dict[str, Any]:
     fields = {}
     for name, sign_aware in (("score_paper", False), ("score_paper_sign_aware", True)):
         paper = paper_explained_variance(r, c, sign_aware=sign_aware)
-        fields.update({name: float(paper.mean), f"{name}_std": float(paper.std),
-                       f"{name}_per_split": [float(value) for value in paper.per_split]})
+        fields.update(
+            {
+                name: float(paper.mean),
+                f"{name}_std": float(paper.std),
+                f"{name}_per_split": [float(value) for value in paper.per_split],
+            }
+        )
     return fields
 
 

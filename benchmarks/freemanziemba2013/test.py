@@ -1,4 +1,5 @@
 """Known answers of the Freeman-Ziemba PLS benchmarks on the simulated population, and their bookkeeping."""
+
 import numpy as np
 import pytest
 
@@ -12,14 +13,17 @@ from brainscore_lcl.scoring import load_benchmark, load_model, score
 @pytest.fixture(scope="module")
 def generator_records():
     model = load_model("sim-generator")
-    return {region: score("sim-generator", f"FreemanZiemba2013sim.{region}-pls", model=model) for region in ("V1", "V2")}
+    return {
+        region: score("sim-generator", f"FreemanZiemba2013sim.{region}-pls", model=model) for region in ("V1", "V2")
+    }
 
 
 @pytest.fixture(scope="module")
 def alexnet_records():
     model = load_model("alexnet-untrained")
-    return {region: score("alexnet-untrained", f"FreemanZiemba2013sim.{region}-pls", model=model)
-            for region in ("V1", "V2")}
+    return {
+        region: score("alexnet-untrained", f"FreemanZiemba2013sim.{region}-pls", model=model) for region in ("V1", "V2")
+    }
 
 
 @pytest.mark.parametrize("region", ["V1", "V2"])

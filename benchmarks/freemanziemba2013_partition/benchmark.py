@@ -8,11 +8,13 @@ an anti-correlated cell never ranks as V1-like. By default (the paper's procedur
 that is scored; ``selection="public"`` ranks them on the public split and scores them on the private one. The
 regression is always fitted on all cells; only the aggregation is restricted.
 """
+
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from brainscore_core.metrics import Score
@@ -20,8 +22,11 @@ from brainscore_core.metrics import Score
 from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import FreemanZiembaPLS, paper_score_fields
 from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS, SOURCE_PREFIXES
 from brainscore_lcl.errors import UsageError
-from brainscore_lcl.metrics.scores import (brainscore_ceiled_score, per_neuron_explained_variance,
-                                           v1like_v2like_partition)
+from brainscore_lcl.metrics.scores import (
+    brainscore_ceiled_score,
+    per_neuron_explained_variance,
+    v1like_v2like_partition,
+)
 
 REFERENCE_MODEL = "v1-steerpyr-pool"
 PARTITION_QUANTILE = 0.25
@@ -38,6 +43,7 @@ class ReferencePartition:
     (max(r, 0)/r_ceil)^2; ``reference_ev_paper`` (n,), the paper's literal mean over splits of (r/r_ceil)^2, for
     reporting; boolean ``v1_like``/``v2_like``; ``selected_on``: the split (access) the reference was scored on.
     """
+
     reference: str
     neuroid_ids: tuple[str, ...]
     reference_ev: np.ndarray
@@ -56,43 +62,68 @@ class ReferencePartition:
         lookup = dict(zip(self.neuroid_ids, own))
         missing = [neuroid for neuroid in map(str, neuroid_ids) if neuroid not in lookup]
         if missing:
-            raise ValueError(f"{len(missing)} neuroids (e.g. {missing[0]}) are not in the {self.reference} partition; "
-                             "compute the partition on the same data source and region")
+            raise ValueError(
+                f"{len(missing)} neuroids (e.g. {missing[0]}) are not in the {self.reference} partition; "
+                "compute the partition on the same data source and region"
+            )
         return np.array([lookup[str(neuroid)] for neuroid in neuroid_ids], dtype=bool)
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready description: sizes and the reference's explained-variance range inside each subset."""
         ev, paper = self.reference_ev, self.reference_ev_paper
-        return {"reference": self.reference, "selected_on": self.selected_on,
-                "ranked_by": "per-cell mean over splits of the sign-aware (max(r, 0)/r_ceil)^2, ties by mean r",
-                "n_neuroids": len(self.neuroid_ids),
-                "n_v1like": int(self.v1_like.sum()), "n_v2like": int(self.v2_like.sum()),
-                "v1like_min_reference_ev": float(np.min(ev[self.v1_like])),
-                "v2like_max_reference_ev": float(np.max(ev[self.v2_like])),
-                "v1like_min_reference_ev_paper": float(np.min(paper[self.v1_like])),
-                "v2like_max_reference_ev_paper": float(np.max(paper[self.v2_like])),
-                "v1like_ids": [n for n, keep in zip(self.neuroid_ids, self.v1_like) if keep],
-                "v2like_ids": [n for n, keep in zip(self.neuroid_ids, self.v2_like) if keep]}
+        return {
+            "reference": self.reference,
+            "selected_on": self.selected_on,
+            "ranked_by": "per-cell mean over splits of the sign-aware (max(r, 0)/r_ceil)^2, ties by mean r",
+            "n_neuroids": len(self.neuroid_ids),
+            "n_v1like": int(self.v1_like.sum()),
+            "n_v2like": int(self.v2_like.sum()),
+            "v1like_min_reference_ev": float(np.min(ev[self.v1_like])),
+            "v2like_max_reference_ev": float(np.max(ev[self.v2_like])),
+            "v1like_min_reference_ev_paper": float(np.min(paper[self.v1_like])),
+            "v2like_max_reference_ev_paper": float(np.max(paper[self.v2_like])),
+            "v1like_ids": [n for n, keep in zip(self.neuroid_ids, self.v1_like) if keep],
+            "v2like_ids": [n for n, keep in zip(self.neuroid_ids, self.v2_like) if keep],
+        }
 
 
-def partition_from_scores(neuroid_ids: Sequence[str], per_neuron_r: np.ndarray, per_neuron_ceiling: np.ndarray,
-                          reference: str = REFERENCE_MODEL, quantile: float = PARTITION_QUANTILE,
-                          selected_on: str | None = None) -> ReferencePartition:
+def partition_from_scores(
+    neuroid_ids: Sequence[str],
+    per_neuron_r: np.ndarray,
+    per_neuron_ceiling: np.ndarray,
+    reference: str = REFERENCE_MODEL,
+    quantile: float = PARTITION_QUANTILE,
+    selected_on: str | None = None,
+) -> ReferencePartition:
     """Partition from a reference model's PLS table: ``per_neuron_r`` (split, neuron) r, ``per_neuron_ceiling``
     (neuron,) internal consistency; top / bottom ``quantile`` of the per-neuron sign-aware explained variance, ties
     broken by the mean r over splits."""
     r, c = np.asarray(per_neuron_r, dtype=float), np.asarray(per_neuron_ceiling, dtype=float)
     ev = per_neuron_explained_variance(r, c, sign_aware=True)
     masks = v1like_v2like_partition(ev, quantile, tiebreak=np.nanmean(r, axis=0))
-    return ReferencePartition(reference, tuple(map(str, neuroid_ids)), ev, per_neuron_explained_variance(r, c),
-                              masks.v1_like, masks.v2_like, selected_on)
+    return ReferencePartition(
+        reference,
+        tuple(map(str, neuroid_ids)),
+        ev,
+        per_neuron_explained_variance(r, c),
+        masks.v1_like,
+        masks.v2_like,
+        selected_on,
+    )
 
 
-def partition_from_details(details: dict[str, Any], reference: str = REFERENCE_MODEL,
-                           quantile: float = PARTITION_QUANTILE) -> ReferencePartition:
+def partition_from_details(
+    details: dict[str, Any], reference: str = REFERENCE_MODEL, quantile: float = PARTITION_QUANTILE
+) -> ReferencePartition:
     """Partition from the ``details`` of a full (all-cell) ``FreemanZiembaPLS`` score of the reference model."""
-    return partition_from_scores(details["neuroid_ids"], details["per_neuron_r"], details["per_neuron_ceiling"],
-                                 reference, quantile, details.get("access"))
+    return partition_from_scores(
+        details["neuroid_ids"],
+        details["per_neuron_r"],
+        details["per_neuron_ceiling"],
+        reference,
+        quantile,
+        details.get("access"),
+    )
 
 
 def subset_scores(details: dict[str, Any], mask: np.ndarray) -> dict[str, Any]:
@@ -102,16 +133,27 @@ def subset_scores(details: dict[str, Any], mask: np.ndarray) -> dict[str, Any]:
     r = np.asarray(details["per_neuron_r"], dtype=float)[:, mask]
     c = np.asarray(details["per_neuron_ceiling"], dtype=float)[mask]
     brainscore = brainscore_ceiled_score(r, c)
-    return {**paper_score_fields(r, c), "score": brainscore.ceiled, "raw": brainscore.raw,
-            "ceiling": brainscore.ceiling, "n_neuroids": int(mask.sum()),
-            "per_neuron_ev": per_neuron_explained_variance(r, c),
-            "per_neuron_ev_sign_aware": per_neuron_explained_variance(r, c, sign_aware=True)}
+    return {
+        **paper_score_fields(r, c),
+        "score": brainscore.ceiled,
+        "raw": brainscore.raw,
+        "ceiling": brainscore.ceiling,
+        "n_neuroids": int(mask.sum()),
+        "per_neuron_ev": per_neuron_explained_variance(r, c),
+        "per_neuron_ev_sign_aware": per_neuron_explained_variance(r, c, sign_aware=True),
+    }
 
 
 @functools.lru_cache(maxsize=8)
-def reference_partition(source: str, reference: str = REFERENCE_MODEL, quantile: float = PARTITION_QUANTILE,
-                        access: str | None = None, time_window: tuple[int, int] = BRAINSCORE_WINDOW_MS,
-                        pls: str = "kernel", data_root: str | None = None) -> ReferencePartition:
+def reference_partition(
+    source: str,
+    reference: str = REFERENCE_MODEL,
+    quantile: float = PARTITION_QUANTILE,
+    access: str | None = None,
+    time_window: tuple[int, int] = BRAINSCORE_WINDOW_MS,
+    pls: str = "kernel",
+    data_root: str | None = None,
+) -> ReferencePartition:
     """Score ``reference`` on the full V2 PLS benchmark of ``source`` (on split ``access``) and partition its cells
     (once per process). ``reference`` is a model id of this suite's registry."""
     from brainscore_lcl.registry import discover_plugins, model_registry
@@ -133,28 +175,51 @@ class FreemanZiembaPartitionPLS(FreemanZiembaPLS):
     ``subset``, ``selection`` and ``partition`` (its summary).
     """
 
-    def __init__(self, source: str, subset: str, *, reference: str = REFERENCE_MODEL,
-                 quantile: float = PARTITION_QUANTILE, partition: ReferencePartition | None = None,
-                 selection: str = "same", access: str | None = None,
-                 time_window: tuple[int, int] = BRAINSCORE_WINDOW_MS, pls: str = "kernel",
-                 data_root: str | None = None, identifier: str | None = None):
+    def __init__(
+        self,
+        source: str,
+        subset: str,
+        *,
+        reference: str = REFERENCE_MODEL,
+        quantile: float = PARTITION_QUANTILE,
+        partition: ReferencePartition | None = None,
+        selection: str = "same",
+        access: str | None = None,
+        time_window: tuple[int, int] = BRAINSCORE_WINDOW_MS,
+        pls: str = "kernel",
+        data_root: str | None = None,
+        identifier: str | None = None,
+    ):
         if subset not in SUBSETS:
             raise UsageError(f"subset must be one of {SUBSETS}, got {subset!r}")
         if selection not in SELECTIONS:
             raise UsageError(f"selection must be one of {SELECTIONS}, got {selection!r}")
         self.subset, self.reference, self.quantile, self._partition = subset, reference, quantile, partition
         self.selection = selection
-        super().__init__(source, "V2", access=access, time_window=time_window, pls=pls, data_root=data_root,
-                         identifier=identifier or f"{SOURCE_PREFIXES[source]}.V2-pls-{subset}",
-                         neuron_subset=self._subset_mask)
+        super().__init__(
+            source,
+            "V2",
+            access=access,
+            time_window=time_window,
+            pls=pls,
+            data_root=data_root,
+            identifier=identifier or f"{SOURCE_PREFIXES[source]}.V2-pls-{subset}",
+            neuron_subset=self._subset_mask,
+        )
 
     @property
     def partition(self) -> ReferencePartition:
         """The reference partition (computed on first access when not given)."""
         if self._partition is None:
-            self._partition = reference_partition(self.source, self.reference, self.quantile,
-                                                  self.selection_access(), self.time_window, self.pls,
-                                                  self.data_root)
+            self._partition = reference_partition(
+                self.source,
+                self.reference,
+                self.quantile,
+                self.selection_access(),
+                self.time_window,
+                self.pls,
+                self.data_root,
+            )
         return self._partition
 
     def selection_access(self) -> str:
@@ -162,8 +227,10 @@ class FreemanZiembaPartitionPLS(FreemanZiembaPLS):
         if self.selection == "same":
             return self.access
         if self.access == "public":
-            raise ValueError("selection='public' ranks the cells on the public split, which is the split this "
-                             "benchmark scores; use a private-split source (sim, local, official)")
+            raise ValueError(
+                "selection='public' ranks the cells on the public split, which is the split this "
+                "benchmark scores; use a private-split source (sim, local, official)"
+            )
         return "public"
 
     def _subset_mask(self, neuroid_ids: list[str]) -> np.ndarray:
@@ -175,4 +242,3 @@ class FreemanZiembaPartitionPLS(FreemanZiembaPLS):
         details = score.attrs["details"]
         details.update(subset=self.subset, selection=self.selection, partition=self.partition.summary())
         return score
-

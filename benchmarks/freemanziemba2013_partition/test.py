@@ -1,11 +1,15 @@
 """Plugin tests: the V1-like / V2-like partition benchmarks register for every source and give known answers on the
 simulator."""
+
 from __future__ import annotations
 
 import pytest
 
-from brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark import (FreemanZiembaPartitionPLS,
-                                                                             partition_from_details, subset_scores)
+from brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark import (
+    FreemanZiembaPartitionPLS,
+    partition_from_details,
+    subset_scores,
+)
 from brainscore_lcl.data.facts import SOURCE_PREFIXES
 from brainscore_lcl.registry import benchmark_registry, discover_plugins
 
@@ -15,7 +19,7 @@ def test_every_source_registers_the_partition_benchmarks():
     suffixes = ("V2-pls-v1like", "V2-pls-v2like")
     expected = {f"{prefix}.{suffix}" for prefix in SOURCE_PREFIXES.values() for suffix in suffixes}
     assert expected <= set(benchmark_registry)
-    for suffix in suffixes:     # building a PLS benchmark loads its data: only the offline source here
+    for suffix in suffixes:  # building a PLS benchmark loads its data: only the offline source here
         benchmark = benchmark_registry[f"FreemanZiemba2013sim.{suffix}"]()
         assert benchmark.identifier == f"FreemanZiemba2013sim.{suffix}"
         assert benchmark.region == "V2"
@@ -27,18 +31,23 @@ def test_reference_model_explains_its_v1like_cells_better_when_ranked_on_held_ou
 
     # ranked on the 135 public images, scored on the 315 private ones: not true by construction, a cell's
     # V1-likeness must carry over to new images
-    held_out = {subset: score("v1-steerpyr-pool", f"FreemanZiemba2013sim.V2-pls-{subset}", selection="public")
-                for subset in ("v1like", "v2like")}
+    held_out = {
+        subset: score("v1-steerpyr-pool", f"FreemanZiemba2013sim.V2-pls-{subset}", selection="public")
+        for subset in ("v1like", "v2like")
+    }
     assert held_out["v1like"].details["selection"] == "public"
     assert held_out["v1like"].details["partition"]["selected_on"] == "public"
     assert held_out["v1like"].details["access"] == "private"
-    assert held_out["v1like"].details["score_paper_sign_aware"] > held_out["v2like"].details["score_paper_sign_aware"] + 0.2
+    assert (
+        held_out["v1like"].details["score_paper_sign_aware"]
+        > held_out["v2like"].details["score_paper_sign_aware"] + 0.2
+    )
     v1like = score("v1-steerpyr-pool", "FreemanZiemba2013sim.V2-pls-v1like")
     v2like = score("v1-steerpyr-pool", "FreemanZiemba2013sim.V2-pls-v2like")
     assert v1like.n_neuroids == v2like.n_neuroids == 26
     assert v1like.details["selection"] == "same" and v1like.details["partition"]["selected_on"] == "private"
     assert not set(v1like.details["neuroid_ids"]) & set(v2like.details["neuroid_ids"])
-    full = score("v1-steerpyr-pool", "FreemanZiemba2013sim.V2-pls")     # the scripts' route: subsets of one record
+    full = score("v1-steerpyr-pool", "FreemanZiemba2013sim.V2-pls")  # the scripts' route: subsets of one record
     reference = partition_from_details(full.details)
     for record, subset in ((v1like, "v1like"), (v2like, "v2like")):
         from_full = subset_scores(full.details, reference.mask(subset, full.details["neuroid_ids"]))

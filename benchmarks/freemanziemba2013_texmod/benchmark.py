@@ -5,27 +5,42 @@ read two ways (see ``model_modulation``), with Q-Q distance and family-rank Spea
 family and sample; on Brain-Score's data its public and private assemblies joined) and, by default, each cell's
 latency-aligned 100-ms window (``brainscore_lcl.data.texture_responses``).
 """
+
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from brainscore_core.metrics import Score
 from brainscore_vision.benchmark_helpers.screen import place_on_screen
 from brainscore_vision.benchmarks import BenchmarkBase
 
-from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import (BIBTEX, NUMBER_OF_TRIALS, FreemanZiembaPLS,
-                                                                   check_source_and_window)
+from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import (
+    BIBTEX,
+    NUMBER_OF_TRIALS,
+    FreemanZiembaPLS,
+    check_source_and_window,
+)
 from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS, SOURCE_PREFIXES, VISUAL_DEGREES
 from brainscore_lcl.data.texture_responses import LATENCY_WINDOW_MS, WINDOWS, TextureData, load_texture_data
 from brainscore_lcl.errors import UsageError
-from brainscore_lcl.metrics.texture import (MIN_NEURON_CEILING, N_FOLDS, Modulation, compare_modulation,
-                                            cross_validated_predictions, family_ranks, modulation_quantiles,
-                                            population_modulation, reliable_neurons)
+from brainscore_lcl.metrics.texture import (
+    MIN_NEURON_CEILING,
+    N_FOLDS,
+    Modulation,
+    compare_modulation,
+    cross_validated_predictions,
+    family_ranks,
+    modulation_quantiles,
+    population_modulation,
+    reliable_neurons,
+)
 
 
-def model_modulation(features: np.ndarray, data: TextureData, reliable: np.ndarray, n_folds: int = N_FOLDS,
-                     seed: int = 0) -> dict[str, Modulation]:
+def model_modulation(
+    features: np.ndarray, data: TextureData, reliable: np.ndarray, n_folds: int = N_FOLDS, seed: int = 0
+) -> dict[str, Modulation]:
     """The two readings of a model's texture modulation (features: (presentation, unit), the data's image order).
 
     "fitted": each reliable recorded neuron as predicted from the features by ``n_folds``-fold cross-validated PLS
@@ -34,17 +49,21 @@ def model_modulation(features: np.ndarray, data: TextureData, reliable: np.ndarr
     """
     strata = np.array([f"{family}-{kind}" for family, kind in zip(data.families, data.texture_types)])
     predictions = cross_validated_predictions(features, data.responses[:, reliable], strata, n_folds, seed=seed)
-    return {"fitted": population_modulation(predictions, data.families, data.texture_types, rectify=True),
-            "units": population_modulation(features, data.families, data.texture_types, rectify=True)}
+    return {
+        "fitted": population_modulation(predictions, data.families, data.texture_types, rectify=True),
+        "units": population_modulation(features, data.families, data.texture_types, rectify=True),
+    }
 
 
-def record_model_features(candidate, region: str, stimulus_set, stimulus_ids: np.ndarray,
-                          time_bins: Sequence[tuple[int, int]] = ((70, 170),)) -> np.ndarray:
+def record_model_features(
+    candidate, region: str, stimulus_set, stimulus_ids: np.ndarray, time_bins: Sequence[tuple[int, int]] = ((70, 170),)
+) -> np.ndarray:
     """The candidate's ``region`` activations (presentation, unit) on ``stimulus_set`` shown at 4 degrees, in the
     order of ``stimulus_ids``."""
     candidate.start_recording(region, time_bins=list(time_bins))
-    placed = place_on_screen(stimulus_set, target_visual_degrees=candidate.visual_degrees(),
-                             source_visual_degrees=VISUAL_DEGREES)
+    placed = place_on_screen(
+        stimulus_set, target_visual_degrees=candidate.visual_degrees(), source_visual_degrees=VISUAL_DEGREES
+    )
     activations = candidate.look_at(placed, number_of_trials=NUMBER_OF_TRIALS)
     if "time_bin" in activations.dims:
         activations = activations.squeeze("time_bin", drop=True)
@@ -69,9 +88,18 @@ class FreemanZiembaTextureModulation(BenchmarkBase):
     ("fitted", "units") rho, Q-Q distance, quantiles, family modulation and ranks (see ``compare_modulation``).
     """
 
-    def __init__(self, source: str, *, window: str | None = None,
-                 time_window: tuple[int, int] = BRAINSCORE_WINDOW_MS, min_ceiling: float = MIN_NEURON_CEILING,
-                 n_folds: int = N_FOLDS, seed: int = 0, data_root: str | None = None, identifier: str | None = None):
+    def __init__(
+        self,
+        source: str,
+        *,
+        window: str | None = None,
+        time_window: tuple[int, int] = BRAINSCORE_WINDOW_MS,
+        min_ceiling: float = MIN_NEURON_CEILING,
+        n_folds: int = N_FOLDS,
+        seed: int = 0,
+        data_root: str | None = None,
+        identifier: str | None = None,
+    ):
         check_source_and_window(source, time_window)
         if window not in (None, *WINDOWS):
             raise UsageError(f"window {window!r} is not one of {', '.join(WINDOWS)}")
@@ -82,15 +110,21 @@ class FreemanZiembaTextureModulation(BenchmarkBase):
         self.min_ceiling, self.n_folds, self.seed = min_ceiling, n_folds, seed
         self.region, self._visual_degrees = "V2", VISUAL_DEGREES
         self._data: TextureData | None = None
-        super().__init__(identifier=identifier or f"{SOURCE_PREFIXES[source]}.V2-texmod", version=1,
-                         ceiling_func=lambda: Score(np.nan), parent="V2", bibtex=BIBTEX)
+        super().__init__(
+            identifier=identifier or f"{SOURCE_PREFIXES[source]}.V2-texmod",
+            version=1,
+            ceiling_func=lambda: Score(np.nan),
+            parent="V2",
+            bibtex=BIBTEX,
+        )
 
     @property
     def data(self) -> TextureData:
         """The recorded responses (loaded once)."""
         if self._data is None:
-            self._data = load_texture_data(self.source, "V2", window=self.window, time_window=self.time_window,
-                                           data_root=self.data_root)
+            self._data = load_texture_data(
+                self.source, "V2", window=self.window, time_window=self.time_window, data_root=self.data_root
+            )
         return self._data
 
     @property
@@ -106,9 +140,14 @@ class FreemanZiembaTextureModulation(BenchmarkBase):
 
     def public_counterpart(self) -> FreemanZiembaPLS:
         """The V2 PLS benchmark on the public split of the same source: where layers are selected."""
-        return FreemanZiembaPLS(self.source, "V2", access="public", time_window=self.time_window,
-                                data_root=self.data_root,
-                                identifier=f"{SOURCE_PREFIXES[self.source]}.V2-pls.public-selection")
+        return FreemanZiembaPLS(
+            self.source,
+            "V2",
+            access="public",
+            time_window=self.time_window,
+            data_root=self.data_root,
+            identifier=f"{SOURCE_PREFIXES[self.source]}.V2-pls.public-selection",
+        )
 
     def __call__(self, candidate) -> Score:
         details = texture_modulation_details(candidate, self.data, self.min_ceiling, self.n_folds, self.seed)
@@ -116,21 +155,28 @@ class FreemanZiembaTextureModulation(BenchmarkBase):
         score.attrs["raw"] = Score(details["fitted"]["rho"])
         score.attrs["ceiling"] = self.ceiling
         score.attrs["details"] = {
-            "benchmark": self.identifier, "source": self.source, "region": "V2", "window": self.window,
+            "benchmark": self.identifier,
+            "source": self.source,
+            "region": "V2",
+            "window": self.window,
             "time_window_ms": list(self.time_window) if self.window == "fixed" else None,
-            "latency_window_ms": LATENCY_WINDOW_MS if self.window == "latency" else None, **details}
+            "latency_window_ms": LATENCY_WINDOW_MS if self.window == "latency" else None,
+            **details,
+        }
         return score
 
 
 def data_modulation(data: TextureData, min_ceiling: float = MIN_NEURON_CEILING) -> tuple[Modulation, np.ndarray]:
     """The reliable recorded cells' modulation (not rectified) and the reliability mask (neuroid,) over all cells."""
     reliable = reliable_neurons(data.ceilings, min_ceiling)
-    return population_modulation(data.responses[:, reliable], data.families, data.texture_types,
-                                 rectify=False), reliable
+    return population_modulation(
+        data.responses[:, reliable], data.families, data.texture_types, rectify=False
+    ), reliable
 
 
-def texture_modulation_details(candidate, data: TextureData, min_ceiling: float = MIN_NEURON_CEILING,
-                               n_folds: int = N_FOLDS, seed: int = 0) -> dict[str, Any]:
+def texture_modulation_details(
+    candidate, data: TextureData, min_ceiling: float = MIN_NEURON_CEILING, n_folds: int = N_FOLDS, seed: int = 0
+) -> dict[str, Any]:
     """The candidate's V2 texture modulation against ``data``: the score (Spearman rho of the "fitted" reading's
     family modulation with the data's over the families, raw), both readings' comparisons (``compare_modulation``),
     the data's own modulation, and the numbers behind them (images, reliable cells, folds, committed layer)."""
@@ -139,15 +185,27 @@ def texture_modulation_details(candidate, data: TextureData, min_ceiling: float 
     readings = model_modulation(features, data, reliable, n_folds, seed)
     comparisons = {name: compare_modulation(modulation, data_mod) for name, modulation in readings.items()}
     layer_map = getattr(getattr(candidate, "layer_model", None), "region_layer_map", {}) or {}
-    return {"n_images": int(len(data.stimulus_ids)), "min_ceiling": min_ceiling, "n_folds": n_folds,
-            "score": comparisons["fitted"]["rho"], "raw": comparisons["fitted"]["rho"], "ceiling": None,
-            "error": None, "n_neuroids": int(reliable.sum()), "n_excluded": int((~reliable).sum()),
-            "layer": layer_map.get("V2"),
-            "data": {"neuron_rmod": data_mod.neuron_rmod.tolist(), "family_rmod": data_mod.family_rmod.tolist(),
-                     "family_ranks": family_ranks(data_mod.family_rmod).tolist(),
-                     "quantiles": modulation_quantiles(data_mod.neuron_rmod).tolist(),
-                     "families": [str(family) for family in data_mod.families],
-                     "neuroid_ids": data.neuroid_ids[reliable].tolist(), "ceilings": data.ceilings.tolist(),
-                     "latency_ms": None if data.latency_ms is None else data.latency_ms.tolist()},
-            "fitted": comparisons["fitted"], "units": comparisons["units"]}
-
+    return {
+        "n_images": int(len(data.stimulus_ids)),
+        "min_ceiling": min_ceiling,
+        "n_folds": n_folds,
+        "score": comparisons["fitted"]["rho"],
+        "raw": comparisons["fitted"]["rho"],
+        "ceiling": None,
+        "error": None,
+        "n_neuroids": int(reliable.sum()),
+        "n_excluded": int((~reliable).sum()),
+        "layer": layer_map.get("V2"),
+        "data": {
+            "neuron_rmod": data_mod.neuron_rmod.tolist(),
+            "family_rmod": data_mod.family_rmod.tolist(),
+            "family_ranks": family_ranks(data_mod.family_rmod).tolist(),
+            "quantiles": modulation_quantiles(data_mod.neuron_rmod).tolist(),
+            "families": [str(family) for family in data_mod.families],
+            "neuroid_ids": data.neuroid_ids[reliable].tolist(),
+            "ceilings": data.ceilings.tolist(),
+            "latency_ms": None if data.latency_ms is None else data.latency_ms.tolist(),
+        },
+        "fitted": comparisons["fitted"],
+        "units": comparisons["units"],
+    }

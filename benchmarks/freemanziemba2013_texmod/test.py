@@ -1,5 +1,6 @@
 """Plugin tests: the texture-modulation benchmark registers for every source and gives known answers on the
 simulator."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,6 +1,5 @@
-from brainscore_lcl.registry import benchmark_registry
-
 from brainscore_lcl.data.geirhos import DATASETS
+from brainscore_lcl.registry import benchmark_registry
 
 
 def _factory(dataset):

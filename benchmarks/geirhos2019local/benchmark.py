@@ -9,17 +9,20 @@ in ``analyses/behaviour.py``. Brain-Score's class lists are checked against Geir
 suite's data) before a model is run. The stimuli fill the model's input (224 px), as in ``model-vs-human`` and the
 paper; Brain-Score's ``Geirhos2021*`` benchmarks instead show them at 3 of the model's 8 degrees.
 
-The decisions are written as a CSV in the human files' format (``$BRAINSCORE_LCL_CACHE/behaviour/<model>/<dataset>.csv``)
+The decisions are written as a CSV in the human files' format
+(``$BRAINSCORE_LCL_CACHE/behaviour/<model>/<dataset>.csv``)
 and scored like any decisions file (``brainscore behavior``). The benchmark's score is the error consistency with the
 humans divided by the humans' own (leave-one-out mean), not clipped; ``details`` holds accuracy, observed consistency,
 shape bias (cue-conflict) and the humans' values.
 """
+
 from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,10 +30,26 @@ from brainscore_core.metrics import Score
 from brainscore_vision.benchmarks import BenchmarkBase
 
 from brainscore_lcl import cache_dir
-from brainscore_lcl.data.geirhos import (DecisionsFileError, HumanTrials, check_dataset, data_root, human_trials,
-                                         read_decisions, stimulus_set, write_decisions)
-from brainscore_lcl.metrics.behaviour import (CATEGORIES, accuracy, category_members, conditionwise_consistency,
-                                              human_consistency, pooled_shape_bias, shape_bias, texture_category)
+from brainscore_lcl.data.geirhos import (
+    DecisionsFileError,
+    HumanTrials,
+    check_dataset,
+    data_root,
+    human_trials,
+    read_decisions,
+    stimulus_set,
+    write_decisions,
+)
+from brainscore_lcl.metrics.behaviour import (
+    CATEGORIES,
+    accuracy,
+    category_members,
+    conditionwise_consistency,
+    human_consistency,
+    pooled_shape_bias,
+    shape_bias,
+    texture_category,
+)
 
 PREFIX = "Geirhos2019local"
 BIBTEX = """@inproceedings{geirhos2019imagenettrained,
@@ -45,11 +64,16 @@ def check_brainscore_mapping() -> None:
     """Raise ``RuntimeError`` unless Brain-Score's ImageNet class lists of the 16 categories are Geirhos et al.'s."""
     from brainscore_vision.model_helpers.brain_transformation.behavior import LabelToImagenetIndices
 
-    differing = [name for name, indices in category_members().items()
-                 if tuple(getattr(LabelToImagenetIndices, f"{name}_indices", ())) != indices]
+    differing = [
+        name
+        for name, indices in category_members().items()
+        if tuple(getattr(LabelToImagenetIndices, f"{name}_indices", ())) != indices
+    ]
     if differing:
-        raise RuntimeError(f"this brainscore_vision maps {', '.join(differing)} to other ImageNet classes than "
-                           "Geirhos et al.; install brainscore-vision 2.4.2 (setup.py)")
+        raise RuntimeError(
+            f"this brainscore_vision maps {', '.join(differing)} to other ImageNet classes than "
+            "Geirhos et al.; install brainscore-vision 2.4.2 (setup.py)"
+        )
 
 
 def imagenet_readout_reason(model) -> str | None:
@@ -68,8 +92,11 @@ def imagenet_readout_reason(model) -> str | None:
             outputs = tuple(network(torch.zeros(1, 3, size, size)).shape[1:])
     except Exception as error:  # any network: a blank image that it cannot take means no usable readout
         return f"the model does not run on a blank {size}-px image ({type(error).__name__}: {error})"
-    return None if outputs == (1000,) else (f"the model has no ImageNet readout (its output has shape {outputs}, "
-                                            "not 1000 class scores)")
+    return (
+        None
+        if outputs == (1000,)
+        else (f"the model has no ImageNet readout (its output has shape {outputs}, not 1000 class scores)")
+    )
 
 
 def model_decisions(model, datasets: Sequence[str], root: str | os.PathLike | None = None) -> dict[str, pd.DataFrame]:
@@ -87,11 +114,18 @@ def model_decisions(model, datasets: Sequence[str], root: str | os.PathLike | No
     for dataset in datasets:
         subset = stimuli[stimuli["dataset"] == dataset]
         trials = np.arange(1, len(subset) + 1)
-        decisions[dataset] = pd.DataFrame({
-            "subj": model.identifier, "session": 1, "trial": trials, "rt": math.nan,
-            "object_response": [decided[identifier] for identifier in subset["stimulus_id"]],
-            "category": subset["category"].values, "condition": 0,
-            "imagename": [f"{trial:04d}_{dataset}_{name}" for trial, name in zip(trials, subset["stimulus"])]})
+        decisions[dataset] = pd.DataFrame(
+            {
+                "subj": model.identifier,
+                "session": 1,
+                "trial": trials,
+                "rt": math.nan,
+                "object_response": [decided[identifier] for identifier in subset["stimulus_id"]],
+                "category": subset["category"].values,
+                "condition": 0,
+                "imagename": [f"{trial:04d}_{dataset}_{name}" for trial, name in zip(trials, subset["stimulus"])],
+            }
+        )
     return decisions
 
 
@@ -110,8 +144,10 @@ def _matched_trials(decisions: pd.DataFrame, humans: HumanTrials) -> tuple[np.nd
     wrong = matched["category"].to_numpy() != humans.category[columns]
     if wrong.any():
         row = matched[wrong].iloc[0]
-        raise DecisionsFileError(f"{row['file']} row {row['row']}, column category: {row['category']!r}, but the "
-                                 f"humans' files give {humans.category[columns[wrong][0]]!r} for {row['stimulus']!r}")
+        raise DecisionsFileError(
+            f"{row['file']} row {row['row']}, column category: {row['category']!r}, but the "
+            f"humans' files give {humans.category[columns[wrong][0]]!r} for {row['stimulus']!r}"
+        )
     return columns, matched, unmatched
 
 
@@ -126,9 +162,11 @@ def score_decisions(decisions: pd.DataFrame, dataset: str, root: str | os.PathLi
     columns, matched, unmatched = _matched_trials(decisions, humans)
     if not len(matched):
         example = decisions["stimulus"].iloc[0]
-        raise DecisionsFileError(f"none of the {len(decisions)} decisions in {decisions['file'].iloc[0]} matches a "
-                                 f"{dataset} stimulus of the humans (e.g. {example!r}); check --dataset and that "
-                                 "imagename ends with _<stimulus file name>")
+        raise DecisionsFileError(
+            f"none of the {len(decisions)} decisions in {decisions['file'].iloc[0]} matches a "
+            f"{dataset} stimulus of the humans (e.g. {example!r}); check --dataset and that "
+            "imagename ends with _<stimulus file name>"
+        )
     observer = str(decisions["subj"].iloc[0])
     others = humans.subjects != observer
     truth, conditions = humans.category[columns], humans.condition[columns]
@@ -138,29 +176,38 @@ def score_decisions(decisions: pd.DataFrame, dataset: str, root: str | os.PathLi
     observed, kappa = conditionwise_consistency((responses == truth)[None], human_correct, conditions)
     ceiling = human_consistency(human_correct, conditions)
     subjects = humans.subjects[others].tolist()
-    result = {"dataset": dataset, "observer": observer, "n_trials": int(len(matched)),
-              "n_unmatched": int(len(unmatched)),
-              "unmatched_stimuli": unmatched["stimulus"].head(LISTED_UNMATCHED).tolist(),
-              "n_missing": int(len(humans.stimuli) - len(matched)),
-              "accuracy": float(accuracy(responses, truth)),
-              "observed_consistency": float(observed.mean()), "error_consistency": float(kappa.mean()),
-              "error_consistency_by_observer": dict(zip(subjects, kappa[0].tolist())),
-              "human_observers": len(subjects),
-              "human_accuracy": float(accuracy(human_responses, truth).mean()),
-              "human_observed_consistency": ceiling.ceiling_observed,
-              "human_error_consistency": ceiling.ceiling_error}
+    result = {
+        "dataset": dataset,
+        "observer": observer,
+        "n_trials": int(len(matched)),
+        "n_unmatched": int(len(unmatched)),
+        "unmatched_stimuli": unmatched["stimulus"].head(LISTED_UNMATCHED).tolist(),
+        "n_missing": int(len(humans.stimuli) - len(matched)),
+        "accuracy": float(accuracy(responses, truth)),
+        "observed_consistency": float(observed.mean()),
+        "error_consistency": float(kappa.mean()),
+        "error_consistency_by_observer": dict(zip(subjects, kappa[0].tolist())),
+        "human_observers": len(subjects),
+        "human_accuracy": float(accuracy(human_responses, truth).mean()),
+        "human_observed_consistency": ceiling.ceiling_observed,
+        "human_error_consistency": ceiling.ceiling_error,
+    }
     if dataset == "cue-conflict":
         texture = np.array([texture_category(name) for name in humans.imagename[columns]])
         model_bias = shape_bias(responses, truth, texture)
         human_bias = pooled_shape_bias(human_responses, truth, texture)
-        result.update(shape_bias=float(model_bias.shape_bias), shape_fraction=float(model_bias.shape_fraction),
-                      texture_fraction=float(model_bias.texture_fraction),
-                      human_shape_bias=float(human_bias.shape_bias))
+        result.update(
+            shape_bias=float(model_bias.shape_bias),
+            shape_fraction=float(model_bias.shape_fraction),
+            texture_fraction=float(model_bias.texture_fraction),
+            human_shape_bias=float(human_bias.shape_bias),
+        )
     return result
 
 
-def score_decision_files(paths: Sequence[str | os.PathLike], dataset: str,
-                         root: str | os.PathLike | None = None) -> dict[str, Any]:
+def score_decision_files(
+    paths: Sequence[str | os.PathLike], dataset: str, root: str | os.PathLike | None = None
+) -> dict[str, Any]:
     """``score_decisions`` of the decisions in ``paths`` (one observer's files), with the files and data root."""
     result = score_decisions(read_decisions(paths), dataset, root)
     return {**result, "decisions": [str(path) for path in paths], "data_root": str(data_root(root))}
@@ -182,10 +229,18 @@ def human_leave_one_out(dataset: str, root: str | os.PathLike | None = None) -> 
     humans = human_trials(dataset, root)
     correct = humans.responses == humans.category
     consistency = human_consistency(correct, humans.condition)
-    rows = [{"dataset": dataset, "observer": subject, "accuracy": float(accuracy(responses, humans.category)),
-             "observed_consistency": float(observed), "error_consistency": float(kappa)}
-            for subject, responses, observed, kappa in zip(humans.subjects, humans.responses, consistency.observed,
-                                                           consistency.error)]
+    rows = [
+        {
+            "dataset": dataset,
+            "observer": subject,
+            "accuracy": float(accuracy(responses, humans.category)),
+            "observed_consistency": float(observed),
+            "error_consistency": float(kappa),
+        }
+        for subject, responses, observed, kappa in zip(
+            humans.subjects, humans.responses, consistency.observed, consistency.error
+        )
+    ]
     if dataset == "cue-conflict":
         texture = np.array([texture_category(name) for name in humans.imagename])
         biases = shape_bias(humans.responses, humans.category, texture).shape_bias
@@ -200,10 +255,12 @@ def human_reference(dataset: str, root: str | os.PathLike | None = None) -> dict
     leave-one-out rows of ``human_leave_one_out`` (``observers``)."""
     humans = human_trials(dataset, root)
     consistency = human_consistency(humans.responses == humans.category, humans.condition)
-    reference = {"accuracy": float(accuracy(humans.responses, humans.category).mean()),
-                 "observed_consistency": consistency.ceiling_observed,
-                 "error_consistency": consistency.ceiling_error,
-                 "observers": human_leave_one_out(dataset, root)}
+    reference = {
+        "accuracy": float(accuracy(humans.responses, humans.category).mean()),
+        "observed_consistency": consistency.ceiling_observed,
+        "error_consistency": consistency.ceiling_error,
+        "observers": human_leave_one_out(dataset, root),
+    }
     if dataset == "cue-conflict":
         texture = np.array([texture_category(name) for name in humans.imagename])
         reference["shape_bias"] = float(pooled_shape_bias(humans.responses, humans.category, texture).shape_bias)
@@ -212,16 +269,22 @@ def human_reference(dataset: str, root: str | os.PathLike | None = None) -> dict
 
 def format_result(result: dict[str, Any]) -> str:
     """Readable lines of a ``score_decisions`` result."""
-    lines = [f"{result['observer']} on {result['dataset']}: {result['n_trials']} trials matched "
-             f"({result['n_unmatched']} decisions matched no human trial, {result['n_missing']} human stimuli "
-             "had no decision)"]
+    lines = [
+        f"{result['observer']} on {result['dataset']}: {result['n_trials']} trials matched "
+        f"({result['n_unmatched']} decisions matched no human trial, {result['n_missing']} human stimuli "
+        "had no decision)"
+    ]
     if result["n_unmatched"]:
         lines.append(f"  unmatched stimuli (first {LISTED_UNMATCHED}): {', '.join(result['unmatched_stimuli'])}")
     lines.append(f"  accuracy {result['accuracy']:.3f} (humans {result['human_accuracy']:.3f})")
-    lines.append(f"  observed consistency {result['observed_consistency']:.3f} "
-                 f"(human-human {result['human_observed_consistency']:.3f})")
-    lines.append(f"  error consistency {result['error_consistency']:.3f} "
-                 f"(human-human {result['human_error_consistency']:.3f}, {result['human_observers']} observers)")
+    lines.append(
+        f"  observed consistency {result['observed_consistency']:.3f} "
+        f"(human-human {result['human_observed_consistency']:.3f})"
+    )
+    lines.append(
+        f"  error consistency {result['error_consistency']:.3f} "
+        f"(human-human {result['human_error_consistency']:.3f}, {result['human_observers']} observers)"
+    )
     if "shape_bias" in result:
         lines.append(f"  shape bias {result['shape_bias']:.3f} (humans {result['human_shape_bias']:.3f})")
     return "\n".join(lines)
@@ -235,8 +298,9 @@ class Geirhos2019Local(BenchmarkBase):
         from brainscore_lcl.data.geirhos import data_root as resolve_root
 
         self.dataset, self.root = check_dataset(dataset), resolve_root(data_root)
-        super().__init__(identifier=f"{PREFIX}.{dataset}", version=1, ceiling_func=self._human_ceiling,
-                         parent=PREFIX, bibtex=BIBTEX)
+        super().__init__(
+            identifier=f"{PREFIX}.{dataset}", version=1, ceiling_func=self._human_ceiling, parent=PREFIX, bibtex=BIBTEX
+        )
 
     def _human_ceiling(self) -> Score:
         humans = human_trials(self.dataset, self.root)
@@ -246,7 +310,10 @@ class Geirhos2019Local(BenchmarkBase):
         result = score_model(candidate, [self.dataset], self.root)[self.dataset]
         raw, ceiling = result["error_consistency"], result["human_error_consistency"]
         score = Score(raw / ceiling)
-        score.attrs.update(raw=raw, ceiling=ceiling,
-                           error=float(np.std(list(result["error_consistency_by_observer"].values()))),
-                           details={**result, "decisions_csv": result["decisions"][0]})
+        score.attrs.update(
+            raw=raw,
+            ceiling=ceiling,
+            error=float(np.std(list(result["error_consistency_by_observer"].values()))),
+            details={**result, "decisions_csv": result["decisions"][0]},
+        )
         return score

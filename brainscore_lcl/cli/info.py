@@ -11,8 +11,8 @@ from brainscore_lcl.cli.options import check_input_paths
 def command_info(args: argparse.Namespace) -> int:
     """Describe a model: a short summary (``summarize_description``), everything with ``--full``."""
     from brainscore_lcl.model_helpers.commitment import summarize_description
-    from brainscore_lcl.scoring import describe_model
     from brainscore_lcl.model_helpers.from_file import model_id_from_args
+    from brainscore_lcl.scoring import describe_model
 
     check_input_paths(args)
     description = describe_model(model_id_from_args(args), checkpoint=args.checkpoint)

@@ -4,7 +4,7 @@ a command-line parser may read it without loading the data stack."""
 #: texture families in textureNumOrder of FreemanZiemba2013_V1V2data_readme.m, as in Brain-Score's packaging
 FAMILIES: tuple[int, ...] = (327, 336, 393, 402, 13, 18, 23, 30, 38, 48, 52, 56, 60, 71, 99)
 REGIONS = ("V1", "V2")
-TEXTURE_TYPES = ("noise", "texture")        # index 0, 1 of the release's texture-type axis
+TEXTURE_TYPES = ("noise", "texture")  # index 0, 1 of the release's texture-type axis
 #: samples per family and texture type
 N_SAMPLES = 15
 #: images shown: every sample of every family, as texture and as spectrally matched noise (450)
@@ -17,5 +17,9 @@ RECORDING_MS = 300
 BRAINSCORE_WINDOW_MS = (50, 200)
 PAPER_WINDOW_MS = (50, 150)
 #: benchmark-id prefix of each data source (``<prefix>.<region>-pls``)
-SOURCE_PREFIXES = {"official": "FreemanZiemba2013", "public": "FreemanZiemba2013public",
-                   "local": "FreemanZiemba2013local", "sim": "FreemanZiemba2013sim"}
+SOURCE_PREFIXES = {
+    "official": "FreemanZiemba2013",
+    "public": "FreemanZiemba2013public",
+    "local": "FreemanZiemba2013local",
+    "sim": "FreemanZiemba2013sim",
+}

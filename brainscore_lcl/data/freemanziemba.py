@@ -8,6 +8,7 @@ stacked as (texture type, family, sample, repetition); the 4-degree raised-cosin
 ``aperture_correct.py``; stimulus ids = sha1 of the aperture PNG; the public/private split of ``data_packaging.py``;
 and the windowing and repetition averaging of the benchmark's ``load_assembly``.
 """
+
 from __future__ import annotations
 
 import functools
@@ -28,8 +29,15 @@ from PIL import Image
 from sklearn.model_selection import StratifiedShuffleSplit
 
 from brainscore_lcl.cache import MANIFEST_FILE, ensure_folder, intact_manifest, read_json, write_manifest
-from brainscore_lcl.data.facts import (BRAINSCORE_WINDOW_MS, FAMILIES, N_IMAGES, N_SAMPLES, RECORDING_MS, REGIONS,
-                                       TEXTURE_TYPES)
+from brainscore_lcl.data.facts import (
+    BRAINSCORE_WINDOW_MS,
+    FAMILIES,
+    N_IMAGES,
+    N_SAMPLES,
+    RECORDING_MS,
+    REGIONS,
+    TEXTURE_TYPES,
+)
 from brainscore_lcl.errors import RunError, UsageError
 
 ACCESSES = ("public", "private", "all")
@@ -57,9 +65,9 @@ def _cosine_aperture_mask(size: int = 320, degrees: float = 4.0, aperture_degree
     radius = aperture_degrees * (size / degrees) / 2
     coords = np.arange(size) - size / 2
     xv, yv = np.meshgrid(coords, coords)
-    distance = np.sqrt(xv ** 2 + yv ** 2)
+    distance = np.sqrt(xv**2 + yv**2)
     mask = 1 / 2 * (1 + np.cos(distance / radius * np.pi))
-    mask[np.logical_not(xv ** 2 + yv ** 2 < radius ** 2)] = 0
+    mask[np.logical_not(xv**2 + yv**2 < radius**2)] = 0
     return mask
 
 
@@ -91,24 +99,34 @@ def _sha1(path: Path) -> str:
 
 def _canonical_rows() -> list[tuple[str, int, int]]:
     """(texture_type, family, sample) in the release's stacked presentation order."""
-    return [(texture_type, family, sample) for texture_type in TEXTURE_TYPES for family in FAMILIES
-            for sample in range(1, N_SAMPLES + 1)]
+    return [
+        (texture_type, family, sample)
+        for texture_type in TEXTURE_TYPES
+        for family in FAMILIES
+        for sample in range(1, N_SAMPLES + 1)
+    ]
 
 
 def _check_root(data_root) -> Path:
     if data_root is None:
-        raise DataUnavailableError(f"no FreemanZiemba2013 data root given: pass --data-root DIR or set "
-                                   f"BRAINSCORE_LCL_FZ_ROOT to the folder holding {MAT_FILE_NAME} and stim/")
+        raise DataUnavailableError(
+            f"no FreemanZiemba2013 data root given: pass --data-root DIR or set "
+            f"BRAINSCORE_LCL_FZ_ROOT to the folder holding {MAT_FILE_NAME} and stim/"
+        )
     root = Path(data_root).expanduser()
     if not root.is_dir():
-        raise DataUnavailableError(f"FreemanZiemba2013 data root {root} does not exist; point --data-root or "
-                                   f"BRAINSCORE_LCL_FZ_ROOT at the folder holding {MAT_FILE_NAME} and stim/")
+        raise DataUnavailableError(
+            f"FreemanZiemba2013 data root {root} does not exist; point --data-root or "
+            f"BRAINSCORE_LCL_FZ_ROOT at the folder holding {MAT_FILE_NAME} and stim/"
+        )
     return root
 
 
 def _aperture_cache_dir() -> Path:
-    return Path(os.environ.get("BRAINSCORE_LCL_CACHE", "~/.cache/brainscore_lcl")).expanduser() / \
-        f"fz2013-aperture-{APERTURE_VERSION}"
+    return (
+        Path(os.environ.get("BRAINSCORE_LCL_CACHE", "~/.cache/brainscore_lcl")).expanduser()
+        / f"fz2013-aperture-{APERTURE_VERSION}"
+    )
 
 
 def _digest(raw_sha1s: list[str]) -> str:
@@ -121,9 +139,11 @@ def stimuli_digest(data_root) -> str:
     paths = [root / "stim" / raw_image_name(*row) for row in _canonical_rows()]
     missing = [path for path in paths if not path.is_file()]
     if missing:
-        raise DataUnavailableError(f"{len(missing)} of {N_IMAGES} FreemanZiemba2013 stimuli are missing, e.g. "
-                                   f"{missing[0]}; the release keeps them as "
-                                   "stim/<tex|noise>-320x320-im<family>-smp<k>.png")
+        raise DataUnavailableError(
+            f"{len(missing)} of {N_IMAGES} FreemanZiemba2013 stimuli are missing, e.g. "
+            f"{missing[0]}; the release keeps them as "
+            "stim/<tex|noise>-320x320-im<family>-smp<k>.png"
+        )
     return _digest([_sha1(path) for path in paths])
 
 
@@ -137,9 +157,11 @@ def placed_stimuli(raw_paths: list[Path], raw_sha1s: list[str]) -> list[tuple[st
     """(sha1, path) of the release's stimuli with Brain-Score's aperture applied, in the order of ``raw_paths``: PNGs
     of the same names in a cache folder (``<cache>/fz2013-aperture-<version>/<digest of the raw stimuli>``) written
     once, atomically and under a file lock, with the sha1 of every PNG in its manifest (damaged ones are rebuilt)."""
-    folder = ensure_folder(_aperture_cache_dir() / _digest(raw_sha1s)[:16],
-                           lambda candidate: intact_manifest(candidate) is not None,
-                           functools.partial(_write_placed, raw_paths))
+    folder = ensure_folder(
+        _aperture_cache_dir() / _digest(raw_sha1s)[:16],
+        lambda candidate: intact_manifest(candidate) is not None,
+        functools.partial(_write_placed, raw_paths),
+    )
     files = read_json(folder / MANIFEST_FILE, {}).get("files", {})
     return [(files[raw_path.name], folder / raw_path.name) for raw_path in raw_paths]
 
@@ -156,18 +178,31 @@ def load_local_stimulus_set(data_root, identifier: str) -> StimulusSet:
     raw_paths = [root / "stim" / raw_image_name(*row) for row in rows]
     missing = [path for path in raw_paths if not path.is_file()]
     if missing:
-        raise DataUnavailableError(f"{len(missing)} of {N_IMAGES} FreemanZiemba2013 stimuli are missing, e.g. "
-                                   f"{missing[0]}; the release keeps them as "
-                                   "stim/<tex|noise>-320x320-im<family>-smp<k>.png")
+        raise DataUnavailableError(
+            f"{len(missing)} of {N_IMAGES} FreemanZiemba2013 stimuli are missing, e.g. "
+            f"{missing[0]}; the release keeps them as "
+            "stim/<tex|noise>-320x320-im<family>-smp<k>.png"
+        )
     raw_sha1s = [_sha1(path) for path in raw_paths]
     placed = placed_stimuli(raw_paths, raw_sha1s)
     records = []
-    for (texture_type, family, sample), raw_path, raw_sha1, (stimulus_id, _path) in zip(rows, raw_paths, raw_sha1s,
-                                                                                          placed):
-        records.append({"stimulus_id": stimulus_id, "image_id": stimulus_id, "image_file_sha1": stimulus_id,
-                        "image_file_name": raw_path.name, "filename": raw_path.name, "texture_type": texture_type,
-                        "texture_family": family, "sample": sample, "resolution": RESOLUTION,
-                        "image_id_without_aperture": raw_sha1})
+    for (texture_type, family, sample), raw_path, raw_sha1, (stimulus_id, _path) in zip(
+        rows, raw_paths, raw_sha1s, placed
+    ):
+        records.append(
+            {
+                "stimulus_id": stimulus_id,
+                "image_id": stimulus_id,
+                "image_file_sha1": stimulus_id,
+                "image_file_name": raw_path.name,
+                "filename": raw_path.name,
+                "texture_type": texture_type,
+                "texture_family": family,
+                "sample": sample,
+                "resolution": RESOLUTION,
+                "image_id_without_aperture": raw_sha1,
+            }
+        )
     stimulus_set = StimulusSet(pd.DataFrame(records))
     stimulus_set.stimulus_paths = dict(placed)
     stimulus_set.identifier = identifier
@@ -183,15 +218,21 @@ def public_private_split(stimulus_set) -> tuple[list[str], list[str]]:
     """
     type_rank = {texture_type: index for index, texture_type in enumerate(TEXTURE_TYPES)}
     family_rank = {family: index for index, family in enumerate(FAMILIES)}
-    frame = pd.DataFrame({"stimulus_id": np.asarray(stimulus_set["stimulus_id"]),
-                          "type_rank": [type_rank[value] for value in stimulus_set["texture_type"]],
-                          "family_rank": [family_rank[int(value)] for value in stimulus_set["texture_family"]],
-                          "sample": np.asarray(stimulus_set["sample"], dtype=int)})
+    frame = pd.DataFrame(
+        {
+            "stimulus_id": np.asarray(stimulus_set["stimulus_id"]),
+            "type_rank": [type_rank[value] for value in stimulus_set["texture_type"]],
+            "family_rank": [family_rank[int(value)] for value in stimulus_set["texture_family"]],
+            "sample": np.asarray(stimulus_set["sample"], dtype=int),
+        }
+    )
     if len(frame) != N_IMAGES or frame["stimulus_id"].nunique() != N_IMAGES:
-        raise MalformedDataError(f"the FreemanZiemba2013 split needs the {N_IMAGES} distinct stimuli; got {len(frame)} "
-                                 f"rows with {frame['stimulus_id'].nunique()} distinct stimulus_ids")
+        raise MalformedDataError(
+            f"the FreemanZiemba2013 split needs the {N_IMAGES} distinct stimuli; got {len(frame)} "
+            f"rows with {frame['stimulus_id'].nunique()} distinct stimulus_ids"
+        )
     frame = frame.sort_values(["type_rank", "family_rank", "sample"], kind="stable")
-    splitter = StratifiedShuffleSplit(n_splits=1, train_size=.3, test_size=None, random_state=RandomState(seed=12))
+    splitter = StratifiedShuffleSplit(n_splits=1, train_size=0.3, test_size=None, random_state=RandomState(seed=12))
     public, private = next(splitter.split(np.zeros(len(frame)), frame["type_rank"].values))
     ids = frame["stimulus_id"].values
     return list(ids[np.sort(public)]), list(ids[np.sort(private)])
@@ -211,12 +252,14 @@ def _open_release(mat_path: Path) -> h5py.File:
     try:
         return h5py.File(mat_path, "r")
     except OSError as error:
-        raise MalformedDataError(f"{mat_path} is not an HDF5 (MATLAB v7.3) file ({error}); re-save it in MATLAB "
-                                 f"with save(..., '-v7.3')") from error
+        raise MalformedDataError(
+            f"{mat_path} is not an HDF5 (MATLAB v7.3) file ({error}); re-save it in MATLAB with save(..., '-v7.3')"
+        ) from error
 
 
-def check_time_window(time_window, span_ms: float = RECORDING_MS, bin_ms: float = 1.0,
-                      option: str = "--time-window") -> tuple[int, int]:
+def check_time_window(
+    time_window, span_ms: float = RECORDING_MS, bin_ms: float = 1.0, option: str = "--time-window"
+) -> tuple[int, int]:
     """``time_window`` (start, end) in ms if 0 <= start < end <= ``span_ms`` on ``bin_ms``-ms bin edges, else
     ``UsageError`` naming ``option``, the rule broken and a window that works."""
     start, stop = time_window
@@ -226,16 +269,20 @@ def check_time_window(time_window, span_ms: float = RECORDING_MS, bin_ms: float 
     if stop <= start:
         raise UsageError(f"{given}: the end must come after the start (START_MS END_MS); e.g. {option} 50 200")
     if stop > span_ms:
-        raise UsageError(f"{given}: the recordings span 0-{span_ms:g} ms after stimulus onset; "
-                         f"choose an end <= {span_ms:g}")
+        raise UsageError(
+            f"{given}: the recordings span 0-{span_ms:g} ms after stimulus onset; choose an end <= {span_ms:g}"
+        )
     if start % bin_ms or stop % bin_ms:
-        raise UsageError(f"{given}: this data is binned in {bin_ms:g}-ms bins; choose a start and end on its bin edges "
-                         f"(multiples of {bin_ms:g} ms)")
+        raise UsageError(
+            f"{given}: this data is binned in {bin_ms:g}-ms bins; choose a start and end on its bin edges "
+            f"(multiples of {bin_ms:g} ms)"
+        )
     return int(start), int(stop)
 
 
-def windowed_rates(data_root, region: str, time_window: tuple[int, int] = BRAINSCORE_WINDOW_MS,
-                   cells_per_read: int = 8) -> tuple[np.ndarray, int]:
+def windowed_rates(
+    data_root, region: str, time_window: tuple[int, int] = BRAINSCORE_WINDOW_MS, cells_per_read: int = 8
+) -> tuple[np.ndarray, int]:
     """Mean spikes per ms over time_window (ms) of one region's cells, as Brain-Score's mean over 1-ms bins.
 
     Returns float64 (cell, repetition, sample, texture type, family), NaN bins skipped as xarray's mean does,
@@ -247,39 +294,42 @@ def windowed_rates(data_root, region: str, time_window: tuple[int, int] = BRAINS
             raise MalformedDataError(f"{mat_path} lacks the arrays 'v1' and 'v2'; found {sorted(mat.keys())}")
         v1, v2 = mat["v1"], mat["v2"]
         if v1.ndim != 6 or v1.shape[1:] != v2.shape[1:] or v1.shape[3:] != (N_SAMPLES, 2, len(FAMILIES)):
-            raise MalformedDataError(f"{mat_path}: v1 {v1.shape} / v2 {v2.shape} are not cell x time bin x repetition"
-                                     f" x sample (15) x texture type (2) x family (15)")
+            raise MalformedDataError(
+                f"{mat_path}: v1 {v1.shape} / v2 {v2.shape} are not cell x time bin x repetition"
+                f" x sample (15) x texture type (2) x family (15)"
+            )
         bin_ms = _read_bin_ms(mat)
         start, stop = check_time_window(time_window, span_ms=v1.shape[1] * bin_ms, bin_ms=bin_ms)
         bins = slice(int(start // bin_ms), int(stop // bin_ms))
         data = mat[region.lower()]
         chunks = []
         for first in range(0, data.shape[0], cells_per_read):
-            counts = data[first:first + cells_per_read, bins].astype(np.float64)
+            counts = data[first : first + cells_per_read, bins].astype(np.float64)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 chunks.append(np.nanmean(counts, axis=1) / bin_ms)
         return np.concatenate(chunks), v1.shape[0]
 
 
-def windowed_assembly(assembly, time_bins: list[tuple[int, int]], time_window: tuple[int, int], region: str,
-                      average_repetitions: bool):
+def windowed_assembly(
+    assembly, time_bins: list[tuple[int, int]], time_window: tuple[int, int], region: str, average_repetitions: bool
+):
     """The processing of Brain-Score's FreemanZiemba2013 ``load_assembly`` for any time window.
 
     assembly: raw (neuroid, time_bin, presentation) with MultiIndex neuroid (neuroid_id, region) and time_bin
     (time_bin_start, time_bin_end); time_bins: the bins to average. Returns (presentation, neuroid).
     """
     assembly = assembly.sel(region=region)
-    assembly = assembly.stack(neuroid=['neuroid_id'])
-    assembly['region'] = 'neuroid', [region] * len(assembly['neuroid'])
+    assembly = assembly.stack(neuroid=["neuroid_id"])
+    assembly["region"] = "neuroid", [region] * len(assembly["neuroid"])
     assembly.load()
     assembly = assembly.sel(time_bin=time_bins)
-    assembly = assembly.mean(dim='time_bin', keep_attrs=True)
-    assembly = assembly.expand_dims('time_bin_start').expand_dims('time_bin_end')
-    assembly['time_bin_start'], assembly['time_bin_end'] = [time_window[0]], [time_window[1]]
-    assembly = assembly.stack(time_bin=['time_bin_start', 'time_bin_end'])
-    assembly = assembly.squeeze('time_bin')
-    assembly = assembly.transpose('presentation', 'neuroid')
+    assembly = assembly.mean(dim="time_bin", keep_attrs=True)
+    assembly = assembly.expand_dims("time_bin_start").expand_dims("time_bin_end")
+    assembly["time_bin_start"], assembly["time_bin_end"] = [time_window[0]], [time_window[1]]
+    assembly = assembly.stack(time_bin=["time_bin_start", "time_bin_end"])
+    assembly = assembly.squeeze("time_bin")
+    assembly = assembly.transpose("presentation", "neuroid")
     if average_repetitions:
         assembly = average_repetition(assembly)
     return assembly
@@ -288,15 +338,22 @@ def windowed_assembly(assembly, time_bins: list[tuple[int, int]], time_window: t
 def subset_stimulus_set(stimulus_set: StimulusSet, stimulus_ids, identifier: str) -> StimulusSet:
     """Rows of ``stimulus_set`` with the given ids, with paths and a new identifier."""
     subset = stimulus_set[stimulus_set["stimulus_id"].isin(set(stimulus_ids))].reset_index(drop=True)
-    subset.stimulus_paths = {stimulus_id: stimulus_set.stimulus_paths[stimulus_id] for stimulus_id in
-                             subset["stimulus_id"]}
+    subset.stimulus_paths = {
+        stimulus_id: stimulus_set.stimulus_paths[stimulus_id] for stimulus_id in subset["stimulus_id"]
+    }
     subset.identifier = identifier
     return subset
 
 
-def load_local_assembly(data_root, region: str, *, access: str = "private", average_repetitions: bool = True,
-                        time_window: tuple[int, int] = BRAINSCORE_WINDOW_MS,
-                        identifier: str) -> NeuronRecordingAssembly:
+def load_local_assembly(
+    data_root,
+    region: str,
+    *,
+    access: str = "private",
+    average_repetitions: bool = True,
+    time_window: tuple[int, int] = BRAINSCORE_WINDOW_MS,
+    identifier: str,
+) -> NeuronRecordingAssembly:
     """One region of the local release in the schema of Brain-Score's FreemanZiemba2013 ``load_assembly``.
 
     Values: mean spikes per ms over ``time_window`` (ms), averaged over repetitions unless ``average_repetitions``
@@ -311,7 +368,7 @@ def load_local_assembly(data_root, region: str, *, access: str = "private", aver
     stimulus_set = load_local_stimulus_set(data_root, f"{identifier}.aperture")
     rates, n_v1 = windowed_rates(data_root, region, tuple(time_window))
     n_cells, n_repetitions = rates.shape[:2]
-    values = rates.transpose(3, 4, 2, 1, 0).reshape(-1, n_cells)   # (type, family, sample, repetition) x cell
+    values = rates.transpose(3, 4, 2, 1, 0).reshape(-1, n_cells)  # (type, family, sample, repetition) x cell
     image_rows = np.repeat(np.arange(len(stimulus_set)), n_repetitions)
     if access == "all":
         selected_ids, subset = list(stimulus_set["stimulus_id"]), stimulus_set
@@ -322,12 +379,18 @@ def load_local_assembly(data_root, region: str, *, access: str = "private", aver
     columns = pd.DataFrame(stimulus_set).iloc[image_rows[keep]].reset_index(drop=True)
     first_id = 1 if region == "V1" else n_v1 + 1
     coords = {column: ("presentation", columns[column].values) for column in stimulus_set.columns}
-    coords.update({"repetition": ("presentation", np.tile(np.arange(n_repetitions), len(stimulus_set))[keep]),
-                   "neuroid_id": ("neuroid", np.arange(first_id, first_id + n_cells)),
-                   "region": ("neuroid", [region] * n_cells),
-                   "time_bin_start": ("time_bin", [time_window[0]]), "time_bin_end": ("time_bin", [time_window[1]])})
-    raw = NeuronRecordingAssembly(values[keep].T[:, None, :], coords=coords,
-                                  dims=["neuroid", "time_bin", "presentation"])
+    coords.update(
+        {
+            "repetition": ("presentation", np.tile(np.arange(n_repetitions), len(stimulus_set))[keep]),
+            "neuroid_id": ("neuroid", np.arange(first_id, first_id + n_cells)),
+            "region": ("neuroid", [region] * n_cells),
+            "time_bin_start": ("time_bin", [time_window[0]]),
+            "time_bin_end": ("time_bin", [time_window[1]]),
+        }
+    )
+    raw = NeuronRecordingAssembly(
+        values[keep].T[:, None, :], coords=coords, dims=["neuroid", "time_bin", "presentation"]
+    )
     raw.attrs["stimulus_set_identifier"] = subset.identifier
     raw.attrs["stimulus_set"] = subset
     raw.attrs["identifier"] = f"{identifier}.{access}"

@@ -8,15 +8,16 @@ Layout of a data root::
 Decision files (human or model) have the columns ``DECISION_COLUMNS``; ``imagename`` ends with ``_<stimulus file
 name>``. The default root is ``$BRAINSCORE_LCL_GEIRHOS_ROOT``, else ``../shared/data/geirhos`` beside the project.
 """
+
 from __future__ import annotations
 
 import csv
 import hashlib
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -24,8 +25,8 @@ import pandas as pd
 from brainscore_lcl.cache import atomic_path
 from brainscore_lcl.data.sources import DataUnavailableError
 from brainscore_lcl.errors import RunError, UsageError
-from brainscore_lcl.paths import existing_file
 from brainscore_lcl.metrics.behaviour import CATEGORIES, NO_ANSWER, stimulus_key
+from brainscore_lcl.paths import existing_file
 
 DATASETS = ("cue-conflict", "edge", "silhouette")
 DECISION_COLUMNS = ("subj", "session", "trial", "rt", "object_response", "category", "condition", "imagename")
@@ -41,9 +42,11 @@ def data_root(root: str | os.PathLike | None = None) -> Path:
     """The Geirhos data folder: ``root``, else ``$BRAINSCORE_LCL_GEIRHOS_ROOT``, else the project's shared data."""
     folder = Path(root or os.environ.get(ROOT_VARIABLE) or PROJECT_DATA_ROOT).resolve()
     if not (folder / "human").is_dir() or not (folder / "stimuli").is_dir():
-        raise DataUnavailableError(f"no Geirhos data at {folder}: pass --data-root DIR (or set ${ROOT_VARIABLE}) "
-                                   "holding human/<dataset>/*.csv and stimuli/<dataset>/<category>/*.png "
-                                   "(the model-vs-human release)")
+        raise DataUnavailableError(
+            f"no Geirhos data at {folder}: pass --data-root DIR (or set ${ROOT_VARIABLE}) "
+            "holding human/<dataset>/*.csv and stimuli/<dataset>/<category>/*.png "
+            "(the model-vs-human release)"
+        )
     return folder
 
 
@@ -62,8 +65,10 @@ def _read_rows(path: Path) -> list[dict[str, str]]:
             header = reader.fieldnames or []
             missing = [column for column in DECISION_COLUMNS if column not in header]
             if missing:
-                raise DecisionsFileError(f"{path} row 1 (header): column {missing[0]!r} is missing; a decisions file "
-                                         f"has the columns {', '.join(DECISION_COLUMNS)}")
+                raise DecisionsFileError(
+                    f"{path} row 1 (header): column {missing[0]!r} is missing; a decisions file "
+                    f"has the columns {', '.join(DECISION_COLUMNS)}"
+                )
             rows = []
             for row_number, row in enumerate(reader, start=2):
                 rows.append(_checked_row(path, row_number, row, len(header)))
@@ -78,29 +83,39 @@ def _checked_row(path: Path, row_number: int, row: dict[str | None, str | None],
     where = f"{path} row {row_number}"
     if None in row or any(row[column] is None for column in DECISION_COLUMNS):
         n_fields = sum(value is not None for key, value in row.items() if key is not None) + len(row.get(None) or ())
-        raise DecisionsFileError(f"{where}: has {n_fields} fields where the header names {n_columns}; check the "
-                                 "delimiters and quoting")
+        raise DecisionsFileError(
+            f"{where}: has {n_fields} fields where the header names {n_columns}; check the delimiters and quoting"
+        )
     values = {column: row[column].strip() for column in DECISION_COLUMNS}
     if values["object_response"] not in CATEGORIES and values["object_response"] != NO_ANSWER:
-        raise DecisionsFileError(f"{where}, column object_response: {values['object_response']!r} is neither one "
-                                 f"of the 16 categories ({', '.join(CATEGORIES)}) nor {NO_ANSWER!r}")
+        raise DecisionsFileError(
+            f"{where}, column object_response: {values['object_response']!r} is neither one "
+            f"of the 16 categories ({', '.join(CATEGORIES)}) nor {NO_ANSWER!r}"
+        )
     if values["category"] not in CATEGORIES:
-        raise DecisionsFileError(f"{where}, column category: {values['category']!r} is not one of the 16 "
-                                 f"categories ({', '.join(CATEGORIES)})")
+        raise DecisionsFileError(
+            f"{where}, column category: {values['category']!r} is not one of the 16 "
+            f"categories ({', '.join(CATEGORIES)})"
+        )
     if not values["imagename"].lower().endswith((".png", ".jpg", ".jpeg")):
-        raise DecisionsFileError(f"{where}, column imagename: {values['imagename']!r} does not end with an image "
-                                 "file name (e.g. 0001_..._bird3-bird2.png)")
+        raise DecisionsFileError(
+            f"{where}, column imagename: {values['imagename']!r} does not end with an image "
+            "file name (e.g. 0001_..._bird3-bird2.png)"
+        )
     if values["condition"] == "":
-        raise DecisionsFileError(f"{where}, column condition: empty; give the condition (0 for the 16-class "
-                                 "cue-conflict, edge and silhouette sets)")
+        raise DecisionsFileError(
+            f"{where}, column condition: empty; give the condition (0 for the 16-class "
+            "cue-conflict, edge and silhouette sets)"
+        )
     for column in ("session", "trial"):
         if not values[column].lstrip("-").isdigit():
             raise DecisionsFileError(f"{where}, column {column}: {values[column]!r} is not an integer")
     try:
         rt = float(values["rt"]) if values["rt"] else math.nan
     except ValueError:
-        raise DecisionsFileError(f"{where}, column rt: {values['rt']!r} is not a number (write NaN when there "
-                                 "is no reaction time)") from None
+        raise DecisionsFileError(
+            f"{where}, column rt: {values['rt']!r} is not a number (write NaN when there is no reaction time)"
+        ) from None
     return {**values, "rt": rt, "file": str(path), "row": row_number, "stimulus": stimulus_key(values["imagename"])}
 
 
@@ -115,15 +130,19 @@ def read_decisions(paths: Sequence[str | os.PathLike]) -> pd.DataFrame:
     observers = sorted(frame["subj"].unique())
     if len(observers) > 1:
         first_other = frame[frame["subj"] != frame["subj"].iloc[0]].iloc[0]
-        raise DecisionsFileError(f"{first_other['file']} row {first_other['row']}, column subj: "
-                                 f"{first_other['subj']!r} differs from {frame['subj'].iloc[0]!r}; the files of one "
-                                 f"call must hold one observer's decisions (found {', '.join(observers)})")
+        raise DecisionsFileError(
+            f"{first_other['file']} row {first_other['row']}, column subj: "
+            f"{first_other['subj']!r} differs from {frame['subj'].iloc[0]!r}; the files of one "
+            f"call must hold one observer's decisions (found {', '.join(observers)})"
+        )
     repeated = frame[frame.duplicated("stimulus", keep="first")]
     if len(repeated):
         again = repeated.iloc[0]
         first = frame[frame["stimulus"] == again["stimulus"]].iloc[0]
-        raise DecisionsFileError(f"{again['file']} row {again['row']}, column imagename: stimulus "
-                                 f"{again['stimulus']!r} was already decided in {first['file']} row {first['row']}")
+        raise DecisionsFileError(
+            f"{again['file']} row {again['row']}, column imagename: stimulus "
+            f"{again['stimulus']!r} was already decided in {first['file']} row {first['row']}"
+        )
     return frame
 
 
@@ -132,8 +151,10 @@ def read_humans(dataset: str, root: str | os.PathLike | None = None) -> pd.DataF
     folder = data_root(root) / "human" / check_dataset(dataset)
     files = sorted(folder.glob("*.csv"))
     if not files:
-        raise DataUnavailableError(f"no human decision files (*.csv) in {folder}; the model-vs-human release has them "
-                                   f"under raw-data/{dataset}/")
+        raise DataUnavailableError(
+            f"no human decision files (*.csv) in {folder}; the model-vs-human release has them "
+            f"under raw-data/{dataset}/"
+        )
     frame = pd.DataFrame([row for path in files for row in _read_rows(path)])
     return frame.sort_values(["subj", "stimulus"], kind="stable").reset_index(drop=True)
 
@@ -143,6 +164,7 @@ class HumanTrials:
     """Human decisions of one data set as aligned arrays: ``responses`` (h, n) of observers ``subjects`` (h,) on the
     stimuli ``stimuli`` (n,, sorted), with their true (shape) ``category``, ``condition`` and texture-bearing
     ``imagename`` (n,). Only stimuli that every observer saw are kept."""
+
     subjects: np.ndarray
     stimuli: np.ndarray
     responses: np.ndarray
@@ -158,9 +180,14 @@ def human_trials(dataset: str, root: str | os.PathLike | None = None) -> HumanTr
     table = table.dropna(axis=1).sort_index(axis=1)
     stimuli = table.columns.to_numpy()
     first = frame.drop_duplicates("stimulus").set_index("stimulus").loc[stimuli]
-    return HumanTrials(subjects=table.index.to_numpy(), stimuli=stimuli, responses=table.to_numpy(),
-                       category=first["category"].to_numpy(), condition=first["condition"].astype(str).to_numpy(),
-                       imagename=first["imagename"].to_numpy())
+    return HumanTrials(
+        subjects=table.index.to_numpy(),
+        stimuli=stimuli,
+        responses=table.to_numpy(),
+        category=first["category"].to_numpy(),
+        condition=first["condition"].astype(str).to_numpy(),
+        imagename=first["imagename"].to_numpy(),
+    )
 
 
 def stimulus_paths(dataset: str, root: str | os.PathLike | None = None) -> dict[str, Path]:
@@ -180,12 +207,20 @@ def stimulus_set(datasets: Sequence[str], root: str | os.PathLike | None = None)
     from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
 
     paths = {f"{dataset}/{name}": path for dataset in datasets for name, path in stimulus_paths(dataset, root).items()}
-    digest = hashlib.sha1("".join(f"{identifier}:{path.parent.name}:{path.stat().st_size};"
-                                  for identifier, path in paths.items()).encode()).hexdigest()[:12]
-    stimuli = StimulusSet({"stimulus_id": list(paths), "dataset": [key.split("/")[0] for key in paths],
-                           "stimulus": [path.name for path in paths.values()],
-                           "category": [path.parent.name for path in paths.values()],
-                           "filename": [str(path) for path in paths.values()]})
+    digest = hashlib.sha1(
+        "".join(
+            f"{identifier}:{path.parent.name}:{path.stat().st_size};" for identifier, path in paths.items()
+        ).encode()
+    ).hexdigest()[:12]
+    stimuli = StimulusSet(
+        {
+            "stimulus_id": list(paths),
+            "dataset": [key.split("/")[0] for key in paths],
+            "stimulus": [path.name for path in paths.values()],
+            "category": [path.parent.name for path in paths.values()],
+            "filename": [str(path) for path in paths.values()],
+        }
+    )
     stimuli.stimulus_paths = dict(paths)
     stimuli.identifier = f"brainscore-lcl.Geirhos-{'+'.join(datasets)}-{digest}"
     return stimuli

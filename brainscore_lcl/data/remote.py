@@ -1,5 +1,6 @@
 """brainscore_vision's own models and benchmarks, loaded by id, and the one sentence said when their remote files
 cannot be downloaded (offline, S3 refused)."""
+
 from __future__ import annotations
 
 #: the offline alternative named when a brainscore_vision model cannot get its files
@@ -30,12 +31,14 @@ def offline_error(kind: str, identifier: str, error: BaseException, offline_hint
 
     error = _download_attempts(error)[-1]
     reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-    return DataUnavailableError(f"brainscore_vision's {kind} {identifier!r} needs files that could not be downloaded "
-                                f"({reason[:160]}); offline, use {offline_hint}")
+    return DataUnavailableError(
+        f"brainscore_vision's {kind} {identifier!r} needs files that could not be downloaded "
+        f"({reason[:160]}); offline, use {offline_hint}"
+    )
 
 
 def load_from_brainscore_vision(kind: str, identifier: str, offline_hint: str):
-    """brainscore_vision's ``load_<kind>(identifier)``; a failed download becomes one sentence naming ``offline_hint``."""
+    """brainscore_vision's ``load_<kind>(identifier)``; a failed download is one sentence naming ``offline_hint``."""
     import brainscore_vision
 
     try:

@@ -21,7 +21,8 @@ mean Rmod V2 0.13 vs 0.12); 70% of V2 cells are reliably enhanced by textures (p
 suppressed by textures (mean Rmod -0.03 vs 0.00, no reliably enhanced cell vs 10%, 95% of cells with |Rmod| < 0.09 vs
 79%): its contrast-normalised units run mostly near saturation (median energy / semisaturation about 5), where sparse
 textures drive them slightly less than their noise; expansive exponents (1-2), 3-20 times higher semisaturation and 3
-times broader normalisation pools each moved mean V1 Rmod by less than 0.01 in exploratory runs, so V1 was left. V2 is more variable across families than V1 (the
+times broader normalisation pools each moved mean V1 Rmod by less than 0.01 in exploratory runs, so V1 was left. V2 is
+more variable across families than V1 (the
 direction Ziemba et al. 2016 report; their numbers were not available): the 30 family x image-type means hold 60% of a
 V2 cell's variance across the 450 images (V1: 14%). Two ways of adding sample-specific variance to V2 were tried and not
 kept: narrower V2 fields (s.d. 0.2-0.4 deg) with half the first-order drive from one of the 18 V1 prototypes made V2
@@ -29,6 +30,7 @@ too high-dimensional for the 25-component PLS readout (the generator fell to 0.9
 first-order drive from one of 3 V1 prototypes kept the generator at its ceiling but made the planted V1-like cells
 poorly predictable by the partition's V1 reference model.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -50,20 +52,20 @@ from brainscore_lcl.data.freemanziemba import MAT_FILE_NAME, apply_cosine_apertu
 SIM_SEED = 0
 SIM_VERSION = "v3"
 PLANTED_FILE = "planted.json"
-IMAGE_SIZE = 320            # pixels, stimulus side length
+IMAGE_SIZE = 320  # pixels, stimulus side length
 N_REPETITIONS = 20
 N_V1, N_V2 = 102, 103
 BIN_MS = 10
-N_BINS = 30                 # 0-300 ms
+N_BINS = 30  # 0-300 ms
 STIMULUS_DURATION_MS = 100  # stimulus on for 100 ms (Freeman et al. 2013)
 GRAY_LEVEL = 128
-TEXTURE_RMS = 0.1           # RMS contrast of every image, in units of the full 0-255 range
-_FRONT_END_PIXELS = 160     # the cells see the stimulus at half resolution: 40 px/deg, Nyquist 20 cycles/deg
+TEXTURE_RMS = 0.1  # RMS contrast of every image, in units of the full 0-255 range
+_FRONT_END_PIXELS = 160  # the cells see the stimulus at half resolution: 40 px/deg, Nyquist 20 cycles/deg
 _PX_PER_DEG = _FRONT_END_PIXELS / VISUAL_DEGREES
-_V2_PIXELS = 80             # V2's subunits work at quarter resolution: 20 px/deg, Nyquist 10 cycles/deg
+_V2_PIXELS = 80  # V2's subunits work at quarter resolution: 20 px/deg, Nyquist 10 cycles/deg
 _V2_PX_PER_DEG = _V2_PIXELS / VISUAL_DEGREES
 V2_SCALES_CPD = (1.5, 3.0, 6.0)  # centre spatial frequencies of V2's complex subunits (cycles/deg)
-_POOL_STRIDE = 2            # V2 pools energies and products on a 40x40 grid (block means of 2x2 subunit pixels)
+_POOL_STRIDE = 2  # V2 pools energies and products on a 40x40 grid (block means of 2x2 subunit pixels)
 V2_POOL_SIGMA_DEG = (0.4, 0.8)  # range of the s.d. (deg) of V2 cells' Gaussian pooling fields
 
 # Macaque V1 receptive-field distributions, copied from ../shared/data/reference/v1_rf_distributions.json:
@@ -85,6 +87,7 @@ class TextureFamily:
     orientation_spread is the s.d. (radians) of element orientations around a family-specific axis, or None for
     uniform orientations.
     """
+
     kind: str
     size_px: float
     width_px: float
@@ -94,32 +97,45 @@ class TextureFamily:
 
 # One row per family, in FAMILIES order. Large, well separated elements = strong higher-order structure;
 # small, densely packed ones = nearly Gaussian. Spacings (elements per side) from tools/calibrate_sim_families.py.
-TEXTURE_FAMILY_DESIGN: dict[int, TextureFamily] = dict(zip(FAMILIES, (
-    TextureFamily("bar", 28, 2.5, 35.6, 0.3),
-    TextureFamily("cross", 24, 2.0, 35.6, None),
-    TextureFamily("blob", 6, 6, 16, None),
-    TextureFamily("arc", 14, 2.0, 32, None),
-    TextureFamily("edge", 30, 3.0, 32, 0.5),
-    TextureFamily("gabor", 12, 12, 32, 0.2),
-    TextureFamily("ring", 10, 2.0, 35.6, None),
-    TextureFamily("bar", 60, 2.5, 35.6, 0.15),
-    TextureFamily("corner", 20, 2.0, 40, None),
-    TextureFamily("bar", 10, 1.5, 16, None),
-    TextureFamily("blob", 12, 12, 64, None),
-    TextureFamily("cross", 40, 3.0, 53.3, 0.2),
-    TextureFamily("arc", 30, 3.0, 40, None),
-    TextureFamily("gabor", 24, 24, 53.3, None),
-    TextureFamily("edge", 12, 1.5, 17.8, None),
-)))
+TEXTURE_FAMILY_DESIGN: dict[int, TextureFamily] = dict(
+    zip(
+        FAMILIES,
+        (
+            TextureFamily("bar", 28, 2.5, 35.6, 0.3),
+            TextureFamily("cross", 24, 2.0, 35.6, None),
+            TextureFamily("blob", 6, 6, 16, None),
+            TextureFamily("arc", 14, 2.0, 32, None),
+            TextureFamily("edge", 30, 3.0, 32, 0.5),
+            TextureFamily("gabor", 12, 12, 32, 0.2),
+            TextureFamily("ring", 10, 2.0, 35.6, None),
+            TextureFamily("bar", 60, 2.5, 35.6, 0.15),
+            TextureFamily("corner", 20, 2.0, 40, None),
+            TextureFamily("bar", 10, 1.5, 16, None),
+            TextureFamily("blob", 12, 12, 64, None),
+            TextureFamily("cross", 40, 3.0, 53.3, 0.2),
+            TextureFamily("arc", 30, 3.0, 40, None),
+            TextureFamily("gabor", 24, 24, 53.3, None),
+            TextureFamily("edge", 12, 1.5, 17.8, None),
+        ),
+    )
+)
 
-_ORIENTATION_PERIOD = {"bar": np.pi, "cross": np.pi / 2, "edge": np.pi, "gabor": np.pi, "arc": 2 * np.pi,
-                       "corner": 2 * np.pi, "blob": 0.0, "ring": 0.0}
+_ORIENTATION_PERIOD = {
+    "bar": np.pi,
+    "cross": np.pi / 2,
+    "edge": np.pi,
+    "gabor": np.pi,
+    "arc": 2 * np.pi,
+    "corner": 2 * np.pi,
+    "blob": 0.0,
+    "ring": 0.0,
+}
 _N_ORIENTATION_BINS = 8
 
-N_V1_PROTOTYPES = 18                   # receptive-field prototypes the 102 V1 cells are drawn from
-V1_FREQUENCY_JITTER = 0.05             # s.d. of a cell's log spatial frequency around its prototype's
+N_V1_PROTOTYPES = 18  # receptive-field prototypes the 102 V1 cells are drawn from
+V1_FREQUENCY_JITTER = 0.05  # s.d. of a cell's log spatial frequency around its prototype's
 V1_ORIENTATION_JITTER = np.deg2rad(3)  # s.d. of a cell's orientation around its prototype's (radians)
-V1_PHASE_JITTER = 0.1                  # s.d. of a cell's phase around its prototype's (radians)
+V1_PHASE_JITTER = 0.1  # s.d. of a cell's phase around its prototype's (radians)
 
 
 def _rng(seed: int, *stream: int) -> np.random.Generator:
@@ -185,8 +201,11 @@ def synthesize_textures(seed: int, family_index: int) -> np.ndarray:
             angles = rng.uniform(0, 2 * np.pi, size=n_elements)
         else:
             angles = axis + design.orientation_spread * rng.standard_normal(n_elements)
-        bins = np.round(np.mod(angles, period) / period * n_bins).astype(int) % n_bins if period else \
-            np.zeros(n_elements, int)
+        bins = (
+            np.round(np.mod(angles, period) / period * n_bins).astype(int) % n_bins
+            if period
+            else np.zeros(n_elements, int)
+        )
         np.add.at(impulses[sample], (bins, positions[:, 0], positions[:, 1]), polarity)
     spectra = (torch.fft.rfft2(torch.from_numpy(impulses)) * kernels.to(torch.complex64)).sum(dim=1)
     textures = torch.fft.irfft2(spectra, s=(IMAGE_SIZE, IMAGE_SIZE)).to(torch.float64).numpy()
@@ -211,7 +230,7 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
 def simulate_stimuli(seed: int = SIM_SEED, families: tuple[int, ...] | None = None) -> dict[str, np.ndarray]:
     """Raw (no aperture) 8-bit stimuli keyed by their release file name, for all or some family indices."""
     images = {}
-    for family_index in (range(len(FAMILIES)) if families is None else families):
+    for family_index in range(len(FAMILIES)) if families is None else families:
         textures = synthesize_textures(seed, family_index)
         noise_rng = _rng(seed, 2, family_index)
         for sample_index, texture in enumerate(textures):
@@ -221,8 +240,7 @@ def simulate_stimuli(seed: int = SIM_SEED, families: tuple[int, ...] | None = No
     return images
 
 
-def _sample_histogram(rng: np.random.Generator, edges: np.ndarray, counts: np.ndarray, n: int,
-                      log: bool) -> np.ndarray:
+def _sample_histogram(rng: np.random.Generator, edges: np.ndarray, counts: np.ndarray, n: int, log: bool) -> np.ndarray:
     """n draws from a histogram: bin by count, then uniform (in log if ``log``) within the bin."""
     bins = rng.choice(len(counts), size=n, p=counts / counts.sum())
     low, high = edges[bins], edges[bins + 1]
@@ -253,20 +271,23 @@ def _time_course(latency_ms: np.ndarray, transient: np.ndarray) -> np.ndarray:
 
 def _window_gain(time_course: np.ndarray, window_ms: tuple[int, int] = BRAINSCORE_WINDOW_MS) -> np.ndarray:
     """Mean relative rate over a window aligned with the 10-ms bins, (n_cells,)."""
-    return time_course[:, window_ms[0] // BIN_MS: window_ms[1] // BIN_MS].mean(axis=1)
+    return time_course[:, window_ms[0] // BIN_MS : window_ms[1] // BIN_MS].mean(axis=1)
 
 
 def _grayscale_contrast(images: torch.Tensor) -> torch.Tensor:
     """(batch, 3, 320, 320) in [0, 1] -> (batch, 160*160) contrast relative to gray, at the front-end resolution."""
     if images.ndim != 4 or images.shape[-2:] != (IMAGE_SIZE, IMAGE_SIZE):
-        raise ValueError(f"SimulatedVisualSystem expects (batch, 3, {IMAGE_SIZE}, {IMAGE_SIZE}) images in [0, 1]; got "
-                         f"{tuple(images.shape)}: resize the stimuli to {IMAGE_SIZE} px ({VISUAL_DEGREES} deg)")
+        raise ValueError(
+            f"SimulatedVisualSystem expects (batch, 3, {IMAGE_SIZE}, {IMAGE_SIZE}) images in [0, 1]; got "
+            f"{tuple(images.shape)}: resize the stimuli to {IMAGE_SIZE} px ({VISUAL_DEGREES} deg)"
+        )
     gray = images.to(torch.float32).mean(dim=1, keepdim=True) - GRAY_LEVEL / 255
     return torch.nn.functional.avg_pool2d(gray, 2).flatten(1)
 
 
-def _gabor_quadrature_pairs(frequency: np.ndarray, orientation: np.ndarray, nx: np.ndarray, ny: np.ndarray,
-                            phase: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _gabor_quadrature_pairs(
+    frequency: np.ndarray, orientation: np.ndarray, nx: np.ndarray, ny: np.ndarray, phase: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Unit-norm, zero-DC Gabor filters centred on the stimulus at the front-end resolution.
 
     frequency in cycles/deg, orientation and phase in radians (n,), nx and ny the envelope s.d. across and along the
@@ -279,8 +300,9 @@ def _gabor_quadrature_pairs(frequency: np.ndarray, orientation: np.ndarray, nx: 
     y, x = np.meshgrid(coords, coords, indexing="ij")
     cos, sin = np.cos(orientation)[:, None, None], np.sin(orientation)[:, None, None]
     across, along = x[None] * cos + y[None] * sin, -x[None] * sin + y[None] * cos
-    envelope = np.exp(-0.5 * (across / sigma[:, 0, None, None]) ** 2
-                      - 0.5 * (along / sigma[:, 1, None, None]) ** 2).reshape(len(frequency), -1)
+    envelope = np.exp(
+        -0.5 * (across / sigma[:, 0, None, None]) ** 2 - 0.5 * (along / sigma[:, 1, None, None]) ** 2
+    ).reshape(len(frequency), -1)
     carrier = (2 * np.pi * across / wavelength[:, None, None] + phase[:, None, None]).reshape(len(frequency), -1)
     filters = []
     for quadrature in (np.cos(carrier), np.sin(carrier)):
@@ -343,8 +365,8 @@ class SimulatedV1(torch.nn.Module):
         contrast = _grayscale_contrast(images)
         linear = contrast @ self.filters
         even, odd = linear[:, :N_V1], linear[:, N_V1:]
-        energy = torch.where(self.is_complex_cell, even ** 2 + odd ** 2, 2 * torch.relu(even) ** 2)
-        local_contrast = (contrast ** 2) @ self.normalization_pool
+        energy = torch.where(self.is_complex_cell, even**2 + odd**2, 2 * torch.relu(even) ** 2)
+        local_contrast = (contrast**2) @ self.normalization_pool
         normalized = energy / (energy + self.semisaturation * (local_contrast + 1e-4))
         return self.max_rate * normalized
 
@@ -374,7 +396,7 @@ def _log_gabor_bank() -> np.ndarray:
         for orientation in np.arange(4) * np.pi / 4:
             angular = np.exp(-0.5 * (np.angle(np.exp(1j * (angle - orientation))) / (np.pi / 8)) ** 2)
             filt = radial * angular
-            bank.append(filt / np.sqrt((filt ** 2).mean()))
+            bank.append(filt / np.sqrt((filt**2).mean()))
     return np.stack(bank)
 
 
@@ -420,17 +442,22 @@ class SimulatedV2(torch.nn.Module):
         preferred_scale, preferred_orientation = rng.integers(0, 3, n), rng.integers(0, 4, n)
         scales, orientations = np.divmod(np.arange(12), 4)
         orientation_distance = np.abs(((orientations[None] - preferred_orientation[:, None]) + 2) % 4 - 2)
-        tuning = np.exp(-0.5 * ((scales[None] - preferred_scale[:, None]) / 0.7) ** 2
-                        - 0.5 * (orientation_distance / 0.7) ** 2)
+        tuning = np.exp(
+            -0.5 * ((scales[None] - preferred_scale[:, None]) / 0.7) ** 2 - 0.5 * (orientation_distance / 0.7) ** 2
+        )
         self.register_buffer("energy_weights", _float32(tuning / tuning.sum(axis=1, keepdims=True)))
         self.register_buffer("relation_weights", _float32(rng.dirichlet(_RELATION_PREVALENCE, size=n)))
         preferred_channel = preferred_scale * 4 + preferred_orientation
-        self.register_buffer("product_index", torch.from_numpy(
-            preferred_channel[:, None] * len(_RELATIONS) + np.arange(len(_RELATIONS))[None]))
-        self.products = [(channel, *_relation_partner(channel, relation))
-                         for channel in range(12) for relation in _RELATIONS]
-        partners = np.array([[_relation_partner(channel, relation)[0] for relation in _RELATIONS]
-                             for channel in preferred_channel])
+        self.register_buffer(
+            "product_index",
+            torch.from_numpy(preferred_channel[:, None] * len(_RELATIONS) + np.arange(len(_RELATIONS))[None]),
+        )
+        self.products = [
+            (channel, *_relation_partner(channel, relation)) for channel in range(12) for relation in _RELATIONS
+        ]
+        partners = np.array(
+            [[_relation_partner(channel, relation)[0] for relation in _RELATIONS] for channel in preferred_channel]
+        )
         self.register_buffer("partner_channel", torch.from_numpy(partners))
         self.register_buffer("preferred_channel", torch.from_numpy(preferred_channel))
         self.higher_order_weight = rng.uniform(0, 1, n)
@@ -458,16 +485,23 @@ class SimulatedV2(torch.nn.Module):
         co-occurrence ratios <E1 E2'> / (<E1><E2'>) of the preferred channel with its partners (about 1 for
         independent channels, higher where textures align energy across scale, orientation or position)."""
         energy = self.energy_maps(images)
-        pooled_energy = _downsample(energy) @ self.pool                                  # (batch, 12, 103)
+        pooled_energy = _downsample(energy) @ self.pool  # (batch, 12, 103)
         normalizer = pooled_energy.mean(dim=1) + 1e-4
-        products = _downsample(torch.stack([energy[:, first] * torch.roll(energy[:, second], shifts=shift,
-                                                                          dims=(-2, -1))
-                                            for first, second, shift in self.products], dim=1))
-        pooled_all = products @ self.pool                                               # (batch, 72, 103)
+        products = _downsample(
+            torch.stack(
+                [
+                    energy[:, first] * torch.roll(energy[:, second], shifts=shift, dims=(-2, -1))
+                    for first, second, shift in self.products
+                ],
+                dim=1,
+            )
+        )
+        pooled_all = products @ self.pool  # (batch, 72, 103)
         cells = torch.arange(N_V2, device=pooled_all.device)[:, None]
-        pooled_products = pooled_all[:, self.product_index, cells]                      # (batch, 103, 6)
-        expected_if_independent = (pooled_energy[:, self.preferred_channel[:, None], cells]
-                                   * pooled_energy[:, self.partner_channel, cells]) + 1e-8
+        pooled_products = pooled_all[:, self.product_index, cells]  # (batch, 103, 6)
+        expected_if_independent = (
+            pooled_energy[:, self.preferred_channel[:, None], cells] * pooled_energy[:, self.partner_channel, cells]
+        ) + 1e-8
         first_order = (pooled_energy * self.energy_weights.T).sum(dim=1) / normalizer
         second_order = (pooled_products / expected_if_independent * self.relation_weights).sum(dim=2)
         return (1 - self.mixture) * first_order + self.mixture * second_order
@@ -475,7 +509,7 @@ class SimulatedV2(torch.nn.Module):
     def driven_rate(self, images: torch.Tensor) -> torch.Tensor:
         """Peak stimulus-driven rate above spontaneous (spikes/s), (batch, 103)."""
         drive2 = torch.relu(self.drive(images) - self.threshold) ** 2
-        return self.max_rate * drive2 / (drive2 + self.semisaturation ** 2)
+        return self.max_rate * drive2 / (drive2 + self.semisaturation**2)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.spontaneous_rate + self.window_gain * self.driven_rate(images)
@@ -488,6 +522,7 @@ class SimulatedVisualSystem(torch.nn.Module):
     each stage outputs mean rates (spikes/s) in the 50-200 ms window; forward returns both concatenated (batch, 205).
     ``generator`` is ``generator_fingerprint()``: model caches keyed on it never outlive a change of the generator.
     """
+
     image_size = IMAGE_SIZE
     visual_degrees = VISUAL_DEGREES
 
@@ -515,16 +550,25 @@ def planted_cell_parameters(seed: int = SIM_SEED) -> dict[str, dict[str, list]]:
     v1, v2 = system.v1, system.v2
     scale, orientation = np.divmod(v2.preferred_channel.numpy(), 4)
     return {
-        "V1": {"neuroid_id": list(range(1, N_V1 + 1)), "prototype": v1.prototype.tolist(),
-               "is_complex": v1.is_complex.tolist(), "frequency_cpd": v1.frequency_cpd.tolist(),
-               "orientation_deg": np.rad2deg(v1.orientation).tolist(), "nx": v1.nx.tolist(), "ny": v1.ny.tolist()},
-        "V2": {"neuroid_id": list(range(N_V1 + 1, N_V1 + N_V2 + 1)),
-               "higher_order_weight": v2.higher_order_weight.tolist(),
-               "pool_center_deg": v2.pool_center_deg.tolist(),
-               "pool_sigma_deg": v2.pool_sigma_deg.tolist(),
-               "preferred_scale_cpd": np.asarray(V2_SCALES_CPD)[scale].tolist(),
-               "preferred_orientation_deg": (orientation * 45.0).tolist(),
-               "relations": list(_RELATIONS), "relation_weights": v2.relation_weights.numpy().tolist()},
+        "V1": {
+            "neuroid_id": list(range(1, N_V1 + 1)),
+            "prototype": v1.prototype.tolist(),
+            "is_complex": v1.is_complex.tolist(),
+            "frequency_cpd": v1.frequency_cpd.tolist(),
+            "orientation_deg": np.rad2deg(v1.orientation).tolist(),
+            "nx": v1.nx.tolist(),
+            "ny": v1.ny.tolist(),
+        },
+        "V2": {
+            "neuroid_id": list(range(N_V1 + 1, N_V1 + N_V2 + 1)),
+            "higher_order_weight": v2.higher_order_weight.tolist(),
+            "pool_center_deg": v2.pool_center_deg.tolist(),
+            "pool_sigma_deg": v2.pool_sigma_deg.tolist(),
+            "preferred_scale_cpd": np.asarray(V2_SCALES_CPD)[scale].tolist(),
+            "preferred_orientation_deg": (orientation * 45.0).tolist(),
+            "relations": list(_RELATIONS),
+            "relation_weights": v2.relation_weights.numpy().tolist(),
+        },
     }
 
 
@@ -536,18 +580,23 @@ def _aperture_batch(raw_images: dict[str, np.ndarray], names: list[str]) -> torc
 
 def _release_order_names() -> list[str]:
     """Raw file names in the release's array order: (texture type, family, sample) with type fastest-varying last."""
-    return [raw_image_name(texture_type, family, sample)
-            for family in FAMILIES for texture_type in TEXTURE_TYPES for sample in range(1, N_SAMPLES + 1)]
+    return [
+        raw_image_name(texture_type, family, sample)
+        for family in FAMILIES
+        for texture_type in TEXTURE_TYPES
+        for sample in range(1, N_SAMPLES + 1)
+    ]
 
 
-def simulate_mean_rates(raw_images: dict[str, np.ndarray], system: SimulatedVisualSystem,
-                        batch_size: int = 25) -> tuple[np.ndarray, np.ndarray]:
+def simulate_mean_rates(
+    raw_images: dict[str, np.ndarray], system: SimulatedVisualSystem, batch_size: int = 25
+) -> tuple[np.ndarray, np.ndarray]:
     """Driven rates above spontaneous (spikes/s) of (V1, V2) cells, arrays (n_cells, family, type, sample)."""
     names = _release_order_names()
     driven = {"v1": [], "v2": []}
     with torch.no_grad():
         for start in range(0, len(names), batch_size):
-            batch = _aperture_batch(raw_images, names[start:start + batch_size])
+            batch = _aperture_batch(raw_images, names[start : start + batch_size])
             driven["v1"].append(system.v1.driven_rate(batch))
             driven["v2"].append(system.v2.driven_rate(batch))
     shape = (len(FAMILIES), len(TEXTURE_TYPES), N_SAMPLES)
@@ -563,16 +612,18 @@ def simulate_counts(raw_images: dict[str, np.ndarray], seed: int = SIM_SEED) -> 
     for stage_index, (stage, driven) in enumerate(((system.v1, driven_v1), (system.v2, driven_v2))):
         spontaneous = stage.spontaneous_rate.numpy()
         rates = spontaneous[:, None, None, None, None] + driven[:, None] * stage.time_course()[:, :, None, None, None]
-        expected = rates.transpose(0, 1, 4, 3, 2) * (BIN_MS / 1000)            # (cell, bin, sample, type, family)
+        expected = rates.transpose(0, 1, 4, 3, 2) * (BIN_MS / 1000)  # (cell, bin, sample, type, family)
         rng = _rng(seed, 5, stage_index)
-        draws = rng.poisson(np.broadcast_to(expected[:, :, None], (expected.shape[0], N_BINS, N_REPETITIONS,
-                                                                   *expected.shape[2:])))
+        draws = rng.poisson(
+            np.broadcast_to(expected[:, :, None], (expected.shape[0], N_BINS, N_REPETITIONS, *expected.shape[2:]))
+        )
         counts.append(np.minimum(draws, 255).astype(np.uint8))
     return counts[0], counts[1]
 
 
-def write_release(out_dir, raw_images: dict[str, np.ndarray], v1: np.ndarray, v2: np.ndarray,
-                  bin_ms: int = BIN_MS) -> Path:
+def write_release(
+    out_dir, raw_images: dict[str, np.ndarray], v1: np.ndarray, v2: np.ndarray, bin_ms: int = BIN_MS
+) -> Path:
     """Write a release folder: FreemanZiemba2013_V1V2data.mat (HDF5, arrays v1, v2 and bin_ms) and stim/*.png."""
     out_dir = Path(out_dir)
     (out_dir / "stim").mkdir(parents=True, exist_ok=True)
@@ -580,8 +631,7 @@ def write_release(out_dir, raw_images: dict[str, np.ndarray], v1: np.ndarray, v2
         Image.fromarray(image).save(out_dir / "stim" / name)
     with h5py.File(out_dir / MAT_FILE_NAME, "w") as mat:
         for name, counts in (("v1", v1), ("v2", v2)):
-            mat.create_dataset(name, data=counts, chunks=(1, *counts.shape[1:]), compression="gzip",
-                               compression_opts=1)
+            mat.create_dataset(name, data=counts, chunks=(1, *counts.shape[1:]), compression="gzip", compression_opts=1)
         mat.create_dataset("bin_ms", data=np.float64(bin_ms))
     return out_dir
 
@@ -619,14 +669,18 @@ def simulated_data_root(seed: int = SIM_SEED, cache_dir=None) -> Path:
     """Root of the simulated release for ``seed``, generated once (10-40 s) into the cache and reused.
 
     The folder (``<cache>/fz2013-sim-<seed>-<SIM_VERSION>``) carries the generator's fingerprint and the sha1 of every
-    file in its manifest (``brainscore_lcl.cache.write_manifest``); it is regenerated when the generator's code changed or a file was damaged. It is written
+    file in its manifest (``brainscore_lcl.cache.write_manifest``); it is regenerated when the generator's code changed
+    or a file was damaged. It is written
     into a temporary folder and renamed into place under a file lock, so concurrent runs generate it once and an
     interrupted generation leaves nothing behind.
     """
     root = Path(cache_dir or default_cache_dir()) / f"fz2013-sim-{seed}-{SIM_VERSION}"
     fingerprint = generator_fingerprint()
-    return ensure_folder(root, lambda folder: intact_manifest(folder, fingerprint=fingerprint) is not None,
-                         lambda staging: _write_release_with_manifest(staging, seed, fingerprint))
+    return ensure_folder(
+        root,
+        lambda folder: intact_manifest(folder, fingerprint=fingerprint) is not None,
+        lambda staging: _write_release_with_manifest(staging, seed, fingerprint),
+    )
 
 
 def array_digest(array: np.ndarray) -> str:

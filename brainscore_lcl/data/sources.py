@@ -6,6 +6,7 @@
 - "local": the raw release on disk (``data_root`` or $BRAINSCORE_LCL_FZ_ROOT), see :mod:`.freemanziemba`.
 - "sim": the simulated experiment of :mod:`.simulation`, generated once into the cache.
 """
+
 from __future__ import annotations
 
 import functools
@@ -16,13 +17,26 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS, REGIONS, SOURCE_PREFIXES
-from brainscore_lcl.data.freemanziemba import (ACCESSES, DataUnavailableError, MalformedDataError, load_local_assembly,
-                                               stimuli_digest, windowed_assembly)
+from brainscore_lcl.data.freemanziemba import (
+    ACCESSES,
+    DataUnavailableError,
+    MalformedDataError,
+    load_local_assembly,
+    stimuli_digest,
+    windowed_assembly,
+)
 from brainscore_lcl.data.simulation import SIM_SEED, simulated_data_root
 from brainscore_lcl.errors import UsageError
 
-__all__ = ["SOURCES", "DATA_ROOT_ENV", "DataUnavailableError", "MalformedDataError", "join_splits",
-           "load_brainscore_packaged", "load_freemanziemba_assembly"]
+__all__ = [
+    "SOURCES",
+    "DATA_ROOT_ENV",
+    "DataUnavailableError",
+    "MalformedDataError",
+    "join_splits",
+    "load_brainscore_packaged",
+    "load_freemanziemba_assembly",
+]
 
 SOURCES = tuple(SOURCE_PREFIXES)
 DATA_ROOT_ENV = "BRAINSCORE_LCL_FZ_ROOT"
@@ -30,7 +44,7 @@ _S3_HOST = "brainscore-storage.s3.amazonaws.com"
 _PROBE_TIMEOUT_S = 3.0
 _OFFLINE_ALTERNATIVES = {
     "private": "use FreemanZiemba2013public.* (public split), FreemanZiemba2013local.* with --data-root, "
-               "or the offline simulated FreemanZiemba2013sim.*",
+    "or the offline simulated FreemanZiemba2013sim.*",
     "public": "use FreemanZiemba2013local.* with --data-root or the offline simulated FreemanZiemba2013sim.*",
 }
 
@@ -40,14 +54,23 @@ def local_data_root(data_root: str | os.PathLike | None = None) -> str:
     ``DataUnavailableError`` saying how to give it when neither is set."""
     root = data_root or os.environ.get(DATA_ROOT_ENV)
     if not root:
-        raise DataUnavailableError(f"FreemanZiemba2013local needs the raw release: pass --data-root DIR or set "
-                                   f"{DATA_ROOT_ENV} (DIR holds FreemanZiemba2013_V1V2data.mat and stim/); or use "
-                                   f"the offline simulated FreemanZiemba2013sim.*")
+        raise DataUnavailableError(
+            f"FreemanZiemba2013local needs the raw release: pass --data-root DIR or set "
+            f"{DATA_ROOT_ENV} (DIR holds FreemanZiemba2013_V1V2data.mat and stim/); or use "
+            f"the offline simulated FreemanZiemba2013sim.*"
+        )
     return str(Path(root).expanduser().resolve())
 
 
-def load_freemanziemba_assembly(source: str, region: str, *, access: str = "private",
-                                average_repetitions: bool = True, time_window=BRAINSCORE_WINDOW_MS, data_root=None):
+def load_freemanziemba_assembly(
+    source: str,
+    region: str,
+    *,
+    access: str = "private",
+    average_repetitions: bool = True,
+    time_window=BRAINSCORE_WINDOW_MS,
+    data_root=None,
+):
     """(presentation, neuroid) NeuronRecordingAssembly of one region from one source, cached in memory.
 
     source: one of SOURCES. access: "public" (135 images), "private" (315) or "all" (450; for "official" Brain-Score's
@@ -73,18 +96,31 @@ def load_freemanziemba_assembly(source: str, region: str, *, access: str = "priv
 
 
 @functools.lru_cache(maxsize=32)
-def _load(source: str, region: str, access: str, average_repetitions: bool, time_window: tuple[int, int],
-          data_root: str | None):
+def _load(
+    source: str,
+    region: str,
+    access: str,
+    average_repetitions: bool,
+    time_window: tuple[int, int],
+    data_root: str | None,
+):
     if source in ("official", "public"):
         if access == "all":
-            return join_splits([_load_brainscore(region, split, average_repetitions, time_window)
-                                for split in ("public", "private")])
+            return join_splits(
+                [_load_brainscore(region, split, average_repetitions, time_window) for split in ("public", "private")]
+            )
         return _load_brainscore(region, access, average_repetitions, time_window)
     name = SOURCE_PREFIXES[source]
     root = simulated_data_root(SIM_SEED) if source == "sim" else data_root
     # the stimuli's content digest in the identifier keeps Brain-Score's activation caches from going stale
-    return load_local_assembly(root, region, access=access, average_repetitions=average_repetitions,
-                               time_window=time_window, identifier=f"{name}.{stimuli_digest(root)[:8]}")
+    return load_local_assembly(
+        root,
+        region,
+        access=access,
+        average_repetitions=average_repetitions,
+        time_window=time_window,
+        identifier=f"{name}.{stimuli_digest(root)[:8]}",
+    )
 
 
 def join_splits(assemblies):
@@ -124,8 +160,9 @@ def load_brainscore_packaged(access: str):
 
 def _unavailable(access: str, reason: str) -> DataUnavailableError:
     reason = " ".join(str(reason).split())[:200]
-    return DataUnavailableError(f"FreemanZiemba2013 {access} data could not be downloaded ({reason}); "
-                                f"{_OFFLINE_ALTERNATIVES[access]}")
+    return DataUnavailableError(
+        f"FreemanZiemba2013 {access} data could not be downloaded ({reason}); {_OFFLINE_ALTERNATIVES[access]}"
+    )
 
 
 def s3_unreachable_reason(host: str = _S3_HOST, timeout_s: float = _PROBE_TIMEOUT_S) -> str | None:

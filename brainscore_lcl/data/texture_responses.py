@@ -5,11 +5,13 @@ measured on its PSTH over all presentations in 10-ms bins (``aligned_latency``),
 (``latency_aligned_rates``; "local", "sim") or from the 1-ms bins of Brain-Score's packaged assemblies
 (``latency_aligned_packaged``; "official", "public"). ``load_texture_data`` returns a source's ``TextureData``.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from brainscore_vision import load_ceiling
@@ -18,8 +20,12 @@ from brainscore_vision.benchmark_helpers.neural_common import average_repetition
 from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS, FAMILIES, RECORDING_MS, TEXTURE_TYPES
 from brainscore_lcl.data.freemanziemba import windowed_assembly, windowed_rates
 from brainscore_lcl.data.simulation import simulated_data_root
-from brainscore_lcl.data.sources import (DATA_ROOT_ENV, join_splits, load_brainscore_packaged,
-                                         load_freemanziemba_assembly)
+from brainscore_lcl.data.sources import (
+    DATA_ROOT_ENV,
+    join_splits,
+    load_brainscore_packaged,
+    load_freemanziemba_assembly,
+)
 from brainscore_lcl.errors import UsageError
 from brainscore_lcl.metrics.texture import latency_aligned_window, response_latency, window_mean
 
@@ -36,6 +42,7 @@ class TextureData:
     """Recorded responses for texture modulation: repetition-averaged ``responses`` (presentation, neuron) over all
     images, per-neuron ``ceilings`` (internal consistency, r units), presentation labels, the window used and, for the
     latency-aligned window, each neuron's latency (ms)."""
+
     responses: np.ndarray
     ceilings: np.ndarray
     stimulus_ids: np.ndarray
@@ -76,8 +83,7 @@ def aligned_latency(psth: np.ndarray, window_ms: int = LATENCY_WINDOW_MS) -> np.
     return np.minimum(response_latency(psth, PSTH_BIN_MS), PSTH_END_MS - window_ms)
 
 
-def latency_aligned_rates(root: str, region: str, window_ms: int = LATENCY_WINDOW_MS
-                          ) -> tuple[np.ndarray, np.ndarray]:
+def latency_aligned_rates(root: str, region: str, window_ms: int = LATENCY_WINDOW_MS) -> tuple[np.ndarray, np.ndarray]:
     """Each cell's mean rate over its own [latency, latency + window_ms) window (Freeman et al. 2013), from the raw
     release under ``root``; latency by ``aligned_latency``. Returns rates (cell, repetition, sample, type, family) in
     spikes/ms and latencies (cell,) in ms.
@@ -102,26 +108,30 @@ def _replace_with_release_rates(assembly, rates: np.ndarray):
     sample_index = assembly["sample"].values.astype(int) - 1
     repetition = assembly["repetition"].values.astype(int)
     cell_index = np.argsort(np.argsort(assembly["neuroid_id"].values.astype(int)))
-    values = rates[:, repetition, sample_index, type_index, family_index]      # (cell, presentation)
+    values = rates[:, repetition, sample_index, type_index, family_index]  # (cell, presentation)
     return assembly.copy(data=values[cell_index].T)
 
 
 def _packaged_region_rates(packaged, region: str) -> tuple[Any, np.ndarray, float]:
     """One region of a packaged (neuroid, time_bin, presentation) assembly: the selection, its rates (neuroid,
     presentation, bin) in spikes/ms and the bin width (ms). Bins must be uniform and start at 0 ms."""
-    selected = packaged.sel(region=region).stack(neuroid=["neuroid_id"])       # as Brain-Score's load_assembly
+    selected = packaged.sel(region=region).stack(neuroid=["neuroid_id"])  # as Brain-Score's load_assembly
     starts = np.asarray(selected["time_bin_start"].values, dtype=float)
     width = float(selected["time_bin_end"].values[0] - starts[0])
     if not np.allclose(starts, np.arange(len(starts)) * width) or not np.allclose(
-            selected["time_bin_end"].values - starts, width):
-        raise ValueError("the packaged assembly's time bins must be uniform and start at 0 ms, as Brain-Score's 1-ms "
-                         "bins from 0 to 300 ms are")
+        selected["time_bin_end"].values - starts, width
+    ):
+        raise ValueError(
+            "the packaged assembly's time bins must be uniform and start at 0 ms, as Brain-Score's 1-ms "
+            "bins from 0 to 300 ms are"
+        )
     counts = selected.transpose("neuroid", "presentation", "time_bin").values
     return selected, counts / width, width
 
 
-def latency_aligned_packaged(packaged: Sequence, region: str, window_ms: int = LATENCY_WINDOW_MS
-                             ) -> tuple[Any, np.ndarray]:
+def latency_aligned_packaged(
+    packaged: Sequence, region: str, window_ms: int = LATENCY_WINDOW_MS
+) -> tuple[Any, np.ndarray]:
     """Brain-Score's packaged assemblies of disjoint image splits (e.g. ``FreemanZiemba2013.public`` and ``.private``
     as stored: (neuroid, time_bin, presentation), spike counts in 1-ms bins from 0 to 300 ms) as one repetition-level
     (presentation, neuroid) assembly of ``region`` over all their images, each cell's rate (spikes/ms) averaged over
@@ -136,14 +146,16 @@ def latency_aligned_packaged(packaged: Sequence, region: str, window_ms: int = L
     regions = [_packaged_region_rates(assembly, region) for assembly in packaged]
     _, _, width = regions[0]
     n_presentations = sum(rates.shape[1] for _, rates, _ in regions)
-    fine_psth = sum(rates.sum(axis=1) for _, rates, _ in regions) / n_presentations        # (neuroid, bin)
-    psth = np.stack([window_mean(fine_psth, width, start, start + PSTH_BIN_MS)
-                     for start in range(0, PSTH_END_MS, PSTH_BIN_MS)], axis=1)
+    fine_psth = sum(rates.sum(axis=1) for _, rates, _ in regions) / n_presentations  # (neuroid, bin)
+    psth = np.stack(
+        [window_mean(fine_psth, width, start, start + PSTH_BIN_MS) for start in range(0, PSTH_END_MS, PSTH_BIN_MS)],
+        axis=1,
+    )
     latency = aligned_latency(psth, window_ms)
     parts = []
     for assembly, (selected, rates, _) in zip(packaged, regions):
         start, end = latency_aligned_window(latency, window_ms)
-        values = window_mean(rates, width, start[:, None], end[:, None])                   # (neuroid, presentation)
+        values = window_mean(rates, width, start[:, None], end[:, None])  # (neuroid, presentation)
         first_bin = (float(selected["time_bin_start"].values[0]), float(selected["time_bin_end"].values[0]))
         template = windowed_assembly(assembly, [first_bin], (0, window_ms), region, average_repetitions=False)
         if not np.array_equal(template["neuroid_id"].values, selected["neuroid_id"].values):
@@ -152,9 +164,14 @@ def latency_aligned_packaged(packaged: Sequence, region: str, window_ms: int = L
     return join_splits(parts), latency
 
 
-def load_texture_data(source: str, region: str = "V2", *, window: str = "latency",
-                      time_window: tuple[int, int] = BRAINSCORE_WINDOW_MS,
-                      data_root: str | None = None) -> TextureData:
+def load_texture_data(
+    source: str,
+    region: str = "V2",
+    *,
+    window: str = "latency",
+    time_window: tuple[int, int] = BRAINSCORE_WINDOW_MS,
+    data_root: str | None = None,
+) -> TextureData:
     """Responses of ``region`` to every image of ``source`` with their ceilings, for texture modulation.
 
     Images: all 450 (every sample of every family), except for the source "public" (Brain-Score's public split, 135);
@@ -172,8 +189,14 @@ def load_texture_data(source: str, region: str = "V2", *, window: str = "latency
         splits = ("public",) if source == "public" else ("public", "private")
         repetitions, latency = latency_aligned_packaged([load_brainscore_packaged(split) for split in splits], region)
     else:
-        repetitions = load_freemanziemba_assembly(source, region, access=access, average_repetitions=False,
-                                                  time_window=tuple(time_window), data_root=data_root)
+        repetitions = load_freemanziemba_assembly(
+            source,
+            region,
+            access=access,
+            average_repetitions=False,
+            time_window=tuple(time_window),
+            data_root=data_root,
+        )
     if window == "latency" and latency is None:
         rates, latency = latency_aligned_rates(raw_release_root(source, data_root), region)
         repetitions = _replace_with_release_rates(repetitions, rates)
@@ -187,11 +210,15 @@ def texture_data_from_repetitions(repetitions, window: str, latency_ms: np.ndarr
     ceilings = load_ceiling("internal_consistency")(repetitions).raw.mean("split")
     means = average_repetition(repetitions).transpose("presentation", "neuroid")
     ceilings = ceilings.sel(neuroid=means["neuroid"]) if "neuroid" in ceilings.dims else ceilings
-    return TextureData(responses=np.asarray(means.values, dtype=float),
-                       ceilings=np.asarray(ceilings.values, dtype=float),
-                       stimulus_ids=means["stimulus_id"].values, families=means["texture_family"].values,
-                       texture_types=means["texture_type"].values.astype(str),
-                       neuroid_ids=means["neuroid_id"].values.astype(str),
-                       stimulus_set=repetitions.attrs["stimulus_set"], window=window, assembly=means,
-                       latency_ms=latency_ms)
-
+    return TextureData(
+        responses=np.asarray(means.values, dtype=float),
+        ceilings=np.asarray(ceilings.values, dtype=float),
+        stimulus_ids=means["stimulus_id"].values,
+        families=means["texture_family"].values,
+        texture_types=means["texture_type"].values.astype(str),
+        neuroid_ids=means["neuroid_id"].values.astype(str),
+        stimulus_set=repetitions.attrs["stimulus_set"],
+        window=window,
+        assembly=means,
+        latency_ms=latency_ms,
+    )

@@ -11,6 +11,7 @@ What is checked is the zip that is uploaded, not only the folder beside it. Each
 - in a submission folder: ``manifest.json`` is JSON naming the zip's id and plugin, the folder beside the zip holds
   exactly the zip's files, byte for byte, and each weights file is present with the manifest's sha256.
 """
+
 from __future__ import annotations
 
 import ast
@@ -25,8 +26,12 @@ from brainscore_lcl.export.upload import SubmissionCheckError, UploadZip, check_
 __all__ = ["SubmissionCheckError", "check_submission", "check_zip_contents"]
 
 PLUGIN_DIR_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-REGISTRIES = {"models": "model_registry", "benchmarks": "benchmark_registry", "data": "data_registry",
-              "metrics": "metric_registry"}
+REGISTRIES = {
+    "models": "model_registry",
+    "benchmarks": "benchmark_registry",
+    "data": "data_registry",
+    "metrics": "metric_registry",
+}
 MANIFEST_KEYS = ("identifier", "plugin_type", "plugin_dir", "zip", "weights")
 
 
@@ -51,19 +56,29 @@ def literal_registrations(source: str, where: str, registry: str) -> list[str]:
         if isinstance(node, ast.ImportFrom) and node.module == "brainscore_vision" and not node.level:
             continue
         target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
-        if not (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
-                and target.value.id == registry and isinstance(target.slice, ast.Constant)
-                and isinstance(target.slice.value, str)):
-            raise rule_error("only imports from brainscore_vision and literal registrations",
-                             f"{where} line {node.lineno} is neither")
+        if not (
+            isinstance(target, ast.Subscript)
+            and isinstance(target.value, ast.Name)
+            and target.value.id == registry
+            and isinstance(target.slice, ast.Constant)
+            and isinstance(target.slice.value, str)
+        ):
+            raise rule_error(
+                "only imports from brainscore_vision and literal registrations",
+                f"{where} line {node.lineno} is neither",
+            )
         identifier = target.slice.value
         if node.lineno != node.end_lineno:
-            raise rule_error("one literal line per registration",
-                             f"{where} registers {identifier!r} over lines {node.lineno}-{node.end_lineno}")
+            raise rule_error(
+                "one literal line per registration",
+                f"{where} registers {identifier!r} over lines {node.lineno}-{node.end_lineno}",
+            )
         parsed = re.search(rf"{registry}\[.*\]", lines[node.lineno - 1].replace('"', "'"))
-        if parsed is None or parsed.group(0)[len(registry) + 2:-2] != identifier:
-            raise rule_error("Brain-Score's greedy id parser reads the id back",
-                             f"{where} line {node.lineno} has a ']' after the key {identifier!r}")
+        if parsed is None or parsed.group(0)[len(registry) + 2 : -2] != identifier:
+            raise rule_error(
+                "Brain-Score's greedy id parser reads the id back",
+                f"{where} line {node.lineno} has a ']' after the key {identifier!r}",
+            )
         ids.append(identifier)
     return ids
 
@@ -80,9 +95,14 @@ def suite_imports(source: str, where: str) -> list[str]:
             found += [alias.name for alias in node.names if is_suite_module(alias.name)]
         elif isinstance(node, ast.ImportFrom) and not node.level and is_suite_module(node.module):
             found.append(node.module)
-        elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
-              and getattr(node.func, "id", getattr(node.func, "attr", None)) in ("__import__", "import_module")
-              and isinstance(node.args[0].value, str) and is_suite_module(node.args[0].value)):
+        elif (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and getattr(node.func, "id", getattr(node.func, "attr", None)) in ("__import__", "import_module")
+            and isinstance(node.args[0].value, str)
+            and is_suite_module(node.args[0].value)
+        ):
             found.append(node.args[0].value)
     return found
 
@@ -95,8 +115,11 @@ def check_zip_contents(upload: UploadZip, where: str) -> None:
     if not PLUGIN_DIR_PATTERN.match(upload.plugin_dir):
         raise rule_error("legal plugin folder name", f"{prefix} is not a Python package name starting with a letter")
     if upload.plugin_dir in brainscore_plugin_dirs(upload.plugin_type):
-        raise rule_error("new plugin folder", f"{prefix}: brainscore_vision already has {upload.plugin_type}/"
-                                              f"{upload.plugin_dir}; export under another --identifier")
+        raise rule_error(
+            "new plugin folder",
+            f"{prefix}: brainscore_vision already has {upload.plugin_type}/"
+            f"{upload.plugin_dir}; export under another --identifier",
+        )
     texts = {}
     for name, data in upload.files.items():
         if name.endswith(".py"):
@@ -108,9 +131,12 @@ def check_zip_contents(upload: UploadZip, where: str) -> None:
     if ids != [upload.identifier]:
         raise rule_error("one registration of one id", f"{prefix}__init__.py registers {ids}")
     if upload.identifier in brainscore_vision_ids(upload.plugin_type.rstrip("s")):
-        raise rule_error("the id is new to brainscore_vision", f"{upload.identifier!r} of {prefix}__init__.py is "
-                                                               "already registered there; export under another "
-                                                               "--identifier")
+        raise rule_error(
+            "the id is new to brainscore_vision",
+            f"{upload.identifier!r} of {prefix}__init__.py is "
+            "already registered there; export under another "
+            "--identifier",
+        )
     for name, text in sorted(texts.items()):
         imported = suite_imports(text, f"{prefix}{name}")
         if imported:
@@ -121,8 +147,10 @@ def read_manifest(out: Path) -> dict:
     """``out/manifest.json`` with the keys a check needs; a missing or malformed one is one rule sentence."""
     path = out / "manifest.json"
     if not path.is_file():
-        raise rule_error("a submission has a manifest", f"{path} is missing; write the folder with `brainscore "
-                                                        "submit --model ID --out DIR`")
+        raise rule_error(
+            "a submission has a manifest",
+            f"{path} is missing; write the folder with `brainscore submit --model ID --out DIR`",
+        )
     try:
         manifest = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
@@ -138,12 +166,18 @@ def check_folder_mirrors_zip(out: Path, upload: UploadZip, zip_path: Path) -> No
     folder = out / upload.root / upload.plugin_type / upload.plugin_dir
     if not folder.is_dir():
         raise rule_error("the folder mirrors the zip", f"{folder} is missing; run `brainscore submit` again")
-    on_disk = {path.relative_to(folder).as_posix() for path in folder.rglob("*")
-               if path.is_file() and "__pycache__" not in path.parts}
+    on_disk = {
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
     for name in sorted(on_disk | set(upload.files)):
         if name not in upload.files or name not in on_disk or (folder / name).read_bytes() != upload.files[name]:
-            raise rule_error("the folder mirrors the zip", f"{folder / name} differs from its copy in {zip_path} "
-                                                           "(or exists in only one); run `brainscore submit` again")
+            raise rule_error(
+                "the folder mirrors the zip",
+                f"{folder / name} differs from its copy in {zip_path} "
+                "(or exists in only one); run `brainscore submit` again",
+            )
 
 
 def check_submission(target: str | Path) -> dict:
@@ -153,24 +187,38 @@ def check_submission(target: str | Path) -> dict:
     if target.is_file():
         upload = check_upload_zip(target)
         check_zip_contents(upload, str(target))
-        return {"identifier": upload.identifier, "plugin_type": upload.plugin_type, "plugin_dir": upload.plugin_dir,
-                "zip": target.name, "zip_bytes": target.stat().st_size, "weights": []}
+        return {
+            "identifier": upload.identifier,
+            "plugin_type": upload.plugin_type,
+            "plugin_dir": upload.plugin_dir,
+            "zip": target.name,
+            "zip_bytes": target.stat().st_size,
+            "weights": [],
+        }
     manifest = read_manifest(target)
     zip_path = target / manifest["zip"]
     upload = check_upload_zip(zip_path)
     check_zip_contents(upload, str(zip_path))
     if (manifest["identifier"], manifest["plugin_type"], manifest["plugin_dir"]) != (
-            upload.identifier, upload.plugin_type, upload.plugin_dir):
+        upload.identifier,
+        upload.plugin_type,
+        upload.plugin_dir,
+    ):
         named = f"{manifest['identifier']!r} in {manifest['plugin_type']}/{manifest['plugin_dir']}"
-        raise rule_error("the manifest names the zip's plugin", f"{target / 'manifest.json'} names {named}, the zip "
-                                                                f"{upload.identifier!r} in {upload.plugin_type}/"
-                                                                f"{upload.plugin_dir}; run `brainscore submit` again")
+        raise rule_error(
+            "the manifest names the zip's plugin",
+            f"{target / 'manifest.json'} names {named}, the zip "
+            f"{upload.identifier!r} in {upload.plugin_type}/"
+            f"{upload.plugin_dir}; run `brainscore submit` again",
+        )
     check_folder_mirrors_zip(target, upload, zip_path)
     for weights in manifest["weights"]:
         path = target / weights["file"]
         if not path.is_file():
             raise rule_error("the weights are beside the zip", f"{path} is missing; run `brainscore submit` again")
         if file_digests(path)["sha256"] != weights["sha256"]:
-            raise rule_error("weights match the manifest", f"{path} does not have sha256 {weights['sha256']}; run "
-                                                           "`brainscore submit` again")
+            raise rule_error(
+                "weights match the manifest",
+                f"{path} does not have sha256 {weights['sha256']}; run `brainscore submit` again",
+            )
     return manifest

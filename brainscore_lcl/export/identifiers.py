@@ -5,6 +5,7 @@ brain-score.org refuses a hyphen in any newly registered id since October 2025 (
 (``lcl-v2`` -> ``lcl_v2``, ``FreemanZiemba2013.V2-texmod`` -> ``FreemanZiemba2013.V2_texmod``); the suite's own ids
 stay as they are.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,7 +34,9 @@ def checked_identifier(identifier: str) -> str:
     if not IDENTIFIER_PATTERN.match(identifier) or ".." in identifier:
         suggestion = export_identifier(identifier)
         hint = f", e.g. {suggestion!r}" if IDENTIFIER_PATTERN.match(suggestion) else ""
-        raise UsageError(f"--identifier {identifier!r} cannot be registered on brain-score.org: use letters, digits, "
-                         f"'_' and '.' only, starting with a letter, with no '..' (hyphens, spaces and paths are "
-                         f"refused){hint}")
+        raise UsageError(
+            f"--identifier {identifier!r} cannot be registered on brain-score.org: use letters, digits, "
+            f"'_' and '.' only, starting with a letter, with no '..' (hyphens, spaces and paths are "
+            f"refused){hint}"
+        )
     return identifier

@@ -6,6 +6,7 @@ by ``sources.copy_definitions``, then weight loading through brainscore_core's `
 check, and the ``ModelCommitment`` whose identifier is the registry key), ``requirements.txt`` and ``test.py``.
 Commitments (recorded layers, region-layer map, visual degrees, input size) are read from the suite's model as built.
 """
+
 from __future__ import annotations
 
 import ast
@@ -14,9 +15,10 @@ import importlib.metadata
 import os
 import re
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from brainscore_lcl.errors import RunError, UsageError
 from brainscore_lcl.export.identifiers import checked_identifier, export_identifier
@@ -61,39 +63,64 @@ _COMMITMENT = "brainscore_lcl.model_helpers.commitment"
 _ENCODER_NETWORK = """payload = torch.load(weights_path, map_location="cpu", weights_only=True)
 verify_sha256(payload, weights_path, "checkpoint")
 return build_encoder(payload, weights_path)"""
-_LCL = PluginRecipe(roots=((_CHECKPOINT, "build_encoder"), (_CHECKPOINT, "verify_sha256"),
-                           (_COMMITMENT, "imagenet_preprocessing")),
-                    network=_ENCODER_NETWORK, preprocessing="imagenet_preprocessing(INPUT_SIZE)", needs_weights=True)
+_LCL = PluginRecipe(
+    roots=((_CHECKPOINT, "build_encoder"), (_CHECKPOINT, "verify_sha256"), (_COMMITMENT, "imagenet_preprocessing")),
+    network=_ENCODER_NETWORK,
+    preprocessing="imagenet_preprocessing(INPUT_SIZE)",
+    needs_weights=True,
+)
 _LCL_V2NET = PluginRecipe(
-    roots=(("brainscore_lcl.models.lcl_v2net.model", "build_network"), (_CHECKPOINT, "verify_sha256"),
-           (_COMMITMENT, "imagenet_preprocessing")),
+    roots=(
+        ("brainscore_lcl.models.lcl_v2net.model", "build_network"),
+        (_CHECKPOINT, "verify_sha256"),
+        (_COMMITMENT, "imagenet_preprocessing"),
+    ),
     network="""payload = torch.load(weights_path, map_location="cpu", weights_only=True)
 verify_sha256(payload, weights_path, "LCL-V2Net checkpoint")
 return build_network(payload, weights_path)""",
-    preprocessing="imagenet_preprocessing(INPUT_SIZE)", needs_weights=True, imagenet_readout=True)
+    preprocessing="imagenet_preprocessing(INPUT_SIZE)",
+    needs_weights=True,
+    imagenet_readout=True,
+)
 _STEERPYR = PluginRecipe(
-    roots=(("brainscore_lcl.models.steerpyr.model", "SteerPyrModel"),
-           ("brainscore_lcl.models.steerpyr.model", "load_grayscale_images")),
-    network="return SteerPyrModel()", preprocessing="functools.partial(load_grayscale_images, image_size=INPUT_SIZE)",
-    needs_weights=False, requirements=("plenoptic",))
+    roots=(
+        ("brainscore_lcl.models.steerpyr.model", "SteerPyrModel"),
+        ("brainscore_lcl.models.steerpyr.model", "load_grayscale_images"),
+    ),
+    network="return SteerPyrModel()",
+    preprocessing="functools.partial(load_grayscale_images, image_size=INPUT_SIZE)",
+    needs_weights=False,
+    requirements=("plenoptic",),
+)
 
-RECIPES: dict[str, PluginRecipe] = {"lcl-v1": _LCL, "lcl-v2": _LCL, "lcl-v2net": _LCL_V2NET,
-                                    "v1-steerpyr": _STEERPYR, "v1-steerpyr-pool": _STEERPYR}
+RECIPES: dict[str, PluginRecipe] = {
+    "lcl-v1": _LCL,
+    "lcl-v2": _LCL,
+    "lcl-v2net": _LCL_V2NET,
+    "v1-steerpyr": _STEERPYR,
+    "v1-steerpyr-pool": _STEERPYR,
+}
 #: the regions Brain-Score's leaderboard records from every model (``BrainModel.RecordingTarget``), in depth order
 BRAIN_SCORE_REGIONS = ("V1", "V2", "V4", "IT")
-_LCL_NOTES = {"V1": "LCL stage 1, trained as the model of V1 (paper Sec. 2.3, Table A.1)",
-              "V2": "LCL stage 2, trained as the model of V2 (paper Sec. 2.3, Table A.1): the paper's LCL-V2"}
+_LCL_NOTES = {
+    "V1": "LCL stage 1, trained as the model of V1 (paper Sec. 2.3, Table A.1)",
+    "V2": "LCL stage 2, trained as the model of V2 (paper Sec. 2.3, Table A.1): the paper's LCL-V2",
+}
 #: why each region reads its layer, where the suite's own model commits the region
 REGION_NOTES: dict[str, dict[str, str]] = {
     "lcl-v1": {"V1": _LCL_NOTES["V1"]},
     "lcl-v2": _LCL_NOTES,
-    "lcl-v2net": {**_LCL_NOTES,
-                  "V4": "the AlexNet back-end stage (conv3, after its ReLU) that brainscore_vision's `alexnet` commits "
-                        "to V4 (`features.7`)",
-                  "IT": "the AlexNet back-end stage (conv5, after pooling) that brainscore_vision's `alexnet` commits "
-                        "to IT (`features.12`)"},
-    "v1-steerpyr": {"V1": "the steerable-pyramid energy units (the paper's V1 reference model)",
-                    "V2": "the same units: the pyramid has no second stage (the paper scores it on V2 this way)"},
+    "lcl-v2net": {
+        **_LCL_NOTES,
+        "V4": "the AlexNet back-end stage (conv3, after its ReLU) that brainscore_vision's `alexnet` commits "
+        "to V4 (`features.7`)",
+        "IT": "the AlexNet back-end stage (conv5, after pooling) that brainscore_vision's `alexnet` commits "
+        "to IT (`features.12`)",
+    },
+    "v1-steerpyr": {
+        "V1": "the steerable-pyramid energy units (the paper's V1 reference model)",
+        "V2": "the same units: the pyramid has no second stage (the paper scores it on V2 this way)",
+    },
     "v1-steerpyr-pool": {"V1": "the steerable-pyramid energy units", "V2": "the energy units pooled over space"},
 }
 
@@ -108,17 +135,22 @@ def exported_regions(model_id: str, suite_map: dict[str, str]) -> dict[str, dict
             reason = REGION_NOTES.get(model_id, {}).get(region, "the suite model's own commitment")
             exported[region] = {"layer": suite_map[region], "reason": reason}
         else:
-            exported[region] = {"layer": suite_map[deepest],
-                                "reason": f"no stage beyond `{suite_map[deepest]}` (its {deepest} layer), so the "
-                                          f"deepest stage is the only candidate; Brain-Score records {region} from "
-                                          "every leaderboard model"}
+            exported[region] = {
+                "layer": suite_map[deepest],
+                "reason": f"no stage beyond `{suite_map[deepest]}` (its {deepest} layer), so the "
+                f"deepest stage is the only candidate; Brain-Score records {region} from "
+                "every leaderboard model",
+            }
     return exported
 
 
 #: suite models with an equivalent already in brainscore_vision, which are therefore not exported
 EQUIVALENT_IN_BRAINSCORE = {
-    "alexnet-untrained": ("alexnet_random", "an untrained torchvision AlexNet whose layers Brain-Score selects on "
-                                            "its public data, as this suite does for alexnet-untrained"),
+    "alexnet-untrained": (
+        "alexnet_random",
+        "an untrained torchvision AlexNet whose layers Brain-Score selects on "
+        "its public data, as this suite does for alexnet-untrained",
+    ),
 }
 
 
@@ -168,11 +200,13 @@ class ModelDescription:
 
         if self.checkpoint is None or self.checkpoint.resolve() != SHIPPED_CHECKPOINT.resolve():
             return ()
-        return (f"These are the shipped `{self.model_id}` weights, the demo checkpoint trained on 900 ImageNet images "
-                "on a CPU, not the paper's ImageNet-1k model. A leaderboard entry should use a checkpoint trained on "
-                "ImageNet: `brainscore train --config lcl-v2 --data /path/to/imagenet/train --out runs/lcl-v2`, then "
-                f"`brainscore submit --model {self.model_id} --checkpoint runs/lcl-v2/encoder.pt --identifier "
-                f"{self.identifier}_imagenet --out DIR`.",)
+        return (
+            f"These are the shipped `{self.model_id}` weights, the demo checkpoint trained on 900 ImageNet images "
+            "on a CPU, not the paper's ImageNet-1k model. A leaderboard entry should use a checkpoint trained on "
+            "ImageNet: `brainscore train --config lcl-v2 --data /path/to/imagenet/train --out runs/lcl-v2`, then "
+            f"`brainscore submit --model {self.model_id} --checkpoint runs/lcl-v2/encoder.pt --identifier "
+            f"{self.identifier}_imagenet --out DIR`.",
+        )
 
     @property
     def visual_degrees(self) -> float:
@@ -185,13 +219,19 @@ class ModelDescription:
     @property
     def commitments(self) -> dict[str, Any]:
         """What the plugin commits to, as the manifest records it."""
-        return {"layers": self.layers, "region_layer_map": self.region_layer_map,
-                "visual_degrees": self.visual_degrees, "input_size": self.input_size, "tasks": list(self.tasks),
-                "behavioral_readout_layer": self.layers[-1]}
+        return {
+            "layers": self.layers,
+            "region_layer_map": self.region_layer_map,
+            "visual_degrees": self.visual_degrees,
+            "input_size": self.input_size,
+            "tasks": list(self.tasks),
+            "behavioral_readout_layer": self.layers[-1],
+        }
 
 
-def describe_for_export(model_id: str, checkpoint: str | os.PathLike | None = None,
-                        identifier: str | None = None) -> ModelDescription:
+def describe_for_export(
+    model_id: str, checkpoint: str | os.PathLike | None = None, identifier: str | None = None
+) -> ModelDescription:
     """Build suite model ``model_id`` (with ``checkpoint``) for export under ``identifier`` (checked; default: the
     hyphen-free ``export_identifier(model_id)``)."""
     from brainscore_lcl.registry import discover_plugins, model_registry
@@ -199,8 +239,10 @@ def describe_for_export(model_id: str, checkpoint: str | os.PathLike | None = No
 
     if model_id in EQUIVALENT_IN_BRAINSCORE:
         existing, what = EQUIVALENT_IN_BRAINSCORE[model_id]
-        raise ExportError(f"{model_id} is not exported: brainscore_vision already has {existing!r}, {what}; "
-                          f"score that id on the leaderboard instead")
+        raise ExportError(
+            f"{model_id} is not exported: brainscore_vision already has {existing!r}, {what}; "
+            f"score that id on the leaderboard instead"
+        )
     if model_id not in RECIPES:
         raise UnknownIdentifierError("model", model_id, sorted(RECIPES))
     if identifier is not None:
@@ -210,8 +252,9 @@ def describe_for_export(model_id: str, checkpoint: str | os.PathLike | None = No
     discover_plugins(("model",))
     commitment = model_registry[model_id].factory(checkpoint=checkpoint)
     path = getattr(commitment, "checkpoint_path", None) or (Path(checkpoint) if checkpoint else None)
-    return ModelDescription(model_id, identifier or export_identifier(model_id), commitment,
-                            Path(path) if path else None)
+    return ModelDescription(
+        model_id, identifier or export_identifier(model_id), commitment, Path(path) if path else None
+    )
 
 
 def file_digests(path: str | os.PathLike) -> dict[str, str]:
@@ -225,8 +268,22 @@ def file_digests(path: str | os.PathLike) -> dict[str, str]:
 
 
 #: weight-file suffixes the website's Large File Upload accepts (brain-score.web ``validate_lfu.js``)
-UPLOAD_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin", ".onnx", ".h5", ".hdf5", ".pb", ".tflite", ".pkl", ".weights",
-                   ".npy", ".npz", ".safetensors")
+UPLOAD_SUFFIXES = (
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".bin",
+    ".onnx",
+    ".h5",
+    ".hdf5",
+    ".pb",
+    ".tflite",
+    ".pkl",
+    ".weights",
+    ".npy",
+    ".npz",
+    ".safetensors",
+)
 #: where the website's Large File Upload puts a user's vision model files: ``brainscore-vision/models/user_<id>/<file>``
 UPLOAD_KEY_PATTERN = re.compile(r"^brainscore-vision/models/[A-Za-z0-9_.=+-]+(/[A-Za-z0-9_.=+-]+)*$")
 
@@ -238,22 +295,27 @@ def weights_location(key: str, version: str | None) -> dict[str, str | None]:
     url = urllib.parse.urlsplit(key)
     if url.scheme in ("http", "https"):
         if not url.netloc.startswith(f"{WEIGHTS_BUCKET}.s3"):
-            raise UsageError(f"--weights-key {key} is not in Brain-Score's bucket {WEIGHTS_BUCKET!r}; give the key "
-                             "or URL that the Large File Upload on your brain-score.org profile reported")
+            raise UsageError(
+                f"--weights-key {key} is not in Brain-Score's bucket {WEIGHTS_BUCKET!r}; give the key "
+                "or URL that the Large File Upload on your brain-score.org profile reported"
+            )
         version = version or urllib.parse.parse_qs(url.query).get("versionId", [None])[0]
         key = urllib.parse.unquote(url.path).lstrip("/")
     if not UPLOAD_KEY_PATTERN.match(key) or ".." in key.split("/") or not key.lower().endswith(UPLOAD_SUFFIXES):
-        raise UsageError(f"--weights-key {key!r} is not a vision model file of Brain-Score's bucket: expected "
-                         "brainscore-vision/models/user_<your user id>/<file> (as the Large File Upload reports it) "
-                         f"with one of the suffixes {', '.join(UPLOAD_SUFFIXES)}")
+        raise UsageError(
+            f"--weights-key {key!r} is not a vision model file of Brain-Score's bucket: expected "
+            "brainscore-vision/models/user_<your user id>/<file> (as the Large File Upload reports it) "
+            f"with one of the suffixes {', '.join(UPLOAD_SUFFIXES)}"
+        )
     if version is not None and not re.fullmatch(r"[A-Za-z0-9._-]+", version):
         raise UsageError(f"--weights-version {version!r} is not an S3 version id (letters, digits, '.', '_', '-')")
     folder_name, relative_path = key.rsplit("/", 1)
     return {"folder_name": folder_name, "relative_path": relative_path, "version_id": version}
 
 
-def weights_entry(description: ModelDescription, plugin_dir: str, key: str | None = None,
-                  version: str | None = None) -> dict[str, str] | None:
+def weights_entry(
+    description: ModelDescription, plugin_dir: str, key: str | None = None, version: str | None = None
+) -> dict[str, str] | None:
     """The model's weights file: its source, name, digests, size and where the plugin loads it from (``key``, a
     Large File Upload, else the conventional ``brainscore-vision/models/<plugin_dir>/<file>``), or None when it has
     none. ``load_weight_file`` keeps it at ``$BRAINSCORE_HOME/<key>``."""
@@ -267,13 +329,23 @@ def weights_entry(description: ModelDescription, plugin_dir: str, key: str | Non
         raise UsageError("--weights-version needs --weights-key (the key of the Large File Upload it belongs to)")
     digests = file_digests(description.checkpoint)
     filename = f"{plugin_dir}_{digests['sha256'][:12]}{description.checkpoint.suffix or '.pt'}"
-    location = weights_location(key, version) if key else {
-        "folder_name": WEIGHTS_FOLDER, "relative_path": f"{plugin_dir}/{filename}", "version_id": None}
+    location = (
+        weights_location(key, version)
+        if key
+        else {"folder_name": WEIGHTS_FOLDER, "relative_path": f"{plugin_dir}/{filename}", "version_id": None}
+    )
     full_key = f"{location['folder_name']}/{location['relative_path']}"
-    return {"source": str(description.checkpoint), "filename": filename, "bucket": WEIGHTS_BUCKET, **location,
-            "key": full_key, "cache_path": full_key,
-            "route": "website" if location["folder_name"].rsplit("/", 1)[-1].startswith("user_") else "team",
-            "bytes": description.checkpoint.stat().st_size, **digests}
+    return {
+        "source": str(description.checkpoint),
+        "filename": filename,
+        "bucket": WEIGHTS_BUCKET,
+        **location,
+        "key": full_key,
+        "cache_path": full_key,
+        "route": "website" if location["folder_name"].rsplit("/", 1)[-1].startswith("user_") else "team",
+        "bytes": description.checkpoint.stat().st_size,
+        **digests,
+    }
 
 
 def _requirement_line(distribution: str) -> str:
@@ -348,12 +420,29 @@ def get_bibtex(identifier):
     return BIBTEX
 '''
 
-_GENERATED_NAMES = {"IDENTIFIER", "LAYERS", "REGION_LAYER_MAP", "VISUAL_DEGREES", "INPUT_SIZE", "WEIGHTS", "BIBTEX",
-                    "WeightsFileError", "weights_file", "network_from_weights", "get_model", "get_bibtex"}
-_PLUGIN_IMPORTS = ["import functools", "import hashlib", "from pathlib import Path", "import torch",
-                   "from brainscore_core.supported_data_standards.brainio.s3 import load_weight_file",
-                   "from brainscore_vision.model_helpers.activations.pytorch import PytorchWrapper",
-                   "from brainscore_vision.model_helpers.brain_transformation import ModelCommitment"]
+_GENERATED_NAMES = {
+    "IDENTIFIER",
+    "LAYERS",
+    "REGION_LAYER_MAP",
+    "VISUAL_DEGREES",
+    "INPUT_SIZE",
+    "WEIGHTS",
+    "BIBTEX",
+    "WeightsFileError",
+    "weights_file",
+    "network_from_weights",
+    "get_model",
+    "get_bibtex",
+}
+_PLUGIN_IMPORTS = [
+    "import functools",
+    "import hashlib",
+    "from pathlib import Path",
+    "import torch",
+    "from brainscore_core.supported_data_standards.brainio.s3 import load_weight_file",
+    "from brainscore_vision.model_helpers.activations.pytorch import PytorchWrapper",
+    "from brainscore_vision.model_helpers.brain_transformation import ModelCommitment",
+]
 
 _TEST_TEMPLATE = '''"""Tests of the {identifier} plugin (generated by brainscore-lcl's `brainscore submit`)."""
 import pytest
@@ -368,23 +457,28 @@ def test_commitments():
     assert dict(model.layer_model.region_layer_map) == {region_layer_map!r}
     assert model.visual_degrees() == {visual_degrees!r}
 '''
-_REGION_TEST_TEMPLATE = '''
+_REGION_TEST_TEMPLATE = """
 
 @pytest.mark.parametrize("region", {regions!r})
 def test_records_region(region):
     model = load_model({identifier!r})
     model.start_recording(getattr(BrainModel.RecordingTarget, region), time_bins=[(70, 170)])
-'''
+"""
 
 
-def plugin_code(roots: Sequence[tuple[str, str]], plugin_imports: Sequence[str], generated_names: set[str],
-                extra_imports: Sequence[str] = ()) -> tuple[str, str]:
+def plugin_code(
+    roots: Sequence[tuple[str, str]],
+    plugin_imports: Sequence[str],
+    generated_names: set[str],
+    extra_imports: Sequence[str] = (),
+) -> tuple[str, str]:
     """(import block, copied definitions) of a generated plugin file: ``from __future__``, then ``plugin_imports``,
     the imports of the suite code copied for ``roots`` (``copy_definitions``) and ``extra_imports``, each once;
     ``ExportError`` if the copied code defines one of ``generated_names``, which the plugin defines itself."""
     copied_imports, definitions = copy_definitions(list(roots)) if roots else ([], "")
-    imports = ["from __future__ import annotations"] + list(dict.fromkeys([*plugin_imports, *copied_imports,
-                                                                          *extra_imports]))
+    imports = ["from __future__ import annotations"] + list(
+        dict.fromkeys([*plugin_imports, *copied_imports, *extra_imports])
+    )
     clashes = sorted(generated_names & set(top_level_definitions(ast.parse(definitions))))
     if clashes:
         raise ExportError(f"copied suite code defines {clashes}, which the plugin generates; rename them in the suite")
@@ -395,22 +489,37 @@ def model_source(description: ModelDescription, weights: dict[str, str] | None) 
     """Text of the plugin's ``model.py``."""
     recipe = description.recipe
     imports, definitions = plugin_code(recipe.roots, _PLUGIN_IMPORTS, _GENERATED_NAMES, recipe.imports)
-    plugin_weights = None if weights is None else {
-        key: weights[key] for key in ("bucket", "folder_name", "relative_path", "version_id", "sha1", "sha256")}
+    plugin_weights = (
+        None
+        if weights is None
+        else {key: weights[key] for key in ("bucket", "folder_name", "relative_path", "version_id", "sha1", "sha256")}
+    )
     network = "\n".join(f"    {line}" for line in recipe.network.splitlines())
     region_layer_map = description.region_layer_map
-    region_text = "\n".join(f"- {region} -> {entry['layer']}: {entry['reason']}"
-                            for region, entry in description.region_reasons.items()) or (
-        "- each region's layer is left to Brain-Score's layer selection on its public data")
-    task_text = (f"probabilities (a readout of {description.layers[-1]} fitted by Brain-Score)" + (
-        "; label (the network's ImageNet logits)" if "label" in description.tasks else
-        "; no label task: the network has no ImageNet readout"))
+    region_text = "\n".join(
+        f"- {region} -> {entry['layer']}: {entry['reason']}" for region, entry in description.region_reasons.items()
+    ) or ("- each region's layer is left to Brain-Score's layer selection on its public data")
+    task_text = f"probabilities (a readout of {description.layers[-1]} fitted by Brain-Score)" + (
+        "; label (the network's ImageNet logits)"
+        if "label" in description.tasks
+        else "; no label task: the network has no ImageNet readout"
+    )
     return _MODEL_TEMPLATE.format(
-        identifier=description.identifier, origin=description.origin, layers=description.layers,
-        region_layer_map=region_layer_map, region_text=region_text, task_text=task_text,
-        visual_degrees=description.visual_degrees, input_size=description.input_size, imports=imports,
-        definitions=definitions, weights=plugin_weights, bibtex=PAPER_BIBTEX, network=network,
-        preprocessing=recipe.preprocessing)
+        identifier=description.identifier,
+        origin=description.origin,
+        layers=description.layers,
+        region_layer_map=region_layer_map,
+        region_text=region_text,
+        task_text=task_text,
+        visual_degrees=description.visual_degrees,
+        input_size=description.input_size,
+        imports=imports,
+        definitions=definitions,
+        weights=plugin_weights,
+        bibtex=PAPER_BIBTEX,
+        network=network,
+        preprocessing=recipe.preprocessing,
+    )
 
 
 def plugin_files(description: ModelDescription, weights: dict[str, str] | None) -> dict[str, str]:
@@ -420,15 +529,18 @@ def plugin_files(description: ModelDescription, weights: dict[str, str] | None) 
     regions = sorted(description.region_layer_map)
     return {
         "__init__.py": "from brainscore_vision import model_registry\n\n"
-                       f"model_registry[{description.identifier!r}] = lambda: __import__(f\"{{__name__}}.model\", "
-                       f"fromlist=(\"get_model\",)).get_model({description.identifier!r})\n",
+        f'model_registry[{description.identifier!r}] = lambda: __import__(f"{{__name__}}.model", '
+        f'fromlist=("get_model",)).get_model({description.identifier!r})\n',
         "model.py": model_source(description, weights),
-        "requirements.txt": "\n".join(requirements) + "\n" if requirements else
-                            "# nothing beyond brainscore_vision (which brings torch and torchvision)\n",
-        "test.py": _TEST_TEMPLATE.format(identifier=description.identifier, layers=description.layers,
-                                         region_layer_map=description.region_layer_map,
-                                         visual_degrees=description.visual_degrees)
-                   + (_REGION_TEST_TEMPLATE.format(identifier=description.identifier, regions=regions)
-                      if regions else ""),
+        "requirements.txt": "\n".join(requirements) + "\n"
+        if requirements
+        else "# nothing beyond brainscore_vision (which brings torch and torchvision)\n",
+        "test.py": _TEST_TEMPLATE.format(
+            identifier=description.identifier,
+            layers=description.layers,
+            region_layer_map=description.region_layer_map,
+            visual_degrees=description.visual_degrees,
+        )
+        + (_REGION_TEST_TEMPLATE.format(identifier=description.identifier, regions=regions) if regions else ""),
         **dict(recipe.files),
     }

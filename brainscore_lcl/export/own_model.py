@@ -18,6 +18,7 @@ Before writing, the export refuses a FILE.py that imports brainscore_lcl or a mo
 ``requirements.txt`` the installed distributions it imports that brainscore_vision does not bring, and checks that
 FUNCTION() rebuilt with the saved weights computes the outputs of the network the suite scored.
 """
+
 from __future__ import annotations
 
 import ast
@@ -25,9 +26,10 @@ import importlib.metadata
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from brainscore_lcl.export.checks import suite_imports
 from brainscore_lcl.export.identifiers import checked_identifier, export_identifier, plugin_dirname
@@ -35,8 +37,15 @@ from brainscore_lcl.export.models import ExportError, ModelDescription, PluginRe
 from brainscore_lcl.export.sources import is_suite_module
 from brainscore_lcl.export.submission import checked_out_folder, write_submission
 from brainscore_lcl.model_helpers.commitment import IMAGE_SIZE, VISUAL_DEGREES, imagenet_preprocessing
-from brainscore_lcl.model_helpers.from_file import (DEFAULT_FUNCTION, ModelFileError, call_build, is_brain_model,
-                                             load_build_function, model_from_build_result, parse_model_file)
+from brainscore_lcl.model_helpers.from_file import (
+    DEFAULT_FUNCTION,
+    ModelFileError,
+    call_build,
+    is_brain_model,
+    load_build_function,
+    model_from_build_result,
+    parse_model_file,
+)
 
 #: the copy of the user's file in the plugin folder (``model.py`` imports it as ``from . import network``)
 PLUGIN_NETWORK_FILE = "network.py"
@@ -64,8 +73,10 @@ class OwnModelDescription(ModelDescription):
 
     @property
     def region_reasons(self) -> dict[str, dict[str, str]]:
-        return {region: {"layer": layer, "reason": "the network's one recorded layer (--layers)"}
-                for region, layer in self.committed_regions.items()}
+        return {
+            region: {"layer": layer, "reason": "the network's one recorded layer (--layers)"}
+            for region, layer in self.committed_regions.items()
+        }
 
     @property
     def region_layer_map(self) -> dict[str, str]:
@@ -75,8 +86,10 @@ class OwnModelDescription(ModelDescription):
     def origin(self) -> str:
         import brainscore_lcl
 
-        return (f"{self.file.name}:{self.function}() (copied as {PLUGIN_NETWORK_FILE}) exported by brainscore-lcl "
-                f"{brainscore_lcl.__version__}")
+        return (
+            f"{self.file.name}:{self.function}() (copied as {PLUGIN_NETWORK_FILE}) exported by brainscore-lcl "
+            f"{brainscore_lcl.__version__}"
+        )
 
 
 def default_identifier(path: Path, function: str) -> str:
@@ -108,8 +121,11 @@ def distributions_with_brainscore() -> set[str]:
             requirements = importlib.metadata.requires(name) or []
         except importlib.metadata.PackageNotFoundError:
             continue
-        pending += [requirement.name for requirement in map(Requirement, requirements)
-                    if requirement.marker is None or requirement.marker.evaluate({"extra": ""})]
+        pending += [
+            requirement.name
+            for requirement in map(Requirement, requirements)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""})
+        ]
     return found
 
 
@@ -136,8 +152,10 @@ def file_requirements(path: Path) -> list[str]:
         if module in sys.stdlib_module_names or module == "__future__" or is_suite_module(module):
             continue
         if module not in providers:
-            raise ExportError(f"{path} imports {module!r}, which no installed distribution provides (a file next to "
-                              f"it?); a plugin carries only {path.name}, so put what {module} defines into it")
+            raise ExportError(
+                f"{path} imports {module!r}, which no installed distribution provides (a file next to "
+                f"it?); a plugin carries only {path.name}, so put what {module} defines into it"
+            )
         needed += [name for name in providers[module] if canonicalize_name(name) not in brought]
     return list(dict.fromkeys(needed))
 
@@ -153,8 +171,14 @@ def _tensors(value: Any) -> list:
     return [tensor for item in value for tensor in _tensors(item)] if isinstance(value, (list, tuple)) else []
 
 
-def check_rebuilt(build: Callable[[], Any], owner: str, network, weights_path: Path,
-                  preprocessing: Callable[[list[str]], Any], folder: Path) -> None:
+def check_rebuilt(
+    build: Callable[[], Any],
+    owner: str,
+    network,
+    weights_path: Path,
+    preprocessing: Callable[[list[str]], Any],
+    folder: Path,
+) -> None:
     """``ExportError`` unless ``build()`` with the weights file gives ``network``'s outputs on one random image."""
     import numpy as np
     import torch
@@ -168,16 +192,26 @@ def check_rebuilt(build: Callable[[], Any], owner: str, network, weights_path: P
     rebuilt.load_state_dict(torch.load(weights_path, map_location="cpu", weights_only=True))
     with torch.no_grad():
         expected, got = _tensors(network.eval()(inputs)), _tensors(rebuilt.eval()(inputs))
-    if len(expected) != len(got) or not all(torch.allclose(a, b, rtol=0, atol=REBUILD_TOLERANCE)
-                                            for a, b in zip(expected, got)):
-        raise ExportError(f"{owner} rebuilt with the saved state_dict computes other outputs than the network scored "
-                          "here; keep every tensor its forward pass uses in parameters or registered buffers (and no "
-                          "randomness in eval mode), then export again")
+    if len(expected) != len(got) or not all(
+        torch.allclose(a, b, rtol=0, atol=REBUILD_TOLERANCE) for a, b in zip(expected, got)
+    ):
+        raise ExportError(
+            f"{owner} rebuilt with the saved state_dict computes other outputs than the network scored "
+            "here; keep every tensor its forward pass uses in parameters or registered buffers (and no "
+            "randomness in eval mode), then export again"
+        )
 
 
-def describe_own_model(spec: str, folder: Path, *, layers: Sequence[str] | None = None, image_size: int = IMAGE_SIZE,
-                       visual_degrees: float = VISUAL_DEGREES, checkpoint: str | os.PathLike | None = None,
-                       identifier: str | None = None) -> OwnModelDescription:
+def describe_own_model(
+    spec: str,
+    folder: Path,
+    *,
+    layers: Sequence[str] | None = None,
+    image_size: int = IMAGE_SIZE,
+    visual_degrees: float = VISUAL_DEGREES,
+    checkpoint: str | os.PathLike | None = None,
+    identifier: str | None = None,
+) -> OwnModelDescription:
     """Build ``spec`` (``FILE.py[:FUNCTION]``) as the suite does, save its state dict into ``folder`` and return what
     its export needs (module docstring)."""
     import torch
@@ -188,56 +222,103 @@ def describe_own_model(spec: str, folder: Path, *, layers: Sequence[str] | None 
     build = load_build_function(path, function)
     imported = suite_imports(path.read_text(), str(path))
     if imported:
-        raise ExportError(f"{path} imports {imported[0]}, which Brain-Score does not have; remove that import from the "
-                          "file (copy into it what it used) and export again")
+        raise ExportError(
+            f"{path} imports {imported[0]}, which Brain-Score does not have; remove that import from the "
+            "file (copy into it what it used) and export again"
+        )
     owner = f"{path}:{function}()"
     result = call_build(build, owner)
     if is_brain_model(result):
-        raise ModelFileError(f"{owner} returns a ready BrainModel, whose code brainscore submit cannot copy into a "
-                             "plugin; return its torch.nn.Module (with its preprocessing) instead")
-    commitment = model_from_build_result(spec, result, owner, layers=layers, image_size=image_size,
-                                         visual_degrees=visual_degrees, checkpoint=checkpoint)
+        raise ModelFileError(
+            f"{owner} returns a ready BrainModel, whose code brainscore submit cannot copy into a "
+            "plugin; return its torch.nn.Module (with its preprocessing) instead"
+        )
+    commitment = model_from_build_result(
+        spec, result, owner, layers=layers, image_size=image_size, visual_degrees=visual_degrees, checkpoint=checkpoint
+    )
     network = commitment.activations_model._model
     own_preprocessing = isinstance(result, tuple)
     weights_path = folder / "weights.pt"
     torch.save(network.state_dict(), weights_path)
-    check_rebuilt(build, owner, network, weights_path, result[1] if own_preprocessing else
-                  imagenet_preprocessing(image_size), folder)
+    check_rebuilt(
+        build,
+        owner,
+        network,
+        weights_path,
+        result[1] if own_preprocessing else imagenet_preprocessing(image_size),
+        folder,
+    )
     recipe = PluginRecipe(
         roots=() if own_preprocessing else ((imagenet_preprocessing.__module__, imagenet_preprocessing.__name__),),
         network=_NETWORK.format(function=function),
         preprocessing=f"network.{function}()[1]" if own_preprocessing else "imagenet_preprocessing(INPUT_SIZE)",
-        needs_weights=True, requirements=tuple(file_requirements(path)), imports=("from . import network",),
-        files=((PLUGIN_NETWORK_FILE, path.read_text()),))
-    return OwnModelDescription(spec, identifier or default_identifier(path, function), commitment, weights_path,
-                               recipe, committed_regions(list(commitment.layers)), path, function)
+        needs_weights=True,
+        requirements=tuple(file_requirements(path)),
+        imports=("from . import network",),
+        files=((PLUGIN_NETWORK_FILE, path.read_text()),),
+    )
+    return OwnModelDescription(
+        spec,
+        identifier or default_identifier(path, function),
+        commitment,
+        weights_path,
+        recipe,
+        committed_regions(list(commitment.layers)),
+        path,
+        function,
+    )
 
 
-def submit_own_model(spec: str, out: str | os.PathLike, *, layers: Sequence[str] | None = None,
-                     image_size: int = IMAGE_SIZE, visual_degrees: float = VISUAL_DEGREES,
-                     checkpoint: str | os.PathLike | None = None, identifier: str | None = None,
-                     weights_key: str | None = None, weights_version: str | None = None) -> dict:
+def submit_own_model(
+    spec: str,
+    out: str | os.PathLike,
+    *,
+    layers: Sequence[str] | None = None,
+    image_size: int = IMAGE_SIZE,
+    visual_degrees: float = VISUAL_DEGREES,
+    checkpoint: str | os.PathLike | None = None,
+    identifier: str | None = None,
+    weights_key: str | None = None,
+    weights_version: str | None = None,
+) -> dict:
     """Write the submission folder of the network ``spec`` builds into ``out`` (checked); returns the manifest.
     ``weights_key``/``weights_version``: as for ``submission.submit_model``."""
     checked_out_folder(out)
     with tempfile.TemporaryDirectory(prefix="brainscore-lcl-submit-") as folder:
-        description = describe_own_model(spec, Path(folder), layers=layers, image_size=image_size,
-                                         visual_degrees=visual_degrees, checkpoint=checkpoint, identifier=identifier)
+        description = describe_own_model(
+            spec,
+            Path(folder),
+            layers=layers,
+            image_size=image_size,
+            visual_degrees=visual_degrees,
+            checkpoint=checkpoint,
+            identifier=identifier,
+        )
         plugin_dir = plugin_dirname(description.identifier)
         weights = weights_entry(description, plugin_dir, weights_key, weights_version)
         regions = description.region_layer_map
-        selection = (f"commits {', '.join(regions)} to its one layer `{description.layers[0]}`" if regions else
-                     f"records the layers {description.layers} and leaves each region's layer to Brain-Score's own "
-                     "layer selection on its public data (this suite selects per data source when it scores, which a "
-                     "plugin cannot carry; pass one --layers to commit every region to that layer)")
+        selection = (
+            f"commits {', '.join(regions)} to its one layer `{description.layers[0]}`"
+            if regions
+            else f"records the layers {description.layers} and leaves each region's layer to Brain-Score's own "
+            "layer selection on its public data (this suite selects per data source when it scores, which a "
+            "plugin cannot carry; pass one --layers to commit every region to that layer)"
+        )
         return write_submission(
-            out, description.identifier, f"{description.file.name}:{description.function}", "models",
-            plugin_files(description, weights), weights,
-            source={"model_file": f"{description.file.resolve()}:{description.function}",
-                    "checkpoint": str(checkpoint) if checkpoint else None},
+            out,
+            description.identifier,
+            f"{description.file.name}:{description.function}",
+            "models",
+            plugin_files(description, weights),
+            weights,
+            source={
+                "model_file": f"{description.file.resolve()}:{description.function}",
+                "checkpoint": str(checkpoint) if checkpoint else None,
+            },
             details={"commitments": description.commitments, "regions": description.region_reasons},
             scoring=f" gives a `ModelCommitment` with identifier `{description.identifier}` that {selection}, "
-                    f"{description.visual_degrees} visual degrees, {description.input_size}-px input; "
-                    f"`{PLUGIN_NETWORK_FILE}` is a copy of {description.file.name}, and `model.py` loads the weights "
-                    f"into what its `{description.function}()` returns. After the merge Brain-Score scores it on "
-                    "every benchmark of the leaderboard.")
+            f"{description.visual_degrees} visual degrees, {description.input_size}-px input; "
+            f"`{PLUGIN_NETWORK_FILE}` is a copy of {description.file.name}, and `model.py` loads the weights "
+            f"into what its `{description.function}()` returns. After the merge Brain-Score scores it on "
+            "every benchmark of the leaderboard.",
+        )

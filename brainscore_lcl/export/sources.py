@@ -7,6 +7,7 @@ they import from other ``brainscore_lcl`` modules (at module level or inside a f
 Imports of ``brainscore_lcl`` are dropped (the copied definitions take their place); other imports that the copied
 code uses are kept. Definitions keep their source text (comments included), grouped by module in source order.
 """
+
 from __future__ import annotations
 
 import ast
@@ -49,11 +50,11 @@ class ParsedModule:
     source: str
     tree: ast.Module
     definitions: dict[str, ast.stmt] = field(default_factory=dict)
-    suite_imports: dict[str, tuple[str, str]] = field(default_factory=dict)   # bound name -> (module, name)
+    suite_imports: dict[str, tuple[str, str]] = field(default_factory=dict)  # bound name -> (module, name)
     other_imports: list[ast.stmt] = field(default_factory=list)
 
     @classmethod
-    def load(cls, name: str) -> "ParsedModule":
+    def load(cls, name: str) -> ParsedModule:
         module = importlib.import_module(name)
         source = inspect.getsource(module)
         parsed = cls(name, inspect.getsourcefile(module), source, ast.parse(source))
@@ -62,7 +63,8 @@ class ParsedModule:
             if isinstance(node, ast.ImportFrom) and is_suite_module(_absolute(node, name)):
                 parsed.suite_imports.update(_suite_bindings(node, name))
             elif isinstance(node, (ast.Import, ast.ImportFrom)) and not (
-                    isinstance(node, ast.ImportFrom) and node.module == "__future__"):
+                isinstance(node, ast.ImportFrom) and node.module == "__future__"
+            ):
                 if isinstance(node, ast.Import) and any(is_suite_module(alias.name) for alias in node.names):
                     raise ExportSourceError(f"{name} imports a suite module as a whole; import names from it instead")
                 parsed.other_imports.append(node)
@@ -72,13 +74,17 @@ class ParsedModule:
         """Source text of ``node`` (decorators included) without the lines of nested suite imports."""
         lines = self.source.splitlines()
         first = min([node.lineno] + [decorator.lineno for decorator in getattr(node, "decorator_list", [])])
-        while first > 1 and lines[first - 2].startswith("#"):   # the comment lines right above belong to it
+        while first > 1 and lines[first - 2].startswith("#"):  # the comment lines right above belong to it
             first -= 1
-        dropped = {line for inner in ast.walk(node) if isinstance(inner, ast.ImportFrom)
-                   and is_suite_module(_absolute(inner, self.name))
-                   for line in range(inner.lineno, inner.end_lineno + 1)}
-        return "\n".join(line for number, line in enumerate(lines[first - 1:node.end_lineno], start=first)
-                         if number not in dropped)
+        dropped = {
+            line
+            for inner in ast.walk(node)
+            if isinstance(inner, ast.ImportFrom) and is_suite_module(_absolute(inner, self.name))
+            for line in range(inner.lineno, inner.end_lineno + 1)
+        }
+        return "\n".join(
+            line for number, line in enumerate(lines[first - 1 : node.end_lineno], start=first) if number not in dropped
+        )
 
 
 def _absolute(node: ast.ImportFrom, module_name: str) -> str | None:
@@ -129,7 +135,7 @@ def copy_definitions(roots: list[tuple[str, str]]) -> tuple[list[str], str]:
     """
     modules: dict[str, ParsedModule] = {}
     chosen: dict[str, set[str]] = {}
-    needs: dict[str, set[str]] = {}          # module -> the modules whose copied names it uses
+    needs: dict[str, set[str]] = {}  # module -> the modules whose copied names it uses
     pending = list(roots)
     while pending:
         module_name, name = pending.pop()
@@ -141,8 +147,10 @@ def copy_definitions(roots: list[tuple[str, str]]) -> tuple[list[str], str]:
         if name in parsed.suite_imports:
             source, original = parsed.suite_imports[name]
             if original != name:
-                raise ExportSourceError(f"{module_name} imports {original} from {source} as {name}; an exported "
-                                        "plugin can only copy suite names imported under their own name")
+                raise ExportSourceError(
+                    f"{module_name} imports {original} from {source} as {name}; an exported "
+                    "plugin can only copy suite names imported under their own name"
+                )
             needs.setdefault(module_name, set()).add(source)
             pending.append((source, original))
             continue
@@ -163,8 +171,11 @@ def copy_definitions(roots: list[tuple[str, str]]) -> tuple[list[str], str]:
     blocks, used = [], set()
     for module_name in finish_order:
         parsed = modules[module_name]
-        nodes = [node for node in parsed.tree.body if any(parsed.definitions.get(name) is node
-                                                          for name in chosen[module_name])]
+        nodes = [
+            node
+            for node in parsed.tree.body
+            if any(parsed.definitions.get(name) is node for name in chosen[module_name])
+        ]
         text = parsed.segment(nodes[0])
         for previous, node in zip(nodes, nodes[1:]):
             constants = all(isinstance(item, (ast.Assign, ast.AnnAssign)) for item in (previous, node))
@@ -182,6 +193,7 @@ def copy_definitions(roots: list[tuple[str, str]]) -> tuple[list[str], str]:
                     plain.append(f"import {text}")
                 else:
                     from_names.setdefault(node.module, []).append(text)
-    imports = list(dict.fromkeys(plain)) + [f"from {module} import {', '.join(dict.fromkeys(names))}"
-                                             for module, names in from_names.items()]
+    imports = list(dict.fromkeys(plain)) + [
+        f"from {module} import {', '.join(dict.fromkeys(names))}" for module, names in from_names.items()
+    ]
     return imports, "\n\n\n".join(blocks)

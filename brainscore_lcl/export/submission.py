@@ -11,6 +11,7 @@ Layout of ``DIR`` (``brainscore submit --model ID --out DIR``)::
 Everything is written into a staging folder beside ``DIR`` and checked there (``checks.check_submission``); ``DIR``
 is replaced only when every check passed, so a failed ``submit`` leaves an earlier submission untouched.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,10 @@ def checked_out_folder(out: str | os.PathLike) -> Path:
     if out.is_dir():
         foreign = sorted(path.name for path in out.iterdir() if path.name not in SUBMISSION_ENTRIES)
         if foreign or (any(out.iterdir()) and not (out / "manifest.json").is_file()):
-            raise UsageError(f"--out {out} holds {foreign[0] if foreign else 'files'} and is no earlier submission; "
-                             "choose a new or empty folder")
+            raise UsageError(
+                f"--out {out} holds {foreign[0] if foreign else 'files'} and is no earlier submission; "
+                "choose a new or empty folder"
+            )
     parent = next(folder for folder in out.parents if folder.exists())
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
         raise UsageError(f"--out {out} cannot be written: {parent} is not a writable folder; choose another --out")
@@ -66,9 +69,19 @@ def replace_folder(staging: Path, out: Path) -> None:
         shutil.rmtree(previous, ignore_errors=True)
 
 
-def _write_checked(staging: Path, out: Path, identifier: str, suite_id: str, plugin_type: str, files: dict[str, str],
-                   weights: dict[str, str] | None, source: dict, details: dict, scoring: str,
-                   warnings: tuple[str, ...]) -> dict:
+def _write_checked(
+    staging: Path,
+    out: Path,
+    identifier: str,
+    suite_id: str,
+    plugin_type: str,
+    files: dict[str, str],
+    weights: dict[str, str] | None,
+    source: dict,
+    details: dict,
+    scoring: str,
+    warnings: tuple[str, ...],
+) -> dict:
     """Write the submission into ``staging`` (to be moved to ``out``), check it and return its manifest."""
     plugin_dir = plugin_dirname(identifier)
     contents = {name: text.encode("utf-8") for name, text in files.items()}
@@ -81,12 +94,26 @@ def _write_checked(staging: Path, out: Path, identifier: str, suite_id: str, plu
     if weights is not None:
         (staging / "weights").mkdir()
         shutil.copyfile(weights["source"], staging / "weights" / weights["filename"])
-        manifest_weights.append({"file": f"weights/{weights['filename']}",
-                                 **{key: value for key, value in weights.items() if key != "source"}})
-    manifest = {"identifier": identifier, "suite_id": suite_id, "plugin_type": plugin_type,
-                "plugin_dir": plugin_dir, "zip": ZIP_NAME, "zip_root": ZIP_ROOT,
-                "zip_bytes": (staging / ZIP_NAME).stat().st_size, "zip_members": entries,
-                "weights": manifest_weights, "source": source, "warnings": list(warnings), **details}
+        manifest_weights.append(
+            {
+                "file": f"weights/{weights['filename']}",
+                **{key: value for key, value in weights.items() if key != "source"},
+            }
+        )
+    manifest = {
+        "identifier": identifier,
+        "suite_id": suite_id,
+        "plugin_type": plugin_type,
+        "plugin_dir": plugin_dir,
+        "zip": ZIP_NAME,
+        "zip_root": ZIP_ROOT,
+        "zip_bytes": (staging / ZIP_NAME).stat().st_size,
+        "zip_members": entries,
+        "weights": manifest_weights,
+        "source": source,
+        "warnings": list(warnings),
+        **details,
+    }
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2))
     (staging / "SUBMIT.md").write_text(submission_steps(out, manifest, scoring))
     check_submission(staging)
@@ -96,9 +123,18 @@ def _write_checked(staging: Path, out: Path, identifier: str, suite_id: str, plu
     return manifest
 
 
-def write_submission(out: str | os.PathLike, identifier: str, suite_id: str, plugin_type: str,
-                     files: dict[str, str], weights: dict[str, str] | None, source: dict, details: dict,
-                     scoring: str, warnings: tuple[str, ...] = ()) -> dict:
+def write_submission(
+    out: str | os.PathLike,
+    identifier: str,
+    suite_id: str,
+    plugin_type: str,
+    files: dict[str, str],
+    weights: dict[str, str] | None,
+    source: dict,
+    details: dict,
+    scoring: str,
+    warnings: tuple[str, ...] = (),
+) -> dict:
     """Write the submission of the plugin ``files`` registering ``identifier`` (the suite's ``suite_id``) into ``out``
     (layout in the module docstring): built and checked in a staging folder, then moved into place. ``details`` go
     into the manifest, ``scoring`` (what Brain-Score runs) and ``warnings`` into SUBMIT.md. Returns the manifest."""
@@ -109,20 +145,27 @@ def write_submission(out: str | os.PathLike, identifier: str, suite_id: str, plu
     except OSError as error:
         raise RunError(f"--out {out} cannot be written ({error.strerror or error}); choose another --out") from None
     try:
-        manifest = _write_checked(staging, out, identifier, suite_id, plugin_type, files, weights, source, details,
-                                  scoring, warnings)
+        manifest = _write_checked(
+            staging, out, identifier, suite_id, plugin_type, files, weights, source, details, scoring, warnings
+        )
         replace_folder(staging, out)
     except OSError as error:
-        raise RunError(f"writing the submission into {out} failed ({error.strerror or error}: "
-                       f"{error.filename or out.parent}); free space or choose another --out, then run "
-                       "`brainscore submit` again") from None
+        raise RunError(
+            f"writing the submission into {out} failed ({error.strerror or error}: "
+            f"{error.filename or out.parent}); free space or choose another --out, then run "
+            "`brainscore submit` again"
+        ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return manifest
 
 
-def submit_model(description: ModelDescription, out: str | os.PathLike, weights_key: str | None = None,
-                 weights_version: str | None = None) -> dict:
+def submit_model(
+    description: ModelDescription,
+    out: str | os.PathLike,
+    weights_key: str | None = None,
+    weights_version: str | None = None,
+) -> dict:
     """Write the submission of ``description`` (a suite model as built) into ``out``; returns the manifest.
 
     ``weights_key`` (and ``weights_version``): where a Large File Upload on brain-score.org put the weights; without
@@ -134,11 +177,19 @@ def submit_model(description: ModelDescription, out: str | os.PathLike, weights_
     weights = weights_entry(description, plugin_dir, weights_key, weights_version)
     regions = ", ".join(f"{region} -> `{layer}`" for region, layer in description.region_layer_map.items())
     return write_submission(
-        out, description.identifier, description.model_id, "models", plugin_files(description, weights), weights,
-        source={"model": description.model_id,
-                "checkpoint": str(description.checkpoint) if description.checkpoint else None},
+        out,
+        description.identifier,
+        description.model_id,
+        "models",
+        plugin_files(description, weights),
+        weights,
+        source={
+            "model": description.model_id,
+            "checkpoint": str(description.checkpoint) if description.checkpoint else None,
+        },
         details={"commitments": description.commitments, "regions": description.region_reasons},
         scoring=f" gives a `ModelCommitment` with identifier `{description.identifier}` ({regions}; behavioural "
-                f"tasks {', '.join(description.tasks)}), {description.visual_degrees} visual degrees; after the "
-                "merge Brain-Score scores it on every benchmark of the leaderboard.",
-        warnings=description.warnings)
+        f"tasks {', '.join(description.tasks)}), {description.visual_degrees} visual degrees; after the "
+        "merge Brain-Score scores it on every benchmark of the leaderboard.",
+        warnings=description.warnings,
+    )

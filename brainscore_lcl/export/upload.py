@@ -13,6 +13,7 @@ each holding ``__init__.py`` and ``test.py``; the ids its ``__init__.py`` regist
 expressions, comments stripped) have no hyphen, and there is one id in all. This suite adds: no absolute or ``..``
 paths, no weight files, nothing outside the plugin folder, and ordinary modes.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,14 +30,31 @@ MAX_ZIP_MIB = 50
 #: ids one upload may register in all (``PLUGIN_LIMIT``)
 PLUGIN_LIMIT = 1
 #: the website's patterns for registered ids, per plugin type (``extract_identifiers``)
-REGISTRY_PATTERNS = {"models": re.compile(r"model_registry\['(.+?)'\]"),
-                     "benchmarks": re.compile(r"benchmark_registry\['(.+?)'\]"),
-                     "data": re.compile(r"data_registry\['(.+?)'\]"),
-                     "metrics": re.compile(r"metric_registry\['(.+?)'\]")}
+REGISTRY_PATTERNS = {
+    "models": re.compile(r"model_registry\['(.+?)'\]"),
+    "benchmarks": re.compile(r"benchmark_registry\['(.+?)'\]"),
+    "data": re.compile(r"data_registry\['(.+?)'\]"),
+    "metrics": re.compile(r"metric_registry\['(.+?)'\]"),
+}
 REQUIRED_FILES = ("__init__.py", "test.py")
 FORBIDDEN_SUFFIXES = ("metadata.yml", "metadata.yaml")
-WEIGHT_SUFFIXES = (".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".h5", ".hdf5", ".bin", ".safetensors", ".npy", ".npz",
-                   ".onnx", ".tar", ".mat", ".nc")
+WEIGHT_SUFFIXES = (
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".pkl",
+    ".pickle",
+    ".h5",
+    ".hdf5",
+    ".bin",
+    ".safetensors",
+    ".npy",
+    ".npz",
+    ".onnx",
+    ".tar",
+    ".mat",
+    ".nc",
+)
 FILE_MODE, FOLDER_MODE = 0o644, 0o755
 _TIMESTAMP = (2024, 1, 1, 0, 0, 0)
 _UNIX = 3
@@ -63,7 +81,8 @@ def _entry(name: str, mode: int) -> zipfile.ZipInfo:
 
 
 def write_upload_zip(path: Path, root: str, plugin_type: str, plugin_dir: str, files: dict[str, bytes]) -> list[str]:
-    """Write ``files`` ({file name in the plugin folder: bytes}) as ``<root>/<plugin_type>/<plugin_dir>/<name>`` into the
+    """Write ``files`` ({file name in the plugin folder: bytes}) as ``<root>/<plugin_type>/<plugin_dir>/<name>`` into
+    the
     zip ``path``, folders first as explicit entries; returns the entry names in order."""
     folders = [f"{root}/", f"{root}/{plugin_type}/", f"{root}/{plugin_type}/{plugin_dir}/"]
     with zipfile.ZipFile(path, "w") as archive:
@@ -94,8 +113,9 @@ def _read_members(path: Path) -> tuple[list[zipfile.ZipInfo], dict[str, bytes]]:
             infos = archive.infolist()
             contents = {info.filename: archive.read(info) for info in infos if not info.is_dir()}
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as error:
-        raise rule_error("a readable zip", f"{path} is truncated or not a zip file ({error}); run `brainscore "
-                                           "submit` again") from None
+        raise rule_error(
+            "a readable zip", f"{path} is truncated or not a zip file ({error}); run `brainscore submit` again"
+        ) from None
     if not infos:
         raise rule_error("a readable zip", f"{path} is empty; run `brainscore submit` again")
     return infos, contents
@@ -112,12 +132,16 @@ def _check_names(path: Path, infos: list[zipfile.ZipInfo]) -> str:
         if name.startswith("/") or "\\" in name or re.match(r"^[A-Za-z]:", name) or ".." in pure.parts:
             raise rule_error("no absolute or .. paths", f"{path} holds {name}")
         if pure.suffix.lower() in WEIGHT_SUFFIXES:
-            raise rule_error("no weight files in the zip", f"{path} holds {name}; weights go through the website's "
-                                                           "Large File Upload or Brain-Score's team (SUBMIT.md)")
+            raise rule_error(
+                "no weight files in the zip",
+                f"{path} holds {name}; weights go through the website's "
+                "Large File Upload or Brain-Score's team (SUBMIT.md)",
+            )
     root = infos[0].filename
     if not (infos[0].is_dir() and root.count("/") == 1) or root.startswith((".", "_")):
-        raise rule_error("one root folder, listed first", f"{path} begins with {root!r}, not a folder entry such as "
-                                                          "'submission/'")
+        raise rule_error(
+            "one root folder, listed first", f"{path} begins with {root!r}, not a folder entry such as 'submission/'"
+        )
     strays = sorted(info.filename for info in infos if not info.filename.startswith(root))
     if strays:
         raise rule_error("one root folder, listed first", f"{path} also holds {strays[0]} outside {root}")
@@ -129,23 +153,30 @@ def _check_modes(path: Path, infos: list[zipfile.ZipInfo]) -> None:
         mode = info.external_attr >> 16
         expected = stat.S_IFDIR | FOLDER_MODE if info.is_dir() else stat.S_IFREG | FILE_MODE
         if info.create_system != _UNIX or mode != expected:
-            raise rule_error("ordinary file modes", f"{path} holds {info.filename} with mode {oct(mode)}, not "
-                                                    f"{oct(expected)}; run `brainscore submit` again")
+            raise rule_error(
+                "ordinary file modes",
+                f"{path} holds {info.filename} with mode {oct(mode)}, not "
+                f"{oct(expected)}; run `brainscore submit` again",
+            )
 
 
 def _plugin_folder(path: Path, root: str, infos: list[zipfile.ZipInfo]) -> tuple[str, str]:
     """(plugin type, plugin folder) of the one plugin: explicit folder entries, as the website finds them."""
     folders = [info.filename for info in infos if info.is_dir()]
-    plugin_types = sorted({name.split("/")[1] for name in folders if name.count("/") == 2}
-                          & set(PLUGIN_TYPES))
+    plugin_types = sorted({name.split("/")[1] for name in folders if name.count("/") == 2} & set(PLUGIN_TYPES))
     if not plugin_types:
-        raise rule_error("a plugin-type folder", f"{path}: {root}/ holds no folder entry among {list(PLUGIN_TYPES)} "
-                                                 f"(the website's 'contains at least one of the following valid "
-                                                 f"plugin folders')")
+        raise rule_error(
+            "a plugin-type folder",
+            f"{path}: {root}/ holds no folder entry among {list(PLUGIN_TYPES)} "
+            f"(the website's 'contains at least one of the following valid "
+            f"plugin folders')",
+        )
     instances = [name.split("/")[1:3] for name in folders if name.count("/") == 3]
     if len(plugin_types) != 1 or len(instances) != 1:
-        raise rule_error("one plugin per submission", f"{path} holds the plugin folders "
-                                                      f"{['/'.join(item) for item in instances] or plugin_types}")
+        raise rule_error(
+            "one plugin per submission",
+            f"{path} holds the plugin folders {['/'.join(item) for item in instances] or plugin_types}",
+        )
     plugin_type, plugin_dir = instances[0]
     if plugin_type not in PLUGIN_TYPES:
         raise rule_error("a plugin-type folder", f"{path}: {plugin_type}/ is not one of {list(PLUGIN_TYPES)}")
@@ -158,15 +189,18 @@ def _plugin_folder(path: Path, root: str, infos: list[zipfile.ZipInfo]) -> tuple
 
 def registered_ids_by_website(plugin_type: str, init_text: str) -> list[str]:
     """The ids the website reads from an ``__init__.py``: its pattern on each line, comments stripped."""
-    return [match for line in init_text.splitlines()
-            for match in REGISTRY_PATTERNS[plugin_type].findall(line.split("#", 1)[0].strip())]
+    return [
+        match
+        for line in init_text.splitlines()
+        for match in REGISTRY_PATTERNS[plugin_type].findall(line.split("#", 1)[0].strip())
+    ]
 
 
 def check_upload_zip(path: str | Path) -> UploadZip:
     """Check the zip ``path`` against every upload rule (module docstring); returns what it holds, or raises
     ``SubmissionCheckError`` naming the first rule it breaks and the entry."""
     path = Path(path)
-    size_mib = path.stat().st_size / 2 ** 20 if path.is_file() else 0
+    size_mib = path.stat().st_size / 2**20 if path.is_file() else 0
     if size_mib > MAX_ZIP_MIB:
         raise rule_error("at most 50 MiB", f"{path} has {size_mib:.1f} MiB")
     infos, contents = _read_members(path)
@@ -174,7 +208,7 @@ def check_upload_zip(path: str | Path) -> UploadZip:
     _check_modes(path, infos)
     plugin_type, plugin_dir = _plugin_folder(path, root, infos)
     prefix = f"{root}/{plugin_type}/{plugin_dir}/"
-    files = {name[len(prefix):]: data for name, data in contents.items()}
+    files = {name[len(prefix) :]: data for name, data in contents.items()}
     missing = [name for name in REQUIRED_FILES if name not in files]
     if missing:
         raise rule_error("a plugin has __init__.py and test.py", f"{path}: {prefix} lacks {missing[0]}")
@@ -184,10 +218,14 @@ def check_upload_zip(path: str | Path) -> UploadZip:
         raise rule_error("UTF-8 source", f"{path}: {prefix}__init__.py is not UTF-8 text") from None
     hyphenated = [identifier for identifier in ids if "-" in identifier]
     if hyphenated:
-        raise rule_error("no hyphen in any registered id", f"{path}: {prefix}__init__.py registers "
-                                                           f"{hyphenated[0]!r}; export with --identifier "
-                                                           f"{hyphenated[0].replace('-', '_')!r}")
+        raise rule_error(
+            "no hyphen in any registered id",
+            f"{path}: {prefix}__init__.py registers "
+            f"{hyphenated[0]!r}; export with --identifier "
+            f"{hyphenated[0].replace('-', '_')!r}",
+        )
     if len(set(ids)) != PLUGIN_LIMIT:
-        raise rule_error("one registered id per submission", f"{path}: {prefix}__init__.py registers "
-                                                             f"{sorted(set(ids))}")
+        raise rule_error(
+            "one registered id per submission", f"{path}: {prefix}__init__.py registers {sorted(set(ids))}"
+        )
     return UploadZip(root, plugin_type, plugin_dir, files, ids[0])

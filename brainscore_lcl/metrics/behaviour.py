@@ -13,13 +13,14 @@ Per data set, a model's value is the mean over conditions, then over the human o
 ceiling) is the mean over conditions, then over the unordered pairs of observers. Unlike Brain-Score's
 ``error_consistency`` metric, no absolute value is taken (``model-vs-human`` and the paper do not).
 """
+
 from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 
@@ -85,13 +86,16 @@ def consistency_matrices(correct_a: np.ndarray, correct_b: np.ndarray) -> tuple[
     return observed, cohens_kappa(observed, expected)
 
 
-def conditionwise_consistency(correct_a: np.ndarray, correct_b: np.ndarray,
-                              conditions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def conditionwise_consistency(
+    correct_a: np.ndarray, correct_b: np.ndarray, conditions: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """``consistency_matrices`` within each condition (trials sharing a label in ``conditions`` (n,)), averaged over
     conditions, as ``model-vs-human`` does -> observed and error consistency, each (m, k)."""
     conditions = np.asarray(conditions)
-    per_condition = [consistency_matrices(correct_a[:, conditions == label], correct_b[:, conditions == label])
-                     for label in np.unique(conditions)]
+    per_condition = [
+        consistency_matrices(correct_a[:, conditions == label], correct_b[:, conditions == label])
+        for label in np.unique(conditions)
+    ]
     observed, kappa = zip(*per_condition)
     return np.mean(observed, axis=0), np.mean(kappa, axis=0)
 
@@ -101,6 +105,7 @@ class HumanConsistency:
     """Humans scored against each other. ``observed`` / ``error`` (h,): each observer against the other h - 1
     (leave one out); ``ceiling_observed`` / ``ceiling_error``: the mean over unordered pairs (= the mean of the
     leave-one-out values)."""
+
     observed: np.ndarray
     error: np.ndarray
     ceiling_observed: float
@@ -113,15 +118,19 @@ def human_consistency(correct: np.ndarray, conditions: np.ndarray) -> HumanConsi
     n_observers = len(correct)
     others = ~np.eye(n_observers, dtype=bool)
     pairs = np.triu(others)
-    return HumanConsistency(observed=np.where(others, observed, 0).sum(axis=1) / (n_observers - 1),
-                            error=np.where(others, kappa, 0).sum(axis=1) / (n_observers - 1),
-                            ceiling_observed=float(observed[pairs].mean()), ceiling_error=float(kappa[pairs].mean()))
+    return HumanConsistency(
+        observed=np.where(others, observed, 0).sum(axis=1) / (n_observers - 1),
+        error=np.where(others, kappa, 0).sum(axis=1) / (n_observers - 1),
+        ceiling_observed=float(observed[pairs].mean()),
+        ceiling_error=float(kappa[pairs].mean()),
+    )
 
 
 @dataclass(frozen=True)
 class ShapeBias:
     """Cue-conflict decisions on trials whose shape and texture categories differ: fractions (of those trials) that
     name the shape and the texture category, and shape / (shape + texture) (NaN when neither was ever named)."""
+
     shape_fraction: np.ndarray
     texture_fraction: np.ndarray
     shape_bias: np.ndarray
@@ -151,4 +160,3 @@ def ood_accuracy(accuracy_by_dataset: Mapping[str, float]) -> float:
     if not accuracy_by_dataset:
         raise ValueError("OOD accuracy needs the accuracy of at least one data set")
     return float(np.mean(list(accuracy_by_dataset.values())))
-

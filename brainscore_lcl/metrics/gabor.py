@@ -7,12 +7,14 @@ The Gabor model (Ringach 2002), on pixel coordinates (x = column, y = row, origi
 Units: pixels for x0, y0, sigma_x, sigma_y; cycles per pixel for frequency; radians for theta and phase.
 nx = sigma_x * frequency and ny = sigma_y * frequency are the envelope s.d. across / along the stripes in periods.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from scipy import optimize
@@ -33,6 +35,7 @@ class GaborFit:
 
     Canonical form: amplitude >= 0, theta in [0, pi), phase in [0, 2 pi).
     """
+
     amplitude: float
     x0: float
     y0: float
@@ -84,7 +87,7 @@ def _gabor_values(parameters: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.nd
     dx, dy = x - x0, y - y0
     across = dx * np.cos(theta) + dy * np.sin(theta)
     along = -dx * np.sin(theta) + dy * np.cos(theta)
-    envelope = np.exp(-across ** 2 / (2 * sigma_x ** 2) - along ** 2 / (2 * sigma_y ** 2))
+    envelope = np.exp(-(across**2) / (2 * sigma_x**2) - along**2 / (2 * sigma_y**2))
     return amplitude * envelope * np.cos(2 * np.pi * frequency * across + phase) + offset
 
 
@@ -95,20 +98,25 @@ def _gabor_jacobian(parameters: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.
     dx, dy = (x - x0).ravel(), (y - y0).ravel()
     across = dx * cos_theta + dy * sin_theta
     along = -dx * sin_theta + dy * cos_theta
-    envelope = np.exp(-across ** 2 / (2 * sigma_x ** 2) - along ** 2 / (2 * sigma_y ** 2))
+    envelope = np.exp(-(across**2) / (2 * sigma_x**2) - along**2 / (2 * sigma_y**2))
     carrier = 2 * np.pi * frequency * across + phase
     even, odd = envelope * np.cos(carrier), envelope * np.sin(carrier)
-    d_across = amplitude * (-even * across / sigma_x ** 2 - odd * 2 * np.pi * frequency)
-    d_along = -amplitude * even * along / sigma_y ** 2
-    return np.stack([even,
-                     -d_across * cos_theta + d_along * sin_theta,
-                     -d_across * sin_theta - d_along * cos_theta,
-                     d_across * along - d_along * across,
-                     amplitude * even * across ** 2 / sigma_x ** 3,
-                     amplitude * even * along ** 2 / sigma_y ** 3,
-                     -amplitude * odd * 2 * np.pi * across,
-                     -amplitude * odd,
-                     np.ones_like(even)], axis=1)
+    d_across = amplitude * (-even * across / sigma_x**2 - odd * 2 * np.pi * frequency)
+    d_along = -amplitude * even * along / sigma_y**2
+    return np.stack(
+        [
+            even,
+            -d_across * cos_theta + d_along * sin_theta,
+            -d_across * sin_theta - d_along * cos_theta,
+            d_across * along - d_along * across,
+            amplitude * even * across**2 / sigma_x**3,
+            amplitude * even * along**2 / sigma_y**3,
+            -amplitude * odd * 2 * np.pi * across,
+            -amplitude * odd,
+            np.ones_like(even),
+        ],
+        axis=1,
+    )
 
 
 def gabor(fit: GaborFit, shape: tuple[int, int]) -> np.ndarray:
@@ -145,15 +153,16 @@ def _initial_guesses(image: np.ndarray, x: np.ndarray, y: np.ndarray, n_phase_st
     frequency_x = np.fft.fftfreq(padding * columns)[peak_column]
     frequency = float(np.clip(np.hypot(frequency_x, frequency_y), 1e-3, 0.45))
     theta = float(np.arctan2(frequency_y, frequency_x))
-    energy = centred ** 2
+    energy = centred**2
     total = energy.sum()
     x0, y0 = float((energy * x).sum() / total), float((energy * y).sum() / total)
-    spread = np.sqrt(((energy * ((x - x0) ** 2 + (y - y0) ** 2)).sum() / total))
+    spread = np.sqrt((energy * ((x - x0) ** 2 + (y - y0) ** 2)).sum() / total)
     sigma = float(np.clip(spread, 0.5, max(rows, columns)))
     amplitude = float(np.abs(centred).max())
     phases = np.arange(n_phase_starts) * 2 * np.pi / n_phase_starts
-    return [np.array([amplitude, x0, y0, theta, sigma, sigma, frequency, phase, float(image.mean())])
-            for phase in phases]
+    return [
+        np.array([amplitude, x0, y0, theta, sigma, sigma, frequency, phase, float(image.mean())]) for phase in phases
+    ]
 
 
 def _canonical(parameters: np.ndarray) -> np.ndarray:
@@ -196,8 +205,9 @@ def fit_gabor(image: np.ndarray, n_phase_starts: int = 4) -> GaborFit:
     best = None
     for start in _initial_guesses(image, x, y, n_phase_starts):
         start = np.clip(start, np.array(lower) + 1e-9, np.array(upper) - 1e-9)
-        result = optimize.least_squares(residual, start, jac=jacobian, bounds=(lower, upper), method="trf",
-                                         max_nfev=300)
+        result = optimize.least_squares(
+            residual, start, jac=jacobian, bounds=(lower, upper), method="trf", max_nfev=300
+        )
         if best is None or result.cost < best.cost:
             best = result
     parameters = _canonical(best.x)
@@ -205,8 +215,9 @@ def fit_gabor(image: np.ndarray, n_phase_starts: int = 4) -> GaborFit:
     return GaborFit(*map(float, parameters), r_squared=float(r_squared))
 
 
-def fit_filter_bank(filters: np.ndarray, channel_weights: Sequence[float] = ACHROMATIC_CHANNEL_WEIGHTS,
-                    n_phase_starts: int = 4) -> list[GaborFit]:
+def fit_filter_bank(
+    filters: np.ndarray, channel_weights: Sequence[float] = ACHROMATIC_CHANNEL_WEIGHTS, n_phase_starts: int = 4
+) -> list[GaborFit]:
     """Gabor fit of every filter of a bank: (n, channels, rows, columns) via ``to_grayscale``, or (n, rows, columns)."""
     filters = np.asarray(filters, dtype=float)
     grayscale = filters if filters.ndim == 3 else to_grayscale(filters, channel_weights)
@@ -230,8 +241,11 @@ def load_v1_rf_reference() -> dict[str, Any]:
 def ringach_nx_ny_histogram(reference: dict[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Ringach (2002)'s (nx, ny) counts, shape (n_nx_bins, n_ny_bins), with its nx and ny bin edges (log-spaced)."""
     table = (reference or load_v1_rf_reference())["ringach2002_nx_ny_joint"]
-    return (np.asarray(table["counts_nx_rows_ny_cols"], dtype=float), np.asarray(table["nx_bin_edges"], dtype=float),
-            np.asarray(table["ny_bin_edges"], dtype=float))
+    return (
+        np.asarray(table["counts_nx_rows_ny_cols"], dtype=float),
+        np.asarray(table["nx_bin_edges"], dtype=float),
+        np.asarray(table["ny_bin_edges"], dtype=float),
+    )
 
 
 def nx_ny_histogram(nx: np.ndarray, ny: np.ndarray, nx_edges: np.ndarray, ny_edges: np.ndarray) -> np.ndarray:

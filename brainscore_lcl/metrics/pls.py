@@ -50,6 +50,7 @@ per-split subsetting moves no features; correlations are scipy's ``pearsonr`` fo
 ``pls_exact`` are registered in ``brainscore_vision.metric_registry`` when this module is imported; use them through
 ``metric_registry`` (or ``pls_metric``) after importing it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -61,14 +62,13 @@ from typing import Any
 
 import numpy as np
 import scipy.stats
-from scipy.linalg import pinv
-from sklearn.exceptions import ConvergenceWarning
-
 from brainscore_core.metrics import Score
 from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly, walk_coords
 from brainscore_vision import metric_registry
 from brainscore_vision.metric_helpers.xarray_utils import XarrayRegression
 from brainscore_vision.metrics.regression_correlation.metric import CrossRegressedCorrelation
+from scipy.linalg import pinv
+from sklearn.exceptions import ConvergenceWarning
 
 PLS_IMPLEMENTATIONS = ("kernel", "exact", "brainscore")
 PLS_MODES = ("sklearn", "exact")
@@ -87,13 +87,14 @@ def gram_matrix(features: np.ndarray, block_size: int = 8192) -> np.ndarray:
     mean = features.mean(axis=0, dtype=np.float64)
     gram = np.zeros((features.shape[0], features.shape[0]))
     for start in range(0, features.shape[1], block_size):
-        block = features[:, start:start + block_size].astype(np.float64) - mean[start:start + block_size]
+        block = features[:, start : start + block_size].astype(np.float64) - mean[start : start + block_size]
         gram += block @ block.T
     return gram
 
 
-def centred_blocks(gram: np.ndarray, train_rows: np.ndarray, test_rows: np.ndarray | None = None
-                   ) -> tuple[np.ndarray, np.ndarray | None]:
+def centred_blocks(
+    gram: np.ndarray, train_rows: np.ndarray, test_rows: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Train Gram (n_train, n_train) and test cross-Gram (n_test, n_train), both centred with the train mean.
 
     ``gram`` is the Gram of all stimuli centred by any common vector; rows are integer index arrays into it.
@@ -115,15 +116,14 @@ def _first_informative_column(y_residual: np.ndarray) -> int | None:
     return int(informative[0]) if informative.size else None
 
 
-def _sklearn_dual_weights(gram: np.ndarray, y_residual: np.ndarray, max_iter: int, tol: float
-                          ) -> np.ndarray | None:
+def _sklearn_dual_weights(gram: np.ndarray, y_residual: np.ndarray, max_iter: int, tol: float) -> np.ndarray | None:
     """Dual x-weights a (w = X_k^T a) where sklearn's NIPALS power iteration stops; None when Y is exhausted."""
     start = _first_informative_column(y_residual)
     if start is None:
         return None
     y_score = y_residual[:, start]
     dual_weights_old = x_score_old = None
-    for iteration in range(max_iter):
+    for iteration in range(max_iter):  # noqa: B007 (read after the loop, as in sklearn's NIPALS)
         scaled = y_score / np.dot(y_score, y_score)
         gram_scaled = gram @ scaled
         norm = np.sqrt(max(scaled @ gram_scaled, 0.0)) + _FLOAT_EPS
@@ -136,7 +136,7 @@ def _sklearn_dual_weights(gram: np.ndarray, y_residual: np.ndarray, max_iter: in
             break
         dual_weights_old, x_score_old = dual_weights, x_score
     if iteration + 1 == max_iter:
-        warnings.warn("Maximum number of iterations reached", ConvergenceWarning)
+        warnings.warn("Maximum number of iterations reached", ConvergenceWarning, stacklevel=2)
     return dual_weights
 
 
@@ -154,8 +154,14 @@ def _exact_dual_weights(gram: np.ndarray, y_residual: np.ndarray, noise_floor: f
     return y_residual @ y_direction / np.sqrt(squared_singular_value)
 
 
-def fit_dual_coefficients(gram: np.ndarray, targets: np.ndarray, n_components: int = 25, mode: str = "sklearn",
-                          max_iter: int = 500, tol: float = 1e-6) -> np.ndarray:
+def fit_dual_coefficients(
+    gram: np.ndarray,
+    targets: np.ndarray,
+    n_components: int = 25,
+    mode: str = "sklearn",
+    max_iter: int = 500,
+    tol: float = 1e-6,
+) -> np.ndarray:
     """Dual PLS2 coefficients B (n, q): predictions are ``K_test @ B + targets.mean(0)``.
 
     ``gram`` (n, n) is the train Gram centred with the train mean, ``targets`` (n, q) the uncentred train targets.
@@ -178,7 +184,7 @@ def fit_dual_coefficients(gram: np.ndarray, targets: np.ndarray, n_components: i
             weights = _exact_dual_weights(deflated, y_residual, noise_floor)
         if weights is None:
             if mode == "sklearn":
-                warnings.warn(f"y residual is constant at iteration {component}")
+                warnings.warn(f"y residual is constant at iteration {component}", stacklevel=2)
             break
         x_score = deflated @ weights
         score_norm = float(x_score @ x_score)
@@ -186,8 +192,12 @@ def fit_dual_coefficients(gram: np.ndarray, targets: np.ndarray, n_components: i
         y_residual -= np.outer(x_score, y_loading)
         scaled_score = x_score / score_norm
         deflated_score = deflated @ scaled_score
-        deflated = (deflated - np.outer(x_score, deflated_score) - np.outer(deflated_score, x_score)
-                    + (scaled_score @ deflated_score) * np.outer(x_score, x_score))
+        deflated = (
+            deflated
+            - np.outer(x_score, deflated_score)
+            - np.outer(deflated_score, x_score)
+            + (scaled_score @ deflated_score) * np.outer(x_score, x_score)
+        )
         dual_weights.append(_chain_projections(weights, projections))
         x_scores.append(_chain_projections(x_score, projections))
         y_loadings.append(y_loading)
@@ -210,6 +220,7 @@ def _chain_projections(vector: np.ndarray, scores: list[np.ndarray]) -> np.ndarr
 @dataclass(frozen=True)
 class StimulusGram:
     """Gram matrix (n, n) of all stimuli of a source assembly and its number of features."""
+
     gram: np.ndarray
     n_features: int
 
@@ -230,7 +241,7 @@ class KernelPLSRegression:
         self.tol = tol
         self.stimulus_gram: StimulusGram | None = None
 
-    def fit(self, X: Any, Y: Any) -> "KernelPLSRegression":
+    def fit(self, X: Any, Y: Any) -> KernelPLSRegression:
         """Fit on features X (n, p) (or Gram rows (n, 1) when ``stimulus_gram`` is set) and targets Y (n, q)."""
         targets = np.asarray(Y, dtype=np.float64)
         if targets.ndim == 1:
@@ -245,10 +256,12 @@ class KernelPLSRegression:
             train_gram, _ = centred_blocks(self.stimulus_gram.gram, self._train_rows)
             n_features = self.stimulus_gram.n_features
         if self.n_components > n_features:
-            raise ValueError(f"`n_components` upper bound is {n_features}. "
-                             f"Got {self.n_components} instead. Reduce `n_components`.")
-        self._dual_coefficients = fit_dual_coefficients(train_gram, targets, self.n_components, self.mode,
-                                                        self.max_iter, self.tol)
+            raise ValueError(
+                f"`n_components` upper bound is {n_features}. Got {self.n_components} instead. Reduce `n_components`."
+            )
+        self._dual_coefficients = fit_dual_coefficients(
+            train_gram, targets, self.n_components, self.mode, self.max_iter, self.tol
+        )
         self._target_mean = targets.mean(axis=0)
         return self
 
@@ -264,13 +277,16 @@ class KernelPLSRegression:
     def _gram_rows(X: Any) -> np.ndarray:
         values = np.asarray(X)
         if values.ndim != 2 or values.shape[1] != 1:
-            raise ValueError("with a stimulus_gram attached, X must be the (n, 1) Gram-row stand-in built by "
-                             f"KernelCrossRegressedCorrelation; got shape {values.shape}")
+            raise ValueError(
+                "with a stimulus_gram attached, X must be the (n, 1) Gram-row stand-in built by "
+                f"KernelCrossRegressedCorrelation; got shape {values.shape}"
+            )
         return values[:, 0].astype(np.int64)
 
 
-def kernel_pls_regression(mode: str = "sklearn", xarray_kwargs: dict | None = None, **regression_kwargs
-                          ) -> XarrayRegression:
+def kernel_pls_regression(
+    mode: str = "sklearn", xarray_kwargs: dict | None = None, **regression_kwargs
+) -> XarrayRegression:
     """``KernelPLSRegression`` wrapped like Brain-Score's ``pls_regression()`` (n_components=25 by default)."""
     return XarrayRegression(KernelPLSRegression(mode=mode, **regression_kwargs), **(xarray_kwargs or {}))
 
@@ -325,10 +341,14 @@ class ColumnwisePearsonCorrelation:
                 raise ValueError(f"prediction and target disagree on {coord!r}; align them before correlating")
         (sample_dim,), neuroid_dims = target[self._correlation_coord].dims, target[self._neuroid_coord].dims
         order = (sample_dim, neuroid_dims[0])
-        correlations = scipy.stats.pearsonr(target.transpose(*order).values, prediction.transpose(*order).values,
-                                            axis=0).statistic
-        return Score(correlations, dims=neuroid_dims, coords={
-            coord: (dims, values) for coord, dims, values in walk_coords(target) if dims == neuroid_dims})
+        correlations = scipy.stats.pearsonr(
+            target.transpose(*order).values, prediction.transpose(*order).values, axis=0
+        ).statistic
+        return Score(
+            correlations,
+            dims=neuroid_dims,
+            coords={coord: (dims, values) for coord, dims, values in walk_coords(target) if dims == neuroid_dims},
+        )
 
 
 class KernelCrossRegressedCorrelation(CrossRegressedCorrelation):
@@ -336,9 +356,11 @@ class KernelCrossRegressedCorrelation(CrossRegressedCorrelation):
 
     def __init__(self, mode: str = "sklearn", crossvalidation_kwargs: dict | None = None, **regression_kwargs):
         self._kernel_regression = KernelPLSRegression(mode=mode, **regression_kwargs)
-        super().__init__(regression=XarrayRegression(self._kernel_regression),
-                         correlation=ColumnwisePearsonCorrelation(),
-                         crossvalidation_kwargs=crossvalidation_kwargs)
+        super().__init__(
+            regression=XarrayRegression(self._kernel_regression),
+            correlation=ColumnwisePearsonCorrelation(),
+            crossvalidation_kwargs=crossvalidation_kwargs,
+        )
 
     def __call__(self, source: NeuroidAssembly, target: NeuroidAssembly) -> Score:
         source = source.transpose("presentation", "neuroid")
@@ -349,8 +371,9 @@ class KernelCrossRegressedCorrelation(CrossRegressedCorrelation):
             self._kernel_regression.stimulus_gram = None
 
 
-def pls_metric(implementation: str = "kernel", crossvalidation_kwargs: dict | None = None, **regression_kwargs
-               ) -> CrossRegressedCorrelation:
+def pls_metric(
+    implementation: str = "kernel", crossvalidation_kwargs: dict | None = None, **regression_kwargs
+) -> CrossRegressedCorrelation:
     """PLS cross-regressed correlation: ``metric(source, target) -> Score`` with per-split, per-neuroid ``.raw``.
 
     ``implementation``: "kernel" (kernel PLS reproducing sklearn's NIPALS), "exact" (converged PLS2), or
@@ -365,8 +388,9 @@ def pls_metric(implementation: str = "kernel", crossvalidation_kwargs: dict | No
     if implementation not in PLS_IMPLEMENTATIONS:
         raise ValueError(f"implementation must be one of {PLS_IMPLEMENTATIONS}; got {implementation!r}")
     mode = "sklearn" if implementation == "kernel" else "exact"
-    return KernelCrossRegressedCorrelation(mode=mode, crossvalidation_kwargs=crossvalidation_kwargs,
-                                           **regression_kwargs)
+    return KernelCrossRegressedCorrelation(
+        mode=mode, crossvalidation_kwargs=crossvalidation_kwargs, **regression_kwargs
+    )
 
 
 metric_registry["pls_kernel"] = lambda *args, **kwargs: pls_metric("kernel", *args, **kwargs)

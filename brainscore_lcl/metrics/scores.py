@@ -18,6 +18,7 @@ Missing values: a NaN r (e.g. a constant prediction) is skipped by every median/
 Brain-Score. A neuron with ceiling ``c <= 0`` or NaN has no defined ceiled value: ``(r / c)^2`` is NaN for it and it is
 skipped likewise.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,15 +29,17 @@ import numpy as np
 #: what each score key of a result (``details``, ``--json``, figure JSONs) means
 SCORE_DEFINITIONS = {
     "score": "Brain-Score 2.4.2's ceiled score: (mean over splits of the median over neurons of r)^2 / median "
-             "ceiling; about 1 for a model as good as the data's reliability",
+    "ceiling; about 1 for a model as good as the data's reliability",
     "score_paper": "the paper's literal explained variance (App. A.3.2): mean over splits of the median over neurons "
-                   "of (r/r_ceil)^2, negative r squared as well; can exceed 1, a perfect model scores about 1/r_ceil",
+    "of (r/r_ceil)^2, negative r squared as well; can exceed 1, a perfect model scores about 1/r_ceil",
     "score_paper_sign_aware": "score_paper with (max(r, 0)/r_ceil)^2, i.e. 0 where the prediction is "
-                              "anti-correlated (r < 0); same scale, also up to about 1/r_ceil",
+    "anti-correlated (r < 0); same scale, also up to about 1/r_ceil",
 }
+
 
 class CeiledScore(NamedTuple):
     """Brain-Score's ceiled score and its parts (all scalars)."""
+
     ceiled: float  # raw ** 2 / ceiling (explained-variance units)
     raw: float  # mean over splits of the median over neurons of r
     ceiling: float  # aggregated internal consistency (r units)
@@ -45,6 +48,7 @@ class CeiledScore(NamedTuple):
 
 class SplitStatistic(NamedTuple):
     """Mean and standard deviation over cross-validation splits of a per-split score."""
+
     mean: float
     std: float
     per_split: np.ndarray  # shape (n_splits,)
@@ -52,6 +56,7 @@ class SplitStatistic(NamedTuple):
 
 class NeuronPartition(NamedTuple):
     """Boolean masks over neurons, shape (n_neurons,)."""
+
     v1_like: np.ndarray
     v2_like: np.ndarray
 
@@ -92,7 +97,7 @@ def brainscore_ceiled_score(r: np.ndarray, c: np.ndarray) -> CeiledScore:
     raw = float(np.nanmean(per_split))
     error = float(np.nanstd(per_split) / math.sqrt(len(per_split)))
     ceiling = float(np.nanmean(np.nanmedian(np.atleast_2d(c), axis=1)))
-    return CeiledScore(ceiled=raw ** 2 / ceiling, raw=raw, ceiling=ceiling, error=error)
+    return CeiledScore(ceiled=raw**2 / ceiling, raw=raw, ceiling=ceiling, error=error)
 
 
 def ceiled_explained_variance(r: np.ndarray, c: np.ndarray, sign_aware: bool = False) -> np.ndarray:
@@ -107,8 +112,9 @@ def ceiled_explained_variance(r: np.ndarray, c: np.ndarray, sign_aware: bool = F
     return (r / _neuron_ceilings(c, r.shape[1])[None, :]) ** 2
 
 
-def paper_explained_variance(r: np.ndarray, c: np.ndarray, neurons: np.ndarray | None = None,
-                             ddof: int = 0, sign_aware: bool = False) -> SplitStatistic:
+def paper_explained_variance(
+    r: np.ndarray, c: np.ndarray, neurons: np.ndarray | None = None, ddof: int = 0, sign_aware: bool = False
+) -> SplitStatistic:
     """The paper's V2 score (App. A.3.2): per split, median over neurons of (r/c)^2; mean and std over splits.
 
     ``neurons`` (boolean mask or indices over neurons) restricts the median to a subset (Fig. 4 right, V1-/V2-like).
@@ -119,8 +125,9 @@ def paper_explained_variance(r: np.ndarray, c: np.ndarray, neurons: np.ndarray |
     if neurons is not None:
         explained = explained[:, np.asarray(neurons)]
     per_split = np.nanmedian(explained, axis=1)
-    return SplitStatistic(mean=float(np.nanmean(per_split)), std=float(np.nanstd(per_split, ddof=ddof)),
-                          per_split=per_split)
+    return SplitStatistic(
+        mean=float(np.nanmean(per_split)), std=float(np.nanstd(per_split, ddof=ddof)), per_split=per_split
+    )
 
 
 def per_neuron_explained_variance(r: np.ndarray, c: np.ndarray, sign_aware: bool = False) -> np.ndarray:
@@ -134,8 +141,9 @@ def per_neuron_explained_variance(r: np.ndarray, c: np.ndarray, sign_aware: bool
     return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
-def v1like_v2like_partition(ev_reference: np.ndarray, quantile: float = 0.25,
-                            tiebreak: np.ndarray | None = None) -> NeuronPartition:
+def v1like_v2like_partition(
+    ev_reference: np.ndarray, quantile: float = 0.25, tiebreak: np.ndarray | None = None
+) -> NeuronPartition:
     """Top and bottom quantile of neurons ranked by a reference model's per-neuron explained variance (Sec. 3.1).
 
     The reference is the V1 model (``v1-steerpyr-pool``): its best-explained neurons are "V1-like", its worst "V2-like".
@@ -152,12 +160,13 @@ def v1like_v2like_partition(ev_reference: np.ndarray, quantile: float = 0.25,
         raise ValueError(f"quantile must lie in (0, 0.5], got {quantile}")
     valid = np.flatnonzero(np.isfinite(ev_reference))
     k = math.ceil(round(quantile * len(valid), 9))
-    secondary = np.zeros(len(valid)) if tiebreak is None else np.nan_to_num(np.asarray(tiebreak, float)[valid],
-                                                                             nan=-np.inf)
+    secondary = (
+        np.zeros(len(valid)) if tiebreak is None else np.nan_to_num(np.asarray(tiebreak, float)[valid], nan=-np.inf)
+    )
     order = valid[np.lexsort((secondary, ev_reference[valid]))]
     v1_like = np.zeros(ev_reference.shape, dtype=bool)
     v2_like = np.zeros(ev_reference.shape, dtype=bool)
-    v1_like[order[len(order) - k:]] = True
+    v1_like[order[len(order) - k :]] = True
     v2_like[order[:k]] = True
     return NeuronPartition(v1_like=v1_like, v2_like=v2_like)
 
@@ -174,5 +183,7 @@ def split_neuron_correlations(score: Any) -> np.ndarray:
         if set(dims) == {"split", "neuroid"}:
             return np.asarray(current.transpose("split", "neuroid").values, dtype=float)
         current = getattr(current, "attrs", {}).get("raw")
-    raise ValueError("no array with dims ('split', 'neuroid') in this score's raw values; "
-                     "pass the Score returned by a Brain-Score 'pls' metric or benchmark")
+    raise ValueError(
+        "no array with dims ('split', 'neuroid') in this score's raw values; "
+        "pass the Score returned by a Brain-Score 'pls' metric or benchmark"
+    )

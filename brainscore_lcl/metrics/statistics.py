@@ -2,10 +2,11 @@
 
 All functions take per-neuron values, shape (n_neurons,), and drop NaNs (pairwise for paired tests).
 """
+
 from __future__ import annotations
 
 import itertools
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -26,8 +27,9 @@ def _finite_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return a[keep], b[keep]
 
 
-def bootstrap_median_ci(values: np.ndarray, n_boot: int = 1000, seed: int = 0,
-                        confidence: float = 0.95) -> tuple[float, float]:
+def bootstrap_median_ci(
+    values: np.ndarray, n_boot: int = 1000, seed: int = 0, confidence: float = 0.95
+) -> tuple[float, float]:
     """Percentile-bootstrap interval for the median over neurons.
 
     Resamples the neurons with replacement ``n_boot`` times, takes each resample's median, and returns the
@@ -44,8 +46,9 @@ def bootstrap_median_ci(values: np.ndarray, n_boot: int = 1000, seed: int = 0,
     return float(low), float(high)
 
 
-def paired_permutation_test(a: np.ndarray, b: np.ndarray, n_perm: int = 10000, seed: int = 0,
-                            statistic: str = "median") -> float:
+def paired_permutation_test(
+    a: np.ndarray, b: np.ndarray, n_perm: int = 10000, seed: int = 0, statistic: str = "median"
+) -> float:
     """Two-sided paired sign-flip test that two models score the neurons equally; returns the p-value.
 
     Test statistic T = statistic(a) - statistic(b) over neurons (``"median"`` or ``"mean"``). Under the null each
@@ -61,7 +64,7 @@ def paired_permutation_test(a: np.ndarray, b: np.ndarray, n_perm: int = 10000, s
     if a.size == 0:
         raise ValueError("no neuron has finite scores for both models")
     observed = abs(reduce(a) - reduce(b))
-    if 2 ** a.size <= n_perm:
+    if 2**a.size <= n_perm:
         swaps = np.array(list(itertools.product([False, True], repeat=a.size)), dtype=bool)
     else:
         swaps = np.random.default_rng(seed).random((n_perm, a.size)) < 0.5
@@ -69,7 +72,7 @@ def paired_permutation_test(a: np.ndarray, b: np.ndarray, n_perm: int = 10000, s
     permuted_b = np.where(swaps, a[None, :], b[None, :])
     null = np.abs(reduce(permuted_a, axis=1) - reduce(permuted_b, axis=1))
     count = int(np.sum(null >= observed - _TIE_TOLERANCE))
-    if 2 ** a.size <= n_perm:
+    if 2**a.size <= n_perm:
         return count / len(swaps)
     return (1 + count) / (1 + n_perm)
 

@@ -7,6 +7,7 @@ undefined and set to NaN; every average below skips NaNs, so such a unit/family 
 A model's modulation is read from its features directly or from the recorded cells as predicted from them
 (``cross_validated_predictions``), and compared with the data's (``compare_modulation``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ DEFAULT_QUANTILE_PROBABILITIES = np.linspace(0.01, 0.99, 99)
 
 class FamilyResponses(NamedTuple):
     """Per-neuron, per-family mean responses; ``texture`` and ``noise`` have shape (n_neurons, n_families)."""
+
     texture: np.ndarray
     noise: np.ndarray
     families: np.ndarray  # shape (n_families,), sorted family labels, the column order
@@ -35,6 +37,7 @@ class FamilyResponses(NamedTuple):
 
 class FisherZTest(NamedTuple):
     """Fisher z test of two correlations: the test statistic and its two-sided normal p-value."""
+
     z: float
     p: float
 
@@ -57,8 +60,10 @@ def family_mean_responses(responses: np.ndarray, families: np.ndarray, texture_t
     responses = np.asarray(responses, dtype=float)
     families, texture_types = np.asarray(families), np.asarray(texture_types)
     if responses.ndim != 2 or len(responses) != len(families) or len(families) != len(texture_types):
-        raise ValueError("responses must be (n_presentations, n_neurons) with one family and one texture_type per row; "
-                         f"got shapes {responses.shape}, {families.shape}, {texture_types.shape}")
+        raise ValueError(
+            "responses must be (n_presentations, n_neurons) with one family and one texture_type per row; "
+            f"got shapes {responses.shape}, {families.shape}, {texture_types.shape}"
+        )
     unknown = set(np.unique(texture_types)) - {"texture", "noise"}
     if unknown:
         raise ValueError(f"texture_type values must be 'texture' or 'noise', found {sorted(unknown)}")
@@ -130,26 +135,30 @@ def family_rank_correlation(model_family_mod: np.ndarray, data_family_mod: np.nd
     """Spearman rho between model and data per-family modulations (Fig. 5 bottom); both shape (n_families,)."""
     model_family_mod, data_family_mod = np.asarray(model_family_mod), np.asarray(data_family_mod)
     if model_family_mod.shape != data_family_mod.shape:
-        raise ValueError(f"model and data need the same families, got {model_family_mod.shape} and "
-                         f"{data_family_mod.shape}")
+        raise ValueError(
+            f"model and data need the same families, got {model_family_mod.shape} and {data_family_mod.shape}"
+        )
     return float(stats.spearmanr(model_family_mod, data_family_mod).correlation)
 
 
-def modulation_quantiles(values: np.ndarray,
-                         probabilities: np.ndarray = DEFAULT_QUANTILE_PROBABILITIES) -> np.ndarray:
+def modulation_quantiles(values: np.ndarray, probabilities: np.ndarray = DEFAULT_QUANTILE_PROBABILITIES) -> np.ndarray:
     """Quantiles (numpy's linear interpolation) of per-neuron Rmod values at fixed probabilities; NaNs dropped."""
     values = np.asarray(values, dtype=float)
     return np.quantile(values[np.isfinite(values)], probabilities)
 
 
-def qq_distance(model_values: np.ndarray, data_values: np.ndarray,
-                probabilities: np.ndarray = DEFAULT_QUANTILE_PROBABILITIES) -> float:
+def qq_distance(
+    model_values: np.ndarray, data_values: np.ndarray, probabilities: np.ndarray = DEFAULT_QUANTILE_PROBABILITIES
+) -> float:
     """Mean absolute difference between model and data quantiles of per-neuron Rmod (distance from the Q-Q diagonal).
 
     model_values: shape (n_model_units,); data_values: shape (n_neurons,); the counts may differ.
     """
-    return float(np.mean(np.abs(modulation_quantiles(model_values, probabilities)
-                                - modulation_quantiles(data_values, probabilities))))
+    return float(
+        np.mean(
+            np.abs(modulation_quantiles(model_values, probabilities) - modulation_quantiles(data_values, probabilities))
+        )
+    )
 
 
 def fisher_z_test(rho1: float, rho2: float, n: int = N_TEXTURE_FAMILIES, dof_offset: int = 3) -> FisherZTest:
@@ -165,8 +174,15 @@ def fisher_z_test(rho1: float, rho2: float, n: int = N_TEXTURE_FAMILIES, dof_off
     return FisherZTest(z=float(z), p=float(2.0 * stats.norm.sf(abs(z))))
 
 
-def response_latency(psth: np.ndarray, bin_ms: float, baseline_ms: float = 50.0, threshold_sd: float = 3.0,
-                     consecutive_bins: int = 3, smoothing_bins: int = 3, fallback_ms: float = 50.0) -> np.ndarray:
+def response_latency(
+    psth: np.ndarray,
+    bin_ms: float,
+    baseline_ms: float = 50.0,
+    threshold_sd: float = 3.0,
+    consecutive_bins: int = 3,
+    smoothing_bins: int = 3,
+    fallback_ms: float = 50.0,
+) -> np.ndarray:
     """Response latency (ms after stimulus onset) of each PSTH, for the latency-aligned window of Freeman et al. 2013.
 
     Rule: smooth each PSTH with a centred moving average of ``smoothing_bins`` bins; take the mean and standard
@@ -180,8 +196,10 @@ def response_latency(psth: np.ndarray, bin_ms: float, baseline_ms: float = 50.0,
     psth = np.asarray(psth, dtype=float)
     n_baseline = int(np.ceil(baseline_ms / bin_ms))
     if not 0 < n_baseline < psth.shape[-1]:
-        raise ValueError(f"baseline_ms={baseline_ms} must cover at least one bin and leave some of the "
-                         f"{psth.shape[-1]} bins of {bin_ms} ms after it")
+        raise ValueError(
+            f"baseline_ms={baseline_ms} must cover at least one bin and leave some of the "
+            f"{psth.shape[-1]} bins of {bin_ms} ms after it"
+        )
     smoothed = ndimage.uniform_filter1d(psth, size=smoothing_bins, axis=-1, mode="nearest")
     baseline = smoothed[..., :n_baseline]
     threshold = baseline.mean(axis=-1, keepdims=True) + threshold_sd * baseline.std(axis=-1, keepdims=True)
@@ -191,7 +209,7 @@ def response_latency(psth: np.ndarray, bin_ms: float, baseline_ms: float = 50.0,
         return np.full(psth.shape[:-1], float(fallback_ms))
     runs = np.ones(above.shape[:-1] + (n_starts,), dtype=bool)
     for offset in range(consecutive_bins):
-        runs &= above[..., offset:offset + n_starts]
+        runs &= above[..., offset : offset + n_starts]
     first = np.argmax(runs, axis=-1)
     return np.where(runs.any(axis=-1), (n_baseline + first) * bin_ms, float(fallback_ms))
 
@@ -202,8 +220,9 @@ def latency_aligned_window(latency_ms: np.ndarray | float, length_ms: float = 10
     return start, start + length_ms
 
 
-def window_mean(psth: np.ndarray, bin_ms: float, start_ms: np.ndarray | float,
-                end_ms: np.ndarray | float) -> np.ndarray:
+def window_mean(
+    psth: np.ndarray, bin_ms: float, start_ms: np.ndarray | float, end_ms: np.ndarray | float
+) -> np.ndarray:
     """Mean of the PSTH bins whose start lies in [start_ms, end_ms), per PSTH.
 
     psth: shape (..., n_bins) (binning as in ``response_latency``); start_ms, end_ms broadcast to psth.shape[:-1].
@@ -220,9 +239,14 @@ def window_mean(psth: np.ndarray, bin_ms: float, start_ms: np.ndarray | float,
     return (psth * inside).sum(axis=-1) / counts
 
 
-def cross_validated_predictions(features: np.ndarray, targets: np.ndarray, strata: np.ndarray,
-                                n_folds: int = N_FOLDS, n_components: int = PLS_COMPONENTS,
-                                seed: int = 0) -> np.ndarray:
+def cross_validated_predictions(
+    features: np.ndarray,
+    targets: np.ndarray,
+    strata: np.ndarray,
+    n_folds: int = N_FOLDS,
+    n_components: int = PLS_COMPONENTS,
+    seed: int = 0,
+) -> np.ndarray:
     """Held-out PLS predictions of every image: ``features`` (n_images, p) -> ``targets`` (n_images, q).
 
     ``n_folds`` disjoint folds stratified by ``strata`` (n_images,), so each image is predicted exactly once by a
@@ -244,13 +268,15 @@ def cross_validated_predictions(features: np.ndarray, targets: np.ndarray, strat
 @dataclass(frozen=True)
 class Modulation:
     """Texture modulation of one population: per-unit Rmod (n_units,) and per-family Rmod (n_families,)."""
+
     neuron_rmod: np.ndarray
     family_rmod: np.ndarray
     families: np.ndarray
 
 
-def population_modulation(responses: np.ndarray, families: np.ndarray, texture_types: np.ndarray,
-                          rectify: bool) -> Modulation:
+def population_modulation(
+    responses: np.ndarray, families: np.ndarray, texture_types: np.ndarray, rectify: bool
+) -> Modulation:
     """Rmod of every unit of ``responses`` (presentation, unit): family means, index, unit and family averages."""
     means = family_mean_responses(responses, families, texture_types)
     rmod = texture_modulation_index(means.texture, means.noise, rectify=rectify)
@@ -261,9 +287,12 @@ def compare_modulation(model: Modulation, data: Modulation) -> dict[str, Any]:
     """Q-Q distance (mean |quantile difference| of per-unit Rmod), family ranks and their Spearman rho."""
     if not np.array_equal(model.families, data.families):
         raise ValueError("model and data modulations cover different texture families")
-    return {"rho": family_rank_correlation(model.family_rmod, data.family_rmod),
-            "qq_distance": qq_distance(model.neuron_rmod, data.neuron_rmod),
-            "quantiles": modulation_quantiles(model.neuron_rmod).tolist(),
-            "family_rmod": model.family_rmod.tolist(), "family_ranks": family_ranks(model.family_rmod).tolist(),
-            "neuron_rmod": model.neuron_rmod.tolist(), "n_units": int(np.isfinite(model.neuron_rmod).sum())}
-
+    return {
+        "rho": family_rank_correlation(model.family_rmod, data.family_rmod),
+        "qq_distance": qq_distance(model.neuron_rmod, data.neuron_rmod),
+        "quantiles": modulation_quantiles(model.neuron_rmod).tolist(),
+        "family_rmod": model.family_rmod.tolist(),
+        "family_ranks": family_ranks(model.family_rmod).tolist(),
+        "neuron_rmod": model.neuron_rmod.tolist(),
+        "n_units": int(np.isfinite(model.neuron_rmod).sum()),
+    }

@@ -3,6 +3,7 @@
 Shapes for a 224-px input: layer 1 gives (64, 28, 28) = 50,176 features, layer 2 (192, 14, 14) = 37,632.
 Layer names ``layer1``, ``layer2``, ... are the ones Brain-Score's activation extractor records.
 """
+
 from __future__ import annotations
 
 import math
@@ -46,7 +47,9 @@ class BlurMaxPool2d(nn.Module):
         return F.conv2d(x, self.blur.expand(channels, 1, -1, -1), stride=self.stride, groups=channels)
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, blur_size={self.blur_size}"
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, blur_size={self.blur_size}"
+        )
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,14 @@ ALEXNET_STAGES = (
 def conv_stage(in_channels: int, spec: StageSpec, blur_size: int = 3) -> nn.Sequential:
     """Build one stage of Table A.1 from ``spec``."""
     layers: list[nn.Module] = [
-        nn.Conv2d(in_channels, spec.out_channels, spec.kernel_size, stride=spec.stride,
-                  padding=spec.padding, padding_mode="reflect"),
+        nn.Conv2d(
+            in_channels,
+            spec.out_channels,
+            spec.kernel_size,
+            stride=spec.stride,
+            padding=spec.padding,
+            padding_mode="reflect",
+        ),
         nn.BatchNorm2d(spec.out_channels),
         nn.ReLU(inplace=True),
     ]

@@ -19,14 +19,16 @@ Re-committing layers. ``ModelCommitment`` keeps one region-layer dict shared by 
 (``TemporalAligned``) and the ``LayerMappedModel`` inside it; ``commit_layers`` updates that dict in place.
 Assigning a new dict to ``model.layer_model.region_layer_map`` would not reach the inner model.
 """
+
 from __future__ import annotations
 
 import functools
 import hashlib
 import json
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
 #: Input size (px) and field of view (degrees) of the learned models, as in the paper (A.3.1).
 IMAGE_SIZE = 224
 VISUAL_DEGREES = 8
+
 
 class ModelUnavailableError(RunError):
     """A model that cannot be built yet (e.g. no shipped checkpoint); the CLI exits with code 1."""
@@ -71,10 +74,12 @@ def require_region(model, model_id: str, region: str) -> None:
     """``RegionNotCommittedError`` naming the regions ``model`` commits unless it commits ``region``."""
     regions = committed_regions(model)
     if regions is not None and region not in regions:
-        raise RegionNotCommittedError(f"model {model_id} commits no layer to {region}, only to "
-                                      f"{', '.join(regions) or 'no region'}; score it on a "
-                                      f"{' or '.join(regions)} benchmark, or choose a model that commits {region} "
-                                      "(e.g. lcl-v2)")
+        raise RegionNotCommittedError(
+            f"model {model_id} commits no layer to {region}, only to "
+            f"{', '.join(regions) or 'no region'}; score it on a "
+            f"{' or '.join(regions)} benchmark, or choose a model that commits {region} "
+            "(e.g. lcl-v2)"
+        )
 
 
 def configure_activation_cache() -> Path:
@@ -109,11 +114,15 @@ def check_batch_activations(model_id: str, batch_activations: Mapping[str, np.nd
     blank image may legitimately give all-zero band-pass responses)."""
     for layer, values in batch_activations.items():
         if not np.all(np.isfinite(values)):
-            raise ActivationError(f"model {model_id}: layer {layer} produced NaN or infinite activations; "
-                                  "check the checkpoint's weights (a diverged training run?) and the input images")
+            raise ActivationError(
+                f"model {model_id}: layer {layer} produced NaN or infinite activations; "
+                "check the checkpoint's weights (a diverged training run?) and the input images"
+            )
         if len(values) > 1 and values.min() == values.max():
-            raise ActivationError(f"model {model_id}: layer {layer} produced constant activations ({values.flat[0]}) "
-                                  "for every image and unit; the layer is dead, check the checkpoint's weights")
+            raise ActivationError(
+                f"model {model_id}: layer {layer} produced constant activations ({values.flat[0]}) "
+                "for every image and unit; the layer is dead, check the checkpoint's weights"
+            )
     return batch_activations
 
 
@@ -139,22 +148,36 @@ def imagenet_preprocessing(image_size: int = IMAGE_SIZE) -> Callable[[list[str]]
     """Brain-Score preprocessing: RGB resized to ``image_size`` px, [0, 1], ImageNet-normalised; (n, 3, s, s)."""
     from brainscore_vision.model_helpers.activations.pytorch import load_preprocess_images
 
-    return single_threaded(functools.partial(load_preprocess_images, image_size=image_size,
-                                             normalize_mean=IMAGENET_MEAN, normalize_std=IMAGENET_STD))
+    return single_threaded(
+        functools.partial(
+            load_preprocess_images, image_size=image_size, normalize_mean=IMAGENET_MEAN, normalize_std=IMAGENET_STD
+        )
+    )
 
 
 def unit_range_preprocessing(image_size: int) -> Callable[[list[str]], np.ndarray]:
     """Brain-Score preprocessing without normalisation: RGB resized to ``image_size`` px in [0, 1]; (n, 3, s, s)."""
     from brainscore_vision.model_helpers.activations.pytorch import load_preprocess_images
 
-    return single_threaded(functools.partial(load_preprocess_images, image_size=image_size,
-                                             normalize_mean=(0.0, 0.0, 0.0), normalize_std=(1.0, 1.0, 1.0)))
+    return single_threaded(
+        functools.partial(
+            load_preprocess_images, image_size=image_size, normalize_mean=(0.0, 0.0, 0.0), normalize_std=(1.0, 1.0, 1.0)
+        )
+    )
 
 
-def make_commitment(model_id: str, network: nn.Module, *, weights_sha256: str, layers: list[str],
-                    region_layer_map: Mapping[str, str], preprocessing: Callable[[list[str]], np.ndarray],
-                    image_size: int, visual_degrees: float = VISUAL_DEGREES,
-                    checkpoint: str | os.PathLike | None = None):
+def make_commitment(
+    model_id: str,
+    network: nn.Module,
+    *,
+    weights_sha256: str,
+    layers: list[str],
+    region_layer_map: Mapping[str, str],
+    preprocessing: Callable[[list[str]], np.ndarray],
+    image_size: int,
+    visual_degrees: float = VISUAL_DEGREES,
+    checkpoint: str | os.PathLike | None = None,
+):
     """``ModelCommitment`` of ``network`` recording ``layers`` (module names), committed to ``region_layer_map``.
 
     Both the commitment's and the activations model's identifier are ``activations_identifier(model_id, ...)``.
@@ -172,8 +195,13 @@ def make_commitment(model_id: str, network: nn.Module, *, weights_sha256: str, l
     wrapper = PytorchWrapper(model=network.eval(), preprocessing=preprocessing, identifier=identifier)
     wrapper.image_size = image_size
     wrapper._extractor.register_batch_activations_hook(functools.partial(check_batch_activations, identifier))
-    model = ModelCommitment(identifier=identifier, activations_model=wrapper, layers=list(layers),
-                            region_layer_map=dict(region_layer_map), visual_degrees=visual_degrees)
+    model = ModelCommitment(
+        identifier=identifier,
+        activations_model=wrapper,
+        layers=list(layers),
+        region_layer_map=dict(region_layer_map),
+        visual_degrees=visual_degrees,
+    )
     model.checkpoint_path = Path(checkpoint) if checkpoint is not None else None
     return model
 
@@ -212,10 +240,14 @@ def config_essentials(config: Mapping[str, Any]) -> dict[str, Any]:
     """The few numbers of a recorded training config that tell runs apart: name, objective, learning rate, batch
     size, epochs and each stage's view (centre crop -> output size, px)."""
     training, stages = config.get("training", {}), config.get("stages", [])
-    return {"name": config.get("name"), "objective": config.get("objective", {}).get("name"),
-            "lr": config.get("optimizer", {}).get("lr"), "batch_size": training.get("batch_size"),
-            "max_epochs": training.get("max_epochs"),
-            "views_px": [f"{stage['view']['center_crop']}->{stage['view']['output_size']}" for stage in stages]}
+    return {
+        "name": config.get("name"),
+        "objective": config.get("objective", {}).get("name"),
+        "lr": config.get("optimizer", {}).get("lr"),
+        "batch_size": training.get("batch_size"),
+        "max_epochs": training.get("max_epochs"),
+        "views_px": [f"{stage['view']['center_crop']}->{stage['view']['output_size']}" for stage in stages],
+    }
 
 
 def summarize_description(description: Mapping[str, Any]) -> dict[str, Any]:
@@ -239,7 +271,8 @@ def commit_layers(model, region_layer_map: Mapping[str, str]):
     """Re-commit ``model`` (a ``ModelCommitment``) to ``region_layer_map`` ({region: layer}) in place; returns it."""
     unknown = sorted(set(region_layer_map.values()) - set(model.layers))
     if unknown:
-        raise ValueError(f"model {model.identifier}: cannot commit layers {unknown}; "
-                         f"recorded layers are {model.layers}")
+        raise ValueError(
+            f"model {model.identifier}: cannot commit layers {unknown}; recorded layers are {model.layers}"
+        )
     model.layer_model.region_layer_map.update(region_layer_map)
     return model

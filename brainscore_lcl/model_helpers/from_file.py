@@ -22,6 +22,7 @@ A bare module becomes a ``ModelCommitment`` (``commit_module``) exactly like thi
 Everything a user can get wrong here raises ``ModelFileError``: one sentence naming the file, function, layer or
 checkpoint, and what to do.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,11 +32,11 @@ import hashlib
 import importlib.util
 import inspect
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from brainscore_lcl.errors import UsageError
-from brainscore_lcl.paths import existing_file
 from brainscore_lcl.model_helpers.commitment import (
     IMAGE_SIZE,
     VISUAL_DEGREES,
@@ -43,6 +44,7 @@ from brainscore_lcl.model_helpers.commitment import (
     imagenet_preprocessing,
     make_commitment,
 )
+from brainscore_lcl.paths import existing_file
 from brainscore_lcl.registry import ModelRecord, discover_plugins, model_registry
 
 DEFAULT_FUNCTION = "build"
@@ -80,22 +82,34 @@ def load_build_function(path: Path, function: str) -> Callable[[], Any]:
     try:
         spec.loader.exec_module(module)
     except Exception as error:  # the user's file may raise anything while it is imported
-        raise ModelFileError(f"model file {path} fails on import ({type(error).__name__}: {error}); "
-                             "fix the file so that `python FILE.py` runs") from None
+        raise ModelFileError(
+            f"model file {path} fails on import ({type(error).__name__}: {error}); "
+            "fix the file so that `python FILE.py` runs"
+        ) from None
     build = getattr(module, function, None)
     if not callable(build):
-        defined = [name for name, value in vars(module).items() if inspect.isfunction(value)
-                   and value.__module__ == module_name]
-        raise ModelFileError(f"model file {path} defines no function {function!r} "
-                             f"(its functions: {', '.join(defined) or 'none'}); name one as {path}:FUNCTION")
+        defined = [
+            name
+            for name, value in vars(module).items()
+            if inspect.isfunction(value) and value.__module__ == module_name
+        ]
+        raise ModelFileError(
+            f"model file {path} defines no function {function!r} "
+            f"(its functions: {', '.join(defined) or 'none'}); name one as {path}:FUNCTION"
+        )
     return build
 
 
 def default_layers(network) -> list[str]:
     """Names of every convolution and linear layer of ``network``, in definition order, but linear layers with fewer
     than ``PLS_COMPONENTS`` outputs (e.g. a 10-class readout), which the PLS readout cannot use."""
-    return [name for name, module in network.named_modules() if name and type(module).__name__ in CANDIDATE_TYPES
-            and getattr(module, "out_features", PLS_COMPONENTS) >= PLS_COMPONENTS]
+    return [
+        name
+        for name, module in network.named_modules()
+        if name
+        and type(module).__name__ in CANDIDATE_TYPES
+        and getattr(module, "out_features", PLS_COMPONENTS) >= PLS_COMPONENTS
+    ]
 
 
 def check_layers(network, layers: Sequence[str], owner: str) -> list[str]:
@@ -107,8 +121,10 @@ def check_layers(network, layers: Sequence[str], owner: str) -> list[str]:
             hint = f"nearest: {', '.join(nearest)}" if nearest else f"its layers: {', '.join(list(modules)[:12])}"
             raise ModelFileError(f"{owner} has no layer {layer!r} ({hint}); pass existing module names to --layers")
         if getattr(modules[layer], "out_features", PLS_COMPONENTS) < PLS_COMPONENTS:
-            raise ModelFileError(f"{owner}'s layer {layer!r} has {modules[layer].out_features} outputs, fewer than "
-                                 f"the {PLS_COMPONENTS} components of the PLS readout; choose a wider layer")
+            raise ModelFileError(
+                f"{owner}'s layer {layer!r} has {modules[layer].out_features} outputs, fewer than "
+                f"the {PLS_COMPONENTS} components of the PLS readout; choose a wider layer"
+            )
     return list(layers)
 
 
@@ -126,9 +142,16 @@ def callable_identity(function: Callable) -> str:
         return name
 
 
-def commit_module(model_id: str, network, *, layers: Sequence[str] | None = None,
-                  preprocessing: Callable[[list[str]], Any] | None = None, image_size: int = IMAGE_SIZE,
-                  visual_degrees: float = VISUAL_DEGREES, checkpoint: str | os.PathLike | None = None):
+def commit_module(
+    model_id: str,
+    network,
+    *,
+    layers: Sequence[str] | None = None,
+    preprocessing: Callable[[list[str]], Any] | None = None,
+    image_size: int = IMAGE_SIZE,
+    visual_degrees: float = VISUAL_DEGREES,
+    checkpoint: str | os.PathLike | None = None,
+):
     """``ModelCommitment`` of a bare ``torch.nn.Module`` (see the module docstring); ``checkpoint`` is a state dict
     (or a dict holding one under "state_dict") loaded into ``network`` first."""
     from brainscore_lcl.checkpoint import state_dict_sha256
@@ -136,8 +159,10 @@ def commit_module(model_id: str, network, *, layers: Sequence[str] | None = None
     if checkpoint is not None:
         load_state_dict(network, checkpoint, model_id)
     if not any(True for _ in network.parameters()):
-        raise ModelFileError(f"model {model_id} has no parameters; Brain-Score's wrapper reads the input type from "
-                             "them, so register at least one (e.g. a frozen nn.Parameter)")
+        raise ModelFileError(
+            f"model {model_id} has no parameters; Brain-Score's wrapper reads the input type from "
+            "them, so register at least one (e.g. a frozen nn.Parameter)"
+        )
     candidates = check_layers(network, layers, f"model {model_id}") if layers else default_layers(network)
     if not candidates:
         raise ModelFileError(f"model {model_id} has no convolution or linear layer; name its layers with --layers")
@@ -145,12 +170,25 @@ def commit_module(model_id: str, network, *, layers: Sequence[str] | None = None
         preprocessing = imagenet_preprocessing(image_size)
     probe_network(model_id, network, preprocessing, image_size)
     weights_sha256 = state_dict_sha256(network.state_dict())
-    identity = config_sha256({"weights": weights_sha256, "image_size": image_size, "layers": candidates,
-                              "preprocessing": callable_identity(preprocessing)})
-    model = make_commitment(model_id, network, weights_sha256=identity, layers=candidates,
-                            region_layer_map={"V1": candidates[0], "V2": candidates[0]},
-                            preprocessing=preprocessing, image_size=image_size, visual_degrees=visual_degrees,
-                            checkpoint=checkpoint)
+    identity = config_sha256(
+        {
+            "weights": weights_sha256,
+            "image_size": image_size,
+            "layers": candidates,
+            "preprocessing": callable_identity(preprocessing),
+        }
+    )
+    model = make_commitment(
+        model_id,
+        network,
+        weights_sha256=identity,
+        layers=candidates,
+        region_layer_map={"V1": candidates[0], "V2": candidates[0]},
+        preprocessing=preprocessing,
+        image_size=image_size,
+        visual_degrees=visual_degrees,
+        checkpoint=checkpoint,
+    )
     model.origin = {"weights_sha256": weights_sha256, "input_sha256": identity, "candidate_layers": candidates}
     return model
 
@@ -158,11 +196,15 @@ def commit_module(model_id: str, network, *, layers: Sequence[str] | None = None
 def check_input_options(image_size: int, visual_degrees: float) -> None:
     """``ModelFileError`` unless ``image_size`` (pixels) and ``visual_degrees`` are usable input sizes."""
     if not MIN_IMAGE_SIZE <= image_size <= MAX_IMAGE_SIZE:
-        raise ModelFileError(f"--image-size {image_size} must lie in {MIN_IMAGE_SIZE}-{MAX_IMAGE_SIZE} pixels (the "
-                             "side of the square input your network takes, e.g. 224)")
+        raise ModelFileError(
+            f"--image-size {image_size} must lie in {MIN_IMAGE_SIZE}-{MAX_IMAGE_SIZE} pixels (the "
+            "side of the square input your network takes, e.g. 224)"
+        )
     if not 0 < visual_degrees <= MAX_VISUAL_DEGREES:
-        raise ModelFileError(f"--visual-degrees {visual_degrees:g} must lie in (0, {MAX_VISUAL_DEGREES}] degrees (the "
-                             "field of view of the input, e.g. 8)")
+        raise ModelFileError(
+            f"--visual-degrees {visual_degrees:g} must lie in (0, {MAX_VISUAL_DEGREES}] degrees (the "
+            "field of view of the input, e.g. 8)"
+        )
 
 
 def _first_line(error: BaseException) -> str:
@@ -176,8 +218,10 @@ def probe_images(image_size: int, folder: Path) -> list[str]:
     import numpy as np
     from PIL import Image
 
-    pixels = [np.random.default_rng(0).integers(0, 256, (image_size, image_size, 3), dtype=np.uint8),
-              np.full((image_size, image_size, 3), 128, dtype=np.uint8)]
+    pixels = [
+        np.random.default_rng(0).integers(0, 256, (image_size, image_size, 3), dtype=np.uint8),
+        np.full((image_size, image_size, 3), 128, dtype=np.uint8),
+    ]
     paths = [str(folder / f"probe-{index}.png") for index in range(len(pixels))]
     for path, image in zip(paths, pixels):
         Image.fromarray(image).save(path)
@@ -197,26 +241,34 @@ def probe_network(model_id: str, network, preprocessing: Callable[[list[str]], A
         try:
             batch = np.asarray(preprocessing(probe_images(image_size, Path(folder))))
         except Exception as error:  # the user's preprocessing may raise anything
-            raise ModelFileError(f"model {model_id}: its preprocessing fails on two test images ({_first_line(error)});"
-                                 " it must map a list of image paths to a (batch, channels, rows, columns) array") \
-                from None
+            raise ModelFileError(
+                f"model {model_id}: its preprocessing fails on two test images ({_first_line(error)});"
+                " it must map a list of image paths to a (batch, channels, rows, columns) array"
+            ) from None
     if batch.ndim != 4 or len(batch) != 2 or not np.issubdtype(batch.dtype, np.number):
-        raise ModelFileError(f"model {model_id}: its preprocessing returns {batch.dtype} of shape {batch.shape} for two "
-                             "images; return a (batch, channels, rows, columns) numeric array")
+        raise ModelFileError(
+            f"model {model_id}: its preprocessing returns {batch.dtype} of shape {batch.shape} for two "
+            "images; return a (batch, channels, rows, columns) numeric array"
+        )
     if not np.all(np.isfinite(batch)):
-        raise ModelFileError(f"model {model_id}: its preprocessing returns NaN or infinite values; return finite pixels")
+        raise ModelFileError(
+            f"model {model_id}: its preprocessing returns NaN or infinite values; return finite pixels"
+        )
     if np.array_equal(batch[0], batch[1]):
-        raise ModelFileError(f"model {model_id}: its preprocessing returns the same array for two different images "
-                             f"(first value {batch.flat[0]:g}); it must compute its output from the image at each path")
+        raise ModelFileError(
+            f"model {model_id}: its preprocessing returns the same array for two different images "
+            f"(first value {batch.flat[0]:g}); it must compute its output from the image at each path"
+        )
     parameter = next(network.parameters())
     try:
         with torch.no_grad():
             network.eval()(torch.as_tensor(batch, dtype=parameter.dtype, device=parameter.device))
     except Exception as error:  # the user's network may raise anything
-        raise ModelFileError(f"model {model_id}: the network fails on its preprocessed input of shape "
-                             f"{tuple(batch.shape)} ({_first_line(error)}); make the network take "
-                             "(batch, 3, rows, columns) RGB images or pass a preprocessing that makes its input") \
-            from None
+        raise ModelFileError(
+            f"model {model_id}: the network fails on its preprocessed input of shape "
+            f"{tuple(batch.shape)} ({_first_line(error)}); make the network take "
+            "(batch, 3, rows, columns) RGB images or pass a preprocessing that makes its input"
+        ) from None
 
 
 def load_state_dict(network, checkpoint: str | os.PathLike, model_id: str) -> None:
@@ -226,14 +278,16 @@ def load_state_dict(network, checkpoint: str | os.PathLike, model_id: str) -> No
     payload = read_checkpoint(checkpoint, kind="checkpoint", missing_hint="pass an existing state-dict file")
     state = payload.get("state_dict", payload) if isinstance(payload, dict) else None
     if not isinstance(state, dict):
-        raise ModelFileError(f"checkpoint {checkpoint} holds no state dict; save one with "
-                             "torch.save(model.state_dict(), PATH)")
+        raise ModelFileError(
+            f"checkpoint {checkpoint} holds no state dict; save one with torch.save(model.state_dict(), PATH)"
+        )
     try:
         network.load_state_dict(state)
     except RuntimeError as error:
         first = str(error).splitlines()[1].strip() if len(str(error).splitlines()) > 1 else str(error)
-        raise ModelFileError(f"checkpoint {checkpoint} does not fit model {model_id} ({first}); "
-                             "pass the state dict of this architecture") from None
+        raise ModelFileError(
+            f"checkpoint {checkpoint} does not fit model {model_id} ({first}); pass the state dict of this architecture"
+        ) from None
 
 
 def is_brain_model(value: Any) -> bool:
@@ -243,23 +297,41 @@ def is_brain_model(value: Any) -> bool:
     return isinstance(value, BrainModel)
 
 
-def model_from_build_result(model_id: str, result: Any, owner: str, *, layers: Sequence[str] | None = None,
-                            image_size: int = IMAGE_SIZE, visual_degrees: float = VISUAL_DEGREES,
-                            checkpoint: str | os.PathLike | None = None):
+def model_from_build_result(
+    model_id: str,
+    result: Any,
+    owner: str,
+    *,
+    layers: Sequence[str] | None = None,
+    image_size: int = IMAGE_SIZE,
+    visual_degrees: float = VISUAL_DEGREES,
+    checkpoint: str | os.PathLike | None = None,
+):
     """A ``BrainModel`` from what a build function (``owner``, for messages) returned."""
     from torch import nn
 
     if is_brain_model(result):
         if layers or checkpoint is not None:
-            raise ModelFileError(f"{owner} returned a ready BrainModel, which has its own layers and weights; "
-                                 "drop --layers and --checkpoint")
+            raise ModelFileError(
+                f"{owner} returned a ready BrainModel, which has its own layers and weights; "
+                "drop --layers and --checkpoint"
+            )
         return result
     network, preprocessing = result if isinstance(result, tuple) and len(result) == 2 else (result, None)
     if not isinstance(network, nn.Module) or (preprocessing is not None and not callable(preprocessing)):
-        raise ModelFileError(f"{owner} returned {type(result).__name__}; return a torch.nn.Module, "
-                             "(module, preprocessing) or a Brain-Score BrainModel")
-    return commit_module(model_id, network, layers=layers, preprocessing=preprocessing, image_size=image_size,
-                         visual_degrees=visual_degrees, checkpoint=checkpoint)
+        raise ModelFileError(
+            f"{owner} returned {type(result).__name__}; return a torch.nn.Module, "
+            "(module, preprocessing) or a Brain-Score BrainModel"
+        )
+    return commit_module(
+        model_id,
+        network,
+        layers=layers,
+        preprocessing=preprocessing,
+        image_size=image_size,
+        visual_degrees=visual_degrees,
+        checkpoint=checkpoint,
+    )
 
 
 def selectable_layers(model) -> tuple[str, ...] | None:
@@ -292,8 +364,13 @@ def call_build(build: Callable[[], Any], owner: str) -> Any:
         raise ModelFileError(f"{owner} raised {type(error).__name__}: {error}") from None
 
 
-def register_model_file(spec: str, *, layers: Sequence[str] | None = None, image_size: int = IMAGE_SIZE,
-                        visual_degrees: float = VISUAL_DEGREES) -> str:
+def register_model_file(
+    spec: str,
+    *,
+    layers: Sequence[str] | None = None,
+    image_size: int = IMAGE_SIZE,
+    visual_degrees: float = VISUAL_DEGREES,
+) -> str:
     """Register the model that ``spec`` (``FILE.py[:FUNCTION]``) builds under the id ``spec``; returns the id."""
     check_input_options(image_size, visual_degrees)
     path, function = parse_model_file(spec)
@@ -302,16 +379,29 @@ def register_model_file(spec: str, *, layers: Sequence[str] | None = None, image
     owner = f"{path}:{function}()"
 
     def factory(checkpoint: str | os.PathLike | None = None):
-        model = model_from_build_result(model_id, call_build(build, owner), owner, layers=layers, image_size=image_size,
-                                        visual_degrees=visual_degrees, checkpoint=checkpoint)
+        model = model_from_build_result(
+            model_id,
+            call_build(build, owner),
+            owner,
+            layers=layers,
+            image_size=image_size,
+            visual_degrees=visual_degrees,
+            checkpoint=checkpoint,
+        )
         model.origin = {**getattr(model, "origin", {}), "file": str(path.resolve()), "function": function}
         return model
 
     return register_factory(model_id, factory)
 
 
-def as_model_id(model: Any, *, name: str | None = None, layers: Sequence[str] | None = None,
-                image_size: int | None = None, visual_degrees: float | None = None) -> str:
+def as_model_id(
+    model: Any,
+    *,
+    name: str | None = None,
+    layers: Sequence[str] | None = None,
+    image_size: int | None = None,
+    visual_degrees: float | None = None,
+) -> str:
     """The id under which ``model`` loads: an id is returned as is, a ``FILE.py:FUNCTION`` spec, a
     ``torch.nn.Module`` (id ``name`` or its class name), ``(module, preprocessing)`` or a ``BrainModel``
     (id ``name`` or its identifier) are registered first (a spec registered before keeps its options unless new ones
@@ -339,16 +429,30 @@ def add_model_file_arguments(parser: argparse.ArgumentParser, model_file_group=N
     """--model-file FILE.py[:FUNCTION] (into ``model_file_group`` if given) with --layers, --image-size and
     --visual-degrees."""
     (model_file_group or parser).add_argument(
-        "--model-file", metavar="FILE.py:FUNCTION",
+        "--model-file",
+        metavar="FILE.py:FUNCTION",
         help="your own network: FUNCTION() returns a torch.nn.Module, (module, preprocessing) or a Brain-Score "
-             "BrainModel (default FUNCTION: build)")
-    parser.add_argument("--layers", nargs="+", metavar="LAYER",
-                        help="with --model-file: candidate layers (module names; default every convolution and "
-                             "linear layer); each region's layer is chosen on the public split")
-    parser.add_argument("--image-size", type=int, default=IMAGE_SIZE,
-                        help=f"with --model-file: input size in pixels (default {IMAGE_SIZE})")
-    parser.add_argument("--visual-degrees", type=float, default=VISUAL_DEGREES,
-                        help=f"with --model-file: field of view of the input in degrees (default {VISUAL_DEGREES})")
+        "BrainModel (default FUNCTION: build)",
+    )
+    parser.add_argument(
+        "--layers",
+        nargs="+",
+        metavar="LAYER",
+        help="with --model-file: candidate layers (module names; default every convolution and "
+        "linear layer); each region's layer is chosen on the public split",
+    )
+    parser.add_argument(
+        "--image-size",
+        type=int,
+        default=IMAGE_SIZE,
+        help=f"with --model-file: input size in pixels (default {IMAGE_SIZE})",
+    )
+    parser.add_argument(
+        "--visual-degrees",
+        type=float,
+        default=VISUAL_DEGREES,
+        help=f"with --model-file: field of view of the input in degrees (default {VISUAL_DEGREES})",
+    )
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -364,8 +468,9 @@ def model_file_id(args: argparse.Namespace) -> str | None:
         if getattr(args, "layers", None):
             raise ModelFileError("--layers applies to --model-file only; registered models have their own layers")
         return None
-    return register_model_file(args.model_file, layers=args.layers, image_size=args.image_size,
-                               visual_degrees=args.visual_degrees)
+    return register_model_file(
+        args.model_file, layers=args.layers, image_size=args.image_size, visual_degrees=args.visual_degrees
+    )
 
 
 def model_id_from_args(args: argparse.Namespace) -> str:

@@ -7,6 +7,7 @@ reference models and repeated reports cost little. Sections that do not apply, o
 options or data (a ``SuiteError``), are listed with the reason.
 ``<out>/index.html`` is filled from the one template ``template.html``; ``<out>/report.json`` holds every number.
 """
+
 from __future__ import annotations
 
 import base64
@@ -18,9 +19,10 @@ import platform
 import string
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from brainscore_lcl.benchmarks.geirhos2019local.benchmark import imagenet_readout_reason
 from brainscore_lcl.errors import SuiteError
@@ -43,6 +45,7 @@ TEMPLATE = Path(__file__).with_name("template.html")
 class Section:
     """One analysis on the page: the figure of ``brainscore_lcl.analyses`` it computes, why it does not apply to a
     model (None if it does; checked for the model and each reference) and the report options its ``compute`` takes."""
+
     figure: str
     title: str
     summary: str
@@ -65,24 +68,46 @@ def first_layer_reason(model) -> str | None:
 
 
 SECTIONS = (
-    Section("v1_predictivity", "V1 predictivity (Fig. 6)",
-            "PLS predictivity of the V1 cells: the paper's median (r/r_ceil)^2 with its s.d. over splits, "
-            "Brain-Score 2.4.2's ceiled score, 95% bootstrap interval over cells, paired permutation tests."),
-    Section("v2_predictivity", "V2 predictivity and the V1-like / V2-like cells (Fig. 4, Table A.4)",
-            "PLS predictivity of the V2 cells with both score definitions, and over the V1-like and V2-like "
-            "quartiles of V2 cells as ranked by v1-steerpyr-pool."),
-    Section("texture_modulation", "Texture modulation (Fig. 5)",
-            "Rmod of the recorded V2 cells against the model's (cross-validated fitted cells and raw layer units): "
-            "Q-Q distance, texture-family ranks, Spearman rho and Fisher-z tests."),
-    Section("receptive_fields", "First-layer receptive fields (Figs. A.3-A.5)",
-            "Gabor fits of the first convolution's filters: folded spatial phase and (nx, ny) against macaque V1 "
-            "(Ringach 2002).", first_layer_reason, ("checkpoints",)),
-    Section("per_neuron", "Per-neuron comparison (Fig. A.2)",
-            "Per-cell V2 explained variance of the model against each reference, the fraction of cells each "
-            "explains better and a paired permutation test."),
-    Section("behaviour", "Behaviour (Fig. 8, Table A.5)",
-            "Out-of-distribution accuracy, observed and error consistency with Geirhos et al.'s human observers and "
-            "shape bias, through Brain-Score's label task.", imagenet_readout_reason, ("checkpoints",)),
+    Section(
+        "v1_predictivity",
+        "V1 predictivity (Fig. 6)",
+        "PLS predictivity of the V1 cells: the paper's median (r/r_ceil)^2 with its s.d. over splits, "
+        "Brain-Score 2.4.2's ceiled score, 95% bootstrap interval over cells, paired permutation tests.",
+    ),
+    Section(
+        "v2_predictivity",
+        "V2 predictivity and the V1-like / V2-like cells (Fig. 4, Table A.4)",
+        "PLS predictivity of the V2 cells with both score definitions, and over the V1-like and V2-like "
+        "quartiles of V2 cells as ranked by v1-steerpyr-pool.",
+    ),
+    Section(
+        "texture_modulation",
+        "Texture modulation (Fig. 5)",
+        "Rmod of the recorded V2 cells against the model's (cross-validated fitted cells and raw layer units): "
+        "Q-Q distance, texture-family ranks, Spearman rho and Fisher-z tests.",
+    ),
+    Section(
+        "receptive_fields",
+        "First-layer receptive fields (Figs. A.3-A.5)",
+        "Gabor fits of the first convolution's filters: folded spatial phase and (nx, ny) against macaque V1 "
+        "(Ringach 2002).",
+        first_layer_reason,
+        ("checkpoints",),
+    ),
+    Section(
+        "per_neuron",
+        "Per-neuron comparison (Fig. A.2)",
+        "Per-cell V2 explained variance of the model against each reference, the fraction of cells each "
+        "explains better and a paired permutation test.",
+    ),
+    Section(
+        "behaviour",
+        "Behaviour (Fig. 8, Table A.5)",
+        "Out-of-distribution accuracy, observed and error consistency with Geirhos et al.'s human observers and "
+        "shape bias, through Brain-Score's label task.",
+        imagenet_readout_reason,
+        ("checkpoints",),
+    ),
 )
 
 
@@ -103,8 +128,9 @@ def applicable_references(section: Section, references: Sequence[str]) -> list[s
     return kept
 
 
-def run_section(section: Section, model_id: str, model, references: Sequence[str], options: dict[str, Any],
-                out: Path) -> dict[str, Any]:
+def run_section(
+    section: Section, model_id: str, model, references: Sequence[str], options: dict[str, Any], out: Path
+) -> dict[str, Any]:
     """Compute and draw one section's figure; returns {"status": "done", "numbers", "figures", "tables", "notes"} or
     {"status": "skipped", "reason"}."""
     from brainscore_lcl import analyses
@@ -113,8 +139,9 @@ def run_section(section: Section, model_id: str, model, references: Sequence[str
     if reason:
         return {"status": "skipped", "reason": reason}
     figure = analyses.figure_module(section.figure)
-    models = [model_id] + [reference for reference in applicable_references(section, references)
-                           if reference != model_id]
+    models = [model_id] + [
+        reference for reference in applicable_references(section, references) if reference != model_id
+    ]
     passed = {name: options[name] for name in section.options if options.get(name) is not None}
     try:
         result = figure.compute(models, **passed)
@@ -122,9 +149,13 @@ def run_section(section: Section, model_id: str, model, references: Sequence[str
         return {"status": "skipped", "reason": f"{section.figure} stopped: {error}"}
     paths = figure.draw(result, out / section.figure)
     numbers = result.to_json()
-    return {"status": "done", "numbers": numbers, "notes": numbers.get("notes", []) + numbers.get("skipped", []),
-            "figures": [path for path in paths if path.suffix == ".png"],
-            "tables": [path for path in paths if path.suffix == ".csv"]}
+    return {
+        "status": "done",
+        "numbers": numbers,
+        "notes": numbers.get("notes", []) + numbers.get("skipped", []),
+        "figures": [path for path in paths if path.suffix == ".png"],
+        "tables": [path for path in paths if path.suffix == ".csv"],
+    }
 
 
 def plain(value: Any) -> Any:
@@ -142,8 +173,9 @@ def plain(value: Any) -> Any:
     return value
 
 
-def model_description(model_id: str, checkpoint: str | None, source: str, options: dict[str, Any],
-                      sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def model_description(
+    model_id: str, checkpoint: str | None, source: str, options: dict[str, Any], sections: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
     """The model (``describe_model``: identifier with weights hash, layers, regions, field of view, checkpoint and,
     for your own networks, file and weights sha256), the layer chosen per region (also put into its region-layer
     map, which ``describe_model`` gives before selection), the data source and time windows."""
@@ -160,8 +192,9 @@ def model_description(model_id: str, checkpoint: str | None, source: str, option
             description[f"{region}_layer_selection"] = details.get("layer_selection")
             description[f"{region}_time_window_ms"] = details.get("time_window_ms")
     texture = sections.get("texture_modulation", {}).get("numbers", {}).get("rows", [])
-    description["texture_modulation_window"] = next((row.get("window") for row in texture
-                                                     if row.get("model") == model_id), None)
+    description["texture_modulation_window"] = next(
+        (row.get("window") for row in texture if row.get("model") == model_id), None
+    )
     return description
 
 
@@ -170,12 +203,21 @@ def versions() -> dict[str, str]:
     from importlib.metadata import version
 
     return {name: version(name) for name in ("brainscore-lcl", "brainscore-vision", "torch", "numpy")} | {
-        "python": platform.python_version()}
+        "python": platform.python_version()
+    }
 
 
-def build_report(model_id: str, out: str | Path, *, checkpoint: str | None = None, source: str = "sim",
-                 data_root: str | None = None, time_window: Sequence[int] | None = None,
-                 references: Sequence[str] | None = None, no_cache: bool = False) -> Path:
+def build_report(
+    model_id: str,
+    out: str | Path,
+    *,
+    checkpoint: str | None = None,
+    source: str = "sim",
+    data_root: str | None = None,
+    time_window: Sequence[int] | None = None,
+    references: Sequence[str] | None = None,
+    no_cache: bool = False,
+) -> Path:
     """Run every section for ``model_id`` and write ``<out>/index.html`` and ``<out>/report.json``; returns the page.
     ``references`` (default ``REFERENCE_MODELS``) are compared with in every section that applies to them."""
     from tqdm import tqdm
@@ -186,9 +228,13 @@ def build_report(model_id: str, out: str | Path, *, checkpoint: str | None = Non
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     model = built_model(model_id, checkpoint)
-    options = {"source": source, "data_root": data_root, "no_cache": no_cache,
-               "checkpoints": {model_id: checkpoint} if checkpoint else None,
-               "time_window": list(time_window) if time_window else None}
+    options = {
+        "source": source,
+        "data_root": data_root,
+        "no_cache": no_cache,
+        "checkpoints": {model_id: checkpoint} if checkpoint else None,
+        "time_window": list(time_window) if time_window else None,
+    }
     results: dict[str, dict[str, Any]] = {}
     references = REFERENCE_MODELS if references is None else tuple(references)
     progress = tqdm(SECTIONS, desc="report", unit="section", file=sys.stderr)
@@ -196,49 +242,84 @@ def build_report(model_id: str, out: str | Path, *, checkpoint: str | None = Non
         progress.set_postfix_str(section.figure)
         results[section.figure] = run_section(section, model_id, model, references, options, out)
     description = model_description(model_id, checkpoint, source, options, results)
-    skipped = [{"section": key, "reason": result["reason"]} for key, result in results.items()
-               if result["status"] == "skipped"]
-    skipped += [{"section": figure, "reason": NOT_PER_MODEL.get(figure, f"{figure} has no report section")}
-                for figure in analyses.FIGURES if figure not in results]
+    skipped = [
+        {"section": key, "reason": result["reason"]} for key, result in results.items() if result["status"] == "skipped"
+    ]
+    skipped += [
+        {"section": figure, "reason": NOT_PER_MODEL.get(figure, f"{figure} has no report section")}
+        for figure in analyses.FIGURES
+        if figure not in results
+    ]
     skipped += [{"section": key, "reason": note} for key, result in results.items() for note in result.get("notes", [])]
-    numbers = plain({"model": description, "versions": versions(), "skipped": skipped,
-                     "elapsed_s": round(time.perf_counter() - started, 1),
-                     "sections": {key: {name: value for name, value in result.items() if name in
-                                        ("status", "reason", "numbers")} for key, result in results.items()}})
+    numbers = plain(
+        {
+            "model": description,
+            "versions": versions(),
+            "skipped": skipped,
+            "elapsed_s": round(time.perf_counter() - started, 1),
+            "sections": {
+                key: {name: value for name, value in result.items() if name in ("status", "reason", "numbers")}
+                for key, result in results.items()
+            },
+        }
+    )
     (out / "report.json").write_text(json.dumps(numbers, indent=1))
     page = out / "index.html"
     page.write_text(render_page(model_id, description, SECTIONS, results, skipped, numbers))
     return page
 
 
-def render_page(model_id: str, description: dict[str, Any], sections: Sequence[Section],
-                results: dict[str, dict[str, Any]], skipped: list[dict[str, str]], numbers: dict[str, Any]) -> str:
+def render_page(
+    model_id: str,
+    description: dict[str, Any],
+    sections: Sequence[Section],
+    results: dict[str, dict[str, Any]],
+    skipped: list[dict[str, str]],
+    numbers: dict[str, Any],
+) -> str:
     """The page, from ``template.html``."""
-    entries = [("model", "The model")] + [(section.figure, section.title) for section in sections] + [
-        ("skipped", "Skipped, and why"), ("numbers", "Every number (JSON)")]
+    entries = (
+        [("model", "The model")]
+        + [(section.figure, section.title) for section in sections]
+        + [("skipped", "Skipped, and why"), ("numbers", "Every number (JSON)")]
+    )
     toc = "\n".join(f'<li><a href="#{key}">{html.escape(title)}</a></li>' for key, title in entries)
     parts = [f'<section id="model"><h2>The model</h2>{key_value_table(description)}</section>']
     parts += [render_section(section, results[section.figure]) for section in sections]
-    items = "".join(f"<li><b>{html.escape(item['section'])}</b>: {html.escape(str(item['reason']))}</li>"
-                    for item in skipped) or "<li>nothing</li>"
+    items = (
+        "".join(
+            f"<li><b>{html.escape(item['section'])}</b>: {html.escape(str(item['reason']))}</li>" for item in skipped
+        )
+        or "<li>nothing</li>"
+    )
     parts.append(f'<section id="skipped"><h2>Skipped, and why</h2><ul class="skipped">{items}</ul></section>')
     embedded = json.dumps(numbers).replace("</", "<\\/")
     return string.Template(TEMPLATE.read_text()).substitute(
         title=html.escape(f"brainscore-lcl report: {model_id}"),
-        subtitle=html.escape(f"source {description['source']}; computed in {numbers['elapsed_s']} s with "
-                             + ", ".join(f"{name} {version}" for name, version in numbers["versions"].items())),
-        toc=toc, sections="\n".join(parts), numbers=embedded)
+        subtitle=html.escape(
+            f"source {description['source']}; computed in {numbers['elapsed_s']} s with "
+            + ", ".join(f"{name} {version}" for name, version in numbers["versions"].items())
+        ),
+        toc=toc,
+        sections="\n".join(parts),
+        numbers=embedded,
+    )
 
 
 def render_section(section: Section, result: dict[str, Any]) -> str:
     """One section: title, what it computes, then its figures, tables and notes, or why it was skipped."""
-    head = f'<section id="{section.figure}"><h2>{html.escape(section.title)}</h2>' \
-           f'<p class="note">{html.escape(section.summary)}</p>'
+    head = (
+        f'<section id="{section.figure}"><h2>{html.escape(section.title)}</h2>'
+        f'<p class="note">{html.escape(section.summary)}</p>'
+    )
     if result["status"] == "skipped":
         return f'{head}<p class="skipped">Skipped: {html.escape(result["reason"])}</p></section>'
-    figures = "".join(f'<figure><img alt="{html.escape(path.stem)}" src="data:image/png;base64,'
-                      f'{base64.b64encode(path.read_bytes()).decode()}"><figcaption>{html.escape(path.name)}'
-                      "</figcaption></figure>" for path in result["figures"])
+    figures = "".join(
+        f'<figure><img alt="{html.escape(path.stem)}" src="data:image/png;base64,'
+        f'{base64.b64encode(path.read_bytes()).decode()}"><figcaption>{html.escape(path.name)}'
+        "</figcaption></figure>"
+        for path in result["figures"]
+    )
     tables = "".join(csv_table(path) for path in result["tables"])
     notes = "".join(f'<p class="note">{html.escape(note)}</p>' for note in result["notes"])
     return f"{head}{figures}{tables}{notes}</section>"
@@ -271,12 +352,14 @@ def csv_table(path: Path) -> str:
 def key_value_table(values: dict[str, Any]) -> str:
     """A two-column table of ``values`` (nested values as compact JSON; long ones folded after their first
     ``FOLD_CHARACTERS`` characters)."""
+
     def shown(value: Any) -> str:
         text = value if isinstance(value, str) else json.dumps(plain(value))
         if len(text) <= FOLD_CHARACTERS:
             return html.escape(text)
         return f"<details><summary>{html.escape(text[:FOLD_CHARACTERS])} ...</summary>{html.escape(text)}</details>"
 
-    rows = "".join(f'<tr><th>{html.escape(key)}</th><td class="text">{shown(value)}</td></tr>'
-                   for key, value in values.items())
+    rows = "".join(
+        f'<tr><th>{html.escape(key)}</th><td class="text">{shown(value)}</td></tr>' for key, value in values.items()
+    )
     return f'<table class="description">{rows}</table>'

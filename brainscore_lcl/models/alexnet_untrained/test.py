@@ -1,12 +1,12 @@
 """alexnet-untrained: fixed-seed weights, candidate layers, provisional map and re-committing."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import pytest
 import torch
 
-from brainscore_lcl.models.alexnet_untrained.model import untrained_alexnet
 from brainscore_lcl.model_helpers.commitment import commit_layers
+from brainscore_lcl.models.alexnet_untrained.model import untrained_alexnet
 from brainscore_lcl.registry import candidate_layers, model_registry
 from brainscore_lcl.testing import tiny_stimulus_set
 
@@ -30,8 +30,13 @@ def test_factory_commits_with_provisional_map(model):
 
 
 def test_candidate_layers_are_the_conv_stages():
-    assert candidate_layers("alexnet-untrained") == ["features.2", "features.5", "features.7", "features.9",
-                                                     "features.12"]
+    assert candidate_layers("alexnet-untrained") == [
+        "features.2",
+        "features.5",
+        "features.7",
+        "features.9",
+        "features.12",
+    ]
     assert candidate_layers("lcl-v2") is None
 
 

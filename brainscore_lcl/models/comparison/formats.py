@@ -11,11 +11,13 @@ saying how to extract its state dict. The converters are pure functions on the l
   ``new_std`` (3, 1, 1) (the input normalisation the network was trained with) and ``module.attacker.normalize.*``.
   Its AlexNet splits torchvision's classifier: ``last_layer`` is torchvision's ``classifier.6``.
 - VOneNet (Dapello et al. 2020, ``vonealexnet_e70.pth.tar``): ``{"flags": {...}, "state_dict": {...}, ...}`` with keys
-  ``module.vone_block.simple_conv_q0.weight``, ``module.vone_block.simple_conv_q1.weight``, ``module.bottleneck.weight``,
+  ``module.vone_block.simple_conv_q0.weight``, ``module.vone_block.simple_conv_q1.weight``,
+  ``module.bottleneck.weight``,
   ``module.model.features.*``, ``module.model.classifier.*``; ``flags`` holds the VOneBlock's settings.
 - LPL (Halvagal & Zenke 2023, a PyTorch Lightning checkpoint of ``lpl_main.py --encoder alexnet``): ``state_dict`` keys
   ``network.encoder.blocks.<i>.<j>.<param>``; the training-only ``network.encoder.projectors.*`` are dropped.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,6 +27,7 @@ import torch
 
 from brainscore_lcl.checkpoint import CheckpointError, read_checkpoint
 
+
 def read_weights_file(path: str | os.PathLike, kind: str) -> Any:
     """``torch.load(path, weights_only=True)``; ``CheckpointError`` naming ``path`` when it cannot be read safely
     (``brainscore_lcl.checkpoint.read_checkpoint``)."""
@@ -33,7 +36,7 @@ def read_weights_file(path: str | os.PathLike, kind: str) -> Any:
 
 def strip_prefix(state_dict: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
     """The entries whose key starts with ``prefix``, with the prefix removed."""
-    return {key[len(prefix):]: value for key, value in state_dict.items() if key.startswith(prefix)}
+    return {key[len(prefix) :]: value for key, value in state_dict.items() if key.startswith(prefix)}
 
 
 def _state_dict(payload: Any, keys: tuple[str, ...], kind: str, path: str | os.PathLike) -> dict[str, torch.Tensor]:
@@ -46,17 +49,22 @@ def _state_dict(payload: Any, keys: tuple[str, ...], kind: str, path: str | os.P
     raise CheckpointError(f"{kind} {path} is not in the expected format (no {' or '.join(keys)} entry; found {found})")
 
 
-def robustness_alexnet(payload: Any, path: str | os.PathLike = "<file>"
-                       ) -> tuple[dict[str, torch.Tensor], tuple[float, ...], tuple[float, ...]]:
+def robustness_alexnet(
+    payload: Any, path: str | os.PathLike = "<file>"
+) -> tuple[dict[str, torch.Tensor], tuple[float, ...], tuple[float, ...]]:
     """A robustness-library AlexNet checkpoint as (torchvision AlexNet state dict, input mean, input std)."""
     kind = "robustness-library checkpoint"
     state = _state_dict(payload, ("model", "state_dict"), kind, path)
     network = strip_prefix(state, "module.model.")
     if not network or "module.normalizer.new_mean" not in state:
-        raise CheckpointError(f"{kind} {path} has no 'module.model.*' weights or no 'module.normalizer.new_mean' "
-                              "(is it a robustness-library ImageNet checkpoint?)")
-    converted = {("classifier.6." + key[len("last_layer."):]) if key.startswith("last_layer.") else key: value
-                 for key, value in network.items()}
+        raise CheckpointError(
+            f"{kind} {path} has no 'module.model.*' weights or no 'module.normalizer.new_mean' "
+            "(is it a robustness-library ImageNet checkpoint?)"
+        )
+    converted = {
+        ("classifier.6." + key[len("last_layer.") :]) if key.startswith("last_layer.") else key: value
+        for key, value in network.items()
+    }
     mean = tuple(float(value) for value in state["module.normalizer.new_mean"].flatten())
     std = tuple(float(value) for value in state["module.normalizer.new_std"].flatten())
     return converted, mean, std
@@ -78,21 +86,24 @@ def lpl_alexnet(payload: Any, path: str | os.PathLike = "<file>") -> dict[str, t
     blocks = strip_prefix(_state_dict(payload, ("state_dict",), kind, path), "network.encoder.")
     blocks = {key: value for key, value in blocks.items() if key.startswith("blocks.")}
     if not blocks:
-        raise CheckpointError(f"{kind} {path} has no 'network.encoder.blocks.*' weights "
-                              "(is it from lpl_main.py --encoder alexnet?)")
+        raise CheckpointError(
+            f"{kind} {path} has no 'network.encoder.blocks.*' weights (is it from lpl_main.py --encoder alexnet?)"
+        )
     return blocks
 
 
-def load_into(network: torch.nn.Module, state_dict: dict[str, torch.Tensor], kind: str,
-              path: str | os.PathLike) -> torch.nn.Module:
+def load_into(
+    network: torch.nn.Module, state_dict: dict[str, torch.Tensor], kind: str, path: str | os.PathLike
+) -> torch.nn.Module:
     """``network.load_state_dict(state_dict)`` (strict); a mismatch raises ``CheckpointError`` naming the keys."""
     expected = network.state_dict()
     missing = sorted(set(expected) - set(state_dict))
     unexpected = sorted(set(state_dict) - set(expected))
-    wrong_shape = sorted(key for key in set(expected) & set(state_dict)
-                         if expected[key].shape != state_dict[key].shape)
+    wrong_shape = sorted(key for key in set(expected) & set(state_dict) if expected[key].shape != state_dict[key].shape)
     if missing or unexpected or wrong_shape:
-        raise CheckpointError(f"{kind} {path} does not fit the network: missing {missing[:4]}, unexpected "
-                              f"{unexpected[:4]}, wrong shape {wrong_shape[:4]}")
+        raise CheckpointError(
+            f"{kind} {path} does not fit the network: missing {missing[:4]}, unexpected "
+            f"{unexpected[:4]}, wrong shape {wrong_shape[:4]}"
+        )
     network.load_state_dict(state_dict)
     return network.eval()

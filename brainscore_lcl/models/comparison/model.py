@@ -9,13 +9,14 @@ ImageNet classifiers (``alexnet-supervised``, ``alexnet-l2at-eps3``, ``vonenet-a
 from ``forward``, which is what Brain-Score's ``start_task(BrainModel.Task.label, 'imagenet')`` reads (the
 activations model's ``logits`` layer); their last recorded layer (fc7) is the readout for probability tasks.
 """
+
 from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -24,34 +25,45 @@ import torchvision
 from brainscore_lcl.checkpoint import CheckpointError, load_encoder_checkpoint, state_dict_sha256
 from brainscore_lcl.data.imagenet import IMAGENET_MEAN, IMAGENET_STD
 from brainscore_lcl.data.remote import OFFLINE_MODEL_HINT, load_from_brainscore_vision
-from brainscore_lcl.model_helpers.commitment import (IMAGE_SIZE, ModelUnavailableError, imagenet_preprocessing,
-                                                     make_commitment, refuse_checkpoint)
+from brainscore_lcl.model_helpers.commitment import (
+    IMAGE_SIZE,
+    ModelUnavailableError,
+    imagenet_preprocessing,
+    make_commitment,
+    refuse_checkpoint,
+)
 from brainscore_lcl.models.comparison import ALIASES, formats
 from brainscore_lcl.models.comparison.networks import AlexNetBN, LPLAlexNet, VOneAlexNet
 from brainscore_lcl.published_weights import weights_path
 from brainscore_lcl.registry import model_registry
 
 #: Recorded beyond the candidates: fc6 and fc7 (the last recorded layer is Brain-Score's probability readout).
-CLASSIFIER_LAYERS = {"alexnet-supervised": ["classifier.2", "classifier.5"],
-                     "alexnet-l2at-eps3": ["classifier.2", "classifier.5"],
-                     "vonenet-alexnet": ["model.classifier.2", "model.classifier.5"],
-                     "lpl-alexnet": ["blocks.5", "blocks.6"],
-                     "barlow-e2e-alexnet": []}
-VONENET_MEAN = VONENET_STD = (0.5, 0.5, 0.5)   # VOneNet README: trained on images normalised with 0.5, 0.5
-STL10_MEAN, STL10_STD = (0.43, 0.42, 0.39), (0.27, 0.26, 0.27)   # pl_bolts stl10_normalization, used by LPL
+CLASSIFIER_LAYERS = {
+    "alexnet-supervised": ["classifier.2", "classifier.5"],
+    "alexnet-l2at-eps3": ["classifier.2", "classifier.5"],
+    "vonenet-alexnet": ["model.classifier.2", "model.classifier.5"],
+    "lpl-alexnet": ["blocks.5", "blocks.6"],
+    "barlow-e2e-alexnet": [],
+}
+VONENET_MEAN = VONENET_STD = (0.5, 0.5, 0.5)  # VOneNet README: trained on images normalised with 0.5, 0.5
+STL10_MEAN, STL10_STD = (0.43, 0.42, 0.39), (0.27, 0.26, 0.27)  # pl_bolts stl10_normalization, used by LPL
 STL10_IMAGE_SIZE = 96
 BARLOW_E2E_TRAIN = "brainscore train --config barlow-e2e-alexnet --data IMAGENET_TRAIN_DIR --out DIR"
-LPL_TRAIN = ("python lpl_main.py --encoder alexnet --dataset stl10 --max_epochs 800 "
-             "(github.com/fmi-basel/latent-predictive-learning)")
+LPL_TRAIN = (
+    "python lpl_main.py --encoder alexnet --dataset stl10 --max_epochs 800 "
+    "(github.com/fmi-basel/latent-predictive-learning)"
+)
 
 
-def normalized_preprocessing(image_size: int, mean: tuple[float, ...], std: tuple[float, ...]
-                             ) -> Callable[[list[str]], np.ndarray]:
+def normalized_preprocessing(
+    image_size: int, mean: tuple[float, ...], std: tuple[float, ...]
+) -> Callable[[list[str]], np.ndarray]:
     """Brain-Score preprocessing: RGB resized to ``image_size`` px, [0, 1], normalised by ``mean``/``std``."""
     from brainscore_vision.model_helpers.activations.pytorch import load_preprocess_images
 
-    return functools.partial(load_preprocess_images, image_size=image_size, normalize_mean=tuple(mean),
-                             normalize_std=tuple(std))
+    return functools.partial(
+        load_preprocess_images, image_size=image_size, normalize_mean=tuple(mean), normalize_std=tuple(std)
+    )
 
 
 def resolve_weights(model_id: str, checkpoint: str | os.PathLike | None) -> Path:
@@ -62,18 +74,25 @@ def resolve_weights(model_id: str, checkpoint: str | os.PathLike | None) -> Path
 def require_checkpoint(model_id: str, checkpoint: str | os.PathLike | None, how: str) -> Path:
     """``checkpoint`` as a path; ``ModelUnavailableError`` (one sentence) when no checkpoint is given."""
     if checkpoint is None:
-        raise ModelUnavailableError(f"{model_id} has no published weights: pass --checkpoint PATH, e.g. a file "
-                                    f"trained with `{how}`")
+        raise ModelUnavailableError(
+            f"{model_id} has no published weights: pass --checkpoint PATH, e.g. a file trained with `{how}`"
+        )
     return Path(checkpoint)
 
 
 def commit(model_id: str, network: torch.nn.Module, path: Path, preprocessing, image_size: int):
     """``ModelCommitment`` of ``network`` recording candidates plus classifier layers, provisional region map."""
     record = model_registry[model_id]
-    return make_commitment(model_id, network, weights_sha256=state_dict_sha256(network.state_dict()),
-                           layers=list(record.candidate_layers) + CLASSIFIER_LAYERS[model_id],
-                           region_layer_map=record.region_layers, preprocessing=preprocessing,
-                           image_size=image_size, checkpoint=path)
+    return make_commitment(
+        model_id,
+        network,
+        weights_sha256=state_dict_sha256(network.state_dict()),
+        layers=list(record.candidate_layers) + CLASSIFIER_LAYERS[model_id],
+        region_layer_map=record.region_layers,
+        preprocessing=preprocessing,
+        image_size=image_size,
+        checkpoint=path,
+    )
 
 
 def alexnet_supervised(checkpoint: str | os.PathLike | None = None):
@@ -88,7 +107,9 @@ def alexnet_l2at(checkpoint: str | os.PathLike | None = None):
     """The L2 adversarially trained (eps = 3) AlexNet (A.1.8): a robustness-library checkpoint converted to
     torchvision's AlexNet; 224 px, normalised with the checkpoint's own normaliser (``module.normalizer``)."""
     path = resolve_weights("alexnet-l2at-eps3", checkpoint)
-    state, mean, std = formats.robustness_alexnet(formats.read_weights_file(path, "robustness-library checkpoint"), path)
+    state, mean, std = formats.robustness_alexnet(
+        formats.read_weights_file(path, "robustness-library checkpoint"), path
+    )
     network = formats.load_into(torchvision.models.alexnet(weights=None), state, "robustness-library checkpoint", path)
     return commit("alexnet-l2at-eps3", network, path, normalized_preprocessing(IMAGE_SIZE, mean, std), IMAGE_SIZE)
 
@@ -98,14 +119,25 @@ def vonenet_alexnet(checkpoint: str | os.PathLike | None = None):
     distributions, then replaced by the published bank), bottleneck and AlexNet back end; 224 px, mean = std = 0.5."""
     path = resolve_weights("vonenet-alexnet", checkpoint)
     state, flags = formats.vonenet(formats.read_weights_file(path, "VOneNet checkpoint"), path)
-    settings = {name: flags[key] for name, key in (("simple_channels", "simple_channels"),
-                                                    ("complex_channels", "complex_channels"),
-                                                    ("stride", "stride"), ("k_exc", "k_exc"), ("kernel_size", "ksize"),
-                                                    ("gabor_seed", "gabor_seed"), ("sf_corr", "sf_corr"),
-                                                    ("sf_max", "sf_max"), ("sf_min", "sf_min")) if key in flags}
+    settings = {
+        name: flags[key]
+        for name, key in (
+            ("simple_channels", "simple_channels"),
+            ("complex_channels", "complex_channels"),
+            ("stride", "stride"),
+            ("k_exc", "k_exc"),
+            ("kernel_size", "ksize"),
+            ("gabor_seed", "gabor_seed"),
+            ("sf_corr", "sf_corr"),
+            ("sf_max", "sf_max"),
+            ("sf_min", "sf_min"),
+        )
+        if key in flags
+    }
     network = formats.load_into(VOneAlexNet(**settings), state, "VOneNet checkpoint", path)
-    return commit("vonenet-alexnet", network, path, normalized_preprocessing(IMAGE_SIZE, VONENET_MEAN, VONENET_STD),
-                  IMAGE_SIZE)
+    return commit(
+        "vonenet-alexnet", network, path, normalized_preprocessing(IMAGE_SIZE, VONENET_MEAN, VONENET_STD), IMAGE_SIZE
+    )
 
 
 def lpl_alexnet(checkpoint: str | os.PathLike | None = None):
@@ -114,8 +146,13 @@ def lpl_alexnet(checkpoint: str | os.PathLike | None = None):
     path = require_checkpoint("lpl-alexnet", checkpoint, LPL_TRAIN)
     state = formats.lpl_alexnet(formats.read_weights_file(path, "LPL checkpoint"), path)
     network = formats.load_into(LPLAlexNet(), state, "LPL checkpoint", path)
-    return commit("lpl-alexnet", network, path, normalized_preprocessing(STL10_IMAGE_SIZE, STL10_MEAN, STL10_STD),
-                  STL10_IMAGE_SIZE)
+    return commit(
+        "lpl-alexnet",
+        network,
+        path,
+        normalized_preprocessing(STL10_IMAGE_SIZE, STL10_MEAN, STL10_STD),
+        STL10_IMAGE_SIZE,
+    )
 
 
 def barlow_e2e_alexnet(checkpoint: str | os.PathLike | None = None):
@@ -125,12 +162,19 @@ def barlow_e2e_alexnet(checkpoint: str | os.PathLike | None = None):
     path = require_checkpoint("barlow-e2e-alexnet", checkpoint, BARLOW_E2E_TRAIN)
     payload = load_encoder_checkpoint(path)
     if payload["architecture"].get("kind") != "alexnet-bn":
-        raise CheckpointError(f"{path} holds an {payload['architecture']} encoder, not the AlexNet-BN of "
-                              f"barlow-e2e-alexnet; train one with `{BARLOW_E2E_TRAIN}`")
+        raise CheckpointError(
+            f"{path} holds an {payload['architecture']} encoder, not the AlexNet-BN of "
+            f"barlow-e2e-alexnet; train one with `{BARLOW_E2E_TRAIN}`"
+        )
     network = formats.load_into(AlexNetBN(), payload["state_dict"], "AlexNet-BN checkpoint", path)
     normalization = payload["meta"].get("normalization", {"mean": IMAGENET_MEAN, "std": IMAGENET_STD})
-    return commit("barlow-e2e-alexnet", network, path,
-                  normalized_preprocessing(IMAGE_SIZE, normalization["mean"], normalization["std"]), IMAGE_SIZE)
+    return commit(
+        "barlow-e2e-alexnet",
+        network,
+        path,
+        normalized_preprocessing(IMAGE_SIZE, normalization["mean"], normalization["std"]),
+        IMAGE_SIZE,
+    )
 
 
 def blockbarlow(checkpoint: str | os.PathLike | None = None):
@@ -138,13 +182,21 @@ def blockbarlow(checkpoint: str | os.PathLike | None = None):
     layer1 -> V1, layer2 -> V2 as for LCL-V2 (the same architecture)."""
     from brainscore_lcl.models.lcl.model import load_encoder
 
-    path = require_checkpoint("blockbarlow", checkpoint,
-                              "brainscore train --config blockbarlow --data IMAGENET_TRAIN_DIR --out DIR")
+    path = require_checkpoint(
+        "blockbarlow", checkpoint, "brainscore train --config blockbarlow --data IMAGENET_TRAIN_DIR --out DIR"
+    )
     encoder, weights_sha256 = load_encoder(path, min_stages=2)
     region_layer_map = model_registry["lcl-v2"].region_layers
-    return make_commitment("blockbarlow", encoder, weights_sha256=weights_sha256,
-                           layers=sorted(set(region_layer_map.values())), region_layer_map=region_layer_map,
-                           preprocessing=imagenet_preprocessing(IMAGE_SIZE), image_size=IMAGE_SIZE, checkpoint=path)
+    return make_commitment(
+        "blockbarlow",
+        encoder,
+        weights_sha256=weights_sha256,
+        layers=sorted(set(region_layer_map.values())),
+        region_layer_map=region_layer_map,
+        preprocessing=imagenet_preprocessing(IMAGE_SIZE),
+        image_size=IMAGE_SIZE,
+        checkpoint=path,
+    )
 
 
 def alias(alias_id: str, checkpoint: str | os.PathLike | None = None):
@@ -155,9 +207,11 @@ def alias(alias_id: str, checkpoint: str | os.PathLike | None = None):
     try:
         model = load_from_brainscore_vision("model", target, OFFLINE_MODEL_HINT)
     except ImportError as error:
-        raise ModelUnavailableError(f"{alias_id} (brainscore_vision's {target}) needs the Python package "
-                                    f"{error.name!r}: install the requirements.txt of its brainscore_vision plugin "
-                                    "folder and retry") from None
+        raise ModelUnavailableError(
+            f"{alias_id} (brainscore_vision's {target}) needs the Python package "
+            f"{error.name!r}: install the requirements.txt of its brainscore_vision plugin "
+            "folder and retry"
+        ) from None
     except (RuntimeError, OSError, ValueError) as error:  # third-party loaders: torch.hub, timm, S3 ...
         reason = (str(error).splitlines() or [type(error).__name__])[0][:200]
         raise ModelUnavailableError(f"{alias_id} (brainscore_vision's {target}) could not be built: {reason}") from None

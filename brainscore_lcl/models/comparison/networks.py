@@ -9,6 +9,7 @@ checkpoints use (so that ``formats`` can load them strictly).
 - ``AlexNetBN``: torchvision's AlexNet features with BatchNorm after every convolution (the end-to-end Barlow Twins
   baseline of A.1.6), ``features.*``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,11 +26,15 @@ ORIENTATION_BINS = np.array([-22.5, 22.5, 67.5, 112.5, 157.5])
 ORIENTATION_COUNTS = np.array([66.0, 49.0, 77.0, 54.0])
 #: Envelope widths in periods (nx, ny), Ringach 2002: joint counts over 5 x 5 log-spaced bins from 0.1 to 10^0.2.
 N_BINS = np.logspace(-1, 0.2, 6)
-N_JOINT_COUNTS = np.array([[2.0, 0.0, 1.0, 0.0, 0.0],
-                           [8.0, 9.0, 4.0, 1.0, 0.0],
-                           [1.0, 2.0, 19.0, 17.0, 3.0],
-                           [0.0, 0.0, 1.0, 7.0, 4.0],
-                           [0.0, 0.0, 0.0, 0.0, 0.0]])
+N_JOINT_COUNTS = np.array(
+    [
+        [2.0, 0.0, 1.0, 0.0, 0.0],
+        [8.0, 9.0, 4.0, 1.0, 0.0],
+        [1.0, 2.0, 19.0, 17.0, 3.0],
+        [0.0, 0.0, 1.0, 7.0, 4.0],
+        [0.0, 0.0, 0.0, 0.0, 0.0],
+    ]
+)
 #: Peak spatial frequency (cycles/deg), De Valois, Albrecht & Thorell 1982: counts per octave-spaced bin.
 SF_BINS = np.array([0.5, 0.7, 1.0, 1.4, 2.0, 2.8, 4.0, 5.6, 8.0])
 SF_COUNTS = np.array([4.0, 4.0, 8.0, 25.0, 32.0, 26.0, 28.0, 12.0])
@@ -53,11 +58,13 @@ def _inverse_cdf(uniform: np.ndarray, counts: np.ndarray, edges: np.ndarray) -> 
     return np.interp(uniform, cumulative, edges)
 
 
-def gabor_parameters(channels: int, seed: int = 0, sf_corr: float = 0.75, sf_max: float = 9.0,
-                     sf_min: float = 0.0) -> GaborParameters:
+def gabor_parameters(
+    channels: int, seed: int = 0, sf_corr: float = 0.75, sf_max: float = 9.0, sf_min: float = 0.0
+) -> GaborParameters:
     """VOneNet's draw of ``channels`` Gabor parameter sets (its ``generate_gabor_param`` with ``rand_flag=False``):
     NumPy's global generator seeded with ``seed``, draws in VOneNet's order (phase, orientation, an (nx, sf) pair
-    correlated by ``sf_corr`` through a Gaussian copula, then ny given nx's bin), so the same seed gives VOneNet's bank."""
+    correlated by ``sf_corr`` through a Gaussian copula, then ny given nx's bin), so the same seed gives VOneNet's
+    bank."""
     np.random.seed(seed)
     keep = (SF_BINS <= sf_max) & (SF_BINS >= sf_min)
     sf_edges = SF_BINS[keep]
@@ -79,8 +86,9 @@ def gabor_parameters(channels: int, seed: int = 0, sf_corr: float = 0.75, sf_max
     return GaborParameters(sf=sf, theta=theta, phase=phase, nx=nx, ny=ny)
 
 
-def gabor_kernel(frequency: float, sigma_x: float, sigma_y: float, theta: float, phase: float, size: int
-                 ) -> torch.Tensor:
+def gabor_kernel(
+    frequency: float, sigma_x: float, sigma_y: float, theta: float, phase: float, size: int
+) -> torch.Tensor:
     """(size, size) Gabor: Gaussian envelope (``sigma_x`` across, ``sigma_y`` along the stripes, px) normalised by
     2 pi sigma_x sigma_y, times cos(2 pi ``frequency`` (cycles/px) x' + ``phase``), x' rotated by ``theta`` (rad)."""
     half = size // 2
@@ -88,7 +96,7 @@ def gabor_kernel(frequency: float, sigma_x: float, sigma_y: float, theta: float,
     x, y = torch.meshgrid(grid, grid, indexing="ij")
     x_rot = x * np.cos(theta) + y * np.sin(theta)
     y_rot = -x * np.sin(theta) + y * np.cos(theta)
-    envelope = torch.exp(-0.5 * (x_rot ** 2 / sigma_x ** 2 + y_rot ** 2 / sigma_y ** 2)) / (2 * np.pi * sigma_x * sigma_y)
+    envelope = torch.exp(-0.5 * (x_rot**2 / sigma_x**2 + y_rot**2 / sigma_y**2)) / (2 * np.pi * sigma_x * sigma_y)
     return (envelope * torch.cos(2 * np.pi * frequency * x_rot + phase)).float()
 
 
@@ -99,7 +107,9 @@ class GaborBank(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int):
         super().__init__()
         self.stride, self.padding = stride, kernel_size // 2
-        self.weight = nn.Parameter(torch.zeros(out_channels, in_channels, kernel_size, kernel_size), requires_grad=False)
+        self.weight = nn.Parameter(
+            torch.zeros(out_channels, in_channels, kernel_size, kernel_size), requires_grad=False
+        )
 
     def fill(self, kernels: list[torch.Tensor], input_channels: torch.Tensor) -> None:
         """Set output channel c to ``kernels[c]`` on input channel ``input_channels[c]`` (zero elsewhere)."""
@@ -118,9 +128,20 @@ class VOneBlock(nn.Module):
     ``vonealexnet`` plugin does the same so that activations are deterministic and cacheable.
     Input (B, 3, 224, 224) -> (B, simple + complex, 224 / stride, 224 / stride)."""
 
-    def __init__(self, simple_channels: int = 256, complex_channels: int = 256, kernel_size: int = 25, stride: int = 4,
-                 k_exc: float = 25.0, image_size: int = 224, visual_degrees: float = 8.0, gabor_seed: int = 0,
-                 sf_corr: float = 0.75, sf_max: float = 9.0, sf_min: float = 0.0):
+    def __init__(
+        self,
+        simple_channels: int = 256,
+        complex_channels: int = 256,
+        kernel_size: int = 25,
+        stride: int = 4,
+        k_exc: float = 25.0,
+        image_size: int = 224,
+        visual_degrees: float = 8.0,
+        gabor_seed: int = 0,
+        sf_corr: float = 0.75,
+        sf_max: float = 9.0,
+        sf_min: float = 0.0,
+    ):
         super().__init__()
         self.simple_channels, self.k_exc = simple_channels, k_exc
         channels = simple_channels + complex_channels
@@ -134,8 +155,13 @@ class VOneBlock(nn.Module):
         generator = torch.Generator().manual_seed(gabor_seed)
         input_channels = torch.randint(0, 3, (channels,), generator=generator)
         for bank, shift in ((self.simple_conv_q0, 0.0), (self.simple_conv_q1, np.pi / 2)):
-            bank.fill([gabor_kernel(frequency[c], sigma_x[c], sigma_y[c], theta[c], phase[c] + shift, kernel_size)
-                       for c in range(channels)], input_channels)
+            bank.fill(
+                [
+                    gabor_kernel(frequency[c], sigma_x[c], sigma_y[c], theta[c], phase[c] + shift, kernel_size)
+                    for c in range(channels)
+                ],
+                input_channels,
+            )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         q0, q1 = self.simple_conv_q0(images), self.simple_conv_q1(images)
@@ -152,16 +178,27 @@ class AlexNetBackEnd(nn.Module):
     def __init__(self, num_classes: int = 1000):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(64, 192, kernel_size=5, stride=2, padding=2), nn.ReLU(inplace=True),
+            nn.Conv2d(64, 192, kernel_size=5, stride=2, padding=2),
+            nn.ReLU(inplace=True),
             nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
-            nn.Conv2d(192, 384, kernel_size=3, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(384, 256, kernel_size=3, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(256, 256, kernel_size=3, padding=1), nn.ReLU(inplace=True),
-            nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+            nn.Conv2d(192, 384, kernel_size=3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(384, 256, kernel_size=3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(256, 256, kernel_size=3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
+        )
         self.avgpool = nn.AdaptiveAvgPool2d((7, 7))
         self.classifier = nn.Sequential(
-            nn.Dropout(), nn.Linear(256 * 7 * 7, 4096), nn.ReLU(inplace=True),
-            nn.Dropout(), nn.Linear(4096, 4096), nn.ReLU(inplace=True), nn.Linear(4096, num_classes))
+            nn.Dropout(),
+            nn.Linear(256 * 7 * 7, 4096),
+            nn.ReLU(inplace=True),
+            nn.Dropout(),
+            nn.Linear(4096, 4096),
+            nn.ReLU(inplace=True),
+            nn.Linear(4096, num_classes),
+        )
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.classifier(torch.flatten(self.avgpool(self.features(features)), 1))
@@ -189,16 +226,19 @@ class LPLAlexNet(nn.Module):
 
     def __init__(self, dropout: float = 0.5):
         super().__init__()
-        self.blocks = nn.ModuleList([
-            nn.Sequential(nn.Conv2d(3, 64, 11, stride=4, padding=2), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2)),
-            nn.Sequential(nn.Conv2d(64, 192, 5, padding=2), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2)),
-            nn.Sequential(nn.Conv2d(192, 384, 3, padding=1), nn.ReLU(inplace=True)),
-            nn.Sequential(nn.Conv2d(384, 256, 3, padding=1), nn.ReLU(inplace=True)),
-            nn.Sequential(nn.Conv2d(256, 256, 3, padding=2), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2)),
-            nn.Sequential(nn.AdaptiveAvgPool2d((6, 6)), nn.Dropout(dropout), nn.Conv2d(256, 4096, 6),
-                          nn.ReLU(inplace=True)),
-            nn.Sequential(nn.Dropout(dropout), nn.Conv2d(4096, 4096, 1), nn.ReLU(inplace=True)),
-        ])
+        self.blocks = nn.ModuleList(
+            [
+                nn.Sequential(nn.Conv2d(3, 64, 11, stride=4, padding=2), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2)),
+                nn.Sequential(nn.Conv2d(64, 192, 5, padding=2), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2)),
+                nn.Sequential(nn.Conv2d(192, 384, 3, padding=1), nn.ReLU(inplace=True)),
+                nn.Sequential(nn.Conv2d(384, 256, 3, padding=1), nn.ReLU(inplace=True)),
+                nn.Sequential(nn.Conv2d(256, 256, 3, padding=2), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2)),
+                nn.Sequential(
+                    nn.AdaptiveAvgPool2d((6, 6)), nn.Dropout(dropout), nn.Conv2d(256, 4096, 6), nn.ReLU(inplace=True)
+                ),
+                nn.Sequential(nn.Dropout(dropout), nn.Conv2d(4096, 4096, 1), nn.ReLU(inplace=True)),
+            ]
+        )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         for block in self.blocks:
@@ -215,13 +255,25 @@ class AlexNetBN(nn.Module):
         super().__init__()
 
         def conv(in_channels: int, out_channels: int, kernel: int, stride: int, padding: int) -> list[nn.Module]:
-            return [nn.Conv2d(in_channels, out_channels, kernel, stride=stride, padding=padding),
-                    nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True)]
+            return [
+                nn.Conv2d(in_channels, out_channels, kernel, stride=stride, padding=padding),
+                nn.BatchNorm2d(out_channels),
+                nn.ReLU(inplace=True),
+            ]
 
-        pool = lambda: nn.MaxPool2d(kernel_size=3, stride=2)
-        self.features = nn.Sequential(*conv(3, 64, 11, 4, 2), pool(), *conv(64, 192, 5, 1, 2), pool(),
-                                      *conv(192, 384, 3, 1, 1), *conv(384, 256, 3, 1, 1), *conv(256, 256, 3, 1, 1),
-                                      pool())
+        def pool() -> nn.Module:
+            return nn.MaxPool2d(kernel_size=3, stride=2)
+
+        self.features = nn.Sequential(
+            *conv(3, 64, 11, 4, 2),
+            pool(),
+            *conv(64, 192, 5, 1, 2),
+            pool(),
+            *conv(192, 384, 3, 1, 1),
+            *conv(384, 256, 3, 1, 1),
+            *conv(256, 256, 3, 1, 1),
+            pool(),
+        )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.features(images).mean(dim=(2, 3))

@@ -1,5 +1,6 @@
 """Comparison models: each published format is written as a small stand-in file (random weights, the real key layout)
 and loaded through the real loading code; Gabor-bank draws; ImageNet readout; checkpoint-only models; aliases."""
+
 from __future__ import annotations
 
 import argparse
@@ -13,15 +14,29 @@ import torchvision
 from brainscore_lcl.checkpoint import CheckpointError, save_encoder_checkpoint
 from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
 from brainscore_lcl.models.comparison import ALIASES
-from brainscore_lcl.models.comparison.networks import (LPLAlexNet, AlexNetBN, VOneAlexNet, _inverse_cdf,
-                                                       gabor_kernel, gabor_parameters)
+from brainscore_lcl.models.comparison.networks import (
+    AlexNetBN,
+    LPLAlexNet,
+    VOneAlexNet,
+    _inverse_cdf,
+    gabor_kernel,
+    gabor_parameters,
+)
 from brainscore_lcl.published_weights import WeightsUnavailableError, recorded_hashes, weights_folder
 from brainscore_lcl.registry import candidate_layers, model_registry
 from brainscore_lcl.testing import tiny_stimulus_set
 
 ROBUST_MEAN, ROBUST_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
-SMALL_VONE_FLAGS = {"simple_channels": 4, "complex_channels": 4, "stride": 4, "k_exc": 25.0, "noise_mode": "neuronal",
-                    "noise_scale": 0.35, "noise_level": 0.07, "arch": "alexnet"}
+SMALL_VONE_FLAGS = {
+    "simple_channels": 4,
+    "complex_channels": 4,
+    "stride": 4,
+    "k_exc": 25.0,
+    "noise_mode": "neuronal",
+    "noise_scale": 0.35,
+    "noise_level": 0.07,
+    "arch": "alexnet",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -41,25 +56,36 @@ def files(tmp_path_factory, alexnet_state):
     """Stand-in files in each published format."""
     folder = tmp_path_factory.mktemp("stand-ins")
     torch.save(alexnet_state, folder / "torchvision.pth")
-    robust = {("last_layer." + key[len("classifier.6."):]) if key.startswith("classifier.6.") else key: value
-              for key, value in alexnet_state.items()}
-    model = {**{f"module.model.{key}": value for key, value in robust.items()},
-             **{f"module.attacker.model.{key}": value for key, value in robust.items()},
-             "module.normalizer.new_mean": torch.tensor(ROBUST_MEAN)[:, None, None],
-             "module.normalizer.new_std": torch.tensor(ROBUST_STD)[:, None, None],
-             "module.attacker.normalize.new_mean": torch.tensor(ROBUST_MEAN)[:, None, None],
-             "module.attacker.normalize.new_std": torch.tensor(ROBUST_STD)[:, None, None]}
+    robust = {
+        ("last_layer." + key[len("classifier.6.") :]) if key.startswith("classifier.6.") else key: value
+        for key, value in alexnet_state.items()
+    }
+    model = {
+        **{f"module.model.{key}": value for key, value in robust.items()},
+        **{f"module.attacker.model.{key}": value for key, value in robust.items()},
+        "module.normalizer.new_mean": torch.tensor(ROBUST_MEAN)[:, None, None],
+        "module.normalizer.new_std": torch.tensor(ROBUST_STD)[:, None, None],
+        "module.attacker.normalize.new_mean": torch.tensor(ROBUST_MEAN)[:, None, None],
+        "module.attacker.normalize.new_std": torch.tensor(ROBUST_STD)[:, None, None],
+    }
     torch.save({"model": model, "epoch": 90}, folder / "robustness.pt")
     torch.manual_seed(1)
     vone = VOneAlexNet(simple_channels=4, complex_channels=4).state_dict()
-    torch.save({"flags": SMALL_VONE_FLAGS, "state_dict": {f"module.{key}": value for key, value in vone.items()},
-                "epoch": 70}, folder / "vonenet.pth.tar")
+    torch.save(
+        {"flags": SMALL_VONE_FLAGS, "state_dict": {f"module.{key}": value for key, value in vone.items()}, "epoch": 70},
+        folder / "vonenet.pth.tar",
+    )
     lpl = LPLAlexNet().state_dict()
     torch.save({"state_dict": {f"network.encoder.{key}": value for key, value in lpl.items()}}, folder / "lpl.pt")
     torch.save({"state_dict": {}, "hyper_parameters": argparse.Namespace(encoder="alexnet")}, folder / "lightning.ckpt")
-    save_encoder_checkpoint(folder / "alexnet-bn.pt", AlexNetBN().state_dict(), architecture={"kind": "alexnet-bn"},
-                            config={}, data="stand-in", meta={"normalization": {"mean": list(ROBUST_MEAN),
-                                                                                "std": list(ROBUST_STD)}})
+    save_encoder_checkpoint(
+        folder / "alexnet-bn.pt",
+        AlexNetBN().state_dict(),
+        architecture={"kind": "alexnet-bn"},
+        config={},
+        data="stand-in",
+        meta={"normalization": {"mean": list(ROBUST_MEAN), "std": list(ROBUST_STD)}},
+    )
     return folder
 
 
@@ -112,7 +138,9 @@ def test_robustness_format_without_normalizer_is_refused(files, tmp_path):
 def test_vonenet_format(files, tmp_path):
     model = model_registry["vonenet-alexnet"].factory(checkpoint=files / "vonenet.pth.tar")
     stored = torch.load(files / "vonenet.pth.tar", weights_only=True)["state_dict"]
-    assert torch.equal(network_of(model).vone_block.simple_conv_q1.weight, stored["module.vone_block.simple_conv_q1.weight"])
+    assert torch.equal(
+        network_of(model).vone_block.simple_conv_q1.weight, stored["module.vone_block.simple_conv_q1.weight"]
+    )
     assert network_of(model).vone_block.simple_channels == 4
     stimuli = tiny_stimulus_set(tmp_path, "comparison-vone-test")
     model.activations_model._extractor._batch_size = len(stimuli)
@@ -124,8 +152,10 @@ def test_vonenet_format(files, tmp_path):
 def test_lpl_format_and_lightning_file_refused(files):
     model = model_registry["lpl-alexnet"].factory(checkpoint=files / "lpl.pt")
     assert model.activations_model.image_size == 96
-    assert torch.equal(network_of(model).blocks[6][1].weight,
-                       torch.load(files / "lpl.pt", weights_only=True)["state_dict"]["network.encoder.blocks.6.1.weight"])
+    assert torch.equal(
+        network_of(model).blocks[6][1].weight,
+        torch.load(files / "lpl.pt", weights_only=True)["state_dict"]["network.encoder.blocks.6.1.weight"],
+    )
     with pytest.raises(CheckpointError, match="extract its state dict"):
         model_registry["lpl-alexnet"].factory(checkpoint=files / "lightning.ckpt")
 
@@ -147,15 +177,23 @@ def test_checkpoint_only_models_need_a_checkpoint(files):
 
 
 def test_every_candidate_layer_exists():
-    networks = {"alexnet-supervised": torchvision.models.alexnet(), "vonenet-alexnet": VOneAlexNet(simple_channels=4, complex_channels=4),
-                "lpl-alexnet": LPLAlexNet(), "barlow-e2e-alexnet": AlexNetBN()}
+    networks = {
+        "alexnet-supervised": torchvision.models.alexnet(),
+        "vonenet-alexnet": VOneAlexNet(simple_channels=4, complex_channels=4),
+        "lpl-alexnet": LPLAlexNet(),
+        "barlow-e2e-alexnet": AlexNetBN(),
+    }
     for model_id, network in networks.items():
         assert set(candidate_layers(model_id)) <= {name for name, _ in network.named_modules()}
 
 
 def test_inverse_cdf_by_hand():
-    assert _inverse_cdf(np.array([0.0, 0.25, 0.5, 1.0]), np.array([1.0, 1.0]), np.array([0.0, 1.0, 3.0])).tolist() == \
-        [0.0, 0.5, 1.0, 3.0]
+    assert _inverse_cdf(np.array([0.0, 0.25, 0.5, 1.0]), np.array([1.0, 1.0]), np.array([0.0, 1.0, 3.0])).tolist() == [
+        0.0,
+        0.5,
+        1.0,
+        3.0,
+    ]
 
 
 def test_gabor_parameters_follow_the_published_ranges_and_seed():
@@ -164,8 +202,8 @@ def test_gabor_parameters_follow_the_published_ranges_and_seed():
     assert not np.array_equal(first.theta, gabor_parameters(512, seed=1).theta)
     assert first.theta.min() >= 0 and first.theta.max() < 180 and 0 <= first.phase.min() <= first.phase.max() <= 360
     assert 0.5 <= first.sf.min() and first.sf.max() <= 8.0
-    assert 0.1 <= first.nx.min() and max(first.nx.max(), first.ny.max()) <= 10 ** 0.2
-    assert np.corrcoef(np.log(first.nx), np.log(first.sf))[0, 1] > 0.3   # sf_corr 0.75 couples nx and sf
+    assert 0.1 <= first.nx.min() and max(first.nx.max(), first.ny.max()) <= 10**0.2
+    assert np.corrcoef(np.log(first.nx), np.log(first.sf))[0, 1] > 0.3  # sf_corr 0.75 couples nx and sf
 
 
 def test_gabor_kernel_by_hand():

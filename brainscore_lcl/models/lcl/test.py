@@ -1,4 +1,5 @@
 """LCL architecture shapes, the lcl-v1 / lcl-v2 commitments and their error paths (random-weight checkpoints)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,8 +19,9 @@ ARCHITECTURE = {"n_stages": 2, "blur_size": 3}
 
 
 def write_checkpoint(path: Path, encoder: torch.nn.Module, architecture: dict = ARCHITECTURE) -> Path:
-    save_encoder_checkpoint(path, encoder.state_dict(), architecture=architecture, config={"seed": 0},
-                            data="test", meta={})
+    save_encoder_checkpoint(
+        path, encoder.state_dict(), architecture=architecture, config={"seed": 0}, data="test", meta={}
+    )
     return path
 
 
@@ -65,8 +67,9 @@ def test_blur_max_pool_blur_is_normalised():
     assert torch.allclose(pool(torch.full((1, 1, 8, 8), 2.5)), torch.tensor(2.5))
 
 
-@pytest.mark.parametrize("model_id, region_layer_map", [("lcl-v1", {"V1": "layer1"}),
-                                                        ("lcl-v2", {"V1": "layer1", "V2": "layer2"})])
+@pytest.mark.parametrize(
+    "model_id, region_layer_map", [("lcl-v1", {"V1": "layer1"}), ("lcl-v2", {"V1": "layer1", "V2": "layer2"})]
+)
 def test_factory_commits_to_explicit_map(model_id, region_layer_map, checkpoint, cache):
     from brainscore_vision.model_helpers.brain_transformation import ModelCommitment
 
@@ -79,8 +82,11 @@ def test_factory_commits_to_explicit_map(model_id, region_layer_map, checkpoint,
 
 @pytest.mark.parametrize("region, units", [("V1", 64 * 28 * 28), ("V2", 192 * 14 * 14)])
 def test_look_at_gives_presentation_by_neuroid(region, units, checkpoint, cache, tmp_path):
-    activations = record(model_registry["lcl-v2"].factory(checkpoint=checkpoint), region,
-                         tiny_stimulus_set(tmp_path, f"lcl-test-{region}"))
+    activations = record(
+        model_registry["lcl-v2"].factory(checkpoint=checkpoint),
+        region,
+        tiny_stimulus_set(tmp_path, f"lcl-test-{region}"),
+    )
     assert set(activations.dims) == {"presentation", "neuroid"}
     assert activations.sizes == {"presentation": 3, "neuroid": units}
     assert set(activations["region"].values) == {region}
@@ -146,8 +152,11 @@ def test_activations_are_cached_in_suite_cache_folder_and_reused(checkpoint, tmp
     assert len(stored) == 1 and f"identifier={model.activations_model.identifier}," in str(stored[0])
 
     rebuilt = model_registry["lcl-v1"].factory(checkpoint=checkpoint)
-    monkeypatch.setattr(rebuilt.activations_model._extractor, "get_activations",
-                        lambda *args: pytest.fail("cached activations were recomputed"))
+    monkeypatch.setattr(
+        rebuilt.activations_model._extractor,
+        "get_activations",
+        lambda *args: pytest.fail("cached activations were recomputed"),
+    )
     assert np.array_equal(record(rebuilt, "V1", stimuli).values, computed.values)
 
 

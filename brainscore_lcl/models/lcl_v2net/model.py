@@ -28,6 +28,7 @@ Checkpoint (a ``torch.save`` of a plain dict, loadable with ``weights_only=True`
 
 A resumable training checkpoint is the same dict with one more key, ``"training_state"``.
 """
+
 from __future__ import annotations
 
 import os
@@ -38,8 +39,13 @@ import torch
 from torch import nn
 
 from brainscore_lcl.checkpoint import FORMAT as ENCODER_FORMAT
-from brainscore_lcl.checkpoint import (CheckpointError, atomic_torch_save, read_checkpoint, state_dict_sha256,
-                                       verify_sha256)
+from brainscore_lcl.checkpoint import (
+    CheckpointError,
+    atomic_torch_save,
+    read_checkpoint,
+    state_dict_sha256,
+    verify_sha256,
+)
 from brainscore_lcl.model_helpers.architecture import LCLEncoder
 from brainscore_lcl.registry import model_registry
 
@@ -48,31 +54,58 @@ FORMAT = "brainscore-lcl/lcl-v2net/1"
 FRONT_END_PREFIX = "front_end."
 LOGITS_LAYER = "classifier.fc8"
 #: Layers Brain-Score records; the last one is the behavioural readout (``ModelCommitment`` uses ``layers[-1]``).
-LAYERS = ["front_end.layer1", "front_end.layer2", "features.relu3", "features.relu4", "features.pool5",
-          "classifier.relu6", "classifier.relu7", LOGITS_LAYER]
+LAYERS = [
+    "front_end.layer1",
+    "front_end.layer2",
+    "features.relu3",
+    "features.relu4",
+    "features.pool5",
+    "classifier.relu6",
+    "classifier.relu7",
+    LOGITS_LAYER,
+]
 TRAIN_COMMAND = "brainscore train-net --front-end LCL_V2_CHECKPOINT --data IMAGENET_TRAIN_DIR --out DIR"
 
 
 def back_end_features(in_channels: int = 192) -> nn.Sequential:
     """AlexNet-BN convolutions 3-5 and the last max-pool (Table A.3); (B, in_channels, H, W) -> (B, 256, H', W')."""
-    return nn.Sequential(OrderedDict([
-        ("conv3", nn.Conv2d(in_channels, 384, 3, padding=1)), ("bn3", nn.BatchNorm2d(384)), ("relu3", nn.ReLU()),
-        ("conv4", nn.Conv2d(384, 256, 3, padding=1)), ("bn4", nn.BatchNorm2d(256)), ("relu4", nn.ReLU()),
-        ("conv5", nn.Conv2d(256, 256, 3, padding=1)), ("bn5", nn.BatchNorm2d(256)), ("relu5", nn.ReLU()),
-        ("pool5", nn.MaxPool2d(3, 2)),
-    ]))
+    return nn.Sequential(
+        OrderedDict(
+            [
+                ("conv3", nn.Conv2d(in_channels, 384, 3, padding=1)),
+                ("bn3", nn.BatchNorm2d(384)),
+                ("relu3", nn.ReLU()),
+                ("conv4", nn.Conv2d(384, 256, 3, padding=1)),
+                ("bn4", nn.BatchNorm2d(256)),
+                ("relu4", nn.ReLU()),
+                ("conv5", nn.Conv2d(256, 256, 3, padding=1)),
+                ("bn5", nn.BatchNorm2d(256)),
+                ("relu5", nn.ReLU()),
+                ("pool5", nn.MaxPool2d(3, 2)),
+            ]
+        )
+    )
 
 
 def back_end_classifier(in_features: int = 256, num_classes: int = 1000, dropout: float = 0.5) -> nn.Sequential:
     """Global average pool and the AlexNet-BN MLP (Table A.3); (B, in_features, H, W) -> (B, num_classes) logits."""
-    return nn.Sequential(OrderedDict([
-        ("avgpool", nn.AdaptiveAvgPool2d(1)), ("flatten", nn.Flatten()),
-        ("dropout6", nn.Dropout(dropout)), ("fc6", nn.Linear(in_features, 4096)), ("bn6", nn.BatchNorm1d(4096)),
-        ("relu6", nn.ReLU()),
-        ("dropout7", nn.Dropout(dropout)), ("fc7", nn.Linear(4096, 4096)), ("bn7", nn.BatchNorm1d(4096)),
-        ("relu7", nn.ReLU()),
-        ("fc8", nn.Linear(4096, num_classes)),
-    ]))
+    return nn.Sequential(
+        OrderedDict(
+            [
+                ("avgpool", nn.AdaptiveAvgPool2d(1)),
+                ("flatten", nn.Flatten()),
+                ("dropout6", nn.Dropout(dropout)),
+                ("fc6", nn.Linear(in_features, 4096)),
+                ("bn6", nn.BatchNorm1d(4096)),
+                ("relu6", nn.ReLU()),
+                ("dropout7", nn.Dropout(dropout)),
+                ("fc7", nn.Linear(4096, 4096)),
+                ("bn7", nn.BatchNorm1d(4096)),
+                ("relu7", nn.ReLU()),
+                ("fc8", nn.Linear(4096, num_classes)),
+            ]
+        )
+    )
 
 
 class LCLV2Net(nn.Module):
@@ -86,7 +119,7 @@ class LCLV2Net(nn.Module):
         self.classifier = back_end_classifier(256, num_classes, dropout)
         self.num_classes, self.dropout = num_classes, dropout
 
-    def train(self, mode: bool = True) -> "LCLV2Net":
+    def train(self, mode: bool = True) -> LCLV2Net:
         super().train(mode)
         self.front_end.eval()
         return self
@@ -96,23 +129,41 @@ class LCLV2Net(nn.Module):
 
     def architecture(self) -> dict[str, Any]:
         """Plain-data description from which ``build_network`` rebuilds this network."""
-        return {"front_end": {"n_stages": self.front_end.n_stages, "blur_size": self.front_end.blur_size},
-                "num_classes": self.num_classes, "dropout": self.dropout}
+        return {
+            "front_end": {"n_stages": self.front_end.n_stages, "blur_size": self.front_end.blur_size},
+            "num_classes": self.num_classes,
+            "dropout": self.dropout,
+        }
 
     def front_end_sha256(self) -> str:
         """sha256 of the front end's weights, comparable with its encoder checkpoint's ``sha256``."""
         return state_dict_sha256(self.front_end.state_dict())
 
 
-def save_network_checkpoint(path: str | os.PathLike, network: LCLV2Net, *, config: dict[str, Any], data: str,
-                            epoch: int, meta: dict[str, Any] | None = None,
-                            training_state: dict[str, Any] | None = None) -> str:
+def save_network_checkpoint(
+    path: str | os.PathLike,
+    network: LCLV2Net,
+    *,
+    config: dict[str, Any],
+    data: str,
+    epoch: int,
+    meta: dict[str, Any] | None = None,
+    training_state: dict[str, Any] | None = None,
+) -> str:
     """Write an LCL-V2Net checkpoint (format above) atomically, with ``training_state`` if given; returns its sha256."""
     state_dict = {name: tensor.detach().cpu().clone() for name, tensor in network.state_dict().items()}
     checksum = state_dict_sha256(state_dict)
-    payload = {"format": FORMAT, "state_dict": state_dict, "architecture": network.architecture(), "config": config,
-               "front_end_sha256": network.front_end_sha256(), "data": data, "epoch": int(epoch),
-               "meta": meta or {}, "sha256": checksum}
+    payload = {
+        "format": FORMAT,
+        "state_dict": state_dict,
+        "architecture": network.architecture(),
+        "config": config,
+        "front_end_sha256": network.front_end_sha256(),
+        "data": data,
+        "epoch": int(epoch),
+        "meta": meta or {},
+        "sha256": checksum,
+    }
     if training_state is not None:
         payload["training_state"] = training_state
     atomic_torch_save(payload, path)
@@ -123,8 +174,10 @@ def load_network_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     """Read and verify an LCL-V2Net checkpoint; raises ``CheckpointError`` naming ``path`` on any problem."""
     payload = read_checkpoint(path, kind="LCL-V2Net checkpoint", missing_hint=f"train one with `{TRAIN_COMMAND}`")
     if isinstance(payload, dict) and payload.get("format") == ENCODER_FORMAT:
-        raise CheckpointError(f"{path} is an LCL encoder checkpoint, not an LCL-V2Net one; use it as the front end: "
-                              f"`{TRAIN_COMMAND.replace('LCL_V2_CHECKPOINT', str(path))}`")
+        raise CheckpointError(
+            f"{path} is an LCL encoder checkpoint, not an LCL-V2Net one; use it as the front end: "
+            f"`{TRAIN_COMMAND.replace('LCL_V2_CHECKPOINT', str(path))}`"
+        )
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not an LCL-V2Net checkpoint (expected format {FORMAT!r})")
     verify_sha256(payload, path, "LCL-V2Net checkpoint")
@@ -136,19 +189,26 @@ def build_network(payload: dict[str, Any], path: str | os.PathLike = "<checkpoin
     front end's weights are those the checkpoint names (``front_end_sha256``)."""
     architecture = payload["architecture"]
     try:
-        network = LCLV2Net(LCLEncoder(**architecture["front_end"]), num_classes=architecture["num_classes"],
-                           dropout=architecture["dropout"])
+        network = LCLV2Net(
+            LCLEncoder(**architecture["front_end"]),
+            num_classes=architecture["num_classes"],
+            dropout=architecture["dropout"],
+        )
     except (KeyError, TypeError, ValueError) as error:
-        raise CheckpointError(f"LCL-V2Net checkpoint {path} names an unknown architecture {architecture}: "
-                              f"{error}") from None
+        raise CheckpointError(
+            f"LCL-V2Net checkpoint {path} names an unknown architecture {architecture}: {error}"
+        ) from None
     try:
         network.load_state_dict(payload["state_dict"])
     except RuntimeError as error:
-        raise CheckpointError(f"LCL-V2Net checkpoint {path} does not fit its architecture {architecture}: "
-                              f"{str(error).splitlines()[0]}") from None
+        raise CheckpointError(
+            f"LCL-V2Net checkpoint {path} does not fit its architecture {architecture}: {str(error).splitlines()[0]}"
+        ) from None
     if network.front_end_sha256() != payload["front_end_sha256"]:
-        raise CheckpointError(f"LCL-V2Net checkpoint {path}: the front end's weights do not match its recorded "
-                              f"front_end_sha256 {payload['front_end_sha256']}; the file is inconsistent, retrain it")
+        raise CheckpointError(
+            f"LCL-V2Net checkpoint {path}: the front end's weights do not match its recorded "
+            f"front_end_sha256 {payload['front_end_sha256']}; the file is inconsistent, retrain it"
+        )
     return network.eval()
 
 
@@ -156,14 +216,26 @@ def get_model(checkpoint: str | os.PathLike | None = None):
     """``ModelCommitment`` of LCL-V2Net with the weights of ``checkpoint`` (224 px, 8 degrees, ImageNet
     normalisation, region-layer map of its ``ModelRecord``, logits readout for ``BrainModel.Task.label``). The weights
     are kept in channels-last memory layout: about 30% less CPU time per image, the same outputs within 1e-7."""
-    from brainscore_lcl.model_helpers.commitment import (IMAGE_SIZE, ModelUnavailableError, imagenet_preprocessing,
-                                                  make_commitment)
+    from brainscore_lcl.model_helpers.commitment import (
+        IMAGE_SIZE,
+        ModelUnavailableError,
+        imagenet_preprocessing,
+        make_commitment,
+    )
 
     if checkpoint is None:
-        raise ModelUnavailableError(f"{MODEL_ID} ships no checkpoint: pass --checkpoint PATH to an LCL-V2Net "
-                                    f"checkpoint, or train one (ImageNet, GPU) with `{TRAIN_COMMAND}`.")
+        raise ModelUnavailableError(
+            f"{MODEL_ID} ships no checkpoint: pass --checkpoint PATH to an LCL-V2Net "
+            f"checkpoint, or train one (ImageNet, GPU) with `{TRAIN_COMMAND}`."
+        )
     payload = load_network_checkpoint(checkpoint)
     network = build_network(payload, checkpoint).to(memory_format=torch.channels_last)
-    return make_commitment(MODEL_ID, network, weights_sha256=payload["sha256"], layers=LAYERS,
-                           region_layer_map=model_registry[MODEL_ID].region_layers,
-                           preprocessing=imagenet_preprocessing(IMAGE_SIZE), image_size=IMAGE_SIZE)
+    return make_commitment(
+        MODEL_ID,
+        network,
+        weights_sha256=payload["sha256"],
+        layers=LAYERS,
+        region_layer_map=model_registry[MODEL_ID].region_layers,
+        preprocessing=imagenet_preprocessing(IMAGE_SIZE),
+        image_size=IMAGE_SIZE,
+    )

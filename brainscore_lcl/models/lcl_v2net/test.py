@@ -1,6 +1,6 @@
 """LCL-V2Net plugin: architecture shapes, frozen front end, checkpoint format, Brain-Score label readout."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import numpy as np
 import pytest
@@ -8,8 +8,14 @@ import torch
 from PIL import Image
 
 from brainscore_lcl.checkpoint import CheckpointError, save_encoder_checkpoint
-from brainscore_lcl.models.lcl_v2net.model import (LAYERS, LOGITS_LAYER, LCLV2Net, build_network,
-                                                   load_network_checkpoint, save_network_checkpoint)
+from brainscore_lcl.models.lcl_v2net.model import (
+    LAYERS,
+    LOGITS_LAYER,
+    LCLV2Net,
+    build_network,
+    load_network_checkpoint,
+    save_network_checkpoint,
+)
 from brainscore_lcl.registry import model_registry
 from brainscore_lcl.testing import random_lcl_v2net
 
@@ -21,8 +27,11 @@ def network() -> LCLV2Net:
 
 def test_shapes_for_a_224_px_image(network):
     outputs = {}
-    hooks = [module.register_forward_hook(lambda _m, _i, output, name=name: outputs.__setitem__(name, output.shape))
-             for name, module in network.named_modules() if name in LAYERS]
+    hooks = [
+        module.register_forward_hook(lambda _m, _i, output, name=name: outputs.__setitem__(name, output.shape))
+        for name, module in network.named_modules()
+        if name in LAYERS
+    ]
     with torch.no_grad():
         logits = network(torch.rand(2, 3, 224, 224))
     for hook in hooks:
@@ -75,8 +84,14 @@ def test_checkpoint_round_trip_and_errors(network, tmp_path):
         load_network_checkpoint(tmp_path / "tampered.pt")
 
     encoder_path = tmp_path / "encoder.pt"
-    save_encoder_checkpoint(encoder_path, network.front_end.state_dict(), architecture={"n_stages": 2, "blur_size": 3},
-                            config={}, data="test", meta={})
+    save_encoder_checkpoint(
+        encoder_path,
+        network.front_end.state_dict(),
+        architecture={"n_stages": 2, "blur_size": 3},
+        config={},
+        data="test",
+        meta={},
+    )
     with pytest.raises(CheckpointError, match="encoder checkpoint, not an LCL-V2Net one"):
         load_network_checkpoint(encoder_path)
     with pytest.raises(CheckpointError, match="does not exist"):

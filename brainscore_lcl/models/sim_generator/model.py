@@ -7,6 +7,7 @@ view is ``SimulatedVisualSystem.visual_degrees``. The weights hash covers the sy
 and these attributes (and ``seed`` and ``generator`` if it has them), so a regenerated population gets fresh
 activations.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,12 @@ import torch
 from torch import nn
 
 from brainscore_lcl.checkpoint import state_dict_sha256
-from brainscore_lcl.model_helpers.commitment import (config_sha256, make_commitment, refuse_checkpoint,
-                                              unit_range_preprocessing)
+from brainscore_lcl.model_helpers.commitment import (
+    config_sha256,
+    make_commitment,
+    refuse_checkpoint,
+    unit_range_preprocessing,
+)
 from brainscore_lcl.registry import model_registry
 
 MODEL_ID = "sim-generator"
@@ -43,10 +48,16 @@ class SimulatorNetwork(nn.Module):
 def system_sha256(system: nn.Module) -> str:
     """Identity of a simulated system: its state dict, class, input size, field of view, seed and generator
     fingerprint (``generator``, the sha1 of the generator's code, where it has one)."""
-    return config_sha256({"state_dict": state_dict_sha256(system.state_dict()),
-                          "class": f"{type(system).__module__}.{type(system).__qualname__}",
-                          "image_size": system.image_size, "visual_degrees": system.visual_degrees,
-                          "seed": getattr(system, "seed", None), "generator": getattr(system, "generator", None)})
+    return config_sha256(
+        {
+            "state_dict": state_dict_sha256(system.state_dict()),
+            "class": f"{type(system).__module__}.{type(system).__qualname__}",
+            "image_size": system.image_size,
+            "visual_degrees": system.visual_degrees,
+            "seed": getattr(system, "seed", None),
+            "generator": getattr(system, "generator", None),
+        }
+    )
 
 
 def get_model(checkpoint: str | os.PathLike | None = None):
@@ -55,7 +66,13 @@ def get_model(checkpoint: str | os.PathLike | None = None):
     from brainscore_lcl.data.simulation import SimulatedVisualSystem
 
     system = SimulatedVisualSystem()
-    return make_commitment(MODEL_ID, SimulatorNetwork(system), weights_sha256=system_sha256(system),
-                           layers=["v1", "v2"], region_layer_map=model_registry[MODEL_ID].region_layers,
-                           preprocessing=unit_range_preprocessing(system.image_size),
-                           image_size=system.image_size, visual_degrees=system.visual_degrees)
+    return make_commitment(
+        MODEL_ID,
+        SimulatorNetwork(system),
+        weights_sha256=system_sha256(system),
+        layers=["v1", "v2"],
+        region_layer_map=model_registry[MODEL_ID].region_layers,
+        preprocessing=unit_range_preprocessing(system.image_size),
+        image_size=system.image_size,
+        visual_degrees=system.visual_degrees,
+    )

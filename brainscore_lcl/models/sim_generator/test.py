@@ -1,4 +1,5 @@
 """sim-generator against a stub of ``brainscore_lcl.data.simulation`` with the agreed interface."""
+
 from __future__ import annotations
 
 import sys

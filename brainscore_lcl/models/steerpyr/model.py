@@ -17,6 +17,7 @@ constant), then subsampling by 2 (done as a stride-2 pooling, which is the same 
 
 ``v1-steerpyr`` maps V1 and V2 to ``v1``; ``v1-steerpyr-pool`` maps V1 to ``v1`` and V2 to ``pool``.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,10 +33,21 @@ from brainscore_lcl.model_helpers.commitment import config_sha256, make_commitme
 from brainscore_lcl.registry import model_registry
 
 IMAGE_SIZE = 200
-CONFIG = {"image_size": IMAGE_SIZE, "height": 5, "order": 3, "is_complex": True, "downsample": False,
-          "tight_frame": False, "v1_subsample": 4, "pool_kernel": 3, "pool_subsample": 2,
-          "pooling": "root mean square", "grayscale": "ITU-R 601-2 luma", "pixel_range": [0, 1],
-          "plenoptic": getattr(plenoptic, "__version__", "unknown")}
+CONFIG = {
+    "image_size": IMAGE_SIZE,
+    "height": 5,
+    "order": 3,
+    "is_complex": True,
+    "downsample": False,
+    "tight_frame": False,
+    "v1_subsample": 4,
+    "pool_kernel": 3,
+    "pool_subsample": 2,
+    "pooling": "root mean square",
+    "grayscale": "ITU-R 601-2 luma",
+    "pixel_range": [0, 1],
+    "plenoptic": getattr(plenoptic, "__version__", "unknown"),
+}
 LAYERS = ["v1", "pool"]
 
 
@@ -44,8 +56,9 @@ def load_grayscale_images(image_paths: list[str], image_size: int = IMAGE_SIZE) 
     from brainscore_vision.model_helpers.activations.pytorch import load_images
     from torchvision import transforms
 
-    transform = transforms.Compose([transforms.Grayscale(), transforms.Resize((image_size, image_size)),
-                                    transforms.ToTensor()])
+    transform = transforms.Compose(
+        [transforms.Grayscale(), transforms.Resize((image_size, image_size)), transforms.ToTensor()]
+    )
     return np.stack([transform(image).numpy() for image in load_images(image_paths)])
 
 
@@ -58,8 +71,9 @@ def v1_responses(bands: torch.Tensor) -> torch.Tensor:
 def energy_pool(responses: torch.Tensor, kernel_size: int = 3, stride: int = 2) -> torch.Tensor:
     """Channel-wise L2 energy pooling: sqrt of the mean of squares over kernel_size^2 neighbourhoods,
     subsampled by ``stride``; (batch, C, H, W) -> (batch, C, ceil(H / stride), ceil(W / stride)) for odd kernels."""
-    mean_square = F.avg_pool2d(responses.square(), kernel_size, stride=stride, padding=kernel_size // 2,
-                               count_include_pad=False)
+    mean_square = F.avg_pool2d(
+        responses.square(), kernel_size, stride=stride, padding=kernel_size // 2, count_include_pad=False
+    )
     return mean_square.sqrt()
 
 
@@ -68,15 +82,21 @@ class SteerPyrV1(nn.Module):
 
     def __init__(self, image_size: int = IMAGE_SIZE, height: int = 5, order: int = 3, subsample: int = 4):
         super().__init__()
-        self.pyramid = SteerablePyramidFreq((image_size, image_size), height=height, order=order,
-                                            is_complex=True, downsample=False, tight_frame=False)
+        self.pyramid = SteerablePyramidFreq(
+            (image_size, image_size), height=height, order=order, is_complex=True, downsample=False, tight_frame=False
+        )
         self.subsample = subsample
 
     def bands(self, images: torch.Tensor) -> torch.Tensor:
         """Complex band responses (batch, scales * orientations, S / sub, S / sub), residuals excluded."""
         coefficients = self.pyramid(images, scales=list(range(self.pyramid.num_scales)))
-        return torch.cat([coefficients[scale][:, 0, :, ::self.subsample, ::self.subsample]
-                          for scale in range(self.pyramid.num_scales)], dim=1)
+        return torch.cat(
+            [
+                coefficients[scale][:, 0, :, :: self.subsample, :: self.subsample]
+                for scale in range(self.pyramid.num_scales)
+            ],
+            dim=1,
+        )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return v1_responses(self.bands(images))
@@ -110,6 +130,12 @@ class SteerPyrModel(nn.Module):
 def get_model(model_id: str, checkpoint: str | os.PathLike | None = None):
     """``ModelCommitment`` of ``model_id`` ("v1-steerpyr" or "v1-steerpyr-pool")."""
     refuse_checkpoint(model_id, checkpoint, "hand-crafted")
-    return make_commitment(model_id, SteerPyrModel(), weights_sha256=config_sha256(CONFIG), layers=LAYERS,
-                           region_layer_map=model_registry[model_id].region_layers,
-                           preprocessing=load_grayscale_images, image_size=IMAGE_SIZE)
+    return make_commitment(
+        model_id,
+        SteerPyrModel(),
+        weights_sha256=config_sha256(CONFIG),
+        layers=LAYERS,
+        region_layer_map=model_registry[model_id].region_layers,
+        preprocessing=load_grayscale_images,
+        image_size=IMAGE_SIZE,
+    )

@@ -1,13 +1,13 @@
 """v1-steerpyr / v1-steerpyr-pool: shapes and channel semantics of Appendix A.1.2, commitments."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
-from brainscore_lcl.models.steerpyr.model import (SteerPyrModel, energy_pool, load_grayscale_images)
+from brainscore_lcl.models.steerpyr.model import SteerPyrModel, energy_pool, load_grayscale_images
 from brainscore_lcl.registry import model_registry
 from brainscore_lcl.testing import tiny_stimulus_set
 
@@ -35,7 +35,7 @@ def test_channel_semantics(network, images):
     assert (v1[:, :40] >= 0).all()
     assert torch.allclose(v1[:, :20], bands.real.clamp(min=0))
     assert torch.allclose(v1[:, 20:40], bands.imag.clamp(min=0))
-    assert torch.allclose(v1[:, 40:], torch.sqrt(bands.real ** 2 + bands.imag ** 2), atol=1e-6)
+    assert torch.allclose(v1[:, 40:], torch.sqrt(bands.real**2 + bands.imag**2), atol=1e-6)
     assert (bands.real < 0).any() and (bands.imag < 0).any()
 
 
@@ -54,8 +54,10 @@ def test_grayscale_preprocessing(tmp_path):
     assert np.allclose(pixels, round(0.299 * 255) / 255, atol=1 / 255)
 
 
-@pytest.mark.parametrize("model_id, region_layer_map", [("v1-steerpyr", {"V1": "v1", "V2": "v1"}),
-                                                        ("v1-steerpyr-pool", {"V1": "v1", "V2": "pool"})])
+@pytest.mark.parametrize(
+    "model_id, region_layer_map",
+    [("v1-steerpyr", {"V1": "v1", "V2": "v1"}), ("v1-steerpyr-pool", {"V1": "v1", "V2": "pool"})],
+)
 def test_factory_and_look_at(model_id, region_layer_map, tmp_path, monkeypatch):
     from brainscore_vision.model_helpers.brain_transformation import ModelCommitment
 
