@@ -601,6 +601,56 @@ CASES = [
         "brainscore: argument --dataset: invalid choice: 'stylized' (choose from 'cue-conflict', 'edge', 'silhouette') "
         "(see `brainscore behavior --help`)",
     ),
+    # submit (the upload-rule and tampering tables are in tests/test_submit.py)
+    (
+        "submit hyphenated identifier",
+        ["submit", "--model", "lcl-v2", "--identifier", "lcl-v2-imagenet", "--out", "{tmp}/sub"],
+        EXIT_USAGE,
+        "brainscore: --identifier 'lcl-v2-imagenet' cannot be registered on brain-score.org: use letters, digits, '_' "
+        "and '.' only, starting with a letter, with no '..' (hyphens, spaces and paths are refused), e.g. "
+        "'lcl_v2_imagenet'",
+    ),
+    (
+        "submit weights key outside the upload folder",
+        ["submit", "--model", "lcl-v2", "--weights-key", "models/user_7/net.pt", "--out", "{tmp}/sub"],
+        EXIT_USAGE,
+        "brainscore: --weights-key 'models/user_7/net.pt' is not a vision model file of Brain-Score's bucket: "
+        "expected brainscore-vision/models/user_<your user id>/<file> (as the Large File Upload reports it) with one "
+        "of the suffixes .pt, .pth, .ckpt, .bin, .onnx, .h5, .hdf5, .pb, .tflite, .pkl, .weights, .npy, .npz, "
+        ".safetensors",
+    ),
+    (
+        "submit weights version without key",
+        ["submit", "--model", "lcl-v2", "--weights-version", "abc", "--out", "{tmp}/sub"],
+        EXIT_USAGE,
+        "brainscore: --weights-version needs --weights-key (the key of the Large File Upload it belongs to)",
+    ),
+    (
+        "submit out is a file",
+        ["submit", "--model", "lcl-v2", "--out", "{tmp}/afile"],
+        EXIT_USAGE,
+        "brainscore: --out {tmp}/afile is a file; give a folder for the submission",
+    ),
+    (
+        "submit benchmark with weights",
+        ["submit", "--benchmark", "FreemanZiemba2013.V2-texmod", "--checkpoint", "{tmp}/afile", "--out", "{tmp}/sub"],
+        EXIT_USAGE,
+        "brainscore: --checkpoint, --weights-key and --weights-version apply to models; a benchmark has no weights",
+    ),
+    (
+        "submit check a file that is no zip",
+        ["submit", "--check", "{tmp}/afile"],
+        EXIT_FAILED,
+        "brainscore: rule 'a readable zip': {tmp}/afile is truncated or not a zip file (File is not a zip file); "
+        "run `brainscore submit` again",
+    ),
+    (
+        "submit check a folder that is no submission",
+        ["submit", "--check", "{tmp}"],
+        EXIT_FAILED,
+        "brainscore: rule 'a submission has a manifest': {tmp}/manifest.json is missing; write the folder with "
+        "`brainscore submit --model ID --out DIR`",
+    ),
 ]
 
 
@@ -680,7 +730,7 @@ def test_every_command_has_a_row():
 
     commands = build_parser()._subparsers._group_actions[0].choices
     tried = {case[1][0] for case in CASES}
-    assert set(commands) - tried <= {"submit"}  # submit --out: the lead's tests (tests/test_submit*.py)
+    assert set(commands) <= tried
 
 
 def test_a_config_copied_elsewhere_extends_the_packaged_one(tmp_path):

@@ -28,9 +28,11 @@ def command_submit(args: argparse.Namespace) -> int:
         raise UsageError(
             "--checkpoint, --weights-key and --weights-version apply to models; a benchmark has no weights"
         )
+    from brainscore_lcl.export.models import weights_location
     from brainscore_lcl.export.submission import checked_out_folder
 
     checked_out_folder(args.out)
+    weights_location(args.weights_key, args.weights_version)
     weights = {"weights_key": args.weights_key, "weights_version": args.weights_version}
     if args.model_file:
         from brainscore_lcl.export.own_model import submit_own_model

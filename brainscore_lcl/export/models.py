@@ -288,10 +288,15 @@ UPLOAD_SUFFIXES = (
 UPLOAD_KEY_PATTERN = re.compile(r"^brainscore-vision/models/[A-Za-z0-9_.=+-]+(/[A-Za-z0-9_.=+-]+)*$")
 
 
-def weights_location(key: str, version: str | None) -> dict[str, str | None]:
+def weights_location(key: str | None, version: str | None) -> dict[str, str | None] | None:
     """``load_weight_file`` arguments (``folder_name``, ``relative_path``, ``version_id``) of the object ``key`` in
     Brain-Score's bucket: a key as the Large File Upload reports it, or its public URL (``...amazonaws.com/<key>
-    ?versionId=<id>``, whose version is used unless ``version`` is given). ``UsageError`` for anything else."""
+    ?versionId=<id>``, whose version is used unless ``version`` is given); None without ``key``. ``UsageError`` for
+    anything else, and for a ``version`` without ``key``."""
+    if key is None:
+        if version is not None:
+            raise UsageError("--weights-version needs --weights-key (the key of the Large File Upload it belongs to)")
+        return None
     url = urllib.parse.urlsplit(key)
     if url.scheme in ("http", "https"):
         if not url.netloc.startswith(f"{WEIGHTS_BUCKET}.s3"):
@@ -325,15 +330,14 @@ def weights_entry(
         return None
     if description.checkpoint is None:
         raise ExportError(f"{description.model_id} has no weights file to export; pass --checkpoint PATH")
-    if version and not key:
-        raise UsageError("--weights-version needs --weights-key (the key of the Large File Upload it belongs to)")
+    location = weights_location(key, version)
     digests = file_digests(description.checkpoint)
     filename = f"{plugin_dir}_{digests['sha256'][:12]}{description.checkpoint.suffix or '.pt'}"
-    location = (
-        weights_location(key, version)
-        if key
-        else {"folder_name": WEIGHTS_FOLDER, "relative_path": f"{plugin_dir}/{filename}", "version_id": None}
-    )
+    location = location or {
+        "folder_name": WEIGHTS_FOLDER,
+        "relative_path": f"{plugin_dir}/{filename}",
+        "version_id": None,
+    }
     full_key = f"{location['folder_name']}/{location['relative_path']}"
     return {
         "source": str(description.checkpoint),
