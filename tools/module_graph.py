@@ -43,7 +43,7 @@ LAYERS = (
         ),
     ),
     ("metrics", ("brainscore_lcl.metrics",)),
-    ("data", ("brainscore_lcl.data",)),
+    ("data", ("brainscore_lcl.data", "brainscore_lcl.stimuli")),
     (
         "model_helpers",
         (
@@ -66,6 +66,7 @@ LAYERS = (
             "brainscore_lcl.api",
             "brainscore_lcl.testing",
             "brainscore_lcl.score_cache",
+            "brainscore_lcl.texture_experiment",
         ),
     ),
     ("cli", ("brainscore_lcl.cli",)),

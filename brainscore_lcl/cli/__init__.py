@@ -4,8 +4,9 @@
 bug's traceback goes to a log file); docs/errors-and-cache.md explains it to users.
 
 One module per command (``score``, ``list_ids``, ``data``, ``weights``, ``info``, ``report``, ``demo``, ``train``,
-``behavior``, ``submit``), each with ``add_subcommand(commands)`` and its ``command_*`` functions; the parsers import
-nothing heavy (torch, brainscore_vision and the suite's models load inside the command functions).
+``behavior``, ``submit``, ``stimuli``, ``texmod``), each with ``add_subcommand(commands)`` and its ``command_*``
+functions; the parsers import nothing heavy (torch, brainscore_vision and the suite's models load inside the
+command functions).
 """
 
 from __future__ import annotations
@@ -16,11 +17,24 @@ import sys
 import warnings
 from pathlib import Path
 
-from brainscore_lcl.cli import behavior, data, demo, info, list_ids, report, score, submit, train, weights
+from brainscore_lcl.cli import (
+    behavior,
+    data,
+    demo,
+    info,
+    list_ids,
+    report,
+    score,
+    stimuli,
+    submit,
+    texmod,
+    train,
+    weights,
+)
 from brainscore_lcl.errors import EXIT_BUG, EXIT_INTERRUPTED, ArgumentParser, SuiteError
 
 #: the command modules, in the order of ``brainscore --help``
-COMMANDS = (score, list_ids, data, weights, info, report, demo, train, behavior, submit)
+COMMANDS = (score, list_ids, data, weights, info, report, demo, train, behavior, submit, stimuli, texmod)
 
 
 def build_parser() -> argparse.ArgumentParser:
