@@ -48,7 +48,8 @@ class ExperimentStimuli:
 
 def folder_stimuli(folder: str | Path) -> ExperimentStimuli:
     """The release-named stimuli of ``folder`` (``brainscore_lcl.stimuli.layout.find_stimuli``) as a StimulusSet
-    named by the sha1 of their contents (so cached activations follow the images)."""
+    named by the sha1 of the folder's absolute path and the files' contents: Brain-Score caches placed images and
+    activations by that name and checks their paths, so a copy elsewhere or a changed image gets a new name."""
     import pandas as pd
     from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
 
@@ -67,7 +68,8 @@ def folder_stimuli(folder: str | Path) -> ExperimentStimuli:
     )
     stimulus_set = StimulusSet(frame)
     stimulus_set.stimulus_paths = {digest: str(item.path) for digest, item in zip(digests, found)}
-    stimulus_set.identifier = "brainscore-lcl-stimuli." + hashlib.sha1("".join(digests).encode()).hexdigest()[:16]
+    named = str(Path(folder).absolute()) + "".join(digests)
+    stimulus_set.identifier = "brainscore-lcl-stimuli." + hashlib.sha1(named.encode()).hexdigest()[:16]
     return ExperimentStimuli(
         stimulus_set,
         np.array(digests),

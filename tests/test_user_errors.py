@@ -651,6 +651,62 @@ CASES = [
         "brainscore: rule 'a submission has a manifest': {tmp}/manifest.json is missing; write the folder with "
         "`brainscore submit --model ID --out DIR`",
     ),
+    # stimuli make, texmod
+    (
+        "stimuli make from a folder without images",
+        ["stimuli", "make", "--images", "{tmp}/no-images", "--out", "{tmp}/stim"],
+        EXIT_USAGE,
+        "brainscore: --images {tmp}/no-images holds no images; put one source image per texture family in it",
+    ),
+    (
+        "stimuli make from a file that is no image",
+        ["stimuli", "make", "--images", "{tmp}/not-images", "--out", "{tmp}/stim"],
+        EXIT_FAILED,
+        "brainscore: {tmp}/not-images/notes.txt is not an image that PIL can read (UnidentifiedImageError); remove it "
+        "from the --images folder or replace it with a PNG or JPEG",
+    ),
+    (
+        "stimuli make from an image smaller than the pyramid needs",
+        ["stimuli", "make", "--images", "{tmp}/tiny-images", "--out", "{tmp}/stim", "--size", "64"],
+        EXIT_USAGE,
+        "brainscore: image {tmp}/tiny-images/tiny.png is 40x32 px, smaller than the 64 px the steerable pyramid "
+        "needs; use images of at least 64x64 px",
+    ),
+    (
+        "stimuli make with a size the pyramid cannot halve",
+        ["stimuli", "make", "--images", "{tmp}/images", "--out", "{tmp}/stim", "--size", "60"],
+        EXIT_USAGE,
+        "brainscore: --size 60 cannot be analysed by the 4-scale steerable pyramid: it must be a multiple of 16 px "
+        "(the pyramid halves it 4 times) and at least 64 px; e.g. --size 320 (Freeman et al. 2013) or --size 64",
+    ),
+    (
+        "stimuli make larger than its sources",
+        ["stimuli", "make", "--images", "{tmp}/images", "--out", "{tmp}/stim", "--size", "96"],
+        EXIT_USAGE,
+        "brainscore: image {tmp}/images/0.png is 96x80 px, smaller than the 96x96 px texture it should be the source "
+        "of (sources are cropped, never upsampled); choose --size 80 or lower, or a larger image",
+    ),
+    (
+        "texmod stimuli neither folder nor freemanziemba2013",
+        ["texmod", "--model", "lcl-v2", "--stimuli", "{tmp}/afile", "--out", "{tmp}/tm"],
+        EXIT_USAGE,
+        "brainscore: --stimuli {tmp}/afile is neither freemanziemba2013 nor a folder; pass a folder made by "
+        "`brainscore stimuli make` (or holding stim/tex-*.png and noise-*.png)",
+    ),
+    (
+        "texmod stimuli folder without release names",
+        ["texmod", "--model", "lcl-v2", "--stimuli", "{tmp}/images", "--out", "{tmp}/tm"],
+        EXIT_USAGE,
+        "brainscore: --stimuli {tmp}/images holds no stimuli named like the release "
+        "(stim/tex-320x320-im<family>-smp<k>.png and noise-...); make them with `brainscore stimuli make --images DIR "
+        "--out DIR`",
+    ),
+    (
+        "texmod layer the model does not record",
+        ["texmod", "--model", "lcl-v2", "--stimuli", "{tmp}/images", "--layers", "nope", "--out", "{tmp}/tm"],
+        EXIT_USAGE,
+        "brainscore: --layers nope is not a layer that model lcl-v2 records; choose from layer1, layer2",
+    ),
 ]
 
 
@@ -673,6 +729,11 @@ def inputs(tmp_path_factory) -> Path:
     for index in range(12):
         pixels = np.random.default_rng(index).integers(0, 256, (80, 96, 3), dtype=np.uint8)
         Image.fromarray(pixels).save(folder / "images" / f"{index}.png")
+    (folder / "no-images").mkdir()
+    (folder / "not-images").mkdir()
+    (folder / "not-images" / "notes.txt").write_text("not an image\n")
+    (folder / "tiny-images").mkdir()
+    Image.fromarray(np.zeros((32, 40), dtype=np.uint8)).save(folder / "tiny-images" / "tiny.png")
     for index, (text, _) in enumerate(ONE_BAD_FIELD.values()):
         (folder / f"bad-{index}.yaml").write_text(f"extends: lcl-v2.yaml\n{text}")
     return folder

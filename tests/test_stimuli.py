@@ -1,0 +1,224 @@
+"""Freeman-style stimuli (``brainscore stimuli make``) and the in-silico texture experiment (``brainscore texmod``), on
+tiny images: spectra of the noise images, textures closer to their source than noise, the layout, resumption, a
+planted model recovered, and the benchmark's own numbers on the simulated Freeman & Ziemba stimuli."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from brainscore_lcl.cli import main
+from brainscore_lcl.data.freemanziemba import raw_image_name
+from brainscore_lcl.stimuli.layout import find_stimuli, parse_stimulus_name, stimulus_file_name
+from brainscore_lcl.stimuli.make import make_stimuli, read_png, write_png
+from brainscore_lcl.stimuli.noise import amplitude_spectrum, spectrally_matched_noise, spectrum_error
+from brainscore_lcl.stimuli.synthesis import MIN_SIZE, check_size, pyramid_scales
+
+SIZE, SAMPLES, ITERATIONS = 64, 2, 30
+
+
+def source_image(seed: int, size: int = 96) -> np.ndarray:
+    """A structured source (uint8, (size, size)): oriented gratings under a random blob field, one per seed."""
+    rng = np.random.default_rng(seed)
+    rows, columns = np.mgrid[0:size, 0:size] / size
+    angle, frequency = rng.uniform(0, np.pi), rng.uniform(6, 14)
+    grating = np.sin(2 * np.pi * frequency * (np.cos(angle) * columns + np.sin(angle) * rows))
+    blobs = np.real(np.fft.ifft2(np.fft.fft2(rng.standard_normal((size, size))) * np.exp(-((rows * 40) ** 2))))
+    image = 0.5 + 0.3 * grating * (blobs > 0) + 0.1 * blobs / np.abs(blobs).max()
+    return np.uint8(np.clip(image, 0, 1) * 255)
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("sources")
+    for seed in (1, 2):
+        Image.fromarray(source_image(seed)).save(folder / f"source{seed}.png")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def made(sources, tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("made") / "stim"
+    record = make_stimuli(sources, out, samples=SAMPLES, size=SIZE, seed=3, iterations=ITERATIONS)
+    return out, record
+
+
+@pytest.mark.parametrize("shape", [(64, 64), (63, 65), (32, 48)])
+def test_noise_has_the_amplitude_spectrum_of_its_target_to_float_precision(shape):
+    target = np.random.default_rng(0).random(shape) ** 3
+    noise = spectrally_matched_noise(target, np.random.default_rng(1))
+    assert noise.dtype == np.float64 and noise.shape == shape
+    assert np.allclose(np.abs(np.fft.fft2(noise)), np.abs(np.fft.fft2(target)), rtol=0, atol=1e-9)
+    assert spectrum_error(noise, target) < 1e-14
+    assert noise.mean() == pytest.approx(target.mean(), abs=1e-12)
+    assert np.abs(noise - target).mean() > 0.05  # the phase did change
+    other = spectrally_matched_noise(target, np.random.default_rng(2))
+    assert not np.allclose(other, noise)
+
+
+def test_amplitude_spectrum_by_hand():
+    image = np.zeros((4, 4))
+    image[0, 0] = 2.0  # an impulse: flat spectrum of height 2
+    assert np.array_equal(amplitude_spectrum(image), np.full((4, 3), 2.0))
+
+
+def test_names_follow_the_release_loader():
+    assert stimulus_file_name("texture", 327, 1, 320) == raw_image_name("texture", 327, 1)
+    assert stimulus_file_name("noise", 13, 15, 320) == raw_image_name("noise", 13, 15)
+    assert parse_stimulus_name("noise-64x64-im3-smp12.png") == ("noise", 3, 12)
+    assert parse_stimulus_name("source-64x64-im3.png") is None
+
+
+def test_pyramid_scales_and_sizes():
+    assert pyramid_scales(320) == 4 and pyramid_scales(112) == 4
+    assert pyramid_scales(64) == 3 and MIN_SIZE == 64
+    check_size(64)
+    check_size(320)
+    for bad in (60, 72, 48):
+        with pytest.raises(ValueError, match="steerable pyramid"):
+            check_size(bad)
+
+
+def test_layout_and_record(made):
+    out, record = made
+    names = sorted(path.name for path in (out / "stim").iterdir())
+    expected = sorted(
+        stimulus_file_name(kind, family, sample, SIZE)
+        for kind in ("texture", "noise")
+        for family in (1, 2)
+        for sample in range(1, SAMPLES + 1)
+    )
+    assert names == expected
+    assert sorted(path.name for path in (out / "sources").iterdir()) == ["source-64x64-im1.png", "source-64x64-im2.png"]
+    on_disk = json.loads((out / "stimuli.json").read_text())
+    assert on_disk == json.loads(json.dumps(record))
+    assert [source["file"] for source in record["sources"]] == ["source1.png", "source2.png"]
+    assert record["parameters"]["n_scales"] == 3 and record["parameters"]["iterations"] == ITERATIONS
+    assert set(record["versions"]) >= {"plenoptic", "torch", "brainscore_lcl"}
+    assert set(record["images"]) == set(expected)
+    with Image.open(out / "stim" / expected[0]) as image:
+        assert image.mode == "L" and image.size == (SIZE, SIZE)
+    assert len(find_stimuli(out)) == len(expected)
+
+
+def test_textures_end_closer_to_their_source_than_noise(made):
+    _, record = made
+    for family in (1, 2):
+        for sample in range(1, SAMPLES + 1):
+            texture = record["images"][stimulus_file_name("texture", family, sample, SIZE)]
+            noise = record["images"][stimulus_file_name("noise", family, sample, SIZE)]
+            assert texture["ps_error"] < 0.75 * noise["ps_error"]
+
+
+def test_saved_noise_matches_its_saved_texture_up_to_8_bit_rounding(made):
+    out, record = made
+    for name, entry in record["images"].items():
+        if entry["texture_type"] == "noise":
+            texture = read_png(out / "stim" / name.replace("noise-", "tex-"))
+            recomputed = spectrum_error(read_png(out / "stim" / name), texture)
+            assert recomputed == pytest.approx(entry["spectrum_error"], rel=1e-9)
+            assert recomputed < 0.1
+
+
+def test_an_interrupted_run_continues_with_the_same_images(made, sources, tmp_path):
+    out, record = made
+    copy = tmp_path / "stim"
+    for path in out.rglob("*"):
+        if path.is_file():
+            (copy / path.relative_to(out)).parent.mkdir(parents=True, exist_ok=True)
+            (copy / path.relative_to(out)).write_bytes(path.read_bytes())
+    lost = stimulus_file_name("texture", 2, 2, SIZE)
+    (copy / "stim" / lost).unlink()
+    partial = json.loads((copy / "stimuli.json").read_text())
+    del partial["images"][lost]
+    (copy / "stimuli.json").write_text(json.dumps(partial))
+    resumed = make_stimuli(sources, copy, samples=SAMPLES, size=SIZE, seed=3, iterations=ITERATIONS)
+    # remade alone (a batch of one) from its seed: the same texture as in the batch of two, up to float rounding
+    difference = np.abs(read_png(copy / "stim" / lost) - read_png(out / "stim" / lost)) * 255
+    assert difference.max() <= 1
+    assert resumed["images"][lost]["seed"] == record["images"][lost]["seed"]
+    untouched = stimulus_file_name("texture", 1, 1, SIZE)
+    assert (copy / "stim" / untouched).read_bytes() == (out / "stim" / untouched).read_bytes()
+    with pytest.raises(ValueError, match="made with iterations 30"):
+        make_stimuli(sources, copy, samples=SAMPLES, size=SIZE, seed=3, iterations=ITERATIONS + 1)
+
+
+def planted_stimuli(folder: Path, chosen: int) -> None:
+    """3 families x 2 samples: family ``chosen``'s textures are sparse bright 4-px squares on gray (their noise, the same
+    spectrum, has almost no bright pixel); the other families' textures and noise are dim smooth fields."""
+    for family in (1, 2, 3):
+        for sample in (1, 2):
+            rng = np.random.default_rng(10 * family + sample)
+            if family == chosen:
+                texture = np.full((SIZE, SIZE), 0.4)
+                texture[np.kron(rng.random((SIZE // 4, SIZE // 4)) < 0.05, np.ones((4, 4))) > 0] = 1.0
+            else:
+                texture = 0.45 + 0.1 * rng.random((SIZE, SIZE))
+            noise = spectrally_matched_noise(texture, rng)
+            for kind, image in (("texture", texture), ("noise", noise)):
+                pixels = np.uint8(np.round(np.clip(image, 0, 1) * 255))
+                write_png(folder / "stim" / stimulus_file_name(kind, family, sample, SIZE), pixels)
+
+
+def planted_network() -> torch.nn.Module:
+    """Units that count bright pixels (red channel above 0.8-0.95 of full scale, ImageNet-normalised input; x 100), plus a
+    constant 0.01: they respond to family ``chosen``'s textures and to nothing else."""
+    thresholds = torch.tensor([0.8, 0.85, 0.9, 0.95])
+    detect = torch.nn.Conv2d(3, 4, 1)
+    read_out = torch.nn.Conv2d(4, 4, 1)
+    with torch.no_grad():
+        detect.weight.zero_()
+        detect.weight[:, 0, 0, 0] = 0.229  # undo the red channel's normalisation: weight * x + bias = pixel - t
+        detect.bias.copy_(0.485 - thresholds)
+        read_out.weight.copy_(100 * torch.eye(4)[:, :, None, None])
+        read_out.bias.fill_(0.01)
+    return torch.nn.Sequential(detect, torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1), read_out)
+
+
+def test_a_planted_model_is_recovered(tmp_path, monkeypatch):
+    from brainscore_lcl.model_helpers.from_file import as_model_id
+    from brainscore_lcl.texture_experiment import texture_experiment
+
+    monkeypatch.setenv("BRAINSCORE_LCL_CACHE", str(tmp_path / "cache"))
+    planted_stimuli(tmp_path / "planted", chosen=2)
+    model_id = as_model_id(planted_network(), name="planted-family-2", layers=["3"])
+    record = texture_experiment(model_id, tmp_path / "planted", layers=["3"], out=tmp_path / "out")
+    numbers = record["layers"]["3"]
+    assert numbers["top_family"] == 2
+    assert numbers["families"] == [1, 2, 3]
+    assert numbers["family_rmod"][1] > 0.5
+    assert numbers["family_rmod"][0] == pytest.approx(0, abs=1e-6)
+    assert numbers["family_rmod"][2] == pytest.approx(0, abs=1e-6)
+    assert numbers["family_ranks"] == [1.5, 3.0, 1.5]
+    written = {path.name for path in (tmp_path / "out").iterdir()}
+    assert written == {"texmod.json", "texmod_units.csv", "texmod_families.csv", "texmod.png", "texmod.pdf"}
+    assert "unit_rmod" not in json.loads((tmp_path / "out" / "texmod.json").read_text())["layers"]["3"]
+
+
+def test_the_commands_run_end_to_end(made, tmp_path, capsys):
+    out, _ = made
+    assert main(["texmod", "--model", "lcl-v2", "--stimuli", str(out), "--out", str(tmp_path / "tm")]) == 0
+    printed = capsys.readouterr().out
+    assert "layer2:" in printed and "layer1:" in printed
+    families = (tmp_path / "tm" / "texmod_families.csv").read_text().splitlines()
+    assert families[0] == "layer,family,rmod,rank" and len(families) == 1 + 2 * 2
+
+
+@pytest.mark.slow  # lcl-v2 on the 450 simulated stimuli twice and the benchmark's PLS reading: ~100 s on 2 cores
+def test_on_the_freemanziemba_stimuli_texmod_equals_the_benchmark_units_reading():
+    from brainscore_lcl.benchmarks.freemanziemba2013_texmod.benchmark import texture_modulation_details
+    from brainscore_lcl.data.texture_responses import load_texture_data
+    from brainscore_lcl.scoring import load_model
+    from brainscore_lcl.texture_experiment import texture_experiment
+
+    record = texture_experiment("lcl-v2", "freemanziemba2013", source="sim")
+    details = texture_modulation_details(load_model("lcl-v2"), load_texture_data("sim", "V2"))
+    assert record["n_images"] == details["n_images"] == 450
+    assert record["layers"]["layer2"]["family_rmod"] == details["units"]["family_rmod"]
+    assert record["layers"]["layer2"]["family_ranks"] == details["units"]["family_ranks"]
+    assert [str(family) for family in record["layers"]["layer2"]["families"]] == details["data"]["families"]
