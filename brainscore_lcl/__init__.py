@@ -21,12 +21,15 @@ os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
 
 
 def __getattr__(name: str):
-    """The Python entry points, imported on first use: ``score`` (``brainscore_lcl.api.score``) and ``analyses``
-    (the figure scripts, ``brainscore_lcl.analyses``)."""
+    """The Python entry points, imported on first use: ``score`` (``brainscore_lcl.api.score``), ``analyses``
+    (the figure scripts, ``brainscore_lcl.analyses``) and ``texture_experiment``
+    (``brainscore_lcl.texture_experiment.texture_experiment``)."""
     import importlib
 
     if name == "score":
         return importlib.import_module("brainscore_lcl.api").score
     if name == "analyses":
         return importlib.import_module("brainscore_lcl.analyses")
+    if name == "texture_experiment":
+        return importlib.import_module("brainscore_lcl.texture_experiment").texture_experiment
     raise AttributeError(f"module 'brainscore_lcl' has no attribute {name!r}")

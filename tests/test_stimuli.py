@@ -149,8 +149,8 @@ def test_an_interrupted_run_continues_with_the_same_images(made, sources, tmp_pa
 
 
 def planted_stimuli(folder: Path, chosen: int) -> None:
-    """3 families x 2 samples: family ``chosen``'s textures are sparse bright 4-px squares on gray (their noise, the same
-    spectrum, has almost no bright pixel); the other families' textures and noise are dim smooth fields."""
+    """3 families x 2 samples: family ``chosen``'s textures are sparse bright 4-px squares on gray (their noise, the
+    same spectrum, has almost no bright pixel); the other families' textures and noise are dim smooth fields."""
     for family in (1, 2, 3):
         for sample in (1, 2):
             rng = np.random.default_rng(10 * family + sample)
@@ -166,8 +166,8 @@ def planted_stimuli(folder: Path, chosen: int) -> None:
 
 
 def planted_network() -> torch.nn.Module:
-    """Units that count bright pixels (red channel above 0.8-0.95 of full scale, ImageNet-normalised input; x 100), plus a
-    constant 0.01: they respond to family ``chosen``'s textures and to nothing else."""
+    """Units that count bright pixels (red channel above 0.8-0.95 of full scale, ImageNet-normalised input; x 100),
+    plus a constant 0.01: they respond to the planted family's textures and to nothing else."""
     thresholds = torch.tensor([0.8, 0.85, 0.9, 0.95])
     detect = torch.nn.Conv2d(3, 4, 1)
     read_out = torch.nn.Conv2d(4, 4, 1)
