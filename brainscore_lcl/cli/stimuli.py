@@ -11,22 +11,31 @@ matched noise images, in the raw-release layout (``stim/<tex|noise>-<size>x<size
 from __future__ import annotations
 
 import argparse
+import sys
 
+from brainscore_lcl.errors import EXIT_INTERRUPTED
 from brainscore_lcl.stimuli import DEFAULT_ITERATIONS, DEFAULT_SAMPLES, DEFAULT_SIZE
 
 
 def command_stimuli_make(args: argparse.Namespace) -> int:
     from brainscore_lcl.stimuli.make import convergence_warning, make_stimuli
 
-    record = make_stimuli(
-        args.images,
-        args.out,
-        samples=args.samples,
-        size=args.size,
-        seed=args.seed,
-        iterations=args.iterations,
-        device=args.device,
-    )
+    try:
+        record = make_stimuli(
+            args.images,
+            args.out,
+            samples=args.samples,
+            size=args.size,
+            seed=args.seed,
+            iterations=args.iterations,
+            device=args.device,
+        )
+    except KeyboardInterrupt:
+        print(
+            f"brainscore: interrupted; the finished families are kept in {args.out}: run the same command to continue",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     quality = record["quality"]
     n_images = len(record["images"])
     print(
