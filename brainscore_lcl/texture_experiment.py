@@ -25,10 +25,19 @@ import numpy as np
 from brainscore_lcl.cache import atomic_path, atomic_write_json
 from brainscore_lcl.data.facts import VISUAL_DEGREES
 from brainscore_lcl.errors import RunError, UsageError
-from brainscore_lcl.metrics.texture import family_ranks, modulation_quantiles, population_modulation
+from brainscore_lcl.metrics.texture import (
+    family_mean_responses,
+    family_modulation,
+    family_ranks,
+    modulation_quantiles,
+    neuron_modulation,
+    texture_modulation_index,
+)
 
 #: the ``stimuli`` name of the suite's own Freeman & Ziemba (2013) stimulus set
 FREEMANZIEMBA = "freemanziemba2013"
+#: per-unit numbers kept out of ``texmod.json`` (they go to ``texmod_units.csv``)
+UNIT_KEYS = ("unit_rmod", "unit_family_rmod")
 #: the region each analysed layer is committed to while it is recorded
 RECORDED_REGION = "V2"
 JSON_FILE, UNITS_FILE, FAMILIES_FILE, FIGURE_FILE = "texmod.json", "texmod_units.csv", "texmod_families.csv", "texmod"
@@ -147,20 +156,24 @@ def record_layers(model, layers: list[str], stimuli: ExperimentStimuli) -> dict[
 
 
 def layer_modulation(features: np.ndarray, families: np.ndarray, texture_types: np.ndarray) -> dict[str, Any]:
-    """One layer's texture modulation from its activations (image, unit): per-unit Rmod (mean over families),
-    per-family Rmod (mean over units), family ranks and the top family, the quantiles of unit Rmod."""
-    modulation = population_modulation(features, families, texture_types, rectify=True)
-    finite = np.isfinite(modulation.neuron_rmod)
+    """One layer's texture modulation from its activations (image, unit), as the benchmark's ``population_modulation``
+    (rectified): every unit's Rmod per family (``unit_family_rmod``, (unit, family) array), per unit the mean over
+    families (``unit_rmod``), per family the mean over units, its rank and the top family, quantiles of unit Rmod."""
+    means = family_mean_responses(features, families, texture_types)
+    rmod = texture_modulation_index(means.texture, means.noise, rectify=True)
+    unit_rmod, population = neuron_modulation(rmod), family_modulation(rmod)
+    finite = np.isfinite(unit_rmod)
     return {
         "n_units": int(features.shape[1]),
         "n_modulated_units": int(finite.sum()),
-        "families": [int(family) for family in modulation.families],
-        "family_rmod": modulation.family_rmod.tolist(),
-        "family_ranks": family_ranks(modulation.family_rmod).tolist(),
-        "top_family": int(modulation.families[int(np.nanargmax(modulation.family_rmod))]),
-        "median_unit_rmod": float(np.nanmedian(modulation.neuron_rmod)) if finite.any() else None,
-        "quantiles": modulation_quantiles(modulation.neuron_rmod).tolist() if finite.any() else [],
-        "unit_rmod": modulation.neuron_rmod.tolist(),
+        "families": [int(family) for family in means.families],
+        "family_rmod": population.tolist(),
+        "family_ranks": family_ranks(population).tolist(),
+        "top_family": int(means.families[int(np.nanargmax(population))]),
+        "median_unit_rmod": float(np.nanmedian(unit_rmod)) if finite.any() else None,
+        "quantiles": modulation_quantiles(unit_rmod).tolist() if finite.any() else [],
+        "unit_rmod": unit_rmod.tolist(),
+        "unit_family_rmod": rmod,
     }
 
 
@@ -179,8 +192,9 @@ def texture_experiment(
     the images of the ``source`` data). ``layers``: default the layers the model commits to its regions.
 
     Returns the record ``brainscore texmod`` writes: model, stimuli, images, families, and per layer
-    ``layer_modulation``'s numbers. With ``out``, also writes ``texmod.json`` (without the per-unit list),
-    ``texmod_units.csv`` (layer, unit, rmod), ``texmod_families.csv`` (layer, family, rmod, rank) and the
+    ``layer_modulation``'s numbers. With ``out``, also writes ``texmod.json`` (without the per-unit numbers),
+    ``texmod_units.csv`` (layer, unit, rmod, then Rmod per family: ``rmod_im<family>``),
+    ``texmod_families.csv`` (layer, family, rmod, rank) and the
     Fig. 5-style panels ``texmod.png``/``.pdf`` (``draw``).
     """
     from brainscore_lcl.model_helpers.commitment import configure_activation_cache
@@ -216,16 +230,20 @@ def write_outputs(record: dict[str, Any], out: Path) -> list[Path]:
     summary = {
         **record,
         "layers": {
-            layer: {key: value for key, value in numbers.items() if key != "unit_rmod"}
+            layer: {key: value for key, value in numbers.items() if key not in UNIT_KEYS}
             for layer, numbers in record["layers"].items()
         },
     }
     atomic_write_json(out / JSON_FILE, summary, indent=1)
     with atomic_path(out / UNITS_FILE) as temporary, temporary.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["layer", "unit", "rmod"])
+        families = next(iter(record["layers"].values()))["families"]
+        writer.writerow(["layer", "unit", "rmod", *(f"rmod_im{family}" for family in families)])
         for layer, numbers in record["layers"].items():
-            writer.writerows([layer, unit, value] for unit, value in enumerate(numbers["unit_rmod"]))
+            writer.writerows(
+                [layer, unit, f"{mean:.6g}", *(f"{value:.6g}" for value in row)]
+                for unit, (mean, row) in enumerate(zip(numbers["unit_rmod"], numbers["unit_family_rmod"]))
+            )
     with atomic_path(out / FAMILIES_FILE) as temporary, temporary.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["layer", "family", "rmod", "rank"])

@@ -17,7 +17,7 @@ from brainscore_lcl.data.freemanziemba import raw_image_name
 from brainscore_lcl.stimuli.layout import find_stimuli, parse_stimulus_name, stimulus_file_name
 from brainscore_lcl.stimuli.make import make_stimuli, read_png, write_png
 from brainscore_lcl.stimuli.noise import amplitude_spectrum, spectrally_matched_noise, spectrum_error
-from brainscore_lcl.stimuli.synthesis import MIN_SIZE, check_size, pyramid_scales
+from brainscore_lcl.stimuli.synthesis import MIN_SIZE, check_size, pyramid_scales, synthesize_textures
 
 SIZE, SAMPLES, ITERATIONS = 64, 2, 30
 
@@ -82,6 +82,14 @@ def test_pyramid_scales_and_sizes():
     for bad in (60, 72, 48):
         with pytest.raises(ValueError, match="steerable pyramid"):
             check_size(bad)
+
+
+def test_synthesis_is_deterministic_for_a_seed():
+    source = source_image(1, size=SIZE) / 255.0
+    first, first_losses = synthesize_textures(source, [5, 6], 5)
+    again, again_losses = synthesize_textures(source, [5, 6], 5)
+    assert np.array_equal(first, again) and np.array_equal(first_losses, again_losses)
+    assert not np.array_equal(first[0], first[1])
 
 
 def test_layout_and_record(made):
@@ -198,6 +206,10 @@ def test_a_planted_model_is_recovered(tmp_path, monkeypatch):
     written = {path.name for path in (tmp_path / "out").iterdir()}
     assert written == {"texmod.json", "texmod_units.csv", "texmod_families.csv", "texmod.png", "texmod.pdf"}
     assert "unit_rmod" not in json.loads((tmp_path / "out" / "texmod.json").read_text())["layers"]["3"]
+    per_unit = numbers["unit_family_rmod"]
+    assert per_unit.shape == (4, 3) and np.all(per_unit[:, 1] > 0.5) and np.allclose(per_unit[:, [0, 2]], 0, atol=1e-6)
+    rows = (tmp_path / "out" / "texmod_units.csv").read_text().splitlines()
+    assert rows[0] == "layer,unit,rmod,rmod_im1,rmod_im2,rmod_im3" and len(rows) == 1 + 4
 
 
 def test_the_commands_run_end_to_end(made, tmp_path, capsys):
