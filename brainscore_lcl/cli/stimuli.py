@@ -37,9 +37,9 @@ def command_stimuli_make(args: argparse.Namespace) -> int:
         )
         return EXIT_INTERRUPTED
     quality = record["quality"]
-    n_images = len(record["images"])
+    n_images, n_families = len(record["images"]), len(record["sources"])
     print(
-        f"wrote {n_images} stimuli of {len(record['sources'])} families to {args.out}/stim "
+        f"wrote {n_images} stimuli of {n_families} {'family' if n_families == 1 else 'families'} to {args.out}/stim "
         f"(relative Portilla-Simoncelli error, median: textures {quality['texture_ps_error']['median']:.3f}, "
         f"noise {quality['noise_ps_error']['median']:.3f}; noise spectrum error, max "
         f"{quality['noise_spectrum_error']['max']:.4f}; details in {args.out}/stimuli.json)"
