@@ -25,20 +25,24 @@ from brainscore_lcl.analyses.common import (
     benchmark_id,
     benchmark_options,
     display_name,
+    load_figure_models,
+    mark_simulated,
     output_folder,
     pairwise_permutation_tests,
     parse_args,
     per_neuron_ev,
+    print_data_note,
     print_table,
     run_script,
     save_figure,
     score_models,
+    short_note,
     time_window_record,
     write_csv,
     write_json,
 )
 from brainscore_lcl.errors import RunError
-from brainscore_lcl.score_cache import load_models, open_cache
+from brainscore_lcl.score_cache import open_cache
 
 DEFAULT_MODELS = PAPER_MODELS["figA2"]
 PER_NEURON_EV_DEFINITION = (
@@ -94,11 +98,17 @@ def compute(
     no_cache: bool = False,
     time_window: Sequence[int] = BRAINSCORE_WINDOW_MS,
     region: str = "V2",
+    offline_references: bool = False,
 ) -> PerNeuron:
-    """Score ``models`` on ``region`` of ``source`` and compare the first with each other one, cell by cell."""
-    entries, notes = load_models(models, checkpoints or {}, region)
+    """Score ``models`` on ``region`` of ``source`` and compare the first with each other one, cell by cell.
+    ``offline_references``: add the offline reference models when some of ``models`` cannot load
+    (``load_figure_models``; the script's default models do)."""
+    entries, notes = load_figure_models(models, checkpoints or {}, region, source, offline_references)
     if len(entries) < 2:
-        raise RunError("per_neuron needs at least two models that load: " + ("; ".join(notes) or "only one given"))
+        raise RunError(
+            "per_neuron needs at least two models that load: "
+            + ("; ".join(short_note(note) for note in notes) or "only one given")
+        )
     bid = benchmark_id(source, region)
     records = score_models(
         entries, open_cache(source, data_root, not no_cache), bid, benchmark_options(source, data_root, time_window)
@@ -118,29 +128,47 @@ def compute(
     )
 
 
+#: the band beyond the shown range into which larger values are compressed, as a fraction of the range
+EDGE_BAND = 0.12
+
+
+def into_edge_band(values: np.ndarray, limit: float) -> np.ndarray:
+    """``values`` with those above ``limit`` mapped monotonically into (limit, limit * (1 + EDGE_BAND)):
+    v -> limit * (1 + EDGE_BAND * (1 - limit / v)), so that different values keep different places."""
+    values = np.asarray(values, dtype=float)
+    beyond = values > limit
+    compressed = limit * (1 + EDGE_BAND * (1 - limit / np.where(beyond, values, limit)))
+    return np.where(beyond, compressed, values)
+
+
 def draw_figure(result: PerNeuron, max_shown: float = 1.5) -> plt.Figure:
     """One scatter per comparison, model B on x, model A on y, with the identity line; cells whose explained
-    variance exceeds ``max_shown`` (low-ceiling cells) are drawn on the edge as open markers."""
+    variance exceeds ``max_shown`` (low-ceiling cells) are drawn as open markers in a shaded band beyond the range,
+    their values compressed monotonically (``into_edge_band``) so that they do not hide each other."""
     values, rows = result.per_neuron_ev, result.comparisons
     figure, axes = plt.subplots(1, len(rows), figsize=(4.4 * len(rows), 4.6), squeeze=False)
     finite = np.concatenate([value[np.isfinite(value)] for value in values.values()])
     limit = float(np.clip(np.max(finite) * 1.05, 1.0, max_shown))
+    # one range for every panel: with the band wherever any cell lies beyond the limit
+    top = limit * (1 + EDGE_BAND) if np.max(finite) > limit else limit * 1.02
     for axis, row in zip(axes[0], rows):
         a, b = values[row["model_a"]], values[row["model_b"]]
         clipped = (a > limit) | (b > limit)
         axis.scatter(b[~clipped], a[~clipped], s=12, alpha=0.7)
         if clipped.any():
+            axis.axvspan(limit, top, color="0.92", lw=0)
+            axis.axhspan(limit, top, color="0.92", lw=0)
             axis.scatter(
-                np.minimum(b[clipped], limit),
-                np.minimum(a[clipped], limit),
+                into_edge_band(b[clipped], limit),
+                into_edge_band(a[clipped], limit),
                 s=24,
                 facecolors="none",
                 edgecolors="tab:red",
-                label=f"{clipped.sum()} cells > {limit:g}, on the edge",
+                label=f"{clipped.sum()} cells > {limit:g}, in the shaded band",
             )
         axis.plot([0, limit], [0, limit], "k--", lw=1, label="identity")
-        axis.set_xlim(0, limit * 1.02)
-        axis.set_ylim(0, limit * 1.02)
+        axis.set_xlim(0, top)
+        axis.set_ylim(0, top)
         axis.set_aspect("equal")
         axis.set_xlabel(f"{display_name(row['model_b'])} ({result.region} expl. var. per cell)")
         axis.set_ylabel(f"{display_name(row['model_a'])} ({result.region} expl. var. per cell)")
@@ -150,7 +178,7 @@ def draw_figure(result: PerNeuron, max_shown: float = 1.5) -> plt.Figure:
             fontsize=8,
         )
         axis.legend(loc="lower right", fontsize=7)
-    return figure
+    return mark_simulated(figure, result.source)
 
 
 def draw(result: PerNeuron, out: str | Path | None = None) -> list[Path]:
@@ -185,8 +213,10 @@ def main(argv: Sequence[str] | None = None) -> PerNeuron:
         no_cache=args.no_cache,
         time_window=args.time_window,
         region=args.region,
+        offline_references=args.default_models,
     )
     paths = draw(result, args.out)
+    print_data_note(result.source)
     print_table(
         result.comparisons,
         ("model_a", "model_b", "median_a", "median_b", "fraction_a_better", "fraction_b_better", "p_permutation"),

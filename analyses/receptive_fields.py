@@ -154,11 +154,28 @@ def draw_filters(result: ReceptiveFields) -> plt.Figure:
     return figure
 
 
+def say_no_fit(axis: plt.Axes, result: dict[str, Any]) -> None:
+    """In place of an empty panel: that no filter of the model passes the fit criterion."""
+    axis.text(
+        0.5,
+        0.5,
+        f"no filter passes R$^2$ >= {result['min_r_squared']:g}\n({result['n_filters']} filters fitted)",
+        ha="center",
+        va="center",
+        transform=axis.transAxes,
+        fontsize=9,
+    )
+
+
 def draw_phases(results: dict[str, dict[str, Any]]) -> plt.Figure:
-    """Fig. A.4: histograms of folded spatial phase per model."""
+    """Fig. A.4: histograms of folded spatial phase per model (a model with no well-fit filter says so)."""
     figure, axes = plt.subplots(1, len(results), figsize=(3.6 * len(results), 3.4), squeeze=False)
     for axis, (model, result) in zip(axes[0], results.items()):
-        axis.hist(result["folded_phase"], bins=np.linspace(0, np.pi / 2, 9), color="tab:blue", label="model")
+        if result["n_well_fit"]:
+            axis.hist(result["folded_phase"], bins=np.linspace(0, np.pi / 2, 9), color="tab:blue", label="model")
+        else:
+            say_no_fit(axis, result)
+            axis.set_yticks([])
         axis.set_xticks([0, np.pi / 4, np.pi / 2], ["0", "pi/4", "pi/2"])
         axis.set_xlabel("Spatial phase (folded, rad)")
         axis.set_ylabel("Filter count")
@@ -178,6 +195,8 @@ def draw_nx_ny(results: dict[str, dict[str, Any]]) -> plt.Figure:
     for axis, (model, result) in zip(axes[0], results.items()):
         axis.scatter(cloud_nx, cloud_ny, s=10, color="tab:green", alpha=0.6, label="Macaque V1 (Ringach 2002, binned)")
         axis.scatter(result["nx"], result["ny"], s=10, color="tab:blue", label="Model")
+        if not result["n_well_fit"]:
+            say_no_fit(axis, result)
         axis.set_xlim(0, 1.5)
         axis.set_ylim(0, 1.5)
         axis.set_aspect("equal")

@@ -34,6 +34,8 @@ from brainscore_lcl.analyses.common import (
     benchmark_id,
     benchmark_options,
     display_name,
+    load_figure_models,
+    mark_simulated,
     median_with_interval,
     output_folder,
     pairwise_permutation_tests,
@@ -41,17 +43,19 @@ from brainscore_lcl.analyses.common import (
     per_neuron_ev,
     predictivity_bars,
     predictivity_row,
+    print_data_note,
     print_table,
     record_json,
     run_script,
     save_figure,
     score_definitions,
     score_models,
+    short_note,
     time_window_record,
     write_csv,
     write_json,
 )
-from brainscore_lcl.score_cache import LoadedModel, ScoreCache, built_model, cached_score, load_models, open_cache
+from brainscore_lcl.score_cache import LoadedModel, ScoreCache, built_model, cached_score, open_cache
 
 DEFAULT_MODELS = PAPER_MODELS["fig4"] + [
     model for model in PAPER_MODELS["table_a4"] if model not in PAPER_MODELS["fig4"]
@@ -143,8 +147,19 @@ def subset_table(records: dict[str, Any], partition) -> dict[str, dict[str, dict
     }
 
 
-def table_a4(rows: Sequence[dict[str, Any]], notes: Sequence[str]) -> list[dict[str, Any]]:
-    """Every row of the paper's Table A.4 with the paper's value beside ours; a model that was not scored says why
+#: what the paper's Table A.4 values were computed on, and ours per source (a column of Table A.4 beside each value)
+PAPER_A4_DATA = "paper: real V2 recordings (Brain-Score's FreemanZiemba2013)"
+OUR_A4_DATA = {
+    "sim": "ours: SIMULATED V2 cells, not comparable with the paper's values",
+    "public": "ours: real V2 recordings, Brain-Score's public split",
+    "official": "ours: real V2 recordings, Brain-Score's private split",
+    "local": "ours: real V2 recordings, the raw release",
+}
+
+
+def table_a4(rows: Sequence[dict[str, Any]], notes: Sequence[str], source: str = "official") -> list[dict[str, Any]]:
+    """Every row of the paper's Table A.4 with the paper's value beside ours, each with the data it comes from
+    (``paper_data``, ``our_data``: on ``sim`` simulated, so not comparable); a model that was not scored says why
     (its skip note, or that it was left out of the models)."""
     ours = {row["model"]: row for row in rows}
     table = []
@@ -159,9 +174,11 @@ def table_a4(rows: Sequence[dict[str, Any]], notes: Sequence[str]) -> list[dict[
                 "model": model,
                 "paper_score": paper["v2_score"],
                 "paper_std": paper["v2_std"],
+                "paper_data": PAPER_A4_DATA,
                 "score_paper": row.get("score_paper"),
                 "score_paper_std": row.get("score_paper_std"),
                 "score_brainscore": row.get("score_brainscore"),
+                "our_data": OUR_A4_DATA[source],
                 "status": status,
             }
         )
@@ -195,12 +212,15 @@ def compute(
     fields_of_view: Sequence[float] | None = None,
     reference: str = "v1-steerpyr-pool",
     partition_ranking: str = "sign_aware",
+    offline_references: bool = False,
 ) -> V2Predictivity:
     """Score ``models`` on V2 of ``source`` and split the V2 cells by ``reference`` (a V1 model) into V1-like and
     V2-like quartiles, ranked by ``partition_ranking`` ("sign_aware", or "paper": the literal per-cell
-    (r/r_ceil)^2) (``time_window`` in ms; fields of view swept over ``fields_of_view`` degrees when given)."""
+    (r/r_ceil)^2) (``time_window`` in ms; fields of view swept over ``fields_of_view`` degrees when given).
+    ``offline_references``: add the offline reference models when some of ``models`` cannot load
+    (``load_figure_models``; the script's default models do)."""
     cache, options = open_cache(source, data_root, not no_cache), benchmark_options(source, data_root, time_window)
-    entries, notes = load_models(models, checkpoints or {}, "V2")
+    entries, notes = load_figure_models(models, checkpoints or {}, "V2", source, offline_references)
     bid = benchmark_id(source, "V2")
     records = score_models(entries, cache, bid, options, fields_of_view)
     partition = reference_partition_for(cache, records, reference, bid, options, ranking=partition_ranking)
@@ -235,7 +255,7 @@ def compute(
         subsets_public_selection=held_out_subsets,
         permutation_tests=subset_tests(records, subsets),
         notes=notes,
-        table_a4=table_a4(rows, notes),
+        table_a4=table_a4(rows, notes, source),
         records={model: record_json(record) for model, record in records.items()},
     )
 
@@ -261,7 +281,7 @@ def draw_figure(result: V2Predictivity) -> plt.Figure:
     right.set_ylabel(f"V2 explained variance (V2-like, N={result.partition['n_v2like']})")
     ranking = "" if result.partition["ranking"] == "sign_aware" else ", literal (r/r_ceil)$^2$"
     right.set_title(f"cells ranked by {display_name(result.partition['reference'])}{ranking}")
-    return figure
+    return mark_simulated(figure, result.source)
 
 
 def draw(result: V2Predictivity, out: str | Path | None = None) -> list[Path]:
@@ -319,11 +339,13 @@ def main(argv: Sequence[str] | None = None) -> V2Predictivity:
         fields_of_view=args.fields_of_view,
         reference=args.reference,
         partition_ranking=args.partition_ranking,
+        offline_references=args.default_models,
     )
     paths = draw(result, args.out)
+    print_data_note(result.source)
     print_table(result.rows, COLUMNS, result.notes)
-    print(f"Table A.4 (paper: Brain-Score's FreemanZiemba2013 V2; ours: {result.benchmark})")
-    print_table([dict(row, status=row["status"][:100]) for row in result.table_a4], TABLE_A4_COLUMNS)
+    print(f"Table A.4 ({PAPER_A4_DATA}; {OUR_A4_DATA[result.source]}: {result.benchmark})")
+    print_table([dict(row, status=short_note(row["status"])) for row in result.table_a4], TABLE_A4_COLUMNS)
     print_partitions(result)
     print_table(result.permutation_tests, ("cells", "model_a", "model_b", "p_permutation", "fraction_a_better"))
     print(f"wrote {', '.join(str(path) for path in paths)}")
