@@ -337,11 +337,13 @@ class FigureResult:
 
 
 def save_figure(figure: plt.Figure, out: Path, name: str) -> list[Path]:
-    """Write ``figure`` as ``<out>/<name>.png`` and ``.pdf``; returns the paths."""
+    """Write ``figure`` as ``<out>/<name>.png`` and ``.pdf`` (with a suptitle, if any, cropped to what is drawn, so
+    that nothing is cut off); returns the paths."""
     paths = [out / f"{name}.png", out / f"{name}.pdf"]
-    figure.tight_layout()
+    suptitle = figure._suptitle is not None
+    figure.tight_layout(rect=(0, 0, 1, 1 - 0.3 / figure.get_figheight()) if suptitle else None)
     for path in paths:
-        figure.savefig(path, dpi=150)
+        figure.savefig(path, dpi=150, **({"bbox_inches": "tight", "pad_inches": 0.1} if suptitle else {}))
     plt.close(figure)
     return paths
 

@@ -146,11 +146,11 @@ def draw_figure(result: PerNeuron, max_shown: float = 1.5) -> plt.Figure:
     variance exceeds ``max_shown`` (low-ceiling cells) are drawn as open markers in a shaded band beyond the range,
     their values compressed monotonically (``into_edge_band``) so that they do not hide each other."""
     values, rows = result.per_neuron_ev, result.comparisons
-    figure, axes = plt.subplots(1, len(rows), figsize=(4.4 * len(rows), 4.6), squeeze=False)
+    figure, axes = plt.subplots(1, len(rows), figsize=(4.4 * len(rows), 5.0), squeeze=False)
     finite = np.concatenate([value[np.isfinite(value)] for value in values.values()])
     limit = float(np.clip(np.max(finite) * 1.05, 1.0, max_shown))
     # one range for every panel: with the band wherever any cell lies beyond the limit
-    top = limit * (1 + EDGE_BAND) if np.max(finite) > limit else limit * 1.02
+    top = limit * (1 + EDGE_BAND + 0.02) if np.max(finite) > limit else limit * 1.02
     for axis, row in zip(axes[0], rows):
         a, b = values[row["model_a"]], values[row["model_b"]]
         clipped = (a > limit) | (b > limit)
