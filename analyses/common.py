@@ -13,6 +13,7 @@ import json
 import os
 import re
 import sys
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -140,10 +141,8 @@ def skipped_models(notes: Sequence[str], models: Sequence[str]) -> list[str]:
 
 def references_note(added: Sequence[str], skipped: Sequence[str]) -> str:
     """The note that says which offline references were added, and why."""
-    return (
-        f"added the offline references {', '.join(added)}, since {len(skipped)} of the figure's models "
-        f"could not load ({', '.join(skipped)})"
-    )
+    names = ", ".join(added)
+    return f"added the offline references {names}, since {len(skipped)} of the figure's models could not load"
 
 
 def load_figure_models(
@@ -184,7 +183,7 @@ def short_note(note: str) -> str:
 def print_data_note(source: str) -> None:
     """On ``sim``: what the simulated data can and cannot show (``SIMULATED_DATA_NOTE``), before a script's tables."""
     if source == "sim":
-        print(SIMULATED_DATA_NOTE)
+        print(textwrap.fill(SIMULATED_DATA_NOTE, width=120))
 
 
 def mark_simulated(figure: plt.Figure, source: str | None) -> plt.Figure:

@@ -23,14 +23,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from brainscore_lcl.analyses.common import (
+    OFFLINE_REFERENCES,
     PAPER_MODELS,
     FigureResult,
     display_name,
     output_folder,
     parse_args,
     print_table,
+    references_note,
     run_script,
     save_figure,
+    skipped_models,
     write_csv,
     write_json,
 )
@@ -246,13 +249,22 @@ def compute(
     checkpoints: dict[str, str] | None = None,
     min_r2: float = 0.7,
     no_cache: bool = False,
+    offline_references: bool = False,
 ) -> ReceptiveFields:
     """Gabor fits of the first-layer filters of ``models`` (and of the state dicts in ``checkpoints`` under names
     that are not model ids), fits with R^2 below ``min_r2`` dropped, cached with the scores (``no_cache``
-    recomputes); ``source`` is unused (no neural data)."""
+    recomputes); ``source`` is unused (no neural data). ``offline_references``: add the offline references with a
+    first convolution (``OFFLINE_REFERENCES["conv"]``) when some of ``models`` cannot load (the script's default
+    models do)."""
     from brainscore_lcl.metrics.gabor import to_grayscale
 
     filters, notes = model_filters(models, checkpoints or {})
+    skipped = skipped_models(notes, models)
+    extra = [model for model in OFFLINE_REFERENCES["conv"] if model not in models]
+    if offline_references and skipped and extra:
+        added, more_notes = model_filters(extra, {})
+        filters |= added
+        notes += more_notes + ([references_note(list(added), skipped)] if added else [])
     if not filters:
         raise RunError("no model has first-layer filters to analyse: " + "; ".join(notes))
     cache = ScoreCache(GABOR_FITS, enabled=not no_cache)
@@ -286,7 +298,14 @@ def main(argv: Sequence[str] | None = None) -> ReceptiveFields:
         ),
         argv,
     )
-    result = compute(args.models, args.source, checkpoints=args.checkpoints, min_r2=args.min_r2, no_cache=args.no_cache)
+    result = compute(
+        args.models,
+        args.source,
+        checkpoints=args.checkpoints,
+        min_r2=args.min_r2,
+        no_cache=args.no_cache,
+        offline_references=args.default_models,
+    )
     paths = draw(result, args.out)
     print_table(
         result.rows,

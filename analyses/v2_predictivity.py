@@ -50,7 +50,6 @@ from brainscore_lcl.analyses.common import (
     save_figure,
     score_definitions,
     score_models,
-    short_note,
     time_window_record,
     write_csv,
     write_json,
@@ -345,7 +344,9 @@ def main(argv: Sequence[str] | None = None) -> V2Predictivity:
     print_data_note(result.source)
     print_table(result.rows, COLUMNS, result.notes)
     print(f"Table A.4 ({PAPER_A4_DATA}; {OUR_A4_DATA[result.source]}: {result.benchmark})")
-    print_table([dict(row, status=short_note(row["status"])) for row in result.table_a4], TABLE_A4_COLUMNS)
+    # a skipped model's reason is printed once, under the first table
+    printed = [dict(row, status=row["status"].split(":")[0]) for row in result.table_a4]
+    print_table(printed, TABLE_A4_COLUMNS)
     print_partitions(result)
     print_table(result.permutation_tests, ("cells", "model_a", "model_b", "p_permutation", "fraction_a_better"))
     print(f"wrote {', '.join(str(path) for path in paths)}")

@@ -47,7 +47,7 @@ def test_offline_references_are_added_only_when_a_figures_model_cannot_load():
     assert [entry.model_id for entry in entries] == ["lcl-v2", "alexnet-untrained", "v1-steerpyr-pool", "sim-generator"]
     assert notes[-1] == (
         "added the offline references alexnet-untrained, v1-steerpyr-pool, sim-generator, since 1 of the figure's "
-        "models could not load (ant-alexnet)"
+        "models could not load"
     )
     entries, _ = common.load_figure_models(["lcl-v2", "ant-alexnet"], {}, "V2", "sim")
     assert [entry.model_id for entry in entries] == ["lcl-v2"]
@@ -65,7 +65,7 @@ def test_figures_on_sim_say_what_simulated_data_can_show(capsys):
     plt.close("all")
     common.print_data_note("sim")
     common.print_data_note("official")
-    assert capsys.readouterr().out == common.SIMULATED_DATA_NOTE + "\n"
+    assert capsys.readouterr().out.replace("\n", " ") == common.SIMULATED_DATA_NOTE + " "
 
 
 def test_a_model_without_a_well_fit_filter_says_so_instead_of_an_empty_panel():
