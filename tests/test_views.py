@@ -189,6 +189,7 @@ def test_the_model_description_is_a_table_not_json():
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="headless chromium is not installed")
 def test_a_wide_table_fits_the_report_page(tmp_path):
+    pytest.importorskip("playwright", reason="the playwright package (which drives chromium) is not installed")
     from brainscore_lcl.report.build import Section, render_page
 
     # Fig. 4's table has 20 columns
