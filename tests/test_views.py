@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from brainscore_lcl.analyses import common
+from brainscore_lcl.errors import UsageError
 
 TOOLS = Path(__file__).resolve().parents[1] / "tools"
 
@@ -132,6 +133,21 @@ def test_cells_beyond_fig_a2s_range_keep_distinct_places_in_the_band():
     # v -> 1.5 * (1 + 0.12 * (1 - 1.5 / v)): 2.0 -> 1.545, 3.0 -> 1.59, 30 -> 1.671
     np.testing.assert_allclose(placed, [0.5, 1.5, 1.545, 1.59, 1.671])
     assert np.all(placed[2:] < 1.5 * (1 + EDGE_BAND))
+
+
+def test_per_neuron_fractions_within_the_v1like_and_v2like_cells():
+    from brainscore_lcl.analyses.per_neuron import compute, subset_fractions
+    from brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark import partition_from_scores
+
+    # 8 cells, 2 per quartile: V1-like n6, n7; V2-like n0, n1 (reference EV rises with the index)
+    ids = [f"n{k}" for k in range(8)]
+    partition = partition_from_scores(ids, np.tile((np.arange(8) + 1) / 10.0, (2, 1)), np.full(8, 0.8))
+    values = {"a": np.array([0.1, 0.5, 0, 0, 0, 0, 0.9, 0.2]), "b": np.array([0.2, 0.4, 0, 0, 0, 0, 0.3, 0.1])}
+    rows = [{"model_a": "a", "model_b": "b"}]
+    subset_fractions(rows, values, partition, ids)
+    assert rows == [{"model_a": "a", "model_b": "b", "fraction_a_better_v1like": 1.0, "fraction_a_better_v2like": 0.5}]
+    with pytest.raises(UsageError, match="--region V2"):
+        compute(["lcl-v1", "v1-steerpyr"], "sim", region="V1", partition_ranking="paper")
 
 
 def test_a_name_given_once_labels_the_network_in_every_figure(monkeypatch, tmp_path):
