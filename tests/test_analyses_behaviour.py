@@ -55,3 +55,103 @@ def test_figure_table_and_skips(tmp_path, monkeypatch):
         assert (out / name).is_file()
     saved = json.loads((out / "behaviour.json").read_text())
     assert saved["per_dataset"]["colour-classifier"]["cue-conflict"]["n_trials"] == 4
+
+
+@pytest.fixture
+def barlow_encoder(tmp_path):
+    """A stand-in Barlow Twins E2E encoder checkpoint (random AlexNet-BN, as `brainscore train --config
+    barlow-e2e-alexnet` writes it)."""
+    import torch
+
+    from brainscore_lcl.checkpoint import save_encoder_checkpoint
+    from brainscore_lcl.models.comparison.networks import AlexNetBN
+
+    torch.manual_seed(0)
+    path = tmp_path / "barlow-encoder.pt"
+    save_encoder_checkpoint(
+        path,
+        AlexNetBN().state_dict(),
+        architecture={"kind": "alexnet-bn"},
+        config={"name": "barlow-e2e-alexnet"},
+        data="random weights",
+        meta={},
+    )
+    return path
+
+
+def test_barlow_row_from_a_trained_classifier_stage_and_skips_without_one(tmp_path, monkeypatch, barlow_encoder):
+    from PIL import Image
+
+    from brainscore_lcl.training.supervised import SupervisedConfig, imagenet_wnids, train
+
+    monkeypatch.setenv("RESULTCACHING_HOME", str(tmp_path / "result_caching"))
+    monkeypatch.setenv("BRAINSCORE_LCL_CACHE", str(tmp_path / "cache"))
+    images = tmp_path / "imagenet"
+    images.mkdir()
+    for index in (0, 404, 499, 766):
+        Image.new("RGB", (40, 32), (index % 256, 80, 160)).save(images / f"{imagenet_wnids()[index]}_{index}.png")
+    config = SupervisedConfig(epochs=1, batch_size=2, workers=0)
+    network = train(barlow_encoder, images, tmp_path / "barlow-net", config=config, device="cpu", progress=False)
+    assert network.name == "barlow-e2e-alexnet-net.pt"
+    root = tiny_geirhos_root(tmp_path / "geirhos")
+
+    common = ["--models", "barlow-e2e-alexnet", "--data-root", str(root)]
+    result = behaviour.main([*common, "--checkpoint", f"barlow-e2e-alexnet={network}", "--out", str(tmp_path / "a")])
+    rows = {row["model"]: row for row in result.table_a5}
+    assert set(rows) == {"barlow-e2e-alexnet-net", "humans"} and not any(
+        line.startswith("skipped barlow") for line in result.skipped
+    )
+    assert rows["barlow-e2e-alexnet-net"]["datasets"] == "cue-conflict"
+    assert 0 <= rows["barlow-e2e-alexnet-net"]["ood_accuracy"] <= 1
+
+    for extra, reason in (
+        ([], "skipped barlow-e2e-alexnet: barlow-e2e-alexnet-net ships no checkpoint"),
+        (["--checkpoint", f"barlow-e2e-alexnet={barlow_encoder}"], "is an encoder checkpoint (`brainscore train`)"),
+    ):
+        result = behaviour.main([*common, *extra, "--out", str(tmp_path / "b")])
+        assert [row["model"] for row in result.table_a5] == ["humans"]
+        assert any(line.startswith("skipped barlow-e2e-alexnet:") and reason in line for line in result.skipped)
+
+
+def test_models_without_an_imagenet_readout_are_skipped_by_script_and_benchmark(tmp_path, monkeypatch, barlow_encoder):
+    import numpy as np
+
+    from brainscore_lcl.benchmarks.geirhos2019local.benchmark import Geirhos2019Local
+    from brainscore_lcl.registry import discover_plugins, model_registry
+    from brainscore_lcl.scoring import record_from_score
+
+    monkeypatch.setenv("RESULTCACHING_HOME", str(tmp_path / "result_caching"))
+    monkeypatch.setenv("BRAINSCORE_LCL_CACHE", str(tmp_path / "cache"))
+    discover_plugins()
+    root = tiny_geirhos_root(tmp_path / "geirhos")
+    # the bare encoder under its readout's own id: a model that loads but outputs 256 features
+    monkeypatch.setitem(model_registry, "bare-barlow", model_registry["barlow-e2e-alexnet"])
+    result = behaviour.compute(["bare-barlow"], data_root=str(root), checkpoints={"bare-barlow": str(barlow_encoder)})
+    assert [row["model"] for row in result.table_a5] == ["humans"]
+    assert any("skipped bare-barlow: the model has no ImageNet readout" in line for line in result.skipped)
+
+    bare = model_registry["barlow-e2e-alexnet"].factory(str(barlow_encoder))
+    score = Geirhos2019Local("cue-conflict", root)(bare)
+    assert np.isnan(float(score.values)) and "has no ImageNet readout" in score.attrs["details"]["skipped"]
+    assert "skipped (" in record_from_score("barlow-e2e-alexnet", "Geirhos2019local.cue-conflict", score).line()
+
+
+def test_imagenet_accuracy_uses_the_standard_centre_crop(tmp_path, monkeypatch):
+    import numpy as np
+    from PIL import Image
+
+    from brainscore_lcl.training.supervised import imagenet_wnids
+
+    monkeypatch.setenv("RESULTCACHING_HOME", str(tmp_path / "result_caching"))
+    monkeypatch.setenv("BRAINSCORE_LCL_CACHE", str(tmp_path / "cache"))
+    # 448 x 224: a red centre band 128 px wide between green bands. Squashed to 224 x 224 the image is 29 % red (the
+    # colour classifier says bear); resized to 512 x 256 and centre-cropped to 224 it shows the middle 196 original
+    # columns, 65 % red (airplane): logits 10 (f - 0.485) / 0.229 (red) against 10 (1 - f - 0.456) / 0.224 (green).
+    pixels = np.zeros((224, 448, 3), dtype=np.uint8)
+    pixels[:, :, 1] = 255
+    pixels[:, 160:288] = (255, 0, 0)
+    folder = tmp_path / "val" / imagenet_wnids()[404]
+    folder.mkdir(parents=True)
+    Image.fromarray(pixels).save(folder / "airplane.png")
+    model = colour_classifier_commitment()
+    assert behaviour.imagenet_accuracy(model, str(tmp_path / "val")) == 1.0

@@ -12,13 +12,10 @@ activations model's ``logits`` layer); their last recorded layer (fc7) is the re
 
 from __future__ import annotations
 
-import functools
 import os
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import torch
 import torchvision
 
@@ -30,6 +27,7 @@ from brainscore_lcl.model_helpers.commitment import (
     ModelUnavailableError,
     imagenet_preprocessing,
     make_commitment,
+    normalized_preprocessing,
     refuse_checkpoint,
 )
 from brainscore_lcl.models.comparison import ALIASES, formats
@@ -53,17 +51,6 @@ LPL_TRAIN = (
     "python lpl_main.py --encoder alexnet --dataset stl10 --max_epochs 800 "
     "(github.com/fmi-basel/latent-predictive-learning)"
 )
-
-
-def normalized_preprocessing(
-    image_size: int, mean: tuple[float, ...], std: tuple[float, ...]
-) -> Callable[[list[str]], np.ndarray]:
-    """Brain-Score preprocessing: RGB resized to ``image_size`` px, [0, 1], normalised by ``mean``/``std``."""
-    from brainscore_vision.model_helpers.activations.pytorch import load_preprocess_images
-
-    return functools.partial(
-        load_preprocess_images, image_size=image_size, normalize_mean=tuple(mean), normalize_std=tuple(std)
-    )
 
 
 def resolve_weights(model_id: str, checkpoint: str | os.PathLike | None) -> Path:

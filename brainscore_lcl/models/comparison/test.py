@@ -118,7 +118,9 @@ def test_robustness_format_from_the_weights_folder(files, alexnet_state, tmp_pat
     assert torch.equal(state["classifier.6.weight"], alexnet_state["classifier.6.weight"])
     assert torch.equal(state["features.0.weight"], alexnet_state["features.0.weight"])
     assert "alexnet_r.pt" in recorded_hashes()
-    assert model.activations_model._extractor.preprocess.keywords["normalize_mean"] == pytest.approx(ROBUST_MEAN)
+    assert model.activations_model._extractor.preprocess.__wrapped__.keywords["normalize_mean"] == pytest.approx(
+        ROBUST_MEAN
+    )
     stimuli = tiny_stimulus_set(tmp_path, "comparison-readout-test")
     from brainscore_vision.model_interface import BrainModel
 
@@ -166,7 +168,9 @@ def test_checkpoint_only_models_need_a_checkpoint(files):
             model_registry[model_id].factory()
     model = model_registry["barlow-e2e-alexnet"].factory(checkpoint=files / "alexnet-bn.pt")
     assert model.layers == candidate_layers("barlow-e2e-alexnet")
-    assert model.activations_model._extractor.preprocess.keywords["normalize_std"] == pytest.approx(ROBUST_STD)
+    assert model.activations_model._extractor.preprocess.__wrapped__.keywords["normalize_std"] == pytest.approx(
+        ROBUST_STD
+    )
     from brainscore_lcl.models.lcl.model import SHIPPED_CHECKPOINT
 
     with pytest.raises(CheckpointError, match="not the AlexNet-BN"):
