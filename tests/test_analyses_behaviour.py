@@ -155,3 +155,71 @@ def test_imagenet_accuracy_uses_the_standard_centre_crop(tmp_path, monkeypatch):
     Image.fromarray(pixels).save(folder / "airplane.png")
     model = colour_classifier_commitment()
     assert behaviour.imagenet_accuracy(model, str(tmp_path / "val")) == 1.0
+
+
+def stand_in_geirhos2021_assembly(root):
+    """A Brain-Score ``Geirhos2021_cue-conflict``-like assembly (one choice per presentation; subject, stimulus_id,
+    truth, condition coords; its stimulus set attached) holding the tiny set's humans."""
+    from brainscore_core.supported_data_standards.brainio.assemblies import BehavioralAssembly
+    from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
+
+    from brainscore_lcl.testing import TINY_CUE_CONFLICT, TINY_HUMAN_RESPONSES
+
+    names = list(TINY_CUE_CONFLICT)
+    truth = [name.split("-")[0].rstrip("0123456789") for name in names]
+    stimuli = StimulusSet({"stimulus_id": names, "truth": truth, "condition": ["0"] * len(names)})
+    stimuli.stimulus_paths = {name: root / "stimuli" / "cue-conflict" / kind / name for name, kind in zip(names, truth)}
+    stimuli.identifier = "stand-in-Geirhos2021_cue-conflict"
+    subjects = [subject for subject in TINY_HUMAN_RESPONSES for _ in names]
+    assembly = BehavioralAssembly(
+        [choice for responses in TINY_HUMAN_RESPONSES.values() for choice in responses],
+        coords={
+            "stimulus_id": ("presentation", names * len(TINY_HUMAN_RESPONSES)),
+            "subject": ("presentation", subjects),
+            "truth": ("presentation", truth * len(TINY_HUMAN_RESPONSES)),
+            "condition": ("presentation", ["0"] * len(subjects)),
+        },
+        dims=["presentation"],
+    )
+    assembly.attrs["stimulus_set"] = stimuli
+    return assembly
+
+
+def test_geirhos2021_assemblies_scored_signed_and_full_field(tmp_path):
+    from brainscore_lcl.benchmarks.geirhos2019local.benchmark import score_against_assembly
+
+    assembly = stand_in_geirhos2021_assembly(tiny_geirhos_root(tmp_path / "geirhos"))
+    # correct on trials 2 and 4 only; humans correct [1 1 1 1], [1 0 1 1], [1 0 0 1] (the 'na' counts as wrong).
+    # By hand, kappa = (c_obs - c_exp) / (1 - c_exp): subject 1 (0.5 - 0.5) / 0.5 = 0, subject 2 (0.25 - 0.5) / 0.5
+    # = -0.5, subject 3 (0.5 - 0.5) / 0.5 = 0: mean -1/6, which Brain-Score's abs(mean) would report as +1/6
+    decided = dict(zip(assembly.stimulus_set["stimulus_id"], ["bear", "airplane", "airplane", "bear"]))
+    result = score_against_assembly(decided, assembly)
+    assert result["error_consistency"] == pytest.approx(-1 / 6)
+    assert result["accuracy"] == pytest.approx(0.5) and result["observed_consistency"] == pytest.approx(5 / 12)
+    assert result["human_error_consistency"] == pytest.approx(1 / 6) and result["human_observers"] == 3
+
+
+def test_online_columns_beside_the_paper_and_brainscore_own_numbers_labelled(tmp_path, monkeypatch):
+    import brainscore_vision.benchmarks.geirhos2021 as geirhos2021
+
+    from brainscore_lcl import scoring
+
+    monkeypatch.setenv("RESULTCACHING_HOME", str(tmp_path / "result_caching"))
+    monkeypatch.setenv("BRAINSCORE_LCL_CACHE", str(tmp_path / "cache"))
+    root = tiny_geirhos_root(tmp_path / "geirhos")
+    monkeypatch.setattr(geirhos2021, "DATASETS", ["cue-conflict"])
+    monkeypatch.setattr(behaviour, "geirhos2021_assembly", lambda dataset: stand_in_geirhos2021_assembly(root))
+    asked = []
+
+    def brainscore_benchmark(model_id, benchmark_id, model=None):  # Brain-Score's own numbers need its servers
+        asked.append(benchmark_id)
+        return scoring.ScoreRecord(model_id, benchmark_id, score=0.9, raw=0.2)
+
+    monkeypatch.setattr(scoring, "score", brainscore_benchmark)
+    values, reason = behaviour.online_scores("colour-classifier", colour_classifier_commitment())
+    assert reason is None and asked == ["Geirhos2021cueconflict-top1", "Geirhos2021cueconflict-error_consistency"]
+    # the colour classifier (red -> airplane, green -> bear) is right on trials 1, 2 and 4: kappa 0, -1/3, 1/2
+    assert values["error_consistency_geirhos2021"] == pytest.approx(1 / 18)
+    assert values["ood_accuracy_geirhos2021"] == pytest.approx(0.75)
+    assert values["brainscore_error_consistency_geirhos2021"] == 0.2 and values["brainscore_top1_geirhos2021"] == 0.9
+    assert set(values["geirhos2021_per_dataset"]) == {"cue-conflict"}
