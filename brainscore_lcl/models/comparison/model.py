@@ -45,7 +45,7 @@ CLASSIFIER_LAYERS = {
 }
 VONENET_MEAN = VONENET_STD = (0.5, 0.5, 0.5)  # VOneNet README: trained on images normalised with 0.5, 0.5
 STL10_MEAN, STL10_STD = (0.43, 0.42, 0.39), (0.27, 0.26, 0.27)  # pl_bolts stl10_normalization, used by LPL
-STL10_IMAGE_SIZE = 96
+STL10_IMAGE_SIZE = 96  # [ours] LPL's input size: STL-10's, as trained (the paper does not give one)
 BARLOW_E2E_TRAIN = "brainscore train --config barlow-e2e-alexnet --data IMAGENET_TRAIN_DIR --out DIR"
 LPL_TRAIN = (
     "python lpl_main.py --encoder alexnet --dataset stl10 --max_epochs 800 "
@@ -129,7 +129,9 @@ def vonenet_alexnet(checkpoint: str | os.PathLike | None = None):
 
 def lpl_alexnet(checkpoint: str | os.PathLike | None = None):
     """Halvagal & Zenke's layerwise LPL AlexNet trained on STL-10 (A.1.5), from ``--checkpoint`` (a Lightning
-    checkpoint's extracted state dict); 96-px input (STL-10's size, as trained) over 8 degrees, STL-10 normalisation."""
+    checkpoint's extracted state dict); STL-10 normalisation. Input 96 px over 8 degrees: the suite's own choice (the
+    paper does not say how LPL was shown; 96 px is STL-10's size, which it was trained at, and 8 degrees the field
+    of every model here)."""
     path = require_checkpoint("lpl-alexnet", checkpoint, LPL_TRAIN)
     state = formats.lpl_alexnet(formats.read_weights_file(path, "LPL checkpoint"), path)
     network = formats.load_into(LPLAlexNet(), state, "LPL checkpoint", path)
