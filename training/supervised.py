@@ -574,6 +574,8 @@ def check_train_net_options(args: argparse.Namespace) -> None:
         if value is not None and value < low:
             raise UsageError(f"{option} {value} must be >= {low}")
     existing_file(args.front_end, "--front-end", "train one with `brainscore train`", CheckpointError)
+    if args.model is not None:
+        check_model_id(args.model, load_encoder_checkpoint(args.front_end), args.front_end)
     for option, folder in (("--data", args.data), ("--val", args.val)):
         if folder is not None:
             existing_folder(folder, option, "pass an ImageNet-style folder (<wnid>/*.JPEG)", DataError)
