@@ -346,7 +346,8 @@ def compute(
         if online:
             online_values, reason = online_scores(name, model)
             per_dataset_online = online_values.pop("geirhos2021_per_dataset", {})
-            results.update({f"Geirhos2021_{dataset}": value for dataset, value in per_dataset_online.items()})
+            for dataset, value in per_dataset_online.items():
+                results[f"Geirhos2021_{dataset}"] = {"dataset": f"Geirhos2021_{dataset}", **value}
             row.update(online_values)
             if reason:
                 skipped.append(f"skipped Geirhos2021 data sets for {name}: {reason}")
@@ -412,7 +413,10 @@ def main(argv: Sequence[str] | None = None) -> Behaviour:
     paths = draw(result, args.out)
     print_table(result.table_a5, COLUMNS, result.skipped)
     for column, note in result.column_notes.items():
-        print(f"{column}: {note}")
+        prefix, _, suffix = column.partition("*")
+        filled = [key for row in result.table_a5 for key, value in row.items() if value is not None]
+        if any(key.startswith(prefix) and key.endswith(suffix) for key in filled):
+            print(f"{column}: {note}")
     print(f"wrote {', '.join(map(str, paths))}")
     return result
 

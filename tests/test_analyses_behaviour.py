@@ -223,3 +223,18 @@ def test_online_columns_beside_the_paper_and_brainscore_own_numbers_labelled(tmp
     assert values["ood_accuracy_geirhos2021"] == pytest.approx(0.75)
     assert values["brainscore_error_consistency_geirhos2021"] == 0.2 and values["brainscore_top1_geirhos2021"] == 0.9
     assert set(values["geirhos2021_per_dataset"]) == {"cue-conflict"}
+    from brainscore_lcl.registry import ModelRecord, discover_plugins, model_registry
+
+    discover_plugins()
+    monkeypatch.setitem(
+        model_registry, "colour-classifier", ModelRecord(factory=lambda checkpoint=None: colour_classifier_commitment())
+    )
+    result = behaviour.compute(["colour-classifier"], data_root=str(root), online=True)
+    behaviour.draw(result, tmp_path / "out")
+    (row, _) = result.table_a5
+    assert row["error_consistency_geirhos2021"] == pytest.approx(1 / 18) and row["error_consistency"] == pytest.approx(
+        1 / 18
+    )
+    assert row["brainscore_error_consistency_geirhos2021"] == 0.2
+    per_dataset = (tmp_path / "out" / "behaviour_per_dataset.csv").read_text()
+    assert "Geirhos2021_cue-conflict" in per_dataset
