@@ -205,7 +205,7 @@ def availability(model_id: str) -> str:
     ``ModelRecord``'s notes)."""
     files = registered_weights(model_id)
     if files:
-        missing = [item.file_name for item in files if not is_present(item)]
+        missing = [" or ".join(item.names) for item in files if not is_present(item)]
         return f"missing: {', '.join(missing)} (brainscore weights fetch --model {model_id})" if missing else "present"
     record = model_registry.get(model_id)
     return (record.notes if record is not None else None) or "no download needed"

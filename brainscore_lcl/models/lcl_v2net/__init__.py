@@ -33,5 +33,5 @@ for _front_end, _model_id in CLASSIFIER_STAGE_IDS.items():
     model_registry[_model_id] = ModelRecord(
         factory=_factory(_model_id),
         region_layers=_REGION_LAYERS[_model_id],
-        notes=f"--checkpoint PATH (train with `brainscore train-net --front-end {_front_end.upper()}_ENCODER.pt`)",
+        notes=f"--checkpoint PATH (train with `brainscore train-net` on a frozen {_front_end} encoder)",
     )
