@@ -184,12 +184,15 @@ class ScoreRecord:
         "score_definitions",
         "skipped",
     )
+    #: how a V1-like / V2-like benchmark chose its cells, copied from ``details`` into the summary where present
+    PARTITION_FIELDS = ("subset", "selection", "partition_ranking")
 
     def summary(self) -> dict[str, Any]:
         """The fields of ``brainscore score --json``: the summary fields, then the paper's literal and sign-aware
-        scores with what each key means (``score_definitions``) where the benchmark computes them."""
+        scores with what each key means (``score_definitions``) where the benchmark computes them, and for a V1-like /
+        V2-like benchmark its subset, selection and ranking."""
         return {name: getattr(self, name) for name in self.SUMMARY_FIELDS} | {
-            name: self.details[name] for name in self.PAPER_FIELDS if name in self.details
+            name: self.details[name] for name in self.PAPER_FIELDS + self.PARTITION_FIELDS if name in self.details
         }
 
     def line(self) -> str:

@@ -668,6 +668,13 @@ CASES = [
         "brainscore: rule 'a submission has a manifest': {tmp}/manifest.json is missing; write the folder with "
         "`brainscore submit --model ID --out DIR`",
     ),
+    (
+        "score partition ranking on a benchmark of all cells",
+        ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V2-pls", "--partition-ranking", "paper"],
+        EXIT_USAGE,
+        "brainscore: --partition-ranking applies to the V1-like / V2-like benchmarks (ids ending in -v1like or "
+        "-v2like), not to 'FreemanZiemba2013sim.V2-pls'; drop it or score one of them",
+    ),
 ]
 
 
