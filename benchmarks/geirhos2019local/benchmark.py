@@ -357,7 +357,7 @@ def format_result(result: dict[str, Any]) -> str:
 def skipped_score(model_identifier: str, reason: str) -> Score:
     """The score of a model that cannot make the 16-class decisions: NaN, with ``details["skipped"]`` saying why."""
     score = Score(np.nan)
-    score.attrs.update(details={"skipped": f"{model_identifier} has no ImageNet readout: {reason}"})
+    score.attrs.update(details={"skipped": f"{model_identifier} cannot make the 16-class decisions: {reason}"})
     return score
 
 
