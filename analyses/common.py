@@ -62,6 +62,8 @@ DISPLAY_NAMES = {
     "vonenet-alexnet": "VOneNet",
     "lpl-alexnet": "LPL",
     "barlow-e2e-alexnet": "BarlowTwins",
+    "barlow-e2e-alexnet-net": "BarlowTwins + classifier stage",
+    "blockbarlow-net": "BlockBarlow + classifier stage",
     "blockbarlow": "BlockBarlow",
     "ant-alexnet": "ANT",
     "resnet50-l2at-eps3": "ResNet50 L2-AT (eps=3)",

@@ -109,7 +109,7 @@ SECTIONS = (
         "behaviour",
         "Behaviour (Fig. 8, Table A.5)",
         "Out-of-distribution accuracy, observed and error consistency with Geirhos et al.'s human observers and "
-        "shape bias, through Brain-Score's label task.",
+        "shape bias, decided from the model's 1000 ImageNet logits (Geirhos et al.'s rule, stable log-softmax).",
         imagenet_readout_reason,
         ("checkpoints",),
     ),
