@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from brainscore_lcl.errors import EXIT_INTERRUPTED
 from brainscore_lcl.stimuli import DEFAULT_ITERATIONS, DEFAULT_SAMPLES, DEFAULT_SIZE
@@ -38,11 +39,12 @@ def command_stimuli_make(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     quality = record["quality"]
     n_images, n_families = len(record["images"]), len(record["sources"])
+    families = f"{n_families} {'family' if n_families == 1 else 'families'}"
     print(
-        f"wrote {n_images} stimuli of {n_families} {'family' if n_families == 1 else 'families'} to {args.out}/stim "
+        f"wrote {n_images} stimuli of {families} to {Path(args.out) / 'stim'} "
         f"(relative Portilla-Simoncelli error, median: textures {quality['texture_ps_error']['median']:.3f}, "
         f"noise {quality['noise_ps_error']['median']:.3f}; noise spectrum error, max "
-        f"{quality['noise_spectrum_error']['max']:.4f}; details in {args.out}/stimuli.json)"
+        f"{quality['noise_spectrum_error']['max']:.4f}; details in {Path(args.out) / 'stimuli.json'})"
     )
     warning = convergence_warning(record)
     if warning:
