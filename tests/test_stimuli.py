@@ -212,7 +212,12 @@ def test_a_planted_model_is_recovered(tmp_path, monkeypatch):
     assert rows[0] == "layer,unit,rmod,rmod_im1,rmod_im2,rmod_im3" and len(rows) == 1 + 4
 
 
-def test_the_commands_run_end_to_end(made, tmp_path, capsys):
+def test_the_commands_run_end_to_end(made, sources, tmp_path, capsys):
+    argv = ["stimuli", "make", "--images", str(sources), "--out", str(tmp_path / "few"), "--size", "64"]
+    assert main([*argv, "--samples", "1", "--iterations", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert f"wrote 4 stimuli of 2 families to {tmp_path / 'few' / 'stim'}" in printed
+    assert printed.splitlines()[-1].startswith("warning: 2 of 2 textures did not converge")
     out, _ = made
     assert main(["texmod", "--model", "lcl-v2", "--stimuli", str(out), "--out", str(tmp_path / "tm")]) == 0
     printed = capsys.readouterr().out
