@@ -651,6 +651,20 @@ CASES = [
         "brainscore: rule 'a submission has a manifest': {tmp}/manifest.json is missing; write the folder with "
         "`brainscore submit --model ID --out DIR`",
     ),
+    (
+        "image size without a model file",
+        ["score", "--model", "sim-generator", "--image-size", "64", "--benchmark", f"{SIM}.V1-pls"],
+        EXIT_USAGE,
+        "brainscore: --image-size applies to --model-file only; registered models have their own input size and "
+        "field of view: drop it, or give --model-file FILE.py:FUNCTION",
+    ),
+    (
+        "image size and visual degrees without a model file",
+        ["report", "--model", "sim-generator", "--image-size", "64", "--visual-degrees", "4", "--out", "{tmp}/r"],
+        EXIT_USAGE,
+        "brainscore: --image-size and --visual-degrees apply to --model-file only; registered models have their own "
+        "input size and field of view: drop them, or give --model-file FILE.py:FUNCTION",
+    ),
 ]
 
 
