@@ -261,14 +261,15 @@ def select_layer(model, region: str, public, candidates: list[str]) -> tuple[str
     return best, public_scores
 
 
-#: layer selections made in this process: {selection key: (layer, public scores)} (``shared_layer_selection``)
-_SELECTIONS: dict[tuple, tuple[str, dict[str, float]]] = {}
+#: layer selections made in this process: {selection key: (public data, layer, public scores)}
+_SELECTIONS: dict[tuple, tuple[Any, str, dict[str, float]]] = {}
 
 
 def shared_layer_selection(model, benchmark, candidates: list[str]) -> tuple[str, dict[str, float]]:
     """``select_layer`` of ``model`` for ``benchmark``'s region on its public counterpart, made once per process for
     each model (identifier, field of view), public benchmark (id, window, data, PLS) and candidates: the V2 PLS and
-    the texture-modulation benchmarks select V2 on the same public split. Leaves the chosen layer committed."""
+    the texture-modulation benchmarks select V2 on the same public split (the same data object: a data set loaded
+    anew is selected on anew). Leaves the chosen layer committed."""
     from brainscore_lcl.model_helpers.commitment import commit_layers
 
     public = benchmark.public_counterpart()
@@ -282,10 +283,11 @@ def shared_layer_selection(model, benchmark, candidates: list[str]) -> tuple[str
         public.pls,
         tuple(candidates),
     )
-    if key not in _SELECTIONS:
+    data = getattr(public.assembly, "content", public.assembly)  # Brain-Score's LazyLoad, already loaded
+    if key not in _SELECTIONS or _SELECTIONS[key][0] is not data:
         precompute_activations(model, public)
-        _SELECTIONS[key] = select_layer(model, benchmark.region, public, candidates)
-    layer, public_scores = _SELECTIONS[key]
+        _SELECTIONS[key] = (data, *select_layer(model, benchmark.region, public, candidates))
+    _, layer, public_scores = _SELECTIONS[key]
     commit_layers(model, {benchmark.region: layer})
     return layer, dict(public_scores)
 

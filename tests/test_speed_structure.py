@@ -120,7 +120,7 @@ def test_a_layer_selection_is_shared_by_benchmarks_on_the_same_public_split(monk
     from brainscore_lcl.model_helpers import commitment
 
     public = SimpleNamespace(
-        identifier="X.V2-pls.public-selection", time_window=(50, 200), data_root=None, pls="kernel"
+        identifier="X.V2-pls.public", time_window=(50, 200), data_root=None, pls="kernel", assembly=SimpleNamespace()
     )
     model = SimpleNamespace(identifier="net@123", visual_degrees=lambda: 8.0)
     selections, committed = [], []
@@ -141,6 +141,9 @@ def test_a_layer_selection_is_shared_by_benchmarks_on_the_same_public_split(monk
     other = SimpleNamespace(identifier="net@456", visual_degrees=lambda: 8.0)  # other weights: selected again
     scoring.shared_layer_selection(other, pls, ["layer1", "layer2"])
     assert len(selections) == 2
+    public.assembly = SimpleNamespace()  # the public data loaded anew: selected anew
+    scoring.shared_layer_selection(model, pls, ["layer1", "layer2"])
+    assert len(selections) == 3
 
 
 def test_a_report_builds_its_model_once(monkeypatch, tmp_path):
