@@ -120,9 +120,14 @@ def bench_tree(name: str, tree: Path, one_process: bool, sim_data: Path, work: P
             for figure in FIGURES
         ]
         five = (sum(wall for wall, _ in each), sum(cpu for _, cpu in each))
+        for figure, (wall, cpu) in zip(FIGURES, each):
+            print(f"{name}: {figure}: wall {wall:.1f} s, CPU {cpu:.1f} s", flush=True)
     report = [CLI, str(tree), *REPORT, "--out", str(work / name / "report")]
+    print(f"{name}: five figures, empty cache: wall {five[0]:.1f} s, CPU {five[1]:.1f} s", flush=True)
     first = timed(report, environment, tree)
+    print(f"{name}: first report: wall {first[0]:.1f} s, CPU {first[1]:.1f} s", flush=True)
     second = timed(report, environment, tree)
+    print(f"{name}: second report: wall {second[0]:.1f} s, CPU {second[1]:.1f} s", flush=True)
     return {"five figures, empty cache": five, "first report": first, "second report": second}
 
 
