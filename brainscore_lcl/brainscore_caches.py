@@ -11,7 +11,8 @@ without a check (a truncated pickle is a traceback), and ``_place_on_screen`` de
 - each stored call runs under the file lock of its entry, so concurrent processes compute it once and the others
   load it;
 - stimuli are placed under ``<cache>/stimuli_on_screen`` (``<cache>`` = ``$BRAINSCORE_LCL_CACHE``); a placement that
-  is interrupted removes its folder, and a stored placement whose images are gone is recomputed.
+  is interrupted removes its folder, and a stored placement whose images are gone is recomputed; placed PNGs are
+  written with fast compression (the same pixels).
 """
 
 from __future__ import annotations
@@ -146,3 +147,15 @@ def secure_brainscore_caches(folder: str | os.PathLike) -> None:
         ActivationsExtractorHelper._from_paths_stored = secure_store(ActivationsExtractorHelper._from_paths_stored)
     for stored in (screen._place_on_screen, ActivationsExtractorHelper._from_paths_stored):
         storage_of(stored)._storage_directory = str(folder)
+    if screen.ImageConverter._write.__module__ == screen.__name__:  # Brain-Score's own, not one patched by a caller
+        screen.ImageConverter._write = _write_fast_png
+
+
+def _write_fast_png(converter, image, target_path) -> None:
+    """``ImageConverter._write`` with zlib level 1 for PNGs: the same pixels as Brain-Score's default (level 6) in half
+    the CPU time (5.6 against 11 ms for a placed 640-px stimulus; placing stimuli on screen was mostly compression),
+    files 40% larger."""
+    if str(target_path).lower().endswith(".png"):
+        image.save(target_path, compress_level=1)
+    else:
+        image.save(target_path)

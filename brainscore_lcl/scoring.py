@@ -118,13 +118,13 @@ def load_model(identifier: str, checkpoint: str | None = None):
     return load_from_brainscore_vision("model", identifier, OFFLINE_MODEL_HINT)
 
 
-def describe_model(model_id: str, checkpoint: str | os.PathLike | None = None) -> dict[str, Any]:
-    """Build ``model_id`` (with ``checkpoint``, through ``load_model``) and describe its commitments, activations
-    cache and checkpoint (and, for your own networks, ``origin``: file, function, weights sha256;
-    ``brainscore_lcl.model_helpers.from_file``)."""
+def describe_model(model_id: str, checkpoint: str | os.PathLike | None = None, model=None) -> dict[str, Any]:
+    """Describe ``model_id``'s commitments, activations cache and checkpoint (and, for your own networks,
+    ``origin``: file, function, weights sha256; ``brainscore_lcl.model_helpers.from_file``): of ``model`` when given
+    (built from ``model_id`` with ``checkpoint``), else of one built through ``load_model``."""
     from brainscore_lcl.model_helpers.commitment import checkpoint_summary
 
-    model = load_model(model_id, checkpoint=checkpoint)
+    model = model if model is not None else load_model(model_id, checkpoint=checkpoint)
     activations_model = model.activations_model
     checkpoint_path = getattr(model, "checkpoint_path", None)
     return {
@@ -267,6 +267,37 @@ def select_layer(model, region: str, public, candidates: list[str]) -> tuple[str
     return best, public_scores
 
 
+#: layer selections made in this process: {selection key: (public data, layer, public scores)}
+_SELECTIONS: dict[tuple, tuple[Any, str, dict[str, float]]] = {}
+
+
+def shared_layer_selection(model, benchmark, candidates: list[str]) -> tuple[str, dict[str, float]]:
+    """``select_layer`` of ``model`` for ``benchmark``'s region on its public counterpart, made once per process for
+    each model (identifier, field of view), public benchmark (id, window, data, PLS) and candidates: the V2 PLS and
+    the texture-modulation benchmarks select V2 on the same public split (the same data object: a data set loaded
+    anew is selected on anew). Leaves the chosen layer committed."""
+    from brainscore_lcl.model_helpers.commitment import commit_layers
+
+    public = benchmark.public_counterpart()
+    key = (
+        model.identifier,
+        model.visual_degrees(),
+        benchmark.region,
+        public.identifier,
+        public.time_window,
+        public.data_root,
+        public.pls,
+        tuple(candidates),
+    )
+    data = getattr(public.assembly, "content", public.assembly)  # Brain-Score's LazyLoad, already loaded
+    if key not in _SELECTIONS or _SELECTIONS[key][0] is not data:
+        precompute_activations(model, public)
+        _SELECTIONS[key] = (data, *select_layer(model, benchmark.region, public, candidates))
+    _, layer, public_scores = _SELECTIONS[key]
+    commit_layers(model, {benchmark.region: layer})
+    return layer, dict(public_scores)
+
+
 def precompute_activations(model, benchmark) -> None:
     """Extract every recorded layer for the benchmark's stimuli in one pass. Brain-Score's activation cache stores
     each layer separately, so every later ``look_at`` of one of them (V1, V2, layer selection) is served from the
@@ -297,9 +328,7 @@ def score(
         precompute_activations(model, benchmark)
         candidates = candidate_layers(model_id)
         if candidates:
-            public = benchmark.public_counterpart()
-            precompute_activations(model, public)
-            layer, public_scores = select_layer(model, benchmark.region, public, candidates)
+            layer, public_scores = shared_layer_selection(model, benchmark, candidates)
             record_details["layer_selection"] = {"layer": layer, "public_scores": public_scores}
     record = record_from_score(model_id, benchmark_id, _run_benchmark(benchmark, model, benchmark_id))
     record.details.update(record_details)

@@ -731,6 +731,20 @@ CASES = [
         EXIT_USAGE,
         "brainscore: --layers nope is not a layer that model lcl-v2 records; choose from layer1, layer2",
     ),
+    (
+        "image size without a model file",
+        ["score", "--model", "sim-generator", "--image-size", "64", "--benchmark", f"{SIM}.V1-pls"],
+        EXIT_USAGE,
+        "brainscore: --image-size applies to --model-file only; registered models have their own input size and "
+        "field of view: drop it, or give --model-file FILE.py:FUNCTION",
+    ),
+    (
+        "image size and visual degrees without a model file",
+        ["report", "--model", "sim-generator", "--image-size", "64", "--visual-degrees", "4", "--out", "{tmp}/r"],
+        EXIT_USAGE,
+        "brainscore: --image-size and --visual-degrees apply to --model-file only; registered models have their own "
+        "input size and field of view: drop them, or give --model-file FILE.py:FUNCTION",
+    ),
 ]
 
 

@@ -1,23 +1,27 @@
 """Time the five neural figures on ``sim`` and a repeated ``brainscore report``, this tree against another (today's
-path: e.g. ``git archive main``), in one run, each from an empty cache of its own.
+path, e.g. ``/work/main``), in one run, each from an empty cache of its own, in wall and CPU seconds.
 
 For each tree: (1) the five figures (v1_predictivity, v2_predictivity, per_neuron, texture_modulation,
 receptive_fields) with ``lcl-v2 alexnet-untrained v1-steerpyr v1-steerpyr-pool`` (receptive_fields: the two with a
 first convolution) from an empty cache (the simulated release copied in as data from ``--sim-data``; its generation
 is not timed); the other tree runs each figure script in its own process (as its report did), this tree runs them in
 one process through ``brainscore_lcl.analyses.run``; (2) ``brainscore report --model lcl-v2`` (references: the
-figures' models) twice, each in a new process, on the cache of (1). Both trees run side by side, so that they see the
-same load, printed beside the numbers. The figures' JSON files stay under ``<work>/<tree>/figures`` for
-``tools/check_figures_equal.py --compare-only``. ``--other`` needs ``benchmarks``, ``training`` and ``analyses``
-under its ``brainscore_lcl/`` (links), as installed.
+figures' models) twice, each in a new process, on the cache of (1). Both trees run side by side (``--sequential``:
+one after the other), so that they see the same load, printed beside the numbers. CPU seconds (user + system of each
+process, ``os.wait4``) are inflated less by other work on the machine than wall seconds: on a quiet machine the wall
+time is about the CPU time (the figures use about one core). Each child imports its tree's four folders as
+``brainscore_lcl``, ``.benchmarks``, ``.training`` and ``.analyses`` (as ``setup.py`` maps them), whatever is
+installed. The figures' JSON files stay under ``<work>/<tree>/figures`` for
+``tools/check_figures_equal.py --compare-only``.
 
-    python tools/bench_figures.py --other /tmp/main-tree --sim-data ~/.cache/brainscore_lcl/fz2013-sim-0-v3 \
+    python tools/bench_figures.py --other /work/main --sim-data ~/.cache/brainscore_lcl/fz2013-sim-0-v3 \
         --work /tmp/bench-figures
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -31,18 +35,48 @@ from check_figures_equal import FIGURES, figure_models
 REPOSITORY = Path(__file__).resolve().parents[1]
 #: the report timed: lcl-v2 against the references of the figures' models
 REPORT = ["report", "--model", "lcl-v2", "--source", "sim", "--references", "v1-steerpyr-pool", "alexnet-untrained"]
-ONE_PROCESS = (
-    "import sys; from brainscore_lcl import analyses\n"
-    "for figure, models in {models!r}.items():\n"
-    "    analyses.run(figure, models, out=f'{{sys.argv[1]}}/{{figure}}', source='sim')"
+#: run first in every child: import the package from the tree given as argv[1] (setup.py's package_dir)
+IMPORT_TREE = """
+import importlib.util, sys
+TREE = sys.argv.pop(1)
+FOLDERS = {"brainscore_lcl": "brainscore_lcl", "brainscore_lcl.benchmarks": "benchmarks",
+           "brainscore_lcl.training": "training", "brainscore_lcl.analyses": "analyses"}
+class TreeFinder:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name not in FOLDERS:
+            return None
+        folder = f"{TREE}/{FOLDERS[name]}"
+        init = f"{folder}/__init__.py"
+        return importlib.util.spec_from_file_location(name, init, submodule_search_locations=[folder])
+sys.meta_path.insert(0, TreeFinder)
+"""
+#: one figure script as its own process: argv = tree, script, its arguments
+SCRIPT = IMPORT_TREE + "import runpy; sys.argv.pop(0); runpy.run_path(sys.argv[0], run_name='__main__')"
+#: the five figures in one process: argv = tree, output folder, JSON of {figure: models}
+ONE_PROCESS = IMPORT_TREE + (
+    "import json; from brainscore_lcl import analyses\n"
+    "for figure, models in json.loads(sys.argv[2]).items():\n"
+    "    analyses.run(figure, models, out=f'{sys.argv[1]}/{figure}', source='sim')"
 )
+#: the command line: argv = tree, brainscore's arguments
+CLI = IMPORT_TREE + "from brainscore_lcl.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
-def timed(command: list[str], environment: dict[str, str], cwd: Path) -> float:
-    """Wall seconds of ``command`` (its output discarded; a failure stops the bench)."""
+def timed(arguments: list[str], environment: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds: user + system) of ``python -c`` ``arguments`` (output discarded; a failure stops
+    the bench)."""
     started = time.perf_counter()
-    subprocess.run(command, env=environment, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    process = subprocess.Popen(
+        [sys.executable, "-c", *arguments], env=environment, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    errors = process.stderr.read().decode(errors="replace")
+    process.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{arguments[1:3]} failed:\n{errors[-3000:]}")
+    return wall, usage.ru_utime + usage.ru_stime
 
 
 def fresh_cache(folder: Path, sim_data: Path) -> Path:
@@ -53,21 +87,25 @@ def fresh_cache(folder: Path, sim_data: Path) -> Path:
     return folder
 
 
-def bench_tree(name: str, tree: Path, one_process: bool, sim_data: Path, work: Path) -> dict[str, float]:
-    """Seconds of the five figures from an empty cache and of a first and second report (see the module docstring)."""
+def bench_tree(name: str, tree: Path, one_process: bool, sim_data: Path, work: Path) -> dict[str, tuple[float, float]]:
+    """(wall, CPU) seconds of the five figures from an empty cache and of a first and second report."""
     cache = fresh_cache(work / name / "cache", sim_data)
     figures = work / name / "figures"
-    environment = os.environ | {"BRAINSCORE_LCL_CACHE": str(cache), "RESULTCACHING_HOME": str(cache / "result_caching")}
-    if tree != REPOSITORY:
-        environment["PYTHONPATH"] = str(tree)
+    environment = os.environ | {
+        "BRAINSCORE_LCL_CACHE": str(cache),
+        "RESULTCACHING_HOME": str(cache / "result_caching"),
+        "MPLBACKEND": "Agg",
+    }
+    environment.pop("PYTHONPATH", None)
+    models = {figure: list(figure_models(figure)) for figure in FIGURES}
     if one_process:
-        models = {figure: list(figure_models(figure)) for figure in FIGURES}
-        five = timed([sys.executable, "-c", ONE_PROCESS.format(models=models), str(figures)], environment, tree)
+        five = timed([ONE_PROCESS, str(tree), str(figures), json.dumps(models)], environment, tree)
     else:
-        five = sum(
+        each = [
             timed(
                 [
-                    sys.executable,
+                    SCRIPT,
+                    str(tree),
                     str(tree / "analyses" / f"{figure}.py"),
                     "--source",
                     "sim",
@@ -80,33 +118,40 @@ def bench_tree(name: str, tree: Path, one_process: bool, sim_data: Path, work: P
                 tree,
             )
             for figure in FIGURES
-        )
-    cli = [sys.executable, "-c", "import sys; from brainscore_lcl.cli import main; sys.exit(main(sys.argv[1:]))"]
-    first = timed(cli + REPORT + ["--out", str(work / name / "report")], environment, tree)
-    second = timed(cli + REPORT + ["--out", str(work / name / "report")], environment, tree)
+        ]
+        five = (sum(wall for wall, _ in each), sum(cpu for _, cpu in each))
+        for figure, (wall, cpu) in zip(FIGURES, each):
+            print(f"{name}: {figure}: wall {wall:.1f} s, CPU {cpu:.1f} s", flush=True)
+    report = [CLI, str(tree), *REPORT, "--out", str(work / name / "report")]
+    print(f"{name}: five figures, empty cache: wall {five[0]:.1f} s, CPU {five[1]:.1f} s", flush=True)
+    first = timed(report, environment, tree)
+    print(f"{name}: first report: wall {first[0]:.1f} s, CPU {first[1]:.1f} s", flush=True)
+    second = timed(report, environment, tree)
+    print(f"{name}: second report: wall {second[0]:.1f} s, CPU {second[1]:.1f} s", flush=True)
     return {"five figures, empty cache": five, "first report": first, "second report": second}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--other",
-        type=Path,
-        required=True,
-        help="today's tree; its brainscore_lcl/ must hold benchmarks, training and analyses (links)",
-    )
+    parser.add_argument("--other", type=Path, required=True, help="today's tree (e.g. /work/main)")
     parser.add_argument("--sim-data", type=Path, required=True, help="a generated simulated release folder")
     parser.add_argument("--work", type=Path, required=True, help="folder for the caches, figures and reports")
+    parser.add_argument("--sequential", action="store_true", help="run the trees one after the other")
     args = parser.parse_args()
-    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
-    with ThreadPoolExecutor(2) as pool:  # side by side: both trees see the same load
-        today = pool.submit(bench_tree, "today", args.other.resolve(), False, args.sim_data, args.work)
-        library = pool.submit(bench_tree, "library", REPOSITORY, True, args.sim_data, args.work)
-        today, library = today.result(), library.result()
-    print(f"load average after: {os.getloadavg()[0]:.1f} (both trees ran side by side)")
-    print(f"{'wall seconds':<28}{'today':>10}{'library':>10}{'target':>10}")
+    print(f"load average before: {' '.join(f'{load:.1f}' for load in os.getloadavg())} on {os.cpu_count()} cores")
+    jobs = (("today", args.other.resolve(), False), ("library", REPOSITORY, True))
+    with ThreadPoolExecutor(1 if args.sequential else 2) as pool:
+        futures = [pool.submit(bench_tree, name, tree, one, args.sim_data, args.work) for name, tree, one in jobs]
+        today, library = (future.result() for future in futures)
+    how = "one after the other" if args.sequential else "side by side"
+    print(f"load average after: {' '.join(f'{load:.1f}' for load in os.getloadavg())} (the trees ran {how})")
+    print(f"{'seconds':<28}{'today wall':>12}{'CPU':>8}{'library wall':>14}{'CPU':>8}{'wall ratio':>12}{'target':>8}")
     for key, target in (("five figures, empty cache", 120), ("first report", None), ("second report", 10)):
-        print(f"{key:<28}{today[key]:>10.1f}{library[key]:>10.1f}{target or '':>10}")
+        (today_wall, today_cpu), (wall, cpu) = today[key], library[key]
+        print(
+            f"{key:<28}{today_wall:>12.1f}{today_cpu:>8.1f}{wall:>14.1f}{cpu:>8.1f}{today_wall / wall:>11.1f}x"
+            f"{target or '':>8}"
+        )
     return 0
 
 

@@ -8,6 +8,7 @@ latency-aligned 100-ms window (``brainscore_lcl.data.texture_responses``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -120,11 +121,9 @@ class FreemanZiembaTextureModulation(BenchmarkBase):
 
     @property
     def data(self) -> TextureData:
-        """The recorded responses (loaded once)."""
+        """The recorded responses (``shared_texture_data``: loaded once per process for every model scored)."""
         if self._data is None:
-            self._data = load_texture_data(
-                self.source, "V2", window=self.window, time_window=self.time_window, data_root=self.data_root
-            )
+            self._data = shared_texture_data(self.source, self.window, self.time_window, self.data_root)
         return self._data
 
     @property
@@ -164,6 +163,13 @@ class FreemanZiembaTextureModulation(BenchmarkBase):
             **details,
         }
         return score
+
+
+@functools.lru_cache(maxsize=8)
+def shared_texture_data(source: str, window: str, time_window: tuple[int, int], data_root: str | None) -> TextureData:
+    """``load_texture_data`` of V2, once per process and arguments (its internal-consistency ceilings over all 450
+    images take seconds), as ``load_freemanziemba_assembly`` keeps its assemblies; read-only for its users."""
+    return load_texture_data(source, "V2", window=window, time_window=time_window, data_root=data_root)
 
 
 def data_modulation(data: TextureData, min_ceiling: float = MIN_NEURON_CEILING) -> tuple[Modulation, np.ndarray]:

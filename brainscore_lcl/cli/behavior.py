@@ -42,9 +42,10 @@ def command_behavior(args: argparse.Namespace) -> int:
         score_decision_files,
         score_model,
     )
-    from brainscore_lcl.model_helpers.from_file import model_id_from_args
+    from brainscore_lcl.model_helpers.from_file import check_input_options_need_model_file, model_id_from_args
     from brainscore_lcl.scoring import load_model
 
+    check_input_options_need_model_file(args)
     if args.decisions and (args.layers or args.checkpoint):
         raise UsageError("--layers and --checkpoint apply to --model or --model-file, not to --decisions")
     check_json_option(args)

@@ -24,6 +24,9 @@ def command_submit(args: argparse.Namespace) -> int:
         )
     if args.layers and not args.model_file:
         raise UsageError("--layers applies to --model-file only; the suite's models have their own layers")
+    from brainscore_lcl.model_helpers.from_file import check_input_options_need_model_file, given_input_options
+
+    check_input_options_need_model_file(args)
     if args.benchmark and (args.checkpoint or args.weights_key or args.weights_version):
         raise UsageError(
             "--checkpoint, --weights-key and --weights-version apply to models; a benchmark has no weights"
@@ -41,8 +44,7 @@ def command_submit(args: argparse.Namespace) -> int:
             args.model_file,
             args.out,
             layers=args.layers,
-            image_size=args.image_size,
-            visual_degrees=args.visual_degrees,
+            **given_input_options(args),
             checkpoint=args.checkpoint,
             identifier=args.identifier,
             **weights,

@@ -15,6 +15,10 @@ Activation sanity check. ``make_commitment`` registers a batch-activations hook 
 model and the layer when a batch of a layer's activations holds NaN/inf or (two or more images) one constant value.
 It runs on freshly computed batches, so nothing bad reaches the cache.
 
+Each image once. ``make_commitment`` also keeps each image's activations in memory for the life of the model
+(``brainscore_lcl.model_helpers.activations_memo``), so that an image shown again in another stimulus set (the
+texture-modulation benchmark's 450 images are the V1/V2 benchmarks' 315 + 135) is not run through the network again.
+
 Re-committing layers. ``ModelCommitment`` keeps one region-layer dict shared by ``model.layer_model``
 (``TemporalAligned``) and the ``LayerMappedModel`` inside it; ``commit_layers`` updates that dict in place.
 Assigning a new dict to ``model.layer_model.region_layer_map`` would not reach the inner model.
@@ -185,15 +189,20 @@ def make_commitment(
     image_size: int,
     visual_degrees: float = VISUAL_DEGREES,
     checkpoint: str | os.PathLike | None = None,
+    activations_key: str | None = None,
 ):
     """``ModelCommitment`` of ``network`` recording ``layers`` (module names), committed to ``region_layer_map``.
 
     Both the commitment's and the activations model's identifier are ``activations_identifier(model_id, ...)``.
     ``network`` must have at least one parameter (Brain-Score's wrapper reads the input dtype from it).
     ``checkpoint`` (the file the weights came from) is kept as ``model.checkpoint_path`` for ``describe_model``.
+    ``activations_key`` names the network whose per-image activations this model shares in memory
+    (``activations_memo``; default its identifier): models that are one network with other region maps share one.
     """
     from brainscore_vision.model_helpers.activations.pytorch import PytorchWrapper
     from brainscore_vision.model_helpers.brain_transformation import ModelCommitment
+
+    from brainscore_lcl.model_helpers.activations_memo import remember_activations
 
     unknown = sorted(set(region_layer_map.values()) - set(layers))
     if unknown:
@@ -203,6 +212,7 @@ def make_commitment(
     wrapper = PytorchWrapper(model=network.eval(), preprocessing=preprocessing, identifier=identifier)
     wrapper.image_size = image_size
     wrapper._extractor.register_batch_activations_hook(functools.partial(check_batch_activations, identifier))
+    remember_activations(wrapper._extractor, activations_key or identifier)
     model = ModelCommitment(
         identifier=identifier,
         activations_model=wrapper,

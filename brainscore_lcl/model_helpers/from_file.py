@@ -465,13 +465,11 @@ def add_model_file_arguments(parser: argparse.ArgumentParser, model_file_group=N
     parser.add_argument(
         "--image-size",
         type=int,
-        default=IMAGE_SIZE,
         help=f"with --model-file: input size in pixels (default {IMAGE_SIZE})",
     )
     parser.add_argument(
         "--visual-degrees",
         type=float,
-        default=VISUAL_DEGREES,
         help=f"with --model-file: field of view of the input in degrees (default {VISUAL_DEGREES})",
     )
 
@@ -488,10 +486,28 @@ def model_file_id(args: argparse.Namespace) -> str | None:
     if not getattr(args, "model_file", None):
         if getattr(args, "layers", None):
             raise ModelFileError("--layers applies to --model-file only; registered models have their own layers")
+        check_input_options_need_model_file(args)
         return None
-    return register_model_file(
-        args.model_file, layers=args.layers, image_size=args.image_size, visual_degrees=args.visual_degrees
-    )
+    return register_model_file(args.model_file, layers=args.layers, **given_input_options(args))
+
+
+def given_input_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``image_size`` and ``visual_degrees`` of ``--image-size`` / ``--visual-degrees``, only those given (the
+    functions taking them have the defaults, 224 px and 8 degrees)."""
+    options = {"image_size": getattr(args, "image_size", None), "visual_degrees": getattr(args, "visual_degrees", None)}
+    return {name: value for name, value in options.items() if value is not None}
+
+
+def check_input_options_need_model_file(args: argparse.Namespace) -> None:
+    """``ModelFileError`` when ``--image-size`` or ``--visual-degrees`` is given without ``--model-file`` (they would
+    be ignored: a registered model has its own input size and field of view)."""
+    given = [f"--{name.replace('_', '-')}" for name in given_input_options(args)]
+    if given and not getattr(args, "model_file", None):
+        verb, pronoun = ("applies", "it") if len(given) == 1 else ("apply", "them")
+        raise ModelFileError(
+            f"{' and '.join(given)} {verb} to --model-file only; registered models have their own input size and "
+            f"field of view: drop {pronoun}, or give --model-file FILE.py:FUNCTION"
+        )
 
 
 def model_id_from_args(args: argparse.Namespace) -> str:

@@ -179,14 +179,16 @@ def plain(value: Any) -> Any:
 
 
 def model_description(
-    model_id: str, checkpoint: str | None, source: str, options: dict[str, Any], sections: dict[str, dict[str, Any]]
+    model_id: str,
+    description: dict[str, Any],
+    source: str,
+    options: dict[str, Any],
+    sections: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
-    """The model (``describe_model``: identifier with weights hash, layers, regions, field of view, checkpoint and,
-    for your own networks, file and weights sha256), the layer chosen per region (also put into its region-layer
-    map, which ``describe_model`` gives before selection), the data source and time windows."""
-    from brainscore_lcl.scoring import describe_model
-
-    description = describe_model(model_id, checkpoint=checkpoint)
+    """The model (``description``, from ``describe_model`` before the sections ran: identifier with weights hash,
+    layers, regions, field of view, checkpoint and, for your own networks, file and weights sha256), the layer chosen
+    per region (also put into its region-layer map), the data source and time windows."""
+    description = dict(description, region_layer_map=dict(description["region_layer_map"]))
     description["source"] = source
     description["data_root"] = options.get("data_root")
     for key, region in (("v1_predictivity", "V1"), ("v2_predictivity", "V2")):
@@ -229,11 +231,13 @@ def build_report(
 
     from brainscore_lcl import analyses
     from brainscore_lcl.analyses.common import SIMULATED_DATA_NOTE
+    from brainscore_lcl.scoring import describe_model
 
     started = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     model = built_model(model_id, checkpoint)
+    before_sections = describe_model(model_id, checkpoint=checkpoint, model=model)  # before any layer selection
     options = {
         "source": source,
         "data_root": data_root,
@@ -247,7 +251,7 @@ def build_report(
     for section in progress:
         progress.set_postfix_str(section.figure)
         results[section.figure] = run_section(section, model_id, model, references, options, out)
-    description = model_description(model_id, checkpoint, source, options, results)
+    description = model_description(model_id, before_sections, source, options, results)
     skipped = [
         {"section": key, "reason": result["reason"]} for key, result in results.items() if result["status"] == "skipped"
     ]

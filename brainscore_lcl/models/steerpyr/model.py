@@ -138,4 +138,5 @@ def get_model(model_id: str, checkpoint: str | os.PathLike | None = None):
         region_layer_map=model_registry[model_id].region_layers,
         preprocessing=load_grayscale_images,
         image_size=IMAGE_SIZE,
+        activations_key=f"steerpyr@{config_sha256(CONFIG)[:16]}",  # both ids are this one network
     )
