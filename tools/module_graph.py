@@ -57,6 +57,7 @@ LAYERS = (
     ("training", ("brainscore_lcl.training",)),
     ("benchmarks", ("brainscore_lcl.benchmarks",)),
     ("scoring", ("brainscore_lcl.scoring",)),
+    ("results", ("brainscore_lcl.results",)),
     (
         "analyses/report/export",
         (
@@ -68,6 +69,7 @@ LAYERS = (
             "brainscore_lcl.score_cache",
         ),
     ),
+    ("grid", ("brainscore_lcl.grid",)),
     ("cli", ("brainscore_lcl.cli",)),
 )
 

@@ -17,10 +17,13 @@ import warnings
 from pathlib import Path
 
 from brainscore_lcl.cli import behavior, data, demo, info, list_ids, report, score, submit, train, weights
+from brainscore_lcl.cli import grid as grid_command
+from brainscore_lcl.cli import leaderboard as leaderboard_command
 from brainscore_lcl.errors import EXIT_BUG, EXIT_INTERRUPTED, ArgumentParser, SuiteError
 
 #: the command modules, in the order of ``brainscore --help``
 COMMANDS = (score, list_ids, data, weights, info, report, demo, train, behavior, submit)
+COMMANDS += (grid_command, leaderboard_command)
 
 
 def build_parser() -> argparse.ArgumentParser:

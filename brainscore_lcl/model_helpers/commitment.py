@@ -182,7 +182,8 @@ def make_commitment(
 
     Both the commitment's and the activations model's identifier are ``activations_identifier(model_id, ...)``.
     ``network`` must have at least one parameter (Brain-Score's wrapper reads the input dtype from it).
-    ``checkpoint`` (the file the weights came from) is kept as ``model.checkpoint_path`` for ``describe_model``.
+    ``checkpoint`` (the file the weights came from) is kept as ``model.checkpoint_path`` for ``describe_model``, and
+    ``weights_sha256`` as ``model.weights_sha256`` (the results database keys on it).
     """
     from brainscore_vision.model_helpers.activations.pytorch import PytorchWrapper
     from brainscore_vision.model_helpers.brain_transformation import ModelCommitment
@@ -203,6 +204,7 @@ def make_commitment(
         visual_degrees=visual_degrees,
     )
     model.checkpoint_path = Path(checkpoint) if checkpoint is not None else None
+    model.weights_sha256 = weights_sha256
     return model
 
 
