@@ -6,6 +6,7 @@ import argparse
 
 from brainscore_lcl.cli.options import add_database_argument, check_json_option
 from brainscore_lcl.cli.score import benchmark_options
+from brainscore_lcl.errors import UsageError
 
 
 def command_grid(args: argparse.Namespace) -> int:
@@ -16,9 +17,14 @@ def command_grid(args: argparse.Namespace) -> int:
     from brainscore_lcl.grid.clusters import BatchResources, close_client, open_client
     from brainscore_lcl.grid.run import run_grid
     from brainscore_lcl.results.db import ResultsDB
+    from brainscore_lcl.scoring import check_benchmark_id
 
     check_json_option(args)
     models = grid_models(args.models or [], args.checkpoint or [], args.runs)
+    for benchmark_id in args.benchmarks:
+        check_benchmark_id(benchmark_id)
+    if args.workers < 1:
+        raise UsageError(f"--workers {args.workers} must be at least 1")
     db = ResultsDB(args.db)
     resources = BatchResources(args.cores, args.memory, args.walltime, args.gpus, args.queue)
     client = open_client(args.scheduler, args.workers, resources)

@@ -149,7 +149,7 @@ class _Grid:
             if status is not None and not self.recompute and not (status == FAILED and self.retry_failed):
                 self.skip()
                 continue
-            needs = self.needs(model, benchmark_id)
+            needs = self.needs(model, benchmark_id, result["selects"])
             future = self.submit(
                 tasks.score_cell,
                 model.model_id,
@@ -172,17 +172,15 @@ class _Grid:
                 self.summary.extraction_tasks += 1
         return self.shared[kind]
 
-    def needs(self, model: GridModel, benchmark_id: str) -> list:
-        """The extraction (and layer selection) futures a cell depends on."""
-        from brainscore_lcl.registry import candidate_layers
-
+    def needs(self, model: GridModel, benchmark_id: str, selects: bool) -> list:
+        """The extraction (and, where the model ``selects`` its layers, layer selection) futures a cell depends on."""
         needs = []
         base = (model.model_id, model.checkpoint, benchmark_id, self.options)
         if self.stimuli[benchmark_id] is not None:
             kind = ("extract", model.label, self.stimuli[benchmark_id])
             needs.append(self.shared_task(kind, tasks.extract, *base, False, name=f"extract-{model.label}"))
         public = self.publics[benchmark_id]
-        if public is not None and candidate_layers(model.model_id):
+        if public is not None and selects:
             public_id, public_stimuli = public
             extraction = self.shared_task(
                 ("extract", model.label, public_stimuli), tasks.extract, *base, True, name=f"extract-{model.label}"

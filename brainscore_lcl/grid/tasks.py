@@ -82,13 +82,16 @@ def _run(step, *args) -> dict[str, Any]:
 
 
 def identify(model_id: str, checkpoint: str | None, options: dict[str, Any]) -> dict[str, Any]:
-    """Build the model: {"weights_sha256", "options"} of its cells' keys (``brainscore_lcl.results.store``)."""
+    """Build the model: {"weights_sha256", "options"} of its cells' keys (``brainscore_lcl.results.store``), and
+    whether it selects its layers on public data ("selects")."""
 
     def step():
+        from brainscore_lcl.registry import candidate_layers
         from brainscore_lcl.results.store import key_options, weights_sha256
 
         built = model(model_id, checkpoint)
-        return {"weights_sha256": weights_sha256(built), "options": key_options(built, options)}
+        selects = bool(candidate_layers(model_id)) and bool(getattr(built, "layers", None))
+        return {"weights_sha256": weights_sha256(built), "options": key_options(built, options), "selects": selects}
 
     return _run(step)
 

@@ -159,8 +159,8 @@ def engine_url(url: str | None) -> str:
     if url.startswith(("sqlite:", "postgresql+")):
         return url
     raise UsageError(
-        f"--db {url!r} is neither sqlite:///FILE nor postgresql://USER@HOST/DATABASE; pass one of those (default "
-        f"{default_url()})"
+        f"--db {url!r} is neither sqlite:///FILE nor postgresql://USER@HOST/DATABASE; pass one of those, or drop "
+        "--db for the SQLite file in the cache"
     )
 
 
