@@ -1,7 +1,7 @@
 """The Dask cluster a grid runs on: a ``LocalCluster`` of worker processes on this machine (the default), an existing
 scheduler by address, or a batch system's jobs through ``dask-jobqueue`` (SLURM, PBS, SGE).
 
-Every worker runs one task at a time (one thread; torch uses the cores) and sees this suite's cache folder
+Every worker runs one task at a time (one thread; torch and BLAS use the cores, as in ``brainscore score``) and sees this suite's cache folder
 (``$BRAINSCORE_LCL_CACHE``, and ``$RESULTCACHING_HOME`` for activations): batch jobs export both, so on a cluster they
 must name a shared file system.
 """
@@ -71,6 +71,16 @@ def batch_cluster(system: str, resources: BatchResources):
     )
 
 
+def inherit_thread_settings() -> None:
+    """Let the local workers' processes inherit this process's BLAS and OpenMP thread settings: Dask's nannies set
+    ``OMP_NUM_THREADS=1`` (and MKL's, OpenBLAS's) by default, and sums over another number of threads differ in their
+    last bits, so the grid's scores would not equal ``brainscore score``'s exactly. Dask's memory-trim setting is
+    kept."""
+    import dask
+
+    dask.config.set({"distributed.nanny.pre-spawn-environ": {"MALLOC_TRIM_THRESHOLD_": 65536}})
+
+
 def open_client(scheduler: str | None, workers: int, resources: BatchResources | None = None):
     """A ``distributed.Client``: ``scheduler`` None starts a ``LocalCluster`` of ``workers`` processes; "slurm",
     "pbs" or "sge" a batch cluster scaled to ``workers`` jobs; anything else is a scheduler's address. Close it with
@@ -80,6 +90,7 @@ def open_client(scheduler: str | None, workers: int, resources: BatchResources |
     if workers < 1:
         raise UsageError(f"--workers {workers} must be at least 1")
     if scheduler is None:
+        inherit_thread_settings()
         cluster = LocalCluster(
             n_workers=workers,
             threads_per_worker=1,

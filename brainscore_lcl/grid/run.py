@@ -41,6 +41,7 @@ class GridSummary:
     failed: int = 0
     extractions: int = 0
     extraction_tasks: int = 0
+    extractions_by_model: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     database: str = ""
     failures: list[str] = field(default_factory=list)
@@ -196,8 +197,12 @@ class _Grid:
             )
         return needs
 
-    def count_extractions(self, results) -> None:
-        self.summary.extractions += sum(result.get("extractions", 0) for result in results if isinstance(result, dict))
+    def count_extractions(self, label: str, result: Any) -> None:
+        """Add the extractions a task's ``result`` reports to ``label``'s count."""
+        count = result.get("extractions", 0) if isinstance(result, dict) else 0
+        self.summary.extractions += count
+        by_model = self.summary.extractions_by_model
+        by_model[label] = by_model.get(label, 0) + count
 
 
 def run_grid(
@@ -237,7 +242,6 @@ def run_grid(
             future = grid.submit(tasks.identify, model.model_id, model.checkpoint, grid.options, name="identify")
             grid.meta[future] = ("identify", model)
             pending.add(future)
-        identified = []
         try:
             for future in pending:
                 kind, model, *cell = grid.meta.pop(future)
@@ -245,14 +249,14 @@ def run_grid(
                     result = future.result()
                 except Exception as error:  # a task that failed after its retries: stored with its sentence
                     result = {"error": failure_sentence(error)}
+                grid.count_extractions(model.label, result)
                 if kind == "identify":
-                    identified.append(result)
                     grid.identified(model, result, pending)
                 else:
                     grid.finish_cell(model, *cell[:2], result, needs=cell[2])
-                    identified.append(result)
-            shared = grid.client.gather(list(grid.shared.values()), errors="skip")
-            grid.count_extractions(identified + list(shared))
+            for (_, label, _), future in grid.shared.items():
+                if future.status == "finished":
+                    grid.count_extractions(label, future.result())
         finally:
             grid.client.cancel(list(grid.meta) + list(grid.shared.values()))
     grid.summary.seconds = time.perf_counter() - start
