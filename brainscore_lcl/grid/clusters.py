@@ -1,9 +1,9 @@
 """The Dask cluster a grid runs on: a ``LocalCluster`` of worker processes on this machine (the default), an existing
 scheduler by address, or a batch system's jobs through ``dask-jobqueue`` (SLURM, PBS, SGE).
 
-Every worker runs one task at a time (one thread; torch and BLAS use the cores, as in ``brainscore score``) and sees this suite's cache folder
-(``$BRAINSCORE_LCL_CACHE``, and ``$RESULTCACHING_HOME`` for activations): batch jobs export both, so on a cluster they
-must name a shared file system.
+Every worker runs one task at a time (one thread; torch and BLAS use the cores, as in ``brainscore score``) and
+sees this suite's cache folder (``$BRAINSCORE_LCL_CACHE``, and ``$RESULTCACHING_HOME`` for activations): batch jobs
+export both, so on a cluster they must name a shared file system.
 """
 
 from __future__ import annotations
