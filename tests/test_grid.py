@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -41,13 +43,13 @@ def build():
     return network()
 
 
-def fails_until_marked():
+def flaky():  # fails until its mark file exists
     if not MARK.exists():
         raise ValueError("the weights are not there yet")
     return network()
 
 
-def kills_its_worker_once():
+def killer():  # kills the process that builds it, once
     if not MARK.exists():
         MARK.touch()
         os._exit(1)
@@ -65,15 +67,24 @@ def client():
 
 
 @pytest.fixture(scope="module")
-def network_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("network") / "tiny.py"
+def short_folder():
+    """A folder with a short path: a model file's path is part of its activations' cache file name, which Brain-Score's
+    cache (result_caching) does not shorten, and pytest's folders are too deep for it."""
+    folder = Path(tempfile.mkdtemp(prefix="g"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def network_file(short_folder) -> Path:
+    path = short_folder / "tiny.py"
     path.write_text(TINY_NETWORK.format(seed=random.SystemRandom().randrange(2**31)))
     return path
 
 
-def new_network(network_file: Path, tmp_path: Path, name: str) -> Path:
-    """A copy of the tiny network's file (its own mark) in ``tmp_path``."""
-    path = tmp_path / name
+def new_network(network_file: Path, name: str) -> Path:
+    """A copy of the tiny network's file (with its own mark file) beside it."""
+    path = network_file.with_name(name)
     path.write_text(network_file.read_text())
     return path
 
@@ -107,8 +118,8 @@ def test_grid_scores_equal_brainscore_score_once_per_stimulus_set(client, networ
 
 
 def test_a_failing_model_holds_its_error_and_is_retried(client, network_file, tmp_path):
-    failing = new_network(network_file, tmp_path, "failing.py")
-    spec = f"{failing}:fails_until_marked"
+    failing = new_network(network_file, "f.py")
+    spec = f"{failing}:flaky"
     db = ResultsDB(f"sqlite:///{tmp_path / 'grid.sqlite'}")
     summary = run(client, db, [spec, "sim-generator"], [V1])
     assert (summary.computed, summary.failed) == (1, 1)
@@ -139,8 +150,8 @@ def test_an_interrupted_grid_computes_only_the_missing_cells_when_restarted(clie
 
 @pytest.mark.slow
 def test_a_worker_killed_mid_grid_leaves_every_cell_exactly_once(client, network_file, tmp_path):
-    killer = new_network(network_file, tmp_path, "killer.py")
-    spec = f"{killer}:kills_its_worker_once"
+    killer = new_network(network_file, "k.py")
+    spec = f"{killer}:killer"
     db = ResultsDB(f"sqlite:///{tmp_path / 'grid.sqlite'}")
     summary = run(client, db, [spec, "sim-generator"], [V1, V2])
     assert killer.with_suffix(".mark").exists()  # a worker process did die
@@ -166,7 +177,9 @@ def test_batch_jobs_ask_for_cores_memory_walltime_and_gpus(system, directive, mo
     assert directive in script
     assert "02:00:00" in script and "gpu" in script
     assert f"export BRAINSCORE_LCL_CACHE={tmp_path / 'shared-cache'}" in script
-    assert "--nthreads 1" in script and "--memory-limit 32.00GB" in script
+    worker_command = script.strip().splitlines()[-1]
+    assert worker_command.endswith("--nthreads 1")  # the last --nthreads is the one `dask worker` takes
+    assert "--memory-limit 29.80GiB" in worker_command
 
 
 def test_grid_and_leaderboard_commands(client, network_file, tmp_path, capsys):

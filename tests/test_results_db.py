@@ -25,7 +25,8 @@ from brainscore_lcl.results.db import (
     record_of,
 )
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+#: the server binaries of the newest PostgreSQL Debian installed (``postgresql-<version>``)
+PG_BIN = max(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda path: int(path.parent.name), default=Path("/absent"))
 SIM = "FreemanZiemba2013sim"
 
 
@@ -147,7 +148,7 @@ def postgresql_url():
     """A PostgreSQL 15 server in a temporary folder, run as the ``postgres`` user when the tests run as root
     (PostgreSQL refuses to run as root); stopped and removed afterwards."""
     if not (PG_BIN / "pg_ctl").is_file():
-        pytest.skip(f"PostgreSQL's server binaries are not installed at {PG_BIN} (apt-get install postgresql)")
+        pytest.skip("PostgreSQL's server binaries are not in /usr/lib/postgresql/*/bin (apt-get install postgresql)")
     folder = Path(tempfile.mkdtemp(prefix="lcl-pg-"))
     prefix: list[str] = []
     if os.geteuid() == 0:

@@ -182,8 +182,9 @@ class ResultsDB:
 
     def __init__(self, url: str | None = None):
         self.url = engine_url(url)
-        if self.url.startswith("sqlite:///"):
-            Path(self.url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if self.url.startswith("sqlite"):
+            if self.url.startswith("sqlite:///"):
+                Path(self.url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
             self.engine = sa.create_engine(self.url, connect_args={"timeout": 60})
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             self.dialect = sqlite
