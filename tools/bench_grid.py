@@ -7,9 +7,9 @@ each with an empty activations cache of its own (``$RESULTCACHING_HOME``; the si
 shared and built before timing) and a results database of its own. Prints the wall time of each, their ratio (target
 >= 2x), the network's runs on stimulus sets in each (the activation files each wrote; the grid's own count too;
 target: one per model and stimulus set), the load average, and whether every cell's score is the same in both
-(exactly). ``--json FILE`` writes the numbers.
+(exactly). ``--json FILE`` writes the numbers; ``--keep DIR`` keeps both runs' databases.
 
-    python tools/bench_grid.py [--json bench_grid.json] [--workers 2]
+    python tools/bench_grid.py [--json bench_grid.json] [--workers 2] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -91,11 +91,13 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", help="write the numbers here")
+    parser.add_argument("--keep", help="keep both runs' databases and activations in this folder (default: removed)")
     args = parser.parse_args(argv)
     prepare()
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-grid-") as scratch:
-        cells_folder, grid_folder = Path(scratch) / "cells", Path(scratch) / "grid"
+        folder = Path(args.keep or scratch)
+        cells_folder, grid_folder = folder / "cells", folder / "grid"
         cells = run_cells(cells_folder)
         grid = run_grid(grid_folder, args.workers)
         per_cell, on_grid = scores(cells_folder / "results.sqlite"), scores(grid_folder / "results.sqlite")
