@@ -1,24 +1,37 @@
 """Fig. 8 and Table A.5: OOD accuracy, observed and error consistency with humans, shape bias (and IN-1k accuracy).
 
 Offline, on Geirhos et al.'s 16-class cue-conflict, edge and silhouette sets with their 10 human observers each
-(``Geirhos2019local.*``): every model with an ImageNet readout is run through Brain-Score's label task, its decisions
-written as CSVs and scored against the humans (``brainscore_lcl.benchmarks.geirhos2019local``). Humans are scored
-against each other (leave one out; ``human_reference``) as the reference, their shape bias pooled over observers. OOD
-accuracy is the mean over data sets; consistency values are
-means over data sets of the means over human observers. ``--online`` adds Brain-Score's 17 ``Geirhos2021*`` data sets
-(``-top1`` and ``-error_consistency``; the paper's Table A.5 covers these 17). ``--imagenet-val DIR`` adds IN-1k top-1
-accuracy (``start_task(label, 'imagenet')``). ``--decisions NAME=DIR`` adds decisions made elsewhere
-(``DIR/<dataset>.csv``). Models without weights, unknown ids, and data sets without data are listed as skipped.
-Writes fig8_behaviour.{png,pdf}, table_a5.csv, behaviour_per_dataset.csv and behaviour.json.
+(``Geirhos2019local.*``): every model with an ImageNet readout is run on the stimuli (full-field), its 16-class
+decisions (stable log-softmax rule) written as CSVs and scored against the humans
+(``brainscore_lcl.benchmarks.geirhos2019local``). Humans are scored against each other (leave one out;
+``human_reference``) as the reference, their shape bias pooled over observers (over cue-conflict trials whose shape and
+texture differ). OOD accuracy is the mean over data sets; consistency values are means over data sets of the means over
+human observers.
 
-    python analyses/behaviour.py [--models ...] [--checkpoint lcl-v2net=PATH] [--data-root DIR] [--online]
+The self-supervised encoders have no ImageNet readout: the paper trains a classifier stage on each (A.1.6), so
+``barlow-e2e-alexnet`` (and ``blockbarlow``, ``lcl-v2``) stand for their networks ``barlow-e2e-alexnet-net`` (...)
+trained with ``brainscore train-net``; ``--checkpoint barlow-e2e-alexnet=PATH`` takes that network's checkpoint. A model
+without an ImageNet readout is listed as skipped with the reason.
+
+``--online`` adds Brain-Score's 17 ``Geirhos2021`` data sets (the paper's Table A.5 covers these 17): their stimulus
+sets and human assemblies scored as the offline sets (full-field, signed error consistency, as ``model-vs-human`` and
+the paper), in the ``*_geirhos2021`` columns beside the paper's values; Brain-Score's own benchmarks
+(``Geirhos2021*-top1`` and ``-error_consistency``: stimuli at 3 of the model's 8 degrees, ``abs`` of the mean) only in
+the ``brainscore_*`` columns. ``--imagenet-val DIR`` adds IN-1k top-1 accuracy with the standard evaluation crop (short
+side resized to 256, centre crop 224, the model's own normalisation), not Brain-Score's squash to 224 x 224.
+``--decisions NAME=DIR`` adds decisions made elsewhere (``DIR/<dataset>.csv``). Models without weights or readout,
+unknown ids, and data sets without data are listed as skipped. Writes fig8_behaviour.{png,pdf}, table_a5.csv,
+behaviour_per_dataset.csv and behaviour.json.
+
+    python analyses/behaviour.py [--models ...] [--checkpoint barlow-e2e-alexnet=PATH] [--data-root DIR] [--online]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,13 +62,24 @@ COLUMNS = (
     "error_consistency",
     "shape_bias",
     "ood_accuracy_geirhos2021",
+    "observed_consistency_geirhos2021",
     "error_consistency_geirhos2021",
+    "brainscore_top1_geirhos2021",
+    "brainscore_error_consistency_geirhos2021",
     "datasets",
 )
+#: what the IN-1k and Geirhos2021 columns hold (printed under the table, saved in the JSON)
+COLUMN_NOTES = {
+    "in1k_accuracy": "top-1 on --imagenet-val, standard evaluation crop (resize 256, centre crop 224)",
+    "*_geirhos2021": "Brain-Score's 17 Geirhos2021 stimulus sets and human assemblies, full-field, signed error "
+    "consistency (as model-vs-human and the paper): comparable with the paper's Table A.5",
+    "brainscore_*_geirhos2021": "Brain-Score's own Geirhos2021 benchmarks (stimuli at 3 of 8 degrees, error "
+    "consistency abs(mean), raw values): not comparable with the paper",
+}
 #: the paper's Table A.5 (17 Geirhos2021 data sets) and human references (Fig. 8 caption), for the figure
 PAPER_TABLE_A5 = {
     "lcl-v2net": (0.492, 0.211),
-    "barlow-e2e-alexnet": (0.451, 0.166),
+    "barlow-e2e-alexnet-net": (0.451, 0.166),
     "alexnet-supervised": (0.443, 0.165),
     "vonenet-alexnet": (0.407, 0.168),
     "alexnet-l2at-eps3": (0.391, 0.176),
@@ -75,6 +99,7 @@ class Behaviour(FigureResult):
     paper_table_a5: dict[str, tuple[float, float]]
     paper_humans: tuple[float, float]
     skipped: list[str]
+    column_notes: dict[str, str]
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -87,7 +112,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         nargs="*",
         default=[],
         metavar="MODEL=PATH",
-        help="checkpoint of a model, e.g. lcl-v2net=runs/net/lcl-v2net.pt (repeatable)",
+        help="checkpoint of a model, e.g. lcl-v2net=runs/net/lcl-v2net.pt or barlow-e2e-alexnet=runs/barlow-net/"
+        "barlow-e2e-alexnet-net.pt (its classifier stage, from `brainscore train-net`)",
     )
     parser.add_argument(
         "--decisions",
@@ -99,8 +125,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--data-root", help="Geirhos data folder (default $BRAINSCORE_LCL_GEIRHOS_ROOT, else ../shared/data/geirhos)"
     )
-    parser.add_argument("--imagenet-val", help="ImageNet validation folder (<wnid>/*.JPEG) for IN-1k accuracy")
-    parser.add_argument("--online", action="store_true", help="also Brain-Score's 17 Geirhos2021 data sets")
+    parser.add_argument(
+        "--imagenet-val",
+        help="ImageNet validation folder (<wnid>/*.JPEG) for IN-1k accuracy (resize 256, centre crop 224)",
+    )
+    parser.add_argument(
+        "--online",
+        action="store_true",
+        help="also Brain-Score's 17 Geirhos2021 data sets: scored full-field and signed (beside the paper's values), "
+        "and Brain-Score's own benchmark numbers in columns labelled brainscore_*",
+    )
     parser.add_argument("--out", default="results/behaviour", help="output folder")
     args = parser.parse_args(argv)
     args.checkpoints = parse_checkpoints(args.checkpoint)
@@ -109,8 +143,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def readout_model(model_id: str) -> str:
+    """The id whose network has an ImageNet readout for ``model_id``: its classifier-stage network for a frozen
+    encoder (``barlow-e2e-alexnet`` -> ``barlow-e2e-alexnet-net``, A.1.6), else ``model_id``."""
+    from brainscore_lcl.models.lcl_v2net import CLASSIFIER_STAGE_IDS
+
+    return CLASSIFIER_STAGE_IDS.get(model_id, model_id)
+
+
 def load_behaving_models(model_ids: Sequence[str], checkpoints: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
-    """{id: BrainModel} of the models that can be built; one 'skipped <id>: <reason>' line for each other."""
+    """{id: BrainModel} of the models that can be built and have an ImageNet readout (a frozen encoder stands for its
+    classifier-stage network, ``readout_model``; its checkpoint may be given under either id); one
+    'skipped <id>: <reason>' line for each other."""
+    from brainscore_lcl.benchmarks.geirhos2019local.benchmark import imagenet_readout_reason
     from brainscore_lcl.checkpoint import CheckpointError
     from brainscore_lcl.data.sources import DataUnavailableError
     from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
@@ -118,55 +163,98 @@ def load_behaving_models(model_ids: Sequence[str], checkpoints: dict[str, str]) 
 
     models, skipped = {}, []
     for model_id in model_ids:
-        if model_id in UNAVAILABLE_MODELS and model_id not in checkpoints:
+        readout_id = readout_model(model_id)
+        checkpoint = checkpoints.get(model_id, checkpoints.get(readout_id))
+        if model_id in UNAVAILABLE_MODELS and checkpoint is None:
             skipped.append(f"skipped {model_id}: {UNAVAILABLE_MODELS[model_id]}")
             continue
         try:
-            models[model_id] = built_model(model_id, checkpoints.get(model_id))
+            model = built_model(readout_id, checkpoint)
         except UnknownIdentifierError:
             skipped.append(f"skipped {model_id}: not a model id of this suite or brainscore_vision")
+            continue
         except (ModelUnavailableError, DataUnavailableError, CheckpointError) as error:
             skipped.append(f"skipped {model_id}: {error}")
+            continue
+        reason = imagenet_readout_reason(model)
+        if reason:
+            skipped.append(f"skipped {model_id}: {reason}")
+        else:
+            models[readout_id] = model
     return models, skipped
 
 
 def imagenet_accuracy(model, folder: str) -> float:
-    """IN-1k top-1 accuracy of ``model`` on an ImageNet-style folder, through ``start_task(label, 'imagenet')``."""
+    """IN-1k top-1 accuracy of ``model`` on an ImageNet-style folder with the standard evaluation crop (short side
+    resized to 256, centre crop 224: ``training.supervised.evaluation_crops``, cached), then the model's own
+    preprocessing (which leaves a 224-px image's size and applies its normalisation), arg max of the logits."""
     from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
-    from brainscore_vision.model_interface import BrainModel
 
-    from brainscore_lcl.training.supervised import find_samples, imagenet_wnids
+    from brainscore_lcl import cache_dir
+    from brainscore_lcl.benchmarks.geirhos2019local.benchmark import model_logits
+    from brainscore_lcl.training.supervised import SupervisedConfig, evaluation_crops, find_samples
 
+    config = SupervisedConfig(image_size=model.activations_model.image_size)
+    config = replace(config, resize_size=round(config.image_size * 256 / 224))
     samples = find_samples(folder)
+    folder_key = hashlib.sha256(str(Path(folder).resolve()).encode()).hexdigest()[:16]
+    crops = evaluation_crops(samples, folder, cache_dir() / "imagenet-eval" / folder_key, config)
     ids = [str(path.relative_to(folder)) for path, _ in samples]
-    stimuli = StimulusSet({"stimulus_id": ids, "wnid": [imagenet_wnids()[label] for _, label in samples]})
-    stimuli.stimulus_paths = {identifier: path for identifier, (path, _) in zip(ids, samples)}
-    stimuli.identifier = f"brainscore-lcl.imagenet-val-{len(ids)}-{Path(folder).resolve().name}"
-    model.start_task(BrainModel.Task.label, "imagenet")
-    choices = model.look_at(stimuli, number_of_trials=1)
-    return float(np.mean(np.asarray(choices.values).reshape(-1) == stimuli["wnid"].values))
+    stimuli = StimulusSet({"stimulus_id": ids, "label": [label for _, label in samples]})
+    stimuli.stimulus_paths = dict(zip(ids, crops))
+    stimuli.identifier = f"brainscore-lcl.imagenet-eval-crop-{len(ids)}-{folder_key}"
+    logits = model_logits(model, stimuli)
+    predicted = np.array([logits[identifier].argmax() for identifier in ids])
+    return float(np.mean(predicted == stimuli["label"].values))
 
 
-def online_scores(model_id: str, model) -> tuple[dict[str, float], str | None]:
-    """Mean raw top-1 accuracy and error consistency over Brain-Score's 17 Geirhos2021 data sets, or the reason why
-    they could not be had (the first failure stops the rest)."""
+def geirhos2021_assembly(dataset: str):
+    """Brain-Score's human assembly of ``Geirhos2021_<dataset>`` with its benchmark's exclusions (control conditions,
+    conditions where humans are below 20 %), its stimulus set attached; ``DataUnavailableError`` offline."""
+    from brainscore_vision.benchmarks.geirhos2021.benchmark import load_assembly
+
+    from brainscore_lcl.data.remote import is_download_failure, offline_error
+
+    try:
+        return load_assembly(dataset)
+    except Exception as error:
+        if not is_download_failure(error):
+            raise
+        raise offline_error(
+            "dataset", f"Geirhos2021_{dataset}", error, "the offline Geirhos2019local data sets"
+        ) from None
+
+
+def online_scores(model_id: str, model) -> tuple[dict[str, Any], str | None]:
+    """Over Brain-Score's 17 Geirhos2021 data sets: this suite's full-field, signed OOD accuracy and observed and
+    error consistency (``score_model_on_assembly``; means over data sets), and Brain-Score's own benchmarks' raw
+    top-1 and error consistency (``brainscore_*``); or the reason why they could not be had (the first failure stops
+    the rest)."""
     from brainscore_vision.benchmarks.geirhos2021 import DATASETS as GEIRHOS2021
 
+    from brainscore_lcl.benchmarks.geirhos2019local.benchmark import score_model_on_assembly
     from brainscore_lcl.data.sources import DataUnavailableError
     from brainscore_lcl.metrics.behaviour import ood_accuracy
     from brainscore_lcl.scoring import score
 
-    accuracies, consistencies = {}, []
+    ours, top1, brainscore_consistency = {}, {}, []
     try:
         for dataset in GEIRHOS2021:
+            ours[dataset] = score_model_on_assembly(model, geirhos2021_assembly(dataset))
             name = dataset.replace("-", "")
-            accuracies[dataset] = score(model_id, f"Geirhos2021{name}-top1", model=model).score
-            consistencies.append(score(model_id, f"Geirhos2021{name}-error_consistency", model=model).raw)
+            top1[dataset] = score(model_id, f"Geirhos2021{name}-top1", model=model).score
+            brainscore_consistency.append(score(model_id, f"Geirhos2021{name}-error_consistency", model=model).raw)
     except DataUnavailableError as error:
         return {}, str(error)
     return {
-        "ood_accuracy_geirhos2021": ood_accuracy(accuracies),
-        "error_consistency_geirhos2021": float(np.mean(consistencies)),
+        "ood_accuracy_geirhos2021": ood_accuracy({dataset: result["accuracy"] for dataset, result in ours.items()}),
+        "observed_consistency_geirhos2021": float(
+            np.mean([result["observed_consistency"] for result in ours.values()])
+        ),
+        "error_consistency_geirhos2021": float(np.mean([result["error_consistency"] for result in ours.values()])),
+        "brainscore_top1_geirhos2021": ood_accuracy(top1),
+        "brainscore_error_consistency_geirhos2021": float(np.mean(brainscore_consistency)),
+        "geirhos2021_per_dataset": ours,
     }, None
 
 
@@ -257,6 +345,9 @@ def compute(
             row["in1k_accuracy"] = imagenet_accuracy(model, imagenet_val)
         if online:
             online_values, reason = online_scores(name, model)
+            per_dataset_online = online_values.pop("geirhos2021_per_dataset", {})
+            for dataset, value in per_dataset_online.items():
+                results[f"Geirhos2021_{dataset}"] = {"dataset": f"Geirhos2021_{dataset}", **value}
             row.update(online_values)
             if reason:
                 skipped.append(f"skipped Geirhos2021 data sets for {name}: {reason}")
@@ -289,6 +380,7 @@ def compute(
         paper_table_a5=PAPER_TABLE_A5,
         paper_humans=PAPER_HUMANS,
         skipped=skipped,
+        column_notes=COLUMN_NOTES,
     )
 
 
@@ -320,6 +412,11 @@ def main(argv: Sequence[str] | None = None) -> Behaviour:
     )
     paths = draw(result, args.out)
     print_table(result.table_a5, COLUMNS, result.skipped)
+    for column, note in result.column_notes.items():
+        prefix, _, suffix = column.partition("*")
+        filled = [key for row in result.table_a5 for key, value in row.items() if value is not None]
+        if any(key.startswith(prefix) and key.endswith(suffix) for key in filled):
+            print(f"{column}: {note}")
     print(f"wrote {', '.join(map(str, paths))}")
     return result
 

@@ -11,7 +11,9 @@ import argparse
 import csv
 import json
 import os
+import re
 import sys
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -25,8 +27,28 @@ import numpy as np
 
 from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS, PAPER_WINDOW_MS
 from brainscore_lcl.errors import SuiteError, UsageError
-from brainscore_lcl.score_cache import SOURCES, LoadedModel, ScoreCache, cached_score, json_default, sweep_field_of_view
+from brainscore_lcl.score_cache import (
+    SOURCES,
+    LoadedModel,
+    ScoreCache,
+    cached_score,
+    json_default,
+    load_models,
+    sweep_field_of_view,
+)
 
+#: what the simulated data (``sim``) can and cannot show, for the demo, the reports and the figures' scripts on ``sim``
+SIMULATED_DATA_NOTE = (
+    "Simulated data: they check the analyses, not the models. They can show that the generator (sim-generator) scores "
+    "at its noise ceiling and that the analyses recover the planted answers (the V1-like / V2-like cells against each "
+    "cell's planted higher-order weight, the texture families' ranks as constructed). They cannot rank models: a "
+    "model scores high here when it resembles this simulator, which says nothing about area V2; the paper's model "
+    "comparisons need the real recordings (--source public, official or local)."
+)
+#: the same in one short line, for the top of a figure
+SIMULATED_DATA_LINE = (
+    "Simulated data: checks the analyses (generator at its ceiling, planted answers), cannot rank models for V2"
+)
 DISPLAY_NAMES = {
     "sim-generator": "Simulator (ground truth)",
     "v1-steerpyr": "V1-SteerPyr",
@@ -40,6 +62,8 @@ DISPLAY_NAMES = {
     "vonenet-alexnet": "VOneNet",
     "lpl-alexnet": "LPL",
     "barlow-e2e-alexnet": "BarlowTwins",
+    "barlow-e2e-alexnet-net": "BarlowTwins + classifier stage",
+    "blockbarlow-net": "BlockBarlow + classifier stage",
     "blockbarlow": "BlockBarlow",
     "ant-alexnet": "ANT",
     "resnet50-l2at-eps3": "ResNet50 L2-AT (eps=3)",
@@ -97,10 +121,87 @@ PAPER_MODELS = {
 }
 
 
-def display_name(model_id: str) -> str:
-    """Readable name of a model for figures (a model file ``dir/my_net.py:build`` as ``my_net.py:build``)."""
-    from brainscore_lcl.model_helpers.from_file import is_model_file_spec
+#: the offline models the scripts' defaults add when some of the paper's models cannot load, per region ("conv": the
+#: first-layer filters of Figs. A.3-A.5), so that every figure compares at least two models; on ``sim`` the
+#: generator is added too (``offline_references``)
+OFFLINE_REFERENCES = {
+    "V1": ("alexnet-untrained", "v1-steerpyr"),
+    "V2": ("alexnet-untrained", "v1-steerpyr-pool"),
+    "conv": ("alexnet-untrained",),
+}
 
+
+def offline_references(region: str, source: str | None) -> list[str]:
+    """The offline reference models of ``region`` ("V1", "V2" or "conv"), with the generator on ``sim``."""
+    return list(OFFLINE_REFERENCES[region]) + (["sim-generator"] if source == "sim" and region != "conv" else [])
+
+
+def skipped_models(notes: Sequence[str], models: Sequence[str]) -> list[str]:
+    """The ``models`` that a skip note ("skipped <id>: <reason>", ``load_models``) names."""
+    return [model for model in models if any(note.startswith(f"skipped {model}: ") for note in notes)]
+
+
+def references_note(added: Sequence[str], skipped: Sequence[str]) -> str:
+    """The note that says which offline references were added, and why."""
+    names = ", ".join(added)
+    return f"added the offline references {names}, since {len(skipped)} of the figure's models could not load"
+
+
+def load_figure_models(
+    models: Sequence[str],
+    checkpoints: dict[str, str],
+    region: str,
+    source: str,
+    add_references: bool = False,
+) -> tuple[list[LoadedModel], list[str]]:
+    """``load_models`` of ``models`` on ``region``; with ``add_references`` (the scripts' default models), the
+    ``offline_references`` not among ``models`` are added when any of ``models`` cannot load (with a note)."""
+    extra = [model for model in offline_references(region, source) if model not in models] if add_references else []
+    entries, notes = load_models(list(models) + extra, checkpoints, region)
+    skipped = skipped_models(notes, models)
+    added = [entry.model_id for entry in entries if entry.model_id in extra]
+    if not skipped:
+        return [entry for entry in entries if entry.model_id not in extra], notes
+    return entries, notes + ([references_note(added, skipped)] if added else [])
+
+
+def short_note(note: str) -> str:
+    """A note in one short sentence: its first clause, without parentheses (``"skipped alexnet-supervised: weights
+    of alexnet-supervised are not available (download failed: ...): download ..."`` -> ``"skipped
+    alexnet-supervised: weights of alexnet-supervised are not available"``); the full note stays in the JSON."""
+    prefix, separator, reason = note.partition(": ")
+    if not separator or prefix.split(" ")[0] != "skipped":
+        return note
+    depth, kept = 0, []
+    for character in reason:
+        depth += character == "("
+        if depth == 0:
+            kept.append(character)
+        depth -= character == ")" and depth > 0
+    clause = re.split(r": |; ", "".join(kept), maxsplit=1)[0]
+    return f"{prefix}: {re.sub(r' {2,}', ' ', clause).strip().rstrip('.')}"
+
+
+def print_data_note(source: str) -> None:
+    """On ``sim``: what the simulated data can and cannot show (``SIMULATED_DATA_NOTE``), before a script's tables."""
+    if source == "sim":
+        print(textwrap.fill(SIMULATED_DATA_NOTE, width=120))
+
+
+def mark_simulated(figure: plt.Figure, source: str | None) -> plt.Figure:
+    """On ``sim``: ``SIMULATED_DATA_LINE`` at the top of ``figure``; returns the figure."""
+    if source == "sim":
+        figure.suptitle(SIMULATED_DATA_LINE, fontsize=8, color="firebrick")
+    return figure
+
+
+def display_name(model_id: str) -> str:
+    """Readable name of a model for figures: the name given with ``name=`` (``as_model_id``), else this suite's name
+    for its own ids, else the id (a model file ``dir/my_net.py:build`` as ``my_net.py:build``)."""
+    from brainscore_lcl.model_helpers.from_file import given_name, is_model_file_spec
+
+    if given_name(model_id):
+        return given_name(model_id)
     return Path(model_id).name if is_model_file_spec(model_id) else DISPLAY_NAMES.get(model_id, model_id)
 
 
@@ -152,6 +253,7 @@ def parse_args(
         own_model = model_file_id(args)
     except ModelFileError as error:
         raise UsageError(str(error)) from None
+    args.default_models = own_model is None and args.models == list(default_models)
     if own_model is not None:
         args.models = [own_model] + [model for model in args.models if model != own_model]
     args.checkpoints = parse_checkpoints(args.checkpoint)
@@ -236,11 +338,13 @@ class FigureResult:
 
 
 def save_figure(figure: plt.Figure, out: Path, name: str) -> list[Path]:
-    """Write ``figure`` as ``<out>/<name>.png`` and ``.pdf``; returns the paths."""
+    """Write ``figure`` as ``<out>/<name>.png`` and ``.pdf`` (with a suptitle, if any, cropped to what is drawn, so
+    that nothing is cut off); returns the paths."""
     paths = [out / f"{name}.png", out / f"{name}.pdf"]
-    figure.tight_layout()
+    suptitle = figure._suptitle is not None
+    figure.tight_layout(rect=(0, 0, 1, 1 - 0.3 / figure.get_figheight()) if suptitle else None)
     for path in paths:
-        figure.savefig(path, dpi=150)
+        figure.savefig(path, dpi=150, **({"bbox_inches": "tight", "pad_inches": 0.1} if suptitle else {}))
     plt.close(figure)
     return paths
 
@@ -278,10 +382,11 @@ def format_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
 
 
 def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], notes: Sequence[str] = ()) -> None:
-    """Print ``format_table``, then the skipped models of ``notes`` (``load_models``), one line each."""
+    """Print ``format_table``, then ``notes`` (skipped models, ``load_models``), one short line each
+    (``short_note``; the full notes are in the JSON)."""
     print(format_table(rows, columns))
     for note in notes:
-        print(note)
+        print(short_note(note))
 
 
 def per_neuron_ev(record) -> np.ndarray:

@@ -23,14 +23,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from brainscore_lcl.analyses.common import (
+    OFFLINE_REFERENCES,
     PAPER_MODELS,
     FigureResult,
     display_name,
     output_folder,
     parse_args,
     print_table,
+    references_note,
     run_script,
     save_figure,
+    skipped_models,
     write_csv,
     write_json,
 )
@@ -154,11 +157,28 @@ def draw_filters(result: ReceptiveFields) -> plt.Figure:
     return figure
 
 
+def say_no_fit(axis: plt.Axes, result: dict[str, Any]) -> None:
+    """In place of an empty panel: that no filter of the model passes the fit criterion."""
+    axis.text(
+        0.5,
+        0.5,
+        f"no filter passes R$^2$ >= {result['min_r_squared']:g}\n({result['n_filters']} filters fitted)",
+        ha="center",
+        va="center",
+        transform=axis.transAxes,
+        fontsize=9,
+    )
+
+
 def draw_phases(results: dict[str, dict[str, Any]]) -> plt.Figure:
-    """Fig. A.4: histograms of folded spatial phase per model."""
+    """Fig. A.4: histograms of folded spatial phase per model (a model with no well-fit filter says so)."""
     figure, axes = plt.subplots(1, len(results), figsize=(3.6 * len(results), 3.4), squeeze=False)
     for axis, (model, result) in zip(axes[0], results.items()):
-        axis.hist(result["folded_phase"], bins=np.linspace(0, np.pi / 2, 9), color="tab:blue", label="model")
+        if result["n_well_fit"]:
+            axis.hist(result["folded_phase"], bins=np.linspace(0, np.pi / 2, 9), color="tab:blue", label="model")
+        else:
+            say_no_fit(axis, result)
+            axis.set_yticks([])
         axis.set_xticks([0, np.pi / 4, np.pi / 2], ["0", "pi/4", "pi/2"])
         axis.set_xlabel("Spatial phase (folded, rad)")
         axis.set_ylabel("Filter count")
@@ -178,6 +198,8 @@ def draw_nx_ny(results: dict[str, dict[str, Any]]) -> plt.Figure:
     for axis, (model, result) in zip(axes[0], results.items()):
         axis.scatter(cloud_nx, cloud_ny, s=10, color="tab:green", alpha=0.6, label="Macaque V1 (Ringach 2002, binned)")
         axis.scatter(result["nx"], result["ny"], s=10, color="tab:blue", label="Model")
+        if not result["n_well_fit"]:
+            say_no_fit(axis, result)
         axis.set_xlim(0, 1.5)
         axis.set_ylim(0, 1.5)
         axis.set_aspect("equal")
@@ -227,13 +249,22 @@ def compute(
     checkpoints: dict[str, str] | None = None,
     min_r2: float = 0.7,
     no_cache: bool = False,
+    offline_references: bool = False,
 ) -> ReceptiveFields:
     """Gabor fits of the first-layer filters of ``models`` (and of the state dicts in ``checkpoints`` under names
     that are not model ids), fits with R^2 below ``min_r2`` dropped, cached with the scores (``no_cache``
-    recomputes); ``source`` is unused (no neural data)."""
+    recomputes); ``source`` is unused (no neural data). ``offline_references``: add the offline references with a
+    first convolution (``OFFLINE_REFERENCES["conv"]``) when some of ``models`` cannot load (the script's default
+    models do)."""
     from brainscore_lcl.metrics.gabor import to_grayscale
 
     filters, notes = model_filters(models, checkpoints or {})
+    skipped = skipped_models(notes, models)
+    extra = [model for model in OFFLINE_REFERENCES["conv"] if model not in models]
+    if offline_references and skipped and extra:
+        added, more_notes = model_filters(extra, {})
+        filters |= added
+        notes += more_notes + ([references_note(list(added), skipped)] if added else [])
     if not filters:
         raise RunError("no model has first-layer filters to analyse: " + "; ".join(notes))
     cache = ScoreCache(GABOR_FITS, enabled=not no_cache)
@@ -267,7 +298,14 @@ def main(argv: Sequence[str] | None = None) -> ReceptiveFields:
         ),
         argv,
     )
-    result = compute(args.models, args.source, checkpoints=args.checkpoints, min_r2=args.min_r2, no_cache=args.no_cache)
+    result = compute(
+        args.models,
+        args.source,
+        checkpoints=args.checkpoints,
+        min_r2=args.min_r2,
+        no_cache=args.no_cache,
+        offline_references=args.default_models,
+    )
     paths = draw(result, args.out)
     print_table(
         result.rows,

@@ -28,8 +28,11 @@ from brainscore_lcl.analyses.common import (
     benchmark_id,
     benchmark_options,
     display_name,
+    load_figure_models,
+    mark_simulated,
     output_folder,
     parse_args,
+    print_data_note,
     print_table,
     run_script,
     save_figure,
@@ -37,17 +40,22 @@ from brainscore_lcl.analyses.common import (
     write_csv,
     write_json,
 )
-from brainscore_lcl.score_cache import cached_score, load_models, open_cache
+from brainscore_lcl.data.texture_responses import LATENCY_RULE
+from brainscore_lcl.score_cache import cached_score, open_cache
 
 DEFAULT_MODELS = PAPER_MODELS["fig5"]
 READINGS = ("fitted", "units")
+#: the cells the paper's reliability cut (R >= 0.4) excludes on Brain-Score's data (A.3.3: "the bottom 10 (out of 103)")
+PAPER_EXCLUDED = {"n_excluded": 10, "n_cells": 103, "min_ceiling": 0.4, "data": "Brain-Score's V2 cells (A.3.3)"}
 
 
 @dataclass
 class TextureModulation(FigureResult):
     """Fig. 5's numbers: one row per model (rho and Q-Q distance of each reading), Fisher z tests, the recorded cells'
     Rmod (``data``), skipped models (``notes``) and each model's readings (``models``). ``time_window_ms`` is None
-    with each cell's latency-aligned window (then ``latency_ms`` holds the latencies)."""
+    with each cell's latency-aligned window (then ``latency_ms`` holds the latencies and ``latency_rule`` says where
+    the rule comes from: this suite). ``excluded_cells``: the cells the reliability cut excludes here and in the
+    paper."""
 
     source: str
     benchmark: str
@@ -60,14 +68,36 @@ class TextureModulation(FigureResult):
     data: dict[str, Any]
     notes: list[str]
     models: dict[str, dict[str, Any]]
+    excluded_cells: dict[str, Any]
     latency_ms: Any = None
+    latency_rule: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The fields as JSON data; ``latency_ms`` only with the latency-aligned window."""
+        """The fields as JSON data; ``latency_ms`` and ``latency_rule`` only with the latency-aligned window."""
         fields = super().to_json()
         if self.window == "fixed":
-            del fields["latency_ms"]
+            del fields["latency_ms"], fields["latency_rule"]
         return fields
+
+
+def excluded_cells(row: dict[str, Any], min_ceiling: float) -> dict[str, Any]:
+    """The recorded cells the reliability cut excludes (from a ``model_row``), beside the paper's count."""
+    return {
+        "min_ceiling": min_ceiling,
+        "n_excluded": row["n_excluded"],
+        "n_cells": row["n_cells"] + row["n_excluded"],
+        "paper": PAPER_EXCLUDED,
+    }
+
+
+def excluded_line(excluded: dict[str, Any]) -> str:
+    """One printed line: cells kept and excluded by the reliability cut, and the paper's count."""
+    paper = excluded["paper"]
+    return (
+        f"reliability cut R >= {excluded['min_ceiling']:g}: {excluded['n_cells'] - excluded['n_excluded']} of "
+        f"{excluded['n_cells']} V2 cells kept, {excluded['n_excluded']} excluded (the paper: {paper['n_excluded']} of "
+        f"{paper['n_cells']} excluded at R >= {paper['min_ceiling']:g} on {paper['data']})"
+    )
 
 
 def add_arguments(parser) -> None:
@@ -136,9 +166,12 @@ def compute(
     time_window: Sequence[int] = BRAINSCORE_WINDOW_MS,
     window: str = "latency",
     min_ceiling: float = 0.4,
+    offline_references: bool = False,
 ) -> TextureModulation:
     """Texture modulation of ``models`` against V2 of ``source``: ``window`` "latency" (each cell's latency-aligned
-    100 ms) or "fixed" (``time_window`` in ms); cells with internal consistency below ``min_ceiling`` excluded."""
+    100 ms) or "fixed" (``time_window`` in ms); cells with internal consistency below ``min_ceiling`` excluded.
+    ``offline_references``: add the offline reference models when some of ``models`` cannot load
+    (``load_figure_models``; the script's default models do)."""
     options = benchmark_options(source, data_root, time_window) | {
         "min_ceiling": min_ceiling,
         "time_window": tuple(time_window),
@@ -146,7 +179,7 @@ def compute(
     if window != "latency":  # the benchmark's default
         options["window"] = window
     cache = open_cache(source, data_root, not no_cache)
-    entries, notes = load_models(models, checkpoints or {}, "V2")
+    entries, notes = load_figure_models(models, checkpoints or {}, "V2", source, offline_references)
     bid = benchmark_id(source, "V2", "texmod")
     records = {entry.model_id: cached_score(cache, entry, bid, **options) for entry in entries}
     rows = [model_row(model, record) for model, record in records.items()]
@@ -158,6 +191,7 @@ def compute(
             "time_window_ms": None,
             "time_window_convention": "each cell's latency-aligned 100-ms window",
             "latency_ms": data["latency_ms"],
+            "latency_rule": LATENCY_RULE,
         }
     )
     return TextureModulation(
@@ -170,6 +204,7 @@ def compute(
         fisher_z_tests=fisher_tests(rows, "fitted") + fisher_tests(rows, "units"),
         data=data,
         notes=notes,
+        excluded_cells=excluded_cells(rows[0], min_ceiling),
         models={
             model: {reading: record.details[reading] for reading in READINGS} | {"layer": record.layer}
             for model, record in records.items()
@@ -177,18 +212,37 @@ def compute(
     )
 
 
+def qq_limits(result: TextureModulation) -> list[float]:
+    """One axis range for every Q-Q panel: the recorded cells' and every model's fitted Rmod quantiles, 5% margin
+    (the layer units' quantiles outside it are drawn on the edge)."""
+    values = np.concatenate(
+        [result.data["quantiles"]] + [readings["fitted"]["quantiles"] for readings in result.models.values()]
+    )
+    margin = 0.05 * (values.max() - values.min() or 1.0)
+    return [float(values.min() - margin), float(values.max() + margin)]
+
+
 def draw_figure(result: TextureModulation) -> plt.Figure:
-    """Q-Q plots (top) and family-rank scatters (bottom), one column per model ("fitted" reading)."""
+    """Q-Q plots (top, one range for the whole row) and family-rank scatters (bottom), one column per model
+    ("fitted" reading)."""
     data = result.data
     figure, axes = plt.subplots(2, len(result.models), figsize=(3.6 * len(result.models), 7.2), squeeze=False)
+    limits = qq_limits(result)
     for column, (model, readings) in enumerate(result.models.items()):
         fitted, units = readings["fitted"], readings["units"]
         top, bottom = axes[0, column], axes[1, column]
         top.plot(data["quantiles"], fitted["quantiles"], "o", ms=3, label="fitted model cells")
-        top.plot(data["quantiles"], units["quantiles"], ".", ms=2, color="tab:gray", alpha=0.6, label="layer units")
-        values = np.concatenate([data["quantiles"], fitted["quantiles"], units["quantiles"]])
-        margin = 0.05 * (values.max() - values.min() or 1.0)
-        limits = [values.min() - margin, values.max() + margin]
+        unit_quantiles = np.asarray(units["quantiles"], dtype=float)
+        outside = int(np.sum((unit_quantiles < limits[0]) | (unit_quantiles > limits[1])))
+        top.plot(
+            data["quantiles"],
+            np.clip(unit_quantiles, *limits),
+            ".",
+            ms=2,
+            color="tab:gray",
+            alpha=0.6,
+            label="layer units" + (f" ({outside} beyond the range, on the edge)" if outside else ""),
+        )
         top.plot(limits, limits, "k--", lw=1, label="identity")
         top.set_xlim(limits)
         top.set_ylim(limits)
@@ -199,11 +253,13 @@ def draw_figure(result: TextureModulation) -> plt.Figure:
         top.legend(fontsize=6, loc="upper left")
         bottom.scatter(data["family_ranks"], fitted["family_ranks"], s=18)
         bottom.plot([1, 15], [1, 15], "k--", lw=1)
+        bottom.set_xlim(0.5, 15.5)
+        bottom.set_ylim(0.5, 15.5)
         bottom.set_xlabel("Texture family Rmod rank (V2)")
         bottom.set_ylabel(f"Texture family Rmod rank ({display_name(model)})")
         bottom.set_title(f"rho = {fitted['rho']:.2f} (layer units: {units['rho']:.2f})", fontsize=9)
         bottom.set_aspect("equal")
-    return figure
+    return mark_simulated(figure, result.source)
 
 
 def draw(result: TextureModulation, out: str | Path | None = None) -> list[Path]:
@@ -227,14 +283,17 @@ def main(argv: Sequence[str] | None = None) -> TextureModulation:
         time_window=args.time_window,
         window=args.window,
         min_ceiling=args.min_ceiling,
+        offline_references=args.default_models,
     )
     paths = draw(result, args.out)
-    first = result.rows[0]
-    print(
-        f"data: {first['n_cells']} V2 cells kept (ceiling >= {args.min_ceiling}), "
-        f"{first['n_excluded']} excluded; mean cell Rmod {np.nanmean(result.data['neuron_rmod']):.3f}; "
-        f"window {first['window']}"
+    print_data_note(result.source)
+    print(excluded_line(result.excluded_cells))
+    window = (
+        "each cell's 100 ms from its latency (the latency rule is this suite's own: latency_rule in the JSON)"
+        if result.window == "latency"
+        else f"{result.time_window_ms[0]}-{result.time_window_ms[1]} ms"
     )
+    print(f"data: mean cell Rmod {np.nanmean(result.data['neuron_rmod']):.3f}; window {window}")
     print_table(
         result.rows, ("model", "layer", "rho_fitted", "qq_fitted", "rho_units", "qq_units", "n_units"), result.notes
     )

@@ -23,12 +23,15 @@ from brainscore_lcl.analyses.common import (
     add_time_window_argument,
     benchmark_id,
     benchmark_options,
+    load_figure_models,
+    mark_simulated,
     output_folder,
     pairwise_permutation_tests,
     parse_args,
     per_neuron_ev,
     predictivity_bars,
     predictivity_row,
+    print_data_note,
     print_table,
     record_json,
     run_script,
@@ -39,7 +42,7 @@ from brainscore_lcl.analyses.common import (
     write_csv,
     write_json,
 )
-from brainscore_lcl.score_cache import load_models, open_cache
+from brainscore_lcl.score_cache import open_cache
 
 DEFAULT_MODELS = PAPER_MODELS["fig6"]
 COLUMNS = (
@@ -80,10 +83,13 @@ def compute(
     no_cache: bool = False,
     time_window: Sequence[int] = BRAINSCORE_WINDOW_MS,
     fields_of_view: Sequence[float] | None = None,
+    offline_references: bool = False,
 ) -> V1Predictivity:
     """Score ``models`` on V1 of ``source`` (``time_window`` in ms; each model's field of view swept over
-    ``fields_of_view`` degrees first when given)."""
-    entries, notes = load_models(models, checkpoints or {}, "V1")
+    ``fields_of_view`` degrees first when given).
+    ``offline_references``: add the offline reference models when some of ``models`` cannot load
+    (``load_figure_models``; the script's default models do)."""
+    entries, notes = load_figure_models(models, checkpoints or {}, "V1", source, offline_references)
     bid = benchmark_id(source, "V1")
     records = score_models(
         entries,
@@ -111,7 +117,7 @@ def draw(result: V1Predictivity, out: str | Path | None = None) -> list[Path]:
     figure, axis = plt.subplots(figsize=(7, 4.5))
     predictivity_bars(axis, result.rows, f"V1 explained variance (N={result.rows[0]['n_neuroids']})")
     axis.set_title(f"V1 predictivity ({result.source})")
-    return save_figure(figure, out, "fig6_v1_predictivity") + [
+    return save_figure(mark_simulated(figure, result.source), out, "fig6_v1_predictivity") + [
         write_csv(out, "v1_predictivity", result.rows),
         write_csv(out, "permutation_tests", result.permutation_tests),
         write_json(out, "v1_predictivity", result),
@@ -134,8 +140,10 @@ def main(argv: Sequence[str] | None = None) -> V1Predictivity:
         no_cache=args.no_cache,
         time_window=args.time_window,
         fields_of_view=args.fields_of_view,
+        offline_references=args.default_models,
     )
     paths = draw(result, args.out)
+    print_data_note(result.source)
     print_table(result.rows, COLUMNS, result.notes)
     print_table(result.permutation_tests, ("model_a", "model_b", "p_permutation", "fraction_a_better"))
     print(f"wrote {', '.join(str(path) for path in paths)}")

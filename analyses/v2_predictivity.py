@@ -2,7 +2,8 @@
 
 Left: the paper's V2 score (median over the V2 cells of (r/r_ceil)^2, mean +- std over the 10 splits) with a 95%
 bootstrap interval over cells. Right: median explained variance over the V1-like vs the V2-like quartile of V2 cells,
-ranked by ``v1-steerpyr-pool``'s sign-aware per-cell explained variance (Sec. 3.1), ranked on the scored split as the
+ranked by ``v1-steerpyr-pool``'s sign-aware per-cell explained variance (Sec. 3.1; ``--partition-ranking paper``: by
+the paper's literal per-cell (r/r_ceil)^2, recorded as the partitions' ``ranking``), ranked on the scored split as the
 paper does; the same quartiles ranked on the public split and scored on the private one are reported beside them
 (``*_public_selection``; not for --source public). Every score is given as the paper's literal median (r/r_ceil)^2
 and as its sign-aware variant (``score_definitions`` in the JSON). Paired permutation tests on per-cell scores for
@@ -33,6 +34,8 @@ from brainscore_lcl.analyses.common import (
     benchmark_id,
     benchmark_options,
     display_name,
+    load_figure_models,
+    mark_simulated,
     median_with_interval,
     output_folder,
     pairwise_permutation_tests,
@@ -40,6 +43,7 @@ from brainscore_lcl.analyses.common import (
     per_neuron_ev,
     predictivity_bars,
     predictivity_row,
+    print_data_note,
     print_table,
     record_json,
     run_script,
@@ -50,7 +54,7 @@ from brainscore_lcl.analyses.common import (
     write_csv,
     write_json,
 )
-from brainscore_lcl.score_cache import LoadedModel, ScoreCache, built_model, cached_score, load_models, open_cache
+from brainscore_lcl.score_cache import LoadedModel, ScoreCache, built_model, cached_score, open_cache
 
 DEFAULT_MODELS = PAPER_MODELS["fig4"] + [
     model for model in PAPER_MODELS["table_a4"] if model not in PAPER_MODELS["fig4"]
@@ -66,6 +70,8 @@ TABLE_A4_COLUMNS = (
     "score_brainscore",
     "status",
 )
+#: how the printed partition line names each ranking
+RANKING_NAMES = {"sign_aware": "sign-aware EV", "paper": "the paper's literal (r/r_ceil)^2"}
 COLUMNS = (
     "model",
     "layer",
@@ -113,16 +119,18 @@ def reference_partition_for(
     benchmark: str,
     options: dict[str, Any],
     access: str | None = None,
+    ranking: str = "sign_aware",
 ):
-    """The V1-like / V2-like partition from ``reference``'s V2 record: the one among ``records`` (scored here if it is
-    not among them), or with ``access="public"`` its record on the public split of the same source."""
+    """The V1-like / V2-like partition from ``reference``'s V2 record, ranked by ``ranking`` ("sign_aware" or
+    "paper"): the one among ``records`` (scored here if it is not among them), or with ``access="public"`` its record
+    on the public split of the same source."""
     from brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark import partition_from_details
 
     if reference not in records or access is not None:
         entry = LoadedModel(reference, built_model(reference), None)
         options = options | ({"access": access} if access else {})
         records = {reference: cached_score(cache, entry, benchmark, **options)}
-    return partition_from_details(records[reference].details, reference)
+    return partition_from_details(records[reference].details, reference, ranking=ranking)
 
 
 def subset_table(records: dict[str, Any], partition) -> dict[str, dict[str, dict[str, Any]]]:
@@ -138,8 +146,19 @@ def subset_table(records: dict[str, Any], partition) -> dict[str, dict[str, dict
     }
 
 
-def table_a4(rows: Sequence[dict[str, Any]], notes: Sequence[str]) -> list[dict[str, Any]]:
-    """Every row of the paper's Table A.4 with the paper's value beside ours; a model that was not scored says why
+#: what the paper's Table A.4 values were computed on, and ours per source (a column of Table A.4 beside each value)
+PAPER_A4_DATA = "paper: real V2 recordings (Brain-Score's FreemanZiemba2013)"
+OUR_A4_DATA = {
+    "sim": "ours: SIMULATED V2 cells, not comparable with the paper's values",
+    "public": "ours: real V2 recordings, Brain-Score's public split",
+    "official": "ours: real V2 recordings, Brain-Score's private split",
+    "local": "ours: real V2 recordings, the raw release",
+}
+
+
+def table_a4(rows: Sequence[dict[str, Any]], notes: Sequence[str], source: str = "official") -> list[dict[str, Any]]:
+    """Every row of the paper's Table A.4 with the paper's value beside ours, each with the data it comes from
+    (``paper_data``, ``our_data``: on ``sim`` simulated, so not comparable); a model that was not scored says why
     (its skip note, or that it was left out of the models)."""
     ours = {row["model"]: row for row in rows}
     table = []
@@ -154,9 +173,11 @@ def table_a4(rows: Sequence[dict[str, Any]], notes: Sequence[str]) -> list[dict[
                 "model": model,
                 "paper_score": paper["v2_score"],
                 "paper_std": paper["v2_std"],
+                "paper_data": PAPER_A4_DATA,
                 "score_paper": row.get("score_paper"),
                 "score_paper_std": row.get("score_paper_std"),
                 "score_brainscore": row.get("score_brainscore"),
+                "our_data": OUR_A4_DATA[source],
                 "status": status,
             }
         )
@@ -189,19 +210,24 @@ def compute(
     time_window: Sequence[int] = BRAINSCORE_WINDOW_MS,
     fields_of_view: Sequence[float] | None = None,
     reference: str = "v1-steerpyr-pool",
+    partition_ranking: str = "sign_aware",
+    offline_references: bool = False,
 ) -> V2Predictivity:
     """Score ``models`` on V2 of ``source`` and split the V2 cells by ``reference`` (a V1 model) into V1-like and
-    V2-like quartiles (``time_window`` in ms; fields of view swept over ``fields_of_view`` degrees when given)."""
+    V2-like quartiles, ranked by ``partition_ranking`` ("sign_aware", or "paper": the literal per-cell
+    (r/r_ceil)^2) (``time_window`` in ms; fields of view swept over ``fields_of_view`` degrees when given).
+    ``offline_references``: add the offline reference models when some of ``models`` cannot load
+    (``load_figure_models``; the script's default models do)."""
     cache, options = open_cache(source, data_root, not no_cache), benchmark_options(source, data_root, time_window)
-    entries, notes = load_models(models, checkpoints or {}, "V2")
+    entries, notes = load_figure_models(models, checkpoints or {}, "V2", source, offline_references)
     bid = benchmark_id(source, "V2")
     records = score_models(entries, cache, bid, options, fields_of_view)
-    partition = reference_partition_for(cache, records, reference, bid, options)
+    partition = reference_partition_for(cache, records, reference, bid, options, ranking=partition_ranking)
     subsets = subset_table(records, partition)
     held_out = (
         None
         if source == "public"
-        else reference_partition_for(cache, records, reference, bid, options, access="public")
+        else reference_partition_for(cache, records, reference, bid, options, "public", partition_ranking)
     )
     held_out_subsets = subset_table(records, held_out) if held_out else {}
     rows = []
@@ -228,7 +254,7 @@ def compute(
         subsets_public_selection=held_out_subsets,
         permutation_tests=subset_tests(records, subsets),
         notes=notes,
-        table_a4=table_a4(rows, notes),
+        table_a4=table_a4(rows, notes, source),
         records={model: record_json(record) for model, record in records.items()},
     )
 
@@ -252,8 +278,9 @@ def draw_figure(result: V2Predictivity) -> plt.Figure:
         )
     right.set_xlabel(f"V2 explained variance (V1-like, N={result.partition['n_v1like']})")
     right.set_ylabel(f"V2 explained variance (V2-like, N={result.partition['n_v2like']})")
-    right.set_title(f"cells ranked by {display_name(result.partition['reference'])}")
-    return figure
+    ranking = "" if result.partition["ranking"] == "sign_aware" else ", literal (r/r_ceil)$^2$"
+    right.set_title(f"cells ranked by {display_name(result.partition['reference'])}{ranking}")
+    return mark_simulated(figure, result.source)
 
 
 def draw(result: V2Predictivity, out: str | Path | None = None) -> list[Path]:
@@ -275,7 +302,8 @@ def print_partitions(result: V2Predictivity) -> None:
     ):
         if ranked is not None:
             print(
-                f"partition by {ranked['reference']} ({name}, ranked on {ranked['selected_on']}, sign-aware EV): "
+                f"partition by {ranked['reference']} ({name}, ranked on {ranked['selected_on']}, "
+                f"{RANKING_NAMES[ranked['ranking']]}): "
                 f"{ranked['n_v1like']} V1-like (reference EV >= {ranked['v1like_min_reference_ev']:.3f}), "
                 f"{ranked['n_v2like']} V2-like (reference EV <= {ranked['v2like_max_reference_ev']:.3f})"
             )
@@ -290,6 +318,13 @@ def main(argv: Sequence[str] | None = None) -> V2Predictivity:
             add_field_of_view_argument(parser),
             add_time_window_argument(parser),
             parser.add_argument("--reference", default="v1-steerpyr-pool", help="V1 model that ranks the V2 cells"),
+            parser.add_argument(
+                "--partition-ranking",
+                choices=("sign_aware", "paper"),
+                default="sign_aware",
+                help="rank the V2 cells by the reference's sign-aware per-cell explained variance (default) or by "
+                "the paper's literal per-cell (r/r_ceil)^2",
+            ),
         ),
         argv,
     )
@@ -302,11 +337,16 @@ def main(argv: Sequence[str] | None = None) -> V2Predictivity:
         time_window=args.time_window,
         fields_of_view=args.fields_of_view,
         reference=args.reference,
+        partition_ranking=args.partition_ranking,
+        offline_references=args.default_models,
     )
     paths = draw(result, args.out)
+    print_data_note(result.source)
     print_table(result.rows, COLUMNS, result.notes)
-    print(f"Table A.4 (paper: Brain-Score's FreemanZiemba2013 V2; ours: {result.benchmark})")
-    print_table([dict(row, status=row["status"][:100]) for row in result.table_a4], TABLE_A4_COLUMNS)
+    print(f"Table A.4 ({PAPER_A4_DATA}; {OUR_A4_DATA[result.source]}: {result.benchmark})")
+    # a skipped model's reason is printed once, under the first table
+    printed = [dict(row, status=row["status"].split(":")[0]) for row in result.table_a4]
+    print_table(printed, TABLE_A4_COLUMNS)
     print_partitions(result)
     print_table(result.permutation_tests, ("cells", "model_a", "model_b", "p_permutation", "fraction_a_better"))
     print(f"wrote {', '.join(str(path) for path in paths)}")

@@ -35,7 +35,8 @@ _CHUNK = 1 << 20
 class WeightFile:
     """One published weight file. ``source`` names where ``url`` is published; ``sha256`` is the full published hash
     and ``sha256_prefix`` a published prefix of it (either may be None); ``direct`` is False when ``url`` is a page
-    or folder to download from by hand."""
+    or folder to download from by hand; ``other_names``: further names under which a file placed by hand is found
+    (publishers spell some names two ways)."""
 
     file_name: str
     url: str
@@ -43,6 +44,12 @@ class WeightFile:
     sha256: str | None = None
     sha256_prefix: str | None = None
     direct: bool = True
+    other_names: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """``file_name`` then ``other_names``."""
+        return (self.file_name, *self.other_names)
 
 
 class WeightsUnavailableError(ModelUnavailableError):
@@ -102,8 +109,9 @@ def unavailable_sentence(model_id: str, weight_file: WeightFile, reason: str) ->
     """The one sentence said when a file cannot be had: what failed, the URL, the file name and sha256, the folder."""
     how = "download" if weight_file.direct else "download by hand (no direct link is published)"
     later = f", or run `brainscore weights fetch --model {model_id}` when online" if weight_file.direct else ""
+    name = " or ".join(weight_file.names)
     return (
-        f"weights of {model_id} are not available ({reason}): {how} {weight_file.file_name} from "
+        f"weights of {model_id} are not available ({reason}): {how} {name} from "
         f"{weight_file.url} ({weight_file.source}; {describe_hash(weight_file)}) and place it in "
         f"{weights_folder()}{later}"
     )
@@ -141,10 +149,18 @@ def download(weight_file: WeightFile, destination: Path, show_progress: bool = T
                 bar.update(len(chunk))
 
 
+def local_path(weight_file: WeightFile) -> Path:
+    """Where the file is in the weights folder: the first of its ``names`` present there, else its ``file_name``."""
+    folder = weights_folder()
+    return next(
+        (folder / name for name in weight_file.names if (folder / name).is_file()), folder / weight_file.file_name
+    )
+
+
 def weights_path(model_id: str, weight_file: WeightFile, show_progress: bool = True) -> Path:
-    """Path of the verified file in the weights folder, downloaded first if absent (under the file's lock, so that
-    concurrent runs download it once)."""
-    path = weights_folder() / weight_file.file_name
+    """Path of the verified file in the weights folder (``local_path``), downloaded first if absent (under the file's
+    lock, so that concurrent runs download it once)."""
+    path = local_path(weight_file)
     if not path.is_file():
         if not weight_file.direct:
             raise WeightsUnavailableError(
@@ -170,8 +186,8 @@ def _download_once(model_id: str, weight_file: WeightFile, path: Path, show_prog
 
 
 def is_present(weight_file: WeightFile) -> bool:
-    """Whether the file is in the weights folder (not hashed)."""
-    return (weights_folder() / weight_file.file_name).is_file()
+    """Whether the file is in the weights folder under one of its names (not hashed)."""
+    return local_path(weight_file).is_file()
 
 
 def fetch(model_id: str, show_progress: bool = True) -> list[Path]:
@@ -189,7 +205,7 @@ def availability(model_id: str) -> str:
     ``ModelRecord``'s notes)."""
     files = registered_weights(model_id)
     if files:
-        missing = [item.file_name for item in files if not is_present(item)]
+        missing = [" or ".join(item.names) for item in files if not is_present(item)]
         return f"missing: {', '.join(missing)} (brainscore weights fetch --model {model_id})" if missing else "present"
     record = model_registry.get(model_id)
     return (record.notes if record is not None else None) or "no download needed"

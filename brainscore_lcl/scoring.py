@@ -182,24 +182,30 @@ class ScoreRecord:
     details: dict[str, Any] = field(default_factory=dict)
 
     SUMMARY_FIELDS = ("model", "benchmark", "score", "raw", "ceiling", "error", "n_neuroids", "layer")
-    #: the paper's scores copied from ``details`` into the summary when the benchmark computes them
+    #: copied from ``details`` into the summary when the benchmark gives them: the paper's scores, a skip reason
     PAPER_FIELDS = (
         "score_paper",
         "score_paper_std",
         "score_paper_sign_aware",
         "score_paper_sign_aware_std",
         "score_definitions",
+        "skipped",
     )
+    #: how a V1-like / V2-like benchmark chose its cells, copied from ``details`` into the summary where present
+    PARTITION_FIELDS = ("subset", "selection", "partition_ranking")
 
     def summary(self) -> dict[str, Any]:
         """The fields of ``brainscore score --json``: the summary fields, then the paper's literal and sign-aware
-        scores with what each key means (``score_definitions``) where the benchmark computes them."""
+        scores with what each key means (``score_definitions``) where the benchmark computes them, and for a V1-like /
+        V2-like benchmark its subset, selection and ranking."""
         return {name: getattr(self, name) for name in self.SUMMARY_FIELDS} | {
-            name: self.details[name] for name in self.PAPER_FIELDS if name in self.details
+            name: self.details[name] for name in self.PAPER_FIELDS + self.PARTITION_FIELDS if name in self.details
         }
 
     def line(self) -> str:
         """One readable line."""
+        if "skipped" in self.details:
+            return f"{self.model} on {self.benchmark}: skipped ({self.details['skipped']})"
         text = f"{self.model} on {self.benchmark}: score {self.score:.3f}"
         parts = []
         if self.raw is not None and self.ceiling is not None:

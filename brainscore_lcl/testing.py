@@ -288,7 +288,7 @@ def random_lcl_v2net(seed: int = 0):
     import torch
 
     from brainscore_lcl.model_helpers.architecture import LCLEncoder
-    from brainscore_lcl.models.lcl_v2net.model import LCLV2Net
+    from brainscore_lcl.models.lcl_v2net.model import ClassifierStageNet
 
     torch.manual_seed(seed)
     front_end = LCLEncoder()
@@ -296,7 +296,7 @@ def random_lcl_v2net(seed: int = 0):
         if isinstance(module, torch.nn.BatchNorm2d):
             module.running_mean.uniform_(-0.1, 0.1)
             module.running_var.uniform_(0.5, 1.5)
-    return LCLV2Net(front_end).eval()
+    return ClassifierStageNet(front_end).eval()
 
 
 @contextlib.contextmanager

@@ -134,7 +134,13 @@ def test_texture_modulation_script_known_answers(tmp_path):
         "texture_modulation.json",
     ):
         assert (tmp_path / name).is_file()
-    assert json.loads((tmp_path / "texture_modulation.json").read_text())["data"]["latency_ms"]
+    saved = json.loads((tmp_path / "texture_modulation.json").read_text())
+    assert saved["data"]["latency_ms"]
+    assert saved["latency_rule"].startswith("this suite's own rule")
+    ceilings = load_texture_data("sim", "V2", window="latency").ceilings
+    assert saved["excluded_cells"]["n_excluded"] == int(np.sum(~(ceilings >= 0.4))) > 0
+    assert saved["excluded_cells"]["n_cells"] == len(ceilings)
+    assert saved["excluded_cells"]["paper"]["n_excluded"] == 10
 
 
 def test_v2_predictivity_script(tmp_path):

@@ -8,6 +8,7 @@ import pytest
 from brainscore_lcl.metrics.behaviour import (
     CATEGORIES,
     accuracy,
+    category_log_probabilities,
     category_members,
     cohens_kappa,
     conditionwise_consistency,
@@ -18,6 +19,7 @@ from brainscore_lcl.metrics.behaviour import (
     pooled_shape_bias,
     shape_bias,
     sixteen_class_decisions,
+    sixteen_class_decisions_from_logits,
     stimulus_key,
     texture_category,
 )
@@ -272,6 +274,49 @@ def test_decision_rule_equals_brainscore_label_behavior():
     probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
     probabilities /= probabilities.sum(axis=1, keepdims=True)
     assert sixteen_class_decisions(probabilities).tolist() == theirs.tolist()
+
+
+def label_behavior_choices(logits: np.ndarray) -> list[str]:
+    """Brain-Score's ``LabelBehavior.logits_to_choice`` on ``logits`` (n, 1000) with the 16 categories."""
+    from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
+    from brainscore_vision.model_helpers.brain_transformation.behavior import LabelBehavior
+
+    assembly = NeuroidAssembly(
+        logits,
+        coords={
+            "stimulus_id": ("presentation", [f"s{i}" for i in range(len(logits))]),
+            "neuroid_id": ("neuroid", np.arange(1000)),
+        },
+        dims=["presentation", "neuroid"],
+    )
+    behaviour = LabelBehavior("test", activations_model=None)
+    behaviour.choice_labels, behaviour.aggregation = list(CATEGORIES), np.mean
+    with np.errstate(over="ignore", invalid="ignore"):
+        return behaviour.logits_to_choice(assembly).values.reshape(-1).tolist()
+
+
+def test_stable_rule_equals_the_probability_rule_on_ordinary_logits():
+    logits = np.random.default_rng(1).normal(0, 3, (20, 1000))
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)  # no overflow at this scale
+    expected = np.log(
+        np.stack([probabilities[:, list(members)].mean(axis=1) for members in category_members().values()], axis=1)
+    )
+    np.testing.assert_allclose(category_log_probabilities(logits), expected, rtol=1e-10)
+    assert sixteen_class_decisions_from_logits(logits).tolist() == sixteen_class_decisions(probabilities).tolist()
+
+
+def test_stable_rule_decides_logits_above_88_where_brainscore_softmax_overflows():
+    logits = np.zeros((3, 1000), dtype=np.float32)  # float32, as Brain-Score's extractor returns activations
+    logits[0, 499] = 200.0  # knife, far above float32's exp limit (~88.7) ...
+    logits[0, 404] = 199.0  # ... and airplane one below it: p(knife) / p(airplane) = e
+    logits[1, [294, 295]] = 95.0  # bear: 2 of its 4 classes
+    logits[1, 766] = 95.5  # oven (one class)
+    # by hand: log mean p(bear) - log mean p(oven) = log(2 e^95 / 4) - 95.5 = log(0.5) - 0.5 < 0 -> oven
+    logits[2, [499, 404]] = 1000.0, 999.0  # knife again, beyond float64's exp limit (~709.8) too
+    assert sixteen_class_decisions_from_logits(logits).tolist() == ["knife", "oven", "knife"]
+    assert np.isfinite(category_log_probabilities(logits)).all()
+    # Brain-Score's exp overflows to inf, inf / inf is NaN, and arg max picks the first NaN category
+    assert label_behavior_choices(logits) == ["airplane", "bear", "airplane"]
 
 
 def test_stimulus_key_and_texture_category():

@@ -119,3 +119,15 @@ def test_list_models_shows_availability(capsys):
     assert "--checkpoint" in lines["lpl-alexnet"]
     assert "brainscore_vision resnet50_robust_l2_eps3" in lines["resnet50-l2at-eps3"]
     assert "no download needed" in lines["alexnet-untrained"]
+
+
+@pytest.mark.parametrize("placed_as", ["alexnet_r.pt", "alexnet-r.pt"])
+def test_alexnet_r_is_found_under_either_spelling(published, placed_as):
+    (weight_file,) = model_registry["alexnet-l2at-eps3"].weights
+    with pytest.raises(pw.WeightsUnavailableError, match=r"published\) alexnet_r.pt or alexnet-r.pt from"):
+        pw.weights_path("alexnet-l2at-eps3", weight_file, show_progress=False)
+    assert not pw.is_present(weight_file)
+    pw.weights_folder().mkdir(parents=True)
+    (pw.weights_folder() / placed_as).write_bytes(published.read_bytes())
+    assert pw.is_present(weight_file)
+    assert pw.weights_path("alexnet-l2at-eps3", weight_file, show_progress=False) == pw.weights_folder() / placed_as

@@ -5,7 +5,9 @@ Planted answers, each read through the benchmark code the paper's figures use:
   full V2 PLS benchmark) ranks the V2 cells against their planted ``higher_order_weight``;
 - a model made of the simulator's own V1 stage alone explains the V1-like cells better than the V2-like ones
   (``FreemanZiembaPartitionPLS``);
-- the texture-modulation benchmark (``FreemanZiembaTextureModulation``) returns the family ranks planted in a model.
+- the texture-modulation benchmark's score (``FreemanZiembaTextureModulation``, its "fitted" reading) returns the
+  family ranks planted in a model whose images are labelled by the generator itself (``generator_conditions``);
+- the planted cell parameters describe the recorded cells (V2-like cells more texture-modulated).
 And the simulated statistics stand next to the published ones (``simulation_stats``), with hand-computed checks of
 its small functions.
 """
@@ -30,11 +32,16 @@ from brainscore_lcl.checkpoint import state_dict_sha256
 from brainscore_lcl.cli import main
 from brainscore_lcl.data import simulation as sim
 from brainscore_lcl.data import simulation_stats
-from brainscore_lcl.data.facts import VISUAL_DEGREES
+from brainscore_lcl.data.facts import FAMILIES, N_SAMPLES, TEXTURE_TYPES, VISUAL_DEGREES
+from brainscore_lcl.data.freemanziemba import apply_cosine_aperture, raw_image_name
+from brainscore_lcl.metrics.texture import population_modulation
 from brainscore_lcl.model_helpers.commitment import config_sha256, make_commitment, unit_range_preprocessing
 
 #: Spearman rho between v1-steerpyr-pool's explained variance and the planted higher-order weight must be below this
 PARTITION_RHO_BOUND = -0.4
+#: Spearman rho between a V2 cell's planted higher-order weight and its recorded texture modulation must exceed this
+#: (0.54 measured on SIM_VERSION v3; the weight mixes in the products that textures drive more than their noise)
+PLANTED_WEIGHT_RMOD_RHO_BOUND = 0.35
 
 
 @pytest.fixture(scope="module")
@@ -53,15 +60,18 @@ def planted_weights(planted, neuroid_ids) -> np.ndarray:
     return np.array([lookup[str(neuroid)] for neuroid in neuroid_ids])
 
 
-def test_planted_parameters_line_up_with_the_simulated_cells(planted):
-    assert planted["V1"]["neuroid_id"] == list(range(1, 103))
-    assert planted["V2"]["neuroid_id"] == list(range(103, 206))
-    system = sim.SimulatedVisualSystem()
-    np.testing.assert_allclose(planted["V2"]["higher_order_weight"], system.v2.mixture.numpy(), rtol=1e-6)
-    np.testing.assert_array_equal(planted["V1"]["prototype"], system.v1.prototype)
-    assert np.array(planted["V2"]["relation_weights"]).shape == (103, len(planted["V2"]["relations"]))
+def test_planted_parameters_describe_the_recorded_cells(planted, texture_benchmark):
+    """The planted parameters, read by neuroid id, describe the cells as recorded (the loader's responses): ids of
+    the right region, and V2-like cells (high ``higher_order_weight``) more modulated by texture than V1-like ones."""
     root = sim.simulated_data_root()
     assert json.loads((root / sim.PLANTED_FILE).read_text())["V2"] == json.loads(json.dumps(planted["V2"]))
+    data = texture_benchmark.data
+    assert set(map(int, data.neuroid_ids)) == set(planted["V2"]["neuroid_id"])
+    assert not set(planted["V1"]["neuroid_id"]) & set(planted["V2"]["neuroid_id"])
+    recorded = population_modulation(data.responses, data.families, data.texture_types, rectify=False).neuron_rmod
+    rho = stats.spearmanr(planted_weights(planted, data.neuroid_ids), recorded).correlation
+    print(f"Spearman rho(planted higher-order weight, recorded texture modulation) = {rho:.3f}")
+    assert rho > PLANTED_WEIGHT_RMOD_RHO_BOUND
 
 
 def test_partition_ranks_cells_by_their_planted_higher_order_weight(partition, planted):
@@ -116,10 +126,12 @@ def image_key(image: np.ndarray) -> str:
 
 class PlantedFamilyNetwork(nn.Module):
     """Units with planted texture modulation: unit u answers a texture of family f with base_u * (1 + m[u, f]) and
-    its noise image with base_u * (1 - m[u, f]), so its modulation index there is exactly m[u, f]. Images are
-    recognised by ``image_key`` in ``conditions`` (key -> (family index, is texture))."""
+    its noise image with base_u * (1 - m[u, f]), so its modulation index there is exactly m[u, f]; one more unit
+    answers 1 + sample / 100 whatever the family and type (no family information; it keeps a batch of one condition
+    from looking like a dead layer). Images are recognised by ``image_key`` in ``conditions`` (key -> (family index,
+    is texture, sample))."""
 
-    def __init__(self, conditions: dict[str, tuple[int, bool]], modulation: np.ndarray, base: np.ndarray):
+    def __init__(self, conditions: dict[str, tuple[int, bool, int]], modulation: np.ndarray, base: np.ndarray):
         super().__init__()
         self.conditions = conditions
         self.register_buffer("modulation", torch.as_tensor(modulation, dtype=torch.float32))
@@ -130,30 +142,39 @@ class PlantedFamilyNetwork(nn.Module):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         rows = []
         for image in images.numpy():
-            family, is_texture = self.conditions[image_key(image)]
+            family, is_texture, sample = self.conditions[image_key(image)]
             sign = 1.0 if is_texture else -1.0
-            rows.append(self.base * (1 + sign * self.modulation[:, family]))
+            planted = self.base * (1 + sign * self.modulation[:, family])
+            rows.append(torch.cat([planted, planted.new_tensor([1 + sample / 100])]))
         return self.v2(torch.stack(rows))
 
 
-def planted_family_model(benchmark, family_preference: np.ndarray, name: str):
-    """A committed model whose 12 units share the planted per-family modulation (plus small unit jitter)."""
-    data = benchmark.data
-    paths = [benchmark.data.stimulus_set.get_stimulus(stimulus_id) for stimulus_id in data.stimulus_ids]
-    images = unit_range_preprocessing(sim.IMAGE_SIZE)(paths)
-    families = list(np.unique(data.families))
-    conditions = {
-        image_key(image): (families.index(family), kind == "texture")
-        for image, family, kind in zip(images, data.families, data.texture_types)
-    }
-    assert len(conditions) == len(images)
-    rng = np.random.default_rng(0)
-    modulation = family_preference[None] + 0.01 * rng.standard_normal((12, len(families)))
-    network = PlantedFamilyNetwork(conditions, modulation, rng.uniform(5, 20, 12))
+@pytest.fixture(scope="module")
+def generator_conditions() -> dict[str, tuple[int, bool, int]]:
+    """image_key -> (index into FAMILIES, is texture, sample) of every stimulus, from the generator's planted truth: the
+    images ``simulate_stimuli`` draws for each (family, type, sample) it is asked for, behind the 4-degree aperture
+    the stimulus set applies, in [0, 1] as the model sees them (not the loader's labels)."""
+    raw = sim.simulate_stimuli()
+    conditions = {}
+    for family_index, family in enumerate(FAMILIES):
+        for kind in TEXTURE_TYPES:
+            for sample in range(1, N_SAMPLES + 1):
+                image = apply_cosine_aperture(raw[raw_image_name(kind, family, sample)]).astype(np.float32) / 255
+                conditions[image_key(image[None])] = (family_index, kind == "texture", sample)
+    assert len(conditions) == len(FAMILIES) * len(TEXTURE_TYPES) * N_SAMPLES
+    return conditions
+
+
+def planted_family_model(conditions: dict[str, tuple[int, bool, int]], family_preference: np.ndarray, name: str):
+    """A committed model with one unit of planted per-family modulation ``family_preference`` (in FAMILIES order),
+    recognising images by ``conditions`` (``generator_conditions``). One such unit: the scored reading predicts each
+    recorded cell linearly from the units, and several jittered units would span enough family directions to fit the
+    data's own family order whatever was planted."""
+    network = PlantedFamilyNetwork(conditions, family_preference[None], np.array([10.0]))
     return make_commitment(
         name,
         network,
-        weights_sha256=config_sha256({"modulation": modulation.tolist()}),
+        weights_sha256=config_sha256({"modulation": np.asarray(family_preference).tolist()}),
         layers=["v2"],
         region_layer_map={"V2": "v2"},
         preprocessing=unit_range_preprocessing(sim.IMAGE_SIZE),
@@ -167,26 +188,35 @@ def texture_benchmark():
     return FreemanZiembaTextureModulation("sim")
 
 
-def test_texture_modulation_benchmark_recovers_planted_family_ranks(texture_benchmark):
-    benchmark = texture_benchmark
+def in_families_order(values, families) -> np.ndarray:
+    """``values`` listed for ``families`` (the benchmark's order), reordered to FAMILIES'."""
+    by_family = dict(zip(map(int, families), values))
+    return np.array([by_family[family] for family in FAMILIES])
+
+
+def test_texture_modulation_score_recovers_planted_family_ranks(texture_benchmark, generator_conditions):
+    """The scored ("fitted") reading: recorded cells predicted from a unit with planted family modulation rank the
+    families as planted (textures drive the data more than noise, so the readout keeps the planted sign)."""
     preference = np.linspace(-0.1, 0.4, 15)[np.random.default_rng(1).permutation(15)]
-    details = benchmark(planted_family_model(benchmark, preference, "planted-families")).attrs["details"]
-    recovered = stats.spearmanr(details["units"]["family_ranks"], stats.rankdata(preference)).correlation
-    print(f"Spearman rho(recovered, planted family ranks) = {recovered:.3f}")
-    assert recovered > 0.95
-    np.testing.assert_allclose(details["units"]["family_rmod"], preference, atol=0.02)
-    expected = stats.spearmanr(preference, details["data"]["family_rmod"]).correlation
-    assert details["units"]["rho"] == pytest.approx(expected, abs=0.05)
+    score = texture_benchmark(planted_family_model(generator_conditions, preference, "planted-families"))
+    details = score.attrs["details"]
+    assert float(score.values) == details["fitted"]["rho"]
+    fitted = in_families_order(details["fitted"]["family_ranks"], details["data"]["families"])
+    recovered = stats.spearmanr(fitted, preference).correlation
+    print(f"Spearman rho(fitted family ranks, planted preference) = {recovered:.3f}")
+    assert recovered > 0.9
+    data_rmod = in_families_order(details["data"]["family_rmod"], details["data"]["families"])
+    assert details["fitted"]["rho"] == pytest.approx(stats.spearmanr(preference, data_rmod).correlation, abs=0.15)
 
 
-def test_planting_the_datas_family_order_scores_high_and_its_reverse_low(texture_benchmark):
-    benchmark = texture_benchmark
-    data_order = np.array(data_modulation(benchmark.data, benchmark.min_ceiling)[0].family_rmod)
-    ranks = stats.rankdata(data_order) / 15
-    same = benchmark(planted_family_model(benchmark, 0.3 * ranks, "planted-data-order")).attrs["details"]
-    reverse = benchmark(planted_family_model(benchmark, 0.3 * (1 - ranks), "planted-reverse-order")).attrs["details"]
-    assert same["units"]["rho"] > 0.95
-    assert reverse["units"]["rho"] < -0.95
+def test_planting_the_datas_family_order_scores_high_and_its_reverse_low(texture_benchmark, generator_conditions):
+    data_mod = data_modulation(texture_benchmark.data, texture_benchmark.min_ceiling)[0]
+    ranks = stats.rankdata(in_families_order(data_mod.family_rmod, data_mod.families)) / 15
+    same = texture_benchmark(planted_family_model(generator_conditions, 0.3 * ranks, "planted-data-order"))
+    reverse = texture_benchmark(planted_family_model(generator_conditions, 0.3 * (1 - ranks), "planted-reverse"))
+    print(f"scores: data order {float(same.values):.3f}, reverse {float(reverse.values):.3f}")
+    assert float(same.values) > 0.9
+    assert float(reverse.values) < -0.9
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -236,9 +266,11 @@ def test_enhancement_test_needs_consistent_texture_preference():
 
 def test_published_statistics_are_the_digitized_figure_values():
     published = simulation_stats.published_statistics()
-    assert published["V2"]["mean_rmod"] == pytest.approx(np.mean(simulation_stats.FREEMAN2013_FAMILY_RMOD["V2"]))
-    assert published["V2"]["mean_rmod"] == pytest.approx(0.1198, abs=1e-3)
-    assert abs(published["V1"]["mean_rmod"]) < 0.01
+    # Fig. 3's 15 digitized family means, added up by hand: V2 1.7969, V1 0.0190; extremes read off the list
+    assert published["V2"]["mean_rmod"] == pytest.approx(1.7969 / 15, abs=1e-6)
+    assert published["V1"]["mean_rmod"] == pytest.approx(0.0190 / 15, abs=1e-6)
+    assert (published["V2"]["family_rmod_max"], published["V2"]["family_rmod_min"]) == (0.2463, -0.0248)
+    assert published["V1"]["family_rmod_sorted"][:2] == [0.0863, 0.0457]
     assert published["V1"]["central_rmod_fraction"] == pytest.approx(0.1574 + 0.4215 + 0.2150)
     assert published["V2"]["family_variance_share"] is None  # Ziemba et al. (2016): no number found
 

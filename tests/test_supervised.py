@@ -17,6 +17,7 @@ from PIL import Image
 
 from brainscore_lcl.checkpoint import CheckpointError, save_encoder_checkpoint
 from brainscore_lcl.cli.train import add_subcommand
+from brainscore_lcl.errors import UsageError
 from brainscore_lcl.model_helpers.architecture import LCLEncoder
 from brainscore_lcl.models.lcl_v2net.model import build_network, load_network_checkpoint
 from brainscore_lcl.training import supervised
@@ -213,4 +214,45 @@ def test_two_process_ddp_run_on_cpu(tmp_path, front_end, flat_images):
     assert json.loads((out / "run.json").read_text())["world_size"] == 2
     checkpoint = load_network_checkpoint(out / "lcl-v2net.pt")
     assert checkpoint["epoch"] == 1 and checkpoint["config"]["sync_batchnorm"] is True
-    assert result.stdout.count("LCL-V2Net checkpoint:") == 1
+    assert result.stdout.count("lcl-v2net checkpoint:") == 1
+
+
+def test_evaluation_crops_give_brainscore_preprocessing_the_standard_crop(tmp_path):
+    from brainscore_vision.model_helpers.activations.pytorch import load_preprocess_images
+
+    from brainscore_lcl.data.imagenet import IMAGENET_MEAN, IMAGENET_STD
+
+    write_images(tmp_path / "val" / WNIDS[3], ["a.JPEG"])  # 96 x 72
+    samples = find_samples(tmp_path / "val")
+    config = SupervisedConfig()
+    (crop,) = supervised.evaluation_crops(samples, tmp_path / "val", tmp_path / "crops", config)
+    with Image.open(samples[0][0]) as image:
+        # by hand: short side 72 -> 256, long side int(256 * 96 / 72) = 341; top 16, left round(58.5) = 58
+        expected = np.asarray(image.convert("RGB").resize((341, 256), Image.BILINEAR).crop((58, 16, 282, 240)))
+        standard = supervised.eval_transform(config)(image.convert("RGB")).numpy()
+    with Image.open(crop) as cropped:
+        np.testing.assert_array_equal(np.asarray(cropped), expected)
+    seen = load_preprocess_images([str(crop)], 224, normalize_mean=IMAGENET_MEAN, normalize_std=IMAGENET_STD)[0]
+    np.testing.assert_allclose(seen, standard, atol=1e-6)
+    modified = crop.stat().st_mtime_ns
+    assert supervised.evaluation_crops(samples, tmp_path / "val", tmp_path / "crops", config) == [crop]
+    assert crop.stat().st_mtime_ns == modified
+
+
+def test_the_trained_network_follows_the_encoder(tmp_path):
+    def payload(architecture, name):
+        return {"architecture": architecture, "config": {"name": name}}
+
+    lcl, blockbarlow = payload({"n_stages": 2}, "lcl-v2"), payload({"n_stages": 2}, "blockbarlow")
+    barlow = payload({"kind": "alexnet-bn"}, "anything")
+    check = supervised.check_model_id
+    assert [check(None, encoder, "e.pt") for encoder in (lcl, blockbarlow, barlow)] == [
+        "lcl-v2net",
+        "blockbarlow-net",
+        "barlow-e2e-alexnet-net",
+    ]
+    assert check("blockbarlow-net", lcl, "e.pt") == "blockbarlow-net"
+    with pytest.raises(UsageError, match="--model barlow-e2e-alexnet-net cannot be trained on e.pt"):
+        check("barlow-e2e-alexnet-net", lcl, "e.pt")
+    with pytest.raises(UsageError, match="use --model barlow-e2e-alexnet-net"):
+        check("lcl-v2net", barlow, "e.pt")

@@ -558,6 +558,23 @@ CASES = [
         "brainscore: --front-end {tmp}/absent.pt does not exist; train one with `brainscore train`",
     ),
     (
+        "train-net of Barlow's network on an LCL encoder",
+        [
+            "train-net",
+            "--front-end",
+            "{tmp}/lcl-v2.pt",
+            "--data",
+            "{tmp}/images",
+            "--out",
+            "{tmp}/run",
+            "--model",
+            "barlow-e2e-alexnet-net",
+        ],
+        EXIT_USAGE,
+        "brainscore: --model barlow-e2e-alexnet-net cannot be trained on {tmp}/lcl-v2.pt, an encoder of lcl-v2; use "
+        "--model blockbarlow-net or lcl-v2net, or leave --model out",
+    ),
+    (
         "train-net data is a file",
         ["train-net", "--front-end", "{tmp}/nosha.pt", "--data", "{tmp}/afile", "--out", "{tmp}/run"],
         EXIT_USAGE,
@@ -652,6 +669,13 @@ CASES = [
         "`brainscore submit --model ID --out DIR`",
     ),
     (
+        "score partition ranking on a benchmark of all cells",
+        ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V2-pls", "--partition-ranking", "paper"],
+        EXIT_USAGE,
+        "brainscore: --partition-ranking applies to the V1-like / V2-like benchmarks (ids ending in -v1like or "
+        "-v2like), not to 'FreemanZiemba2013sim.V2-pls'; drop it or score one of them",
+    ),
+    (
         "grid unknown model",
         ["grid", "--models", "zzzz", "--benchmarks", f"{SIM}.V1-pls"],
         EXIT_USAGE,
@@ -700,6 +724,7 @@ def inputs(tmp_path_factory) -> Path:
     payload = torch.load(SHIPPED_CHECKPOINT, weights_only=True)
     del payload["sha256"]
     torch.save(payload, folder / "nosha.pt")
+    (folder / "lcl-v2.pt").write_bytes(Path(SHIPPED_CHECKPOINT).read_bytes())
     (folder / "images").mkdir()
     for index in range(12):
         pixels = np.random.default_rng(index).integers(0, 256, (80, 96, 3), dtype=np.uint8)

@@ -2,8 +2,8 @@
 
 1. Decisions of a model the size of LCL-V2Net (random weights, saved as a stand-in checkpoint and loaded through the
    ``lcl-v2net`` plugin) for every local stimulus (cue-conflict 1280, edge 160, silhouette 160), from an empty
-   activations cache, through ``model_decisions`` (Brain-Score's ``LabelBehavior``, all stimuli in one pass, at
-   full field). Baseline:
+   activations cache, through ``model_decisions`` (the logits read through Brain-Score's activations model, all
+   stimuli in one pass, at full field, decided by the stable log-softmax rule). Baseline:
    brainscore_vision's ``Geirhos2021`` flow on the same stimuli and model (``place_on_screen`` at 3 degrees, then
    ``LabelBehavior``), also from an empty cache, on ``--baseline-datasets`` (edge and silhouette by default, to keep
    the run short), compared per stimulus. The target is under 60 s on 2 CPU cores; wall time depends on what

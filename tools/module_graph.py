@@ -40,6 +40,7 @@ LAYERS = (
             "brainscore_lcl.brainscore_caches",
             "brainscore_lcl.data.facts",
             "brainscore_lcl.data.imagenet",
+            "brainscore_lcl.progress",
         ),
     ),
     ("metrics", ("brainscore_lcl.metrics",)),

@@ -1,26 +1,29 @@
-"""Supervised training of LCL-V2Net's back end on a frozen LCL-V2 front end (Sec. 2.4, Table A.3).
+"""Supervised training of the Table A.3 classifier stage on a frozen encoder: LCL-V2Net's back end on LCL-V2 (Sec. 2.4),
+and the same classifier stage on the other encoders that Sec. 3.5 compares (A.1.6; ``brainscore_lcl.models.lcl_v2net``):
+``blockbarlow-net`` on BlockBarlow, ``barlow-e2e-alexnet-net`` on Barlow Twins E2E (the model id follows from the
+encoder checkpoint, ``front_end_model``).
 
 Recipe: cross-entropy on ImageNet-1k, SGD (momentum 0.9), learning rate 0.1 for a batch of 256 images, scaled
 linearly with the global batch (lr = 0.1 * batch / 256, Goyal et al. 2017; the paper gives lr 0.1 and no batch),
 weight decay 1e-4 (the paper gives none; 1e-4 is the standard AlexNet / torchvision ImageNet value), StepLR (x0.1
 every 30 epochs), 90 epochs. Augmentation: RandomResizedCrop(224) and horizontal flip; validation: resize 256,
-centre crop 224; both ImageNet-normalised.
+centre crop 224; both normalised as the encoder's checkpoint records (``meta["normalization"]``, else ImageNet's).
 
 Data: an ImageNet-style folder (``<root>/<wnid>/*.JPEG``) or a flat folder of ``<wnid>_<anything>.JPEG`` files
 (``../shared/data/imagenet-sample``). Labels are indices into the 1000 ImageNet wnids in sorted order (Brain-Score's
 ``imagenet_classes.txt``), so a subset of classes keeps ImageNet's label numbers; class folders that are not wnids
 are numbered in sorted order instead.
 
-Engine (``brainscore_lcl.training.engine``): CPU or GPU; several GPUs / nodes with ``torchrun`` (DDP, one process
-per GPU, ``--batch-size`` is the global batch; ``torchrun --nproc-per-node N -m brainscore_lcl.cli
-train-net ...``); bfloat16 autocast on GPUs. After every epoch rank 0 appends a row to ``<out>/log.csv`` and writes,
-atomically, ``<out>/checkpoint.pt``: the LCL-V2Net checkpoint (``brainscore_lcl.models.lcl_v2net.model``, sha256-
-verified, itself usable as ``--model lcl-v2net --checkpoint``) plus optimiser, scheduler and seeding rule. At the end
-it writes ``<out>/lcl-v2net.pt`` (the network alone, a third of the size). ``<out>/run.json`` records the config,
-seed, versions, device and data. ``--resume`` continues after the last finished epoch (a run killed mid-epoch redoes
-that epoch). Instead of saving generator states, every epoch re-seeds its randomness from (seed, epoch, rank, image)
-(``SEEDING_RULE``): a resumed run then reproduces the uninterrupted one exactly on the same hardware, also under DDP,
-where one process's saved generator state could not restore the others'.
+Engine (``brainscore_lcl.training.engine``): CPU or GPU; several GPUs / nodes with ``torchrun`` (DDP, one process per
+GPU, ``--batch-size`` is the global batch; ``torchrun --nproc-per-node N -m brainscore_lcl.cli train-net ...``);
+bfloat16 autocast on GPUs. After every epoch rank 0 appends a row to ``<out>/log.csv`` and writes, atomically,
+``<out>/checkpoint.pt``: the network's checkpoint (``brainscore_lcl.models.lcl_v2net.model``, sha256-verified, itself
+usable as ``--model <id> --checkpoint``) plus optimiser, scheduler and seeding rule. At the end it writes
+``<out>/<id>.pt``, e.g. ``lcl-v2net.pt`` (the network alone, a third of the size). ``<out>/run.json`` records the
+config, seed, versions, device and data. ``--resume`` continues after the last finished epoch (a run killed mid-epoch
+redoes that epoch). Instead of saving generator states, every epoch re-seeds its randomness from (seed, epoch, rank,
+image) (``SEEDING_RULE``): a resumed run then reproduces the uninterrupted one exactly on the same hardware, also under
+DDP, where one process's saved generator state could not restore the others'.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,12 +48,17 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from torchvision import transforms
 
-from brainscore_lcl.checkpoint import CheckpointError, build_encoder, load_encoder_checkpoint
+from brainscore_lcl.checkpoint import CheckpointError, load_encoder_checkpoint
 from brainscore_lcl.data.imagenet import IMAGENET_MEAN, IMAGENET_STD
 from brainscore_lcl.errors import UsageError
+from brainscore_lcl.models.lcl_v2net import CLASSIFIER_STAGE_IDS
 from brainscore_lcl.models.lcl_v2net.model import (
-    LCLV2Net,
+    MODEL_ID,
+    ClassifierStageNet,
     build_network,
+    front_end_model,
+    frozen_front_end,
+    input_normalization,
     load_network_checkpoint,
     save_network_checkpoint,
 )
@@ -60,7 +68,7 @@ from brainscore_lcl.training.data import IMAGE_SUFFIXES, DataError, epoch_batche
 from brainscore_lcl.training.distributed import convert_batchnorm
 
 REFERENCE_BATCH = 256
-CHECKPOINT_NAME, NETWORK_NAME, LOG_NAME, RUN_NAME = "checkpoint.pt", "lcl-v2net.pt", "log.csv", "run.json"
+CHECKPOINT_NAME, LOG_NAME, RUN_NAME = "checkpoint.pt", "log.csv", "run.json"
 LOG_FIELDS = (
     "epoch",
     "lr",
@@ -172,28 +180,59 @@ def find_samples(root: str | os.PathLike, num_classes: int = 1000) -> list[tuple
     return samples
 
 
-def train_transform(config: SupervisedConfig) -> Callable[[Image.Image], torch.Tensor]:
-    """Standard ImageNet training augmentation: RandomResizedCrop, horizontal flip, ImageNet normalisation."""
+def train_transform(
+    config: SupervisedConfig, mean: Sequence[float] = IMAGENET_MEAN, std: Sequence[float] = IMAGENET_STD
+) -> Callable[[Image.Image], torch.Tensor]:
+    """Standard ImageNet training augmentation: RandomResizedCrop, horizontal flip, normalisation (``mean``/``std``)."""
     return transforms.Compose(
         [
             transforms.RandomResizedCrop(config.image_size),
             transforms.RandomHorizontalFlip(),
             transforms.ToTensor(),
-            transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD),
+            transforms.Normalize(mean, std),
         ]
     )
 
 
-def eval_transform(config: SupervisedConfig) -> Callable[[Image.Image], torch.Tensor]:
-    """Standard ImageNet evaluation: resize the short side to ``resize_size``, centre crop ``image_size``, normalise."""
-    return transforms.Compose(
-        [
-            transforms.Resize(config.resize_size),
-            transforms.CenterCrop(config.image_size),
-            transforms.ToTensor(),
-            transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD),
-        ]
-    )
+def eval_crop(config: SupervisedConfig) -> Callable[[Image.Image], Image.Image]:
+    """Standard ImageNet evaluation crop: resize the short side to ``resize_size`` (256), centre crop ``image_size``
+    (224); a PIL image in, a PIL image out."""
+    return transforms.Compose([transforms.Resize(config.resize_size), transforms.CenterCrop(config.image_size)])
+
+
+def eval_transform(
+    config: SupervisedConfig, mean: Sequence[float] = IMAGENET_MEAN, std: Sequence[float] = IMAGENET_STD
+) -> Callable[[Image.Image], torch.Tensor]:
+    """Standard ImageNet evaluation: ``eval_crop``, then normalisation (``mean``/``std``)."""
+    return transforms.Compose([eval_crop(config), transforms.ToTensor(), transforms.Normalize(mean, std)])
+
+
+def evaluation_crops(
+    samples: list[tuple[Path, int]], root: str | os.PathLike, out: str | os.PathLike, config: SupervisedConfig
+) -> list[Path]:
+    """Lossless PNG copies of the images of ``samples`` (under ``root``) after ``eval_crop`` (RGB, ``image_size``
+    px square), in ``out`` with the same relative paths; built once (``cache.ensure_folder``, checked by its
+    manifest, rebuilt when the images or the crop change). Returns the copies' paths in the order of ``samples``.
+    A model whose own preprocessing resizes to ``image_size`` then sees exactly the standard evaluation crop."""
+    from brainscore_lcl.cache import ensure_folder, intact_manifest, write_manifest
+
+    root, out = Path(root), Path(out)
+    names = [path.relative_to(root).with_suffix(".png") for path, _ in samples]
+    source = [
+        f"{path.relative_to(root).as_posix()}:{path.stat().st_size}:{path.stat().st_mtime_ns}" for path, _ in samples
+    ]
+    fields = {"crop": [config.resize_size, config.image_size], "sources": source}
+
+    def build(staging: Path) -> None:
+        crop = eval_crop(config)
+        for (path, _), name in zip(samples, names):
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            with Image.open(path) as image:
+                crop(image.convert("RGB")).save(staging / name)
+        write_manifest(staging, **fields)
+
+    ensure_folder(out, lambda folder: intact_manifest(folder, **fields) is not None, build)
+    return [out / name for name in names]
 
 
 class LabelledImages(Dataset):
@@ -314,8 +353,10 @@ def train(
     device: str | None = None,
     resume: bool = False,
     progress: bool = True,
+    model_id: str | None = None,
 ) -> Path:
-    """Train LCL-V2Net's back end on the frozen encoder checkpoint ``front_end``; returns ``<out>/lcl-v2net.pt``.
+    """Train the classifier stage on the frozen encoder checkpoint ``front_end``; returns ``<out>/<model_id>.pt``.
+    ``model_id``: one of ``CLASSIFIER_STAGE_IDS``' values, by default the one of the encoder (``front_end_model``).
 
     ``device``: "cpu", "cuda" or None (a GPU when there is one). With ``resume``, continue from ``<out>/checkpoint.pt``
     when it exists (its config wins, except ``epochs`` and ``workers``); without it, an existing checkpoint in ``out``
@@ -334,7 +375,7 @@ def train(
         config = dataclasses.replace(SupervisedConfig(**state["config"]), epochs=config.epochs, workers=config.workers)
     runtime = engine.setup_runtime(device, config.amp)
     try:
-        return _train(front_end, data, out, val, config, runtime, state, progress)
+        return _train(front_end, data, out, val, config, runtime, state, progress, model_id)
     finally:
         engine.teardown_runtime(runtime)
 
@@ -348,13 +389,20 @@ def _train(
     runtime: engine.Runtime,
     state: dict[str, Any] | None,
     progress: bool,
+    model_id: str | None,
 ) -> Path:
     if config.batch_size % runtime.world_size:
         raise DataError(f"--batch-size {config.batch_size} is not divisible by the {runtime.world_size} processes")
     encoder_payload = load_encoder_checkpoint(front_end)
+    model_id = check_model_id(model_id, encoder_payload, front_end)
+    if state is not None and state.get("model_id", MODEL_ID) != model_id:
+        raise CheckpointError(
+            f"{out / CHECKPOINT_NAME} trains {state.get('model_id', MODEL_ID)}, not {model_id}; choose another --out"
+        )
+    normalization = input_normalization(encoder_payload)
     if state is None:
         engine.seed_everything(config.seed)
-        network = LCLV2Net(build_encoder(encoder_payload, front_end), config.num_classes, config.dropout)
+        network = ClassifierStageNet(frozen_front_end(encoder_payload, front_end), config.num_classes, config.dropout)
     elif state["front_end_sha256"] != encoder_payload["sha256"]:
         raise CheckpointError(
             f"{out / CHECKPOINT_NAME} was trained on front end {state['front_end_sha256'][:16]}, "
@@ -398,8 +446,11 @@ def _train(
             "config": dataclasses.asdict(config),
             "lr": config.lr,
             "start_epoch": first_epoch,
+            "model_id": model_id,
             "front_end": str(Path(front_end).resolve()),
+            "front_end_model": front_end_model(encoder_payload),
             "front_end_sha256": encoder_payload["sha256"],
+            "normalization": normalization,
             "data": data_description,
             "val": describe_data(val, val_samples) if val is not None else None,
             "world_size": runtime.world_size,
@@ -421,7 +472,7 @@ def _train(
                 np.arange(len(samples)), config.batch_size, config.seed, epoch, runtime.rank, runtime.world_size
             )
             loader = DataLoader(
-                LabelledImages(samples, train_transform(config), config.seed, epoch),
+                LabelledImages(samples, train_transform(config, **normalization), config.seed, epoch),
                 batch_sampler=[batch.tolist() for batch in batches],
                 num_workers=config.workers,
                 pin_memory=pin_memory,
@@ -432,7 +483,9 @@ def _train(
             scheduler.step()
             if val_samples:
                 val_loader = DataLoader(
-                    LabelledImages(val_samples[runtime.rank :: runtime.world_size], eval_transform(config)),
+                    LabelledImages(
+                        val_samples[runtime.rank :: runtime.world_size], eval_transform(config, **normalization)
+                    ),
                     batch_size=config.batch_size // runtime.world_size,
                     num_workers=config.workers,
                     pin_memory=pin_memory,
@@ -449,6 +502,8 @@ def _train(
                     data=data_description,
                     epoch=epochs_done,
                     meta=epoch_meta(config, row),
+                    model_id=model_id,
+                    normalization=normalization,
                     training_state={
                         "optimizer": optimizer.state_dict(),
                         "scheduler": scheduler.state_dict(),
@@ -469,15 +524,37 @@ def _train(
         raise RuntimeError("the front end's weights changed during training; this is a bug, please report it")
     if runtime.is_main:
         save_network_checkpoint(
-            out / NETWORK_NAME,
+            out / f"{model_id}.pt",
             network,
             config=dataclasses.asdict(config),
             data=data_description,
             epoch=epochs_done,
             meta=epoch_meta(config, row),
+            model_id=model_id,
+            normalization=normalization,
         )
     runtime.barrier()
-    return out / NETWORK_NAME
+    return out / f"{model_id}.pt"
+
+
+def check_model_id(model_id: str | None, encoder_payload: dict[str, Any], path: str | os.PathLike) -> str:
+    """The id of the network to train on the encoder ``encoder_payload`` (read from ``path``): by default that of the
+    encoder (``front_end_model``); ``model_id`` when its front end has the encoder's architecture (``lcl-v2net`` and
+    ``blockbarlow-net`` share one), else ``UsageError``."""
+    encoder = front_end_model(encoder_payload)
+    if model_id is None:
+        return CLASSIFIER_STAGE_IDS[encoder]
+    same_architecture = {
+        network
+        for front, network in CLASSIFIER_STAGE_IDS.items()
+        if (front == "barlow-e2e-alexnet") == (encoder == "barlow-e2e-alexnet")
+    }
+    if model_id not in same_architecture:
+        raise UsageError(
+            f"--model {model_id} cannot be trained on {path}, an encoder of {encoder}; use --model "
+            f"{' or '.join(sorted(same_architecture))}, or leave --model out"
+        )
+    return model_id
 
 
 def epoch_meta(config: SupervisedConfig, row: dict[str, Any]) -> dict[str, Any]:
@@ -497,6 +574,8 @@ def check_train_net_options(args: argparse.Namespace) -> None:
         if value is not None and value < low:
             raise UsageError(f"{option} {value} must be >= {low}")
     existing_file(args.front_end, "--front-end", "train one with `brainscore train`", CheckpointError)
+    if args.model is not None:
+        check_model_id(args.model, load_encoder_checkpoint(args.front_end), args.front_end)
     for option, folder in (("--data", args.data), ("--val", args.val)):
         if folder is not None:
             existing_folder(folder, option, "pass an ImageNet-style folder (<wnid>/*.JPEG)", DataError)

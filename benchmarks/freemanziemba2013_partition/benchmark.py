@@ -2,11 +2,13 @@
 / ``-v2like``; Parthasarathy et al. 2024, Sec. 3.1, Fig. 4 right).
 
 The cells are the "V1-like" (top quartile) or "V2-like" (bottom quartile) V2 cells, ranked by how well the reference
-V1 model (``v1-steerpyr-pool``) explains each cell: the mean over the 10 splits of the sign-aware
-(max(r_n, 0) / r_ceil,n)^2 (``per_neuron_explained_variance(..., sign_aware=True)``), ties broken by the mean r, so
-an anti-correlated cell never ranks as V1-like. By default (the paper's procedure) the cells are ranked on the split
-that is scored; ``selection="public"`` ranks them on the public split and scores them on the private one. The
-regression is always fitted on all cells; only the aggregation is restricted.
+V1 model (``v1-steerpyr-pool``) explains each cell: by default (``ranking="sign_aware"``) the mean over the 10 splits of
+the sign-aware (max(r_n, 0) / r_ceil,n)^2 (``per_neuron_explained_variance(..., sign_aware=True)``), ties broken by the
+mean r, so an anti-correlated cell never ranks as V1-like; ``ranking="paper"`` ranks by the paper's literal per-cell
+(r_n / r_ceil,n)^2 (Sec. 3.1), under which a strongly anti-correlated cell can rank as V1-like. By default (the
+paper's procedure) the cells are ranked on the split that is scored; ``selection="public"`` ranks them on the public
+split and scores them on the private one. The regression is always fitted on all cells; only the aggregation is
+restricted.
 """
 
 from __future__ import annotations
@@ -33,15 +35,28 @@ PARTITION_QUANTILE = 0.25
 SUBSETS = ("v1like", "v2like")
 #: where the partition is ranked: on the scored split (the paper's procedure) or on the public split
 SELECTIONS = ("same", "public")
+#: what the partition ranks the cells by, per ``ranking``: the default sign-aware value, or the paper's literal one
+RANKED_BY = {
+    "sign_aware": "per-cell mean over splits of the sign-aware (max(r, 0)/r_ceil)^2, ties by mean r",
+    "paper": "per-cell mean over splits of the paper's literal (r/r_ceil)^2 (Sec. 3.1), ties by mean r",
+}
+RANKINGS = tuple(RANKED_BY)
+
+
+def check_ranking(ranking: str) -> None:
+    """``UsageError`` unless ``ranking`` is one of ``RANKINGS``."""
+    if ranking not in RANKINGS:
+        raise UsageError(f"the partition ranking must be one of {', '.join(RANKINGS)}, got {ranking!r}")
 
 
 @dataclass(frozen=True)
 class ReferencePartition:
     """The V1-like / V2-like cells, as ranked by a reference model's per-neuron explained variance.
 
-    ``neuroid_ids`` (n,); ``reference_ev`` (n,), the ranking value: mean over splits of the sign-aware
-    (max(r, 0)/r_ceil)^2; ``reference_ev_paper`` (n,), the paper's literal mean over splits of (r/r_ceil)^2, for
-    reporting; boolean ``v1_like``/``v2_like``; ``selected_on``: the split (access) the reference was scored on.
+    ``neuroid_ids`` (n,); ``reference_ev`` (n,): mean over splits of the sign-aware (max(r, 0)/r_ceil)^2;
+    ``reference_ev_paper`` (n,), the paper's literal mean over splits of (r/r_ceil)^2; ``ranking``: which of the two
+    ranks the cells ("sign_aware" or "paper", ``RANKED_BY``); boolean ``v1_like``/``v2_like``; ``selected_on``: the
+    split (access) the reference was scored on.
     """
 
     reference: str
@@ -51,6 +66,7 @@ class ReferencePartition:
     v1_like: np.ndarray
     v2_like: np.ndarray
     selected_on: str | None = None
+    ranking: str = "sign_aware"
 
     def mask(self, subset: str, neuroid_ids: Sequence[str] | None = None) -> np.ndarray:
         """Boolean mask of ``subset`` ("v1like" / "v2like") over ``neuroid_ids`` (default: the partition's order)."""
@@ -74,7 +90,8 @@ class ReferencePartition:
         return {
             "reference": self.reference,
             "selected_on": self.selected_on,
-            "ranked_by": "per-cell mean over splits of the sign-aware (max(r, 0)/r_ceil)^2, ties by mean r",
+            "ranking": self.ranking,
+            "ranked_by": RANKED_BY[self.ranking],
             "n_neuroids": len(self.neuroid_ids),
             "n_v1like": int(self.v1_like.sum()),
             "n_v2like": int(self.v2_like.sum()),
@@ -94,28 +111,36 @@ def partition_from_scores(
     reference: str = REFERENCE_MODEL,
     quantile: float = PARTITION_QUANTILE,
     selected_on: str | None = None,
+    ranking: str = "sign_aware",
 ) -> ReferencePartition:
     """Partition from a reference model's PLS table: ``per_neuron_r`` (split, neuron) r, ``per_neuron_ceiling``
-    (neuron,) internal consistency; top / bottom ``quantile`` of the per-neuron sign-aware explained variance, ties
-    broken by the mean r over splits."""
+    (neuron,) internal consistency; top / bottom ``quantile`` of the per-neuron explained variance (sign-aware, or
+    with ``ranking="paper"`` the paper's literal (r/r_ceil)^2), ties broken by the mean r over splits."""
+    check_ranking(ranking)
     r, c = np.asarray(per_neuron_r, dtype=float), np.asarray(per_neuron_ceiling, dtype=float)
-    ev = per_neuron_explained_variance(r, c, sign_aware=True)
-    masks = v1like_v2like_partition(ev, quantile, tiebreak=np.nanmean(r, axis=0))
+    sign_aware, literal = per_neuron_explained_variance(r, c, sign_aware=True), per_neuron_explained_variance(r, c)
+    ranked = sign_aware if ranking == "sign_aware" else literal
+    masks = v1like_v2like_partition(ranked, quantile, tiebreak=np.nanmean(r, axis=0))
     return ReferencePartition(
         reference,
         tuple(map(str, neuroid_ids)),
-        ev,
-        per_neuron_explained_variance(r, c),
+        sign_aware,
+        literal,
         masks.v1_like,
         masks.v2_like,
         selected_on,
+        ranking,
     )
 
 
 def partition_from_details(
-    details: dict[str, Any], reference: str = REFERENCE_MODEL, quantile: float = PARTITION_QUANTILE
+    details: dict[str, Any],
+    reference: str = REFERENCE_MODEL,
+    quantile: float = PARTITION_QUANTILE,
+    ranking: str = "sign_aware",
 ) -> ReferencePartition:
-    """Partition from the ``details`` of a full (all-cell) ``FreemanZiembaPLS`` score of the reference model."""
+    """Partition from the ``details`` of a full (all-cell) ``FreemanZiembaPLS`` score of the reference model, ranked
+    by ``ranking`` ("sign_aware" or "paper")."""
     return partition_from_scores(
         details["neuroid_ids"],
         details["per_neuron_r"],
@@ -123,6 +148,7 @@ def partition_from_details(
         reference,
         quantile,
         details.get("access"),
+        ranking,
     )
 
 
@@ -153,15 +179,16 @@ def reference_partition(
     time_window: tuple[int, int] = BRAINSCORE_WINDOW_MS,
     pls: str = "kernel",
     data_root: str | None = None,
+    ranking: str = "sign_aware",
 ) -> ReferencePartition:
     """Score ``reference`` on the full V2 PLS benchmark of ``source`` (on split ``access``) and partition its cells
-    (once per process). ``reference`` is a model id of this suite's registry."""
+    by ``ranking`` (once per process). ``reference`` is a model id of this suite's registry."""
     from brainscore_lcl.registry import discover_plugins, model_registry
 
     discover_plugins(("model",))
     benchmark = FreemanZiembaPLS(source, "V2", access=access, time_window=time_window, pls=pls, data_root=data_root)
     details = benchmark(model_registry[reference].factory()).attrs["details"]
-    return partition_from_details(details, reference, quantile)
+    return partition_from_details(details, reference, quantile, ranking)
 
 
 class FreemanZiembaPartitionPLS(FreemanZiembaPLS):
@@ -169,10 +196,11 @@ class FreemanZiembaPartitionPLS(FreemanZiembaPLS):
 
     ``selection``: "same" (default, the paper's procedure) ranks the cells on the split this benchmark scores;
     "public" ranks them on the public split and scores them here (on the private split), so that the partition is
-    not selected on the data that it is scored on. ``partition`` may be given (e.g. from cached reference scores, or a
+    not selected on the data that it is scored on. ``ranking``: "sign_aware" (default) or "paper" (the paper's literal
+    per-cell (r/r_ceil)^2, ``RANKED_BY``). ``partition`` may be given (e.g. from cached reference scores, or a
     toy table in tests); otherwise it is computed on first use by scoring ``reference`` on the full V2 benchmark with
     the same options. The returned score's ``details`` are those of ``FreemanZiembaPLS`` over the subset, plus
-    ``subset``, ``selection`` and ``partition`` (its summary).
+    ``subset``, ``selection``, ``partition_ranking`` and ``partition`` (its summary).
     """
 
     def __init__(
@@ -184,6 +212,7 @@ class FreemanZiembaPartitionPLS(FreemanZiembaPLS):
         quantile: float = PARTITION_QUANTILE,
         partition: ReferencePartition | None = None,
         selection: str = "same",
+        ranking: str = "sign_aware",
         access: str | None = None,
         time_window: tuple[int, int] = BRAINSCORE_WINDOW_MS,
         pls: str = "kernel",
@@ -194,6 +223,10 @@ class FreemanZiembaPartitionPLS(FreemanZiembaPLS):
             raise UsageError(f"subset must be one of {SUBSETS}, got {subset!r}")
         if selection not in SELECTIONS:
             raise UsageError(f"selection must be one of {SELECTIONS}, got {selection!r}")
+        check_ranking(ranking)
+        if partition is not None and partition.ranking != ranking:
+            raise ValueError(f"the given partition is ranked by {partition.ranking!r}, not {ranking!r}")
+        self.ranking = ranking
         self.subset, self.reference, self.quantile, self._partition = subset, reference, quantile, partition
         self.selection = selection
         super().__init__(
@@ -219,6 +252,7 @@ class FreemanZiembaPartitionPLS(FreemanZiembaPLS):
                 self.time_window,
                 self.pls,
                 self.data_root,
+                self.ranking,
             )
         return self._partition
 
@@ -240,5 +274,10 @@ class FreemanZiembaPartitionPLS(FreemanZiembaPLS):
     def __call__(self, candidate) -> Score:
         score = super().__call__(candidate)
         details = score.attrs["details"]
-        details.update(subset=self.subset, selection=self.selection, partition=self.partition.summary())
+        details.update(
+            subset=self.subset,
+            selection=self.selection,
+            partition_ranking=self.ranking,
+            partition=self.partition.summary(),
+        )
         return score

@@ -11,6 +11,7 @@ from brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark import (
     subset_scores,
 )
 from brainscore_lcl.data.facts import SOURCE_PREFIXES
+from brainscore_lcl.errors import UsageError
 from brainscore_lcl.registry import benchmark_registry, discover_plugins
 
 
@@ -61,3 +62,26 @@ def test_held_out_selection_needs_a_private_split():
         FreemanZiembaPartitionPLS("sim", "v1like", selection="public", access="public").selection_access()
     with pytest.raises(ValueError, match="selection"):
         FreemanZiembaPartitionPLS("sim", "v1like", selection="private")
+
+
+def test_the_papers_literal_ranking_lets_an_anti_correlated_cell_rank_as_v1_like():
+    import numpy as np
+
+    from brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark import partition_from_scores
+
+    # 4 cells, 2 splits, ceilings 1, one cell per quartile: per-cell (r/r_ceil)^2 is 0.25, 0.64, 0.01, 0.09; the
+    # sign-aware value of cell "b" (r = -0.8) is 0
+    r = np.array([[0.5, -0.8, 0.1, 0.3], [0.5, -0.8, 0.1, 0.3]])
+    ids = ("a", "b", "c", "d")
+    sign_aware = partition_from_scores(ids, r, np.ones(4))
+    literal = partition_from_scores(ids, r, np.ones(4), ranking="paper")
+    assert sign_aware.summary()["v1like_ids"] == ["a"] and sign_aware.summary()["v2like_ids"] == ["b"]
+    assert literal.summary()["v1like_ids"] == ["b"] and literal.summary()["v2like_ids"] == ["c"]
+    assert sign_aware.summary()["ranking"] == "sign_aware" and literal.summary()["ranking"] == "paper"
+    assert literal.summary()["v1like_min_reference_ev_paper"] == pytest.approx(0.64)
+    benchmark = FreemanZiembaPartitionPLS("sim", "v1like", ranking="paper", partition=literal)
+    assert benchmark.partition.mask("v1like", ["d", "b"]).tolist() == [False, True]
+    with pytest.raises(ValueError, match="ranked by 'paper'"):
+        FreemanZiembaPartitionPLS("sim", "v1like", partition=literal)
+    with pytest.raises(UsageError, match="ranking"):
+        FreemanZiembaPartitionPLS("sim", "v1like", ranking="literal")

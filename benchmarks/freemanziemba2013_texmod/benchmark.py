@@ -79,9 +79,9 @@ class FreemanZiembaTextureModulation(BenchmarkBase):
     noise; for ``official`` Brain-Score's public (135) and private (315) assemblies joined; the ``public`` source has
     only its 135), averaged over repetitions. ``window="latency"`` (default): each cell's rate over its own 100-ms
     window from its response latency (``aligned_latency``: PSTH over all presentations on 10-ms bins, first of 3 bins
-    above baseline mean + 3 s.d., capped to end by 300 ms), computed from the raw release's bins (``local``, ``sim``)
-    or from the 1-ms bins of Brain-Score's packaged assemblies (``official``, ``public``); ``window="fixed"``: the
-    same ``time_window`` (ms) for every cell.
+    above baseline mean + 3 s.d., capped to end by 300 ms; this suite's own rule, ``LATENCY_RULE``), computed from
+    the raw release's bins (``local``, ``sim``) or from the 1-ms bins of Brain-Score's packaged assemblies
+    (``official``, ``public``); ``window="fixed"``: the same ``time_window`` (ms) for every cell.
 
     Score: Spearman rho between model ("fitted" reading) and data per-family modulation over the 15 families (raw,
     not ceiled). ``details``: the data's modulation (reliable cells: ceiling >= ``min_ceiling``), and for each reading

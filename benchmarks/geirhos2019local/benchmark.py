@@ -1,13 +1,14 @@
 """Behaviour on Geirhos et al.'s 16-class cue-conflict, edge and silhouette stimuli, offline, against the humans'
 trial-by-trial decisions (``brainscore_lcl.data.geirhos``; metrics in ``brainscore_lcl.metrics.behaviour``).
 
-A model is asked through Brain-Score's behavioural interface, ``start_task(BrainModel.Task.label, CATEGORIES)``: for a
-list of category names Brain-Score's ``LabelBehavior`` applies Geirhos et al.'s rule to the model's 1000-way ``logits``
-layer (softmax, mean probability over each category's ImageNet classes, arg max). ``'imagenet'`` as choice labels
-would only return the top-1 ImageNet class, from which this rule cannot be computed; it is used for the IN-1k accuracy
-in ``analyses/behaviour.py``. Brain-Score's class lists are checked against Geirhos et al.'s published mapping (this
-suite's data) before a model is run. The stimuli fill the model's input (224 px), as in ``model-vs-human`` and the
-paper; Brain-Score's ``Geirhos2021*`` benchmarks instead show them at 3 of the model's 8 degrees.
+A model's 1000-way ``logits`` layer is read through its Brain-Score activations model (as Brain-Score's
+``LabelBehavior`` reads it) and Geirhos et al.'s rule applied (softmax, mean probability over each category's ImageNet
+classes, arg max), with a stable log-softmax instead of ``LabelBehavior``'s overflowing ``exp``
+(``brainscore_lcl.metrics.behaviour.category_log_probabilities``). A model without such a readout
+(``imagenet_readout_reason``) is skipped with the reason, not run. Brain-Score's class lists are checked against
+Geirhos et al.'s published mapping (this suite's data) before a model is run. The stimuli fill the model's input
+(224 px), as in ``model-vs-human`` and the paper; Brain-Score's ``Geirhos2021*`` benchmarks instead show them at 3 of
+the model's 8 degrees.
 
 The decisions are written as a CSV in the human files' format
 (``$BRAINSCORE_LCL_CACHE/behaviour/<model>/<dataset>.csv``)
@@ -48,6 +49,7 @@ from brainscore_lcl.metrics.behaviour import (
     human_consistency,
     pooled_shape_bias,
     shape_bias,
+    sixteen_class_decisions_from_logits,
     texture_category,
 )
 
@@ -99,17 +101,25 @@ def imagenet_readout_reason(model) -> str | None:
     )
 
 
+def model_logits(model, stimuli) -> dict[str, np.ndarray]:
+    """{stimulus_id: (1000,) logits} of ``model`` (a Brain-Score model with an ``activations_model`` whose ``logits``
+    layer is the network's output, as ``LabelBehavior`` reads it) on ``stimuli``, in one pass."""
+    logits = model.activations_model(stimuli, layers=["logits"], number_of_trials=1)
+    logits = logits.transpose("presentation", "neuroid")
+    return dict(zip(logits["stimulus_id"].values, np.asarray(logits.values, dtype=np.float64)))
+
+
 def model_decisions(model, datasets: Sequence[str], root: str | os.PathLike | None = None) -> dict[str, pd.DataFrame]:
     """The 16-class decisions of ``model`` (a Brain-Score ``BrainModel`` with a 1000-way ImageNet ``logits`` layer)
     on every stimulus of ``datasets``, all looked at in one pass, as {dataset: decisions in the human files'
-    format} (``subj`` = the model's identifier)."""
-    from brainscore_vision.model_interface import BrainModel
-
+    format} (``subj`` = the model's identifier). The rule is Geirhos et al.'s (``LabelBehavior``'s), computed from the
+    logits with a stable log-softmax (``sixteen_class_decisions_from_logits``): Brain-Score's ``softmax``
+    exponentiates without subtracting the maximum, so logits above ~88 give NaN and the first category."""
     check_brainscore_mapping()
     stimuli = stimulus_set([check_dataset(dataset) for dataset in datasets], root)
-    model.start_task(BrainModel.Task.label, list(CATEGORIES))
-    choices = model.look_at(stimuli, number_of_trials=1)
-    decided = dict(zip(choices["stimulus_id"].values, np.asarray(choices.values).reshape(-1)))
+    logits = model_logits(model, stimuli)
+    identifiers = list(logits)
+    decided = dict(zip(identifiers, sixteen_class_decisions_from_logits(np.stack([logits[i] for i in identifiers]))))
     decisions = {}
     for dataset in datasets:
         subset = stimuli[stimuli["dataset"] == dataset]
@@ -223,6 +233,60 @@ def score_model(model, datasets: Sequence[str], root: str | os.PathLike | None =
     return results
 
 
+def score_against_assembly(decided: dict[str, str], assembly) -> dict[str, Any]:
+    """Full-field, signed scoring (as ``model-vs-human`` and the paper) of a model's 16-class decisions
+    ({stimulus_id: category}) against the humans of a Brain-Score ``Geirhos2021_<dataset>`` assembly (one choice per
+    presentation, coords ``subject``, ``stimulus_id``, ``truth``, ``condition``; every subject saw every image):
+    accuracy over the assembly's trials, observed and error consistency (means over conditions, then over subjects;
+    no absolute value, unlike Brain-Score's ``error_consistency``), and the humans' own values."""
+    subjects, subject_rows = np.unique(np.asarray(assembly["subject"].values).astype(str), return_inverse=True)
+    stimulus_ids, columns = np.unique(np.asarray(assembly["stimulus_id"].values).astype(str), return_inverse=True)
+    counts = np.zeros((len(subjects), len(stimulus_ids)), dtype=int)
+    np.add.at(counts, (subject_rows, columns), 1)
+    if (counts != 1).any():
+        subject, column = np.argwhere(counts != 1)[0]
+        raise DecisionsFileError(
+            f"subject {subjects[subject]} has {counts[subject, column]} trials of {stimulus_ids[column]}; "
+            "error consistency needs every subject to see every image once"
+        )
+    responses = np.empty((len(subjects), len(stimulus_ids)), dtype=object)
+    responses[subject_rows, columns] = np.asarray(assembly.values).reshape(-1)
+    truth = np.empty(len(stimulus_ids), dtype=object)
+    truth[columns] = np.asarray(assembly["truth"].values)
+    conditions = np.empty(len(stimulus_ids), dtype=object)
+    conditions[columns] = np.asarray(assembly["condition"].values).astype(str)
+    missing = [identifier for identifier in stimulus_ids if identifier not in decided]
+    if missing:
+        raise DecisionsFileError(f"the model made no decision on {len(missing)} stimuli, e.g. {missing[0]}")
+    model = np.array([decided[identifier] for identifier in stimulus_ids], dtype=object)
+    human_correct = responses == truth
+    observed, kappa = conditionwise_consistency((model == truth)[None], human_correct, conditions.astype(str))
+    ceiling = human_consistency(human_correct, conditions.astype(str))
+    return {
+        "n_trials": len(stimulus_ids),
+        "accuracy": float(accuracy(model, truth)),
+        "observed_consistency": float(observed.mean()),
+        "error_consistency": float(kappa.mean()),
+        "human_observers": len(subjects),
+        "human_accuracy": float(accuracy(responses, truth).mean()),
+        "human_observed_consistency": ceiling.ceiling_observed,
+        "human_error_consistency": ceiling.ceiling_error,
+    }
+
+
+def score_model_on_assembly(model, assembly) -> dict[str, Any]:
+    """``score_against_assembly`` of ``model``'s decisions (``model_logits``, stable rule) on the assembly's stimulus
+    set shown full-field (filling the model's input, not Brain-Score's 3 of 8 degrees)."""
+    check_brainscore_mapping()
+    unknown = sorted(set(np.asarray(assembly["truth"].values).astype(str)) - set(CATEGORIES))
+    if unknown:
+        raise DecisionsFileError(f"the assembly's categories {unknown} are not Geirhos et al.'s 16")
+    logits = model_logits(model, assembly.stimulus_set)
+    identifiers = list(logits)
+    decisions = sixteen_class_decisions_from_logits(np.stack([logits[identifier] for identifier in identifiers]))
+    return score_against_assembly(dict(zip(map(str, identifiers), decisions)), assembly)
+
+
 def human_leave_one_out(dataset: str, root: str | os.PathLike | None = None) -> list[dict[str, Any]]:
     """Every human observer of ``dataset`` scored against the others: accuracy, observed and error consistency, and
     (cue-conflict) shape bias, one row per observer."""
@@ -290,9 +354,17 @@ def format_result(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def skipped_score(model_identifier: str, reason: str) -> Score:
+    """The score of a model that cannot make the 16-class decisions: NaN, with ``details["skipped"]`` saying why."""
+    score = Score(np.nan)
+    score.attrs.update(details={"skipped": f"{model_identifier} cannot make the 16-class decisions: {reason}"})
+    return score
+
+
 class Geirhos2019Local(BenchmarkBase):
     """``Geirhos2019local.<dataset>``: a model's error consistency with the humans on ``dataset``, ceiled by the
-    humans' own; ``data_root`` as in ``brainscore_lcl.data.geirhos.data_root``."""
+    humans' own; ``data_root`` as in ``brainscore_lcl.data.geirhos.data_root``. A model without an ImageNet readout
+    scores NaN with the reason in ``details["skipped"]`` (``skipped_score``)."""
 
     def __init__(self, dataset: str, data_root: str | os.PathLike | None = None):
         from brainscore_lcl.data.geirhos import data_root as resolve_root
@@ -307,6 +379,9 @@ class Geirhos2019Local(BenchmarkBase):
         return Score(human_consistency(humans.responses == humans.category, humans.condition).ceiling_error)
 
     def __call__(self, candidate) -> Score:
+        reason = imagenet_readout_reason(candidate)
+        if reason:
+            return skipped_score(candidate.identifier, reason)
         result = score_model(candidate, [self.dataset], self.root)[self.dataset]
         raw, ceiling = result["error_consistency"], result["human_error_consistency"]
         score = Score(raw / ceiling)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import sys
+import textwrap
 
 from brainscore_lcl.paths import output_folder
 
@@ -13,24 +15,32 @@ DEMO_BENCHMARKS = ("FreemanZiemba2013sim.V1-pls", "FreemanZiemba2013sim.V2-pls")
 
 
 def command_demo(args: argparse.Namespace) -> int:
-    """Score ``--models`` on ``DEMO_BENCHMARKS``; write ``demo_scores.csv`` and ``.json`` to ``--out``."""
+    """Score ``--models`` on ``DEMO_BENCHMARKS`` (one progress bar, a step per model); write ``demo_scores.csv`` and
+    ``.json`` to ``--out``; print the table and what the simulated data can and cannot show."""
+    from tqdm import tqdm
+
+    from brainscore_lcl.analyses.common import SIMULATED_DATA_NOTE
     from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
+    from brainscore_lcl.progress import inner_bars_hidden
     from brainscore_lcl.scoring import check_model_ids, load_model, score
 
     check_model_ids(args.models)
     out = output_folder(args.out, "--out")
     out.mkdir(parents=True, exist_ok=True)
     rows, skipped = [], []
-    for model_id in args.models:
-        try:
-            model = load_model(model_id)
-        except ModelUnavailableError as error:
-            skipped.append(f"{model_id}: {error}")
-            continue
-        for benchmark_id in DEMO_BENCHMARKS:
-            record = score(model_id, benchmark_id, model=model)
-            rows.append(record)
-            print(record.line(), flush=True)
+    with inner_bars_hidden():
+        progress = tqdm(args.models, desc="demo", unit="model", disable=False, file=sys.stderr)
+        for model_id in progress:
+            progress.set_postfix_str(model_id)
+            try:
+                model = load_model(model_id)
+            except ModelUnavailableError as error:
+                skipped.append(f"{model_id}: {error}")
+                continue
+            for benchmark_id in DEMO_BENCHMARKS:
+                record = score(model_id, benchmark_id, model=model)
+                rows.append(record)
+                progress.write(record.line())
     table = [
         {
             "model": r.model,
@@ -60,6 +70,9 @@ def command_demo(args: argparse.Namespace) -> int:
         )
     for line in skipped:
         print(f"skipped {line}")
+    print()
+    print(textwrap.fill(SIMULATED_DATA_NOTE, width=120))
+    print()
     print(f"tables written to {out / 'demo_scores.csv'} and {out / 'demo_scores.json'}")
     return 0
 

@@ -7,6 +7,9 @@ import argparse
 from brainscore_lcl.cli.options import check_input_paths, check_json_option
 from brainscore_lcl.errors import UsageError
 
+#: the ids of the V1-like / V2-like benchmarks end with these (``benchmarks/freemanziemba2013_partition``)
+PARTITION_SUFFIXES = ("-v1like", "-v2like")
+
 
 def benchmark_options(args: argparse.Namespace) -> dict:
     """The benchmark keyword arguments a command's options give: ``time_window``, ``data_root``, ``pls``."""
@@ -17,6 +20,8 @@ def benchmark_options(args: argparse.Namespace) -> dict:
         options["data_root"] = args.data_root
     if getattr(args, "pls", None):
         options["pls"] = args.pls
+    if getattr(args, "partition_ranking", None):
+        options["ranking"] = args.partition_ranking
     return options
 
 
@@ -50,6 +55,11 @@ def command_score(args: argparse.Namespace) -> int:
         raise UsageError("--full-json applies with --json FILE only; add --json FILE or drop --full-json")
     check_json_option(args)
     check_input_paths(args)
+    if args.partition_ranking and not args.benchmark.endswith(PARTITION_SUFFIXES):
+        raise UsageError(
+            f"--partition-ranking applies to the V1-like / V2-like benchmarks (ids ending in "
+            f"{' or '.join(PARTITION_SUFFIXES)}), not to {args.benchmark!r}; drop it or score one of them"
+        )
     record = stored_cell(model_id_from_args(args), args.benchmark, args.checkpoint, benchmark_options(args), args)
     print(record.line())
     if args.json:
@@ -82,6 +92,12 @@ def add_subcommand(commands: argparse._SubParsersAction) -> None:
         "--pls",
         choices=("kernel", "exact", "brainscore"),
         help="PLS implementation (default kernel: equals Brain-Score's within 1e-6, much faster)",
+    )
+    parser.add_argument(
+        "--partition-ranking",
+        choices=("sign_aware", "paper"),
+        help="for the V1-like / V2-like benchmarks: rank the cells by the sign-aware per-cell explained variance "
+        "(default) or by the paper's literal per-cell (r/r_ceil)^2",
     )
     add_database_argument(parser)
     parser.add_argument("--recompute", action="store_true", help="score again even if the database holds the cell")

@@ -1,4 +1,5 @@
-"""``brainscore train`` (layerwise LCL training) and ``brainscore train-net`` (LCL-V2Net's back end,
+"""``brainscore train`` (layerwise LCL training) and ``brainscore train-net`` (the Table A.3 classifier stage on a
+frozen encoder: LCL-V2Net on LCL-V2, ``blockbarlow-net``, ``barlow-e2e-alexnet-net``;
 ``brainscore_lcl.training.supervised``).
 
 Multi-GPU / multi-node: ``torchrun --nproc-per-node N -m brainscore_lcl.cli train ...`` (or ``train-net ...``); the
@@ -106,17 +107,28 @@ def command_train_net(args: argparse.Namespace) -> int:
         device=args.device,
         resume=args.resume,
         progress=not args.no_progress,
+        model_id=args.model,
     )
     if int(os.environ.get("RANK", "0")) == 0:
-        print(f"LCL-V2Net checkpoint: {path} (use it with `brainscore score --model lcl-v2net --checkpoint {path}`)")
+        model_id = path.stem
+        print(f"{model_id} checkpoint: {path} (use it with `brainscore score --model {model_id} --checkpoint {path}`)")
     return 0
 
 
 def add_train_net_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``brainscore train-net``."""
-    parser.add_argument("--front-end", required=True, help="LCL-V2 encoder checkpoint (from `brainscore train`)")
+    parser.add_argument(
+        "--front-end",
+        required=True,
+        help="frozen encoder checkpoint from `brainscore train` (--config lcl-v2, blockbarlow or barlow-e2e-alexnet)",
+    )
+    parser.add_argument(
+        "--model",
+        choices=["lcl-v2net", "blockbarlow-net", "barlow-e2e-alexnet-net"],
+        help="id of the trained network (default: the encoder's, from its checkpoint's architecture and config name)",
+    )
     parser.add_argument("--data", required=True, help="ImageNet train folder (<wnid>/*.JPEG, or flat <wnid>_*.JPEG)")
-    parser.add_argument("--out", required=True, help="output folder: checkpoint.pt, lcl-v2net.pt, log.csv, run.json")
+    parser.add_argument("--out", required=True, help="output folder: checkpoint.pt, <model id>.pt, log.csv, run.json")
     parser.add_argument("--val", help="validation folder, same layouts: top-1 / top-5 after every epoch")
     parser.add_argument("--resume", action="store_true", help="continue from <out>/checkpoint.pt if present")
     parser.add_argument("--epochs", type=int, help="total epochs (default 90)")
@@ -145,9 +157,10 @@ def add_subcommand(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=command_train)
     parser = commands.add_parser(
         "train-net",
-        help="train LCL-V2Net's back end on a frozen LCL-V2 front end",
-        description="Train LCL-V2Net's back end (Sec. 2.4, Table A.3; the recipe is in "
-        "brainscore_lcl.training.supervised) on a frozen LCL-V2 front end.",
+        help="train the Table A.3 classifier stage on a frozen encoder (LCL-V2Net, Barlow, BlockBarlow)",
+        description="Train the Table A.3 classifier stage (Sec. 2.4, A.1.6; the recipe is in "
+        "brainscore_lcl.training.supervised) on a frozen encoder: LCL-V2Net's back end on LCL-V2 or BlockBarlow, the "
+        "classifier on Barlow Twins E2E's AlexNet-BN.",
     )
     add_train_net_arguments(parser)
     parser.set_defaults(func=command_train_net)

@@ -12,10 +12,12 @@ from __future__ import annotations
 import functools
 import os
 import socket
+import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+from brainscore_lcl.cache import MANIFEST_FILE, read_json
 from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS, REGIONS, SOURCE_PREFIXES
 from brainscore_lcl.data.freemanziemba import (
     ACCESSES,
@@ -25,7 +27,13 @@ from brainscore_lcl.data.freemanziemba import (
     stimuli_digest,
     windowed_assembly,
 )
-from brainscore_lcl.data.simulation import SIM_SEED, simulated_data_root
+from brainscore_lcl.data.simulation import (
+    SIM_SEED,
+    SIM_VERSION,
+    default_cache_dir,
+    generator_fingerprint,
+    simulated_data_root,
+)
 from brainscore_lcl.errors import UsageError
 
 __all__ = [
@@ -95,6 +103,21 @@ def load_freemanziemba_assembly(
     return _load(source, region, access, average_repetitions, time_window, data_root)
 
 
+def announced_simulated_root() -> Path:
+    """``simulated_data_root(SIM_SEED)``, first saying in one line on stderr that the data are being generated when
+    its folder is absent or its manifest records another generator (a cheap look at the manifest; the full check is
+    ``simulated_data_root``'s). Lives here, not in ``simulation``, whose source is the generator's fingerprint."""
+    root = default_cache_dir() / f"fz2013-sim-{SIM_SEED}-{SIM_VERSION}"
+    manifest = read_json(root / MANIFEST_FILE, None)
+    if not isinstance(manifest, dict) or manifest.get("fingerprint") != generator_fingerprint():
+        print(
+            f"generating the simulated V1/V2 recordings into {root}, once (10-40 s)...",
+            file=sys.stderr,
+            flush=True,
+        )
+    return simulated_data_root(SIM_SEED)
+
+
 @functools.lru_cache(maxsize=32)
 def _load(
     source: str,
@@ -111,7 +134,7 @@ def _load(
             )
         return _load_brainscore(region, access, average_repetitions, time_window)
     name = SOURCE_PREFIXES[source]
-    root = simulated_data_root(SIM_SEED) if source == "sim" else data_root
+    root = announced_simulated_root() if source == "sim" else data_root
     # the stimuli's content digest in the identifier keeps Brain-Score's activation caches from going stale
     return load_local_assembly(
         root,

@@ -46,6 +46,29 @@ def sixteen_class_decisions(probabilities: np.ndarray) -> np.ndarray:
     return np.asarray(CATEGORIES)[means.argmax(axis=1)]
 
 
+def category_log_probabilities(logits: np.ndarray) -> np.ndarray:
+    """Log of each category's mean softmax probability over its member classes, from ``logits`` (n, 1000) -> (n, 16):
+    ``logsumexp(z[members]) - log(len(members)) - logsumexp(z)`` in float64. ``logsumexp`` subtracts the maximum
+    before exponentiating, so logits of any size give finite values (a plain ``exp`` overflows float32 above ~88)."""
+    from scipy.special import logsumexp
+
+    logits = np.asarray(logits, dtype=np.float64)
+    normaliser = logsumexp(logits, axis=1)
+    return np.stack(
+        [
+            logsumexp(logits[:, list(indices)], axis=1) - np.log(len(indices)) - normaliser
+            for indices in category_members().values()
+        ],
+        axis=1,
+    )
+
+
+def sixteen_class_decisions_from_logits(logits: np.ndarray) -> np.ndarray:
+    """``sixteen_class_decisions`` of ``softmax(logits)``, computed stably (``category_log_probabilities``):
+    ``logits`` (n, 1000) -> (n,) category names."""
+    return np.asarray(CATEGORIES)[category_log_probabilities(logits).argmax(axis=1)]
+
+
 def stimulus_key(imagename: str) -> str:
     """The stimulus an image name shows: its part after the last ``_`` (``0001_s5n_s01_0_bird_00_bird3-bird2.png``
     -> ``bird3-bird2.png``); observers' files number trials differently, so trials are matched by this key."""

@@ -185,10 +185,11 @@ def response_latency(
 ) -> np.ndarray:
     """Response latency (ms after stimulus onset) of each PSTH, for the latency-aligned window of Freeman et al. 2013.
 
-    Rule: smooth each PSTH with a centred moving average of ``smoothing_bins`` bins; take the mean and standard
-    deviation (ddof=0) of the smoothed bins that start before ``baseline_ms`` (too early for a cortical response);
-    the latency is the start time of the first bin after the baseline that begins a run of ``consecutive_bins`` bins
-    all above mean + ``threshold_sd`` * sd. With no such run the latency is ``fallback_ms``.
+    The rule and its defaults are this suite's own: the paper (A.3.3) quotes none from Freeman et al. (2013). Rule:
+    smooth each PSTH with a centred moving average of ``smoothing_bins`` bins; take the mean and standard deviation
+    (ddof=0) of the smoothed bins that start before ``baseline_ms`` (too early for a cortical response); the latency
+    is the start time of the first bin after the baseline that begins a run of ``consecutive_bins`` bins all above
+    mean + ``threshold_sd`` * sd. With no such run the latency is ``fallback_ms``.
 
     psth: shape (..., n_bins), bin k spanning [k * bin_ms, (k + 1) * bin_ms) after onset (spike counts or rates).
     Returns shape psth.shape[:-1].

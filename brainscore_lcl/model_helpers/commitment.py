@@ -26,7 +26,7 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -146,11 +146,19 @@ def single_threaded(function: Callable[[list[str]], np.ndarray]) -> Callable[[li
 
 def imagenet_preprocessing(image_size: int = IMAGE_SIZE) -> Callable[[list[str]], np.ndarray]:
     """Brain-Score preprocessing: RGB resized to ``image_size`` px, [0, 1], ImageNet-normalised; (n, 3, s, s)."""
+    return normalized_preprocessing(image_size, IMAGENET_MEAN, IMAGENET_STD)
+
+
+def normalized_preprocessing(
+    image_size: int, mean: Sequence[float], std: Sequence[float]
+) -> Callable[[list[str]], np.ndarray]:
+    """Brain-Score preprocessing: RGB resized to ``image_size`` px, [0, 1], normalised by ``mean`` / ``std`` (one
+    value per channel); (n, 3, s, s)."""
     from brainscore_vision.model_helpers.activations.pytorch import load_preprocess_images
 
     return single_threaded(
         functools.partial(
-            load_preprocess_images, image_size=image_size, normalize_mean=IMAGENET_MEAN, normalize_std=IMAGENET_STD
+            load_preprocess_images, image_size=image_size, normalize_mean=tuple(mean), normalize_std=tuple(std)
         )
     )
 

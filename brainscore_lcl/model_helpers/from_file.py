@@ -32,6 +32,7 @@ import hashlib
 import importlib.util
 import inspect
 import os
+import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -394,6 +395,18 @@ def register_model_file(
     return register_factory(model_id, factory)
 
 
+#: the names given with ``name=`` (``as_model_id``): by model id, the name figures show for it; by network object,
+#: the name a later call without ``name=`` reuses (so that ``bl.score(net, ..., name="mine")`` and then
+#: ``bl.analyses.run(figure, [net])`` label the network "mine")
+GIVEN_NAMES: dict[str, str] = {}
+_NETWORK_NAMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def given_name(model_id: str) -> str | None:
+    """The name given to ``model_id`` with ``name=`` (None if none was given)."""
+    return GIVEN_NAMES.get(model_id)
+
+
 def as_model_id(
     model: Any,
     *,
@@ -410,12 +423,20 @@ def as_model_id(
     given = {key: value for key, value in options.items() if value is not None}
     if isinstance(model, (str, os.PathLike)):
         text = str(model)
+        if name:
+            GIVEN_NAMES[text] = name
         if is_model_file_spec(text) and (given or text not in model_registry):
             return register_model_file(text, **given)
         if layers:
             raise ModelFileError(f"layers apply to your own networks, not to the registered model {text!r}")
         return text
     network = model[0] if isinstance(model, tuple) else model
+    try:
+        name = name or _NETWORK_NAMES.get(network)
+        if name:
+            _NETWORK_NAMES[network] = name
+    except TypeError:  # an object that cannot be weakly referenced keeps only the name given now
+        pass
     model_id = name or (getattr(model, "identifier", None) if is_brain_model(model) else type(network).__name__)
     owner = f"model {model_id}"
 

@@ -35,9 +35,14 @@ REFERENCE_MODELS = ("sim-generator", "v1-steerpyr-pool", "alexnet-untrained", "l
 NEURAL_OPTIONS = ("source", "data_root", "no_cache", "checkpoints", "time_window")
 #: figures that do not take one model, and why (listed among the skipped)
 NOT_PER_MODEL = {"ablations": "Fig. 7 compares the training runs of the ablation sweeps (--runs), not one model"}
-#: tables with more rows than this, and description values longer than this, are folded (still in the page)
+#: tables with more rows than this, and nested description values with more entries than this, are folded (still
+#: in the page)
 FOLD_ROWS = 30
-FOLD_CHARACTERS = 300
+FOLD_ENTRIES = 8
+#: tables with more columns than this are set in a smaller font, so that they fit the page
+WIDE_COLUMNS = 12
+#: table columns that hold model ids, shown by their display names (the id on hover)
+MODEL_COLUMNS = ("model", "model_a", "model_b")
 TEMPLATE = Path(__file__).with_name("template.html")
 
 
@@ -104,7 +109,7 @@ SECTIONS = (
         "behaviour",
         "Behaviour (Fig. 8, Table A.5)",
         "Out-of-distribution accuracy, observed and error consistency with Geirhos et al.'s human observers and "
-        "shape bias, through Brain-Score's label task.",
+        "shape bias, decided from the model's 1000 ImageNet logits (Geirhos et al.'s rule, stable log-softmax).",
         imagenet_readout_reason,
         ("checkpoints",),
     ),
@@ -223,6 +228,7 @@ def build_report(
     from tqdm import tqdm
 
     from brainscore_lcl import analyses
+    from brainscore_lcl.analyses.common import SIMULATED_DATA_NOTE
 
     started = time.perf_counter()
     out = Path(out)
@@ -253,6 +259,7 @@ def build_report(
     skipped += [{"section": key, "reason": note} for key, result in results.items() for note in result.get("notes", [])]
     numbers = plain(
         {
+            "data_note": SIMULATED_DATA_NOTE if source == "sim" else None,
             "model": description,
             "versions": versions(),
             "skipped": skipped,
@@ -285,6 +292,7 @@ def render_page(
     )
     toc = "\n".join(f'<li><a href="#{key}">{html.escape(title)}</a></li>' for key, title in entries)
     parts = [f'<section id="model"><h2>The model</h2>{key_value_table(description)}</section>']
+    banner = f'<p class="data-note">{html.escape(numbers["data_note"])}</p>' if numbers.get("data_note") else ""
     parts += [render_section(section, results[section.figure]) for section in sections]
     items = (
         "".join(
@@ -300,6 +308,7 @@ def render_page(
             f"source {description['source']}; computed in {numbers['elapsed_s']} s with "
             + ", ".join(f"{name} {version}" for name, version in numbers["versions"].items())
         ),
+        banner=banner,
         toc=toc,
         sections="\n".join(parts),
         numbers=embedded,
@@ -325,8 +334,13 @@ def render_section(section: Section, result: dict[str, Any]) -> str:
     return f"{head}{figures}{tables}{notes}</section>"
 
 
-def cell(value: str) -> str:
-    """A table cell: numbers right-aligned with 4 significant digits, text left-aligned."""
+def cell(value: str, column: str = "") -> str:
+    """A table cell: numbers right-aligned with 4 significant digits, text left-aligned, model ids (``MODEL_COLUMNS``)
+    by their display names with the id on hover."""
+    from brainscore_lcl.analyses.common import display_name
+
+    if column in MODEL_COLUMNS and value:
+        return f'<td class="text" title="{html.escape(value)}">{html.escape(display_name(value))}</td>'
     try:
         number = float(value)
     except ValueError:
@@ -334,32 +348,57 @@ def cell(value: str) -> str:
     return f"<td>{number:.4g}</td>"
 
 
+def header_cell(name: str) -> str:
+    """A column header that may wrap after each underscore (so that wide tables fit the page)."""
+    return "<th>" + "_<wbr>".join(html.escape(part) for part in name.split("_")) + "</th>"
+
+
 def csv_table(path: Path) -> str:
-    """A CSV file as an HTML table under its name; folded when longer than ``FOLD_ROWS`` rows."""
+    """A CSV file as an HTML table under its name (wide ones wrap their headers and text to fit the page); folded
+    when longer than ``FOLD_ROWS`` rows."""
     with path.open(newline="") as handle:
         rows = list(csv.reader(handle))
     if not rows:
         return ""
-    header = "".join(f"<th>{html.escape(name)}</th>" for name in rows[0])
-    body = "".join("<tr>" + "".join(cell(value) for value in row) + "</tr>" for row in rows[1:])
-    table = f'<table data-source="{html.escape(path.name)}"><tr>{header}</tr>{body}</table>'
+    header = "".join(header_cell(name) for name in rows[0])
+    body = "".join(
+        "<tr>" + "".join(cell(value, column) for value, column in zip(row, rows[0])) + "</tr>" for row in rows[1:]
+    )
+    wide = ' class="wide"' if len(rows[0]) > WIDE_COLUMNS else ""
+    table = f'<table{wide} data-source="{html.escape(path.name)}"><tr>{header}</tr>{body}</table>'
     caption = f"<h3>{html.escape(path.name)} ({len(rows) - 1} rows)</h3>"
     if len(rows) - 1 > FOLD_ROWS:
         return f"{caption}<details><summary>show the table</summary>{table}</details>"
     return caption + table
 
 
+def shown_value(value: Any) -> str:
+    """One description value as HTML: a dict as a nested two-column table (folded, with its number of entries, when
+    it has more than ``FOLD_ENTRIES``), a list of plain values as a comma-separated line, a list of dicts as one nested
+    table per item, None as "none", numbers with up to 6 significant digits."""
+    value = plain(value)
+    if isinstance(value, dict):
+        if not value:
+            return "none"
+        table = key_value_table(value)
+        if len(value) <= FOLD_ENTRIES:
+            return table
+        return f"<details><summary>{len(value)} entries: {html.escape(', '.join(value))}</summary>{table}</details>"
+    if isinstance(value, list):
+        if any(isinstance(item, (dict, list)) for item in value):
+            return "".join(shown_value(item) for item in value)
+        return html.escape(", ".join(str(shown_value(item)) for item in value)) or "none"
+    if value is None:
+        return "none"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return html.escape(str(value))
+
+
 def key_value_table(values: dict[str, Any]) -> str:
-    """A two-column table of ``values`` (nested values as compact JSON; long ones folded after their first
-    ``FOLD_CHARACTERS`` characters)."""
-
-    def shown(value: Any) -> str:
-        text = value if isinstance(value, str) else json.dumps(plain(value))
-        if len(text) <= FOLD_CHARACTERS:
-            return html.escape(text)
-        return f"<details><summary>{html.escape(text[:FOLD_CHARACTERS])} ...</summary>{html.escape(text)}</details>"
-
+    """A two-column table of ``values``, nested values as nested tables (``shown_value``)."""
     rows = "".join(
-        f'<tr><th>{html.escape(key)}</th><td class="text">{shown(value)}</td></tr>' for key, value in values.items()
+        f'<tr><th>{html.escape(str(key))}</th><td class="text">{shown_value(value)}</td></tr>'
+        for key, value in values.items()
     )
     return f'<table class="description">{rows}</table>'

@@ -48,6 +48,7 @@ CHEN2020_ALEXNET_R = WeightFile(
     source="Chen, Agarwal & Nguyen 2020 'AlexNet-R' (L2 eps 3, robustness library), the folder linked from "
     "github.com/anguyen8/shape-bias README; file name as in its eval_on_imagenet.py example",
     direct=False,
+    other_names=("alexnet-r.pt",),
 )
 VONEALEXNET = WeightFile(
     file_name="vonealexnet_e70.pth.tar",

@@ -12,13 +12,10 @@ activations model's ``logits`` layer); their last recorded layer (fc7) is the re
 
 from __future__ import annotations
 
-import functools
 import os
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import torch
 import torchvision
 
@@ -30,6 +27,7 @@ from brainscore_lcl.model_helpers.commitment import (
     ModelUnavailableError,
     imagenet_preprocessing,
     make_commitment,
+    normalized_preprocessing,
     refuse_checkpoint,
 )
 from brainscore_lcl.models.comparison import ALIASES, formats
@@ -47,23 +45,12 @@ CLASSIFIER_LAYERS = {
 }
 VONENET_MEAN = VONENET_STD = (0.5, 0.5, 0.5)  # VOneNet README: trained on images normalised with 0.5, 0.5
 STL10_MEAN, STL10_STD = (0.43, 0.42, 0.39), (0.27, 0.26, 0.27)  # pl_bolts stl10_normalization, used by LPL
-STL10_IMAGE_SIZE = 96
+STL10_IMAGE_SIZE = 96  # [ours] LPL's input size: STL-10's, as trained (the paper does not give one)
 BARLOW_E2E_TRAIN = "brainscore train --config barlow-e2e-alexnet --data IMAGENET_TRAIN_DIR --out DIR"
 LPL_TRAIN = (
     "python lpl_main.py --encoder alexnet --dataset stl10 --max_epochs 800 "
     "(github.com/fmi-basel/latent-predictive-learning)"
 )
-
-
-def normalized_preprocessing(
-    image_size: int, mean: tuple[float, ...], std: tuple[float, ...]
-) -> Callable[[list[str]], np.ndarray]:
-    """Brain-Score preprocessing: RGB resized to ``image_size`` px, [0, 1], normalised by ``mean``/``std``."""
-    from brainscore_vision.model_helpers.activations.pytorch import load_preprocess_images
-
-    return functools.partial(
-        load_preprocess_images, image_size=image_size, normalize_mean=tuple(mean), normalize_std=tuple(std)
-    )
 
 
 def resolve_weights(model_id: str, checkpoint: str | os.PathLike | None) -> Path:
@@ -142,7 +129,9 @@ def vonenet_alexnet(checkpoint: str | os.PathLike | None = None):
 
 def lpl_alexnet(checkpoint: str | os.PathLike | None = None):
     """Halvagal & Zenke's layerwise LPL AlexNet trained on STL-10 (A.1.5), from ``--checkpoint`` (a Lightning
-    checkpoint's extracted state dict); 96-px input (STL-10's size, as trained) over 8 degrees, STL-10 normalisation."""
+    checkpoint's extracted state dict); STL-10 normalisation. Input 96 px over 8 degrees: the suite's own choice (the
+    paper does not say how LPL was shown; 96 px is STL-10's size, which it was trained at, and 8 degrees the field
+    of every model here)."""
     path = require_checkpoint("lpl-alexnet", checkpoint, LPL_TRAIN)
     state = formats.lpl_alexnet(formats.read_weights_file(path, "LPL checkpoint"), path)
     network = formats.load_into(LPLAlexNet(), state, "LPL checkpoint", path)

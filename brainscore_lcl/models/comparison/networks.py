@@ -124,8 +124,11 @@ class GaborBank(nn.Module):
 
 class VOneBlock(nn.Module):
     """Simple cells (half-rectified quadrature-0 Gabor responses) and complex cells (quadrature energy / sqrt 2),
-    scaled by ``k_exc``, then rectified. VOneNet's stochastic (Poisson-like) noise is left out: Brain-Score's own
-    ``vonealexnet`` plugin does the same so that activations are deterministic and cacheable.
+    scaled by ``k_exc``, then rectified. The Gabor parameters are VOneNet's draws (``gabor_parameters``); the input
+    channel of each filter is drawn with torch's generator, not as VOneNet draws it, so a bank built here differs
+    from VOneNet's in that channel: ``vonenet_alexnet`` loads both banks (q0, q1) from the checkpoint instead.
+    VOneNet's stochastic (Poisson-like) noise is left out: Brain-Score's own ``vonealexnet`` plugin does the same so
+    that activations are deterministic and cacheable.
     Input (B, 3, 224, 224) -> (B, simple + complex, 224 / stride, 224 / stride)."""
 
     def __init__(

@@ -11,7 +11,7 @@ from brainscore_lcl.checkpoint import CheckpointError, save_encoder_checkpoint
 from brainscore_lcl.models.lcl_v2net.model import (
     LAYERS,
     LOGITS_LAYER,
-    LCLV2Net,
+    ClassifierStageNet,
     build_network,
     load_network_checkpoint,
     save_network_checkpoint,
@@ -21,7 +21,7 @@ from brainscore_lcl.testing import random_lcl_v2net
 
 
 @pytest.fixture(scope="module")
-def network() -> LCLV2Net:
+def network() -> ClassifierStageNet:
     return random_lcl_v2net(seed=0)
 
 
@@ -92,7 +92,7 @@ def test_checkpoint_round_trip_and_errors(network, tmp_path):
         data="test",
         meta={},
     )
-    with pytest.raises(CheckpointError, match="encoder checkpoint, not an LCL-V2Net one"):
+    with pytest.raises(CheckpointError, match=r"encoder checkpoint \(`brainscore train`\), not a classifier-stage one"):
         load_network_checkpoint(encoder_path)
     with pytest.raises(CheckpointError, match="does not exist"):
         load_network_checkpoint(tmp_path / "missing.pt")
@@ -132,3 +132,59 @@ def test_label_readout_returns_imagenet_synsets(network, tmp_path, monkeypatch):
     choices = model.look_at(stimuli)
     assert list(choices["stimulus_id"].values) == ["image0", "image1"]
     assert set(choices.values.ravel()) <= set(imagenet_wnids())
+
+
+def test_classifier_stage_on_barlow_e2e_alexnet(tmp_path):
+    from brainscore_lcl.checkpoint import load_encoder_checkpoint
+    from brainscore_lcl.models.comparison.networks import AlexNetBN
+    from brainscore_lcl.models.lcl_v2net.model import (
+        ALEXNET_BN_LAYERS,
+        AlexNetBNFeatures,
+        ClassifierStageNet,
+        front_end_model,
+        frozen_front_end,
+        get_model,
+        input_normalization,
+    )
+
+    torch.manual_seed(0)
+    barlow = AlexNetBN().eval()
+    encoder_path = tmp_path / "barlow.pt"
+    normalization = {"mean": [0.5, 0.4, 0.3], "std": [0.2, 0.25, 0.3]}
+    save_encoder_checkpoint(
+        encoder_path,
+        barlow.state_dict(),
+        architecture={"kind": "alexnet-bn"},
+        config={"name": "barlow-e2e-alexnet"},
+        data="random weights",
+        meta={"normalization": normalization},
+    )
+    payload = load_encoder_checkpoint(encoder_path)
+    assert front_end_model(payload) == "barlow-e2e-alexnet" and input_normalization(payload) == normalization
+    network = ClassifierStageNet(frozen_front_end(payload, encoder_path)).eval()
+    assert isinstance(network.front_end, AlexNetBNFeatures) and len(network.features) == 0
+    images = torch.rand(2, 3, 224, 224)
+    with torch.no_grad():
+        # the classifier reads the Barlow network's own output: its globally pooled conv5 features, unchanged
+        assert torch.equal(network.front_end(images).mean(dim=(2, 3)), barlow(images))
+        assert network(images).shape == (2, 1000)
+    assert {name for name, _ in network.named_modules()} >= set(ALEXNET_BN_LAYERS)
+
+    checkpoint = tmp_path / "barlow-net.pt"
+    save_network_checkpoint(
+        checkpoint,
+        network,
+        config={},
+        data="test",
+        epoch=0,
+        model_id="barlow-e2e-alexnet-net",
+        normalization=normalization,
+    )
+    with torch.no_grad():
+        assert torch.equal(build_network(load_network_checkpoint(checkpoint), checkpoint)(images), network(images))
+    with pytest.raises(CheckpointError, match="holds barlow-e2e-alexnet-net, not lcl-v2net"):
+        get_model(checkpoint)
+    model = get_model(checkpoint, "barlow-e2e-alexnet-net")
+    assert model.identifier.startswith("barlow-e2e-alexnet-net@")
+    preprocessing = model.activations_model._extractor.preprocess
+    assert tuple(preprocessing.__wrapped__.keywords["normalize_mean"]) == tuple(normalization["mean"])
