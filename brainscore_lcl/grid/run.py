@@ -67,21 +67,25 @@ class _Grid:
     def __init__(
         self, client, db: ResultsDB, benchmark_ids, options, *, recompute, retry_failed, retries, bar, on_cell
     ):
-        from brainscore_lcl.scoring import load_benchmark
-
         self.client, self.db, self.options = client, db, options
         self.recompute, self.retry_failed, self.retries = recompute, retry_failed, retries
         self.bar, self.on_cell = bar, on_cell
         self.benchmark_ids = list(benchmark_ids)
-        loaded = {benchmark_id: load_benchmark(benchmark_id, **options) for benchmark_id in self.benchmark_ids}
-        data_root = options.get("data_root")
-        self.identities = {b: benchmark_data_identity(b, data_root) for b in self.benchmark_ids}
-        self.stimuli = {b: stimuli_identity(loaded[b]) for b in self.benchmark_ids}
-        self.publics = {b: public_identity(loaded[b]) for b in self.benchmark_ids}
         self.meta: dict[Any, tuple] = {}
         self.shared: dict[tuple, Any] = {}
         self.summary = GridSummary(database=db.display_url())
         self.token = uuid.uuid4().hex[:8]
+
+    def load_benchmarks(self) -> None:
+        """Each benchmark's data identity, stimulus set and public counterpart (loaded here, in the client, while
+        the workers build the models)."""
+        from brainscore_lcl.scoring import load_benchmark
+
+        loaded = {benchmark_id: load_benchmark(benchmark_id, **self.options) for benchmark_id in self.benchmark_ids}
+        data_root = self.options.get("data_root")
+        self.identities = {b: benchmark_data_identity(b, data_root) for b in self.benchmark_ids}
+        self.stimuli = {b: stimuli_identity(loaded[b]) for b in self.benchmark_ids}
+        self.publics = {b: public_identity(loaded[b]) for b in self.benchmark_ids}
 
     def submit(self, function, *args, name: str):
         return self.client.submit(
@@ -243,6 +247,7 @@ def run_grid(
             grid.meta[future] = ("identify", model)
             pending.add(future)
         try:
+            grid.load_benchmarks()
             for future in pending:
                 kind, model, *cell = grid.meta.pop(future)
                 try:
