@@ -133,7 +133,6 @@ def test_a_failing_model_holds_its_error_and_is_retried(client, network_file, tm
     assert {row["model"]: row["status"] for row in db.rows()} == {"sim-generator": DONE, spec: DONE}
 
 
-@pytest.mark.slow
 def test_an_interrupted_grid_computes_only_the_missing_cells_when_restarted(client, network_file, tmp_path):
     tiny = f"{network_file}:build"
     db = ResultsDB(f"sqlite:///{tmp_path / 'grid.sqlite'}")
