@@ -89,6 +89,7 @@ def open_client(scheduler: str | None, workers: int, resources: BatchResources |
 
     if workers < 1:
         raise UsageError(f"--workers {workers} must be at least 1")
+    logging.getLogger("distributed").setLevel(logging.WARNING)  # the grid prints its own progress
     if scheduler is None:
         inherit_thread_settings()
         cluster = LocalCluster(

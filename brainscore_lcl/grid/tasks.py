@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
+import warnings
 from collections import Counter
 from dataclasses import asdict
 from typing import Any
@@ -68,7 +69,8 @@ def _run(step, *args) -> dict[str, Any]:
     ``{"error": sentence}``."""
     from brainscore_lcl.results.store import worker_name
 
-    with _lock:
+    with _lock, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the client reports each cell in one line; libraries' warnings stay here
         before, start = sum(extractions.values()), time.perf_counter()
         try:
             result = step(*args)
