@@ -57,7 +57,8 @@ def test_the_table_holds_the_latest_row_of_each_cell_and_labels_several_weights(
 def browser():
     if not Path(CHROMIUM).is_file():
         pytest.skip(f"no chromium at {CHROMIUM} (Debian's package `chromium`; .ci/run installs it)")
-    from playwright.sync_api import sync_playwright
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    sync_playwright = sync_api.sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
