@@ -71,7 +71,11 @@ def locked(path: str | os.PathLike) -> Iterator[None]:
 
 
 def _temporary_prefix(path: Path) -> str:
-    return _hidden_sibling(path, ".").name
+    """``.<name>.``, or ``.<sha1 of name>.`` where the temporary name (this prefix, mkstemp's 8 random characters,
+    the mark and the suffix) would be too long for the file system."""
+    room = _MAX_NAME - 8 - len(f"{TEMPORARY_MARK}{path.suffix}".encode())
+    prefix = f".{path.name}."
+    return prefix if len(prefix.encode()) <= room else f".{hashlib.sha1(path.name.encode()).hexdigest()}."
 
 
 def _fsync(path: Path) -> None:

@@ -170,13 +170,29 @@ def json_default(value: Any) -> Any:
 
 def cached_score(cache: ScoreCache, entry: LoadedModel, benchmark: str, **options):
     """``brainscore_lcl.scoring.score`` of ``entry`` on ``benchmark`` (with ``options``), through ``cache``."""
-    from brainscore_lcl.scoring import score
 
     key = cache.key(entry, benchmark, options)
     record = cache.get(key)
     if record is None:
-        record = score(entry.model_id, benchmark, checkpoint=entry.checkpoint, model=entry.model, **options)
+        record = database_score(cache, entry, benchmark, options)
         cache.put(key, record)
+    return record
+
+
+def database_score(cache: ScoreCache, entry: LoadedModel, benchmark: str, options: dict[str, Any]):
+    """The cell from the results database (``brainscore_lcl.results``, the one ``brainscore grid`` and ``brainscore
+    score`` fill), else ``brainscore_lcl.scoring.score`` written into it; a disabled ``cache`` recomputes."""
+    from brainscore_lcl.results.db import shared_database
+    from brainscore_lcl.results.store import cell_key, stored_score
+    from brainscore_lcl.scoring import score
+
+    record, _ = stored_score(
+        shared_database(),
+        cell_key(entry.model_id, entry.model, benchmark, cache.data_identity, options),
+        lambda: score(entry.model_id, benchmark, checkpoint=entry.checkpoint, model=entry.model, **options),
+        recompute=not cache.enabled,
+        checkpoint=entry.checkpoint,
+    )
     return record
 
 

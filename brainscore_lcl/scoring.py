@@ -81,6 +81,13 @@ def _run_benchmark(benchmark, model, identifier: str):
         raise offline_error("benchmark", identifier, error, _benchmark_offline_hint(identifier)) from None
 
 
+def check_benchmark_id(identifier: str) -> None:
+    """``UnknownIdentifierError`` when ``identifier`` names no benchmark of this suite or brainscore_vision."""
+    discover_plugins(("benchmark",))
+    if identifier not in benchmark_registry and identifier not in brainscore_vision_ids("benchmark"):
+        raise UnknownIdentifierError("benchmark", identifier, known_ids("benchmark"))
+
+
 def check_model_ids(identifiers: list[str]) -> None:
     """``UnknownIdentifierError`` for the first of ``identifiers`` that names no model (neither an id of this suite
     or brainscore_vision nor a ``FILE.py[:FUNCTION]``), before anything is loaded."""
@@ -312,13 +319,48 @@ def precompute_activations(model, benchmark) -> None:
     model.activations_model(stimuli, layers=list(model.layers))
 
 
+def benchmark_region(identifier: str) -> str | None:
+    """The region a benchmark id names by Brain-Score's convention ``<data>.<region>-<metric>`` (e.g. "V2" for
+    FreemanZiemba2013sim.V2-pls), or None when it names none (e.g. a behavioural benchmark)."""
+    match = re.match(r"^[^.]+\.(V1|V2|V4|IT)(?:-|$)", identifier)
+    return match.group(1) if match else None
+
+
+def selects_layer(model_id: str, model, benchmark) -> bool:
+    """Whether scoring ``model`` on ``benchmark`` starts with a layer selection on the public split."""
+    return bool(
+        hasattr(benchmark, "public_counterpart") and getattr(model, "layers", None) and candidate_layers(model_id)
+    )
+
+
+def layer_selection(model_id: str, model, benchmark) -> dict[str, Any]:
+    """``select_layer`` of ``model`` for ``benchmark``'s region on its public counterpart (models with candidate
+    layers): {"layer": chosen layer, "public_scores": {layer: public score}}; the chosen layer stays committed."""
+    layer, public_scores = shared_layer_selection(model, benchmark, candidate_layers(model_id))
+    return {"layer": layer, "public_scores": public_scores}
+
+
 def score(
-    model_id: str, benchmark_id: str, checkpoint: str | None = None, model=None, **benchmark_options
+    model_id: str,
+    benchmark_id: str,
+    checkpoint: str | None = None,
+    model=None,
+    selection: dict[str, Any] | None = None,
+    **benchmark_options,
 ) -> ScoreRecord:
-    """Score ``model_id`` on ``benchmark_id``. Pass an already loaded ``model`` to reuse its activations."""
-    from brainscore_lcl.model_helpers.commitment import configure_activation_cache, require_region
+    """Score ``model_id`` on ``benchmark_id``. Pass an already loaded ``model`` to reuse its activations, and the
+    ``layer_selection`` already made for this model and benchmark as ``selection`` to commit its layer instead of
+    selecting again (the grid selects once per model, region and source)."""
+    from brainscore_lcl.model_helpers.commitment import (
+        commit_layers,
+        configure_activation_cache,
+        require_region,
+        require_registered_region,
+    )
 
     configure_activation_cache()
+    if model is None:
+        require_registered_region(model_id, benchmark_region(benchmark_id))
     benchmark = load_benchmark(benchmark_id, **benchmark_options)
     model = model if model is not None else load_model(model_id, checkpoint=checkpoint)
     if getattr(benchmark, "region", None):
@@ -326,10 +368,12 @@ def score(
     record_details = {"checkpoint": str(checkpoint)} if checkpoint else {}
     if hasattr(benchmark, "public_counterpart") and getattr(model, "layers", None):
         precompute_activations(model, benchmark)
-        candidates = candidate_layers(model_id)
-        if candidates:
-            layer, public_scores = shared_layer_selection(model, benchmark, candidates)
-            record_details["layer_selection"] = {"layer": layer, "public_scores": public_scores}
+        if selects_layer(model_id, model, benchmark):
+            if selection is None:
+                selection = layer_selection(model_id, model, benchmark)
+            else:
+                commit_layers(model, {benchmark.region: selection["layer"]})
+            record_details["layer_selection"] = selection
     record = record_from_score(model_id, benchmark_id, _run_benchmark(benchmark, model, benchmark_id))
     record.details.update(record_details)
     return record

@@ -744,6 +744,36 @@ CASES = [
         EXIT_USAGE,
         "brainscore: --image-size and --visual-degrees apply to --model-file only; registered models have their own "
         "input size and field of view: drop them, or give --model-file FILE.py:FUNCTION",
+    (
+        "grid unknown model",
+        ["grid", "--models", "zzzz", "--benchmarks", f"{SIM}.V1-pls"],
+        EXIT_USAGE,
+        "brainscore: unknown model id 'zzzz' (see `brainscore list models`)",
+    ),
+    (
+        "grid unknown benchmark",
+        ["grid", "--models", "sim-generator", "--benchmarks", "Zzzz.V9"],
+        EXIT_USAGE,
+        "brainscore: unknown benchmark id 'Zzzz.V9' (see `brainscore list benchmarks`)",
+    ),
+    (
+        "grid checkpoint without a name",
+        ["grid", "--checkpoint", "{tmp}/afile", "--benchmarks", f"{SIM}.V1-pls"],
+        EXIT_USAGE,
+        "brainscore: --checkpoint takes NAME=PATH pairs, got '{tmp}/afile'; e.g. --checkpoint lcl-v2=encoder.pt",
+    ),
+    (
+        "grid no workers",
+        ["grid", "--models", "sim-generator", "--benchmarks", f"{SIM}.V1-pls", "--workers", "0"],
+        EXIT_USAGE,
+        "brainscore: --workers 0 must be at least 1",
+    ),
+    (
+        "leaderboard database of another kind",
+        ["leaderboard", "--db", "mysql://lab@host/results", "--out", "{tmp}/site"],
+        EXIT_USAGE,
+        "brainscore: --db 'mysql://lab@host/results' is neither sqlite:///FILE nor postgresql://USER@HOST/DATABASE; "
+        "pass one of those, or drop --db for the SQLite file in the cache",
     ),
 ]
 

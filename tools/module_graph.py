@@ -58,6 +58,7 @@ LAYERS = (
     ("training", ("brainscore_lcl.training",)),
     ("benchmarks", ("brainscore_lcl.benchmarks",)),
     ("scoring", ("brainscore_lcl.scoring",)),
+    ("results", ("brainscore_lcl.results",)),
     (
         "analyses/report/export",
         (
@@ -70,6 +71,7 @@ LAYERS = (
             "brainscore_lcl.texture_experiment",
         ),
     ),
+    ("grid", ("brainscore_lcl.grid",)),
     ("cli", ("brainscore_lcl.cli",)),
 )
 

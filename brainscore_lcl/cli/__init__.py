@@ -1,10 +1,10 @@
-"""The ``brainscore`` command: score models, list ids, export data, describe checkpoints, train, run the demo, report.
+"""The ``brainscore`` command: score models (one or a grid), list ids, export data, train, report, make stimuli.
 
 ``main`` keeps the error contract of ``brainscore_lcl.errors`` (one line on stderr, the exit code of the error; a
 bug's traceback goes to a log file); docs/errors-and-cache.md explains it to users.
 
 One module per command (``score``, ``list_ids``, ``data``, ``weights``, ``info``, ``report``, ``demo``, ``train``,
-``behavior``, ``submit``, ``stimuli``, ``texmod``), each with ``add_subcommand(commands)`` and its ``command_*``
+``behavior``, ``submit``, ``stimuli``, ``texmod``, ``grid``, ``leaderboard``), each with ``add_subcommand(commands)`` and its ``command_*``
 functions; the parsers import nothing heavy (torch, brainscore_vision and the suite's models load inside the
 command functions).
 """
@@ -21,7 +21,9 @@ from brainscore_lcl.cli import (
     behavior,
     data,
     demo,
+    grid,
     info,
+    leaderboard,
     list_ids,
     report,
     score,
@@ -34,7 +36,22 @@ from brainscore_lcl.cli import (
 from brainscore_lcl.errors import EXIT_BUG, EXIT_INTERRUPTED, ArgumentParser, SuiteError
 
 #: the command modules, in the order of ``brainscore --help``
-COMMANDS = (score, list_ids, data, weights, info, report, demo, train, behavior, submit, stimuli, texmod)
+COMMANDS = (
+    score,
+    list_ids,
+    data,
+    weights,
+    info,
+    report,
+    demo,
+    train,
+    behavior,
+    submit,
+    stimuli,
+    texmod,
+    grid,
+    leaderboard,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

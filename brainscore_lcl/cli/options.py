@@ -47,3 +47,13 @@ class LazyChoices:
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._load())
+
+
+def add_database_argument(parser: argparse.ArgumentParser) -> None:
+    """--db URL: the results database (default SQLite in the cache)."""
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="results database: sqlite:///FILE or postgresql://USER@HOST/DB (default $BRAINSCORE_LCL_CACHE/"
+        "results.sqlite)",
+    )

@@ -25,9 +25,31 @@ def benchmark_options(args: argparse.Namespace) -> dict:
     return options
 
 
+def stored_cell(model_id: str, benchmark_id: str, checkpoint: str | None, options: dict, args: argparse.Namespace):
+    """The cell's ``ScoreRecord`` from the results database (``--db``), else scored and written into it (always
+    scored with ``--recompute``)."""
+    from brainscore_lcl.grid.cells import benchmark_data_identity
+    from brainscore_lcl.results.db import ResultsDB
+    from brainscore_lcl.results.store import cell_key, stored_score
+    from brainscore_lcl.scoring import check_benchmark_id, load_model, score
+
+    check_benchmark_id(benchmark_id)
+    model = load_model(model_id, checkpoint=checkpoint)
+    key = cell_key(
+        model_id, model, benchmark_id, benchmark_data_identity(benchmark_id, options.get("data_root")), options
+    )
+    record, _ = stored_score(
+        ResultsDB(args.db),
+        key,
+        lambda: score(model_id, benchmark_id, checkpoint=checkpoint, model=model, **options),
+        recompute=args.recompute,
+        checkpoint=checkpoint,
+    )
+    return record
+
+
 def command_score(args: argparse.Namespace) -> int:
     from brainscore_lcl.model_helpers.from_file import model_id_from_args
-    from brainscore_lcl.scoring import score
 
     if args.full_json and not args.json:
         raise UsageError("--full-json applies with --json FILE only; add --json FILE or drop --full-json")
@@ -38,7 +60,7 @@ def command_score(args: argparse.Namespace) -> int:
             f"--partition-ranking applies to the V1-like / V2-like benchmarks (ids ending in "
             f"{' or '.join(PARTITION_SUFFIXES)}), not to {args.benchmark!r}; drop it or score one of them"
         )
-    record = score(model_id_from_args(args), args.benchmark, checkpoint=args.checkpoint, **benchmark_options(args))
+    record = stored_cell(model_id_from_args(args), args.benchmark, args.checkpoint, benchmark_options(args), args)
     print(record.line())
     if args.json:
         record.write_json(args.json, full=args.full_json)
@@ -47,6 +69,7 @@ def command_score(args: argparse.Namespace) -> int:
 
 def add_subcommand(commands: argparse._SubParsersAction) -> None:
     """Add ``score`` to the ``brainscore`` command's subparsers."""
+    from brainscore_lcl.cli.options import add_database_argument
     from brainscore_lcl.model_helpers.from_file import add_model_arguments
 
     parser = commands.add_parser("score", help="score a model on a benchmark")
@@ -76,4 +99,6 @@ def add_subcommand(commands: argparse._SubParsersAction) -> None:
         help="for the V1-like / V2-like benchmarks: rank the cells by the sign-aware per-cell explained variance "
         "(default) or by the paper's literal per-cell (r/r_ceil)^2",
     )
+    add_database_argument(parser)
+    parser.add_argument("--recompute", action="store_true", help="score again even if the database holds the cell")
     parser.set_defaults(func=command_score)

@@ -76,7 +76,23 @@ def committed_regions(model) -> list[str] | None:
 
 def require_region(model, model_id: str, region: str) -> None:
     """``RegionNotCommittedError`` naming the regions ``model`` commits unless it commits ``region``."""
-    regions = committed_regions(model)
+    require_committed(committed_regions(model), model_id, region)
+
+
+def require_registered_region(model_id: str, region: str | None) -> None:
+    """``require_region`` from the registry record of ``model_id`` alone, before the model or any data is loaded (a
+    mistake costs no work); silent for a model whose factory decides its regions, or that is not this suite's."""
+    from brainscore_lcl.registry import discover_plugins, model_registry
+
+    discover_plugins(("model",))
+    record = model_registry.get(model_id)
+    if region is not None and record is not None and record.region_layers is not None:
+        require_committed(sorted(record.region_layers), model_id, region)
+
+
+def require_committed(regions: list[str] | None, model_id: str, region: str) -> None:
+    """``RegionNotCommittedError`` naming ``regions`` (those ``model_id`` commits; None: unknown) unless ``region`` is
+    among them."""
     if regions is not None and region not in regions:
         raise RegionNotCommittedError(
             f"model {model_id} commits no layer to {region}, only to "
@@ -195,7 +211,8 @@ def make_commitment(
 
     Both the commitment's and the activations model's identifier are ``activations_identifier(model_id, ...)``.
     ``network`` must have at least one parameter (Brain-Score's wrapper reads the input dtype from it).
-    ``checkpoint`` (the file the weights came from) is kept as ``model.checkpoint_path`` for ``describe_model``.
+    ``checkpoint`` (the file the weights came from) is kept as ``model.checkpoint_path`` for ``describe_model``, and
+    ``weights_sha256`` as ``model.weights_sha256`` (the results database keys on it).
     ``activations_key`` names the network whose per-image activations this model shares in memory
     (``activations_memo``; default its identifier): models that are one network with other region maps share one.
     """
@@ -221,6 +238,7 @@ def make_commitment(
         visual_degrees=visual_degrees,
     )
     model.checkpoint_path = Path(checkpoint) if checkpoint is not None else None
+    model.weights_sha256 = weights_sha256
     return model
 
 
