@@ -744,6 +744,7 @@ CASES = [
         EXIT_USAGE,
         "brainscore: --image-size and --visual-degrees apply to --model-file only; registered models have their own "
         "input size and field of view: drop them, or give --model-file FILE.py:FUNCTION",
+    ),
     (
         "grid unknown model",
         ["grid", "--models", "zzzz", "--benchmarks", f"{SIM}.V1-pls"],

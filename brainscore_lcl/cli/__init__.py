@@ -4,9 +4,9 @@
 bug's traceback goes to a log file); docs/errors-and-cache.md explains it to users.
 
 One module per command (``score``, ``list_ids``, ``data``, ``weights``, ``info``, ``report``, ``demo``, ``train``,
-``behavior``, ``submit``, ``stimuli``, ``texmod``, ``grid``, ``leaderboard``), each with ``add_subcommand(commands)`` and its ``command_*``
-functions; the parsers import nothing heavy (torch, brainscore_vision and the suite's models load inside the
-command functions).
+``behavior``, ``submit``, ``stimuli``, ``texmod``, ``grid``, ``leaderboard``), each with ``add_subcommand(commands)``
+and its ``command_*`` functions; the parsers import nothing heavy (torch, brainscore_vision and the suite's models
+load inside the command functions).
 """
 
 from __future__ import annotations
