@@ -29,20 +29,29 @@ extractions: Counter[str] = Counter()
 
 
 def _count_extractions(model) -> None:
-    """Wrap ``model``'s extractor so that each uncached run on a stimulus set adds one to ``extractions``."""
+    """Wrap ``model``'s extractor so that each run of its network on a stimulus set adds one to ``extractions``: not
+    a request served from Brain-Score's disk cache, nor one served from the process's memory (``activations_memo``)."""
+    from brainscore_lcl.model_helpers.activations_memo import on_network_run
+
     extractor = getattr(getattr(model, "activations_model", None), "_extractor", None)
     if extractor is None or getattr(extractor, "_grid_counted", False):
         return
-    run = extractor._from_paths
     identifier = str(getattr(model, "identifier", "model"))
+    extractor._grid_counted = True
+
+    def count() -> None:
+        extractions[identifier] += 1
+
+    if on_network_run(extractor, count):
+        return
+    run = extractor._from_paths
 
     @functools.wraps(run)
     def counted(*args, **kwargs):
-        extractions[identifier] += 1
+        count()
         return run(*args, **kwargs)
 
     extractor._from_paths = counted
-    extractor._grid_counted = True
 
 
 def model(model_id: str, checkpoint: str | None):

@@ -138,3 +138,24 @@ def remember_activations(extractor, key: str) -> None:
     setattr(extractor, _MEMO_ATTRIBUTE, memo)
     extractor._get_activations_batched = memo
     extractor._from_paths_stored = stored_or_held
+
+
+def on_network_run(extractor, callback: Callable[[], None]) -> bool:
+    """Call ``callback()`` each time ``extractor``'s network really runs on images (not when a request is served from
+    memory); False, and nothing wrapped, when ``extractor`` has no memo (``remember_activations``)."""
+    memo = getattr(extractor, _MEMO_ATTRIBUTE, None)
+    if memo is None:
+        return False
+    compute = memo._compute
+
+    def counted(*args, **kwargs):
+        callback()
+        return compute(*args, **kwargs)
+
+    memo._compute = counted
+    return True
+
+
+def forget_activations() -> None:
+    """Drop every network's held activations (e.g. between tests that must see Brain-Score's disk cache written)."""
+    _NETWORKS.clear()

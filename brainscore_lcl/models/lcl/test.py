@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from brainscore_lcl.checkpoint import CheckpointError, save_encoder_checkpoint
+from brainscore_lcl.model_helpers.activations_memo import forget_activations
 from brainscore_lcl.model_helpers.architecture import BlurMaxPool2d, LCLEncoder
 from brainscore_lcl.model_helpers.commitment import ActivationError, ModelUnavailableError
 from brainscore_lcl.models.lcl import model as lcl_model
@@ -93,6 +94,7 @@ def test_look_at_gives_presentation_by_neuroid(region, units, checkpoint, cache,
 
 
 def test_two_checkpoints_get_distinct_identifiers_and_caches(tmp_path, cache):
+    forget_activations()  # an earlier test's model with the same weights may hold these images in memory
     first = write_checkpoint(tmp_path / "a.pt", random_encoder(0))
     second = write_checkpoint(tmp_path / "b.pt", random_encoder(1))
     models = [model_registry["lcl-v2"].factory(checkpoint=path) for path in (first, second)]
