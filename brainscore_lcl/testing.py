@@ -8,6 +8,18 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+#: Debian's chromium, and its flags for a headless Playwright run here: as root (no sandbox), no GPU, and none of the
+#: background network services (the closed network refuses them, many at a time)
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+
 
 def tiny_stimulus_set(folder: Path, identifier: str, count: int = 3):
     """A Brain-Score ``StimulusSet`` of ``count`` random 24x24 RGB PNGs written to ``folder``."""

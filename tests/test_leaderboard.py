@@ -13,16 +13,8 @@ import pytest
 
 from brainscore_lcl.results.db import CellKey, ResultsDB
 from brainscore_lcl.results.leaderboard import table, write_leaderboard
+from brainscore_lcl.testing import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 V1_SIM, V2_SIM, V2_REAL = "FreemanZiemba2013sim.V1-pls", "FreemanZiemba2013sim.V2-pls", "FreemanZiemba2013.V2-pls"
 #: (model, benchmark) -> (score, error); chosen so that each column orders the models differently
 SCORES = {
@@ -61,7 +53,7 @@ def browser():
     sync_playwright = sync_api.sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
         yield browser
         browser.close()
 

@@ -16,16 +16,8 @@ import json
 import sys
 from pathlib import Path
 
-#: Chromium flags for a headless run without a sandbox, GPU, network services or first-run pages
-BROWSER_ARGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-)
+from brainscore_lcl.testing import CHROMIUM, CHROMIUM_ARGS
+
 #: the tallest slice of the full page in one PNG (CSS pixels)
 SLICE_PX = 6000
 #: elements wider than their section (CSS pixels, after opening folded tables)
@@ -48,7 +40,7 @@ WIDE_ELEMENTS_SCRIPT = """() => {
 }"""
 
 
-def screenshot_report(report_dir: Path, out_dir: Path, browser: str = "/usr/bin/chromium", width: int = 1280) -> dict:
+def screenshot_report(report_dir: Path, out_dir: Path, browser: str = CHROMIUM, width: int = 1280) -> dict:
     """Take the screenshots of ``report_dir/index.html`` into ``out_dir``; returns the ``overflow.json`` record."""
     from playwright.sync_api import sync_playwright
 
@@ -57,7 +49,7 @@ def screenshot_report(report_dir: Path, out_dir: Path, browser: str = "/usr/bin/
         raise FileNotFoundError(f"{page_path} does not exist: write it with `brainscore report --out {report_dir}`")
     out_dir.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=browser, args=list(BROWSER_ARGS))
+        chromium = playwright.chromium.launch(executable_path=browser, args=list(CHROMIUM_ARGS))
         page = chromium.new_page(viewport={"width": width, "height": 900})
         page.goto(page_path.as_uri())
         page.screenshot(path=out_dir / "top.png")
