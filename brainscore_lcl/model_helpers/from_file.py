@@ -32,6 +32,7 @@ import hashlib
 import importlib.util
 import inspect
 import os
+import sys
 import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -75,11 +76,13 @@ def parse_model_file(spec: str) -> tuple[Path, str]:
 
 
 def load_build_function(path: Path, function: str) -> Callable[[], Any]:
-    """Import ``path`` as a module and return its ``function``."""
+    """Import ``path`` as a module and return its ``function``. No ``__pycache__`` is written beside the user's file
+    (scoring a model leaves the user's folder as it was)."""
     existing_file(path, "model file", "pass an existing FILE.py:FUNCTION", ModelFileError)
     module_name = "brainscore_lcl_model_file_" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
+    writes_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
     try:
         spec.loader.exec_module(module)
     except Exception as error:  # the user's file may raise anything while it is imported
@@ -87,6 +90,8 @@ def load_build_function(path: Path, function: str) -> Callable[[], Any]:
             f"model file {path} fails on import ({type(error).__name__}: {error}); "
             "fix the file so that `python FILE.py` runs"
         ) from None
+    finally:
+        sys.dont_write_bytecode = writes_bytecode
     build = getattr(module, function, None)
     if not callable(build):
         defined = [
