@@ -62,3 +62,11 @@ def candidate_layers(model_id: str) -> list[str] | None:
     record = model_registry.get(model_id)
     layers = record.candidate_layers if record is not None else None
     return list(layers) if layers is not None else None
+
+
+def benchmark_id_parts(identifier: str) -> tuple[str, str]:
+    """(data set, group) of a benchmark id by Brain-Score's convention ``<data set>.<group>-<metric>``: the group is a
+    region for neural benchmarks (``FreemanZiemba2013sim.V2-pls`` -> ("FreemanZiemba2013sim", "V2")), a condition
+    for behavioural ones (``Geirhos2019local.edge`` -> ("Geirhos2019local", "edge")), "" when the id has no dot."""
+    data_set, _, rest = identifier.partition(".")
+    return data_set, rest.split("-")[0]

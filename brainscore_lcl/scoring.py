@@ -22,7 +22,13 @@ from brainscore_lcl.data.remote import (
     offline_error,
 )
 from brainscore_lcl.errors import UsageError
-from brainscore_lcl.registry import benchmark_registry, candidate_layers, discover_plugins, model_registry
+from brainscore_lcl.registry import (
+    benchmark_id_parts,
+    benchmark_registry,
+    candidate_layers,
+    discover_plugins,
+    model_registry,
+)
 
 
 class UnknownIdentifierError(UsageError, LookupError):
@@ -319,11 +325,15 @@ def precompute_activations(model, benchmark) -> None:
     model.activations_model(stimuli, layers=list(model.layers))
 
 
+#: the regions Brain-Score's neural benchmarks name in their ids
+BRAIN_REGIONS = ("V1", "V2", "V4", "IT")
+
+
 def benchmark_region(identifier: str) -> str | None:
     """The region a benchmark id names by Brain-Score's convention ``<data>.<region>-<metric>`` (e.g. "V2" for
     FreemanZiemba2013sim.V2-pls), or None when it names none (e.g. a behavioural benchmark)."""
-    match = re.match(r"^[^.]+\.(V1|V2|V4|IT)(?:-|$)", identifier)
-    return match.group(1) if match else None
+    group = benchmark_id_parts(identifier)[1]
+    return group if group in BRAIN_REGIONS else None
 
 
 def selects_layer(model_id: str, model, benchmark) -> bool:

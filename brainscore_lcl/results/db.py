@@ -133,9 +133,10 @@ def benchmark_source_and_region(benchmark: str) -> tuple[str, str]:
     -> ("sim", "V2"); Brain-Score's own ``FreemanZiemba2013.V1-pls`` -> ("official", "V1"); the dataset name stands in
     for an id of another family (``Geirhos2019local.edge`` -> ("local", "edge"))."""
     from brainscore_lcl.data.facts import SOURCE_PREFIXES
+    from brainscore_lcl.registry import benchmark_id_parts
 
-    dataset, _, rest = benchmark.partition(".")
-    region = rest.split("-")[0] or "?"
+    dataset, region = benchmark_id_parts(benchmark)
+    region = region or "?"
     for source, prefix in SOURCE_PREFIXES.items():
         if dataset == prefix:
             return source, region
