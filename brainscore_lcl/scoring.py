@@ -163,14 +163,20 @@ def load_benchmark(identifier: str, **options):
         return benchmark_registry[identifier](**options)
     if identifier not in brainscore_vision_ids("benchmark"):
         raise UnknownIdentifierError("benchmark", identifier, known_ids("benchmark"))
-    if options:
+    check_benchmark_options(identifier, options)
+    return load_from_brainscore_vision("benchmark", identifier, _benchmark_offline_hint(identifier))
+
+
+def check_benchmark_options(identifier: str, options: dict[str, Any]) -> None:
+    """``UsageError`` when ``options`` (e.g. ``time_window``) are given to a benchmark that is not this suite's."""
+    discover_plugins(("benchmark",))
+    if options and identifier not in benchmark_registry:
         flags = ", ".join("--" + name.replace("_", "-") for name in sorted(options))
         verb, pronoun = ("applies", "it") if len(options) == 1 else ("apply", "them")
         raise UsageError(
             f"{flags} {verb} to this suite's benchmarks only, not to brainscore_vision's {identifier!r}; "
             f"drop {pronoun} or score a FreemanZiemba2013* benchmark"
         )
-    return load_from_brainscore_vision("benchmark", identifier, _benchmark_offline_hint(identifier))
 
 
 @dataclass
@@ -336,6 +342,21 @@ def benchmark_region(identifier: str) -> str | None:
     return group if group in BRAIN_REGIONS else None
 
 
+def check_region(model_id: str, benchmark_id: str, model=None) -> None:
+    """``RegionNotCommittedError`` when the region ``benchmark_id`` names is one the model does not commit, asked of
+    ``model`` when it is built, else of ``model_id``'s registry record: before any benchmark data is loaded or
+    generated, so that the mistake costs no work."""
+    from brainscore_lcl.model_helpers.commitment import require_region, require_registered_region
+
+    region = benchmark_region(benchmark_id)
+    if region is None:
+        return
+    if model is not None:
+        require_region(model, model_id, region)
+    else:
+        require_registered_region(model_id, region)
+
+
 def selects_layer(model_id: str, model, benchmark) -> bool:
     """Whether scoring ``model`` on ``benchmark`` starts with a layer selection on the public split."""
     return bool(
@@ -361,16 +382,11 @@ def score(
     """Score ``model_id`` on ``benchmark_id``. Pass an already loaded ``model`` to reuse its activations, and the
     ``layer_selection`` already made for this model and benchmark as ``selection`` to commit its layer instead of
     selecting again (the grid selects once per model, region and source)."""
-    from brainscore_lcl.model_helpers.commitment import (
-        commit_layers,
-        configure_activation_cache,
-        require_region,
-        require_registered_region,
-    )
+    from brainscore_lcl.model_helpers.commitment import commit_layers, configure_activation_cache, require_region
 
     configure_activation_cache()
-    if model is None:
-        require_registered_region(model_id, benchmark_region(benchmark_id))
+    check_benchmark_options(benchmark_id, benchmark_options)
+    check_region(model_id, benchmark_id, model)
     benchmark = load_benchmark(benchmark_id, **benchmark_options)
     model = model if model is not None else load_model(model_id, checkpoint=checkpoint)
     if getattr(benchmark, "region", None):

@@ -28,13 +28,20 @@ def benchmark_options(args: argparse.Namespace) -> dict:
 def stored_cell(model_id: str, benchmark_id: str, checkpoint: str | None, options: dict, args: argparse.Namespace):
     """The cell's ``ScoreRecord`` from the results database (``--db``), else scored and written into it (always
     scored with ``--recompute``)."""
+    from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import check_source_and_window
     from brainscore_lcl.grid.cells import benchmark_data_identity
-    from brainscore_lcl.results.db import ResultsDB
+    from brainscore_lcl.results.db import ResultsDB, benchmark_source_and_region
     from brainscore_lcl.results.store import cell_key, stored_score
-    from brainscore_lcl.scoring import check_benchmark_id, load_model, score
+    from brainscore_lcl.scoring import check_benchmark_id, check_benchmark_options, check_region, load_model, score
 
+    # the request's own mistakes first, before the model or any data is loaded (or the simulated data generated)
     check_benchmark_id(benchmark_id)
+    check_benchmark_options(benchmark_id, options)
+    check_region(model_id, benchmark_id)
+    if options.get("time_window") is not None:
+        check_source_and_window(benchmark_source_and_region(benchmark_id)[0], tuple(options["time_window"]))
     model = load_model(model_id, checkpoint=checkpoint)
+    check_region(model_id, benchmark_id, model)
     key = cell_key(
         model_id, model, benchmark_id, benchmark_data_identity(benchmark_id, options.get("data_root")), options
     )
