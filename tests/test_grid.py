@@ -182,6 +182,35 @@ def test_batch_jobs_ask_for_cores_memory_walltime_and_gpus(system, directive, mo
     assert "--memory-limit 29.80GiB" in worker_command
 
 
+@pytest.mark.parametrize(
+    "system, field, value, accepted",
+    [
+        ("slurm", "walltime", "1-12:00:00", True),
+        ("slurm", "walltime", "100:00:00", True),
+        ("pbs", "walltime", "1-12:00:00", False),
+        ("sge", "walltime", "04:60:00", False),
+        ("slurm", "walltime", "4h", False),
+        ("pbs", "memory", "32GiB", True),
+        ("pbs", "memory", "0GB", False),
+        ("pbs", "memory", "sixteen", False),
+        ("slurm", "cores", 0, False),
+        ("slurm", "gpus", -1, False),
+    ],
+)
+def test_batch_resources_are_checked_before_any_job(system, field, value, accepted):
+    from dataclasses import replace
+
+    from brainscore_lcl.errors import UsageError
+    from brainscore_lcl.grid.clusters import BatchResources, check_batch_resources
+
+    resources = replace(BatchResources(), **{field: value})
+    if accepted:
+        check_batch_resources(system, resources)
+    else:
+        with pytest.raises(UsageError, match=f"--{field} "):
+            check_batch_resources(system, resources)
+
+
 def test_grid_and_leaderboard_commands(client, network_file, tmp_path, capsys):
     from brainscore_lcl.cli import main
 

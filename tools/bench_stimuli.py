@@ -1,17 +1,16 @@
-"""Time Portilla-Simoncelli texture synthesis: one family's samples batched (``synthesize_textures``, the path of
-``brainscore stimuli make``: as one batch, and with its default batch size on this device) against one image at a time
-through plenoptic's default ``Metamer`` loop, in one run.
+"""Time Portilla-Simoncelli texture synthesis: one family's samples as one batch (``synthesize_textures``, the path of
+``brainscore stimuli make``) against one image at a time through plenoptic's default ``Metamer`` loop, in one run.
 
 The baseline is what a plenoptic user writes: ``Metamer(source, model, loss_function=portilla_simoncelli_loss_factory
-(model, source))``, plenoptic's default optimiser (Adam, lr 0.01, amsgrad), ``synthesize(max_iter)``, once per sample,
-with torch's default threads and again with the batched path's thread count (so that batching and threads are told
-apart). Both start from the same images, so the batched textures must equal the baseline's up to float rounding: the
+(model, source))``, plenoptic's default optimiser (Adam, lr 0.01, amsgrad), ``synthesize(max_iter)``, once per sample.
+Both use torch's thread count (``--threads``, default torch's own), so the ratio is the gain from batching alone.
+Both start from the same images, so the batched textures must equal the baseline's up to float rounding: the
 largest pixel difference is printed. Prints images/s (at ``--iterations`` steps), the ratios, the load average, and an
 extrapolation (stated as such) of 15 families x 15 samples x (texture + noise) at ``--size`` with ``--full-iterations``
 steps from the batched seconds per image-step measured here. Timings are measured, never asserted.
 
-Usage: ``python tools/bench_stimuli.py [--size 320] [--samples 8] [--iterations 10] [--device cpu|cuda]
-[--full-iterations 1000]``.
+Usage: ``python tools/bench_stimuli.py [--size 320] [--samples 15] [--iterations 10] [--device cpu|cuda]
+[--threads N] [--full-iterations 1000]``.
 """
 
 from __future__ import annotations
@@ -60,16 +59,14 @@ def one_at_a_time(source: np.ndarray, seeds: list[int], iterations: int, device:
     return time.perf_counter() - began, np.stack(results)
 
 
-def batched(
-    source: np.ndarray, seeds: list[int], iterations: int, device: str, batch_size: int | None = None
-) -> tuple[float, np.ndarray]:
-    """Seconds and textures of ``synthesize_textures`` (``batch_size`` images per batch; default: its own)."""
+def batched(source: np.ndarray, seeds: list[int], iterations: int, device: str) -> tuple[float, np.ndarray]:
+    """Seconds and textures of ``synthesize_textures``, all ``seeds`` in one batch."""
     import torch
 
     from brainscore_lcl.stimuli.synthesis import synthesize_textures
 
     began = time.perf_counter()
-    textures, _ = synthesize_textures(source, seeds, iterations, device=device, batch_size=batch_size)
+    textures, _ = synthesize_textures(source, seeds, iterations, device=device)
     if device.startswith("cuda"):
         torch.cuda.synchronize()
     return time.perf_counter() - began, textures
@@ -78,42 +75,33 @@ def batched(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=320)
-    parser.add_argument("--samples", type=int, default=8)
+    parser.add_argument("--samples", type=int, default=15)
     parser.add_argument("--iterations", type=int, default=10)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own)")
     parser.add_argument("--full-iterations", type=int, default=1000)
     args = parser.parse_args()
     os.environ.setdefault("TQDM_DISABLE", "1")
     import torch
 
-    from brainscore_lcl.stimuli.synthesis import CPU_THREADS, default_batch_size
-
+    if args.threads:
+        torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore")
     source = structured_source(args.size)
     seeds = list(range(args.samples))
-    default_threads = torch.get_num_threads()
     batched(source, seeds[:1], 2, args.device)  # warm-up: imports, FFT plans
-    rows = []
     baseline_seconds, baseline = one_at_a_time(source, seeds, args.iterations, args.device)
-    rows.append((f"one at a time, plenoptic default loop, {default_threads} thread(s)", baseline_seconds))
-    if args.device == "cpu" and default_threads != CPU_THREADS:
-        torch.set_num_threads(CPU_THREADS)
-        seconds, _ = one_at_a_time(source, seeds, args.iterations, args.device)
-        torch.set_num_threads(default_threads)
-        rows.append((f"one at a time, plenoptic default loop, {CPU_THREADS} thread(s)", seconds))
-    batched_seconds, textures = batched(source, seeds, args.iterations, args.device, batch_size=args.samples)
-    rows.append((f"synthesize_textures, one batch of {args.samples}", batched_seconds))
-    default = default_batch_size(args.samples, args.size, args.device)
-    if default != args.samples:
-        batched_seconds, _ = batched(source, seeds, args.iterations, args.device)
-        rows.append((f"synthesize_textures, default batches of {default} (stimuli make)", batched_seconds))
+    batched_seconds, textures = batched(source, seeds, args.iterations, args.device)
     print(
         f"{args.size} px, {args.samples} samples, {args.iterations} steps, device {args.device}, "
-        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        f"{torch.get_num_threads()} torch thread(s), load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
-    for name, seconds in rows:
+    for name, seconds in (
+        ("one at a time, plenoptic default loop", baseline_seconds),
+        (f"synthesize_textures, one batch of {args.samples}", batched_seconds),
+    ):
         print(
-            f"  {name:62s} {seconds:8.1f} s  {args.samples / seconds:7.3f} images/s  "
+            f"  {name:40s} {seconds:8.1f} s  {args.samples / seconds:7.3f} images/s  "
             f"x{baseline_seconds / seconds:.2f} against the first row"
         )
     print(f"  largest |one batch - one at a time| pixel difference: {np.abs(textures - baseline).max():.2e}")
@@ -123,7 +111,7 @@ def main() -> None:
     print(
         f"extrapolated (not measured end to end): 15 families x 15 samples at {args.size} px, "
         f"{args.full_iterations} steps: {full_images} textures x {per_image_step:.3f} s per image-step = "
-        f"{hours:.1f} h of synthesis on this {args.device} with the default batches (noise images take milliseconds)"
+        f"{hours:.1f} h of synthesis on this {args.device} in batches of 15 (noise images take milliseconds)"
     )
 
 

@@ -14,7 +14,13 @@ def command_grid(args: argparse.Namespace) -> int:
 
     from brainscore_lcl.cache import atomic_write_json
     from brainscore_lcl.grid.cells import grid_models
-    from brainscore_lcl.grid.clusters import BatchResources, close_client, open_client
+    from brainscore_lcl.grid.clusters import (
+        BATCH_SYSTEMS,
+        BatchResources,
+        check_batch_resources,
+        close_client,
+        open_client,
+    )
     from brainscore_lcl.grid.run import run_grid
     from brainscore_lcl.results.db import ResultsDB
     from brainscore_lcl.scoring import check_benchmark_id
@@ -25,8 +31,12 @@ def command_grid(args: argparse.Namespace) -> int:
         check_benchmark_id(benchmark_id)
     if args.workers < 1:
         raise UsageError(f"--workers {args.workers} must be at least 1")
-    db = ResultsDB(args.db)
+    if args.retries < 0:
+        raise UsageError(f"--retries {args.retries} must be 0 or more (Dask's retries of a task that raised)")
     resources = BatchResources(args.cores, args.memory, args.walltime, args.gpus, args.queue)
+    if args.scheduler in BATCH_SYSTEMS:
+        check_batch_resources(args.scheduler, resources)
+    db = ResultsDB(args.db)
     client = open_client(args.scheduler, args.workers, resources)
     try:
         summary = run_grid(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from dataclasses import dataclass
 
@@ -31,6 +32,36 @@ class BatchResources:
     queue: str | None = None
 
 
+#: walltimes every batch system reads: HH:MM:SS (hours of any length); SLURM also D-HH:MM:SS
+WALLTIME = re.compile(r"(?:(?P<days>\d+)-)?\d+:(?P<minutes>[0-5]\d):(?P<seconds>[0-5]\d)")
+
+
+def check_batch_resources(system: str, resources: BatchResources) -> None:
+    """``UsageError`` for a request ``system``'s batch jobs cannot carry: cores below 1, negative GPUs, a memory
+    dask-jobqueue cannot read or of zero bytes, a walltime not HH:MM:SS (or D-HH:MM:SS on SLURM)."""
+    from dask.utils import parse_bytes
+
+    if resources.cores < 1:
+        raise UsageError(f"--cores {resources.cores} must be at least 1 (cores per batch job), e.g. --cores 4")
+    if resources.gpus < 0:
+        raise UsageError(f"--gpus {resources.gpus} must be 0 or more (GPUs per batch job)")
+    try:
+        memory = parse_bytes(resources.memory)
+    except ValueError:
+        memory = 0
+    if memory <= 0:
+        raise UsageError(
+            f"--memory {resources.memory!r} is not an amount of memory per batch job; write a positive number and a "
+            "unit, e.g. --memory 16GB or --memory 32GiB"
+        )
+    walltime = WALLTIME.fullmatch(resources.walltime)
+    if walltime is None or (walltime["days"] is not None and system != "slurm"):
+        accepted = "HH:MM:SS or D-HH:MM:SS" if system == "slurm" else "HH:MM:SS"
+        raise UsageError(
+            f"--walltime {resources.walltime!r} is not a walltime {system} reads ({accepted}); e.g. --walltime 04:00:00"
+        )
+
+
 def gpu_directives(system: str, gpus: int) -> list[str]:
     """The job-script lines that ask ``system`` for ``gpus`` GPUs (none for 0)."""
     if gpus <= 0:
@@ -50,9 +81,10 @@ def worker_prologue() -> list[str]:
 
 def batch_cluster(system: str, resources: BatchResources):
     """The ``dask_jobqueue`` cluster of ``system`` (its job script: ``cluster.job_script()``); no job is submitted
-    until it is scaled."""
+    until it is scaled. ``UsageError`` for resources it cannot ask for (``check_batch_resources``)."""
     import dask_jobqueue
 
+    check_batch_resources(system, resources)
     cluster_class = {
         "slurm": dask_jobqueue.SLURMCluster,
         "pbs": dask_jobqueue.PBSCluster,

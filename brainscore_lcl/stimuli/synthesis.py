@@ -16,15 +16,13 @@ so a batch of any size gives the same images (to floating point), which is what 
 per image. Plenoptic's own factory loss on a batch would be the norm over the whole batch and couple the images.
 Convergence stopping is off (a fixed number of iterations), for the same reason and for determinism.
 
-Threads. On the CPU synthesis runs with ``CPU_THREADS`` torch thread(s) by default: the model is hundreds of small
-FFTs and products per step, which gain little from intra-op threads and lose much when cores are shared (measured on
-this project's 2-core machine under a load of ~7: 50 steps of a 2-image 64-px batch took 5.7 s with 1 thread, 37.6 s
-with 2). Run families in separate processes to use more cores.
-
-Batch size. On a GPU the whole family is one batch. On the CPU a batch helps only while its images fit the caches:
-measured per image-step at 1 thread, a batch of 8 against one image was 1.8x faster at 64 px, 1.5x at 128 px and 0.8x
-at 320 px (``tools/bench_stimuli.py``), so CPU batches hold at most ``CPU_BATCH_PIXELS`` pixels (8 images of 128 px,
-one of 320 px). The images are independent, so the split changes no result beyond float rounding.
+Threads and batches. A family's samples are one batch on every device, with torch's own thread count (set it with
+``torch.set_num_threads`` or ``OMP_NUM_THREADS``). Measured per image-step on this project's 2-core CPU, idle, 2
+threads (``tools/bench_stimuli.py``): a batch against one image was 2.8x faster at 64 px (8 images), 1.9x at 128 px
+(15) and 1.1x at 320 px (15), where the step is compute-bound (FFTs and products, 55-62 ms per image); on a GPU one
+320-px image leaves most of the device idle, so the batch is where the gain is. Threads lose when the cores are
+already busy (under a load of ~7, 50 steps of a 2-image 64-px batch took 5.7 s with 1 thread and 37.6 s with 2): on a
+shared machine, set one thread and run families in separate processes.
 """
 
 from __future__ import annotations
@@ -58,10 +56,6 @@ SIZE_MULTIPLE = 2**PS_PARAMETERS.n_scales
 MIN_SCALES = 3
 #: the smallest --size: 3 scales with a 7-px neighbourhood need 7 * 2**3 = 56 px, rounded up to SIZE_MULTIPLE
 MIN_SIZE = -(-PS_PARAMETERS.spatial_corr_width * 2**MIN_SCALES // SIZE_MULTIPLE) * SIZE_MULTIPLE
-#: torch threads of a CPU synthesis (module docstring)
-CPU_THREADS = 1
-#: most pixels in one CPU batch (module docstring)
-CPU_BATCH_PIXELS = 8 * 128 * 128
 #: plenoptic's default Metamer optimiser (Adam, amsgrad) and its learning rate
 LEARNING_RATE = 0.01
 
@@ -172,37 +166,21 @@ def synthesize_textures(
     iterations: int,
     parameters: PSParameters = PS_PARAMETERS,
     device: str = "cpu",
-    threads: int = CPU_THREADS,
     batch_size: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Textures matching ``source``'s Portilla-Simoncelli statistics, one per seed, synthesised in batches through
     plenoptic's ``Metamer`` (module docstring) for ``iterations`` steps, with plenoptic's progress bar per batch.
 
     source: (size, size) in [0, 1]. Returns the textures clipped to [0, 1], float64 (n, size, size), and each one's
-    final loss (n,). ``threads``: torch threads while synthesising on the CPU; ``batch_size``: images per batch
-    (default ``default_batch_size``).
+    final loss (n,). ``batch_size``: images per batch (default: all of them; smaller batches save device memory and
+    change no image beyond float rounding).
     """
-    import torch
-
-    batch_size = batch_size or default_batch_size(len(seeds), source.shape[-1], device)
-    previous = torch.get_num_threads()
-    if device == "cpu":
-        torch.set_num_threads(threads)
-    try:
-        parts = [
-            _synthesize(source, seeds[start : start + batch_size], iterations, parameters, device)
-            for start in range(0, len(seeds), batch_size)
-        ]
-    finally:
-        torch.set_num_threads(previous)
+    batch_size = batch_size or len(seeds)
+    parts = [
+        _synthesize(source, seeds[start : start + batch_size], iterations, parameters, device)
+        for start in range(0, len(seeds), batch_size)
+    ]
     return np.concatenate([part[0] for part in parts]), np.concatenate([part[1] for part in parts])
-
-
-def default_batch_size(n_images: int, size: int, device: str) -> int:
-    """All ``n_images`` on a GPU; on the CPU as many as ``CPU_BATCH_PIXELS`` allows (at least one)."""
-    if device != "cpu":
-        return n_images
-    return max(1, min(n_images, CPU_BATCH_PIXELS // size**2))
 
 
 def _synthesize(
