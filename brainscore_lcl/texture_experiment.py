@@ -40,6 +40,10 @@ FREEMANZIEMBA = "freemanziemba2013"
 UNIT_KEYS = ("unit_rmod", "unit_family_rmod")
 #: the region each analysed layer is committed to while it is recorded
 RECORDED_REGION = "V2"
+#: the quantiles of unit Rmod marked on each violin of panel a
+UNIT_QUANTILES = (0.05, 0.95)
+#: the percentiles of all units' Rmod that panel a's axis spans
+UNIT_AXIS_PERCENTILES = (0.5, 99.5)
 JSON_FILE, UNITS_FILE, FAMILIES_FILE, FIGURE_FILE = "texmod.json", "texmod_units.csv", "texmod_families.csv", "texmod"
 
 
@@ -260,7 +264,9 @@ def write_outputs(record: dict[str, Any], out: Path) -> list[Path]:
 
 
 def draw(record: dict[str, Any], stem: Path) -> list[Path]:
-    """Fig. 5-style panels: (a) the distribution of unit Rmod per layer (violins, median marked), (b) each layer's
+    """Fig. 5-style panels: (a) the distribution of unit Rmod per layer (violins, median and ``UNIT_QUANTILES``
+    marked, the axis spanning ``UNIT_AXIS_PERCENTILES`` of all units: a few units at +-1, those answering one type
+    only, would otherwise flatten the rest), (b) each layer's
     family Rmod against the families ordered by the last layer's ranks, ranks printed. Writes ``stem``.png and .pdf."""
     import matplotlib
 
@@ -273,10 +279,24 @@ def draw(record: dict[str, Any], stem: Path) -> list[Path]:
     values = [row[np.isfinite(row)] for row in values]
     shown = [index for index, row in enumerate(values) if len(row)]
     if shown:
-        units_axis.violinplot([values[i] for i in shown], positions=shown, showmedians=True)
+        units_axis.violinplot(
+            [values[i] for i in shown],
+            positions=shown,
+            showmedians=True,
+            showextrema=False,
+            quantiles=[list(UNIT_QUANTILES)] * len(shown),
+        )
+        low, high = np.percentile(np.concatenate([values[i] for i in shown]), UNIT_AXIS_PERCENTILES)
+        margin = 0.1 * max(high - low, 1e-3)
+        units_axis.set_ylim(min(low, 0) - margin, max(high, 0) + margin)
     units_axis.axhline(0, color="gray", linewidth=0.8)
     units_axis.set_xticks(range(len(layers)), layers, rotation=30)
     units_axis.set_ylabel("unit texture modulation (mean over families)")
+    units_axis.set_xlabel(
+        f"median and {UNIT_QUANTILES[0]:.0%}-{UNIT_QUANTILES[1]:.0%} of units marked; axis: "
+        f"{UNIT_AXIS_PERCENTILES[0]:g}-{UNIT_AXIS_PERCENTILES[1]:g}th percentile",
+        fontsize=8,
+    )
     units_axis.set_title("a. units")
     reference = record["layers"][layers[-1]]
     order = np.argsort(reference["family_ranks"])
