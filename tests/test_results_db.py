@@ -27,6 +27,8 @@ from brainscore_lcl.results.db import (
 
 #: the server binaries of the newest PostgreSQL Debian installed (``postgresql-<version>``)
 PG_BIN = max(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda path: int(path.parent.name), default=Path("/absent"))
+#: where Debian keeps ``runuser``; a clean environment's PATH (CI's, ``env -i``) may not name them
+SYSTEM_BINARIES = ("/usr/sbin", "/sbin")
 SIM = "FreemanZiemba2013sim"
 
 
@@ -152,10 +154,11 @@ def postgresql_url():
     folder = Path(tempfile.mkdtemp(prefix="lcl-pg-"))
     prefix: list[str] = []
     if os.geteuid() == 0:
-        if shutil.which("runuser") is None:
+        runuser = shutil.which("runuser", path=os.pathsep.join([os.environ.get("PATH", ""), *SYSTEM_BINARIES]))
+        if runuser is None:
             pytest.skip("running as root without runuser: PostgreSQL cannot be started as another user")
         shutil.chown(folder, "postgres", "postgres")
-        prefix = ["runuser", "-u", "postgres", "--"]
+        prefix = [runuser, "-u", "postgres", "--"]
     data, port = folder / "data", _free_port()
     run = lambda *argv: subprocess.run(prefix + list(argv), check=True, capture_output=True, timeout=120)
     try:
