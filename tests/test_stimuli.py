@@ -108,6 +108,7 @@ def test_layout_and_record(made):
     assert [source["file"] for source in record["sources"]] == ["source1.png", "source2.png"]
     assert record["parameters"]["n_scales"] == 3 and record["parameters"]["iterations"] == ITERATIONS
     assert set(record["versions"]) >= {"plenoptic", "torch", "brainscore_lcl"}
+    assert all(entry["torch_threads"] >= 1 for entry in record["images"].values() if entry["texture_type"] == "texture")
     assert set(record["images"]) == set(expected)
     with Image.open(out / "stim" / expected[0]) as image:
         assert image.mode == "L" and image.size == (SIZE, SIZE)

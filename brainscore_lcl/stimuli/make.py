@@ -82,6 +82,13 @@ def read_png(path: Path) -> np.ndarray:
         return np.asarray(image.convert("L"), dtype=np.float64) / 255.0
 
 
+def _torch_threads() -> int:
+    """torch's intra-op threads of this run: a float sum's order, so the last bits of a texture, can depend on it."""
+    import torch
+
+    return torch.get_num_threads()
+
+
 def _versions() -> dict[str, str]:
     import plenoptic
     import torch
@@ -208,6 +215,7 @@ def _make_family(
     size, seed, device = parameters["size"], parameters["seed"], parameters["device"]
     texture_seeds = [image_seed(seed, family, sample, 0) for sample in samples]
     textures, losses = synthesize_textures(source, texture_seeds, parameters["iterations"], device=device)
+    threads = _torch_threads()
     saved_textures, saved_noise, entries = [], [], {}
     for sample, texture, texture_seed, loss in zip(samples, textures, texture_seeds, losses):
         saved_texture = to_uint8(texture)
@@ -224,6 +232,7 @@ def _make_family(
             **common,
             "seed": texture_seed,
             "final_loss": float(loss),
+            "torch_threads": threads,
         }
         entries[stimulus_file_name("noise", family, sample, size)] = {
             "texture_type": "noise",
