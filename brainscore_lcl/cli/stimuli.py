@@ -69,5 +69,10 @@ def add_subcommand(commands: argparse._SubParsersAction) -> None:
     make.add_argument(
         "--iterations", type=int, default=DEFAULT_ITERATIONS, help="synthesis steps (default %(default)s)"
     )
-    make.add_argument("--device", default="cpu", help="torch device: cpu or cuda[:N] (default %(default)s)")
+    make.add_argument(
+        "--device",
+        default="cpu",
+        help="torch device: cpu or cuda[:N] (default %(default)s; on the CPU torch's threads, OMP_NUM_THREADS: one "
+        "per process where the cores are already busy)",
+    )
     make.set_defaults(func=command_stimuli_make)
