@@ -711,6 +711,30 @@ CASES = [
         "of (sources are cropped, never upsampled); choose --size 80 or lower, or a larger image",
     ),
     (
+        "stimuli make without samples",
+        ["stimuli", "make", "--images", "{tmp}/images", "--out", "{tmp}/stim", "--samples", "0"],
+        EXIT_USAGE,
+        "brainscore: --samples 0 must be at least 1 (textures per family)",
+    ),
+    (
+        "stimuli make without iterations",
+        ["stimuli", "make", "--images", "{tmp}/images", "--out", "{tmp}/stim", "--iterations", "0"],
+        EXIT_USAGE,
+        "brainscore: --iterations 0 must be at least 1 (steps of the synthesis loop)",
+    ),
+    (
+        "stimuli make with a negative seed",
+        ["stimuli", "make", "--images", "{tmp}/images", "--out", "{tmp}/stim", "--seed", "-1"],
+        EXIT_USAGE,
+        "brainscore: --seed -1 must be 0 or more (numpy's SeedSequence takes no negative seed)",
+    ),
+    (
+        "stimuli make on a device torch does not run it on",
+        ["stimuli", "make", "--images", "{tmp}/images", "--out", "{tmp}/stim", "--device", "tpu"],
+        EXIT_USAGE,
+        "brainscore: --device 'tpu' is not a torch device this command runs on; use cpu or cuda[:N]",
+    ),
+    (
         "texmod stimuli neither folder nor freemanziemba2013",
         ["texmod", "--model", "lcl-v2", "--stimuli", "{tmp}/afile", "--out", "{tmp}/tm"],
         EXIT_USAGE,

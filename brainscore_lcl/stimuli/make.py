@@ -166,6 +166,8 @@ def make_stimuli(
         raise UsageError(f"--samples {samples} must be at least 1 (textures per family)")
     if iterations < 1:
         raise UsageError(f"--iterations {iterations} must be at least 1 (steps of the synthesis loop)")
+    if seed < 0:
+        raise UsageError(f"--seed {seed} must be 0 or more (numpy's SeedSequence takes no negative seed)")
     check_device(device)
     paths = source_images(images)
     sources = [load_source(path, size) for path in paths]
