@@ -166,26 +166,13 @@ def synthesize_textures(
     iterations: int,
     parameters: PSParameters = PS_PARAMETERS,
     device: str = "cpu",
-    batch_size: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Textures matching ``source``'s Portilla-Simoncelli statistics, one per seed, synthesised in batches through
-    plenoptic's ``Metamer`` (module docstring) for ``iterations`` steps, with plenoptic's progress bar per batch.
+    """Textures matching ``source``'s Portilla-Simoncelli statistics, one per seed, synthesised as one batch through
+    plenoptic's ``Metamer`` (module docstring) for ``iterations`` steps, with plenoptic's progress bar.
 
     source: (size, size) in [0, 1]. Returns the textures clipped to [0, 1], float64 (n, size, size), and each one's
-    final loss (n,). ``batch_size``: images per batch (default: all of them; smaller batches save device memory and
-    change no image beyond float rounding).
+    final loss (n,).
     """
-    batch_size = batch_size or len(seeds)
-    parts = [
-        _synthesize(source, seeds[start : start + batch_size], iterations, parameters, device)
-        for start in range(0, len(seeds), batch_size)
-    ]
-    return np.concatenate([part[0] for part in parts]), np.concatenate([part[1] for part in parts])
-
-
-def _synthesize(
-    source: np.ndarray, seeds: list[int], iterations: int, parameters: PSParameters, device: str
-) -> tuple[np.ndarray, np.ndarray]:
     import warnings
 
     import plenoptic
