@@ -111,7 +111,8 @@ def main() -> None:
     print(
         f"extrapolated (not measured end to end): 15 families x 15 samples at {args.size} px, "
         f"{args.full_iterations} steps: {full_images} textures x {per_image_step:.3f} s per image-step = "
-        f"{hours:.1f} h of synthesis on this {args.device} in batches of 15 (noise images take milliseconds)"
+        f"{hours:.1f} h of synthesis on this {args.device}, at the speed of batches of {args.samples} "
+        "(noise images take milliseconds)"
     )
 
 
