@@ -14,13 +14,7 @@ def command_grid(args: argparse.Namespace) -> int:
 
     from brainscore_lcl.cache import atomic_write_json
     from brainscore_lcl.grid.cells import grid_models
-    from brainscore_lcl.grid.clusters import (
-        BATCH_SYSTEMS,
-        BatchResources,
-        check_batch_resources,
-        close_client,
-        open_client,
-    )
+    from brainscore_lcl.grid.clusters import BatchResources, check_cluster_request, close_client, open_client
     from brainscore_lcl.grid.run import run_grid
     from brainscore_lcl.results.db import ResultsDB
     from brainscore_lcl.scoring import check_benchmark_id
@@ -29,13 +23,10 @@ def command_grid(args: argparse.Namespace) -> int:
     models = grid_models(args.models or [], args.checkpoint or [], args.runs)
     for benchmark_id in args.benchmarks:
         check_benchmark_id(benchmark_id)
-    if args.workers < 1:
-        raise UsageError(f"--workers {args.workers} must be at least 1")
     if args.retries < 0:
         raise UsageError(f"--retries {args.retries} must be 0 or more (Dask's retries of a task that raised)")
     resources = BatchResources(args.cores, args.memory, args.walltime, args.gpus, args.queue)
-    if args.scheduler in BATCH_SYSTEMS:
-        check_batch_resources(args.scheduler, resources)
+    check_cluster_request(args.scheduler, args.workers, resources)  # before the database is opened
     db = ResultsDB(args.db)
     client = open_client(args.scheduler, args.workers, resources)
     try:

@@ -62,6 +62,15 @@ def check_batch_resources(system: str, resources: BatchResources) -> None:
         )
 
 
+def check_cluster_request(scheduler: str | None, workers: int, resources: BatchResources) -> None:
+    """``UsageError`` for a cluster ``open_client`` cannot start: fewer than one worker, or (for a batch system)
+    resources its jobs cannot ask for (``check_batch_resources``)."""
+    if workers < 1:
+        raise UsageError(f"--workers {workers} must be at least 1")
+    if scheduler in BATCH_SYSTEMS:
+        check_batch_resources(scheduler, resources)
+
+
 def gpu_directives(system: str, gpus: int) -> list[str]:
     """The job-script lines that ask ``system`` for ``gpus`` GPUs (none for 0)."""
     if gpus <= 0:
@@ -81,10 +90,9 @@ def worker_prologue() -> list[str]:
 
 def batch_cluster(system: str, resources: BatchResources):
     """The ``dask_jobqueue`` cluster of ``system`` (its job script: ``cluster.job_script()``); no job is submitted
-    until it is scaled. ``UsageError`` for resources it cannot ask for (``check_batch_resources``)."""
+    until it is scaled."""
     import dask_jobqueue
 
-    check_batch_resources(system, resources)
     cluster_class = {
         "slurm": dask_jobqueue.SLURMCluster,
         "pbs": dask_jobqueue.PBSCluster,
@@ -122,8 +130,8 @@ def open_client(scheduler: str | None, workers: int, resources: BatchResources |
     ``client.close()`` and, when it owns one, ``client.cluster.close()`` (``close_client``)."""
     from distributed import Client, LocalCluster
 
-    if workers < 1:
-        raise UsageError(f"--workers {workers} must be at least 1")
+    resources = resources or BatchResources()
+    check_cluster_request(scheduler, workers, resources)
     logging.getLogger("distributed").setLevel(logging.WARNING)  # the grid prints its own progress
     if scheduler is None:
         inherit_thread_settings()
@@ -137,7 +145,7 @@ def open_client(scheduler: str | None, workers: int, resources: BatchResources |
         )
         return Client(cluster)
     if scheduler in BATCH_SYSTEMS:
-        cluster = batch_cluster(scheduler, resources or BatchResources())
+        cluster = batch_cluster(scheduler, resources)
         cluster.scale(jobs=workers)
         return Client(cluster)
     if "://" not in scheduler and ":" not in scheduler:
