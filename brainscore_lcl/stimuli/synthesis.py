@@ -17,12 +17,13 @@ per image. Plenoptic's own factory loss on a batch would be the norm over the wh
 Convergence stopping is off (a fixed number of iterations), for the same reason and for determinism.
 
 Threads and batches. A family's samples are one batch on every device, with torch's own thread count (set it with
-``torch.set_num_threads`` or ``OMP_NUM_THREADS``). Measured per image-step on this project's 2-core CPU, idle, 2
-threads (``tools/bench_stimuli.py``): a batch against one image was 2.8x faster at 64 px (8 images), 1.9x at 128 px
-(15) and 1.1x at 320 px (15), where the step is compute-bound (FFTs and products, 55-62 ms per image); on a GPU one
-320-px image leaves most of the device idle, so the batch is where the gain is. Threads lose when the cores are
-already busy (under a load of ~7, 50 steps of a 2-image 64-px batch took 5.7 s with 1 thread and 37.6 s with 2): on a
-shared machine, set one thread and run families in separate processes.
+``torch.set_num_threads`` or ``OMP_NUM_THREADS``). Measured on this project's idle 2-core CPU with 2 threads and 15
+samples (``python tools/bench_stimuli.py --size S``), one batch against plenoptic's loop one image at a time was x2.94
+at 64 px, x2.02 at 128 px and x1.10 at 320 px, where a step is compute-bound (the FFTs, products and ``atan2`` of the
+pyramid's bands); on a GPU, where one 320-px image leaves most of the device idle, the batch should gain more (not
+measured here). Threads lose when the cores are already busy (the same bench under a load of ~7, 320 px, one image at
+a time: 233 s with 2 threads against 21.5 s with 1): on a shared machine, set one thread and run families in separate
+processes.
 """
 
 from __future__ import annotations
