@@ -30,8 +30,10 @@ import matplotlib.pyplot as plt
 from brainscore_lcl.analyses.common import (
     BRAINSCORE_WINDOW_MS,
     FigureResult,
+    LoadedModel,
     benchmark_id,
     benchmark_options,
+    cell_score,
     output_folder,
     parse_args,
     print_table,
@@ -41,7 +43,7 @@ from brainscore_lcl.analyses.common import (
     write_json,
 )
 from brainscore_lcl.errors import RunError, UsageError
-from brainscore_lcl.score_cache import LoadedModel, built_model, cached_score, open_cache
+from brainscore_lcl.scoring import built_model
 
 PANELS = ("patch", "deformation", "loss")
 DEFORMATION_LEVELS = {0.6: "1", 0.3: "2", 0.08: "3"}
@@ -118,7 +120,7 @@ def compute(
     V2 (two-stage runs) of ``source``; runs outside the sweeps become notes (see the module docstring)."""
     from brainscore_lcl.checkpoint import load_encoder_checkpoint
 
-    cache, options = open_cache(source, data_root, not no_cache), benchmark_options(source, data_root, time_window)
+    options = benchmark_options(source, data_root, time_window)
     rows, notes = [], []
     for run, path in models.items():
         config = load_encoder_checkpoint(path)["config"]
@@ -131,7 +133,7 @@ def compute(
         regions = ["V1"] if n_stages == 1 else ["V1", "V2"]
         entry = LoadedModel(model_id, built_model(model_id, str(path)), str(path))
         for region in regions:
-            record = cached_score(cache, entry, benchmark_id(source, region), **options)
+            record = cell_score(entry, benchmark_id(source, region), no_cache, **options)
             rows.append(
                 {
                     "run": run,

@@ -40,6 +40,7 @@ import numpy as np
 
 from brainscore_lcl.analyses.common import (
     PAPER_MODELS,
+    UNAVAILABLE_MODELS,
     FigureResult,
     display_name,
     output_folder,
@@ -51,7 +52,7 @@ from brainscore_lcl.analyses.common import (
     write_json,
 )
 from brainscore_lcl.errors import RunError
-from brainscore_lcl.score_cache import UNAVAILABLE_MODELS, built_model
+from brainscore_lcl.scoring import built_model
 
 HUMANS = "humans"
 COLUMNS = (
@@ -235,15 +236,16 @@ def online_scores(model_id: str, model) -> tuple[dict[str, Any], str | None]:
     from brainscore_lcl.benchmarks.geirhos2019local.benchmark import score_model_on_assembly
     from brainscore_lcl.data.sources import DataUnavailableError
     from brainscore_lcl.metrics.behaviour import ood_accuracy
-    from brainscore_lcl.scoring import score
+    from brainscore_lcl.results.cell import CellRequest, score_cell
 
     ours, top1, brainscore_consistency = {}, {}, []
     try:
         for dataset in GEIRHOS2021:
             ours[dataset] = score_model_on_assembly(model, geirhos2021_assembly(dataset))
             name = dataset.replace("-", "")
-            top1[dataset] = score(model_id, f"Geirhos2021{name}-top1", model=model).score
-            brainscore_consistency.append(score(model_id, f"Geirhos2021{name}-error_consistency", model=model).raw)
+            top1[dataset] = score_cell(CellRequest(model_id, f"Geirhos2021{name}-top1"), model=model).record.score
+            consistency = CellRequest(model_id, f"Geirhos2021{name}-error_consistency")
+            brainscore_consistency.append(score_cell(consistency, model=model).record.raw)
     except DataUnavailableError as error:
         return {}, str(error)
     return {

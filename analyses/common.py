@@ -1,8 +1,8 @@
 """What the figure modules of ``brainscore_lcl.analyses`` share: options, the result record, tables, statistics.
 
-Each figure module computes its numbers with ``compute(models, source, **options) -> Result`` (scores through
-``brainscore_lcl.score_cache``), draws and writes them with ``draw(result, out) -> paths`` and runs from the command
-line with ``main(argv)``.
+Each figure module computes its numbers with ``compute(models, source, **options) -> Result`` (each score through
+``brainscore_lcl.results.cell.score_cell``, the results database: ``cell_score``), draws and writes them with
+``draw(result, out) -> paths`` and runs from the command line with ``main(argv)``.
 """
 
 from __future__ import annotations
@@ -25,17 +25,69 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS, PAPER_WINDOW_MS
+from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS, PAPER_WINDOW_MS, SOURCE_PREFIXES
+from brainscore_lcl.data.identity import BENCHMARK_SOURCES
 from brainscore_lcl.errors import SuiteError, UsageError
-from brainscore_lcl.score_cache import (
-    SOURCES,
-    LoadedModel,
-    ScoreCache,
-    cached_score,
-    json_default,
-    load_models,
-    sweep_field_of_view,
-)
+from brainscore_lcl.scoring import ScoreRecord, built_model
+
+#: the benchmark-id prefix of each source an analysis accepts
+SOURCES = {name: SOURCE_PREFIXES[source] for name, source in BENCHMARK_SOURCES.items()}
+#: Models of the paper's figures that this suite cannot build, with the reason (listed as skipped, never dropped).
+UNAVAILABLE_MODELS = {
+    "ant-alexnet": "ANT (Rusak et al. 2020) AlexNet was trained by the paper's authors with "
+    "bethgelab/game-of-noise and never published; no id in this suite"
+}
+
+
+@dataclass
+class LoadedModel:
+    """A model ready to score: its id, the ``BrainModel``, the checkpoint it came from."""
+
+    model_id: str
+    model: Any
+    checkpoint: str | None
+
+
+def load_models(
+    model_ids: Sequence[str], checkpoints: dict[str, str], region: str | None = None
+) -> tuple[list[LoadedModel], list[str]]:
+    """Each model (``brainscore_lcl.scoring.built_model``, shared by the figures of one process) and one
+    'skipped <id>: <reason>' note per model that cannot be scored: without weights (e.g. ``lcl-v2`` without a
+    checkpoint) or, with ``region``, committing no layer to it (e.g. ``lcl-v1`` for V2). Raises ``RunError`` when no
+    model loads."""
+    from brainscore_lcl.checkpoint import CheckpointError
+    from brainscore_lcl.data.freemanziemba import DataUnavailableError
+    from brainscore_lcl.errors import RunError
+    from brainscore_lcl.model_helpers.commitment import ModelUnavailableError, RegionNotCommittedError, require_region
+
+    loaded, notes = [], []
+    for model_id in model_ids:
+        checkpoint = checkpoints.get(model_id)
+        if model_id in UNAVAILABLE_MODELS and checkpoint is None:
+            notes.append(f"skipped {model_id}: {UNAVAILABLE_MODELS[model_id]}")
+            continue
+        try:
+            model = built_model(model_id, checkpoint)
+            if region is not None:
+                require_region(model, model_id, region)
+            loaded.append(LoadedModel(model_id, model, checkpoint))
+        except (ModelUnavailableError, DataUnavailableError, CheckpointError, RegionNotCommittedError) as error:
+            notes.append(f"skipped {model_id}: {error}")
+    if not loaded:
+        raise RunError("no model could be loaded: " + "; ".join(notes))
+    return loaded, notes
+
+
+def json_default(value: Any) -> Any:
+    """numpy values and paths as JSON data (``json.dumps(default=...)``)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
 
 #: what the simulated data (``sim``) can and cannot show, for the demo, the reports and the figures' scripts on ``sim``
 SIMULATED_DATA_NOTE = (
@@ -483,20 +535,40 @@ def predictivity_bars(axis: plt.Axes, rows: Sequence[dict[str, Any]], label: str
     axis.legend(fontsize=7, loc="upper right")
 
 
+def cell_score(entry: LoadedModel, benchmark: str, recompute: bool = False, **options) -> ScoreRecord:
+    """``entry``'s record on ``benchmark`` with ``options``, through ``brainscore_lcl.results.cell.score_cell`` (from
+    the results database when it holds the cell at the model's present field of view; ``recompute``: scored
+    again)."""
+    from brainscore_lcl.results.cell import CellRequest, score_cell
+
+    request = CellRequest(entry.model_id, benchmark, entry.checkpoint, options, recompute=recompute)
+    return score_cell(request, model=entry.model).record
+
+
+def sweep_field_of_view(entry: LoadedModel, benchmark: str, degrees: Sequence[float], **options) -> dict[str, Any]:
+    """Choose ``entry``'s field of view on the public split of ``benchmark`` (``field_of_view_sweep``); leaves the
+    model at the chosen value. Returns {"degrees": best, "public_scores": {degrees: score}}."""
+    from brainscore_lcl.analyses.field_of_view import field_of_view_sweep, set_field_of_view
+    from brainscore_lcl.scoring import load_benchmark
+
+    best, public_scores = field_of_view_sweep(entry.model, load_benchmark(benchmark, **options), degrees)
+    set_field_of_view(entry.model, float(best))
+    return {"degrees": best, "public_scores": {str(k): v for k, v in public_scores.items()}}
+
+
 def score_models(
     entries: Sequence[LoadedModel],
-    cache: ScoreCache,
+    recompute: bool,
     benchmark: str,
     options: dict[str, Any],
     fields_of_view: Sequence[float] | None = None,
 ) -> dict[str, Any]:
-    """Each model's PLS record on ``benchmark`` (its field of view swept first when ``fields_of_view`` is given)."""
+    """Each model's PLS record on ``benchmark`` (its field of view swept first when ``fields_of_view`` is given;
+    ``recompute``: scored again)."""
     records = {}
     for entry in entries:
-        field_of_view = (
-            sweep_field_of_view(cache, entry, benchmark, fields_of_view, **options) if fields_of_view else None
-        )
-        record = cached_score(cache, entry, benchmark, **options)
+        field_of_view = sweep_field_of_view(entry, benchmark, fields_of_view, **options) if fields_of_view else None
+        record = cell_score(entry, benchmark, recompute, **options)
         if field_of_view is not None:
             record.details["field_of_view"] = field_of_view
         records[entry.model_id] = record

@@ -42,7 +42,6 @@ from brainscore_lcl.analyses.common import (
     write_json,
 )
 from brainscore_lcl.errors import RunError, UsageError
-from brainscore_lcl.score_cache import open_cache
 
 DEFAULT_MODELS = PAPER_MODELS["figA2"]
 #: the V1 model whose partition ``--partition-ranking`` marks (as Fig. 4's)
@@ -137,15 +136,15 @@ def compute(
             + ("; ".join(short_note(note) for note in notes) or "only one given")
         )
     bid = benchmark_id(source, region)
-    cache, options = open_cache(source, data_root, not no_cache), benchmark_options(source, data_root, time_window)
-    records = score_models(entries, cache, bid, options)
+    options = benchmark_options(source, data_root, time_window)
+    records = score_models(entries, no_cache, bid, options)
     values = {model: per_neuron_ev(record) for model, record in records.items()}
     neuroid_ids = next(iter(records.values())).details["neuroid_ids"]
     rows, partition = comparisons(values), None
     if partition_ranking is not None:
         from brainscore_lcl.analyses.v2_predictivity import reference_partition_for
 
-        partition = reference_partition_for(cache, records, REFERENCE_MODEL, bid, options, ranking=partition_ranking)
+        partition = reference_partition_for(no_cache, records, REFERENCE_MODEL, bid, options, ranking=partition_ranking)
         subset_fractions(rows, values, partition, neuroid_ids)
     return PerNeuron(
         source=source,

@@ -38,13 +38,13 @@ from brainscore_lcl.analyses.common import (
     write_json,
 )
 from brainscore_lcl.errors import RunError, UsageError
-from brainscore_lcl.score_cache import ScoreCache, built_model
+from brainscore_lcl.scoring import built_model
 
 DEFAULT_MODELS = PAPER_MODELS["figA5"]
 #: the filters of each model drawn in Fig. A.3
 SHOWN_FILTERS = 64
-#: the score cache's data identity of the Gabor fits (they depend on the filters only)
-GABOR_FITS = "first-layer filters"
+#: where the Gabor fits are kept, one JSON file per filter bank and R^2 threshold (they depend on the filters only)
+GABOR_FITS = "analyses/gabor-fits"
 
 
 @dataclass
@@ -228,18 +228,20 @@ def summary_row(model: str, result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def cached_analysis(cache: ScoreCache, model: str, filters: np.ndarray, min_r_squared: float) -> dict[str, Any]:
-    """``analyse`` of ``filters`` through ``cache``, keyed by the filters' values and ``min_r_squared``."""
-    from brainscore_lcl.scoring import ScoreRecord
+def cached_analysis(filters: np.ndarray, min_r_squared: float, recompute: bool = False) -> dict[str, Any]:
+    """``analyse`` of ``filters``, kept in ``<cache>/GABOR_FITS/<sha1 of the filters' values and min_r_squared>.json``
+    (written atomically; ``recompute``: fitted again). Not a score, so not in the results database."""
+    from brainscore_lcl import cache_dir
+    from brainscore_lcl.analyses.common import json_default
+    from brainscore_lcl.cache import atomic_write_json, read_json
 
     key = hashlib.sha1(repr((filters.shape, min_r_squared)).encode() + filters.tobytes()).hexdigest()
-    record = cache.get(key)
-    if record is None:
-        record = ScoreRecord(
-            model=model, benchmark="first-layer-gabor-fits", score=float("nan"), details=analyse(filters, min_r_squared)
-        )
-        cache.put(key, record)
-    return record.details
+    path = cache_dir() / GABOR_FITS / f"{key}.json"
+    fits = None if recompute else read_json(path, None)
+    if not isinstance(fits, dict):
+        fits = analyse(filters, min_r_squared)
+        atomic_write_json(path, fits, default=json_default)
+    return fits
 
 
 def compute(
@@ -267,8 +269,7 @@ def compute(
         notes += more_notes + ([references_note(list(added), skipped)] if added else [])
     if not filters:
         raise RunError("no model has first-layer filters to analyse: " + "; ".join(notes))
-    cache = ScoreCache(GABOR_FITS, enabled=not no_cache)
-    results = {model: cached_analysis(cache, model, bank, min_r2) for model, bank in filters.items()}
+    results = {model: cached_analysis(bank, min_r2, no_cache) for model, bank in filters.items()}
     return ReceptiveFields(
         models=results,
         rows=[summary_row(model, result) for model, result in results.items()],

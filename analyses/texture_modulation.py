@@ -27,6 +27,7 @@ from brainscore_lcl.analyses.common import (
     add_time_window_argument,
     benchmark_id,
     benchmark_options,
+    cell_score,
     display_name,
     load_figure_models,
     mark_simulated,
@@ -41,7 +42,6 @@ from brainscore_lcl.analyses.common import (
     write_json,
 )
 from brainscore_lcl.data.texture_responses import LATENCY_RULE
-from brainscore_lcl.score_cache import cached_score, open_cache
 
 DEFAULT_MODELS = PAPER_MODELS["fig5"]
 READINGS = ("fitted", "units")
@@ -178,10 +178,9 @@ def compute(
     }
     if window != "latency":  # the benchmark's default
         options["window"] = window
-    cache = open_cache(source, data_root, not no_cache)
     entries, notes = load_figure_models(models, checkpoints or {}, "V2", source, offline_references)
     bid = benchmark_id(source, "V2", "texmod")
-    records = {entry.model_id: cached_score(cache, entry, bid, **options) for entry in entries}
+    records = {entry.model_id: cell_score(entry, bid, no_cache, **options) for entry in entries}
     rows = [model_row(model, record) for model, record in records.items()]
     data = next(iter(records.values())).details["data"]
     window_record = (

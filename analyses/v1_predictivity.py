@@ -42,7 +42,6 @@ from brainscore_lcl.analyses.common import (
     write_csv,
     write_json,
 )
-from brainscore_lcl.score_cache import open_cache
 
 DEFAULT_MODELS = PAPER_MODELS["fig6"]
 COLUMNS = (
@@ -93,7 +92,7 @@ def compute(
     bid = benchmark_id(source, "V1")
     records = score_models(
         entries,
-        open_cache(source, data_root, not no_cache),
+        no_cache,
         bid,
         benchmark_options(source, data_root, time_window),
         fields_of_view,

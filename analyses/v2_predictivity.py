@@ -29,10 +29,12 @@ from brainscore_lcl.analyses.common import (
     BRAINSCORE_WINDOW_MS,
     PAPER_MODELS,
     FigureResult,
+    LoadedModel,
     add_field_of_view_argument,
     add_time_window_argument,
     benchmark_id,
     benchmark_options,
+    cell_score,
     display_name,
     load_figure_models,
     mark_simulated,
@@ -54,7 +56,7 @@ from brainscore_lcl.analyses.common import (
     write_csv,
     write_json,
 )
-from brainscore_lcl.score_cache import LoadedModel, ScoreCache, built_model, cached_score, open_cache
+from brainscore_lcl.scoring import built_model
 
 DEFAULT_MODELS = PAPER_MODELS["fig4"] + [
     model for model in PAPER_MODELS["table_a4"] if model not in PAPER_MODELS["fig4"]
@@ -113,7 +115,7 @@ class V2Predictivity(FigureResult):
 
 
 def reference_partition_for(
-    cache: ScoreCache,
+    recompute: bool,
     records: dict[str, Any],
     reference: str,
     benchmark: str,
@@ -123,13 +125,13 @@ def reference_partition_for(
 ):
     """The V1-like / V2-like partition from ``reference``'s V2 record, ranked by ``ranking`` ("sign_aware" or
     "paper"): the one among ``records`` (scored here if it is not among them), or with ``access="public"`` its record
-    on the public split of the same source."""
+    on the public split of the same source (``recompute``: scored again)."""
     from brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark import partition_from_details
 
     if reference not in records or access is not None:
         entry = LoadedModel(reference, built_model(reference), None)
         options = options | ({"access": access} if access else {})
-        records = {reference: cached_score(cache, entry, benchmark, **options)}
+        records = {reference: cell_score(entry, benchmark, recompute, **options)}
     return partition_from_details(records[reference].details, reference, ranking=ranking)
 
 
@@ -218,16 +220,16 @@ def compute(
     (r/r_ceil)^2) (``time_window`` in ms; fields of view swept over ``fields_of_view`` degrees when given).
     ``offline_references``: add the offline reference models when some of ``models`` cannot load
     (``load_figure_models``; the script's default models do)."""
-    cache, options = open_cache(source, data_root, not no_cache), benchmark_options(source, data_root, time_window)
+    options = benchmark_options(source, data_root, time_window)
     entries, notes = load_figure_models(models, checkpoints or {}, "V2", source, offline_references)
     bid = benchmark_id(source, "V2")
-    records = score_models(entries, cache, bid, options, fields_of_view)
-    partition = reference_partition_for(cache, records, reference, bid, options, ranking=partition_ranking)
+    records = score_models(entries, no_cache, bid, options, fields_of_view)
+    partition = reference_partition_for(no_cache, records, reference, bid, options, ranking=partition_ranking)
     subsets = subset_table(records, partition)
     held_out = (
         None
         if source == "public"
-        else reference_partition_for(cache, records, reference, bid, options, "public", partition_ranking)
+        else reference_partition_for(no_cache, records, reference, bid, options, "public", partition_ranking)
     )
     held_out_subsets = subset_table(records, held_out) if held_out else {}
     rows = []

@@ -76,11 +76,21 @@ def _benchmark_offline_hint(identifier: str) -> str:
     return "FreemanZiemba2013sim.*, or FreemanZiemba2013local.* with --data-root"
 
 
+def fixed_threads():
+    """One BLAS thread for the block: the scoring maths (regressions, correlations) then sum in one order, so that
+    the same cell gives the same bits on a one-thread batch worker and a many-thread laptop (measured: 2 of 4 scores
+    differed in their last bits, up to 5.6e-16, before). The network's own threads (torch) are left as they are."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _run_benchmark(benchmark, model, identifier: str):
     """``benchmark(model)``; brainscore_vision's benchmarks that fetch their data on first use (``Geirhos2021*``)
     fail here when offline, with the one sentence of ``brainscore_lcl.data.remote.offline_error``."""
     try:
-        return benchmark(model)
+        with fixed_threads():
+            return benchmark(model)
     except Exception as error:
         if identifier in benchmark_registry or not is_download_failure(error):
             raise
@@ -129,6 +139,19 @@ def load_model(identifier: str, checkpoint: str | None = None):
             f"{identifier!r}; drop --checkpoint, or load your weights with --model-file"
         )
     return load_from_brainscore_vision("model", identifier, OFFLINE_MODEL_HINT)
+
+
+_built: dict[tuple[str, str | None], Any] = {}
+
+
+def built_model(model_id: str, checkpoint: str | None = None):
+    """``load_model(model_id, checkpoint)``, built once per process and shared afterwards (the figures of one report
+    and a grid worker's cells share their models; a field-of-view sweep leaves the shared model at its chosen value,
+    which the cells' keys hold)."""
+    key = (model_id, checkpoint)
+    if key not in _built:
+        _built[key] = load_model(model_id, checkpoint=checkpoint)
+    return _built[key]
 
 
 def describe_model(model_id: str, checkpoint: str | os.PathLike | None = None, model=None) -> dict[str, Any]:
@@ -280,7 +303,8 @@ def select_layer(model, region: str, public, candidates: list[str]) -> tuple[str
     public_scores = {}
     for layer in candidates:
         commit_layers(model, {region: layer})
-        public_scores[layer] = float(public(model).values)
+        with fixed_threads():
+            public_scores[layer] = float(public(model).values)
     best = max(public_scores, key=public_scores.get)
     commit_layers(model, {region: best})
     return best, public_scores
@@ -342,19 +366,13 @@ def benchmark_region(identifier: str) -> str | None:
     return group if group in BRAIN_REGIONS else None
 
 
-def check_region(model_id: str, benchmark_id: str, model=None) -> None:
-    """``RegionNotCommittedError`` when the region ``benchmark_id`` names is one the model does not commit, asked of
-    ``model`` when it is built, else of ``model_id``'s registry record: before any benchmark data is loaded or
-    generated, so that the mistake costs no work."""
-    from brainscore_lcl.model_helpers.commitment import require_region, require_registered_region
+def check_region(model_id: str, benchmark_id: str) -> None:
+    """``RegionNotCommittedError`` when the region ``benchmark_id`` names is one that ``model_id``'s registry record
+    does not commit: before the model or any benchmark data is loaded or generated, so that the mistake costs no work
+    (a model whose factory decides its regions is asked once built, by ``score``)."""
+    from brainscore_lcl.model_helpers.commitment import require_registered_region
 
-    region = benchmark_region(benchmark_id)
-    if region is None:
-        return
-    if model is not None:
-        require_region(model, model_id, region)
-    else:
-        require_registered_region(model_id, region)
+    require_registered_region(model_id, benchmark_region(benchmark_id))
 
 
 def selects_layer(model_id: str, model, benchmark) -> bool:
@@ -379,14 +397,13 @@ def score(
     selection: dict[str, Any] | None = None,
     **benchmark_options,
 ) -> ScoreRecord:
-    """Score ``model_id`` on ``benchmark_id``. Pass an already loaded ``model`` to reuse its activations, and the
-    ``layer_selection`` already made for this model and benchmark as ``selection`` to commit its layer instead of
-    selecting again (the grid selects once per model, region and source)."""
+    """Score ``model_id`` on ``benchmark_id``, without the results database (``brainscore_lcl.results.cell.score_cell``
+    checks the request, looks the cell up and stores it, and calls this). Pass an already loaded ``model`` to reuse
+    its activations, and the ``layer_selection`` already made for this model and benchmark as ``selection`` to commit
+    its layer instead of selecting again (the grid selects once per model, region and source)."""
     from brainscore_lcl.model_helpers.commitment import commit_layers, configure_activation_cache, require_region
 
     configure_activation_cache()
-    check_benchmark_options(benchmark_id, benchmark_options)
-    check_region(model_id, benchmark_id, model)
     benchmark = load_benchmark(benchmark_id, **benchmark_options)
     model = model if model is not None else load_model(model_id, checkpoint=checkpoint)
     if getattr(benchmark, "region", None):

@@ -35,7 +35,6 @@ from brainscore_lcl.cache import (
     atomic_write_json,
     intact_manifest,
     locked,
-    read_json,
     write_manifest,
 )
 
@@ -366,19 +365,23 @@ def test_a_changed_file_in_a_folder_entry_is_reported_in_one_line(tmp_path, caps
     assert not folder.exists()
 
 
-def test_broken_json_is_reported_in_one_line_and_the_score_cache_rebuilt(tmp_path, capsys):
-    from brainscore_lcl.score_cache import ScoreCache
-    from brainscore_lcl.scoring import ScoreRecord
+def test_a_broken_model_identity_is_reported_in_one_line_and_rebuilt(tmp_path, monkeypatch, capsys):
+    from types import SimpleNamespace
 
-    path = tmp_path / "scores.json"
-    path.write_text('{"key": {"model": "m", ')
-    cache = ScoreCache("data", path=path)
+    from brainscore_lcl.model_helpers import identity
+
+    monkeypatch.setenv("BRAINSCORE_LCL_CACHE", str(tmp_path))
+    path = identity._identity_path("sim-generator", None)
+    path.parent.mkdir(parents=True)
+    path.write_text('{"weights_sha256": "ab", ')
+    assert identity.known_model_identity("sim-generator", None) is None
     assert capsys.readouterr().err.splitlines() == [
         f"brainscore: cache entry {path} was corrupt (JSONDecodeError: Expecting property name enclosed in double "
-        "quotes: line 1 column 24 (char 23)); rebuilding it"
+        "quotes: line 1 column 26 (char 25)); rebuilding it"
     ]
-    cache.put("key", ScoreRecord("m", "b", 0.5))
-    assert read_json(path, None)["key"]["score"] == 0.5 and leftovers(tmp_path) == []
+    known = {"weights_sha256": "ab", "visual_degrees": 8.0}
+    identity.remember_model_identity("sim-generator", None, known, SimpleNamespace())
+    assert identity.known_model_identity("sim-generator", None) == known and leftovers(tmp_path) == []
 
 
 def counted_square(value: int, calls: list) -> int:

@@ -5,7 +5,7 @@ Layers, low to high (``tools/module_graph.py`` ``LAYERS``, each module in the la
 foundation (errors, paths, cache, brainscore_caches, data.facts, data.imagenet, the package itself) -> metrics -> data
 -> model_helpers
 (with registry, published_weights, checkpoint) -> models (plugins) -> training -> benchmarks -> scoring ->
-analyses/report/export (with api, testing, score_cache) -> cli (the ``brainscore_lcl.cli`` package).
+analyses/report/export (with api, testing) -> cli (the ``brainscore_lcl.cli`` package).
 
 Run with ``-s`` to see the summary (modules, cycles, upward imports, files per folder).
 """

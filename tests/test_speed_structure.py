@@ -147,12 +147,12 @@ def test_a_layer_selection_is_shared_by_benchmarks_on_the_same_public_split(monk
 
 
 def test_a_report_builds_its_model_once(monkeypatch, tmp_path):
-    from brainscore_lcl import score_cache, scoring
+    from brainscore_lcl import scoring
     from brainscore_lcl.report import build
 
     built = []
     load_model = scoring.load_model
-    monkeypatch.setattr(score_cache, "_built", {})
+    monkeypatch.setattr(scoring, "_built", {})
     monkeypatch.setattr(
         scoring, "load_model", lambda *args, **kwargs: built.append(args) or load_model(*args, **kwargs)
     )

@@ -1049,7 +1049,7 @@ def test_info_is_a_summary_and_full_adds_the_history(capsys):
 
 
 def test_figures_skip_a_model_that_commits_no_layer_to_their_region():
-    from brainscore_lcl.score_cache import load_models
+    from brainscore_lcl.analyses.common import load_models
 
     loaded, notes = load_models(["lcl-v1", "sim-generator"], {}, "V2")
     assert [entry.model_id for entry in loaded] == ["sim-generator"]

@@ -22,7 +22,8 @@ def command_demo(args: argparse.Namespace) -> int:
     from brainscore_lcl.analyses.common import SIMULATED_DATA_NOTE
     from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
     from brainscore_lcl.progress import inner_bars_hidden
-    from brainscore_lcl.scoring import check_model_ids, load_model, score
+    from brainscore_lcl.results.cell import CellRequest, score_cell
+    from brainscore_lcl.scoring import check_model_ids
 
     check_model_ids(args.models)
     out = output_folder(args.out, "--out")
@@ -32,13 +33,12 @@ def command_demo(args: argparse.Namespace) -> int:
         progress = tqdm(args.models, desc="demo", unit="model", disable=False, file=sys.stderr)
         for model_id in progress:
             progress.set_postfix_str(model_id)
-            try:
-                model = load_model(model_id)
-            except ModelUnavailableError as error:
-                skipped.append(f"{model_id}: {error}")
-                continue
             for benchmark_id in DEMO_BENCHMARKS:
-                record = score(model_id, benchmark_id, model=model)
+                try:
+                    record = score_cell(CellRequest(model_id, benchmark_id)).record
+                except ModelUnavailableError as error:
+                    skipped.append(f"{model_id}: {error}")
+                    break
                 rows.append(record)
                 progress.write(record.line())
     table = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from brainscore_lcl.cli.options import check_input_paths, check_json_option
+from brainscore_lcl.cli.options import check_json_option
 from brainscore_lcl.errors import UsageError
 
 #: the ids of the V1-like / V2-like benchmarks end with these (``benchmarks/freemanziemba2013_partition``)
@@ -25,49 +25,27 @@ def benchmark_options(args: argparse.Namespace) -> dict:
     return options
 
 
-def stored_cell(model_id: str, benchmark_id: str, checkpoint: str | None, options: dict, args: argparse.Namespace):
-    """The cell's ``ScoreRecord`` from the results database (``--db``), else scored and written into it (always
-    scored with ``--recompute``)."""
-    from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import check_source_and_window
-    from brainscore_lcl.grid.cells import benchmark_data_identity
-    from brainscore_lcl.results.db import ResultsDB, benchmark_source_and_region
-    from brainscore_lcl.results.store import cell_key, stored_score
-    from brainscore_lcl.scoring import check_benchmark_id, check_benchmark_options, check_region, load_model, score
-
-    # the request's own mistakes first, before the model or any data is loaded (or the simulated data generated)
-    check_benchmark_id(benchmark_id)
-    check_benchmark_options(benchmark_id, options)
-    check_region(model_id, benchmark_id)
-    if options.get("time_window") is not None:
-        check_source_and_window(benchmark_source_and_region(benchmark_id)[0], tuple(options["time_window"]))
-    model = load_model(model_id, checkpoint=checkpoint)
-    check_region(model_id, benchmark_id, model)
-    key = cell_key(
-        model_id, model, benchmark_id, benchmark_data_identity(benchmark_id, options.get("data_root")), options
-    )
-    record, _ = stored_score(
-        ResultsDB(args.db),
-        key,
-        lambda: score(model_id, benchmark_id, checkpoint=checkpoint, model=model, **options),
-        recompute=args.recompute,
-        checkpoint=checkpoint,
-    )
-    return record
-
-
 def command_score(args: argparse.Namespace) -> int:
+    """Score the request through ``brainscore_lcl.results.cell.score_cell`` (the cell from the database when it holds
+    it, with one line when its stored value was made by other code) and print its line."""
     from brainscore_lcl.model_helpers.from_file import model_id_from_args
+    from brainscore_lcl.results.cell import DEFAULT_DATABASE, CellRequest, score_cell
 
     if args.full_json and not args.json:
         raise UsageError("--full-json applies with --json FILE only; add --json FILE or drop --full-json")
     check_json_option(args)
-    check_input_paths(args)
     if args.partition_ranking and not args.benchmark.endswith(PARTITION_SUFFIXES):
         raise UsageError(
             f"--partition-ranking applies to the V1-like / V2-like benchmarks (ids ending in "
             f"{' or '.join(PARTITION_SUFFIXES)}), not to {args.benchmark!r}; drop it or score one of them"
         )
-    record = stored_cell(model_id_from_args(args), args.benchmark, args.checkpoint, benchmark_options(args), args)
+    request = CellRequest(
+        model_id_from_args(args), args.benchmark, args.checkpoint, benchmark_options(args), recompute=args.recompute
+    )
+    result = score_cell(request, db=args.db or DEFAULT_DATABASE)
+    if result.reason:
+        print(result.reason)
+    record = result.record
     print(record.line())
     if args.json:
         record.write_json(args.json, full=args.full_json)

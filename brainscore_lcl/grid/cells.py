@@ -1,5 +1,5 @@
-"""What a grid computes: its models (label, model id, checkpoint), the identity of each benchmark's data, and the
-stimulus sets each benchmark shows (which decide the activation extractions the cells share)."""
+"""What a grid computes: its models (label, model id, checkpoint) and the stimulus sets each benchmark shows (which
+decide the activation extractions the cells share)."""
 
 from __future__ import annotations
 
@@ -60,19 +60,6 @@ def grid_models(model_ids: Sequence[str], checkpoints: Iterable[str] = (), runs:
     if not models:
         raise UsageError("the grid has no model; pass --models, --checkpoint NAME=PATH or --runs DIR")
     return models
-
-
-def benchmark_data_identity(benchmark_id: str, data_root: str | None = None) -> str:
-    """Identity of the data ``benchmark_id`` scores against (``brainscore_lcl.score_cache.data_identity`` for the
-    FreemanZiemba2013 sources; the id and data folder for other benchmarks)."""
-    from brainscore_lcl.data.facts import SOURCE_PREFIXES
-    from brainscore_lcl.score_cache import data_identity
-
-    dataset = benchmark_id.partition(".")[0]
-    for source, prefix in SOURCE_PREFIXES.items():
-        if dataset == prefix:
-            return data_identity(source, data_root)
-    return f"{benchmark_id}:{data_root}" if data_root else f"brainscore:{benchmark_id}"
 
 
 def stimuli_identity(benchmark) -> str | None:

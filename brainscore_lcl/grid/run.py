@@ -19,16 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from brainscore_lcl.grid import tasks
-from brainscore_lcl.grid.cells import (
-    GridModel,
-    benchmark_data_identity,
-    public_identity,
-    stimuli_identity,
-)
+from brainscore_lcl.grid.cells import GridModel, public_identity, stimuli_identity
+from brainscore_lcl.results.cell import CellRequest, cell_key
 from brainscore_lcl.results.db import FAILED, CellKey, ResultsDB
 
-#: the weights field of the cells of a model that could not be built
-UNBUILT = "unbuilt"
+#: the identity of a model that could not be built (its cells hold the build error)
+UNBUILT = {"weights_sha256": "unbuilt", "visual_degrees": None}
 
 
 @dataclass
@@ -75,15 +71,17 @@ class _Grid:
         self.shared: dict[tuple, Any] = {}
         self.summary = GridSummary(database=db.display_url())
         self.token = uuid.uuid4().hex[:8]
+        self.stimuli: dict[str, str | None] | None = None
+        self.publics: dict[str, tuple[str, str] | None] = {}
 
     def load_benchmarks(self) -> None:
-        """Each benchmark's data identity, stimulus set and public counterpart (loaded here, in the client, while
-        the workers build the models)."""
+        """Each benchmark's stimulus set and public counterpart (loaded here, in the client, while the workers build
+        the models; once, and only when a cell is to be computed)."""
         from brainscore_lcl.scoring import load_benchmark
 
+        if self.stimuli is not None:
+            return
         loaded = {benchmark_id: load_benchmark(benchmark_id, **self.options) for benchmark_id in self.benchmark_ids}
-        data_root = self.options.get("data_root")
-        self.identities = {b: benchmark_data_identity(b, data_root) for b in self.benchmark_ids}
         self.stimuli = {b: stimuli_identity(loaded[b]) for b in self.benchmark_ids}
         self.publics = {b: public_identity(loaded[b]) for b in self.benchmark_ids}
 
@@ -92,41 +90,36 @@ class _Grid:
             function, *args, key=f"{name}-{self.token}-{uuid.uuid4().hex[:6]}", retries=self.retries, pure=False
         )
 
-    def keys(self, model: GridModel, weights: str, options: dict[str, Any]) -> dict[str, CellKey]:
-        return {b: CellKey(model.label, weights, b, self.identities[b], options) for b in self.benchmark_ids}
+    def keys(self, model: GridModel, identity: dict[str, Any]) -> dict[str, CellKey]:
+        """The key of each of ``model``'s cells for a model of ``identity`` (``brainscore_lcl.results.cell``)."""
+        return {
+            b: cell_key(CellRequest(model.model_id, b, model.checkpoint, self.options, label=model.label), identity)
+            for b in self.benchmark_ids
+        }
 
     def finish_cell(self, model: GridModel, benchmark_id: str, key: CellKey, result: dict[str, Any], needs=()):
-        """Write one cell's result, advance the bar, print its line."""
+        """Count one cell's result (a worker's ``score_cell`` stored it; a failure is stored here with its sentence),
+        advance the bar, print its line."""
         from brainscore_lcl.scoring import ScoreRecord
 
-        timings = {"score": result.get("seconds", 0.0)}
+        seconds = result.get("seconds", 0.0)
         for need in needs:
             try:
-                done = need.result()
+                seconds += need.result().get("seconds", 0.0)
             except Exception:  # a failed dependency: its error is the cell's, its time unknown
                 continue
-            step = "selection" if "selection" in done else "activations"
-            timings[step] = timings.get(step, 0.0) + done.get("seconds", 0.0)
-        timings["total"] = sum(timings.values())
         worker = result.get("worker")
         if "record" in result:
-            self.db.put_done(
-                key,
-                result["record"],
-                timings=timings,
-                worker=worker,
-                checkpoint=model.checkpoint,
-                replace=self.recompute,
-            )
             self.summary.computed += 1
             line = ScoreRecord(**result["record"]).line()
         else:
+            timings = {"total": seconds}
             self.db.put_failed(key, result["error"], timings=timings, worker=worker, checkpoint=model.checkpoint)
             self.summary.failed += 1
             line = f"{model.label} on {benchmark_id}: FAILED: {result['error']}"
             self.summary.failures.append(line)
         self.bar.update(1)
-        self.bar.write(f"{line} [{worker}, {timings['total']:.1f} s]")
+        self.bar.write(f"{line} [{worker}, {seconds:.1f} s]")
         if self.on_cell is not None:
             self.on_cell(key, result)
 
@@ -137,7 +130,7 @@ class _Grid:
     def identified(self, model: GridModel, result: dict[str, Any], pending) -> None:
         """Submit the missing cells of an identified model (or store its build error in each of them)."""
         if "error" in result:
-            unbuilt = self.keys(model, UNBUILT, {})
+            unbuilt = self.keys(model, UNBUILT)
             statuses = self.db.statuses(unbuilt.values())
             for benchmark_id, key in unbuilt.items():
                 if key.digest() in statuses and not (self.retry_failed or self.recompute):
@@ -145,15 +138,16 @@ class _Grid:
                 else:
                     self.finish_cell(model, benchmark_id, key, result)
             return
-        keys = self.keys(model, result["weights_sha256"], result["options"])
+        keys = self.keys(model, result["identity"])
         statuses = self.db.statuses(keys.values())
         if self.retry_failed or self.recompute:
-            self.db.delete(self.keys(model, UNBUILT, {}).values())
+            self.db.delete(self.keys(model, UNBUILT).values())
         for benchmark_id, key in keys.items():
             status = statuses.get(key.digest())
             if status is not None and not self.recompute and not (status == FAILED and self.retry_failed):
                 self.skip()
                 continue
+            self.load_benchmarks()
             needs = self.needs(model, benchmark_id, result["selects"])
             future = self.submit(
                 tasks.score_cell,
@@ -162,6 +156,8 @@ class _Grid:
                 model.checkpoint,
                 benchmark_id,
                 self.options,
+                self.db.url,
+                self.recompute,
                 *needs,
                 name=f"score-{model.label}-{benchmark_id}",
             )
@@ -227,6 +223,9 @@ def run_grid(
     from distributed import as_completed
     from tqdm.auto import tqdm
 
+    from brainscore_lcl.model_helpers.identity import known_model_identity
+    from brainscore_lcl.registry import candidate_layers
+
     start = time.perf_counter()
     with tqdm(total=len(models) * len(benchmark_ids), desc="cells", unit="cell", disable=not progress) as bar:
         grid = _Grid(
@@ -242,12 +241,20 @@ def run_grid(
         )
         grid.summary.cells = bar.total
         pending = as_completed()
+        known = {}
         for model in models:
-            future = grid.submit(tasks.identify, model.model_id, model.checkpoint, grid.options, name="identify")
+            identity = known_model_identity(model.model_id, model.checkpoint)
+            if identity is not None:
+                known[model] = {"identity": identity, "selects": bool(candidate_layers(model.model_id))}
+                continue
+            future = grid.submit(tasks.identify, model.model_id, model.checkpoint, name="identify")
             grid.meta[future] = ("identify", model)
             pending.add(future)
         try:
-            grid.load_benchmarks()
+            if grid.meta:
+                grid.load_benchmarks()
+            for model, result in known.items():
+                grid.identified(model, result, pending)
             for future in pending:
                 kind, model, *cell = grid.meta.pop(future)
                 try:

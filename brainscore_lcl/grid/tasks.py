@@ -3,7 +3,7 @@ layer on a public split, score one cell. Each returns plain data (a dict), or ``
 ``SuiteError`` (a failure the same inputs would repeat, so Dask does not retry it); any other exception propagates and
 Dask retries the task.
 
-A worker process builds each model once (``brainscore_lcl.score_cache.built_model``) and loads each benchmark once,
+A worker process builds each model once (``brainscore_lcl.scoring.built_model``) and loads each benchmark once,
 and runs one task at a time on them (``_lock``: the committed layer of a shared model is state). Activations go through
 Brain-Score's disk cache (``$RESULTCACHING_HOME``, shared by every worker of a machine or a shared file system), so
 the tasks that depend on an extraction read it from there. ``extractions`` counts the network's runs on a stimulus set
@@ -56,7 +56,7 @@ def _count_extractions(model) -> None:
 
 def model(model_id: str, checkpoint: str | None):
     """The model, built once per process, with its extractions counted."""
-    from brainscore_lcl.score_cache import built_model
+    from brainscore_lcl.scoring import built_model
 
     built = built_model(model_id, checkpoint)
     _count_extractions(built)
@@ -76,7 +76,7 @@ def benchmark(benchmark_id: str, options: dict[str, Any]):
 def _run(step, *args) -> dict[str, Any]:
     """``step(*args)`` under the process lock, with its seconds, worker and extraction count; a ``SuiteError`` becomes
     ``{"error": sentence}``."""
-    from brainscore_lcl.results.store import worker_name
+    from brainscore_lcl.results.db import worker_name
 
     with _lock, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the client reports each cell in one line; libraries' warnings stay here
@@ -92,17 +92,20 @@ def _run(step, *args) -> dict[str, Any]:
         }
 
 
-def identify(model_id: str, checkpoint: str | None, options: dict[str, Any]) -> dict[str, Any]:
-    """Build the model: {"weights_sha256", "options"} of its cells' keys (``brainscore_lcl.results.store``), and
-    whether it selects its layers on public data ("selects")."""
+def identify(model_id: str, checkpoint: str | None) -> dict[str, Any]:
+    """Build the model: its ``identity`` (weights sha256, field of view: ``brainscore_lcl.results.cell.model_identity``,
+    remembered for the next grid) and whether it selects its layers on public data ("selects")."""
 
     def step():
+        from brainscore_lcl.model_helpers.identity import remember_model_identity
         from brainscore_lcl.registry import candidate_layers
-        from brainscore_lcl.results.store import key_options, weights_sha256
+        from brainscore_lcl.results.cell import model_identity
 
         built = model(model_id, checkpoint)
+        identity = model_identity(built)
+        remember_model_identity(model_id, checkpoint, identity, built)
         selects = bool(candidate_layers(model_id)) and bool(getattr(built, "layers", None))
-        return {"weights_sha256": weights_sha256(built), "options": key_options(built, options), "selects": selects}
+        return {"identity": identity, "selects": selects}
 
     return _run(step)
 
@@ -136,21 +139,35 @@ def select_layer(model_id: str, checkpoint: str | None, benchmark_id: str, optio
     return _run(step)
 
 
-def score_cell(model_id: str, label: str, checkpoint: str | None, benchmark_id: str, options: dict[str, Any], *needs):
-    """``brainscore_lcl.scoring.score`` of one cell after ``needs`` (its extraction and, where the model selects a
-    layer, the selection): {"record": asdict of the ScoreRecord, named ``label``}."""
+def score_cell(
+    model_id: str,
+    label: str,
+    checkpoint: str | None,
+    benchmark_id: str,
+    options: dict[str, Any],
+    db_url: str,
+    recompute: bool,
+    *needs,
+):
+    """``brainscore_lcl.results.cell.score_cell`` of one cell, stored in the database at ``db_url``, after ``needs``
+    (its extraction and, where the model selects a layer, the selection; their seconds are stored with the cell's):
+    {"record": asdict of the ScoreRecord, named ``label``}."""
 
     def step():
-        from brainscore_lcl.scoring import score
+        from brainscore_lcl.results.cell import CellRequest
+        from brainscore_lcl.results.cell import score_cell as score_one
 
         failed = _first_error(needs)
         if failed:
             return failed
         selection = next((need["selection"] for need in needs if "selection" in need), None)
-        built = model(model_id, checkpoint)
-        record = score(model_id, benchmark_id, checkpoint=checkpoint, model=built, selection=selection, **options)
-        record.model = label
-        return {"record": asdict(record)}
+        timings: dict[str, float] = {}
+        for need in needs:
+            step_name = "selection" if "selection" in need else "activations"
+            timings[step_name] = timings.get(step_name, 0.0) + need.get("seconds", 0.0)
+        request = CellRequest(model_id, benchmark_id, checkpoint, options, label=label, recompute=recompute)
+        result = score_one(request, db=db_url, model=model(model_id, checkpoint), selection=selection, timings=timings)
+        return {"record": asdict(result.record)}
 
     return _run(step)
 

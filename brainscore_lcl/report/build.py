@@ -2,9 +2,9 @@
 
 Each section is one figure of ``brainscore_lcl.analyses``: its ``compute`` with the model first among the models, then
 its ``draw`` into ``<out>/<figure>/``; the page shows the PNG figures and CSV tables it wrote and the models it skipped.
-Scores come from the score cache (``brainscore_lcl.score_cache``), and each model is built once per process, so
-reference models and repeated reports cost little. Sections that do not apply, or whose ``compute`` refuses the
-options or data (a ``SuiteError``), are listed with the reason.
+Scores come from the results database (``brainscore_lcl.results.cell.score_cell``), and each model is built once per
+process, so reference models and repeated reports cost little. Sections that do not apply, or whose ``compute``
+refuses the options or data (a ``SuiteError``), are listed with the reason.
 ``<out>/index.html`` is filled from the one template ``template.html``; ``<out>/report.json`` holds every number.
 """
 
@@ -26,7 +26,7 @@ from typing import Any
 
 from brainscore_lcl.benchmarks.geirhos2019local.benchmark import imagenet_readout_reason
 from brainscore_lcl.errors import SuiteError
-from brainscore_lcl.score_cache import built_model
+from brainscore_lcl.scoring import built_model
 
 #: the offline models each section compares with, where the section applies to them (models that cannot be loaded
 #: are skipped with a note)

@@ -22,7 +22,7 @@ import math
 import os
 import socket
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from brainscore_lcl import __version__, cache_dir
+from brainscore_lcl import cache_dir
 from brainscore_lcl.errors import UsageError
 
 DONE, FAILED = "done", "failed"
@@ -71,17 +71,6 @@ sa.Index("cells_model_benchmark", cells.c.model, cells.c.benchmark)
 SUMMARY_COLUMNS = ("score", "raw", "ceiling", "error", "n_neuroids", "layer")
 
 
-def code_version() -> str:
-    """The code a score comes from: this suite's and brainscore-vision's versions."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        vision = version("brainscore-vision")
-    except PackageNotFoundError:
-        vision = "absent"
-    return f"brainscore-lcl {__version__}; brainscore-vision {vision}"
-
-
 def plain(value: Any) -> Any:
     """``value`` as JSON data: numpy arrays and scalars as lists and numbers, paths and the rest as text."""
     if isinstance(value, np.ndarray):
@@ -98,14 +87,15 @@ def to_json(value: Any) -> str:
 
 @dataclass(frozen=True)
 class CellKey:
-    """What makes two scores the same cell. ``options``: the benchmark's options and the model's field of view."""
+    """What makes two scores the same cell. ``options``: the benchmark's options and the model's field of view;
+    ``code_version``: ``brainscore_lcl.model_helpers.identity.code_version`` of the model."""
 
     model: str
     weights_sha256: str
     benchmark: str
     data_identity: str
-    options: Mapping[str, Any] = field(default_factory=dict)
-    code_version: str = field(default_factory=code_version)
+    options: Mapping[str, Any]
+    code_version: str
 
     def digest(self) -> str:
         """sha256 (hex) of the canonical JSON of the six fields: the row's ``cell_key``."""
@@ -224,6 +214,20 @@ class ResultsDB:
             row = connection.execute(sa.select(cells).where(cells.c.cell_key == key.digest())).mappings().first()
         return dict(row) if row is not None else None
 
+    def other_code_versions(self, key: CellKey) -> list[dict[str, Any]]:
+        """The finished rows of ``key``'s cell made by other code (every key field equal but ``code_version``),
+        newest first."""
+        columns = key.columns()
+        query = (
+            sa.select(cells)
+            .where(*(cells.c[name] == columns[name] for name in ("model", "weights_sha256", "benchmark")))
+            .where(*(cells.c[name] == columns[name] for name in ("data_identity", "options")))
+            .where(cells.c.code_version != key.code_version, cells.c.status == DONE)
+            .order_by(cells.c.id.desc())
+        )
+        with self.engine.connect() as connection:
+            return [dict(row) for row in connection.execute(query).mappings()]
+
     def rows(self, status: str | None = None) -> list[dict[str, Any]]:
         """Every row (with ``status``: those only), oldest first."""
         query = sa.select(cells).order_by(cells.c.id)
@@ -300,6 +304,16 @@ def _provenance(timings: Mapping[str, float] | None, worker: str | None, checkpo
         "checkpoint": checkpoint,
         "written_at": now(),
     }
+
+
+def worker_name() -> str:
+    """``<host>:<pid>``, or the Dask worker's address when running in one."""
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except (ImportError, ValueError):
+        return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def record_of(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,8 @@ network), with ``leaderboard.json`` and ``leaderboard.csv`` beside it.
 
 Rows are models (a model id with several weights in the database gets one row per weights, ``<model>@<sha256[:8]>``),
 columns benchmarks, grouped by region and data source; a cell shows the ceiling-normalised score, its error and its
-data source, and links to the model's report (``<reports>/<model>/index.html``) when one exists. Where a cell was
+data source (the code version that made it and its date on hover, and in the JSON and CSV), and links to the model's
+report (``<reports>/<model>/index.html``) when one exists. Where a cell was
 written several times (other data, options or code), the latest row is shown.
 """
 
@@ -70,7 +71,7 @@ def table(db: ResultsDB) -> dict[str, Any]:
                 row_cells[column.benchmark] = {
                     name: row[name]
                     for name in ("status", "score", "error", "raw", "ceiling", "layer", "message", "source", "model")
-                }
+                } | {"code_version": row["code_version"], "written_at": f"{row['written_at']:%Y-%m-%d %H:%M}"}
         rows.append({"model": label, "cells": row_cells})
     return {"columns": [vars(column) for column in columns], "rows": rows}
 
@@ -95,7 +96,8 @@ def _cell_html(column: Column, cell: Mapping[str, Any] | None, report: str | Non
     if report is not None:
         text = f'<a href="{html.escape(report, quote=True)}">{text}</a>'
     value = "" if score is None else repr(float(score))
-    return f'<td class="score" data-source="{source}" data-value="{value}">{text} {badge}</td>'
+    made = html.escape(f"{cell['code_version']}; written {cell['written_at']} UTC", quote=True)
+    return f'<td class="score" data-source="{source}" data-value="{value}" title="{made}">{text} {badge}</td>'
 
 
 def report_link(model: str, reports: str | Path | None, out: Path) -> str | None:
@@ -152,17 +154,20 @@ def render(content: Mapping[str, Any], out: Path, reports: str | Path | None = N
 
 
 def csv_text(content: Mapping[str, Any]) -> str:
-    """One line per cell: model, benchmark, region, source, status, score, error, raw, ceiling, layer, message."""
+    """One line per cell: model, benchmark, region, source, status, score, error, raw, ceiling, layer, message, the
+    code version that made it and when it was written (UTC)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    names = ("status", "score", "error", "raw", "ceiling", "layer", "message")
+    names = ("status", "score", "error", "raw", "ceiling", "layer", "message", "code_version", "written_at")
     writer.writerow(("model", "benchmark", "region", "source", *names))
     for row in content["rows"]:
         for column in content["columns"]:
             cell = row["cells"].get(column["benchmark"])
             if cell is not None:
-                writer.writerow((row["model"], column["benchmark"], column["region"], column["source"])
-                                + tuple(cell[name] for name in names))
+                writer.writerow(
+                    (row["model"], column["benchmark"], column["region"], column["source"])
+                    + tuple(cell[name] for name in names)
+                )
     return buffer.getvalue()
 
 

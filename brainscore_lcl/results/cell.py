@@ -1,0 +1,230 @@
+"""The one operation every score goes through: ``score_cell(CellRequest(model, benchmark, ...))``.
+
+It does, once each and in this order: (1) the request's checks (model and benchmark ids, options, the region the
+benchmark names, the time window, the checkpoint and data paths), before any work; (2) the lookup of the cell in the
+results database (``brainscore_lcl.results.db``); (3) the model build, only where the cell must be computed or its
+weights are not yet known (``brainscore_lcl.model_helpers.identity.known_model_identity``); (4) the scoring
+(``brainscore_lcl.scoring.score``); (5) the write. ``brainscore score``, ``brainscore_lcl.score``, ``brainscore demo``,
+the grid's workers, the figures, the reports and the behaviour analysis all call it.
+
+A cell's key (``CellKey``) holds the name it is stored under, the sha256 of the model's weights, the benchmark id, the
+identity of the data (``brainscore_lcl.data.identity``, by content), the benchmark options that change the
+computation (a default time window and the data folder, which the data identity covers, are left out) plus the
+model's field of view, and the code version (``brainscore_lcl.model_helpers.identity.code_version``). A stored cell
+whose key differs only in its code version was made by other code: the cell is computed again and the result says so
+in one line (``CellResult.reason``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS
+from brainscore_lcl.results.db import DONE, CellKey, ResultsDB, record_of, shared_database, worker_name
+from brainscore_lcl.scoring import ScoreRecord
+
+#: ``score_cell(db=DEFAULT_DATABASE)``: the shared database of ``$BRAINSCORE_LCL_DB`` or the cache's SQLite file
+DEFAULT_DATABASE = "default"
+
+
+@dataclass(frozen=True)
+class CellRequest:
+    """One model on one benchmark: ``options`` go to the benchmark (``time_window``, ``data_root``, ``pls``,
+    ``ranking``); ``label`` is the name the cell is stored under (default the model id); ``recompute`` scores even
+    when the database holds the cell."""
+
+    model_id: str
+    benchmark_id: str
+    checkpoint: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    label: str | None = None
+    recompute: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.label or self.model_id
+
+
+@dataclass
+class CellResult:
+    """A scored cell: its ``record``, whether it was ``computed`` now, and, when a stored value made by other code
+    was replaced, the one-line ``reason``."""
+
+    record: ScoreRecord
+    computed: bool
+    reason: str | None = None
+
+
+def check_request(request: CellRequest) -> None:
+    """The request's own mistakes, before any model, data or database is touched: unknown ids, options a benchmark
+    does not take, a region the model does not commit, a time window off the data, a checkpoint that is not a file,
+    a data folder that is not a folder."""
+    from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import check_source_and_window
+    from brainscore_lcl.checkpoint import CheckpointError
+    from brainscore_lcl.paths import existing_file, existing_folder
+    from brainscore_lcl.results.db import benchmark_source_and_region
+    from brainscore_lcl.scoring import check_benchmark_id, check_benchmark_options, check_model_ids, check_region
+
+    if request.checkpoint:
+        existing_file(request.checkpoint, "--checkpoint", "pass an existing checkpoint file", CheckpointError)
+    data_root = request.options.get("data_root")
+    if data_root and Path(data_root).exists():  # a missing one: its loader explains
+        existing_folder(data_root, "--data-root")
+    check_model_ids([request.model_id])
+    check_benchmark_id(request.benchmark_id)
+    check_benchmark_options(request.benchmark_id, dict(request.options))
+    check_region(request.model_id, request.benchmark_id)
+    if request.options.get("time_window") is not None:
+        source = benchmark_source_and_region(request.benchmark_id)[0]
+        check_source_and_window(source, tuple(request.options["time_window"]))
+
+
+def model_identity(model) -> dict[str, Any]:
+    """``{"weights_sha256", "visual_degrees"}`` of a built model: ``model.weights_sha256`` (set by
+    ``make_commitment``; the model's identifier for models built elsewhere) and its field of view (degrees)."""
+    visual_degrees = getattr(model, "visual_degrees", None)
+    return {
+        "weights_sha256": getattr(model, "weights_sha256", None) or str(getattr(model, "identifier", "unknown")),
+        "visual_degrees": float(visual_degrees()) if callable(visual_degrees) else None,
+    }
+
+
+def key_options(options: Mapping[str, Any], visual_degrees: float | None) -> dict[str, Any]:
+    """The benchmark ``options`` that change a score, and the model's field of view (degrees) as ``visual_degrees``."""
+    kept = {name: value for name, value in options.items() if value is not None and name != "data_root"}
+    if tuple(kept.get("time_window", BRAINSCORE_WINDOW_MS)) == BRAINSCORE_WINDOW_MS:
+        kept.pop("time_window", None)
+    if visual_degrees is not None:
+        kept["visual_degrees"] = visual_degrees
+    return kept
+
+
+def cell_key(request: CellRequest, identity: Mapping[str, Any]) -> CellKey:
+    """The ``CellKey`` of ``request`` for a model of ``identity`` (``model_identity``)."""
+    from brainscore_lcl.data.identity import benchmark_data_identity
+    from brainscore_lcl.model_helpers.identity import code_version
+
+    return CellKey(
+        request.name,
+        identity["weights_sha256"],
+        request.benchmark_id,
+        benchmark_data_identity(request.benchmark_id, request.options.get("data_root")),
+        key_options(request.options, identity["visual_degrees"]),
+        code_version(request.model_id),
+    )
+
+
+def known_cell_key(request: CellRequest) -> CellKey | None:
+    """``cell_key`` of ``request`` without building its model: None when its weights are not known yet
+    (``known_model_identity``)."""
+    from brainscore_lcl.model_helpers.identity import known_model_identity
+
+    identity = known_model_identity(request.model_id, request.checkpoint)
+    return None if identity is None else cell_key(request, identity)
+
+
+def build_model(request: CellRequest):
+    """The request's model, its identity remembered for ``known_cell_key``: a model of this suite's registry built
+    once per process (``brainscore_lcl.scoring.built_model``, so that the cells of one process share it), any other
+    (a model file, a network registered from Python) built anew, since its id may name other weights next time."""
+    from brainscore_lcl.model_helpers.identity import remember_model_identity, remembers_identity
+    from brainscore_lcl.scoring import built_model, load_model
+
+    if remembers_identity(request.model_id):
+        model = built_model(request.model_id, request.checkpoint)
+    else:
+        model = load_model(request.model_id, checkpoint=request.checkpoint)
+    remember_model_identity(request.model_id, request.checkpoint, model_identity(model), model)
+    return model
+
+
+def recompute_reason(db: ResultsDB, key: CellKey) -> str | None:
+    """One line when ``db`` holds ``key``'s cell made by other code (another code version), else None."""
+    older = db.other_code_versions(key)
+    if not older:
+        return None
+    row = older[0]
+    value = "n/a" if row["score"] is None else f"{row['score']:.3f}"
+    return (
+        f"recomputed: the stored value {value} ({row['written_at']:%Y-%m-%d %H:%M}) was made by other code "
+        f"({row['code_version']}; now {key.code_version})"
+    )
+
+
+#: the figures' former JSON score cache, under the suite's cache folder; its scores are not read any more
+OLD_SCORE_FILE = "analyses/scores.json"
+_old_score_file_noted: set[str] = set()
+
+
+def note_old_score_file() -> None:
+    """Say once per process, in one line on stderr, that a former ``<cache>/analyses/scores.json`` is ignored."""
+    import sys
+
+    from brainscore_lcl import cache_dir
+
+    path = cache_dir() / OLD_SCORE_FILE
+    if str(path) not in _old_score_file_noted and path.is_file():
+        _old_score_file_noted.add(str(path))
+        print(
+            f"brainscore: ignoring {path}: scores now live in the results database only; delete the file",
+            file=sys.stderr,
+        )
+
+
+def score_cell(
+    request: CellRequest,
+    *,
+    db: ResultsDB | str | None = DEFAULT_DATABASE,
+    model=None,
+    selection: dict[str, Any] | None = None,
+    timings: Mapping[str, float] | None = None,
+) -> CellResult:
+    """Score ``request`` through the results database ``db`` (a ``ResultsDB``, a URL, ``DEFAULT_DATABASE``, or None:
+    computed and stored nowhere), in the order of the module docstring. ``model``: the request's model already built
+    (a figure's shared model, at its field of view; a grid worker's); ``selection``: its layer selection already made
+    for this benchmark (``brainscore_lcl.scoring.layer_selection``); ``timings``: seconds of steps done elsewhere
+    (a grid's extraction and selection), stored beside the scoring's own."""
+    from brainscore_lcl.scoring import score
+
+    check_request(request)
+    note_old_score_file()
+    if isinstance(db, str):
+        db = shared_database(None if db == DEFAULT_DATABASE else db)
+    key = cell_key(request, model_identity(model)) if model is not None else known_cell_key(request)
+    if key is None:
+        model = build_model(request)
+        key = cell_key(request, model_identity(model))
+    reason = None
+    if db is not None and not request.recompute:
+        row = db.get(key)
+        if row is not None and row["status"] == DONE:
+            return CellResult(ScoreRecord(**record_of(row)), computed=False)
+        reason = recompute_reason(db, key)
+    start = time.perf_counter()
+    if model is None:
+        model = build_model(request)
+        key = cell_key(request, model_identity(model))  # a shared model may have left its remembered field of view
+    record = score(
+        request.model_id,
+        request.benchmark_id,
+        checkpoint=request.checkpoint,
+        model=model,
+        selection=selection,
+        **request.options,
+    )
+    record.model = request.name
+    if db is not None:
+        steps = dict(timings or {}) | {"score": time.perf_counter() - start}
+        db.put_done(
+            key,
+            asdict(record),
+            timings=steps | {"total": sum(steps.values())},
+            worker=worker_name(),
+            checkpoint=request.checkpoint,
+            replace=request.recompute,
+        )
+    return CellResult(record, computed=True, reason=reason)
