@@ -33,7 +33,7 @@ SIM = "FreemanZiemba2013sim"
 
 
 def key(model="m", benchmark=f"{SIM}.V2-pls", **changes) -> CellKey:
-    fields = dict(weights_sha256="a" * 64, data_identity="sim:1234", options={"visual_degrees": 8.0})
+    fields = dict(weights_sha256="a" * 64, data_identity="sim:1234", options={"visual_degrees": 8.0}, code_version="c1")
     return CellKey(model, benchmark=benchmark, **(fields | changes))
 
 

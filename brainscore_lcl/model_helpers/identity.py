@@ -77,7 +77,10 @@ def plugin_folder(model_id: str) -> Path | None:
     if record is None:
         return None
     module = getattr(record.factory, "__module__", None)
-    return _source_location(module).parent if module else None
+    if not module:
+        return None
+    location = _source_location(module)
+    return location if location.is_dir() else location.parent
 
 
 def library_versions() -> str:
