@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -65,19 +64,19 @@ def test_a_cell_made_by_other_code_is_recomputed_with_one_line_saying_so(fake_sc
     db = ResultsDB(f"sqlite:///{tmp_path / 'results.sqlite'}")
     model = SimpleNamespace(weights_sha256="w" * 64, visual_degrees=lambda: 8.0)
     request = cell.CellRequest("sim-generator", V1)
-    monkeypatch.setattr(identity, "code_version", lambda model_id=None: "src old")
+    monkeypatch.setattr(identity, "code_version", lambda model_id=None: "src old; torch 2")
     first = cell.score_cell(request, db=db, model=model)
     again = cell.score_cell(request, db=db, model=model)
     assert (first.computed, again.computed, again.reason) == (True, False, None)
     assert again.record == first.record and fake_scoring == ["sim-generator"]
 
-    monkeypatch.setattr(identity, "code_version", lambda model_id=None: "src new")
+    monkeypatch.setattr(identity, "code_version", lambda model_id=None: "src new; torch 2")
     changed = cell.score_cell(request, db=db, model=model)
     assert changed.computed and changed.record.score == 0.5 and len(fake_scoring) == 2
     assert changed.reason.startswith("recomputed: the stored value 0.250 (")
     assert changed.reason.endswith("was made by other code (src old; now src new)")
     assert len(changed.reason.splitlines()) == 1
-    assert {row["code_version"] for row in db.rows()} == {"src old", "src new"}
+    assert {row["code_version"] for row in db.rows()} == {"src old; torch 2", "src new; torch 2"}
 
 
 def test_a_former_score_file_is_ignored_in_one_line(fake_scoring, tmp_path, capsys):

@@ -149,9 +149,12 @@ def recompute_reason(db: ResultsDB, key: CellKey) -> str | None:
         return None
     row = older[0]
     value = "n/a" if row["score"] is None else f"{row['score']:.3f}"
+    now = key.code_version.split("; ")
+    then = [part for part in row["code_version"].split("; ") if part not in now]
+    changed = [part for part in now if part not in row["code_version"].split("; ")]
     return (
-        f"recomputed: the stored value {value} ({row['written_at']:%Y-%m-%d %H:%M}) was made by other code "
-        f"({row['code_version']}; now {key.code_version})"
+        f"recomputed: the stored value {value} ({row['written_at']:%Y-%m-%d %H:%M} UTC) was made by other code "
+        f"({', '.join(then) or row['code_version']}; now {', '.join(changed) or key.code_version})"
     )
 
 
