@@ -1,13 +1,15 @@
-"""The grid's Dask graph and its writes into the results database.
+"""The grid's Dask graph.
 
-Per model, an ``identify`` task builds it and names its weights; once it is back, the client looks its cells up in the
-database and submits only the missing ones (all with ``recompute``; failed ones too with ``retry_failed``): one
-``extract`` task per (model, stimulus set), shared by every cell that shows those stimuli; for models with candidate
-layers, one ``extract`` of the public split and one ``select_layer`` task per (model, public benchmark); one
-``score_cell`` task per cell, depending on them. Results come back through ``distributed.as_completed`` and each is
-written by the client as it arrives, so an interrupted grid keeps every finished cell and a rerun computes only the
-rest. Dask retries a task whose worker died or that raised an unexpected exception (``retries``); a cell whose task
-still fails is stored with its one-sentence error.
+A model whose identity is remembered (``brainscore_lcl.model_helpers.identity.known_model_identity``: its weights
+sha256 and field of view, while its code and checkpoint files are unchanged) has its cells looked up in the database
+at once, without building it; any other gets an ``identify`` task that builds it and names its weights. The client
+then submits only the missing cells (all with ``recompute``; failed ones too with ``retry_failed``): one ``extract``
+task per (model, stimulus set), shared by every cell that shows those stimuli; for models with candidate layers, one
+``extract`` of the public split and one ``select_layer`` task per (model, public benchmark); one ``score_cell`` task
+per cell, depending on them, which scores and stores the cell through ``brainscore_lcl.results.cell.score_cell``.
+Results come back through ``distributed.as_completed``, so an interrupted grid keeps every finished cell and a rerun
+computes only the rest. Dask retries a task whose worker died or that raised an unexpected exception (``retries``); a
+cell whose task still fails is stored by the client with its one-sentence error.
 """
 
 from __future__ import annotations
