@@ -69,15 +69,14 @@ def _source_location(module: str) -> Path:
 
 
 def plugin_folder(model_id: str) -> Path | None:
-    """The folder of the plugin that registers ``model_id`` in this suite (None for other models)."""
-    from brainscore_lcl.registry import discover_plugins, model_registry
+    """The folder of the plugin (``brainscore_lcl/models/<plugin>/``) that registers ``model_id``; None for other
+    models (a model file registered at run time, a model of brainscore_vision)."""
+    from brainscore_lcl.registry import PLUGIN_PACKAGES, discover_plugins, model_registry
 
     discover_plugins(("model",))
     record = model_registry.get(model_id)
-    if record is None:
-        return None
-    module = getattr(record.factory, "__module__", None)
-    if not module:
+    module = getattr(record.factory, "__module__", None) if record is not None else None
+    if not module or not module.startswith(PLUGIN_PACKAGES["model"] + "."):
         return None
     location = _source_location(module)
     return location if location.is_dir() else location.parent
