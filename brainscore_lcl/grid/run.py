@@ -111,6 +111,9 @@ class _Grid:
             except Exception:  # a failed dependency: its error is the cell's, its time unknown
                 continue
         worker = result.get("worker")
+        if result.get("computed") is False:  # stored meanwhile by another run: found, not computed
+            self.skip()
+            return
         if "record" in result:
             self.summary.computed += 1
             line = ScoreRecord(**result["record"]).line()

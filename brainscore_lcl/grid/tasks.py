@@ -151,7 +151,7 @@ def score_cell(
 ):
     """``brainscore_lcl.results.cell.score_cell`` of one cell, stored in the database at ``db_url``, after ``needs``
     (its extraction and, where the model selects a layer, the selection; their seconds are stored with the cell's):
-    {"record": asdict of the ScoreRecord, named ``label``}."""
+    {"record": asdict of the ScoreRecord, named ``label``, "computed": False when another run stored it first}."""
 
     def step():
         from brainscore_lcl.results.cell import CellRequest
@@ -167,7 +167,7 @@ def score_cell(
             timings[step_name] = timings.get(step_name, 0.0) + need.get("seconds", 0.0)
         request = CellRequest(model_id, benchmark_id, checkpoint, options, label=label, recompute=recompute)
         result = score_one(request, db=db_url, model=model(model_id, checkpoint), selection=selection, timings=timings)
-        return {"record": asdict(result.record)}
+        return {"record": asdict(result.record), "computed": result.computed}
 
     return _run(step)
 
