@@ -143,3 +143,22 @@ def test_the_scoring_maths_give_the_same_bits_on_one_thread_and_on_two():
         with threadpool_limits(limits=threads, user_api="blas"), fixed_threads():
             results.append(fit())
     assert np.array_equal(results[0], results[1])
+
+
+def test_a_grid_whose_cells_are_all_stored_builds_no_model_and_starts_no_cluster(fake_scoring, tmp_path):
+    from brainscore_lcl.grid.cells import GridModel
+    from brainscore_lcl.grid.run import run_grid
+
+    db = ResultsDB(f"sqlite:///{tmp_path / 'results.sqlite'}")
+    known = {"weights_sha256": "w" * 64, "visual_degrees": 8.0}
+    identity.remember_model_identity("sim-generator", None, known, SimpleNamespace())
+    for benchmark in (V1, "FreemanZiemba2013sim.V2-pls"):
+        model = SimpleNamespace(weights_sha256=known["weights_sha256"], visual_degrees=lambda: 8.0)
+        cell.score_cell(cell.CellRequest("sim-generator", benchmark), db=db, model=model)
+
+    def no_cluster():
+        raise AssertionError("a cluster was started")
+
+    grid = [GridModel("sim-generator", "sim-generator")]
+    summary = run_grid(grid, [V1, "FreemanZiemba2013sim.V2-pls"], client=no_cluster, db=db, progress=False)
+    assert (summary.cells, summary.skipped, summary.computed) == (2, 2, 0)

@@ -28,12 +28,17 @@ def command_grid(args: argparse.Namespace) -> int:
     resources = BatchResources(args.cores, args.memory, args.walltime, args.gpus, args.queue)
     check_cluster_request(args.scheduler, args.workers, resources)  # before the database is opened
     db = ResultsDB(args.db)
-    client = open_client(args.scheduler, args.workers, resources)
+    opened = []
+
+    def connect():
+        opened.append(open_client(args.scheduler, args.workers, resources))
+        return opened[-1]
+
     try:
         summary = run_grid(
             models,
             args.benchmarks,
-            client=client,
+            client=connect,
             db=db,
             options=benchmark_options(args),
             recompute=args.recompute,
@@ -41,7 +46,8 @@ def command_grid(args: argparse.Namespace) -> int:
             retries=args.retries,
         )
     finally:
-        close_client(client)
+        for client in opened:
+            close_client(client)
     print(summary.line())
     if args.json:
         atomic_write_json(args.json, asdict(summary), indent=2)

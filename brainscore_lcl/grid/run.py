@@ -59,13 +59,31 @@ def failure_sentence(error: BaseException) -> str:
     return f"{type(error).__name__}: {first_line} (after Dask's retries; rerun with --retry-failed)"
 
 
+class _Pending:
+    """``distributed.as_completed``, made when the first future is added (it needs a running client): a grid with
+    nothing to compute iterates over nothing."""
+
+    def __init__(self):
+        self._futures = None
+
+    def add(self, future) -> None:
+        if self._futures is None:
+            from distributed import as_completed
+
+            self._futures = as_completed()
+        self._futures.add(future)
+
+    def __iter__(self):
+        return iter(self._futures) if self._futures is not None else iter(())
+
+
 class _Grid:
     """One grid run: the submitted futures, what each stands for, the running counts."""
 
     def __init__(
         self, client, db: ResultsDB, benchmark_ids, options, *, recompute, retry_failed, retries, bar, on_cell
     ):
-        self.client, self.db, self.options = client, db, options
+        self._client, self.db, self.options = client, db, options
         self.recompute, self.retry_failed, self.retries = recompute, retry_failed, retries
         self.bar, self.on_cell = bar, on_cell
         self.benchmark_ids = list(benchmark_ids)
@@ -86,6 +104,14 @@ class _Grid:
         loaded = {benchmark_id: load_benchmark(benchmark_id, **self.options) for benchmark_id in self.benchmark_ids}
         self.stimuli = {b: stimuli_identity(loaded[b]) for b in self.benchmark_ids}
         self.publics = {b: public_identity(loaded[b]) for b in self.benchmark_ids}
+
+    @property
+    def client(self):
+        """The Dask client; a callable given instead is called on first use (a grid with nothing to compute starts
+        no cluster)."""
+        if not hasattr(self._client, "submit"):
+            self._client = self._client()
+        return self._client
 
     def submit(self, function, *args, name: str):
         return self.client.submit(
@@ -223,9 +249,9 @@ def run_grid(
     progress: bool = True,
     on_cell: Callable[[CellKey, dict[str, Any]], None] | None = None,
 ) -> GridSummary:
-    """Compute every cell of ``models`` x ``benchmark_ids`` missing from ``db`` on the Dask ``client`` (see the module
-    docstring); ``options`` go to every benchmark. ``on_cell(key, result)`` is called after each cell is written."""
-    from distributed import as_completed
+    """Compute every cell of ``models`` x ``benchmark_ids`` missing from ``db`` on the Dask ``client`` (or a callable
+    returning one, called only when there is a task to submit; see the module docstring); ``options`` go to every
+    benchmark. ``on_cell(key, result)`` is called after each cell is written."""
     from tqdm.auto import tqdm
 
     from brainscore_lcl.model_helpers.identity import known_model_identity
@@ -245,7 +271,7 @@ def run_grid(
             on_cell=on_cell,
         )
         grid.summary.cells = bar.total
-        pending = as_completed()
+        pending = _Pending()
         known = {}
         for model in models:
             identity = known_model_identity(model.model_id, model.checkpoint)
@@ -275,6 +301,7 @@ def run_grid(
                 if future.status == "finished":
                     grid.count_extractions(label, future.result())
         finally:
-            grid.client.cancel(list(grid.meta) + list(grid.shared.values()))
+            if grid.meta or grid.shared:
+                grid.client.cancel(list(grid.meta) + list(grid.shared.values()))
     grid.summary.seconds = time.perf_counter() - start
     return grid.summary
