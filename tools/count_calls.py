@@ -3,10 +3,10 @@ it calls (distinct functions, and the files they live in), for this tree and, wi
 ``/work/main``), each in a child process with an empty cache of its own (the simulated release copied in from
 ``--sim-data``, so that its generation is not counted; no activations, no results database).
 
-A function is counted once however often it runs (``sys.setprofile``'s "call" events whose code lives in the tree;
-module bodies, lambdas and comprehensions are not functions). The child imports the tree's four folders as
-``brainscore_lcl``, ``.benchmarks``, ``.training`` and ``.analyses`` (as ``setup.py`` maps them), whatever is
-installed (``tools/bench_figures.py``'s ``IMPORT_TREE``).
+A function is counted once however often it runs (``sys.setprofile``'s "call" events whose code lives in the tree,
+outside its ``.venv``; module bodies, lambdas and comprehensions are not functions). The child imports the tree's
+four folders as ``brainscore_lcl``, ``.benchmarks``, ``.training`` and ``.analyses`` (as ``setup.py`` maps them),
+whatever is installed (``tools/bench_figures.py``'s ``IMPORT_TREE``).
 
     python tools/count_calls.py --other /work/main --sim-data ~/.cache/brainscore_lcl/fz2013-sim-0-v3 \\
         --work /tmp/count-calls [-- score --model lcl-v2 --benchmark FreemanZiemba2013sim.V2-pls]
@@ -33,8 +33,9 @@ called = set()
 def profile(frame, event, arg):
     if event == "call":
         code = frame.f_code
-        if code.co_filename.startswith(TREE) and not code.co_name.startswith("<"):
-            called.add((code.co_filename, code.co_firstlineno, code.co_name))
+        path = code.co_filename
+        if path.startswith(TREE) and "/.venv/" not in path and not code.co_name.startswith("<"):
+            called.add((path, code.co_firstlineno, code.co_name))
 before = set(sys.modules)
 sys.setprofile(profile)
 threading.setprofile(profile)
