@@ -73,6 +73,17 @@ def build() -> torch.nn.Module:
     return energy_network()
 
 
+def global_energy_network() -> torch.nn.Module:
+    """``energy_network`` with its energy averaged over the whole image: layer "4", 8 units."""
+    network = energy_network()
+    network[4] = torch.nn.AdaptiveAvgPool2d(1)
+    return network
+
+
+def build_global() -> torch.nn.Module:
+    return global_energy_network()
+
+
 def brightness_network() -> torch.nn.Module:
     """Layers: "0" gray, "1" gray minus thresholds 0.8-0.95, "2" rectified, "3" mean over the image (4 units)."""
     thresholds = torch.tensor([0.8, 0.85, 0.9, 0.95])

@@ -44,8 +44,7 @@ def gray_levels(image: Image.Image, path: Path, what: str = "image") -> np.ndarr
         values = np.asarray(image, dtype=np.float64)
         if values.min() < 0 or values.max() > SIXTEEN_BIT_FULL_SCALE:
             raise UsageError(
-                f"{what} {path} is a 32-bit integer image with values outside 0-65535; save it as an 8- or 16-bit "
-                "image"
+                f"{what} {path} is a 32-bit integer image with values outside 0-65535; save it as an 8- or 16-bit image"
             )
         return values / SIXTEEN_BIT_FULL_SCALE
     if image.mode == "F":

@@ -194,7 +194,7 @@ def read_record(folder: Path, option: str = "--out") -> dict[str, Any] | None:
         ) from None
     if not isinstance(record, dict) or not isinstance(record.get("images"), dict):
         raise UsageError(
-            f"{path} is not a `stimuli make` record (a JSON object with an \"images\" object); move the folder away "
+            f'{path} is not a `stimuli make` record (a JSON object with an "images" object); move the folder away '
             "or choose another --out"
         )
     if record.get("format") != FORMAT_VERSION:
