@@ -96,3 +96,13 @@ def brightness_network() -> torch.nn.Module:
 
 def build_brightness() -> torch.nn.Module:
     return brightness_network()
+
+
+def circular_energy(images: torch.Tensor) -> torch.Tensor:
+    """A pure energy model whose responses depend on the amplitude spectrum only: the Gabor pairs applied with
+    circular padding (so that sum over positions of |f * x|^2 = sum over frequencies |F|^2 |X|^2 / pixels), squared,
+    pairs summed, averaged over the whole image. images (n, 1, rows, columns) gray -> (n, 8) energies."""
+    filters = gabor_pairs()
+    padded = torch.nn.functional.pad(images, [KERNEL // 2] * 4, mode="circular")
+    responses = torch.nn.functional.conv2d(padded, filters) ** 2
+    return (responses[:, 0::2] + responses[:, 1::2]).mean(dim=(2, 3))
