@@ -1,9 +1,9 @@
 """Planted networks for the texture experiment (``brainscore texmod --model-file tests/planted_texmod_nets.py:build``).
 
-``build`` / ``energy_network``: a pure energy model: the image in gray, fixed quadrature pairs of zero-mean Gabor
-filters (4 orientations, 2 scales), each pair squared and summed (local energy), averaged over 32-px windows every
-16 px. Its units see only the amplitude spectrum of what falls in their window, so on texture and noise images with
-the same spectrum its family Rmod should be 0 up to the sampling of the windows.
+``build`` / ``energy_network``: a pure energy model: the image in gray, the fixed quadrature pairs of zero-mean Gabor
+filters of ``brainscore_lcl.stimuli.energy`` (4 orientations, 2 scales), each pair squared and summed (local energy),
+averaged over 32-px windows every 16 px (``build_global``: over the whole image). Its units see only the energy of
+what falls in their window: on a texture and its noise it differs only by where each sample's energy falls.
 
 ``brightness_network``: units that count bright pixels (gray level above 0.8-0.95): they respond to textures whose
 marginal has a bright tail that their spectrally matched noise (Gaussian marginal) lacks.
@@ -11,14 +11,12 @@ marginal has a bright tail that their spectrally matched noise (Gaussian margina
 
 from __future__ import annotations
 
-import math
-
 import torch
+
+from brainscore_lcl.stimuli.energy import KERNEL, gabor_pairs
 
 #: ImageNet normalisation that the suite's default preprocessing applies (per RGB channel)
 MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
-#: Gabor wavelengths (px at the 224-px input), orientations, kernel side (px)
-WAVELENGTHS, ORIENTATIONS, KERNEL = (6.0, 12.0), 4, 25
 #: pooling window and stride of the energy network (px at the input)
 POOL, POOL_STRIDE = 32, 16
 
@@ -30,24 +28,6 @@ def gray_layer() -> torch.nn.Conv2d:
         layer.weight.copy_(torch.tensor([s / 3 for s in STD])[None, :, None, None])
         layer.bias.fill_(sum(MEAN) / 3)
     return layer
-
-
-def gabor_pairs() -> torch.Tensor:
-    """(2 * n_filters, 1, KERNEL, KERNEL): even and odd zero-mean Gabor filters, unit norm, one pair after another."""
-    half = KERNEL // 2
-    y, x = torch.meshgrid(torch.arange(-half, half + 1.0), torch.arange(-half, half + 1.0), indexing="ij")
-    kernels = []
-    for wavelength in WAVELENGTHS:
-        sigma = 0.5 * wavelength
-        envelope = torch.exp(-(x**2 + y**2) / (2 * sigma**2))
-        for index in range(ORIENTATIONS):
-            angle = math.pi * index / ORIENTATIONS
-            position = x * math.cos(angle) + y * math.sin(angle)
-            for phase in (torch.cos, torch.sin):
-                kernel = envelope * phase(2 * math.pi * position / wavelength)
-                kernel = kernel - envelope * kernel.sum() / envelope.sum()
-                kernels.append(kernel / kernel.norm())
-    return torch.stack(kernels)[:, None]
 
 
 class Square(torch.nn.Module):
@@ -96,13 +76,3 @@ def brightness_network() -> torch.nn.Module:
 
 def build_brightness() -> torch.nn.Module:
     return brightness_network()
-
-
-def circular_energy(images: torch.Tensor) -> torch.Tensor:
-    """A pure energy model whose responses depend on the amplitude spectrum only: the Gabor pairs applied with
-    circular padding (so that sum over positions of |f * x|^2 = sum over frequencies |F|^2 |X|^2 / pixels), squared,
-    pairs summed, averaged over the whole image. images (n, 1, rows, columns) gray -> (n, 8) energies."""
-    filters = gabor_pairs()
-    padded = torch.nn.functional.pad(images, [KERNEL // 2] * 4, mode="circular")
-    responses = torch.nn.functional.conv2d(padded, filters) ** 2
-    return (responses[:, 0::2] + responses[:, 1::2]).mean(dim=(2, 3))

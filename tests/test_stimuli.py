@@ -349,13 +349,11 @@ def test_a_pure_energy_model_shows_no_family_modulation_on_made_stimuli(made_wit
     """Energy that depends on the amplitude spectrum only (circular Gabor energy, pooled over the image; the images
     as saved, no aperture): texture and its noise drive it alike once saved (before the common contrast, clipping
     made the noise weaker: family Rmod up to +0.08 on such sets)."""
-    from planted_texmod_nets import circular_energy
-
+    from brainscore_lcl.stimuli.energy import circular_energy
     from brainscore_lcl.texture_experiment import layer_modulation
 
     found = find_stimuli(made_with_a_planted_family)
-    images = torch.tensor(np.stack([read_png(item.path) for item in found])[:, None], dtype=torch.float32)
-    energies = circular_energy(images).numpy()
+    energies = circular_energy(np.stack([read_png(item.path) for item in found]))
     numbers = layer_modulation(
         energies, np.array([item.family for item in found]), np.array([item.texture_type for item in found])
     )

@@ -61,7 +61,7 @@ def raw_image_name(texture_type: str, family: int, sample: int) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _cosine_aperture_mask(size: int = 320, degrees: float = 4.0, aperture_degrees: float = 4.0) -> np.ndarray:
+def cosine_aperture_mask(size: int = 320, degrees: float = 4.0, aperture_degrees: float = 4.0) -> np.ndarray:
     """Raised-cosine window of Brain-Score's ApplyCosineAperture (aperture_correct.py), (size, size) in [0, 1]."""
     radius = aperture_degrees * (size / degrees) / 2
     coords = np.arange(size) - size / 2
@@ -80,7 +80,7 @@ def apply_cosine_aperture(image: np.ndarray, gray: int = 128, size: int = 320) -
             f"stimulus has shape {image.shape}; the stimuli are {size}x{size} grayscale"
             + (" in the release" if size == 320 else "")
         )
-    return np.uint8((image - gray * np.ones(image.shape)) * _cosine_aperture_mask(size) + gray * np.ones(image.shape))
+    return np.uint8((image - gray * np.ones(image.shape)) * cosine_aperture_mask(size) + gray * np.ones(image.shape))
 
 
 def _read_grayscale(path: Path) -> np.ndarray:
