@@ -225,6 +225,13 @@ def test_the_commands_run_end_to_end(made, sources, tmp_path, capsys):
     assert "layer2:" in printed and "layer1:" in printed
     families = (tmp_path / "tm" / "texmod_families.csv").read_text().splitlines()
     assert families[0] == "layer,family,rmod,rank" and len(families) == 1 + 2 * 2
+    # a model file with the documented defaults (224 px, 8 degrees): no --image-size, no --visual-degrees
+    spec = f"{Path(__file__).parent / 'planted_texmod_nets.py'}:build"
+    argv = ["texmod", "--model-file", spec, "--layers", "4", "--stimuli", str(out), "--out", str(tmp_path / "own")]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    # 1352 pooled units = 8 channels x 13 x 13 windows; those centred within 2 of 8 degrees: 8 x 37 positions
+    assert "4: 296 of 1352 units used (1056 centred outside the aperture, 0 silent)" in printed
 
 
 @pytest.mark.slow  # lcl-v2 on the 450 simulated stimuli twice and the benchmark's PLS reading: ~100 s on 2 cores
