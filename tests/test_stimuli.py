@@ -381,3 +381,38 @@ def test_a_planted_family_selective_network_is_recovered_on_made_stimuli(
     numbers = record["layers"]["3"]
     assert numbers["top_family"] == 2, numbers["family_rmod"]
     assert numbers["family_rmod"][1] > 0.1
+
+
+def test_a_second_run_into_a_locked_out_is_refused(sources, tmp_path):
+    from filelock import FileLock
+
+    from brainscore_lcl.cache import lock_path
+
+    out = tmp_path / "stim"
+    with FileLock(lock_path(out)), pytest.raises(ValueError, match="another `brainscore stimuli make` is writing"):
+        make_stimuli(sources, out, samples=1, size=SIZE, seed=1, iterations=1)
+    assert not out.exists()
+
+
+def test_an_interrupted_run_leaves_out_as_it_was_and_keeps_its_families(sources, tmp_path, monkeypatch):
+    from brainscore_lcl.stimuli import make
+    from brainscore_lcl.stimuli.make import partial_folder
+
+    calls = []
+
+    def synthesize_then_interrupt(source, seeds, iterations, device="cpu"):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return np.stack([np.random.default_rng(seed).random(source.shape) for seed in seeds]), np.zeros(len(seeds))
+
+    monkeypatch.setattr(make, "synthesize_textures", synthesize_then_interrupt)
+    out = tmp_path / "stim"
+    with pytest.raises(KeyboardInterrupt):
+        make_stimuli(sources, out, samples=1, size=SIZE, seed=1, iterations=1)
+    assert not out.exists()
+    kept = json.loads((partial_folder(out) / "stimuli.json").read_text())
+    assert sorted(kept["images"]) == [stimulus_file_name(kind, 1, 1, SIZE) for kind in ("noise", "texture")]
+    record = make_stimuli(sources, out, samples=1, size=SIZE, seed=1, iterations=1)  # continues: family 2 only
+    assert len(calls) == 3 and len(record["images"]) == 4 and not partial_folder(out).exists()
+    assert sorted(path.name for path in (out / "stim").iterdir()) == sorted(record["images"])
