@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -159,6 +160,7 @@ def test_a_scheduler_without_workers_ends_in_one_sentence(tmp_path, capsys):
     )
 
 
+@pytest.mark.slow
 def test_a_grid_runs_through_the_slurm_path_end_to_end(slurm, tmp_path, capsys):
     db = f"sqlite:///{tmp_path / 'r.sqlite'}"
     argv = [*GRID, "--scheduler", "slurm", "--workers", "1", "--cores", "1", "--memory", "2GB", "--db", db]
@@ -169,3 +171,24 @@ def test_a_grid_runs_through_the_slurm_path_end_to_end(slurm, tmp_path, capsys):
     (job,) = (slurm / "state").glob("*.script")
     assert "--lifetime 540s" in job.read_text()
     assert not list(Path(slurm / "state").glob("*.state"))  # scancel'd when the grid closed its cluster
+
+
+@pytest.mark.slow
+def test_a_job_that_ends_is_replaced(slurm, monkeypatch):
+    """A job ended from outside (as its walltime would) is replaced by adaptive scaling: a new job, a new worker."""
+    from brainscore_lcl.grid.clusters import BatchResources, close_client, open_client
+
+    resources = BatchResources(cores=1, memory="2GB", walltime="00:10:00")
+    client = open_client("slurm", 1, resources, worker_timeout=60)
+    try:
+        (first,) = client.scheduler_info()["workers"]
+        (pid_file,) = (slurm / "state").glob("*.pid")
+        os.killpg(int(pid_file.read_text()), signal.SIGKILL)  # the batch system ends the job
+        client.wait_for_workers(1, timeout=90)
+        deadline = time.monotonic() + 90
+        while first in client.scheduler_info()["workers"] or not client.scheduler_info()["workers"]:
+            assert time.monotonic() < deadline, "no new worker joined"
+            time.sleep(1)
+        assert len(list((slurm / "state").glob("*.script"))) == 2  # a second job was submitted
+    finally:
+        close_client(client)

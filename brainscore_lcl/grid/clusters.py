@@ -241,7 +241,7 @@ def batch_cluster_options(system: str, resources: BatchResources) -> dict:
         ],
         "worker_extra_args": [*worker_arguments, "--nthreads", "1"],
         "log_directory": site.get("log-directory") or str(logs_folder() / "jobs"),
-        "scheduler_options": {"dashboard_address": None} | (site.get("scheduler-options") or {}),
+        "scheduler_options": {"dashboard_address": ":0"} | (site.get("scheduler-options") or {}),
     }
     account_name = "project" if system == "sge" else "account"
     for name, value in (
