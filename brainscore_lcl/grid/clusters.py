@@ -488,7 +488,7 @@ def open_client(
                     n_workers=workers,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=":0",  # a free port: Dask's HTTP server warns when 8787 is taken
                     silence_logs=logging.ERROR,
                     env=WORKER_ENVIRONMENT,
                 )
