@@ -151,7 +151,7 @@ def test_jobs_that_never_give_a_worker_end_in_one_sentence(mode, message, slurm,
 def test_a_scheduler_without_workers_ends_in_one_sentence(tmp_path, capsys):
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as empty:
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as empty:
         argv = [*GRID, "--scheduler", empty.scheduler_address, "--worker-timeout", "2"]
         code, _, err = run_main([*argv, "--db", f"sqlite:///{tmp_path / 'r.sqlite'}"], capsys)
     assert code == 1 and err == (
