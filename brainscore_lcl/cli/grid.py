@@ -48,12 +48,14 @@ def command_grid(args: argparse.Namespace) -> int:
     from brainscore_lcl.cache import atomic_write_json
     from brainscore_lcl.grid.cells import grid_models
     from brainscore_lcl.grid.clusters import (
+        DEFAULT_WORKERS,
         check_cluster_request,
         close_client,
         dask_logs_to,
         describe_cluster,
         grid_log_file,
         open_client,
+        usable_cores,
     )
     from brainscore_lcl.grid.run import run_grid
     from brainscore_lcl.results.db import ResultsDB, engine_url
@@ -63,6 +65,8 @@ def command_grid(args: argparse.Namespace) -> int:
     if args.retries < 0:
         raise UsageError(f"--retries {args.retries} must be 0 or more (Dask's retries of a task that raised)")
     resources = batch_resources(args)
+    if args.workers is None:  # two, or fewer on a machine of one core
+        args.workers = min(DEFAULT_WORKERS, usable_cores()) if args.scheduler is None else DEFAULT_WORKERS
     check_cluster_request(
         args.scheduler, args.workers, resources, worker_timeout=args.worker_timeout, submitting=not args.dry_run
     )
@@ -126,8 +130,7 @@ def add_subcommand(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--workers",
         type=int,
-        default=2,
-        help="Dask workers (local processes, at most this machine's cores; or batch jobs; default 2)",
+        help="Dask workers: local processes (at most this machine's cores) or batch jobs (default 2)",
     )
     parser.add_argument(
         "--scheduler",

@@ -38,6 +38,8 @@ QUEUE_COMMANDS = {"slurm": "squeue", "pbs": "qstat", "sge": "qstat"}
 MAX_BATCH_JOBS = 1000
 #: cores and memory of a batch job when neither the request nor the site's jobqueue.yaml names them
 DEFAULT_CORES, DEFAULT_MEMORY = 4, "16GB"
+#: workers of a grid that names none (locally: at most the machine's cores)
+DEFAULT_WORKERS = 2
 #: seconds a grid waits for its first worker before it ends with a sentence naming the likely cause
 WORKER_TIMEOUT = 120.0
 #: environment of every worker: no progress bars or library warnings of their own (the client shows the grid's)
