@@ -192,3 +192,27 @@ def test_a_job_that_ends_is_replaced(slurm, monkeypatch):
         assert len(list((slurm / "state").glob("*.script"))) == 2  # a second job was submitted
     finally:
         close_client(client)
+
+
+def test_a_cell_another_run_wrote_first_is_counted_apart(tmp_path):
+    """Two grids on one database: the one whose write comes second computed the cell but did not write it."""
+    from dataclasses import asdict
+
+    from tqdm import tqdm
+
+    from brainscore_lcl.grid.cells import GridModel
+    from brainscore_lcl.grid.run import _Grid
+    from brainscore_lcl.results.db import CellKey, ResultsDB
+    from brainscore_lcl.scoring import ScoreRecord
+
+    db = ResultsDB(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    model, key = GridModel("m", "m"), CellKey("m", "w" * 64, V1, "data")
+    result = {"record": asdict(ScoreRecord("m", V1, 0.5)), "worker": "w"}
+    grids = [
+        _Grid(None, db, [V1], {}, recompute=False, retry_failed=False, retries=0, bar=tqdm(disable=True), on_cell=None)
+        for _ in range(2)
+    ]
+    for grid in grids:
+        grid.finish_cell(model, V1, key, result)
+    assert [(grid.summary.computed, grid.summary.computed_elsewhere) for grid in grids] == [(1, 0), (0, 1)]
+    assert "1 written first by another run" in grids[1].summary.line() and len(db.rows()) == 1
