@@ -137,7 +137,7 @@ def test_the_dry_run_prints_the_job_script_with_the_site_config_kept(tmp_path, c
     [
         ("refuse", "sbatch refused the grid's worker job (sbatch: error: Invalid account"),
         ("pend", "no Dask worker started within 3 s: 1 of 1 slurm jobs are still pending in the queue (squeue)"),
-        ("fail", "no Dask worker started within 3 s: the 1 slurm jobs ended without one (failed at start); their "),
+        ("fail", "no Dask worker started within 3 s: the 1 slurm job(s) ended without one (failed at start); their "),
     ],
 )
 def test_jobs_that_never_give_a_worker_end_in_one_sentence(mode, message, slurm, tmp_path, capsys, monkeypatch):

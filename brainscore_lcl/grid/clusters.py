@@ -443,13 +443,14 @@ def no_worker_sentence(scheduler: str | None, cluster, timeout: float) -> str:
             f"pending in the queue ({queue}); raise --worker-timeout, or ask for less (--cores, --memory, --walltime) "
             "or another --queue"
         )
-    if states:
+    running = [state for state in states.values() if state.upper() in {"RUNNING", "R"}]
+    if running:
         return (
-            f"no Dask worker reached the scheduler within {timeout:g} s although {len(states)} {scheduler} jobs run; "
+            f"no Dask worker reached the scheduler within {timeout:g} s although {len(running)} {scheduler} jobs run; "
             f"their logs are in {logs}: choose the network --interface the nodes reach this machine on"
         )
     return (
-        f"no Dask worker started within {timeout:g} s: the {len(job_ids)} {scheduler} jobs ended without one "
+        f"no Dask worker started within {timeout:g} s: the {len(job_ids)} {scheduler} job(s) ended without one "
         f"(failed at start); their logs are in {logs}"
     )
 
