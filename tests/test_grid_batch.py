@@ -216,3 +216,16 @@ def test_a_cell_another_run_wrote_first_is_counted_apart(tmp_path):
         grid.finish_cell(model, V1, key, result)
     assert [(grid.summary.computed, grid.summary.computed_elsewhere) for grid in grids] == [(1, 0), (0, 1)]
     assert "1 written first by another run" in grids[1].summary.line() and len(db.rows()) == 1
+
+
+def test_workers_beyond_the_users_slurm_job_limit_are_refused(slurm, tmp_path, capsys):
+    (slurm / "sacctmgr").write_text("#!/usr/bin/env bash\necho 100\necho\necho 40\n")  # two associations, one open
+    (slurm / "sacctmgr").chmod(0o755)
+    argv = [*GRID, "--scheduler", "slurm", "--workers", "41", "--db", f"sqlite:///{tmp_path / 'r.sqlite'}"]
+    code, _, err = run_main(argv, capsys)
+    assert (code, err) == (
+        2,
+        "brainscore: --workers 41 batch jobs is more than the 40 SLURM lets this user submit (sacctmgr's "
+        "MaxSubmitJobs); pass --workers 40 or fewer\n",
+    )
+    assert not (slurm / "state").exists()  # sbatch never ran

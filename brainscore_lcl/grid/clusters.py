@@ -143,6 +143,21 @@ def check_submit_command(system: str) -> None:
         )
 
 
+def slurm_job_limit() -> int | None:
+    """The most jobs SLURM lets this user submit (the smallest ``MaxSubmitJobs`` of the user's associations in
+    ``sacctmgr``); None where none is set or ``sacctmgr`` cannot say."""
+    if shutil.which("sacctmgr") is None:
+        return None
+    user = os.environ.get("USER") or os.environ.get("LOGNAME") or ""
+    argv = ["sacctmgr", "-nP", "show", "assoc", f"where user={user}", "format=MaxSubmitJobs"]
+    try:
+        listing = subprocess.run(argv, capture_output=True, text=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    limits = [int(line) for line in listing.split() if line.isdigit()]
+    return min(limits) if limits else None
+
+
 def check_cluster_request(
     scheduler: str | None,
     workers: int,
@@ -154,7 +169,8 @@ def check_cluster_request(
     """``UsageError`` for a cluster ``open_client`` cannot start: fewer than one worker, more local workers than
     this machine's cores or more batch jobs than ``MAX_BATCH_JOBS``, a scheduler that is neither a batch system nor
     an address, a worker timeout that is not positive, (for a batch system) resources its jobs cannot ask for
-    (``check_batch_resources``) and, when ``submitting``, a submit command not on ``PATH``."""
+    (``check_batch_resources``) and, when ``submitting``, a submit command not on ``PATH`` or more SLURM jobs than
+    the user may submit (``slurm_job_limit``)."""
     if workers < 1:
         raise UsageError(f"--workers {workers} must be at least 1")
     if not worker_timeout > 0:
@@ -175,6 +191,12 @@ def check_cluster_request(
         check_batch_resources(scheduler, resources or BatchResources())
         if submitting:
             check_submit_command(scheduler)
+            limit = slurm_job_limit() if scheduler == "slurm" else None
+            if limit is not None and workers > limit:
+                raise UsageError(
+                    f"--workers {workers} batch jobs is more than the {limit} SLURM lets this user submit "
+                    f"(sacctmgr's MaxSubmitJobs); pass --workers {limit} or fewer"
+                )
     elif "://" not in scheduler and ":" not in scheduler:
         raise UsageError(
             f"--scheduler {scheduler!r} is neither one of {', '.join(BATCH_SYSTEMS)} nor a scheduler address "
