@@ -158,7 +158,7 @@ def load_behaving_models(model_ids: Sequence[str], checkpoints: dict[str, str]) 
     from brainscore_lcl.benchmarks.geirhos2019local.benchmark import imagenet_readout_reason
     from brainscore_lcl.checkpoint import CheckpointError
     from brainscore_lcl.data.sources import DataUnavailableError
-    from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
+    from brainscore_lcl.errors import ModelUnavailableError
     from brainscore_lcl.scoring import UnknownIdentifierError
 
     models, skipped = {}, []

@@ -85,7 +85,7 @@ def state_dict_first_conv(path: str) -> np.ndarray:
 
 def model_filters(model_ids: Sequence[str], checkpoints: dict[str, str]) -> tuple[dict[str, np.ndarray], list[str]]:
     """First-layer filters per model; models without weights are skipped with a note."""
-    from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
+    from brainscore_lcl.errors import ModelUnavailableError
     from brainscore_lcl.registry import discover_plugins, model_registry
 
     discover_plugins()
