@@ -45,6 +45,7 @@ from brainscore_lcl.analyses.common import (
     output_folder,
     parse_checkpoints,
     print_table,
+    require_models,
     run_script,
     save_figure,
     write_csv,
@@ -139,6 +140,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.checkpoints = parse_checkpoints(args.checkpoint)
     args.decision_dirs = parse_checkpoints(args.decisions)
+    require_models(args.models, args.decision_dirs)
     args.out = output_folder(args.out, "behaviour")
     return args
 

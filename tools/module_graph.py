@@ -41,6 +41,7 @@ LAYERS = (
             "brainscore_lcl.data.facts",
             "brainscore_lcl.data.imagenet",
             "brainscore_lcl.progress",
+            "brainscore_lcl.run_contract",
         ),
     ),
     ("metrics", ("brainscore_lcl.metrics",)),

@@ -16,7 +16,8 @@ What is replaced or read, and why:
   once), a placement whose images are gone is recomputed, and an interrupted placement removes its folder.
   ``screen.root_path`` moves placed stimuli under ``<cache>/stimuli_on_screen``; ``screen.ImageConverter._write``
   writes PNGs with fast compression (the same pixels).
-- Per extractor (``extractor_of``: a ``PytorchWrapper``'s ``_extractor``): ``_get_activations_batched`` becomes an
+- Read: a ``PytorchWrapper``'s network (``network_of``: its ``_model``) and extractor (``extractor_of``: its
+  ``_extractor``). Per extractor: ``_get_activations_batched`` becomes an
   ``activations_memo.ActivationsMemo`` (each image run once per network), ``_from_paths_stored`` serves requests held
   in memory (``remember_activations``), and ``_from_paths`` or the memo counts the network's runs
   (``count_network_runs``); the memo reads ``_microsaccade_helper``.
@@ -295,6 +296,11 @@ def extractor_of(model):
     """The ``ActivationsExtractorHelper`` behind a ``ModelCommitment`` or a ``PytorchWrapper``, or None (a model of
     another kind)."""
     return getattr(getattr(model, "activations_model", model), "_extractor", None)
+
+
+def network_of(model):
+    """The torch module behind a ``ModelCommitment`` built on a ``PytorchWrapper`` (its ``_model``)."""
+    return getattr(model, "activations_model", model)._model
 
 
 def remember_activations(extractor, key: str) -> None:
