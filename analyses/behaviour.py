@@ -323,11 +323,13 @@ def compute(
 ) -> Behaviour:
     """Table A.5 for ``models`` (and for the decisions in ``decisions``: {name: folder of <dataset>.csv}) on the
     Geirhos data sets under ``data_root``; IN-1k accuracy with ``imagenet_val``, Brain-Score's 17 Geirhos2021 data
-    sets with ``online``. ``source`` is unused (no neural data)."""
+    sets with ``online``. ``source`` is unused (no neural data). The model ids are checked before any data is read."""
     from brainscore_lcl.benchmarks.geirhos2019local.benchmark import human_reference, score_decision_files, score_model
     from brainscore_lcl.data.geirhos import DATASETS
     from brainscore_lcl.data.sources import DataUnavailableError
+    from brainscore_lcl.scoring import check_model_ids
 
+    check_model_ids(list(models))
     skipped, humans = [], {}
     for dataset in DATASETS:
         try:

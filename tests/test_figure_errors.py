@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from brainscore_lcl.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_USAGE
+from brainscore_lcl.errors import EXIT_BUG, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ("v1_predictivity", "v2_predictivity", "per_neuron", "texture_modulation", "receptive_fields", "behaviour")
@@ -79,6 +79,17 @@ CASES = [
         "model lcl-v1 commits no layer to V2, only to V1; score it on a V1 benchmark, or choose a model that commits "
         "V2 (e.g. lcl-v2)",
     ),
+    *[
+        (
+            f"{script}: a model without V2",
+            script,
+            ["--models", "lcl-v1"],
+            EXIT_FAILED,
+            "no model could be loaded: skipped lcl-v1: model lcl-v1 commits no layer to V2, only to V1; score it on a "
+            "V1 benchmark, or choose a model that commits V2 (e.g. lcl-v2)",
+        )
+        for script in ("v2_predictivity", "texture_modulation")
+    ],
     (
         "per_neuron: unknown region",
         "per_neuron",
