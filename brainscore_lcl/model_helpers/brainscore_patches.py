@@ -85,14 +85,22 @@ class Codec:
     read: Callable[[Path], Any]
 
 
+def _is_text(values) -> bool:
+    return values.dtype.kind == "U" or (values.dtype.kind == "O" and all(isinstance(value, str) for value in values))
+
+
 def _write_assembly(assembly, path: Path) -> None:
-    """A Brain-Score assembly as netCDF: its values and every coordinate (MultiIndex levels as plain coordinates)."""
+    """A Brain-Score assembly as netCDF: its values and every coordinate (MultiIndex levels as plain coordinates);
+    text coordinates as fixed-width UTF-8 character arrays (HDF5's default variable-length strings took 5.2x pickle's
+    write time and 1.15x its size on 315 images x 187500 units, the character arrays 1.85x and 1.04x;
+    ``tools/bench_activation_store.py``)."""
     import xarray as xr
     from brainscore_core.supported_data_standards.brainio.assemblies import walk_coords
 
     coords = {name: (dims, values) for name, dims, values in walk_coords(assembly)}
     flat = xr.DataArray(assembly.values, coords=coords, dims=assembly.dims)
-    flat.to_netcdf(path, engine="netcdf4")
+    text = {name: {"dtype": "S1"} for name, (_, values) in coords.items() if _is_text(values)}
+    flat.to_netcdf(path, engine="netcdf4", encoding=text)
 
 
 def _read_assembly(path: Path):
