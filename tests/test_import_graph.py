@@ -3,7 +3,7 @@
 between modules, and no import from a lower layer into a higher one.
 
 Layers, low to high (``tools/module_graph.py`` ``LAYERS``, each module in the layer of its longest listed prefix):
-foundation (errors, paths, cache, data.facts, data.imagenet, the package itself) -> metrics -> data
+foundation (errors, paths, cache, run_contract, data.facts, data.imagenet, the package itself) -> metrics -> data
 -> model_helpers
 (with registry, published_weights, checkpoint) -> models (plugins) -> training -> benchmarks -> scoring ->
 analyses/report/export (with api, testing, score_cache) -> cli (the ``brainscore_lcl.cli`` package).
