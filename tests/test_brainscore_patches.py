@@ -26,11 +26,11 @@ from brainscore_lcl.model_helpers import brainscore_patches
 from brainscore_lcl.model_helpers.commitment import (
     code_sha256,
     imagenet_preprocessing,
-    make_commitment,
     model_source_files,
     normalized_preprocessing,
     preprocessing_description,
 )
+from brainscore_lcl.testing import colour_classifier_commitment
 
 PLUGIN = Path(brainscore_patches.__file__).resolve().parents[1] / "models" / "steerpyr"
 
@@ -103,24 +103,14 @@ def test_the_preprocessing_description_names_size_degrees_and_normalisation():
     )
 
 
-def committed(identifier: str, image_size: int = 224, visual_degrees: float = 8):
-    from brainscore_lcl.testing import colour_classifier_network
-
-    return make_commitment(
-        identifier,
-        colour_classifier_network(),
-        weights_sha256="0" * 64,
-        layers=["2"],
-        region_layer_map={"IT": "2"},
-        preprocessing=imagenet_preprocessing(image_size),
-        image_size=image_size,
-        visual_degrees=visual_degrees,
-    )
-
-
 def test_the_activations_identifier_changes_with_preprocessing_and_not_the_commitment_identifier(tmp_path, monkeypatch):
     monkeypatch.setenv("RESULTCACHING_HOME", str(tmp_path))
-    models = [committed("net"), committed("net"), committed("net", image_size=112), committed("net", visual_degrees=4)]
+    models = [
+        colour_classifier_commitment("net"),
+        colour_classifier_commitment("net"),
+        colour_classifier_commitment("net", image_size=112),
+        colour_classifier_commitment("net", visual_degrees=4),
+    ]
     assert {model.identifier for model in models} == {"net@" + "0" * 16}
     activations = [model.activations_model.identifier for model in models]
     assert activations[0] == activations[1] and len(set(activations)) == 3
@@ -143,7 +133,7 @@ def test_a_planted_pickle_where_activations_are_read_does_not_run(tmp_path, monk
 
     monkeypatch.setenv("RESULTCACHING_HOME", str(tmp_path / "result_caching"))
     stimuli = tiny_stimulus_set(tmp_path, "planted-pickle-test")
-    first = committed("planted").activations_model(stimuli, layers=["2"])
+    first = colour_classifier_commitment("planted").activations_model(stimuli, layers=["2"])
     [entry] = (tmp_path / "result_caching").rglob("*.nc")
     assert list((tmp_path / "result_caching").rglob("*.pkl")) == []
     marker = tmp_path / "marker.txt"
@@ -151,7 +141,7 @@ def test_a_planted_pickle_where_activations_are_read_does_not_run(tmp_path, monk
         planted.write_bytes(pickle.dumps(Payload(marker)))
     capsys.readouterr()
     forget_activations()
-    again = committed("planted").activations_model(stimuli, layers=["2"])
+    again = colour_classifier_commitment("planted").activations_model(stimuli, layers=["2"])
     assert not marker.exists()
     [line] = [line for line in capsys.readouterr().err.splitlines() if line.startswith("brainscore:")]
     assert line.startswith(f"brainscore: cache entry {entry} was corrupt (OSError") and line.endswith("rebuilding it")
