@@ -16,11 +16,11 @@ What is replaced or read, and why:
   once), a placement whose images are gone is recomputed, and an interrupted placement removes its folder.
   ``screen.root_path`` moves placed stimuli under ``<cache>/stimuli_on_screen``; ``screen.ImageConverter._write``
   writes PNGs with fast compression (the same pixels).
-- Read: a ``PytorchWrapper``'s network (``network_of``: its ``_model``) and extractor (``extractor_of``: its
-  ``_extractor``). Per extractor: ``_get_activations_batched`` becomes an
-  ``activations_memo.ActivationsMemo`` (each image run once per network), ``_from_paths_stored`` serves requests held
-  in memory (``remember_activations``), and ``_from_paths`` or the memo counts the network's runs
-  (``count_network_runs``); the memo reads ``_microsaccade_helper``.
+- ``ModelCommitment._visual_degrees`` is set by ``set_visual_degrees`` (the field-of-view sweep). Read: a
+  ``PytorchWrapper``'s network (``network_of``: its ``_model``) and extractor (``extractor_of``: its ``_extractor``).
+  Per extractor: ``_get_activations_batched`` becomes an ``activations_memo.ActivationsMemo`` (each image run once
+  per network), ``_from_paths_stored`` serves requests held in memory (``remember_activations``), and ``_from_paths``
+  or the memo counts the network's runs (``count_network_runs``); the memo reads ``_microsaccade_helper``.
 
 Activations are stored as netCDF rather than ``.npz``: a Brain-Score assembly is labelled (one coordinate per
 presentation and neuroid property, strings included), netCDF keeps the labels and dtypes as data, and xarray reads and
@@ -304,6 +304,15 @@ def extractor_of(model):
     """The ``ActivationsExtractorHelper`` behind a ``ModelCommitment`` or a ``PytorchWrapper``, or None (a model of
     another kind)."""
     return getattr(getattr(model, "activations_model", model), "_extractor", None)
+
+
+def set_visual_degrees(model, degrees: float) -> None:
+    """Make ``model`` (a ``ModelCommitment``) see its input as spanning ``degrees`` of visual angle: its
+    ``_visual_degrees`` (what ``visual_degrees()`` returns), and its extractor's where it has a setter."""
+    model._visual_degrees = degrees
+    extractor = extractor_of(model)
+    if extractor is not None and hasattr(extractor, "set_visual_degrees"):
+        extractor.set_visual_degrees(degrees)
 
 
 def network_of(model):
