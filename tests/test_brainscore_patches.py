@@ -170,3 +170,29 @@ def test_a_placed_stimulus_set_round_trips_through_json(tmp_path):
     loaded = codec.read(tmp_path / "entry.json")
     assert loaded.identifier == stimuli.identifier and loaded.equals(stimuli)
     assert loaded.stimulus_paths == {key: str(value) for key, value in stimuli.stimulus_paths.items()}
+
+
+def test_a_model_file_edit_changes_the_activations_identifier(tmp_path, monkeypatch):
+    from brainscore_lcl.model_helpers.commitment import make_commitment
+    from brainscore_lcl.testing import colour_classifier_network
+
+    monkeypatch.setenv("RESULTCACHING_HOME", str(tmp_path))
+    model_file = tmp_path / "my_net.py"
+
+    def identifier() -> str:
+        return make_commitment(
+            "my_net.py:build",
+            colour_classifier_network(),
+            weights_sha256="0" * 64,
+            layers=["2"],
+            region_layer_map={"IT": "2"},
+            preprocessing=imagenet_preprocessing(224),
+            image_size=224,
+            source_files=[model_file],
+        ).activations_model.identifier
+
+    model_file.write_text("def build():\n    return make_network(relu=True)\n")
+    first = identifier()
+    assert identifier() == first
+    model_file.write_text("def build():\n    return make_network(relu=False)\n")
+    assert identifier() != first

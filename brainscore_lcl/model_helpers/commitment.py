@@ -254,6 +254,7 @@ def make_commitment(
     visual_degrees: float = VISUAL_DEGREES,
     checkpoint: str | os.PathLike | None = None,
     activations_key: str | None = None,
+    source_files: Sequence[str | os.PathLike] = (),
 ):
     """``ModelCommitment`` of ``network`` recording ``layers`` (module names), committed to ``region_layer_map``.
 
@@ -263,6 +264,7 @@ def make_commitment(
     ``network`` must have at least one parameter (Brain-Score's wrapper reads the input dtype from it).
     ``checkpoint`` (the file the weights came from) is kept as ``model.checkpoint_path`` for ``describe_model``, and
     ``weights_sha256`` as ``model.weights_sha256`` (the results database keys on it).
+    ``source_files``: further files of the model's code for the activations identifier (a user's model file).
     ``activations_key`` names the network whose per-image activations this model shares in memory
     (``activations_memo``; default its identifier): models that are one network with other region maps share one.
     """
@@ -276,9 +278,8 @@ def make_commitment(
         raise ValueError(f"model {model_id}: region-layer map names layers {unknown} that are not recorded ({layers})")
     configure_activation_cache()
     identifier = model_identifier(model_id, weights_sha256)
-    code = code_sha256(
-        model_source_files(model_id, network), preprocessing_description(preprocessing, image_size, visual_degrees)
-    )
+    files = sorted({*model_source_files(model_id, network), *(Path(path).resolve() for path in source_files)})
+    code = code_sha256(files, preprocessing_description(preprocessing, image_size, visual_degrees))
     activations = activations_identifier(model_id, weights_sha256, code)
     wrapper = PytorchWrapper(model=network.eval(), preprocessing=preprocessing, identifier=activations)
     wrapper.image_size = image_size
