@@ -30,15 +30,17 @@ SCORES = {
 
 def fill(db: ResultsDB) -> None:
     for (model, benchmark), (score, error) in SCORES.items():
-        key = CellKey(model, model * 2, benchmark, "data", {})
+        key = CellKey(model, model * 2, benchmark, "data", {}, "code")
         db.put_done(key, {"model": model, "benchmark": benchmark, "score": score, "error": error, "raw": score})
-    db.put_failed(CellKey("alexnet-untrained", "alexnet-untrained" * 2, V2_REAL, "data", {}), "needs credentials")
+    db.put_failed(
+        CellKey("alexnet-untrained", "alexnet-untrained" * 2, V2_REAL, "data", {}, "code"), "needs credentials"
+    )
 
 
 def test_the_table_holds_the_latest_row_of_each_cell_and_labels_several_weights(tmp_path):
     db = ResultsDB(f"sqlite:///{tmp_path / 'results.sqlite'}")
     fill(db)
-    db.put_done(CellKey("lcl-v2", "other-weights", V1_SIM, "data", {}), {"score": 0.2})
+    db.put_done(CellKey("lcl-v2", "other-weights", V1_SIM, "data", {}, "code"), {"score": 0.2})
     content = table(db)
     assert [column["benchmark"] for column in content["columns"]] == [V1_SIM, V2_REAL, V2_SIM]  # region, then source
     labels = [row["model"] for row in content["rows"]]

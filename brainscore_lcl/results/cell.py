@@ -51,12 +51,14 @@ class CellRequest:
 
 @dataclass
 class CellResult:
-    """A scored cell: its ``record``, whether it was ``computed`` now, and, when a stored value made by other code
-    was replaced, the one-line ``reason``."""
+    """A scored cell: its ``record``, whether it was ``computed`` now, when a stored value made by other code was
+    replaced the one-line ``reason``, and whether this call's row was ``written`` (False when another run wrote the
+    cell first, or no database was given)."""
 
     record: ScoreRecord
     computed: bool
     reason: str | None = None
+    written: bool = False
 
 
 def check_request(request: CellRequest) -> None:
@@ -220,9 +222,10 @@ def score_cell(
         **request.options,
     )
     record.model = request.name
+    written = False
     if db is not None:
         steps = dict(timings or {}) | {"score": time.perf_counter() - start}
-        db.put_done(
+        written = db.put_done(
             key,
             asdict(record),
             timings=steps | {"total": sum(steps.values())},
@@ -230,4 +233,4 @@ def score_cell(
             checkpoint=request.checkpoint,
             replace=request.recompute,
         )
-    return CellResult(record, computed=True, reason=reason)
+    return CellResult(record, computed=True, reason=reason, written=written)
