@@ -96,10 +96,11 @@ def command_grid(args: argparse.Namespace) -> int:
 
     with dask_logs_to(log_file):
         try:
+            client = connect() if new_database(url) else connect  # a new database holds no cell: start at once
             summary = run_grid(
                 models,
                 args.benchmarks,
-                client=connect,
+                client=client,
                 db=ResultsDB(url),
                 options=options,
                 recompute=args.recompute,
@@ -113,6 +114,16 @@ def command_grid(args: argparse.Namespace) -> int:
     if args.json:
         atomic_write_json(args.json, asdict(summary), indent=2)
     return 1 if summary.failed else 0
+
+
+def new_database(url: str) -> bool:
+    """Whether ``url`` names an SQLite file that does not exist yet (so no cell can be stored in it)."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and not (parsed.database and Path(parsed.database).exists())
 
 
 def add_subcommand(commands: argparse._SubParsersAction) -> None:

@@ -269,6 +269,13 @@ def run_grid(
     from brainscore_lcl.registry import candidate_layers
 
     start = time.perf_counter()
+    known = {}
+    for model in models:
+        identity = known_model_identity(model.model_id, model.checkpoint)
+        if identity is not None:
+            known[model] = {"identity": identity, "selects": bool(candidate_layers(model.model_id))}
+    if len(known) < len(models) and not hasattr(client, "submit"):
+        client = client()  # a model is to be built: the cluster starts (and says why it cannot) before the bar
     with tqdm(total=len(models) * len(benchmark_ids), desc="cells", unit="cell", disable=not progress) as bar:
         grid = _Grid(
             client,
@@ -283,11 +290,8 @@ def run_grid(
         )
         grid.summary.cells = bar.total
         pending = _Pending()
-        known = {}
         for model in models:
-            identity = known_model_identity(model.model_id, model.checkpoint)
-            if identity is not None:
-                known[model] = {"identity": identity, "selects": bool(candidate_layers(model.model_id))}
+            if model in known:
                 continue
             future = grid.submit(tasks.identify, model.model_id, model.checkpoint, name="identify")
             grid.meta[future] = ("identify", model)
