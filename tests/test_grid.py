@@ -145,7 +145,9 @@ def test_an_interrupted_grid_computes_only_the_missing_cells_when_restarted(clie
     kept = len(db.rows())  # the first cell, and any other a worker finished and stored before the interruption
     assert 1 <= kept <= 4
     restarted = run(client, db, [tiny, "sim-generator"], [V1, V2])
-    assert restarted.computed + restarted.skipped == 4 and restarted.skipped >= kept and restarted.failed == 0
+    # a cell the interrupted run's workers were still computing may land while the restart computes it too
+    done = restarted.computed + restarted.computed_elsewhere + restarted.skipped
+    assert done == 4 and restarted.skipped >= kept and restarted.failed == 0
     assert len(db.rows()) == 4 and {row["status"] for row in db.rows()} == {DONE}
 
 
