@@ -40,13 +40,14 @@ def stored_cell(model_id: str, benchmark_id: str, checkpoint: str | None, option
     check_region(model_id, benchmark_id)
     if options.get("time_window") is not None:
         check_source_and_window(benchmark_source_and_region(benchmark_id)[0], tuple(options["time_window"]))
+    db = ResultsDB(args.db)  # its URL, file and schema checked before the model loads
     model = load_model(model_id, checkpoint=checkpoint)
     check_region(model_id, benchmark_id, model)
     key = cell_key(
         model_id, model, benchmark_id, benchmark_data_identity(benchmark_id, options.get("data_root")), options
     )
     record, _ = stored_score(
-        ResultsDB(args.db),
+        db,
         key,
         lambda: score(model_id, benchmark_id, checkpoint=checkpoint, model=model, **options),
         recompute=args.recompute,
