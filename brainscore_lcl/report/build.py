@@ -231,53 +231,56 @@ def build_report(
 
     from brainscore_lcl import analyses
     from brainscore_lcl.analyses.common import SIMULATED_DATA_NOTE
+    from brainscore_lcl.cache import output_folder_transaction
     from brainscore_lcl.scoring import describe_model
 
     started = time.perf_counter()
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    model = built_model(model_id, checkpoint)
-    before_sections = describe_model(model_id, checkpoint=checkpoint, model=model)  # before any layer selection
-    options = {
-        "source": source,
-        "data_root": data_root,
-        "no_cache": no_cache,
-        "checkpoints": {model_id: checkpoint} if checkpoint else None,
-        "time_window": list(time_window) if time_window else None,
-    }
-    results: dict[str, dict[str, Any]] = {}
-    references = REFERENCE_MODELS if references is None else tuple(references)
-    progress = tqdm(SECTIONS, desc="report", unit="section", file=sys.stderr)
-    for section in progress:
-        progress.set_postfix_str(section.figure)
-        results[section.figure] = run_section(section, model_id, model, references, options, out)
-    description = model_description(model_id, before_sections, source, options, results)
-    skipped = [
-        {"section": key, "reason": result["reason"]} for key, result in results.items() if result["status"] == "skipped"
-    ]
-    skipped += [
-        {"section": figure, "reason": NOT_PER_MODEL.get(figure, f"{figure} has no report section")}
-        for figure in analyses.FIGURES
-        if figure not in results
-    ]
-    skipped += [{"section": key, "reason": note} for key, result in results.items() for note in result.get("notes", [])]
-    numbers = plain(
-        {
-            "data_note": SIMULATED_DATA_NOTE if source == "sim" else None,
-            "model": description,
-            "versions": versions(),
-            "skipped": skipped,
-            "elapsed_s": round(time.perf_counter() - started, 1),
-            "sections": {
-                key: {name: value for name, value in result.items() if name in ("status", "reason", "numbers")}
-                for key, result in results.items()
-            },
+    with output_folder_transaction(out) as staging:  # a failed or interrupted report leaves --out as it was
+        model = built_model(model_id, checkpoint)
+        before_sections = describe_model(model_id, checkpoint=checkpoint, model=model)  # before any layer selection
+        options = {
+            "source": source,
+            "data_root": data_root,
+            "no_cache": no_cache,
+            "checkpoints": {model_id: checkpoint} if checkpoint else None,
+            "time_window": list(time_window) if time_window else None,
         }
-    )
-    (out / "report.json").write_text(json.dumps(numbers, indent=1))
-    page = out / "index.html"
-    page.write_text(render_page(model_id, description, SECTIONS, results, skipped, numbers))
-    return page
+        results: dict[str, dict[str, Any]] = {}
+        references = REFERENCE_MODELS if references is None else tuple(references)
+        progress = tqdm(SECTIONS, desc="report", unit="section", file=sys.stderr)
+        for section in progress:
+            progress.set_postfix_str(section.figure)
+            results[section.figure] = run_section(section, model_id, model, references, options, staging)
+        description = model_description(model_id, before_sections, source, options, results)
+        skipped = [
+            {"section": key, "reason": result["reason"]}
+            for key, result in results.items()
+            if result["status"] == "skipped"
+        ]
+        skipped += [
+            {"section": figure, "reason": NOT_PER_MODEL.get(figure, f"{figure} has no report section")}
+            for figure in analyses.FIGURES
+            if figure not in results
+        ]
+        skipped += [
+            {"section": key, "reason": note} for key, result in results.items() for note in result.get("notes", [])
+        ]
+        numbers = plain(
+            {
+                "data_note": SIMULATED_DATA_NOTE if source == "sim" else None,
+                "model": description,
+                "versions": versions(),
+                "skipped": skipped,
+                "elapsed_s": round(time.perf_counter() - started, 1),
+                "sections": {
+                    key: {name: value for name, value in result.items() if name in ("status", "reason", "numbers")}
+                    for key, result in results.items()
+                },
+            }
+        )
+        (staging / "report.json").write_text(json.dumps(numbers, indent=1))
+        (staging / "index.html").write_text(render_page(model_id, description, SECTIONS, results, skipped, numbers))
+    return Path(out) / "index.html"
 
 
 def render_page(
