@@ -99,11 +99,24 @@ def _cell_html(column: Column, cell: Mapping[str, Any] | None, report: str | Non
 
 
 def report_link(model: str, reports: str | Path | None, out: Path) -> str | None:
-    """The relative link from ``out`` to ``<reports>/<model>/index.html``, where that report exists."""
+    """The relative link from ``out`` to ``<reports>/<model>/index.html``, where that report exists inside
+    ``reports`` (a model named ``../../x`` or a link out of the folder gets none: the database's names are data)."""
     if reports is None:
         return None
     page = Path(reports) / model / "index.html"
-    return os.path.relpath(page, out) if page.is_file() else None
+    if not page.is_file() or not page.resolve().is_relative_to(Path(reports).resolve()):
+        return None
+    return os.path.relpath(page, out)
+
+
+#: first characters that make a spreadsheet read a CSV cell as a formula (OWASP's CSV injection guidance)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """``value`` as a CSV cell a spreadsheet shows as text: text starting with ``FORMULA_STARTS`` gets a leading
+    ``'`` (numbers stay numbers, so a negative score is still a number)."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
 def render(content: Mapping[str, Any], out: Path, reports: str | Path | None = None, title: str = "Leaderboard") -> str:
@@ -161,8 +174,8 @@ def csv_text(content: Mapping[str, Any]) -> str:
         for column in content["columns"]:
             cell = row["cells"].get(column["benchmark"])
             if cell is not None:
-                writer.writerow((row["model"], column["benchmark"], column["region"], column["source"])
-                                + tuple(cell[name] for name in names))
+                values = (row["model"], column["benchmark"], column["region"], column["source"])
+                writer.writerow(tuple(map(csv_cell, values + tuple(cell[name] for name in names))))
     return buffer.getvalue()
 
 
