@@ -12,6 +12,7 @@ load inside the command functions).
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 import warnings
@@ -33,7 +34,7 @@ from brainscore_lcl.cli import (
     train,
     weights,
 )
-from brainscore_lcl.errors import EXIT_BUG, EXIT_INTERRUPTED, ArgumentParser, SuiteError
+from brainscore_lcl.errors import EXIT_BUG, EXIT_FAILED, EXIT_INTERRUPTED, ArgumentParser, SuiteError
 
 #: the command modules, in the order of ``brainscore --help``
 COMMANDS = (
@@ -108,7 +109,8 @@ def write_bug_log(error: BaseException) -> Path:
 
 def run_command(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> int:
     """Parse ``argv`` with ``parser`` and run the chosen command's ``func``: a ``SuiteError`` prints its one sentence
-    and exits with its code, Ctrl-C exits 130, any other exception (a bug) prints one line naming the log file of its
+    and exits with its code, Ctrl-C exits 130, a write the file system refused (read-only, full) prints
+    ``unwritable_sentence`` and exits 1, any other exception (a bug) prints one line naming the log file of its
     traceback and exits 3."""
     try:
         args = parser.parse_args(argv)
@@ -119,14 +121,46 @@ def run_command(parser: argparse.ArgumentParser, argv: list[str] | None = None) 
     except KeyboardInterrupt:
         print("brainscore: interrupted; nothing partial was kept", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except Exception as error:  # a bug: one line here, the traceback in the log
-        log = write_bug_log(error)
-        first_line = next(iter(str(error).strip().splitlines()), "")
-        print(
-            f"brainscore: internal error {type(error).__name__}: {first_line} (a bug; full traceback in {log})",
-            file=sys.stderr,
+    except OSError as error:
+        sentence = unwritable_sentence(error)
+        if sentence is None:
+            return _bug(error)
+        print(f"brainscore: {sentence}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as error:  # a bug
+        return _bug(error)
+
+
+#: errno values of a write that the file system refused: read-only, no permission, full, over quota
+UNWRITABLE = {errno.EROFS: "a read-only file system", errno.EACCES: "no permission", errno.EPERM: "no permission"}
+UNWRITABLE |= {errno.ENOSPC: "no space left", errno.EDQUOT: "over the disk quota"}
+
+
+def unwritable_sentence(error: OSError) -> str | None:
+    """The one sentence for a write the file system refused (``UNWRITABLE``) with the path it names: the path, the
+    reason, and, for a path in the cache, ``$BRAINSCORE_LCL_CACHE`` to change; None for any other ``OSError``."""
+    from brainscore_lcl import cache_dir
+
+    if error.errno not in UNWRITABLE or not error.filename:
+        return None
+    path, cache = Path(error.filename).absolute(), cache_dir().absolute()
+    if path.is_relative_to(cache):
+        return (
+            f"cannot write {path} in the cache ({UNWRITABLE[error.errno]}); point BRAINSCORE_LCL_CACHE at a folder "
+            "you can write to (or free space there)"
         )
-        return EXIT_BUG
+    return f"cannot write {path} ({UNWRITABLE[error.errno]}); choose a path you can write to (or free space there)"
+
+
+def _bug(error: BaseException) -> int:
+    """One line naming ``error`` and the log file of its traceback; ``EXIT_BUG``."""
+    log = write_bug_log(error)
+    first_line = next(iter(str(error).strip().splitlines()), "")
+    print(
+        f"brainscore: internal error {type(error).__name__}: {first_line} (a bug; full traceback in {log})",
+        file=sys.stderr,
+    )
+    return EXIT_BUG
 
 
 def main(argv: list[str] | None = None) -> int:
