@@ -993,6 +993,28 @@ CASES = [
         "back to itself); remove or fix the link, or pass another path",
     ),
     (
+        "submission into a symlink loop",
+        ["submit", "--model", "lcl-v2", "--out", "{tmp}/loops/loop-a"],
+        EXIT_USAGE,
+        "brainscore: --out {tmp}/loops/loop-a runs into a symbolic link loop (a link that leads back to itself); "
+        "remove or fix the link, or pass another path",
+    ),
+    (
+        "data root in a symlink loop",
+        [
+            "score",
+            "--model",
+            "sim-generator",
+            "--benchmark",
+            "FreemanZiemba2013local.V1-pls",
+            "--data-root",
+            "{tmp}/loops/loop-b",
+        ],
+        EXIT_USAGE,
+        "brainscore: --data-root {tmp}/loops/loop-b runs into a symbolic link loop (a link that leads back to itself); "
+        "remove or fix the link, or pass another path",
+    ),
+    (
         "export over a file named stim",
         ["data", "export", "--source", "sim", "--out", "{tmp}/with-stim"],
         EXIT_USAGE,
