@@ -150,6 +150,22 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
             remove(retired)
 
 
+def exclusive_lock(path: str | os.PathLike, refusal: str) -> FileLock:
+    """The lock of ``path`` (``lock_path``), taken without waiting; ``UsageError(refusal)`` when another process
+    holds it. The caller releases it."""
+    from filelock import Timeout
+
+    from brainscore_lcl.errors import UsageError
+
+    lock = FileLock(lock_path(path), timeout=0)
+    try:
+        lock_path(path).parent.mkdir(parents=True, exist_ok=True)
+        lock.acquire()
+    except Timeout:
+        raise UsageError(refusal) from None
+    return lock
+
+
 @contextlib.contextmanager
 def output_folder_transaction(path: str | os.PathLike, option: str = "--out") -> Iterator[Path]:
     """A command's output folder, written all or nothing: the block fills a new temporary folder beside ``path``;
@@ -158,20 +174,12 @@ def output_folder_transaction(path: str | os.PathLike, option: str = "--out") ->
     and ``path`` is as it was. A second run on the same ``path`` while one holds it is refused (``UsageError`` naming
     ``option``) rather than interleaving its files: the lock is ``.<name>.lock`` beside ``path``, removed when done.
     Written here rather than taken from a library: ``filelock`` gives the lock, not the folder's merge."""
-    from filelock import Timeout
-
-    from brainscore_lcl.errors import UsageError
-
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(lock_path(path), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise UsageError(
-            f"{option} {path} is being written by another run (it holds {lock_path(path)}); wait for it to finish "
-            "or choose another folder"
-        ) from None
+    lock = exclusive_lock(
+        path,
+        f"{option} {path} is being written by another run (it holds {lock_path(path)}); wait for it to finish or "
+        "choose another folder",
+    )
     try:
         staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=_temporary_prefix(path), suffix=TEMPORARY_MARK))
         try:
