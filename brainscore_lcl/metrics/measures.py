@@ -28,12 +28,11 @@ from typing import Any
 import numpy as np
 from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
 
+from brainscore_lcl.metrics.measure_names import MEASURES
 from brainscore_lcl.metrics.pls import ColumnwisePearsonCorrelation, cached_stimulus_gram, pls_metric
 from brainscore_lcl.metrics.rsa import crossnobis_rdm, euclidean_rdm, rdm_spearman, rdm_submatrix
 from brainscore_lcl.metrics.shape import procrustes_similarity
 
-#: every measure of the panel, in the order of the figures
-MEASURES = ("pls", "ridge", "n2n", "reversepls", "rsa", "cka", "procrustes")
 #: the measures that fit a cross-validated regression and correlate held-out predictions
 REGRESSIONS = ("pls", "ridge", "n2n", "reversepls")
 #: what each measure computes (copied into every result)
@@ -106,7 +105,7 @@ class Recordings:
 
 
 def neuroid_assembly(values: np.ndarray, stimulus_ids, strata, neuroid_prefix: str) -> NeuroidAssembly:
-    """A (presentation, neuroid) ``NeuroidAssembly`` of ``values`` with the coords Brain-Score's regressions align on."""
+    """A (presentation, neuroid) ``NeuroidAssembly`` of ``values``, with the coords Brain-Score's regressions use."""
     values = np.asarray(values, dtype=np.float64)
     return NeuroidAssembly(
         values,
@@ -120,9 +119,7 @@ def neuroid_assembly(values: np.ndarray, stimulus_ids, strata, neuroid_prefix: s
     )
 
 
-def recordings_from_arrays(
-    repetitions: np.ndarray, strata=None, regression_ceiling: float | None = None
-) -> Recordings:
+def recordings_from_arrays(repetitions: np.ndarray, strata=None, regression_ceiling: float | None = None) -> Recordings:
     """``Recordings`` of ``repetitions`` (n_stimuli, n_repetitions, n_neurons); ``strata`` (n_stimuli,) are the
     stratification labels of the splits (default two alternating groups)."""
     repetitions = np.asarray(repetitions, dtype=np.float64)
@@ -314,7 +311,8 @@ def measure_ceiling(measure: str, recordings: Recordings, n_splits: int = CEILIN
             value = recordings.regression_ceiling
             if value is None:
                 value = internal_consistency_of(recordings)
-            return {"ceiling": float(value), "ceiling_std": None, "ceiling_definition": CEILING_DEFINITIONS["regression"]}
+            definition = CEILING_DEFINITIONS["regression"]
+            return {"ceiling": float(value), "ceiling_std": None, "ceiling_definition": definition}
         rng = np.random.default_rng(seed)
         n_repetitions = recordings.repetitions.shape[1]
         values = []
@@ -400,9 +398,11 @@ def geometry_bootstrap(
 
 @dataclass
 class MeasureScore:
-    """One measure of one model: raw value, ceiling, normalised = raw / ceiling, 95% percentile-bootstrap intervals
-    over images (``raw_ci95``, ``normalised_ci95``) and, for the regressions, over neurons (or units, for reverse
-    PLS: the median over them of the split-mean r, ``neuron_ci95``)."""
+    """One measure of one model: raw value, ceiling, normalised = raw / ceiling, 95% bootstrap intervals over images
+    (``raw_ci95``, ``normalised_ci95``; percentile intervals for the regressions; for the geometry measures the
+    resamples' 2.5-97.5% spread around their median, placed at the raw value, since a subsample of distinct images
+    shifts CKA, RSA and Procrustes) and, for the regressions, over neurons (or units, for reverse PLS: the median over
+    them of the split-mean r, ``neuron_ci95``)."""
 
     measure: str
     raw: float
@@ -446,6 +446,9 @@ def score_measure(
         details["angle_degrees"] = float(np.degrees(np.arccos(raw)))
     ceiling = measure_ceiling(measure, recordings)
     low, high = (float(value) for value in np.nanquantile(samples, [0.025, 0.975]))
+    if measure not in REGRESSIONS:  # subsamples of distinct images shift these statistics: keep the spread only
+        shift = float(raw) - float(np.nanmedian(samples))
+        low, high = low + shift, high + shift
     return MeasureScore(
         measure=measure,
         raw=float(raw),
@@ -479,4 +482,3 @@ def align_features(source, recordings: Recordings) -> np.ndarray:
     if missing:
         raise ValueError(f"the activations lack {len(missing)} of the recorded stimuli (e.g. {missing[0]!r})")
     return np.asarray(source.values)[[rows[stimulus] for stimulus in recordings.stimulus_ids]]
-
