@@ -10,6 +10,7 @@ ceiling, the bootstrap intervals and what each means. Registered as ``<prefix>.<
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from typing import Any
 
 from brainscore_core.metrics import Score
@@ -29,6 +30,8 @@ from brainscore_lcl.metrics.measures import (
 
 from .benchmark import FreemanZiembaPLS
 
+#: the model units of the last few (model, field of view, region, layer, recordings) (``model_units``)
+_UNITS: OrderedDict[tuple, Any] = OrderedDict()
 #: the recordings of each benchmark's data: {id(averaged assembly): (averaged assembly, Recordings)}
 _RECORDINGS: dict[int, tuple[Any, Recordings]] = {}
 
@@ -88,7 +91,24 @@ class FreemanZiembaMeasure(FreemanZiembaPLS):
 
     def model_units(self, candidate):
         """The candidate's (n_stimuli, n_units) activations for the recorded stimuli, in the recordings' order (as
-        Brain-Score's ``NeuralBenchmark`` records them: placed on screen, ``number_of_trials`` trials)."""
+        Brain-Score's ``NeuralBenchmark`` records them: placed on screen, ``number_of_trials`` trials); read once per
+        process for each model identity, field of view, committed layer and data object, so that the measures of a
+        panel share them."""
+        layer_map = getattr(getattr(candidate, "layer_model", None), "region_layer_map", {}) or {}
+        key = (
+            getattr(candidate, "identifier", id(candidate)),
+            candidate.visual_degrees(),
+            self.region,
+            layer_map.get(self.region),
+            id(self.recordings()),
+        )
+        if key not in _UNITS:
+            _UNITS[key] = self._recorded_units(candidate)
+            if len(_UNITS) > 4:
+                _UNITS.popitem(last=False)
+        return _UNITS[key]
+
+    def _recorded_units(self, candidate):
         candidate.start_recording(self.region, time_bins=self.timebins)
         stimulus_set = place_on_screen(
             self._assembly.stimulus_set,
