@@ -6,12 +6,12 @@ Shapes: model ``features`` (n_stimuli, n_units) in the recordings' stimulus orde
 (n_stimuli, n_repetitions, n_neurons). Every measure is "higher = more similar" and correlation-like.
 
 Where Brain-Score has the measure, its classes compute it: ``CrossRegressedCorrelation`` with ``ridge_cv_regression``
-(ridge, alpha by generalised cross-validation over Brain-Score's ``ALPHA_LIST``) or ``single_regression``
-(one-to-one neuron mapping), Brain-Score's ``unbiased_linear_CKA`` (its ``cka`` metric); the PLS and reverse-PLS
-regressions are this suite's kernel PLS (``brainscore_lcl.metrics.pls``, equal to Brain-Score's ``pls`` /
-``reverse_pls`` within 1e-6 and faster). RSA goes through rsatoolbox (``brainscore_lcl.metrics.rsa``), the angular
-Procrustes distance is ``brainscore_lcl.metrics.shape``. All splits are Brain-Score's: 10 stratified (texture type)
-90/10 shuffle splits.
+(ridge, alpha by generalised cross-validation over Brain-Score's ``ALPHA_LIST``) or with its ``SingleRegression``
+vectorised (``OneToOneRegression``: the one-to-one mapping, equal to it within 1e-6), ``unbiased_linear_CKA`` (its
+``cka`` metric); the PLS and reverse-PLS regressions are this suite's kernel PLS (``brainscore_lcl.metrics.pls``,
+equal to Brain-Score's ``pls`` / ``reverse_pls`` within 1e-6 and faster). RSA goes through rsatoolbox
+(``brainscore_lcl.metrics.rsa``), the angular Procrustes distance is ``brainscore_lcl.metrics.shape``. All splits
+are Brain-Score's: 10 stratified (texture type) 90/10 shuffle splits.
 
 Shared work: a model's features are reduced once to an (n_stimuli, rank) basis with the same centred Gram matrix
 (``reduced_basis``). PLS, ridge, CKA, Procrustes and RSA (squared Euclidean distances) depend on the features only
@@ -43,7 +43,8 @@ MEASURE_DEFINITIONS = {
     "over Brain-Score's ALPHA_LIST (brainscore_vision ridge_cv_regression in CrossRegressedCorrelation); median "
     "over neurons of the held-out Pearson r, mean over splits",
     "n2n": "one-to-one mapping: each neuron predicted by the one model unit that correlates best with it on the "
-    "training images (Brain-Score's neuron_to_neuron, SingleRegression); median held-out r, mean over splits",
+    "training images (Brain-Score's neuron_to_neuron: its SingleRegression, vectorised); median held-out r, mean "
+    "over splits",
     "reversepls": "reverse PLS neurons -> model units (Brain-Score's reverse_pls direction, kernel PLS with "
     "min(25, neurons) components) on a seeded subset of at most 1000 varying units; median over units of the "
     "held-out r, mean over splits",
@@ -194,18 +195,49 @@ class RecordingPearsonCorrelation(ColumnwisePearsonCorrelation):
         return super().__call__(prediction, target)
 
 
+class OneToOneRegression:
+    """Brain-Score's ``SingleRegression`` (each target predicted by the one source unit that correlates best with it on
+    the training stimuli, NaN correlations of constant units skipped), computed for all targets at once over blocks
+    of units: Brain-Score's class normalises the whole training matrix again for every target, which costs minutes
+    for a layer of 10^5 units. ``fit(X, Y)`` / ``predict(X)`` on arrays (n, p) and (n, q)."""
+
+    def __init__(self, block_size: int = 8192):
+        self.block_size = block_size
+        self.mapping: np.ndarray | None = None
+
+    def fit(self, X, Y) -> OneToOneRegression:
+        X, Y = np.asarray(X), np.asarray(Y, dtype=np.float64)
+        targets = Y - Y.mean(axis=0)
+        targets = targets / np.linalg.norm(targets, axis=0)
+        best = np.full(Y.shape[1], -np.inf)
+        mapping = np.zeros(Y.shape[1], dtype=np.int64)
+        for start in range(0, X.shape[1], self.block_size):
+            block = np.asarray(X[:, start : start + self.block_size], dtype=np.float64)
+            block = block - block.mean(axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                correlations = (block / np.linalg.norm(block, axis=0)).T @ targets
+            correlations = np.where(np.isnan(correlations), -np.inf, correlations)
+            winners = np.argmax(correlations, axis=0)
+            values = correlations[winners, np.arange(Y.shape[1])]
+            better = values > best
+            best[better], mapping[better] = values[better], start + winners[better]
+        self.mapping = mapping
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        return np.asarray(X)[:, self.mapping]
+
+
 def regression_metric(measure: str, n_components: int = 25):
     """The cross-validated regression metric of ``measure`` (``metric(source, target) -> Score`` with per-split,
-    per-target ``.raw``): Brain-Score's ``CrossRegressedCorrelation`` classes, kernel PLS for the two PLS measures."""
-    from brainscore_vision.metrics.regression_correlation.metric import (
-        CrossRegressedCorrelation,
-        ridge_cv_regression,
-        single_regression,
-    )
+    per-target ``.raw``): Brain-Score's ``CrossRegressedCorrelation`` with its ``ridge_cv_regression`` or with
+    ``OneToOneRegression`` (its ``SingleRegression``, vectorised), kernel PLS for the two PLS measures."""
+    from brainscore_vision.metric_helpers.xarray_utils import XarrayRegression
+    from brainscore_vision.metrics.regression_correlation.metric import CrossRegressedCorrelation, ridge_cv_regression
 
     if measure in ("pls", "reversepls"):
         return pls_metric("kernel", crossvalidation_kwargs=dict(CROSSVALIDATION_KWARGS), n_components=n_components)
-    regression = {"ridge": ridge_cv_regression, "n2n": single_regression}[measure]()
+    regression = ridge_cv_regression() if measure == "ridge" else XarrayRegression(OneToOneRegression())
     return CrossRegressedCorrelation(
         regression=regression,
         correlation=ColumnwisePearsonCorrelation(),
