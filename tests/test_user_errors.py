@@ -853,6 +853,35 @@ CASES = [
         "brainscore: --walltime '4h' is not a walltime sge reads (HH:MM:SS); e.g. --walltime 04:00:00",
     ),
     (
+        "grid time window reversed",
+        ["grid", "--models", "sim-generator", "--benchmarks", f"{SIM}.V1-pls", "--time-window", "200", "50"],
+        EXIT_USAGE,
+        "brainscore: --time-window 200 50: the end must come after the start (START_MS END_MS); e.g. --time-window "
+        "50 200",
+    ),
+    (
+        "grid constraint outside slurm",
+        [
+            "grid",
+            "--models",
+            "sim-generator",
+            "--benchmarks",
+            f"{SIM}.V1-pls",
+            "--scheduler",
+            "sge",
+            "--constraint",
+            "x",
+        ],
+        EXIT_USAGE,
+        "brainscore: --constraint applies to slurm only, not sge; write sge's own directive with --job-extra",
+    ),
+    (
+        "grid worker timeout zero",
+        ["grid", "--models", "sim-generator", "--benchmarks", f"{SIM}.V1-pls", "--worker-timeout", "0"],
+        EXIT_USAGE,
+        "brainscore: --worker-timeout 0.0 must be a positive number of seconds, e.g. 120",
+    ),
+    (
         "leaderboard database of another kind",
         ["leaderboard", "--db", "mysql://lab@host/results", "--out", "{tmp}/site"],
         EXIT_USAGE,
