@@ -93,7 +93,7 @@ def run_region(model, source: str, region: str, n_boot: int) -> dict:
     with Clock() as extraction:
         units = benchmark.model_units(model)
     timings = {"extraction": extraction}
-    fresh = recordings_from_assemblies(recordings.averaged, benchmark_repetitions(benchmark))
+    fresh = recordings_from_assemblies(recordings.averaged, benchmark.repetition_assembly())
     with Clock() as first:
         panel = score_panel(units, fresh, MEASURES, n_boot=n_boot)
     with Clock() as again:
@@ -121,19 +121,6 @@ def run_region(model, source: str, region: str, n_boot: int) -> dict:
             internal_consistency_of(fresh)
         baseline["internal consistency"] = clock
     return {"timings": timings, "baseline": baseline, "panel": panel, "baseline_values": values, "units": units.shape}
-
-
-def benchmark_repetitions(benchmark):
-    from brainscore_lcl.data.sources import load_freemanziemba_assembly
-
-    return load_freemanziemba_assembly(
-        benchmark.source,
-        average_repetitions=False,
-        region=benchmark.region,
-        access=benchmark.access,
-        time_window=benchmark.time_window,
-        data_root=benchmark.data_root,
-    )
 
 
 def main() -> None:

@@ -70,19 +70,23 @@ class FreemanZiembaMeasure(FreemanZiembaPLS):
         options.setdefault("identifier", f"{SOURCE_PREFIXES.get(source, source)}.{region}-{metric}")
         super().__init__(source, region, **options)
 
+    def repetition_assembly(self):
+        """The (presentation x repetition, neuroid) responses of this benchmark's data, region, split and window."""
+        return load_freemanziemba_assembly(
+            self.source,
+            average_repetitions=False,
+            region=self.region,
+            access=self.access,
+            time_window=self.time_window,
+            data_root=self.data_root,
+        )
+
     def recordings(self) -> Recordings:
         """The recordings with repetitions, aligned to the averaged assembly, made once per data object."""
         averaged = getattr(self._assembly, "content", self._assembly)
         held = _RECORDINGS.get(id(averaged))
         if held is None or held[0] is not averaged:
-            repetitions = load_freemanziemba_assembly(
-                self.source,
-                average_repetitions=False,
-                region=self.region,
-                access=self.access,
-                time_window=self.time_window,
-                data_root=self.data_root,
-            )
+            repetitions = self.repetition_assembly()
             ceiling = float(self.ceiling.values) if self.metric in ("pls", "ridge", "n2n") else None
             held = _RECORDINGS[id(averaged)] = (averaged, recordings_from_assemblies(averaged, repetitions, ceiling))
         if held[1].regression_ceiling is None and self.metric in ("pls", "ridge", "n2n"):
@@ -129,11 +133,7 @@ class FreemanZiembaMeasure(FreemanZiembaPLS):
         score.attrs["ceiling"] = Score(result.ceiling)
         layer_map = getattr(getattr(candidate, "layer_model", None), "region_layer_map", {}) or {}
         score.attrs["details"] = {
-            "benchmark": self.identifier,
-            "source": self.source,
-            "region": self.region,
-            "access": self.access,
-            "time_window_ms": list(self.time_window),
+            **self.data_fields(),
             "score": result.normalised,
             "error": None,
             "n_neuroids": int(recordings.repetitions.shape[2]),
