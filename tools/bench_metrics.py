@@ -99,6 +99,8 @@ def run_region(model, source: str, region: str, n_boot: int) -> dict:
     with Clock() as again:
         score_panel(units, fresh, MEASURES, n_boot=n_boot)
     timings |= {"panel (ceilings computed)": first, "panel (ceilings made before)": again}
+    for name, clock in timings.items():
+        print(f"  {region} {name:32s} wall {clock.wall:7.2f} s  cpu {clock.cpu:7.2f} s", flush=True)
 
     source_assembly = neuroid_assembly(units, recordings.stimulus_ids, recordings.strata, "unit")
     subset = neuroid_assembly(units[:, varying_unit_subset(units)], recordings.stimulus_ids, recordings.strata, "unit")
@@ -117,6 +119,7 @@ def run_region(model, source: str, region: str, n_boot: int) -> dict:
                 else:
                     values[measure] = procrustes_similarity(units, recordings.responses)
             baseline[measure] = clock
+            print(f"  {region} baseline {measure:14s} wall {clock.wall:7.2f} s  cpu {clock.cpu:7.2f} s", flush=True)
         with Clock() as clock:
             internal_consistency_of(fresh)
         baseline["internal consistency"] = clock
