@@ -489,7 +489,9 @@ def score_measure(
     if measure in REGRESSIONS:
         fit = regression_fit(measure, features, recordings)
         raw, samples = fit.raw, regression_bootstrap(fit, n_boot, rng)
-        per_target = np.nanmean(fit.per_split_r, axis=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a unit constant in every test split has no r
+            per_target = np.nanmean(fit.per_split_r, axis=0)
         neuron_interval = list(bootstrap_median_ci(per_target, n_boot=n_boot, seed=seed))
         details["n_targets"] = int(fit.per_split_r.shape[1])
     else:
