@@ -269,16 +269,21 @@ def draw(result: MetricPanel, out: str | Path | None = None) -> list[Path]:
     out = output_folder(out, "metric_panel")
     regions = list(result.agreement)
     figure, axes = plt.subplots(
-        len(regions), 2, figsize=(15, 4.6 * len(regions) + 1.2), squeeze=False, gridspec_kw={"width_ratios": [3, 1.3]}
+        len(regions) + 1,
+        2,
+        figsize=(15, 4.6 * len(regions) + 1.6),
+        squeeze=False,
+        gridspec_kw={"width_ratios": [3, 1.3], "height_ratios": [4.6] * len(regions) + [1.2]},
     )
     for row_axes, region in zip(axes, regions):
         region_rows = [row for row in result.rows if row["region"] == region]
         _region_bars(row_axes[0], region_rows, result.measures, region)
         _region_ranks(row_axes[1], region_rows, result.measures, result.agreement[region])
     axes[0][0].legend(fontsize=7, ncol=2, loc="lower left")
-    sentence = textwrap.fill(" ".join(result.sentences), width=190)
-    figure.text(0.01, 0.005, sentence, fontsize=7, va="bottom", ha="left", wrap=True)
-    figure.subplots_adjust(bottom=0.05 + 0.012 * sentence.count("\n"))
+    for axis in axes[-1]:
+        axis.axis("off")
+    sentence = textwrap.fill(" ".join(result.sentences), width=200)
+    axes[-1][0].text(0, 1, sentence, fontsize=7, va="top", ha="left", transform=axes[-1][0].transAxes)
     correlations = [
         {"region": region} | row
         for region, agreement in result.agreement.items()
