@@ -29,7 +29,7 @@ import numpy as np
 from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
 
 from brainscore_lcl.metrics.measure_names import MEASURES
-from brainscore_lcl.metrics.pls import ColumnwisePearsonCorrelation, cached_stimulus_gram, gram_row_source, pls_metric
+from brainscore_lcl.metrics.pls import ColumnwisePearsonCorrelation, cached_stimulus_gram, pls_metric
 from brainscore_lcl.metrics.rsa import crossnobis_rdm, euclidean_rdm, rdm_spearman, rdm_submatrix
 from brainscore_lcl.metrics.shape import procrustes_similarity
 
@@ -196,55 +196,36 @@ class RecordingPearsonCorrelation(ColumnwisePearsonCorrelation):
 
 
 class OneToOneRegression:
-    """Brain-Score's ``SingleRegression``: each target predicted by the one source unit that correlates best with it
-    on the training stimuli (NaN correlations of constant units skipped).
-
-    Brain-Score's class normalises the whole training matrix again for every target, and its cross-validation copies
-    the (stimuli, units) assembly for every split: minutes for a layer of 10^5 units. Here the units are attached once
-    (``attach``: (n, p) units and the (n, q) targets in the same stimulus order) and ``fit`` / ``predict`` take the
-    one-column row-index stand-in (``brainscore_lcl.metrics.pls.gram_row_source``); each split's correlations come
-    from sums over all stimuli minus those over its held-out stimuli, in float64, for all targets at once.
-    """
+    """Brain-Score's ``SingleRegression`` (each target predicted by the one source unit that correlates best with it on
+    the training stimuli, NaN correlations of constant units skipped), computed for all targets at once over blocks
+    of units: Brain-Score's class normalises the whole training matrix again for every target, which costs minutes
+    for a layer of 10^5 units. ``fit(X, Y)`` / ``predict(X)`` on arrays (n, p) and (n, q)."""
 
     def __init__(self, block_size: int = 8192):
         self.block_size = block_size
         self.mapping: np.ndarray | None = None
 
-    def attach(self, units: np.ndarray, targets: np.ndarray) -> None:
-        """Hold the (n, p) ``units`` and (n, q) ``targets`` and their sums over all stimuli."""
-        self.units, self.targets = np.asarray(units), np.asarray(targets, dtype=np.float64)
-        blocks = [self._block(slice(None), start) for start in range(0, self.units.shape[1], self.block_size)]
-        self._sums = np.concatenate([block.sum(axis=0) for block in blocks])
-        self._squares = np.concatenate([np.sum(block**2, axis=0) for block in blocks])
-        self._products = np.concatenate([block.T @ self.targets for block in blocks])
-
-    def _block(self, rows, start: int) -> np.ndarray:
-        return np.asarray(self.units[rows, start : start + self.block_size], dtype=np.float64)
-
     def fit(self, X, Y) -> OneToOneRegression:
-        rows = np.asarray(X)[:, 0].astype(np.int64)
-        if not np.allclose(np.asarray(Y, dtype=np.float64), self.targets[rows]):
-            raise ValueError("the training targets are not the attached targets of the training rows")
-        held_out = np.setdiff1d(np.arange(len(self.targets)), rows)
-        count, held_targets = len(rows), self.targets[held_out]
-        target_sums = self.targets.sum(axis=0) - held_targets.sum(axis=0)
-        target_variance = np.sum(self.targets**2, axis=0) - np.sum(held_targets**2, axis=0) - target_sums**2 / count
-        held = np.hstack([self._block(held_out, start) for start in range(0, self.units.shape[1], self.block_size)])
-        sums = self._sums - held.sum(axis=0)
-        squares = self._squares - np.sum(held**2, axis=0)
-        variance = squares - sums**2 / count
-        covariance = self._products - held.T @ held_targets - np.outer(sums, target_sums) / count
-        constant = variance <= 1e-12 * np.maximum(squares, np.finfo(np.float64).tiny)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            correlations = covariance / np.sqrt(np.outer(variance, target_variance))
-        correlations[constant] = -np.inf
-        correlations[np.isnan(correlations)] = -np.inf
-        self.mapping = np.argmax(correlations, axis=0)
+        X, Y = np.asarray(X), np.asarray(Y, dtype=np.float64)
+        targets = Y - Y.mean(axis=0)
+        targets = targets / np.linalg.norm(targets, axis=0)
+        best = np.full(Y.shape[1], -np.inf)
+        mapping = np.zeros(Y.shape[1], dtype=np.int64)
+        for start in range(0, X.shape[1], self.block_size):
+            block = np.asarray(X[:, start : start + self.block_size], dtype=np.float64)
+            block = block - block.mean(axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                correlations = (block / np.linalg.norm(block, axis=0)).T @ targets
+            correlations = np.where(np.isnan(correlations), -np.inf, correlations)
+            winners = np.argmax(correlations, axis=0)
+            values = correlations[winners, np.arange(Y.shape[1])]
+            better = values > best
+            best[better], mapping[better] = values[better], start + winners[better]
+        self.mapping = mapping
         return self
 
     def predict(self, X) -> np.ndarray:
-        rows = np.asarray(X)[:, 0].astype(np.int64)
-        return np.asarray(self.units[rows][:, self.mapping], dtype=np.float64)
+        return np.asarray(X)[:, self.mapping]
 
 
 def regression_metric(measure: str, n_components: int = 25):
@@ -281,13 +262,11 @@ def cross_validated_regression(
     metric = regression_metric(measure, n_components)
     recorder = RecordingPearsonCorrelation()
     metric.correlation = recorder
-    source_assembly = neuroid_assembly(source, stimulus_ids, strata, "x")
-    if measure == "n2n":  # the units stay attached; the splits move row indices only
-        metric.regression._regression.attach(source, target)
-        source_assembly = gram_row_source(source_assembly)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # constant units in a test split: r is NaN, skipped
-        score = metric(source_assembly, neuroid_assembly(target, stimulus_ids, strata, "y"))
+        score = metric(
+            neuroid_assembly(source, stimulus_ids, strata, "x"), neuroid_assembly(target, stimulus_ids, strata, "y")
+        )
     per_split = np.asarray(score.raw.transpose("split", "neuroid").values, dtype=float)
     return RegressionFit(float(np.mean(np.nanmedian(per_split, axis=1))), per_split, recorder.pairs)
 
