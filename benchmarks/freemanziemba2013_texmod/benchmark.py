@@ -37,6 +37,7 @@ from brainscore_lcl.metrics.texture import (
     population_modulation,
     reliable_neurons,
 )
+from brainscore_lcl.model_helpers.unit_grid import stimulus_units
 
 
 def model_modulation(
@@ -46,7 +47,8 @@ def model_modulation(
 
     "fitted": each reliable recorded neuron as predicted from the features by ``n_folds``-fold cross-validated PLS
     over all images (strata = family x texture type), predictions rectified at zero before the index.
-    "units": the units of the layer itself (rectified likewise).
+    "units": the units of the layer itself (rectified likewise); ``texture_modulation_details`` keeps, by default, only
+    the units centred in the stimulus aperture that respond to some image (``model_helpers.unit_grid.stimulus_units``).
     """
     strata = np.array([f"{family}-{kind}" for family, kind in zip(data.families, data.texture_types)])
     predictions = cross_validated_predictions(features, data.responses[:, reliable], strata, n_folds, seed=seed)
@@ -189,8 +191,11 @@ def texture_modulation_details(
     data_mod, reliable = data_modulation(data, min_ceiling)
     features = record_model_features(candidate, "V2", data.stimulus_set, data.stimulus_ids)
     readings = model_modulation(features, data, reliable, n_folds, seed)
-    comparisons = {name: compare_modulation(modulation, data_mod) for name, modulation in readings.items()}
     layer_map = getattr(getattr(candidate, "layer_model", None), "region_layer_map", {}) or {}
+    # the "units" reading averages over the units that see the stimulus (texmod's default: metrics.texture.select_units)
+    units = stimulus_units(candidate, layer_map.get("V2"), features, VISUAL_DEGREES)
+    readings["units"] = population_modulation(features[:, units.used], data.families, data.texture_types, rectify=True)
+    comparisons = {name: compare_modulation(modulation, data_mod) for name, modulation in readings.items()}
     return {
         "n_images": int(len(data.stimulus_ids)),
         "min_ceiling": min_ceiling,
@@ -213,5 +218,5 @@ def texture_modulation_details(
             "latency_ms": None if data.latency_ms is None else data.latency_ms.tolist(),
         },
         "fitted": comparisons["fitted"],
-        "units": comparisons["units"],
+        "units": {**comparisons["units"], "units": units.counts()},
     }
