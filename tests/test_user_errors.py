@@ -687,6 +687,20 @@ CASES = [
         "brainscore: --partition-ranking applies to the V1-like / V2-like benchmarks (ids ending in -v1like or "
         "-v2like), not to 'FreemanZiemba2013sim.V2-pls'; drop it or score one of them",
     ),
+    (
+        "score --metric on a benchmark that takes none",
+        ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V2-texmod", "--metric", "cka"],
+        EXIT_USAGE,
+        "brainscore: --metric applies to the FreemanZiemba2013*.V1 / V2 benchmarks (e.g. FreemanZiemba2013sim.V2-pls), "
+        "not to 'FreemanZiemba2013sim.V2-texmod'; drop --metric or score one of them",
+    ),
+    (
+        "score --metric other than the measure its id names",
+        ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V2-cka", "--metric", "ridge"],
+        EXIT_USAGE,
+        "brainscore: FreemanZiemba2013sim.V2-cka measures cka, not --metric ridge; drop --metric or score "
+        "FreemanZiemba2013sim.V2-ridge",
+    ),
     # stimuli make, texmod
     (
         "stimuli make from a folder without images",

@@ -6,6 +6,7 @@ import argparse
 
 from brainscore_lcl.cli.options import check_input_paths, check_json_option
 from brainscore_lcl.errors import UsageError
+from brainscore_lcl.metrics.measure_names import MEASURES
 
 #: the ids of the V1-like / V2-like benchmarks end with these (``benchmarks/freemanziemba2013_partition``)
 PARTITION_SUFFIXES = ("-v1like", "-v2like")
@@ -22,6 +23,8 @@ def benchmark_options(args: argparse.Namespace) -> dict:
         options["pls"] = args.pls
     if getattr(args, "partition_ranking", None):
         options["ranking"] = args.partition_ranking
+    if getattr(args, "metric", None):
+        options["metric"] = args.metric
     return options
 
 
@@ -68,6 +71,10 @@ def command_score(args: argparse.Namespace) -> int:
             f"--partition-ranking applies to the V1-like / V2-like benchmarks (ids ending in "
             f"{' or '.join(PARTITION_SUFFIXES)}), not to {args.benchmark!r}; drop it or score one of them"
         )
+    if args.metric:
+        from brainscore_lcl.benchmarks.freemanziemba2013.measures import check_accepts_metric
+
+        check_accepts_metric(args.benchmark, args.metric)
     record = stored_cell(model_id_from_args(args), args.benchmark, args.checkpoint, benchmark_options(args), args)
     print(record.line())
     if args.json:
@@ -106,6 +113,12 @@ def add_subcommand(commands: argparse._SubParsersAction) -> None:
         choices=("sign_aware", "paper"),
         help="for the V1-like / V2-like benchmarks: rank the cells by the sign-aware per-cell explained variance "
         "(default) or by the paper's literal per-cell (r/r_ceil)^2",
+    )
+    parser.add_argument(
+        "--metric",
+        choices=MEASURES,
+        help="for a FreemanZiemba2013*.V1/V2 benchmark: the similarity measure (docs/metrics.md); its JSON carries "
+        "raw, ceiling and normalised values",
     )
     add_database_argument(parser)
     parser.add_argument("--recompute", action="store_true", help="score again even if the database holds the cell")

@@ -106,6 +106,13 @@ SECTIONS = (
         "explains better and a paired permutation test.",
     ),
     Section(
+        "metric_panel",
+        "V1 and V2 under every similarity measure",
+        "PLS, ridge, one-to-one, reverse PLS, RSA, CKA and Procrustes, each with its split-half ceiling and 95% "
+        "bootstrap interval, the controls' floors, each model's rank per measure, Kendall's W across measures and "
+        "which conclusions flip with the measure (docs/metrics.md).",
+    ),
+    Section(
         "behaviour",
         "Behaviour (Fig. 8, Table A.5)",
         "Out-of-distribution accuracy, observed and error consistency with Geirhos et al.'s human observers and "

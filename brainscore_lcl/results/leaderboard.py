@@ -19,6 +19,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+from brainscore_lcl.metrics.measure_names import MEASURES
 from brainscore_lcl.results.db import DONE, ResultsDB
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "report" / "leaderboard.html"
@@ -49,11 +50,19 @@ def latest_cells(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], dic
 
 
 def columns_of(cells: Mapping[tuple[str, str], Mapping[str, Any]]) -> list[Column]:
-    """The benchmark columns, by region, then data source (recordings before sim), then id."""
+    """The benchmark columns, by region, then data source (recordings before sim), then similarity measure
+    (``brainscore_lcl.metrics.measure_names.MEASURES``), then id."""
     found = {benchmark: (row["region"] or "?", row["source"] or "?") for (_, benchmark), row in cells.items()}
     columns = [Column(benchmark, region, source) for benchmark, (region, source) in found.items()]
     rank = {source: index for index, source in enumerate(SOURCE_ORDER)}
-    return sorted(columns, key=lambda c: (c.region, rank.get(c.source, len(rank)), c.source, c.benchmark))
+    measure_rank = {measure: index for index, measure in enumerate(MEASURES)}
+
+    def measure_of(column: Column) -> int:
+        return measure_rank.get(column.benchmark.partition("-")[2], len(measure_rank))
+
+    return sorted(
+        columns, key=lambda c: (c.region, rank.get(c.source, len(rank)), c.source, measure_of(c), c.benchmark)
+    )
 
 
 def table(db: ResultsDB) -> dict[str, Any]:
