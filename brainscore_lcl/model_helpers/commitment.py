@@ -206,6 +206,7 @@ def make_commitment(
     visual_degrees: float = VISUAL_DEGREES,
     checkpoint: str | os.PathLike | None = None,
     activations_key: str | None = None,
+    by_image_content: bool = True,
 ):
     """``ModelCommitment`` of ``network`` recording ``layers`` (module names), committed to ``region_layer_map``.
 
@@ -215,6 +216,8 @@ def make_commitment(
     ``weights_sha256`` as ``model.weights_sha256`` (the results database keys on it).
     ``activations_key`` names the network whose per-image activations this model shares in memory
     (``activations_memo``; default its identifier): models that are one network with other region maps share one.
+    ``by_image_content=False``: no such memo, for a model whose activations are not a function of the image file's
+    bytes (``control-design`` reads each stimulus's labels; two identical images may carry different ones).
     """
     from brainscore_vision.model_helpers.activations.pytorch import PytorchWrapper
     from brainscore_vision.model_helpers.brain_transformation import ModelCommitment
@@ -229,7 +232,8 @@ def make_commitment(
     wrapper = PytorchWrapper(model=network.eval(), preprocessing=preprocessing, identifier=identifier)
     wrapper.image_size = image_size
     wrapper._extractor.register_batch_activations_hook(functools.partial(check_batch_activations, identifier))
-    remember_activations(wrapper._extractor, activations_key or identifier)
+    if by_image_content:
+        remember_activations(wrapper._extractor, activations_key or identifier)
     model = ModelCommitment(
         identifier=identifier,
         activations_model=wrapper,

@@ -131,6 +131,7 @@ def get_model(checkpoint: str | os.PathLike | None = None):
         preprocessing=codes,
         image_size=224,
         visual_degrees=VISUAL_DEGREES,
+        by_image_content=False,
     )
     model.activations_model._extractor.register_stimulus_set_hook(codes.remember)
     return model
