@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from brainscore_lcl.errors import RunError, UsageError
-from brainscore_lcl.scoring import ScoreRecord, score
 
+if TYPE_CHECKING:
+    from brainscore_lcl.scoring import ScoreRecord
+
+#: light to import (the CLI's parsers read it): the scoring machinery is imported on first use
 CONTROL_MODELS = ("control-design", "control-pixels")
 
 
@@ -29,6 +33,8 @@ def control_scores(
     """{control id: its ``ScoreRecord`` on ``benchmark_id``} for every control, scored by ``score_cell(control id)``
     (default ``brainscore_lcl.scoring.score`` with ``options``; the CLI passes its results-database cell). A control
     the benchmark cannot take gets a NaN record whose ``details["skipped"]`` gives the one-sentence reason."""
+    from brainscore_lcl.scoring import ScoreRecord, score
+
     score_cell = score_cell or (lambda model_id: score(model_id, benchmark_id, **options))
     records = {}
     for control in CONTROL_MODELS:

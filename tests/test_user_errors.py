@@ -675,6 +675,13 @@ CASES = [
         "brainscore: --partition-ranking applies to the V1-like / V2-like benchmarks (ids ending in -v1like or "
         "-v2like), not to 'FreemanZiemba2013sim.V2-pls'; drop it or score one of them",
     ),
+    (
+        "score texture-modulation cross-validation on a PLS benchmark",
+        ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V2-pls", "--texmod-cv", "stratified"],
+        EXIT_USAGE,
+        "brainscore: --texmod-cv applies to the texture-modulation benchmarks (ids ending in -texmod), not to "
+        "'FreemanZiemba2013sim.V2-pls'; drop it or score a *.V2-texmod benchmark",
+    ),
     # stimuli make, texmod
     (
         "stimuli make from a folder without images",

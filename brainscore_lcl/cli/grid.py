@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from brainscore_lcl.cli.options import add_database_argument, check_json_option
-from brainscore_lcl.cli.score import benchmark_options
+from brainscore_lcl.cli.score import add_texmod_cv_argument, benchmark_options, check_texmod_cv
+from brainscore_lcl.controls import CONTROL_MODELS
 from brainscore_lcl.errors import UsageError
 
 
@@ -20,7 +21,11 @@ def command_grid(args: argparse.Namespace) -> int:
     from brainscore_lcl.scoring import check_benchmark_id
 
     check_json_option(args)
-    models = grid_models(args.models or [], args.checkpoint or [], args.runs)
+    check_texmod_cv(args, args.benchmarks)
+    rows = list(args.models or [])
+    if not args.no_controls:  # every column's scores beside the controls' (docs/controls.md)
+        rows += [control for control in CONTROL_MODELS if control not in rows]
+    models = grid_models(rows, args.checkpoint or [], args.runs)
     for benchmark_id in args.benchmarks:
         check_benchmark_id(benchmark_id)
     if args.retries < 0:
@@ -82,4 +87,10 @@ def add_subcommand(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--data-root", help="folder of the raw release for FreemanZiemba2013local.*")
     parser.add_argument("--pls", choices=("kernel", "exact", "brainscore"), help="PLS implementation (default kernel)")
+    add_texmod_cv_argument(parser)
+    parser.add_argument(
+        "--no-controls",
+        action="store_true",
+        help="do not add the controls control-design and control-pixels as rows (docs/controls.md)",
+    )
     parser.set_defaults(func=command_grid)
