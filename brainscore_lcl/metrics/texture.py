@@ -153,18 +153,18 @@ def family_ranks(family_mod: np.ndarray) -> np.ndarray:
 def family_rank_correlation(model_family_mod: np.ndarray, data_family_mod: np.ndarray) -> float:
     """Spearman rho between model and data per-family modulations (Fig. 5 bottom); both shape (n_families,).
 
-    A model whose family modulation is constant (range below ``CONSTANT_RMOD_RANGE``, e.g. a design-label control
-    predicting held-out families: every family gets Rmod 0 up to rounding) ranks no family above another; Spearman's
-    rho is then undefined and reported as 0 (no association) rather than as the rank order of rounding errors.
+    A family modulation that is constant (range below ``CONSTANT_RMOD_RANGE``, e.g. a design-label control predicting
+    held-out families: every family gets Rmod 0 up to rounding) ranks no family above another; Spearman's rho with it
+    is then undefined and reported as 0 (no association) rather than as the rank order of rounding errors.
     """
     model_family_mod, data_family_mod = np.asarray(model_family_mod, float), np.asarray(data_family_mod, float)
     if model_family_mod.shape != data_family_mod.shape:
         raise ValueError(
             f"model and data need the same families, got {model_family_mod.shape} and {data_family_mod.shape}"
         )
-    finite = model_family_mod[np.isfinite(model_family_mod)]
-    if finite.size == model_family_mod.size and np.ptp(finite) < CONSTANT_RMOD_RANGE:
-        return 0.0
+    for values in (model_family_mod, data_family_mod):
+        if np.all(np.isfinite(values)) and np.ptp(values) < CONSTANT_RMOD_RANGE:
+            return 0.0
     return float(stats.spearmanr(model_family_mod, data_family_mod).correlation)
 
 
