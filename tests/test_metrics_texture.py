@@ -74,6 +74,7 @@ def test_a_constant_family_modulation_has_no_rank_association():
     # rounding-level differences must not become a rank order (a design control predicting held-out families)
     assert family_rank_correlation([0.0, 1e-17, -1e-17, 0.0], [0.1, 0.2, 0.3, 0.4]) == 0.0
     assert family_rank_correlation([0.1, 0.2, 0.3, 0.4], [0.0, 1e-17, -1e-17, 0.0]) == 0.0
+    np.testing.assert_array_equal(family_ranks([0.0, 1e-17, -1e-17, 0.0]), [2.5] * 4)
     assert family_rank_correlation([0.0, 1e-6, 2e-6, 3e-6], [0.1, 0.2, 0.3, 0.4]) == pytest.approx(1.0)
 
 

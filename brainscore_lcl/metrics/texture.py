@@ -146,8 +146,12 @@ def family_modulation(rmod: np.ndarray) -> np.ndarray:
 
 
 def family_ranks(family_mod: np.ndarray) -> np.ndarray:
-    """Ranks of the families by modulation, 1 = least modulated (ties get their average rank); shape (n_families,)."""
-    return stats.rankdata(np.asarray(family_mod, dtype=float))
+    """Ranks of the families by modulation, 1 = least modulated (ties get their average rank); shape (n_families,).
+    A constant family modulation (range below ``CONSTANT_RMOD_RANGE``) ranks every family alike."""
+    values = np.asarray(family_mod, dtype=float)
+    if np.all(np.isfinite(values)) and np.ptp(values) < CONSTANT_RMOD_RANGE:
+        values = np.zeros_like(values)
+    return stats.rankdata(values)
 
 
 def family_rank_correlation(model_family_mod: np.ndarray, data_family_mod: np.ndarray) -> float:
