@@ -98,3 +98,29 @@ def test_control_scores_skip_a_control_the_benchmark_cannot_take():
     assert margin_line(0.5, records) == (
         "controls: control-design 0.250 (model 0.250 above it), control-pixels 0.750 (model 0.250 below it)"
     )
+
+
+def test_the_report_states_the_margin_over_each_control():
+    from brainscore_lcl.report.build import control_margins, controls_section
+
+    results = {
+        "v2_predictivity": {
+            "status": "done",
+            "numbers": {"records": {"lcl-v2": {"score": 0.42}, "control-design": {"score": 0.65}}},
+        },
+        "texture_modulation": {
+            "status": "done",
+            "numbers": {
+                "rows": [{"model": "lcl-v2", "rho_fitted": 0.54}, {"model": "control-pixels", "rho_fitted": -0.01}]
+            },
+        },
+        "behaviour": {"status": "skipped", "reason": "no readout"},
+    }
+    margins = control_margins("lcl-v2", results)
+    assert [(row["section"], row["control"]) for row in margins] == [
+        ("v2_predictivity", "control-design"),
+        ("texture_modulation", "control-pixels"),
+    ]
+    assert margins[0]["margin"] == pytest.approx(-0.23) and margins[1]["margin"] == pytest.approx(0.55)
+    html = controls_section("lcl-v2", margins)
+    assert "0.230 below control-design (0.650)" in html and "0.550 above control-pixels (-0.010)" in html

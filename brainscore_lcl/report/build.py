@@ -339,9 +339,9 @@ def render_page(
     )
     toc = "\n".join(f'<li><a href="#{key}">{html.escape(title)}</a></li>' for key, title in entries)
     parts = [f'<section id="model"><h2>The model</h2>{key_value_table(description)}</section>']
-    parts.append(controls_section(model_id, numbers["controls"]))
     banner = f'<p class="data-note">{html.escape(numbers["data_note"])}</p>' if numbers.get("data_note") else ""
     parts += [render_section(section, results[section.figure]) for section in sections]
+    parts.append(controls_section(model_id, numbers["controls"]))
     items = (
         "".join(
             f"<li><b>{html.escape(item['section'])}</b>: {html.escape(str(item['reason']))}</li>" for item in skipped
