@@ -46,6 +46,7 @@ from brainscore_lcl.analyses.common import (
     output_folder,
     parse_checkpoints,
     print_table,
+    require_models,
     run_script,
     save_figure,
     write_csv,
@@ -140,6 +141,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.checkpoints = parse_checkpoints(args.checkpoint)
     args.decision_dirs = parse_checkpoints(args.decisions)
+    require_models(args.models, args.decision_dirs)
     args.out = output_folder(args.out, "behaviour")
     return args
 
@@ -159,7 +161,7 @@ def load_behaving_models(model_ids: Sequence[str], checkpoints: dict[str, str]) 
     from brainscore_lcl.benchmarks.geirhos2019local.benchmark import imagenet_readout_reason
     from brainscore_lcl.checkpoint import CheckpointError
     from brainscore_lcl.data.sources import DataUnavailableError
-    from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
+    from brainscore_lcl.errors import ModelUnavailableError
     from brainscore_lcl.scoring import UnknownIdentifierError
 
     models, skipped = {}, []
@@ -322,11 +324,13 @@ def compute(
 ) -> Behaviour:
     """Table A.5 for ``models`` (and for the decisions in ``decisions``: {name: folder of <dataset>.csv}) on the
     Geirhos data sets under ``data_root``; IN-1k accuracy with ``imagenet_val``, Brain-Score's 17 Geirhos2021 data
-    sets with ``online``. ``source`` is unused (no neural data)."""
+    sets with ``online``. ``source`` is unused (no neural data). The model ids are checked before any data is read."""
     from brainscore_lcl.benchmarks.geirhos2019local.benchmark import human_reference, score_decision_files, score_model
     from brainscore_lcl.data.geirhos import DATASETS
     from brainscore_lcl.data.sources import DataUnavailableError
+    from brainscore_lcl.scoring import check_model_ids
 
+    check_model_ids(list(models))
     skipped, humans = [], {}
     for dataset in DATASETS:
         try:

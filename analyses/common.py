@@ -26,7 +26,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS, PAPER_WINDOW_MS
-from brainscore_lcl.errors import SuiteError, UsageError
+from brainscore_lcl.errors import UsageError
 from brainscore_lcl.score_cache import (
     SOURCES,
     LoadedModel,
@@ -257,8 +257,19 @@ def parse_args(
     if own_model is not None:
         args.models = [own_model] + [model for model in args.models if model != own_model]
     args.checkpoints = parse_checkpoints(args.checkpoint)
+    if default_models:
+        require_models(args.models, args.checkpoints)
     args.out = output_folder(args.out, script)
     return args
+
+
+def require_models(models: Sequence[str], checkpoints: dict[str, str]) -> None:
+    """``UsageError`` when a figure is asked to compare no model (an empty ``--models`` and no ``--checkpoint``)."""
+    if not models and not checkpoints:
+        raise UsageError(
+            "--models names no model; name at least one model id (see `brainscore list models`), or leave --models "
+            "out for the figure's own models"
+        )
 
 
 def output_folder(out: str | os.PathLike | None, figure: str) -> Path:
@@ -271,13 +282,11 @@ def output_folder(out: str | os.PathLike | None, figure: str) -> Path:
 
 
 def run_script(script: str, main: Callable[[], Any]) -> None:
-    """``main()`` of ``analyses/<script>.py`` run from the command line: a suite error (a bad option, unusable data)
-    ends in one line on stderr and its exit code, as for ``brainscore``."""
-    try:
-        main()
-    except SuiteError as error:
-        print(f"analyses/{script}.py: {error}", file=sys.stderr)
-        sys.exit(error.exit_code)
+    """``main()`` of ``analyses/<script>.py`` run from the command line under ``brainscore``'s error contract
+    (``brainscore_lcl.run_contract``): whatever it raises ends in one line on stderr and its exit code."""
+    from brainscore_lcl.run_contract import run_under_contract
+
+    sys.exit(run_under_contract(f"analyses/{script}.py", main))
 
 
 def parse_checkpoints(pairs: Iterable[str]) -> dict[str, str]:

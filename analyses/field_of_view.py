@@ -14,10 +14,9 @@ DEFAULT_FIELDS_OF_VIEW = (4.0, 6.0, 8.0, 10.0, 12.0)
 
 def set_field_of_view(model, degrees: float):
     """Make ``model`` (a ``ModelCommitment``) see its input as spanning ``degrees`` of visual angle; returns it."""
-    model._visual_degrees = degrees
-    extractor = getattr(getattr(model, "activations_model", None), "_extractor", None)
-    if extractor is not None and hasattr(extractor, "set_visual_degrees"):
-        extractor.set_visual_degrees(degrees)
+    from brainscore_lcl.model_helpers.brainscore_patches import set_visual_degrees
+
+    set_visual_degrees(model, degrees)
     return model
 
 

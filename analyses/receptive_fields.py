@@ -58,14 +58,19 @@ class ReceptiveFields(FigureResult):
     grayscale_filters: dict[str, np.ndarray]
 
 
-def first_conv_weights(network) -> np.ndarray:
-    """Weights (n_filters, channels, rows, columns) of the first ``Conv2d`` of a torch module."""
+def first_conv_weights(network, model_id: str) -> np.ndarray:
+    """Weights (n_filters, channels, rows, columns) of the first ``Conv2d`` of a torch module (``model_id``'s network);
+    ``UsageError`` when it has none (e.g. a steerable pyramid: fixed filters, not a learned first layer)."""
     from torch import nn
 
     for module in network.modules():
         if isinstance(module, nn.Conv2d):
             return module.weight.detach().cpu().numpy().astype(float)
-    raise ValueError(f"{type(network).__name__} has no Conv2d layer")
+    raise UsageError(
+        f"model {model_id} ({type(network).__name__}) has no convolution layer, so it has no first-layer filters to "
+        "fit; drop it from --models and choose models with a learned first convolution "
+        f"(e.g. {', '.join(DEFAULT_MODELS)})"
+    )
 
 
 def state_dict_first_conv(path: str) -> np.ndarray:
@@ -85,7 +90,8 @@ def state_dict_first_conv(path: str) -> np.ndarray:
 
 def model_filters(model_ids: Sequence[str], checkpoints: dict[str, str]) -> tuple[dict[str, np.ndarray], list[str]]:
     """First-layer filters per model; models without weights are skipped with a note."""
-    from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
+    from brainscore_lcl.errors import ModelUnavailableError
+    from brainscore_lcl.model_helpers.brainscore_patches import network_of
     from brainscore_lcl.registry import discover_plugins, model_registry
 
     discover_plugins()
@@ -99,7 +105,7 @@ def model_filters(model_ids: Sequence[str], checkpoints: dict[str, str]) -> tupl
         except ModelUnavailableError as error:
             notes.append(f"skipped {model_id}: {error}")
             continue
-        filters[model_id] = first_conv_weights(model.activations_model._model)
+        filters[model_id] = first_conv_weights(network_of(model), model_id)
     return filters, notes
 
 

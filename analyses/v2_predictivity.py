@@ -217,7 +217,13 @@ def compute(
     V2-like quartiles, ranked by ``partition_ranking`` ("sign_aware", or "paper": the literal per-cell
     (r/r_ceil)^2) (``time_window`` in ms; fields of view swept over ``fields_of_view`` degrees when given).
     ``offline_references``: add the offline reference models when some of ``models`` cannot load
-    (``load_figure_models``; the script's default models do)."""
+    (``load_figure_models``; the script's default models do). ``reference`` is checked (a known id committing V2)
+    before anything is scored."""
+    from brainscore_lcl.model_helpers.commitment import require_registered_region
+    from brainscore_lcl.scoring import check_model_ids
+
+    check_model_ids([reference])
+    require_registered_region(reference, "V2")
     cache, options = open_cache(source, data_root, not no_cache), benchmark_options(source, data_root, time_window)
     entries, notes = load_figure_models(models, checkpoints or {}, "V2", source, offline_references)
     bid = benchmark_id(source, "V2")

@@ -16,7 +16,8 @@ def cache_dir() -> Path:
 # activations land in this suite's cache folder unless the user chose another.
 os.environ.setdefault("RESULTCACHING_HOME", str(cache_dir() / "result_caching"))
 # brainscore_vision's load_metric/load_ceiling/load_model pip-install each plugin's requirements on every call unless
-# told not to; this suite's own dependencies are declared in setup.py, so it turns that off (a user may set "yes").
+# told not to; this suite's own dependencies are declared in pyproject.toml, so it turns that off (a user may set
+# "yes").
 os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
 
 

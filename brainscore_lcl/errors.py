@@ -40,6 +40,18 @@ class RunError(SuiteError, RuntimeError):
     exit_code = EXIT_FAILED
 
 
+class ModelUnavailableError(RunError):
+    """A model that cannot be built yet (e.g. no shipped checkpoint); the CLI exits with code 1."""
+
+
+class ActivationError(RunError):
+    """A layer produced NaN/inf or constant activations."""
+
+
+class RegionNotCommittedError(UsageError):
+    """A model asked for a brain region it maps no layer to (e.g. lcl-v1, one stage, on a V2 benchmark)."""
+
+
 class ArgumentParser(argparse.ArgumentParser):
     """``argparse.ArgumentParser`` whose errors (unknown option, bad choice, a value of the wrong type) raise
     ``UsageError`` instead of printing the usage and exiting, so that they too end in one line; its subcommands'

@@ -19,37 +19,15 @@ from __future__ import annotations
 import hashlib
 import os
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 from brainscore_lcl import cache_dir
 from brainscore_lcl.cache import atomic_path, atomic_write_json, locked, read_json
-from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
-from brainscore_lcl.registry import discover_plugins, model_registry
+from brainscore_lcl.errors import ModelUnavailableError
+from brainscore_lcl.registry import WeightFile, discover_plugins, model_registry
 
 RECORD_FILE = "sha256-first-use.json"
 _CHUNK = 1 << 20
-
-
-@dataclass(frozen=True)
-class WeightFile:
-    """One published weight file. ``source`` names where ``url`` is published; ``sha256`` is the full published hash
-    and ``sha256_prefix`` a published prefix of it (either may be None); ``direct`` is False when ``url`` is a page
-    or folder to download from by hand; ``other_names``: further names under which a file placed by hand is found
-    (publishers spell some names two ways)."""
-
-    file_name: str
-    url: str
-    source: str
-    sha256: str | None = None
-    sha256_prefix: str | None = None
-    direct: bool = True
-    other_names: tuple[str, ...] = ()
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """``file_name`` then ``other_names``."""
-        return (self.file_name, *self.other_names)
 
 
 class WeightsUnavailableError(ModelUnavailableError):

@@ -11,10 +11,27 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from brainscore_lcl.published_weights import WeightFile
+
+@dataclass(frozen=True)
+class WeightFile:
+    """One published weight file. ``source`` names where ``url`` is published; ``sha256`` is the full published hash
+    and ``sha256_prefix`` a published prefix of it (either may be None); ``direct`` is False when ``url`` is a page
+    or folder to download from by hand; ``other_names``: further names under which a file placed by hand is found
+    (publishers spell some names two ways)."""
+
+    file_name: str
+    url: str
+    source: str
+    sha256: str | None = None
+    sha256_prefix: str | None = None
+    direct: bool = True
+    other_names: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """``file_name`` then ``other_names``."""
+        return (self.file_name, *self.other_names)
 
 
 @dataclass(frozen=True)

@@ -63,8 +63,8 @@ def load_models(
     for V2). Raises ``RunError`` when no model loads."""
     from brainscore_lcl.checkpoint import CheckpointError
     from brainscore_lcl.data.freemanziemba import DataUnavailableError
-    from brainscore_lcl.errors import RunError
-    from brainscore_lcl.model_helpers.commitment import ModelUnavailableError, RegionNotCommittedError, require_region
+    from brainscore_lcl.errors import ModelUnavailableError, RegionNotCommittedError, RunError
+    from brainscore_lcl.model_helpers.commitment import require_region
 
     loaded, notes = [], []
     for model_id in model_ids:

@@ -122,7 +122,7 @@ def load_model(identifier: str, checkpoint: str | None = None):
     if identifier not in brainscore_vision_ids("model"):
         raise UnknownIdentifierError("model", identifier, known_ids("model"))
     if checkpoint is not None:
-        from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
+        from brainscore_lcl.errors import ModelUnavailableError
 
         raise ModelUnavailableError(
             f"--checkpoint is only supported for this suite's models, not brainscore_vision's "

@@ -103,18 +103,28 @@ def colour_classifier_network():
     return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), readout)
 
 
-def colour_classifier_commitment(identifier: str = "colour-classifier"):
-    """A ``ModelCommitment`` of ``colour_classifier_network`` recording its logits ("2")."""
-    from brainscore_lcl.model_helpers.commitment import IMAGE_SIZE, imagenet_preprocessing, make_commitment
+def colour_classifier_commitment(
+    identifier: str = "colour-classifier", image_size: int | None = None, visual_degrees: float | None = None
+):
+    """A ``ModelCommitment`` of ``colour_classifier_network`` recording its logits ("2"), fed ``image_size``-px
+    ImageNet-normalised images of ``visual_degrees`` (default the learned models' 224 px and 8 degrees)."""
+    from brainscore_lcl.model_helpers.commitment import (
+        IMAGE_SIZE,
+        VISUAL_DEGREES,
+        imagenet_preprocessing,
+        make_commitment,
+    )
 
+    image_size = image_size or IMAGE_SIZE
     return make_commitment(
         identifier,
         colour_classifier_network(),
         weights_sha256="0" * 64,
         layers=["2"],
         region_layer_map={"IT": "2"},
-        preprocessing=imagenet_preprocessing(IMAGE_SIZE),
-        image_size=IMAGE_SIZE,
+        preprocessing=imagenet_preprocessing(image_size),
+        image_size=image_size,
+        visual_degrees=visual_degrees or VISUAL_DEGREES,
     )
 
 

@@ -26,18 +26,21 @@ from brainscore_lcl.cache import atomic_path, atomic_write_json
 from brainscore_lcl.data.facts import VISUAL_DEGREES
 from brainscore_lcl.errors import RunError, UsageError
 from brainscore_lcl.metrics.texture import (
+    UNIT_RULES,
+    UnitSelection,
     family_mean_responses,
     family_modulation,
     family_ranks,
     modulation_quantiles,
     neuron_modulation,
+    select_units,
     texture_modulation_index,
 )
 
 #: the ``stimuli`` name of the suite's own Freeman & Ziemba (2013) stimulus set
 FREEMANZIEMBA = "freemanziemba2013"
 #: per-unit numbers kept out of ``texmod.json`` (they go to ``texmod_units.csv``)
-UNIT_KEYS = ("unit_rmod", "unit_family_rmod")
+UNIT_KEYS = ("unit_index", "unit_rmod", "unit_family_rmod")
 #: the region each analysed layer is committed to while it is recorded
 RECORDED_REGION = "V2"
 #: the quantiles of unit Rmod marked on each violin of panel a
@@ -45,6 +48,8 @@ UNIT_QUANTILES = (0.05, 0.95)
 #: the percentiles of all units' Rmod that panel a's axis spans
 UNIT_AXIS_PERCENTILES = (0.5, 99.5)
 JSON_FILE, UNITS_FILE, FAMILIES_FILE, FIGURE_FILE = "texmod.json", "texmod_units.csv", "texmod_families.csv", "texmod"
+#: version of the placed (apertured) folder stimuli in the cache
+APERTURE_VERSION = "v1"
 
 
 @dataclass
@@ -59,10 +64,43 @@ class ExperimentStimuli:
     name: str
 
 
+def placed_folder_images(found: list, digest: str) -> Path:
+    """The folder stimuli ``found`` (``layout.StimulusFile``) as the benchmark's Freeman-Ziemba images are shown:
+    gray levels read by ``stimuli.images.read_gray_image``, rounded to 8 bits, Brain-Score's raised-cosine aperture on
+    gray 128 applied at the image's own size (``data.freemanziemba.apply_cosine_aperture``, the function that makes
+    the ``fz2013-aperture-v1`` cache). Written once per ``digest`` into ``<cache>/texmod-aperture-v1/<digest>`` (PNGs
+    of the same names, atomic, under a lock, with a manifest); returns that folder. ``UsageError`` for an image that
+    is not square."""
+    from brainscore_lcl import cache_dir
+    from brainscore_lcl.cache import ensure_folder, intact_manifest, write_manifest
+    from brainscore_lcl.data.freemanziemba import apply_cosine_aperture
+    from brainscore_lcl.stimuli.images import read_gray_image
+    from brainscore_lcl.stimuli.make import write_png
+
+    pixels = {}
+    for item in found:
+        image = read_gray_image(item.path, "stimulus")
+        if image.shape[0] != image.shape[1]:
+            raise UsageError(
+                f"stimulus {item.path} is {image.shape[1]}x{image.shape[0]} px; stimuli are square (the aperture is a "
+                "disc inscribed in the square)"
+            )
+        pixels[item.path.name] = np.uint8(np.round(image * 255))
+
+    def build(staging: Path) -> None:
+        for name, image in pixels.items():
+            write_png(staging / name, apply_cosine_aperture(image, size=len(image)))
+        write_manifest(staging)
+
+    folder = cache_dir() / f"texmod-aperture-{APERTURE_VERSION}" / digest
+    return ensure_folder(folder, lambda candidate: intact_manifest(candidate) is not None, build)
+
+
 def folder_stimuli(folder: str | Path) -> ExperimentStimuli:
-    """The release-named stimuli of ``folder`` (``brainscore_lcl.stimuli.layout.find_stimuli``) as a StimulusSet
-    named by the sha1 of the folder's absolute path and the files' contents: Brain-Score caches placed images and
-    activations by that name and checks their paths, so a copy elsewhere or a changed image gets a new name."""
+    """The release-named stimuli of ``folder`` (``brainscore_lcl.stimuli.layout.find_stimuli``), placed in the
+    benchmark's aperture (``placed_folder_images``), as a StimulusSet named by the sha1 of the folder's absolute path
+    and the files' contents: Brain-Score caches placed images and activations by that name and checks their paths, so
+    a copy elsewhere or a changed image gets a new name."""
     import pandas as pd
     from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
 
@@ -70,6 +108,8 @@ def folder_stimuli(folder: str | Path) -> ExperimentStimuli:
 
     found = find_stimuli(folder)
     digests = [hashlib.sha1(item.path.name.encode() + item.path.read_bytes()).hexdigest() for item in found]
+    named = hashlib.sha1((str(Path(folder).absolute()) + "".join(digests)).encode()).hexdigest()[:16]
+    placed = placed_folder_images(found, named)
     frame = pd.DataFrame(
         {
             "stimulus_id": digests,
@@ -80,9 +120,8 @@ def folder_stimuli(folder: str | Path) -> ExperimentStimuli:
         }
     )
     stimulus_set = StimulusSet(frame)
-    stimulus_set.stimulus_paths = {digest: str(item.path) for digest, item in zip(digests, found)}
-    named = str(Path(folder).absolute()) + "".join(digests)
-    stimulus_set.identifier = "brainscore-lcl-stimuli." + hashlib.sha1(named.encode()).hexdigest()[:16]
+    stimulus_set.stimulus_paths = {digest: str(placed / item.path.name) for digest, item in zip(digests, found)}
+    stimulus_set.identifier = f"brainscore-lcl-stimuli-{APERTURE_VERSION}.{named}"
     return ExperimentStimuli(
         stimulus_set,
         np.array(digests),
@@ -159,23 +198,36 @@ def record_layers(model, layers: list[str], stimuli: ExperimentStimuli) -> dict[
         region_layer_map.update(saved)
 
 
-def layer_modulation(features: np.ndarray, families: np.ndarray, texture_types: np.ndarray) -> dict[str, Any]:
+def layer_modulation(
+    features: np.ndarray, families: np.ndarray, texture_types: np.ndarray, selection: UnitSelection | None = None
+) -> dict[str, Any]:
     """One layer's texture modulation from its activations (image, unit), as the benchmark's ``population_modulation``
-    (rectified): every unit's Rmod per family (``unit_family_rmod``, (unit, family) array), per unit the mean over
-    families (``unit_rmod``), per family the mean over units, its rank and the top family, quantiles of unit Rmod."""
-    means = family_mean_responses(features, families, texture_types)
+    (rectified), over the units ``selection`` keeps (default: every unit that is not silent): every used unit's Rmod
+    per family (``unit_family_rmod``, (used unit, family) array; ``unit_index``: their columns in ``features``), per
+    unit the mean over families (``unit_rmod``), per family the mean over units, its rank and the top family,
+    quantiles of unit Rmod, and the counts of units used and dropped (``units``)."""
+    selection = selection or select_units(features, None, VISUAL_DEGREES / 2, units="all")
+    used = features[:, selection.used]
+    means = family_mean_responses(used, families, texture_types)
     rmod = texture_modulation_index(means.texture, means.noise, rectify=True)
     unit_rmod, population = neuron_modulation(rmod), family_modulation(rmod)
     finite = np.isfinite(unit_rmod)
+    if not finite.any():
+        raise RunError(
+            f"no unit of this layer responds to the stimuli ({selection.n_units} units: {selection.n_outside} outside "
+            f"the aperture, {selection.n_silent} silent); choose another layer, or --units all"
+        )
     return {
-        "n_units": int(features.shape[1]),
+        "n_units": selection.n_used,
+        "units": selection.counts(),
         "n_modulated_units": int(finite.sum()),
         "families": [int(family) for family in means.families],
         "family_rmod": population.tolist(),
         "family_ranks": family_ranks(population).tolist(),
         "top_family": int(means.families[int(np.nanargmax(population))]),
-        "median_unit_rmod": float(np.nanmedian(unit_rmod)) if finite.any() else None,
-        "quantiles": modulation_quantiles(unit_rmod).tolist() if finite.any() else [],
+        "median_unit_rmod": float(np.nanmedian(unit_rmod)),
+        "quantiles": modulation_quantiles(unit_rmod).tolist(),
+        "unit_index": np.flatnonzero(selection.used).tolist(),
         "unit_rmod": unit_rmod.tolist(),
         "unit_family_rmod": rmod,
     }
@@ -190,21 +242,29 @@ def texture_experiment(
     source: str = "sim",
     data_root: str | None = None,
     out: str | Path | None = None,
+    units: str = "centred",
 ) -> dict[str, Any]:
     """Texture modulation of ``model`` (an id, ``FILE.py:FUNCTION``, a ``torch.nn.Module`` or a ``BrainModel``, as
     ``brainscore_lcl.score`` takes) on ``stimuli`` (a folder of release-named stimuli, or ``"freemanziemba2013"``:
-    the images of the ``source`` data). ``layers``: default the layers the model commits to its regions.
+    the images of the ``source`` data). ``layers``: default the layers the model commits to its regions. ``units``:
+    "centred" (default) averages over the units whose receptive-field centre, from the layer's geometry
+    (``model_helpers.unit_grid``), lies inside the stimulus' aperture; "all" over every unit; silent units are left
+    out under both (``metrics.texture.select_units``).
 
     Returns the record ``brainscore texmod`` writes: model, stimuli, images, families, and per layer
     ``layer_modulation``'s numbers. With ``out``, also writes ``texmod.json`` (without the per-unit numbers),
-    ``texmod_units.csv`` (layer, unit, rmod, then Rmod per family: ``rmod_im<family>``),
+    ``texmod_units.csv`` (layer, unit (its column among the layer's units), rmod, then Rmod per family:
+    ``rmod_im<family>``; the used units only),
     ``texmod_families.csv`` (layer, family, rmod, rank) and the
     Fig. 5-style panels ``texmod.png``/``.pdf`` (``draw``).
     """
     from brainscore_lcl.model_helpers.commitment import configure_activation_cache
     from brainscore_lcl.model_helpers.from_file import as_model_id
+    from brainscore_lcl.model_helpers.unit_grid import stimulus_units
     from brainscore_lcl.scoring import load_model
 
+    if units not in UNIT_RULES:
+        raise UsageError(f"--units {units} is not one of {', '.join(UNIT_RULES)}")
     configure_activation_cache()
     model_id = as_model_id(model)
     brain_model = load_model(model_id, checkpoint=checkpoint)
@@ -218,8 +278,14 @@ def texture_experiment(
         "n_images": int(len(experiment.stimulus_ids)),
         "visual_degrees": VISUAL_DEGREES,
         "rectified": True,
+        "units": units,
         "layers": {
-            layer: layer_modulation(values, experiment.families, experiment.texture_types)
+            layer: layer_modulation(
+                values,
+                experiment.families,
+                experiment.texture_types,
+                stimulus_units(brain_model, layer, values, VISUAL_DEGREES, units),
+            )
             for layer, values in features.items()
         },
     }
@@ -246,7 +312,7 @@ def write_outputs(record: dict[str, Any], out: Path) -> list[Path]:
         for layer, numbers in record["layers"].items():
             writer.writerows(
                 [layer, unit, f"{mean:.6g}", *(f"{value:.6g}" for value in row)]
-                for unit, (mean, row) in enumerate(zip(numbers["unit_rmod"], numbers["unit_family_rmod"]))
+                for unit, mean, row in zip(numbers["unit_index"], numbers["unit_rmod"], numbers["unit_family_rmod"])
             )
     with atomic_path(out / FAMILIES_FILE) as temporary, temporary.open("w", newline="") as handle:
         writer = csv.writer(handle)
@@ -326,14 +392,15 @@ def draw(record: dict[str, Any], stem: Path) -> list[Path]:
 
 
 def summary_lines(record: dict[str, Any]) -> list[str]:
-    """Per layer: units, median unit Rmod, the families from most to least modulated (with Rmod)."""
+    """Per layer: units used and dropped, median unit Rmod, the families from most to least modulated (with Rmod)."""
     lines = [f"{record['model']} on {record['stimuli']} ({record['n_images']} images)"]
     for layer, numbers in record["layers"].items():
         order = np.argsort(numbers["family_ranks"])[::-1]
         ranked = ", ".join(f"{numbers['families'][i]} ({numbers['family_rmod'][i]:+.3f})" for i in order)
-        median = numbers["median_unit_rmod"]
+        counts = numbers["units"]
         lines.append(
-            f"{layer}: {numbers['n_units']} units, median unit Rmod "
-            f"{'n/a' if median is None else f'{median:+.3f}'}; families, most modulated first: {ranked}"
+            f"{layer}: {counts['n_used']} of {counts['n_units']} units used ({counts['n_outside_aperture']} centred "
+            f"outside the aperture, {counts['n_silent']} silent), median unit Rmod "
+            f"{numbers['median_unit_rmod']:+.3f}; families, most modulated first: {ranked}"
         )
     return lines

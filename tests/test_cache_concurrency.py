@@ -4,9 +4,9 @@
 - Ctrl-C at each stage of a run (simulated data generation, aperture stimuli, placing stimuli on the model's field of
   view, activations, storing them, PLS) exits 130 with one line on stderr and leaves no temporary file and no partial
   entry (after the generation stage, the release the concurrent runs generated is copied in, saving ~20 s); the rerun,
-  after the activations pickle was truncated, reports it, recomputes it and gives the same score.
+  after the activations entry (netCDF) was truncated, reports it, recomputes it and gives the same score.
 - ``brainscore_lcl.cache``: atomic writes leave nothing on an exception, locks serialise processes, a folder entry is
-  built once by concurrent processes; a truncated file of the simulated release, broken JSON and a truncated pickle
+  built once by concurrent processes; a truncated file of the simulated release, broken JSON and a truncated store entry
   are reported in one line and rebuilt.
 
 Runs are fresh processes (the point is concurrency and SIGINT-like interrupts), with progress bars and warnings off so
@@ -19,7 +19,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import pickle
 import shutil
 import subprocess
 import sys
@@ -43,8 +42,8 @@ SCORE = ("score", "--model", "v1-steerpyr-pool", "--benchmark", "FreemanZiemba20
 INTERRUPTED = "brainscore: interrupted; nothing partial was kept"
 GENERATING = "generating the simulated V1/V2 recordings into "
 RUN_MAIN = "import sys\nfrom brainscore_lcl.cli import main\nsys.exit(main(sys.argv[1:]))\n"
-ACTIVATIONS = "result_caching/*_from_paths_stored/*.pkl"
-PLACEMENTS = "result_caching/*_place_on_screen/*.pkl"
+ACTIVATIONS = "result_caching/*_from_paths_stored/*.nc"
+PLACEMENTS = "result_caching/*_place_on_screen/*.json"
 
 
 def start(cache: Path, *arguments: str, before: str = "") -> subprocess.Popen:
@@ -167,18 +166,18 @@ INTERRUPT_ACTIVATIONS = """
     commitment.check_batch_activations = check_until_interrupted
 """
 INTERRUPT_STORING_ACTIVATIONS = """
-    import result_caching
+    from brainscore_lcl.model_helpers import brainscore_patches
 
-    save_file = result_caching._DiskStorage.save_file
+    save_file = brainscore_patches._DataOnlyStorage.save_file
 
     def save_half_then_interrupt(self, result, path):
-        if "_from_paths_stored" not in str(path):
+        if not str(path).endswith(".nc"):
             return save_file(self, result, path)
         with open(path, "wb") as handle:
-            handle.write(b"half a pickle")
+            handle.write(b"half a netCDF file")
         raise KeyboardInterrupt
 
-    result_caching._DiskStorage.save_file = save_half_then_interrupt
+    brainscore_patches._DataOnlyStorage.save_file = save_half_then_interrupt
 """
 INTERRUPT_PLS = """
     from brainscore_lcl.metrics.pls import KernelPLSRegression
@@ -229,7 +228,8 @@ def test_an_interrupt_at_each_stage_keeps_nothing_partial_and_the_rerun_gives_th
     returncode, _, stderr = finish(start(cache, *SCORE, "--json", str(out)))
     assert returncode == 0, stderr
     assert stderr.splitlines() == [
-        f"brainscore: cache entry {activations} was corrupt (UnpicklingError: pickle data was truncated); rebuilding it"
+        f"brainscore: cache entry {activations} was corrupt "
+        f"(OSError: [Errno -101] NetCDF: HDF error: '{activations}'); rebuilding it"
     ]
     assert json.loads(out.read_text()) == two_runs[1][0]
     assert leftovers(cache) == []
@@ -386,30 +386,30 @@ def counted_square(value: int, calls: list) -> int:
     return value * value
 
 
-def test_a_truncated_pickle_in_a_brainscore_store_is_reported_in_one_line_and_recomputed(tmp_path, capsys):
+def test_a_truncated_entry_in_a_brainscore_store_is_reported_in_one_line_and_recomputed(tmp_path, capsys):
     from result_caching import store
 
-    from brainscore_lcl.brainscore_caches import secure_store, storage_of
+    from brainscore_lcl.model_helpers.brainscore_patches import JSON_VALUE, secure_store, storage_of
 
     stored = store(identifier_ignore=["calls"])(counted_square)
     storage_of(stored)._storage_directory = str(tmp_path)
-    square, calls = secure_store(stored), []
+    square, calls = secure_store(stored, JSON_VALUE), []
     assert (square(3, calls), square(3, calls), calls) == (9, 9, [3])
-    [entry] = tmp_path.rglob("*.pkl")
-    entry.write_bytes(entry.read_bytes()[:5])
+    [entry] = tmp_path.rglob("*.json")
+    entry.write_text("[9")
     assert square(3, calls) == 9 and calls == [3, 3]
     assert capsys.readouterr().err == (
-        f"brainscore: cache entry {entry} was corrupt (UnpicklingError: pickle data was truncated); rebuilding it\n"
+        f"brainscore: cache entry {entry} was corrupt (JSONDecodeError: Expecting ',' delimiter: line 1 column 3 "
+        "(char 2)); rebuilding it\n"
     )
-    with open(entry, "rb") as handle:
-        assert pickle.load(handle) == {"data": 9}
-    assert leftovers(tmp_path) == []
+    assert json.loads(entry.read_text()) == 9
+    assert leftovers(tmp_path) == [] and list(tmp_path.rglob("*.pkl")) == []
 
 
 STORE_ONCE = """
 import sys, time
 from result_caching import store
-from brainscore_lcl.brainscore_caches import secure_store, storage_of
+from brainscore_lcl.model_helpers.brainscore_patches import JSON_VALUE, secure_store, storage_of
 
 def slow_square(value):
     with open(sys.argv[2], "a") as log:
@@ -419,7 +419,7 @@ def slow_square(value):
 
 stored = store()(slow_square)
 storage_of(stored)._storage_directory = sys.argv[1]
-print(secure_store(stored)(3))
+print(secure_store(stored, JSON_VALUE)(3))
 """
 
 
@@ -445,17 +445,17 @@ def write_marker(folder: str, calls: list) -> str:
 def test_a_stored_result_whose_files_are_gone_is_reported_in_one_line_and_recomputed(tmp_path, capsys):
     from result_caching import store
 
-    from brainscore_lcl.brainscore_caches import secure_store, storage_of
+    from brainscore_lcl.model_helpers.brainscore_patches import JSON_VALUE, secure_store, storage_of
 
     stored = store(identifier_ignore=["calls"])(write_marker)
     storage_of(stored)._storage_directory = str(tmp_path / "store")
-    place = secure_store(stored, is_usable=lambda marker: Path(marker).is_file())
+    place = secure_store(stored, JSON_VALUE, is_usable=lambda marker: Path(marker).is_file())
     calls = []
     marker = Path(place(str(tmp_path), calls))
     assert place(str(tmp_path), calls) == str(marker) and len(calls) == 1
     marker.unlink()
     assert place(str(tmp_path), calls) == str(marker) and marker.is_file() and len(calls) == 2
-    [entry] = (tmp_path / "store").rglob("*.pkl")
+    [entry] = (tmp_path / "store").rglob("*.json")
     assert capsys.readouterr().err == (
         f"brainscore: cache entry {entry} was corrupt (files it names are missing); rebuilding it\n"
     )

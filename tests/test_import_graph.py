@@ -1,8 +1,9 @@
-"""The package's import graph (``tools/module_graph.py``, every module including imports inside functions): no cycle
+"""The package's import graph (``tools/module_graph.py``, every module including imports inside functions and
+``if TYPE_CHECKING:`` blocks): no cycle
 between modules, and no import from a lower layer into a higher one.
 
 Layers, low to high (``tools/module_graph.py`` ``LAYERS``, each module in the layer of its longest listed prefix):
-foundation (errors, paths, cache, brainscore_caches, data.facts, data.imagenet, the package itself) -> metrics -> data
+foundation (errors, paths, cache, run_contract, data.facts, data.imagenet, the package itself) -> metrics -> data
 -> model_helpers
 (with registry, published_weights, checkpoint) -> models (plugins) -> training -> benchmarks -> scoring ->
 analyses/report/export (with api, testing, score_cache) -> cli (the ``brainscore_lcl.cli`` package).
@@ -56,3 +57,13 @@ def test_every_module_has_a_layer(module_graph, graph):
 
 def test_no_upward_import(module_graph, graph):
     assert module_graph.upward_imports(graph) == []
+
+
+def test_type_only_imports_are_edges(module_graph, tmp_path):
+    source = tmp_path / "typed.py"
+    source.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    from brainscore_lcl.published_weights import WeightFile\n"
+    )
+    assert "brainscore_lcl.published_weights.WeightFile" in module_graph.imported_names("brainscore_lcl.typed", source)

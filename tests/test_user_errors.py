@@ -693,8 +693,63 @@ CASES = [
         "stimuli make from a file that is no image",
         ["stimuli", "make", "--images", "{tmp}/not-images", "--out", "{tmp}/stim"],
         EXIT_FAILED,
-        "brainscore: {tmp}/not-images/notes.txt is not an image that PIL can read (UnidentifiedImageError); remove it "
-        "from the --images folder or replace it with a PNG or JPEG",
+        "brainscore: --images file {tmp}/not-images/notes.txt is not an image that PIL can read "
+        "(UnidentifiedImageError); remove it or replace it with a PNG, JPEG or TIFF",
+    ),
+    (
+        "stimuli make from a flat image",
+        ["stimuli", "make", "--images", "{tmp}/flat-images", "--out", "{tmp}/stim", "--size", "64"],
+        EXIT_USAGE,
+        "brainscore: image {tmp}/flat-images/gray.png is flat (gray-level s.d. 0.00 of 255 after cropping to 64 px): "
+        "it has no texture to synthesise; remove it from the --images folder",
+    ),
+    (
+        "stimuli make from an image above the pixel limit",
+        ["stimuli", "make", "--images", "{tmp}/huge-images", "--out", "{tmp}/stim", "--size", "64"],
+        EXIT_USAGE,
+        "brainscore: --images file {tmp}/huge-images/huge.png is 9000x9000 px, more than the 64,000,000 pixels this "
+        "suite reads; downsample it first",
+    ),
+    (
+        "stimuli make from a folder holding a folder",
+        ["stimuli", "make", "--images", "{tmp}/nested-images", "--out", "{tmp}/stim", "--size", "64"],
+        EXIT_USAGE,
+        "brainscore: --images {tmp}/nested-images holds inner.png, which is not a file; keep only images in it",
+    ),
+    (
+        "stimuli make with too many samples",
+        ["stimuli", "make", "--images", "{tmp}/images", "--out", "{tmp}/stim", "--samples", "1000000"],
+        EXIT_USAGE,
+        "brainscore: --samples 1000000 must lie in 1-100 (textures per family, synthesised as one batch in memory; "
+        "Freeman et al. used 15)",
+    ),
+    (
+        "stimuli make into a folder whose stimuli.json is a list",
+        ["stimuli", "make", "--images", "{tmp}/images", "--out", "{tmp}/list-out", "--size", "64"],
+        EXIT_USAGE,
+        'brainscore: {tmp}/list-out/stimuli.json is not a `stimuli make` record (a JSON object with an "images" '
+        "object); move the folder away or choose another --out",
+    ),
+    (
+        "stimuli make into a folder whose stimuli.json lacks images",
+        ["stimuli", "make", "--images", "{tmp}/images", "--out", "{tmp}/noimages-out", "--size", "64"],
+        EXIT_USAGE,
+        'brainscore: {tmp}/noimages-out/stimuli.json is not a `stimuli make` record (a JSON object with an "images" '
+        "object); move the folder away or choose another --out",
+    ),
+    (
+        "stimuli make into a folder with a broken stimuli.json and another seed",
+        ["stimuli", "make", "--images", "{tmp}/images", "--out", "{tmp}/broken-out", "--size", "64", "--seed", "7"],
+        EXIT_USAGE,
+        "brainscore: {tmp}/broken-out/stimuli.json is not valid JSON (JSONDecodeError), so --out {tmp}/broken-out "
+        "cannot be continued safely; move the folder away or choose another --out",
+    ),
+    (
+        "stimuli make into a folder of other files",
+        ["stimuli", "make", "--images", "{tmp}/images", "--out", "{tmp}/not-images", "--size", "64"],
+        EXIT_USAGE,
+        "brainscore: --out {tmp}/not-images holds files but no stimuli.json, so it was not made by `brainscore "
+        "stimuli make`; choose a new or empty --out",
     ),
     (
         "stimuli make from an image smaller than the pyramid needs",
@@ -721,7 +776,8 @@ CASES = [
         "stimuli make without samples",
         ["stimuli", "make", "--images", "{tmp}/images", "--out", "{tmp}/stim", "--samples", "0"],
         EXIT_USAGE,
-        "brainscore: --samples 0 must be at least 1 (textures per family)",
+        "brainscore: --samples 0 must lie in 1-100 (textures per family, synthesised as one batch in memory; Freeman "
+        "et al. used 15)",
     ),
     (
         "stimuli make without iterations",
@@ -755,6 +811,27 @@ CASES = [
         "brainscore: --stimuli {tmp}/images holds no stimuli named like the release "
         "(stim/tex-320x320-im<family>-smp<k>.png and noise-...); make them with `brainscore stimuli make --images DIR "
         "--out DIR`",
+    ),
+    (
+        "texmod stimuli folder with a folder named like a PNG",
+        ["texmod", "--model", "lcl-v2", "--stimuli", "{tmp}/folder-stim", "--out", "{tmp}/tm"],
+        EXIT_USAGE,
+        "brainscore: {tmp}/folder-stim/tex-64x64-im1-smp1.png is named like a stimulus but is not a file; rename or "
+        "remove it",
+    ),
+    (
+        "texmod stimuli folder with an unreadable PNG",
+        ["texmod", "--model", "lcl-v2", "--stimuli", "{tmp}/broken-stim", "--out", "{tmp}/tm"],
+        EXIT_FAILED,
+        "brainscore: stimulus {tmp}/broken-stim/tex-64x64-im1-smp1.png is not an image that PIL can read "
+        "(UnidentifiedImageError); remove it or replace it with a PNG, JPEG or TIFF",
+    ),
+    (
+        "texmod image size with a registered model",
+        ["texmod", "--model", "lcl-v2", "--image-size", "64", "--stimuli", "{tmp}/images", "--out", "{tmp}/tm"],
+        EXIT_USAGE,
+        "brainscore: --image-size applies to --model-file only; registered models have their own input size and "
+        "field of view: drop it, or give --model-file FILE.py:FUNCTION",
     ),
     (
         "texmod layer the model does not record",
@@ -846,6 +923,35 @@ CASES = [
         "brainscore: --walltime '4h' is not a walltime sge reads (HH:MM:SS); e.g. --walltime 04:00:00",
     ),
     (
+        "grid time window reversed",
+        ["grid", "--models", "sim-generator", "--benchmarks", f"{SIM}.V1-pls", "--time-window", "200", "50"],
+        EXIT_USAGE,
+        "brainscore: --time-window 200 50: the end must come after the start (START_MS END_MS); e.g. --time-window "
+        "50 200",
+    ),
+    (
+        "grid constraint outside slurm",
+        [
+            "grid",
+            "--models",
+            "sim-generator",
+            "--benchmarks",
+            f"{SIM}.V1-pls",
+            "--scheduler",
+            "sge",
+            "--constraint",
+            "x",
+        ],
+        EXIT_USAGE,
+        "brainscore: --constraint applies to slurm only, not sge; write sge's own directive with --job-extra",
+    ),
+    (
+        "grid worker timeout zero",
+        ["grid", "--models", "sim-generator", "--benchmarks", f"{SIM}.V1-pls", "--worker-timeout", "0"],
+        EXIT_USAGE,
+        "brainscore: --worker-timeout 0.0 must be a positive number of seconds, e.g. 120",
+    ),
+    (
         "leaderboard database of another kind",
         ["leaderboard", "--db", "mysql://lab@host/results", "--out", "{tmp}/site"],
         EXIT_USAGE,
@@ -880,6 +986,19 @@ def inputs(tmp_path_factory) -> Path:
     (folder / "not-images" / "notes.txt").write_text("not an image\n")
     (folder / "tiny-images").mkdir()
     Image.fromarray(np.zeros((32, 40), dtype=np.uint8)).save(folder / "tiny-images" / "tiny.png")
+    (folder / "flat-images").mkdir()
+    Image.fromarray(np.full((96, 96), 128, dtype=np.uint8)).save(folder / "flat-images" / "gray.png")
+    (folder / "huge-images").mkdir()
+    Image.new("1", (9000, 9000)).save(folder / "huge-images" / "huge.png")
+    (folder / "nested-images" / "inner.png").mkdir(parents=True)
+    for name, text in (("list-out", "[]"), ("noimages-out", '{"format": 2}'), ("broken-out", '{"format": 2, "ima')):
+        (folder / name).mkdir()
+        (folder / name / "stimuli.json").write_text(text)
+    (folder / "folder-stim" / "tex-64x64-im1-smp1.png").mkdir(parents=True)
+    Image.fromarray(np.zeros((64, 64), dtype=np.uint8)).save(folder / "folder-stim" / "noise-64x64-im1-smp1.png")
+    (folder / "broken-stim").mkdir()
+    (folder / "broken-stim" / "tex-64x64-im1-smp1.png").write_bytes(b"not a png")
+    Image.fromarray(np.zeros((64, 64), dtype=np.uint8)).save(folder / "broken-stim" / "noise-64x64-im1-smp1.png")
     for index, (text, _) in enumerate(ONE_BAD_FIELD.values()):
         (folder / f"bad-{index}.yaml").write_text(f"extends: lcl-v2.yaml\n{text}")
     return folder

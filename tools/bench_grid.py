@@ -37,7 +37,7 @@ BRAINSCORE = [sys.executable, "-m", "brainscore_lcl.cli"]
 def activation_files(resultcaching_home: Path) -> int:
     """Activation entries written: one per model and stimulus set the network ran on."""
     folder = resultcaching_home / ACTIVATIONS
-    return len(list(folder.glob("*.pkl"))) if folder.is_dir() else 0
+    return len(list(folder.glob("*.nc"))) if folder.is_dir() else 0
 
 
 def prepare() -> None:

@@ -6,8 +6,9 @@ functions), its cycles, the imports from a lower layer into a higher one, and th
 Modules are named as installed (``setup.py``'s ``package_dir``: ``benchmarks/`` is ``brainscore_lcl.benchmarks``,
 ``training/`` is ``brainscore_lcl.training``, ``analyses/`` is ``brainscore_lcl.analyses``). An import of
 ``a.b.c`` is an edge to the deepest module of the package that the name reaches (``from a.b import c`` reaches
-``a.b.c`` when that is a module). Imports under ``if TYPE_CHECKING:`` are left out (they never run). Test files
-(``test.py``, ``test_*.py``) are left out: they may import anything.
+``a.b.c`` when that is a module). Imports under ``if TYPE_CHECKING:`` count too: a type named across layers ties
+them as much as a run-time import does. Test files (``test.py``, ``test_*.py``) are left out: they may import
+anything.
 """
 
 from __future__ import annotations
@@ -37,10 +38,10 @@ LAYERS = (
             "brainscore_lcl.errors",
             "brainscore_lcl.paths",
             "brainscore_lcl.cache",
-            "brainscore_lcl.brainscore_caches",
             "brainscore_lcl.data.facts",
             "brainscore_lcl.data.imagenet",
             "brainscore_lcl.progress",
+            "brainscore_lcl.run_contract",
         ),
     ),
     ("metrics", ("brainscore_lcl.metrics",)),
@@ -104,34 +105,12 @@ def _resolve(name: str, modules: dict[str, Path]) -> str | None:
     return None
 
 
-def _is_type_checking_block(node: ast.AST) -> bool:
-    """Whether ``node`` is ``if TYPE_CHECKING:`` (or ``if typing.TYPE_CHECKING:``)."""
-    if not isinstance(node, ast.If):
-        return False
-    test = node.test
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
-def runtime_nodes(tree: ast.AST):
-    """Every node of ``tree`` outside ``if TYPE_CHECKING:`` blocks (their ``else`` branches included)."""
-    pending = [tree]
-    while pending:
-        node = pending.pop()
-        yield node
-        if _is_type_checking_block(node):
-            pending.extend(node.orelse)
-        else:
-            pending.extend(ast.iter_child_nodes(node))
-
-
 def imported_names(module: str, path: Path) -> set[str]:
-    """Dotted names imported anywhere in ``path`` (module ``module``; in functions too), relative imports made
-    absolute; for ``from a import b`` both ``a`` and ``a.b``."""
+    """Dotted names imported anywhere in ``path`` (module ``module``; in functions and ``if TYPE_CHECKING:`` blocks
+    too), relative imports made absolute; for ``from a import b`` both ``a`` and ``a.b``."""
     is_package = path.name == "__init__.py"
     names = set()
-    for node in runtime_nodes(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):

@@ -41,6 +41,7 @@ from brainscore_lcl.metrics.texture import (
     reliable_neurons,
     texture_folds,
 )
+from brainscore_lcl.model_helpers.unit_grid import stimulus_units
 
 
 def model_modulation(
@@ -57,7 +58,8 @@ def model_modulation(
     (``texture_folds``: ``cv="family"`` predicts each family from the other 14; ``cv="stratified"``, the paper's
     choice, ``n_folds`` folds stratified by family x texture type, leaks the family structure: a model of one-hot
     design labels scores rho ~ 1 under it), predictions rectified at zero before the index.
-    "units": the units of the layer itself (rectified likewise).
+    "units": the units of the layer itself (rectified likewise); ``texture_modulation_details`` keeps, by default, only
+    the units centred in the stimulus aperture that respond to some image (``model_helpers.unit_grid.stimulus_units``).
     """
     folds = texture_folds(data.families, data.texture_types, cv, n_folds, seed)
     predictions = cross_validated_predictions(features, data.responses[:, reliable], folds)
@@ -215,8 +217,11 @@ def texture_modulation_details(
     data_mod, reliable = data_modulation(data, min_ceiling)
     features = record_model_features(candidate, "V2", data.stimulus_set, data.stimulus_ids)
     readings = model_modulation(features, data, reliable, n_folds, seed, cv)
-    comparisons = {name: compare_modulation(modulation, data_mod) for name, modulation in readings.items()}
     layer_map = getattr(getattr(candidate, "layer_model", None), "region_layer_map", {}) or {}
+    # the "units" reading averages over the units that see the stimulus (texmod's default: metrics.texture.select_units)
+    units = stimulus_units(candidate, layer_map.get("V2"), features, VISUAL_DEGREES)
+    readings["units"] = population_modulation(features[:, units.used], data.families, data.texture_types, rectify=True)
+    comparisons = {name: compare_modulation(modulation, data_mod) for name, modulation in readings.items()}
     return {
         "n_images": int(len(data.stimulus_ids)),
         "min_ceiling": min_ceiling,
@@ -241,5 +246,5 @@ def texture_modulation_details(
             "latency_ms": None if data.latency_ms is None else data.latency_ms.tolist(),
         },
         "fitted": comparisons["fitted"],
-        "units": comparisons["units"],
+        "units": {**comparisons["units"], "units": units.counts()},
     }

@@ -1,7 +1,8 @@
 """The ``brainscore`` command: score models (one or a grid), list ids, export data, train, report, make stimuli.
 
-``main`` keeps the error contract of ``brainscore_lcl.errors`` (one line on stderr, the exit code of the error; a
-bug's traceback goes to a log file); docs/errors-and-cache.md explains it to users.
+``main`` keeps the error contract of ``brainscore_lcl.errors`` through ``brainscore_lcl.run_contract`` (one line on
+stderr, the exit code of the error; a bug's traceback goes to a log file), as the figure scripts do;
+docs/errors-and-cache.md explains it to users.
 
 One module per command (``score``, ``list_ids``, ``data``, ``weights``, ``info``, ``report``, ``demo``, ``train``,
 ``behavior``, ``submit``, ``stimuli``, ``texmod``, ``grid``, ``leaderboard``), each with ``add_subcommand(commands)``
@@ -13,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 import warnings
-from pathlib import Path
 
 from brainscore_lcl.cli import (
     behavior,
@@ -33,7 +32,8 @@ from brainscore_lcl.cli import (
     train,
     weights,
 )
-from brainscore_lcl.errors import EXIT_BUG, EXIT_INTERRUPTED, ArgumentParser, SuiteError
+from brainscore_lcl.errors import ArgumentParser
+from brainscore_lcl.run_contract import run_under_contract
 
 #: the command modules, in the order of ``brainscore --help``
 COMMANDS = (
@@ -83,50 +83,15 @@ def _quiet_libraries() -> None:
     )
 
 
-def write_bug_log(error: BaseException) -> Path:
-    """Write ``error``'s traceback to ``<cache>/logs/brainscore-<time>-<pid>.log``; returns the path."""
-    import os
-    import time
-    import traceback
-
-    from brainscore_lcl import __version__, cache_dir
-    from brainscore_lcl.cache import atomic_write_text
-
-    folder = cache_dir() / "logs"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        import tempfile
-
-        folder = Path(tempfile.gettempdir())
-    path = folder / f"brainscore-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
-    atomic_write_text(
-        path, f"brainscore-lcl {__version__}\nargv: {sys.argv}\n\n" + "".join(traceback.format_exception(error))
-    )
-    return path
-
-
 def run_command(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> int:
-    """Parse ``argv`` with ``parser`` and run the chosen command's ``func``: a ``SuiteError`` prints its one sentence
-    and exits with its code, Ctrl-C exits 130, any other exception (a bug) prints one line naming the log file of its
-    traceback and exits 3."""
-    try:
+    """Parse ``argv`` with ``parser`` and run the chosen command's ``func`` under the error contract
+    (``brainscore_lcl.run_contract``): one line on stderr and the error's exit code for whatever it raises."""
+
+    def parse_and_run() -> int:
         args = parser.parse_args(argv)
         return args.func(args)
-    except SuiteError as error:
-        print(f"brainscore: {error}", file=sys.stderr)
-        return error.exit_code
-    except KeyboardInterrupt:
-        print("brainscore: interrupted; nothing partial was kept", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Exception as error:  # a bug: one line here, the traceback in the log
-        log = write_bug_log(error)
-        first_line = next(iter(str(error).strip().splitlines()), "")
-        print(
-            f"brainscore: internal error {type(error).__name__}: {first_line} (a bug; full traceback in {log})",
-            file=sys.stderr,
-        )
-        return EXIT_BUG
+
+    return run_under_contract("brainscore", parse_and_run)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,7 +22,7 @@ def command_demo(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from brainscore_lcl.analyses.common import SIMULATED_DATA_NOTE
-    from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
+    from brainscore_lcl.errors import ModelUnavailableError
     from brainscore_lcl.progress import inner_bars_hidden
     from brainscore_lcl.scoring import check_model_ids, load_model, score
 

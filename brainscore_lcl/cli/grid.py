@@ -10,43 +10,104 @@ from brainscore_lcl.controls import CONTROL_MODELS
 from brainscore_lcl.errors import UsageError
 
 
+def check_benchmark_requests(benchmark_ids: list[str], options: dict) -> None:
+    """``UsageError`` for an unknown benchmark id, options a benchmark does not take, or a time window outside a
+    source's recordings: before any cluster starts or any database file is made."""
+    from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import check_source_and_window
+    from brainscore_lcl.data.facts import SOURCE_PREFIXES
+    from brainscore_lcl.results.db import benchmark_source_and_region
+    from brainscore_lcl.scoring import check_benchmark_id, check_benchmark_options
+
+    for benchmark_id in benchmark_ids:
+        check_benchmark_id(benchmark_id)
+        check_benchmark_options(benchmark_id, options)
+        source = benchmark_source_and_region(benchmark_id)[0]
+        if options.get("time_window") is not None and source in SOURCE_PREFIXES:
+            check_source_and_window(source, tuple(options["time_window"]))
+
+
+def batch_resources(args: argparse.Namespace):
+    """The ``BatchResources`` the options name (None: left to the site's jobqueue.yaml)."""
+    from brainscore_lcl.grid.clusters import BatchResources
+
+    return BatchResources(
+        cores=args.cores,
+        memory=args.memory,
+        walltime=args.walltime,
+        gpus=args.gpus,
+        queue=args.queue,
+        account=args.account,
+        constraint=args.constraint,
+        interface=args.interface,
+        job_extra=tuple(args.job_extra or ()),
+    )
+
+
 def command_grid(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from brainscore_lcl.cache import atomic_write_json
     from brainscore_lcl.grid.cells import grid_models
-    from brainscore_lcl.grid.clusters import BatchResources, check_cluster_request, close_client, open_client
+    from brainscore_lcl.grid.clusters import (
+        DEFAULT_WORKERS,
+        check_cluster_request,
+        close_client,
+        dask_logs_to,
+        describe_cluster,
+        grid_log_file,
+        open_client,
+        usable_cores,
+    )
     from brainscore_lcl.grid.run import run_grid
-    from brainscore_lcl.results.db import ResultsDB
-    from brainscore_lcl.scoring import check_benchmark_id
+    from brainscore_lcl.results.db import ResultsDB, engine_url
 
+    # every check before any cluster, job, log or database file exists
     check_json_option(args)
     check_texmod_cv(args, args.benchmarks)
+    if args.retries < 0:
+        raise UsageError(f"--retries {args.retries} must be 0 or more (Dask's retries of a task that raised)")
+    resources = batch_resources(args)
+    if args.workers is None:  # two, or fewer on a machine of one core
+        args.workers = min(DEFAULT_WORKERS, usable_cores()) if args.scheduler is None else DEFAULT_WORKERS
+    check_cluster_request(
+        args.scheduler, args.workers, resources, worker_timeout=args.worker_timeout, submitting=not args.dry_run
+    )
     rows = list(args.models or [])
     if not args.no_controls:  # every column's scores beside the controls' (docs/controls.md)
         rows += [control for control in CONTROL_MODELS if control not in rows]
     models = grid_models(rows, args.checkpoint or [], args.runs)
-    for benchmark_id in args.benchmarks:
-        check_benchmark_id(benchmark_id)
-    if args.retries < 0:
-        raise UsageError(f"--retries {args.retries} must be 0 or more (Dask's retries of a task that raised)")
-    resources = BatchResources(args.cores, args.memory, args.walltime, args.gpus, args.queue)
-    check_cluster_request(args.scheduler, args.workers, resources)  # before the database is opened
-    db = ResultsDB(args.db)
-    client = open_client(args.scheduler, args.workers, resources)
-    try:
-        summary = run_grid(
-            models,
-            args.benchmarks,
-            client=client,
-            db=db,
-            options=benchmark_options(args),
-            recompute=args.recompute,
-            retry_failed=args.retry_failed,
-            retries=args.retries,
+    options = benchmark_options(args)
+    check_benchmark_requests(args.benchmarks, options)
+    url = engine_url(args.db)
+    if args.dry_run:
+        import sqlalchemy
+
+        cells = len(models) * len(args.benchmarks)
+        print(
+            f"grid: {len(models)} models x {len(args.benchmarks)} benchmarks = {cells} cells, results in "
+            f"{sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)}"
         )
-    finally:
-        close_client(client)
+        print(describe_cluster(args.scheduler, args.workers, resources))
+        print("dry run: nothing submitted, no database opened")
+        return 0
+    log_file = grid_log_file()
+    with dask_logs_to(log_file):
+        client = open_client(
+            args.scheduler, args.workers, resources, worker_timeout=args.worker_timeout, log_file=log_file
+        )
+        try:
+            summary = run_grid(
+                models,
+                args.benchmarks,
+                client=client,
+                db=ResultsDB(url),
+                options=options,
+                recompute=args.recompute,
+                retry_failed=args.retry_failed,
+                retries=args.retries,
+            )
+        finally:
+            close_client(client)
     print(summary.line())
     if args.json:
         atomic_write_json(args.json, asdict(summary), indent=2)
@@ -55,6 +116,8 @@ def command_grid(args: argparse.Namespace) -> int:
 
 def add_subcommand(commands: argparse._SubParsersAction) -> None:
     """Add ``grid`` to the ``brainscore`` command's subparsers."""
+    from brainscore_lcl.grid.clusters import WORKER_TIMEOUT
+
     parser = commands.add_parser("grid", help="score many models on many benchmarks on Dask, into the results database")
     parser.add_argument("--models", nargs="+", metavar="MODEL", help="model ids (rows of the grid)")
     parser.add_argument("--benchmarks", nargs="+", required=True, metavar="BENCHMARK", help="benchmark ids (columns)")
@@ -69,17 +132,45 @@ def add_subcommand(commands: argparse._SubParsersAction) -> None:
     add_database_argument(parser)
     parser.add_argument("--recompute", action="store_true", help="compute every cell again, replacing stored ones")
     parser.add_argument("--retry-failed", action="store_true", help="compute the cells stored as failed again")
-    parser.add_argument("--workers", type=int, default=2, help="Dask workers (processes or batch jobs; default 2)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="Dask workers: local processes (at most this machine's cores) or batch jobs (default 2)",
+    )
     parser.add_argument(
         "--scheduler",
         help="slurm, pbs or sge (workers as batch jobs, through dask-jobqueue), or an existing scheduler's address "
         "tcp://HOST:PORT (default: a local cluster of --workers processes)",
     )
-    parser.add_argument("--cores", type=int, default=4, help="batch jobs: cores per worker (default 4)")
-    parser.add_argument("--memory", default="16GB", help="batch jobs: memory per worker (default 16GB)")
-    parser.add_argument("--walltime", default="04:00:00", help="batch jobs: walltime per worker (default 04:00:00)")
-    parser.add_argument("--gpus", type=int, default=0, help="batch jobs: GPUs per worker (default 0)")
-    parser.add_argument("--queue", help="batch jobs: queue or partition")
+    parser.add_argument(
+        "--worker-timeout",
+        type=float,
+        default=WORKER_TIMEOUT,
+        metavar="SECONDS",
+        help=f"end the grid when no worker has joined after this long (default {WORKER_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the cluster's settings and job script; submit nothing"
+    )
+    batch = parser.add_argument_group(
+        "batch jobs", "each overrides the site's jobqueue.yaml (dask config jobqueue.<system>.*), which sets the rest"
+    )
+    batch.add_argument("--cores", type=int, help="cores per job (default: jobqueue.yaml, else 4)")
+    batch.add_argument("--memory", help="memory per job, e.g. 16GB (default: jobqueue.yaml, else 16GB)")
+    batch.add_argument(
+        "--walltime", help="walltime per job, HH:MM:SS (default: jobqueue.yaml); ended jobs are replaced"
+    )
+    batch.add_argument("--gpus", type=int, default=0, help="GPUs per job (default 0)")
+    batch.add_argument("--queue", help="queue or partition")
+    batch.add_argument("--account", help="account to charge (SGE: project)")
+    batch.add_argument("--constraint", help="SLURM node features, e.g. 'v100|a100'")
+    batch.add_argument("--interface", help="network interface of the workers and the scheduler, e.g. ib0")
+    batch.add_argument(
+        "--job-extra",
+        action="append",
+        metavar="DIRECTIVE",
+        help="one more job directive, e.g. --job-extra=--qos=high for '#SBATCH --qos=high'; repeatable",
+    )
     parser.add_argument("--retries", type=int, default=2, help="Dask retries of a task that raised (default 2)")
     parser.add_argument("--json", help="write the grid's summary here")
     parser.add_argument(

@@ -5,7 +5,8 @@
 
 One texture family per source image: ``--samples`` Portilla-Simoncelli textures (plenoptic) and as many spectrally
 matched noise images, in the raw-release layout (``stim/<tex|noise>-<size>x<size>-im<family>-smp<k>.png``) with
-``stimuli.json``. A rerun with the same arguments continues an interrupted one.
+``stimuli.json``; texture and noise at a common contrast so that neither clips. ``--out`` changes only when the set is
+complete; a rerun with the same arguments continues an interrupted one.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ import sys
 from pathlib import Path
 
 from brainscore_lcl.errors import EXIT_INTERRUPTED
-from brainscore_lcl.stimuli import DEFAULT_ITERATIONS, DEFAULT_SAMPLES, DEFAULT_SIZE
+from brainscore_lcl.stimuli import DEFAULT_ITERATIONS, DEFAULT_SAMPLES, DEFAULT_SIZE, MAX_SAMPLES
 
 
 def command_stimuli_make(args: argparse.Namespace) -> int:
-    from brainscore_lcl.stimuli.make import convergence_warning, make_stimuli
+    from brainscore_lcl.stimuli.make import convergence_warning, make_stimuli, partial_folder, spectrum_warning
 
     try:
         record = make_stimuli(
@@ -33,7 +34,8 @@ def command_stimuli_make(args: argparse.Namespace) -> int:
         )
     except KeyboardInterrupt:
         print(
-            f"brainscore: interrupted; the finished families are kept in {args.out}: run the same command to continue",
+            f"brainscore: interrupted; --out {args.out} is unchanged and the finished families are kept in "
+            f"{partial_folder(Path(args.out).expanduser())}: run the same command to continue",
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
@@ -43,12 +45,14 @@ def command_stimuli_make(args: argparse.Namespace) -> int:
     print(
         f"wrote {n_images} stimuli of {families} to {Path(args.out) / 'stim'} "
         f"(relative Portilla-Simoncelli error, median: textures {quality['texture_ps_error']['median']:.3f}, "
-        f"noise {quality['noise_ps_error']['median']:.3f}; noise spectrum error, max "
-        f"{quality['noise_spectrum_error']['max']:.4f}; details in {Path(args.out) / 'stimuli.json'})"
+        f"noise {quality['noise_ps_error']['median']:.3f}; noise/texture AC energy "
+        f"{quality['noise_ac_energy_ratio']['min']:.4f}-{quality['noise_ac_energy_ratio']['max']:.4f} at contrast "
+        f"{quality['texture_contrast']['min']:.2f}-{quality['texture_contrast']['max']:.2f}; details in "
+        f"{Path(args.out) / 'stimuli.json'})"
     )
-    warning = convergence_warning(record)
-    if warning:
-        print(warning)
+    for warning in (convergence_warning(record), spectrum_warning(record)):
+        if warning:
+            print(warning)
     return 0
 
 
@@ -60,8 +64,17 @@ def add_subcommand(commands: argparse._SubParsersAction) -> None:
         "make", help="Portilla-Simoncelli textures and spectrally matched noise, one family per source image"
     )
     make.add_argument("--images", required=True, help="folder of source images, one texture family each")
-    make.add_argument("--out", required=True, help="output folder (stim/, sources/, stimuli.json); reruns continue")
-    make.add_argument("--samples", type=int, default=DEFAULT_SAMPLES, help="textures per family (default %(default)s)")
+    make.add_argument(
+        "--out",
+        required=True,
+        help="output folder (stim/, sources/, stimuli.json), replaced only when the set is complete; reruns continue",
+    )
+    make.add_argument(
+        "--samples",
+        type=int,
+        default=DEFAULT_SAMPLES,
+        help=f"textures per family, 1-{MAX_SAMPLES} (default %(default)s)",
+    )
     make.add_argument(
         "--size", type=int, default=DEFAULT_SIZE, help="side in pixels, a multiple of 16 (default %(default)s)"
     )

@@ -60,7 +60,8 @@ def raw_image_name(texture_type: str, family: int, sample: int) -> str:
     return f"{_FILE_PREFIX[texture_type]}-{RESOLUTION}-im{int(family)}-smp{int(sample)}.png"
 
 
-def _cosine_aperture_mask(size: int = 320, degrees: float = 4.0, aperture_degrees: float = 4.0) -> np.ndarray:
+@functools.lru_cache(maxsize=8)
+def cosine_aperture_mask(size: int = 320, degrees: float = 4.0, aperture_degrees: float = 4.0) -> np.ndarray:
     """Raised-cosine window of Brain-Score's ApplyCosineAperture (aperture_correct.py), (size, size) in [0, 1]."""
     radius = aperture_degrees * (size / degrees) / 2
     coords = np.arange(size) - size / 2
@@ -71,14 +72,15 @@ def _cosine_aperture_mask(size: int = 320, degrees: float = 4.0, aperture_degree
     return mask
 
 
-_APERTURE_MASK = _cosine_aperture_mask()
-
-
-def apply_cosine_aperture(image: np.ndarray, gray: int = 128) -> np.ndarray:
-    """Brain-Score's 4-degree raised-cosine aperture on gray: uint8 (320, 320) -> uint8 (320, 320)."""
-    if image.shape != _APERTURE_MASK.shape:
-        raise MalformedDataError(f"stimulus has shape {image.shape}; the release's stimuli are 320x320 grayscale")
-    return np.uint8((image - gray * np.ones(image.shape)) * _APERTURE_MASK + gray * np.ones(image.shape))
+def apply_cosine_aperture(image: np.ndarray, gray: int = 128, size: int = 320) -> np.ndarray:
+    """Brain-Score's 4-degree raised-cosine aperture on gray: uint8 (size, size) -> uint8 (size, size); ``size``: the
+    side the image must have (the release's 320 px; the window spans the whole square at any size)."""
+    if image.shape != (size, size):
+        raise MalformedDataError(
+            f"stimulus has shape {image.shape}; the stimuli are {size}x{size} grayscale"
+            + (" in the release" if size == 320 else "")
+        )
+    return np.uint8((image - gray * np.ones(image.shape)) * cosine_aperture_mask(size) + gray * np.ones(image.shape))
 
 
 def _read_grayscale(path: Path) -> np.ndarray:

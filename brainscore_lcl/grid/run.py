@@ -33,10 +33,13 @@ UNBUILT = "unbuilt"
 
 @dataclass
 class GridSummary:
-    """What a grid did: cells computed, found in the database, failed; the network's runs on stimulus sets."""
+    """What a grid did: cells computed and written by this run, computed by it but written first by another run
+    (``computed_elsewhere``: the database kept the other's row), found in the database, failed; the network's runs on
+    stimulus sets."""
 
     cells: int = 0
     computed: int = 0
+    computed_elsewhere: int = 0
     skipped: int = 0
     failed: int = 0
     extractions: int = 0
@@ -48,10 +51,11 @@ class GridSummary:
 
     def line(self) -> str:
         """One readable line."""
+        elsewhere = f", {self.computed_elsewhere} written first by another run" if self.computed_elsewhere else ""
         return (
-            f"{self.cells} cells: {self.computed} computed, {self.skipped} already in the database, {self.failed} "
-            f"failed; {self.extractions} activation extractions ({self.extraction_tasks} model x stimulus-set "
-            f"tasks); {self.seconds:.1f} s; results in {self.database}"
+            f"{self.cells} cells: {self.computed} computed{elsewhere}, {self.skipped} already in the database, "
+            f"{self.failed} failed; {self.extractions} activation extractions ({self.extraction_tasks} model x "
+            f"stimulus-set tasks); {self.seconds:.1f} s; results in {self.database}"
         )
 
 
@@ -110,7 +114,7 @@ class _Grid:
         timings["total"] = sum(timings.values())
         worker = result.get("worker")
         if "record" in result:
-            self.db.put_done(
+            written = self.db.put_done(
                 key,
                 result["record"],
                 timings=timings,
@@ -118,12 +122,19 @@ class _Grid:
                 checkpoint=model.checkpoint,
                 replace=self.recompute,
             )
-            self.summary.computed += 1
             line = ScoreRecord(**result["record"]).line()
         else:
-            self.db.put_failed(key, result["error"], timings=timings, worker=worker, checkpoint=model.checkpoint)
-            self.summary.failed += 1
+            written = self.db.put_failed(
+                key, result["error"], timings=timings, worker=worker, checkpoint=model.checkpoint
+            )
             line = f"{model.label} on {benchmark_id}: FAILED: {result['error']}"
+        if not written:  # another run's finished row came first and is kept
+            self.summary.computed_elsewhere += 1
+            line += " (not written: another run had written this cell)"
+        elif "record" in result:
+            self.summary.computed += 1
+        else:
+            self.summary.failed += 1
             self.summary.failures.append(line)
         self.bar.update(1)
         self.bar.write(f"{line} [{worker}, {timings['total']:.1f} s]")

@@ -7,12 +7,11 @@ A worker process builds each model once (``brainscore_lcl.score_cache.built_mode
 and runs one task at a time on them (``_lock``: the committed layer of a shared model is state). Activations go through
 Brain-Score's disk cache (``$RESULTCACHING_HOME``, shared by every worker of a machine or a shared file system), so
 the tasks that depend on an extraction read it from there. ``extractions`` counts the network's runs on a stimulus set
-in this process (a wrapper around the extractor's uncached ``_from_paths``); every task returns how many it caused.
+in this process (``brainscore_patches.count_network_runs``); every task returns how many it caused.
 """
 
 from __future__ import annotations
 
-import functools
 import threading
 import time
 import warnings
@@ -29,29 +28,16 @@ extractions: Counter[str] = Counter()
 
 
 def _count_extractions(model) -> None:
-    """Wrap ``model``'s extractor so that each run of its network on a stimulus set adds one to ``extractions``: not
-    a request served from Brain-Score's disk cache, nor one served from the process's memory (``activations_memo``)."""
-    from brainscore_lcl.model_helpers.activations_memo import on_network_run
+    """Make each run of ``model``'s network on a stimulus set add one to ``extractions``: not a request served from
+    Brain-Score's disk cache, nor one served from the process's memory (``brainscore_patches.count_network_runs``)."""
+    from brainscore_lcl.model_helpers.brainscore_patches import count_network_runs
 
-    extractor = getattr(getattr(model, "activations_model", None), "_extractor", None)
-    if extractor is None or getattr(extractor, "_grid_counted", False):
-        return
     identifier = str(getattr(model, "identifier", "model"))
-    extractor._grid_counted = True
 
     def count() -> None:
         extractions[identifier] += 1
 
-    if on_network_run(extractor, count):
-        return
-    run = extractor._from_paths
-
-    @functools.wraps(run)
-    def counted(*args, **kwargs):
-        count()
-        return run(*args, **kwargs)
-
-    extractor._from_paths = counted
+    count_network_runs(model, count)
 
 
 def model(model_id: str, checkpoint: str | None):

@@ -381,3 +381,73 @@ def compare_modulation(model: Modulation, data: Modulation) -> dict[str, Any]:
         "neuron_rmod": model.neuron_rmod.tolist(),
         "n_units": int(np.isfinite(model.neuron_rmod).sum()),
     }
+
+
+#: ``units`` choices of the texture experiment: units centred in the stimulus aperture (default), or every unit
+UNIT_RULES = ("centred", "all")
+
+
+@dataclass(frozen=True)
+class UnitSelection:
+    """Which units of a layer enter the modulation averages. ``used``: (n_units,) mask; ``rule``: how they were
+    chosen; counts: all units, those whose receptive-field centre lies outside the aperture (0 under "all" or without
+    geometry), the silent ones (rectified response 0 to every image; counted after the aperture rule), and the used."""
+
+    used: np.ndarray
+    rule: str
+    n_units: int
+    n_outside: int
+    n_silent: int
+
+    @property
+    def n_used(self) -> int:
+        return int(self.used.sum())
+
+    def counts(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "n_units": self.n_units,
+            "n_outside_aperture": self.n_outside,
+            "n_silent": self.n_silent,
+            "n_used": self.n_used,
+        }
+
+
+def grid_centres_degrees(shape: tuple[int, ...], visual_degrees: float) -> np.ndarray:
+    """(n_units, 2) centres (row, column; degrees from the image centre, down and right positive) of the units of a
+    layer whose output per image has ``shape``, in C (Brain-Score's flatten) order. (channels, rows, columns): unit
+    at grid (r, c) of (R, C) -> (((r + 0.5) / R - 0.5), ((c + 0.5) / C - 0.5)) * visual_degrees (the grid tiles the
+    image evenly); any other shape has no spatial grid and every unit sits at (0, 0)."""
+    n_units = int(np.prod(shape))
+    if len(shape) != 3:
+        return np.zeros((n_units, 2))
+    channels, rows, columns = shape
+    row, column = np.meshgrid((np.arange(rows) + 0.5) / rows - 0.5, (np.arange(columns) + 0.5) / columns - 0.5)
+    grid = np.stack([row.T.ravel(), column.T.ravel()], axis=1) * visual_degrees
+    return np.tile(grid, (channels, 1))
+
+
+def silent_units(features: np.ndarray) -> np.ndarray:
+    """(n_units,) mask of units whose rectified response is 0 to every image of ``features`` (image, unit): their
+    index is 0/0 for every family, so they are counted and left out rather than averaged as NaN or 0."""
+    return np.all(np.asarray(features) <= 0, axis=0)
+
+
+def select_units(
+    features: np.ndarray, centres: np.ndarray | None, aperture_radius: float, units: str = "centred"
+) -> UnitSelection:
+    """The units of ``features`` (image, unit) that enter the averages: under ``units="centred"`` those whose centre
+    (``centres``, (n_units, 2) degrees from the image centre) lies inside the aperture (distance < ``aperture_radius``
+    degrees), under "all" every unit; silent units (``silent_units``) are left out under both. Without ``centres``
+    (no geometry) "centred" keeps every unit and says so in ``rule``."""
+    if units not in UNIT_RULES:
+        raise ValueError(f"units {units!r} is not one of {', '.join(UNIT_RULES)}")
+    n_units = features.shape[1]
+    if units == "centred" and centres is not None:
+        inside = np.hypot(centres[:, 0], centres[:, 1]) < aperture_radius
+        rule = f"centred: receptive-field centre (layer geometry) within {aperture_radius:g} degrees of the centre"
+    else:
+        inside = np.ones(n_units, dtype=bool)
+        rule = "all" if units == "all" else "all (the layer has no spatial geometry to place units by)"
+    silent = silent_units(features) & inside
+    return UnitSelection(inside & ~silent, rule, int(n_units), int((~inside).sum()), int(silent.sum()))

@@ -3,9 +3,10 @@
 Brain-Score's activations cache (``result_caching``) is keyed by model and stimulus set: the 450 images of the
 texture-modulation benchmark ("all") are run through the network again although the V1 and V2 benchmarks already ran
 its 315 private and 135 public images (the same files, placed on screen the same way), and ``v1-steerpyr`` and
-``v1-steerpyr-pool`` (one network, two region maps) each run every image. ``remember_activations`` wraps an
-extractor's ``_get_activations_batched`` so that every image (named by the sha1 of its placed file, not its path) is
-run once per network key (``make_commitment``'s ``activations_key``: by default the model's own identifier); later
+``v1-steerpyr-pool`` (one network, two region maps) each run every image. ``ActivationsMemo`` stands in for an
+extractor's ``_get_activations_batched`` (installed by ``brainscore_patches.remember_activations``) so that every
+image (named by the sha1 of its placed file, not its path) is run once per network key (``make_commitment``'s
+``activations_key``: by default the model's activations identifier); later
 requests take its rows from memory and run only the images not seen yet, and a request whose images are all held is
 packaged from memory instead of being read back from the disk cache.
 
@@ -30,7 +31,6 @@ import numpy as np
 
 #: how many networks' activations are held (the least recently used is dropped first)
 MAX_NETWORKS = 4
-_MEMO_ATTRIBUTE = "__brainscore_lcl_activations_memo__"
 
 
 def file_sha1(path: str | Path) -> str:
@@ -82,6 +82,16 @@ class ActivationsMemo:
     def __init__(self, compute: Callable[..., OrderedDict], microsaccades: Any, key: str):
         self._compute, self._microsaccades, self._key = compute, microsaccades, key
 
+    def on_compute(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` each time the network really runs on images (not for a request served from memory)."""
+        compute = self._compute
+
+        def counted(*args, **kwargs):
+            callback()
+            return compute(*args, **kwargs)
+
+        self._compute = counted
+
     def holds(self, paths: Sequence[str], layers: Sequence[str]) -> bool:
         """Whether every layer of every image of ``paths`` is held (then a call runs nothing)."""
         held = network_activations(self._key)
@@ -119,41 +129,6 @@ class ActivationsMemo:
             self._microsaccades.microsaccades["pixels"][path] = [(0.0, 0.0)]
             self._microsaccades.microsaccades["degrees"][path] = [(0.0, 0.0)]
         return OrderedDict((layer, np.stack([held.rows[(layer, digest)] for digest in digests])) for layer in order)
-
-
-def remember_activations(extractor, key: str) -> None:
-    """Make ``extractor`` (a Brain-Score ``ActivationsExtractorHelper``) run each image once for the network ``key``
-    (module docstring), and package a request whose images are all held from memory rather than read back from
-    Brain-Score's disk cache (reading and filtering a stored layer costs more than packaging it); idempotent."""
-    if getattr(extractor, _MEMO_ATTRIBUTE, None) is not None:
-        return
-    memo = ActivationsMemo(extractor._get_activations_batched, extractor._microsaccade_helper, key)
-    stored = extractor._from_paths_stored
-
-    def stored_or_held(*, layers, stimuli_paths, require_variance=False, **cache_key):
-        if not require_variance and memo.holds(stimuli_paths, layers):
-            return extractor._from_paths(layers=layers, stimuli_paths=stimuli_paths, require_variance=False)
-        return stored(layers=layers, stimuli_paths=stimuli_paths, require_variance=require_variance, **cache_key)
-
-    setattr(extractor, _MEMO_ATTRIBUTE, memo)
-    extractor._get_activations_batched = memo
-    extractor._from_paths_stored = stored_or_held
-
-
-def on_network_run(extractor, callback: Callable[[], None]) -> bool:
-    """Call ``callback()`` each time ``extractor``'s network really runs on images (not when a request is served from
-    memory); False, and nothing wrapped, when ``extractor`` has no memo (``remember_activations``)."""
-    memo = getattr(extractor, _MEMO_ATTRIBUTE, None)
-    if memo is None:
-        return False
-    compute = memo._compute
-
-    def counted(*args, **kwargs):
-        callback()
-        return compute(*args, **kwargs)
-
-    memo._compute = counted
-    return True
 
 
 def forget_activations() -> None:

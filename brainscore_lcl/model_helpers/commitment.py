@@ -5,8 +5,12 @@ otherwise), so Brain-Score never runs its own layer selection (which would downl
 
 Activations cache. Brain-Score's extractor stores activations with ``result_caching`` under
 ``$RESULTCACHING_HOME`` (default ``~/.result_caching``), keyed on the activations-model identifier and the
-stimulus-set identifier. Here the identifier is ``f"{model_id}@{weights_sha256[:16]}"``, so two checkpoints
-under one model id never share activations, and ``RESULTCACHING_HOME`` defaults to
+stimulus-set identifier. Here the activations model's identifier is ``activations_identifier``:
+``"<model_id>@<weights hash>-<code hash>"``, the code hash covering the model plugin's source files, its network's
+source file and its preprocessing (image size, visual degrees, normalisation; ``code_sha256``), so two checkpoints
+under one model id, or one checkpoint under edited plugin code or other preprocessing, never share activations. The
+commitment's own identifier stays ``"<model_id>@<weights hash>"``. Entries are netCDF, never pickle
+(``brainscore_patches``), and ``RESULTCACHING_HOME`` defaults to
 ``<cache>/result_caching`` with ``<cache>`` = ``$BRAINSCORE_LCL_CACHE`` (default ``~/.cache/brainscore_lcl``).
 Brain-Score's extractor already shows a ``tqdm`` progress bar ("activations", one step per batch).
 
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -38,7 +43,7 @@ import numpy as np
 
 from brainscore_lcl import cache_dir
 from brainscore_lcl.data.imagenet import IMAGENET_MEAN, IMAGENET_STD
-from brainscore_lcl.errors import RunError, UsageError
+from brainscore_lcl.errors import ActivationError, RegionNotCommittedError, UsageError
 
 if TYPE_CHECKING:
     from torch import nn
@@ -46,18 +51,6 @@ if TYPE_CHECKING:
 #: Input size (px) and field of view (degrees) of the learned models, as in the paper (A.3.1).
 IMAGE_SIZE = 224
 VISUAL_DEGREES = 8
-
-
-class ModelUnavailableError(RunError):
-    """A model that cannot be built yet (e.g. no shipped checkpoint); the CLI exits with code 1."""
-
-
-class ActivationError(RunError):
-    """A layer produced NaN/inf or constant activations."""
-
-
-class RegionNotCommittedError(UsageError):
-    """A model asked for a brain region it maps no layer to (e.g. lcl-v1, one stage, on a V2 benchmark)."""
 
 
 def refuse_checkpoint(model_id: str, checkpoint: str | os.PathLike | None, weights: str) -> None:
@@ -108,9 +101,9 @@ def configure_activation_cache() -> Path:
     ``result_caching`` reads the variable once, when Brain-Score's extractor module is imported (``brainscore_lcl``
     sets its default on import, but brainscore_vision may have come first, or the variable may have changed since),
     so Brain-Score's already-created stores are re-pointed as well, and made safe for concurrent and interrupted runs
-    (``brainscore_lcl.brainscore_caches``).
+    (``brainscore_lcl.model_helpers.brainscore_patches``).
     """
-    from brainscore_lcl.brainscore_caches import secure_brainscore_caches
+    from brainscore_lcl.model_helpers.brainscore_patches import secure_brainscore_caches
 
     os.environ.setdefault("RESULTCACHING_HOME", str(cache_dir() / "result_caching"))
     folder = Path(os.environ["RESULTCACHING_HOME"]).expanduser()
@@ -118,9 +111,64 @@ def configure_activation_cache() -> Path:
     return folder
 
 
-def activations_identifier(model_id: str, weights_sha256: str) -> str:
-    """Cache identity of a model's activations: ``"<model_id>@<first 16 hex digits of the weights hash>"``."""
+def model_identifier(model_id: str, weights_sha256: str) -> str:
+    """A commitment's identifier: ``"<model_id>@<first 16 hex digits of the weights hash>"``."""
     return f"{model_id}@{weights_sha256[:16]}"
+
+
+def activations_identifier(model_id: str, weights_sha256: str, code_sha256: str) -> str:
+    """Cache identity of a model's activations: ``"<model_identifier>-<first 12 hex digits of code_sha256>"``."""
+    return f"{model_identifier(model_id, weights_sha256)}-{code_sha256[:12]}"
+
+
+def model_source_files(model_id: str, network: nn.Module) -> list[Path]:
+    """The source files that make ``model_id``'s activations: every non-test ``.py`` file of its registered plugin's
+    folder (none for an id outside the registry) and the file defining its network's class (when it has one)."""
+    from brainscore_lcl.registry import discover_plugins, model_registry
+
+    discover_plugins(("model",))
+    files = set()
+    record = model_registry.get(model_id)
+    if record is not None:
+        folder = Path(inspect.getfile(record.factory)).parent
+        files.update(
+            path for path in folder.rglob("*.py") if path.name != "test.py" and not path.name.startswith("test_")
+        )
+    try:
+        files.add(Path(inspect.getfile(type(network))))
+    except (TypeError, OSError):  # a class defined in no file (built in, or made at run time)
+        pass
+    return sorted(path.resolve() for path in files if path.is_file())
+
+
+def _is_test_file(path: Path) -> bool:
+    return path.name == "test.py" or path.name.startswith("test_")
+
+
+def preprocessing_description(preprocessing: Callable, image_size: int, visual_degrees: float) -> str:
+    """What ``preprocessing`` does, as text: its function and keyword arguments (e.g. normalisation mean and std) for a
+    ``functools.partial`` (after unwrapping decorators), else its qualified name and the sha256 of its source file;
+    with ``image_size`` (px) and ``visual_degrees``."""
+    function = inspect.unwrap(preprocessing)
+    if isinstance(function, functools.partial):
+        keywords = ", ".join(f"{key}={value!r}" for key, value in sorted(function.keywords.items()))
+        what = f"{function.func.__module__}.{function.func.__qualname__}({keywords})"
+    else:
+        what = f"{getattr(function, '__module__', '')}.{getattr(function, '__qualname__', type(function).__name__)}"
+        try:
+            what += f" {hashlib.sha256(Path(inspect.getsourcefile(function)).read_bytes()).hexdigest()}"
+        except (TypeError, OSError):  # no source file to read
+            pass
+    return f"{what}; image_size={image_size}; visual_degrees={float(visual_degrees)!r}"
+
+
+def code_sha256(files: Sequence[Path], preprocessing: str) -> str:
+    """sha256 over the names and bytes of ``files`` and the text ``preprocessing`` (``preprocessing_description``)."""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(Path(path).name.encode() + b"\0" + Path(path).read_bytes() + b"\0")
+    digest.update(preprocessing.encode())
+    return digest.hexdigest()
 
 
 def config_sha256(config: Mapping[str, Any]) -> str:
@@ -206,14 +254,18 @@ def make_commitment(
     visual_degrees: float = VISUAL_DEGREES,
     checkpoint: str | os.PathLike | None = None,
     activations_key: str | None = None,
+    source_files: Sequence[str | os.PathLike] = (),
     by_image_content: bool = True,
 ):
     """``ModelCommitment`` of ``network`` recording ``layers`` (module names), committed to ``region_layer_map``.
 
-    Both the commitment's and the activations model's identifier are ``activations_identifier(model_id, ...)``.
+    The commitment's identifier is ``model_identifier(model_id, weights_sha256)``; the activations model's
+    (Brain-Score's activation cache key) is ``activations_identifier``, which adds the hash of the model's code and
+    preprocessing.
     ``network`` must have at least one parameter (Brain-Score's wrapper reads the input dtype from it).
     ``checkpoint`` (the file the weights came from) is kept as ``model.checkpoint_path`` for ``describe_model``, and
     ``weights_sha256`` as ``model.weights_sha256`` (the results database keys on it).
+    ``source_files``: further files of the model's code for the activations identifier (a user's model file).
     ``activations_key`` names the network whose per-image activations this model shares in memory
     (``activations_memo``; default its identifier): models that are one network with other region maps share one.
     ``by_image_content=False``: no such memo, for a model whose activations are not a function of the image file's
@@ -222,18 +274,21 @@ def make_commitment(
     from brainscore_vision.model_helpers.activations.pytorch import PytorchWrapper
     from brainscore_vision.model_helpers.brain_transformation import ModelCommitment
 
-    from brainscore_lcl.model_helpers.activations_memo import remember_activations
+    from brainscore_lcl.model_helpers.brainscore_patches import extractor_of, remember_activations
 
     unknown = sorted(set(region_layer_map.values()) - set(layers))
     if unknown:
         raise ValueError(f"model {model_id}: region-layer map names layers {unknown} that are not recorded ({layers})")
     configure_activation_cache()
-    identifier = activations_identifier(model_id, weights_sha256)
-    wrapper = PytorchWrapper(model=network.eval(), preprocessing=preprocessing, identifier=identifier)
+    identifier = model_identifier(model_id, weights_sha256)
+    files = sorted({*model_source_files(model_id, network), *(Path(path).resolve() for path in source_files)})
+    code = code_sha256(files, preprocessing_description(preprocessing, image_size, visual_degrees))
+    activations = activations_identifier(model_id, weights_sha256, code)
+    wrapper = PytorchWrapper(model=network.eval(), preprocessing=preprocessing, identifier=activations)
     wrapper.image_size = image_size
-    wrapper._extractor.register_batch_activations_hook(functools.partial(check_batch_activations, identifier))
+    extractor_of(wrapper).register_batch_activations_hook(functools.partial(check_batch_activations, identifier))
     if by_image_content:
-        remember_activations(wrapper._extractor, activations_key or identifier)
+        remember_activations(extractor_of(wrapper), activations_key or activations)
     model = ModelCommitment(
         identifier=identifier,
         activations_model=wrapper,

@@ -194,6 +194,7 @@ def commit_module(
         image_size=image_size,
         visual_degrees=visual_degrees,
         checkpoint=checkpoint,
+        source_files=[parse_model_file(model_id)[0]] if is_model_file_spec(model_id) else (),
     )
     model.origin = {"weights_sha256": weights_sha256, "input_sha256": identity, "candidate_layers": candidates}
     return model

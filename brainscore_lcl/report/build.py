@@ -126,7 +126,7 @@ SECTIONS = (
 def applicable_references(section: Section, references: Sequence[str]) -> list[str]:
     """The references ``section`` applies to (all of them when it has no ``applies`` test; those that cannot be
     loaded are left to the figure, which lists them as skipped)."""
-    from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
+    from brainscore_lcl.errors import ModelUnavailableError
 
     if section.applies is None:
         return list(references)

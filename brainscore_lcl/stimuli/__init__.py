@@ -6,3 +6,5 @@ the resumable ``make_stimuli`` run behind ``brainscore stimuli make`` (``make``)
 DEFAULT_SAMPLES = 15
 DEFAULT_SIZE = 320
 DEFAULT_ITERATIONS = 1000
+#: the most textures per family (a family's samples are one batch in memory)
+MAX_SAMPLES = 100

@@ -64,6 +64,8 @@ def find_stimuli(folder: str | Path) -> list[StimulusFile]:
     found = []
     for path in sorted(stim_folder(folder).glob("*.png")):
         parsed = parse_stimulus_name(path.name)
+        if parsed is not None and not path.is_file():
+            raise UsageError(f"{path} is named like a stimulus but is not a file; rename or remove it")
         if parsed is not None:
             found.append(StimulusFile(path, *parsed))
     if not found:

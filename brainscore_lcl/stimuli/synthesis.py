@@ -32,9 +32,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
-from brainscore_lcl.errors import RunError, UsageError
+from brainscore_lcl.errors import UsageError
+from brainscore_lcl.stimuli.images import read_gray_image
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ SIZE_MULTIPLE = 2**PS_PARAMETERS.n_scales
 MIN_SCALES = 3
 #: the smallest --size: 3 scales with a 7-px neighbourhood need 7 * 2**3 = 56 px, rounded up to SIZE_MULTIPLE
 MIN_SIZE = -(-PS_PARAMETERS.spatial_corr_width * 2**MIN_SCALES // SIZE_MULTIPLE) * SIZE_MULTIPLE
+#: a source whose gray levels vary less than this (s.d., [0, 1] units: one 8-bit level) is flat
+MIN_SOURCE_STD = 1.0 / 255
 #: plenoptic's default Metamer optimiser (Adam, amsgrad) and its learning rate
 LEARNING_RATE = 0.01
 
@@ -81,19 +84,14 @@ def check_size(size: int) -> None:
 
 
 def load_source(path: Path, size: int) -> np.ndarray:
-    """The source image as Freeman et al.'s stimuli are: grayscale, the central square crop, downsampled (Lanczos) to
-    ``size`` px; float64 in [0, 1], shape (size, size). ``RunError`` for a file PIL cannot read, ``UsageError`` for an
-    image whose shorter side is below ``size`` (no upsampling: an upsampled source lacks the fine scales' statistics).
-    """
-    try:
-        with Image.open(path) as opened:
-            image = opened.convert("L")
-    except (UnidentifiedImageError, OSError) as error:
-        raise RunError(
-            f"{path} is not an image that PIL can read ({type(error).__name__}); remove it from the --images folder "
-            "or replace it with a PNG or JPEG"
-        ) from error
-    width, height = image.size
+    """The source image as Freeman et al.'s stimuli are: grayscale (``images.read_gray_image``: any bit depth to
+    [0, 1]), the central square crop, downsampled (Lanczos, in float) to ``size`` px; float64 in [0, 1], shape
+    (size, size). ``UsageError`` for an image whose shorter side is below ``size`` (no upsampling: an upsampled source
+    lacks the fine scales' statistics) or that is flat (s.d. below ``MIN_SOURCE_STD``: it has no texture statistics,
+    and the synthesis' normalised statistics divide by its zero variance); ``read_gray_image``'s errors for a file that
+    is not a usable image."""
+    pixels = read_gray_image(path, "--images file")
+    height, width = pixels.shape
     side = min(width, height)
     if side < size:
         raise UsageError(
@@ -105,10 +103,16 @@ def load_source(path: Path, size: int) -> np.ndarray:
             f"use images of at least {MIN_SIZE}x{MIN_SIZE} px"
         )
     left, top = (width - side) // 2, (height - side) // 2
-    square = image.crop((left, top, left + side, top + side))
+    square = pixels[top : top + side, left : left + side]
     if side != size:
-        square = square.resize((size, size), Image.Resampling.LANCZOS)
-    return np.asarray(square, dtype=np.float64) / 255.0
+        resized = Image.fromarray(square.astype(np.float32), mode="F").resize((size, size), Image.Resampling.LANCZOS)
+        square = np.clip(np.asarray(resized, dtype=np.float64), 0.0, 1.0)
+    if square.std() < MIN_SOURCE_STD:
+        raise UsageError(
+            f"image {path} is flat (gray-level s.d. {square.std() * 255:.2f} of 255 after cropping to {size} px): it "
+            "has no texture to synthesise; remove it from the --images folder"
+        )
+    return square
 
 
 def ps_model(size: int, parameters: PSParameters = PS_PARAMETERS, device: str = "cpu"):

@@ -16,8 +16,7 @@ blockbarlow``) |
 
 from importlib import import_module
 
-from brainscore_lcl.published_weights import WeightFile
-from brainscore_lcl.registry import ModelRecord, model_registry
+from brainscore_lcl.registry import ModelRecord, WeightFile, model_registry
 
 #: torchvision AlexNet: conv1..conv5 stages (after ReLU, after the max-pool where there is one), as Brain-Score's
 #: ``alexnet`` records them.

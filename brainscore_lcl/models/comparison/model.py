@@ -22,9 +22,9 @@ import torchvision
 from brainscore_lcl.checkpoint import CheckpointError, load_encoder_checkpoint, state_dict_sha256
 from brainscore_lcl.data.imagenet import IMAGENET_MEAN, IMAGENET_STD
 from brainscore_lcl.data.remote import OFFLINE_MODEL_HINT, load_from_brainscore_vision
+from brainscore_lcl.errors import ModelUnavailableError
 from brainscore_lcl.model_helpers.commitment import (
     IMAGE_SIZE,
-    ModelUnavailableError,
     imagenet_preprocessing,
     make_commitment,
     normalized_preprocessing,

@@ -12,7 +12,7 @@ import torch
 import torchvision
 
 from brainscore_lcl.checkpoint import CheckpointError, save_encoder_checkpoint
-from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
+from brainscore_lcl.errors import ModelUnavailableError
 from brainscore_lcl.models.comparison import ALIASES
 from brainscore_lcl.models.comparison.networks import (
     AlexNetBN,

@@ -12,13 +12,9 @@ import os
 from pathlib import Path
 
 from brainscore_lcl.checkpoint import CheckpointError, build_encoder, load_encoder_checkpoint
+from brainscore_lcl.errors import ModelUnavailableError
 from brainscore_lcl.model_helpers.architecture import LCLEncoder
-from brainscore_lcl.model_helpers.commitment import (
-    IMAGE_SIZE,
-    ModelUnavailableError,
-    imagenet_preprocessing,
-    make_commitment,
-)
+from brainscore_lcl.model_helpers.commitment import IMAGE_SIZE, imagenet_preprocessing, make_commitment
 from brainscore_lcl.registry import model_registry
 
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parents[2] / "weights" / "lcl-v2.pt"

@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from brainscore_lcl.checkpoint import CheckpointError, save_encoder_checkpoint
+from brainscore_lcl.errors import ActivationError, ModelUnavailableError
 from brainscore_lcl.model_helpers.activations_memo import forget_activations
 from brainscore_lcl.model_helpers.architecture import BlurMaxPool2d, LCLEncoder
-from brainscore_lcl.model_helpers.commitment import ActivationError, ModelUnavailableError
 from brainscore_lcl.models.lcl import model as lcl_model
 from brainscore_lcl.registry import model_registry
 from brainscore_lcl.testing import tiny_stimulus_set
@@ -150,7 +150,7 @@ def test_activations_are_cached_in_suite_cache_folder_and_reused(checkpoint, tmp
     stimuli = tiny_stimulus_set(tmp_path, "lcl-test-cache-folder")
     model = model_registry["lcl-v1"].factory(checkpoint=checkpoint)
     computed = record(model, "V1", stimuli)
-    stored = list((tmp_path / "suite-cache" / "result_caching").rglob("*.pkl"))
+    stored = list((tmp_path / "suite-cache" / "result_caching").rglob("*.nc"))
     assert len(stored) == 1 and f"identifier={model.activations_model.identifier}," in str(stored[0])
 
     rebuilt = model_registry["lcl-v1"].factory(checkpoint=checkpoint)

@@ -314,12 +314,8 @@ def get_model(checkpoint: str | os.PathLike | None = None, model_id: str = MODEL
     weights of ``checkpoint`` (224 px, 8 degrees, the checkpoint's input normalisation, region-layer map of its
     ``ModelRecord``, logits readout for ``BrainModel.Task.label``). The weights are kept in channels-last memory layout:
     about 30% less CPU time per image, the same outputs within 1e-7."""
-    from brainscore_lcl.model_helpers.commitment import (
-        IMAGE_SIZE,
-        ModelUnavailableError,
-        make_commitment,
-        normalized_preprocessing,
-    )
+    from brainscore_lcl.errors import ModelUnavailableError
+    from brainscore_lcl.model_helpers.commitment import IMAGE_SIZE, make_commitment, normalized_preprocessing
 
     front_end_id = next(encoder for encoder, network in CLASSIFIER_STAGE_IDS.items() if network == model_id)
     command = TRAIN_COMMAND.replace("LCL_V2_CHECKPOINT", f"{front_end_id.upper().replace('-', '_')}_CHECKPOINT")

@@ -100,7 +100,7 @@ def test_checkpoint_round_trip_and_errors(network, tmp_path):
 
 def test_plugin_without_checkpoint_says_how_to_train_one():
     import brainscore_lcl.models.lcl_v2net  # noqa: F401  (registers the id)
-    from brainscore_lcl.model_helpers.commitment import ModelUnavailableError
+    from brainscore_lcl.errors import ModelUnavailableError
 
     with pytest.raises(ModelUnavailableError, match="train-net"):
         model_registry["lcl-v2net"].factory()
