@@ -10,8 +10,8 @@ al.'s mapping, ``brainscore_lcl.metrics.behaviour.category_members``) and 0 else
 
 How the labels reach the network: Brain-Score's extractor hands the network only image paths, so a stimulus-set hook
 (``register_stimulus_set_hook``, called with every StimulusSet before its paths are read) records each path's code,
-and the preprocessing returns the codes of the paths it is given. A request by bare paths, without a StimulusSet, has
-no labels and raises ``UsageError``.
+and the preprocessing returns the codes of the paths it is given. An image shown without a StimulusSet (e.g. the
+mid-gray image with which the texture benchmark probes a layer's shape) has no design label: its code is all zeros.
 """
 
 from __future__ import annotations
@@ -77,7 +77,8 @@ def one_hot(labels: list[str]) -> np.ndarray:
 
 class DesignCodes:
     """The preprocessing of ``control-design``: image paths -> their one-hot codes (n, len(DESIGN_UNITS)), learned
-    from every StimulusSet the extractor is given (``remember``, its stimulus-set hook)."""
+    from every StimulusSet the extractor is given (``remember``, its stimulus-set hook); all zeros for a path no
+    StimulusSet named."""
 
     def __init__(self):
         self.codes: dict[str, np.ndarray] = {}
@@ -90,13 +91,8 @@ class DesignCodes:
         return stimulus_set
 
     def __call__(self, paths: list[str]) -> np.ndarray:
-        missing = [path for path in paths if str(path) not in self.codes]
-        if missing:
-            raise UsageError(
-                f"{MODEL_ID} has no design labels for {missing[0]}: it reads them from the StimulusSet's columns, so "
-                "show it a StimulusSet (look_at / the activations model called with one), not bare image paths"
-            )
-        return np.stack([self.codes[str(path)] for path in paths])
+        unlabelled = np.zeros(len(DESIGN_UNITS), dtype=np.float32)
+        return np.stack([self.codes.get(str(path), unlabelled) for path in paths])
 
 
 class DesignNetwork(nn.Module):
