@@ -215,6 +215,9 @@ class ScoreRecord:
         "measure_definition",
         "ceiling_definition",
     )
+    #: the texture-modulation benchmark's cross-validation and the controls' scores beside the model
+    #: (``brainscore_lcl.controls``), copied from ``details`` into the summary where present
+    CONTEXT_FIELDS = ("cv", "controls")
 
     def summary(self) -> dict[str, Any]:
         """The fields of ``brainscore score --json``: the summary fields, then the paper's literal and sign-aware
@@ -223,7 +226,7 @@ class ScoreRecord:
         intervals and definitions."""
         return {name: getattr(self, name) for name in self.SUMMARY_FIELDS} | {
             name: self.details[name]
-            for name in self.PAPER_FIELDS + self.PARTITION_FIELDS + self.MEASURE_FIELDS
+            for name in self.PAPER_FIELDS + self.PARTITION_FIELDS + self.MEASURE_FIELDS + self.CONTEXT_FIELDS
             if name in self.details
         }
 
@@ -253,6 +256,10 @@ class ScoreRecord:
             text += (
                 f", sign-aware (0 where r < 0) {self.details['score_paper_sign_aware']:.3f}"
                 f" +- {self.details['score_paper_sign_aware_std']:.3f}"
+            )
+        if "cv" in self.details:
+            text += (
+                f"; family-rank rho of the fitted reading, {self.details['cv_description']} (cv={self.details['cv']})"
             )
         return text
 

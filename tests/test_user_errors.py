@@ -701,6 +701,13 @@ CASES = [
         "brainscore: FreemanZiemba2013sim.V2-cka measures cka, not --metric ridge; drop --metric or score "
         "FreemanZiemba2013sim.V2-ridge",
     ),
+    (
+        "score texture-modulation cross-validation on a PLS benchmark",
+        ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V2-pls", "--texmod-cv", "stratified"],
+        EXIT_USAGE,
+        "brainscore: --texmod-cv applies to the texture-modulation benchmarks (ids ending in -texmod), not to "
+        "'FreemanZiemba2013sim.V2-pls'; drop it or score a *.V2-texmod benchmark",
+    ),
     # stimuli make, texmod
     (
         "stimuli make from a folder without images",

@@ -4,7 +4,8 @@ network), with ``leaderboard.json`` and ``leaderboard.csv`` beside it.
 Rows are models (a model id with several weights in the database gets one row per weights, ``<model>@<sha256[:8]>``),
 columns benchmarks, grouped by region and data source; a cell shows the ceiling-normalised score, its error and its
 data source, and links to the model's report (``<reports>/<model>/index.html``) when one exists. Where a cell was
-written several times (other data, options or code), the latest row is shown.
+written several times (other data, options or code), the latest row is shown. The controls (``CONTROL_MODELS``,
+docs/controls.md) come last, marked as controls, so that every column's scores are read beside theirs.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from string import Template
 from typing import Any
 
 from brainscore_lcl.metrics.measure_names import MEASURES
+from brainscore_lcl.controls import is_control
 from brainscore_lcl.results.db import DONE, ResultsDB
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "report" / "leaderboard.html"
@@ -66,10 +68,12 @@ def columns_of(cells: Mapping[tuple[str, str], Mapping[str, Any]]) -> list[Colum
 
 
 def table(db: ResultsDB) -> dict[str, Any]:
-    """The page's content as data: {"columns": [...], "rows": [{"model": label, "cells": {benchmark: {...}}}]}."""
+    """The page's content as data: {"columns": [...], "rows": [{"model": label, "control": whether it is one of the
+    controls, "cells": {benchmark: {...}}}]}, the controls last."""
     cells = latest_cells(db.rows())
     columns = columns_of(cells)
-    labels = sorted({label for label, _ in cells})
+    model_of = {label: row["model"] for (label, _), row in cells.items()}
+    labels = sorted(model_of, key=lambda label: (is_control(model_of[label]), label))
     rows = []
     for label in labels:
         row_cells = {}
@@ -80,7 +84,7 @@ def table(db: ResultsDB) -> dict[str, Any]:
                     name: row[name]
                     for name in ("status", "score", "error", "raw", "ceiling", "layer", "message", "source", "model")
                 }
-        rows.append({"model": label, "cells": row_cells})
+        rows.append({"model": label, "control": is_control(model_of[label]), "cells": row_cells})
     return {"columns": [vars(column) for column in columns], "rows": rows}
 
 
@@ -156,7 +160,10 @@ def render(content: Mapping[str, Any], out: Path, reports: str | Path | None = N
         any_cell = next(iter(row["cells"].values()), {})
         report = report_link(any_cell.get("model", model), reports, out)
         cells = "".join(_cell_html(column, row["cells"].get(column.benchmark), report) for column in columns)
-        body.append(f'<tr><td class="model" data-value="{html.escape(model)}">{html.escape(model)}</td>{cells}</tr>')
+        control = ' <span class="control">control</span>' if row.get("control") else ""
+        body.append(
+            f'<tr><td class="model" data-value="{html.escape(model)}">{html.escape(model)}{control}</td>{cells}</tr>'
+        )
     sources = sorted({column.source for column in columns}, key=lambda s: (s not in SOURCE_ORDER, s))
     filters = "".join(
         f'<label><input type="checkbox" checked data-source="{html.escape(source)}"> {html.escape(source)}</label>'
