@@ -26,6 +26,7 @@ from brainscore_lcl.errors import UsageError
 FIGURES = (
     "ablations",
     "behaviour",
+    "metric_panel",
     "per_neuron",
     "receptive_fields",
     "texture_modulation",

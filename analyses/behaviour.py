@@ -15,13 +15,14 @@ without an ImageNet readout is listed as skipped with the reason.
 
 ``--online`` adds Brain-Score's 17 ``Geirhos2021`` data sets (the paper's Table A.5 covers these 17): their stimulus
 sets and human assemblies scored as the offline sets (full-field, signed error consistency, as ``model-vs-human`` and
-the paper), in the ``*_geirhos2021`` columns beside the paper's values; Brain-Score's own benchmarks
-(``Geirhos2021*-top1`` and ``-error_consistency``: stimuli at 3 of the model's 8 degrees, ``abs`` of the mean) only in
-the ``brainscore_*`` columns. ``--imagenet-val DIR`` adds IN-1k top-1 accuracy with the standard evaluation crop (short
-side resized to 256, centre crop 224, the model's own normalisation), not Brain-Score's squash to 224 x 224.
-``--decisions NAME=DIR`` adds decisions made elsewhere (``DIR/<dataset>.csv``). Models without weights or readout,
-unknown ids, and data sets without data are listed as skipped. Writes fig8_behaviour.{png,pdf}, table_a5.csv,
-behaviour_per_dataset.csv and behaviour.json.
+the paper), in the ``*_geirhos2021`` columns beside the paper's values; Brain-Score's own benchmarks only in the
+``brainscore_*`` columns: ``Geirhos2021*-top1`` (the stimuli shown as they are, filling the model's field of view, 10
+trials, a choice among the data set's labels) and ``Geirhos2021*-error_consistency`` (the stimuli placed at 3 of the
+model's 8 degrees, ``abs`` of the mean consistency; brainscore_vision 2.4.2's ``benchmarks/geirhos2021``).
+``--imagenet-val DIR`` adds IN-1k top-1 accuracy with the standard evaluation crop (short side resized to 256, centre
+crop 224, the model's own normalisation), not Brain-Score's squash to 224 x 224. ``--decisions NAME=DIR`` adds decisions
+made elsewhere (``DIR/<dataset>.csv``). Models without weights or readout, unknown ids, and data sets without data are
+listed as skipped. Writes fig8_behaviour.{png,pdf}, table_a5.csv, behaviour_per_dataset.csv and behaviour.json.
 
     python analyses/behaviour.py [--models ...] [--checkpoint barlow-e2e-alexnet=PATH] [--data-root DIR] [--online]
 """
@@ -75,8 +76,8 @@ COLUMN_NOTES = {
     "in1k_accuracy": "top-1 on --imagenet-val, standard evaluation crop (resize 256, centre crop 224)",
     "*_geirhos2021": "Brain-Score's 17 Geirhos2021 stimulus sets and human assemblies, full-field, signed error "
     "consistency (as model-vs-human and the paper): comparable with the paper's Table A.5",
-    "brainscore_*_geirhos2021": "Brain-Score's own Geirhos2021 benchmarks (stimuli at 3 of 8 degrees, error "
-    "consistency abs(mean), raw values): not comparable with the paper",
+    "brainscore_*_geirhos2021": "Brain-Score's own Geirhos2021 benchmarks (top1: stimuli filling the model's field "
+    "of view; error consistency: stimuli at 3 of 8 degrees, abs(mean), raw values): not comparable with the paper",
 }
 #: the paper's Table A.5 (17 Geirhos2021 data sets) and human references (Fig. 8 caption), for the figure
 PAPER_TABLE_A5 = {

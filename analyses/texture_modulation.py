@@ -1,11 +1,15 @@
 """Fig. 5: texture modulation of model V2 against the recorded V2 cells.
 
-Per model, two readings (``FreemanZiembaTextureModulation``): "fitted" (each reliable recorded cell predicted by
-10-fold cross-validated PLS over all 450 images, rectified) and "units" (the committed V2 layer's units). Top row: Q-Q
-plot of per-cell Rmod quantiles, model ("fitted") vs data, with the mean absolute quantile difference. Bottom row:
-texture-family ranks, model vs data, with Spearman rho. Fisher z tests (N = 15 families, SE sqrt(2 / (N - 3)))
-between the rho of every pair of models. Writes fig5_texture_modulation.{png,pdf}, texture_modulation.csv,
-fisher_z_tests.csv and texture_modulation.json.
+Per model, three readings (``FreemanZiembaTextureModulation``): "fitted" (each reliable recorded cell predicted by
+cross-validated PLS over all 450 images, rectified, each family predicted from the other 14: leave-one-family-out),
+"fitted_stratified" (the same with the paper's 10 folds stratified by family x type, which leak the family structure:
+every held-out image has ~13 of its own family and type in training) and "units" (the committed V2 layer's units).
+Top row: Q-Q plot of per-cell Rmod quantiles, model ("fitted") vs data, with the mean absolute quantile difference.
+Middle and bottom rows: texture-family ranks, model vs data, with Spearman rho, leave-one-family-out and stratified
+side by side. Between the rho of every pair of models: the paper's Fisher z test (N = 15 families, SE
+sqrt(2 / (N - 3)), treating the two rho as independent) and Williams' test of dependent correlations (both rho share
+the neural ranks; ``brainscore_lcl.metrics.texture.williams_test``). Writes fig5_texture_modulation.{png,pdf},
+texture_modulation.csv, fisher_z_tests.csv and texture_modulation.json.
 
     python analyses/texture_modulation.py [--source sim] [--models ...] [--window latency|fixed]
 """
@@ -44,7 +48,10 @@ from brainscore_lcl.analyses.common import (
 from brainscore_lcl.data.texture_responses import LATENCY_RULE
 
 DEFAULT_MODELS = PAPER_MODELS["fig5"]
-READINGS = ("fitted", "units")
+#: the readings of each model: "fitted" (leave-one-family-out), "fitted_stratified" (the paper's folds), "units"
+READINGS = ("fitted", "fitted_stratified", "units")
+#: the benchmark's cross-validation behind each fitted reading
+READING_CV = {"fitted": "family", "fitted_stratified": "stratified"}
 #: the cells the paper's reliability cut (R >= 0.4) excludes on Brain-Score's data (A.3.3: "the bottom 10 (out of 103)")
 PAPER_EXCLUDED = {"n_excluded": 10, "n_cells": 103, "min_ceiling": 0.4, "data": "Brain-Score's V2 cells (A.3.3)"}
 
@@ -118,31 +125,53 @@ def add_arguments(parser) -> None:
     )
 
 
-def fisher_tests(rows: Sequence[dict[str, Any]], reading: str) -> list[dict[str, Any]]:
-    """Fisher z test between the family-rank rho of every pair of models, for one reading."""
-    from brainscore_lcl.metrics.texture import fisher_z_test
+def fisher_tests(
+    rows: Sequence[dict[str, Any]], reading: str, models: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Tests between the family-rank rho of every pair of models, for one reading: the paper's Fisher z test (the two
+    rho as independent) and Williams' test of dependent correlations (both share the neural family ranks; r23 = the
+    Spearman rho between the two models' family modulations, from ``models``' readings)."""
+    from brainscore_lcl.metrics.texture import family_rank_correlation, fisher_z_test, williams_test
 
     tests = []
     for index, first in enumerate(rows):
         for second in rows[index + 1 :]:
-            test = fisher_z_test(first[f"rho_{reading}"], second[f"rho_{reading}"])
+            rho_a, rho_b = first[f"rho_{reading}"], second[f"rho_{reading}"]
+            test = fisher_z_test(rho_a, rho_b)
+            rho_ab = family_rank_correlation(
+                models[first["model"]][reading]["family_rmod"], models[second["model"]][reading]["family_rmod"]
+            )
+            williams = williams_test(rho_a, rho_b, rho_ab)
             tests.append(
                 {
                     "reading": reading,
                     "model_a": first["model"],
                     "model_b": second["model"],
-                    "rho_a": first[f"rho_{reading}"],
-                    "rho_b": second[f"rho_{reading}"],
+                    "rho_a": rho_a,
+                    "rho_b": rho_b,
                     "z": test.z,
                     "p": test.p,
+                    "rho_ab": rho_ab,
+                    "williams_t": williams.t,
+                    "williams_p": williams.p,
                 }
             )
     return tests
 
 
-def model_row(model: str, record) -> dict[str, Any]:
-    """One table row of a texture-modulation ``ScoreRecord``: layer, window, cells kept and excluded, rho and Q-Q
-    distance of each reading, number of layer units."""
+def model_readings(family_record, stratified_record) -> dict[str, dict[str, Any]]:
+    """The readings of one model (``READINGS``) from its texture-modulation ``ScoreRecord`` of each cross-validation."""
+    details = family_record.details
+    return {
+        "fitted": details["fitted"],
+        "fitted_stratified": stratified_record.details["fitted"],
+        "units": details["units"],
+    }
+
+
+def model_row(model: str, record, readings: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """One table row of a texture-modulation ``ScoreRecord`` (leave-one-family-out) and the model's ``readings``:
+    layer, window, cells kept and excluded, rho and Q-Q distance of each reading, number of layer units."""
     details = record.details
     return {
         "model": model,
@@ -150,8 +179,8 @@ def model_row(model: str, record) -> dict[str, Any]:
         "window": details["window"],
         "n_cells": details["n_neuroids"],
         "n_excluded": details["n_excluded"],
-        **{f"rho_{reading}": details[reading]["rho"] for reading in READINGS},
-        **{f"qq_{reading}": details[reading]["qq_distance"] for reading in READINGS},
+        **{f"rho_{reading}": readings[reading]["rho"] for reading in READINGS},
+        **{f"qq_{reading}": readings[reading]["qq_distance"] for reading in READINGS},
         "n_units": details["units"]["n_units"],
     }
 
@@ -180,8 +209,13 @@ def compute(
         options["window"] = window
     entries, notes = load_figure_models(models, checkpoints or {}, "V2", source, offline_references)
     bid = benchmark_id(source, "V2", "texmod")
-    records = {entry.model_id: cell_score(entry, bid, no_cache, **options) for entry in entries}
-    rows = [model_row(model, record) for model, record in records.items()]
+    by_cv = {
+        cv: {entry.model_id: cell_score(entry, bid, no_cache, **options, cv=cv) for entry in entries}
+        for cv in READING_CV.values()
+    }
+    records = by_cv["family"]
+    readings = {model: model_readings(record, by_cv["stratified"][model]) for model, record in records.items()}
+    rows = [model_row(model, record, readings[model]) for model, record in records.items()]
     data = next(iter(records.values())).details["data"]
     window_record = (
         time_window_record(time_window)
@@ -200,14 +234,11 @@ def compute(
         window=window,
         **window_record,
         rows=rows,
-        fisher_z_tests=fisher_tests(rows, "fitted") + fisher_tests(rows, "units"),
+        fisher_z_tests=[test for reading in READINGS for test in fisher_tests(rows, reading, readings)],
         data=data,
         notes=notes,
         excluded_cells=excluded_cells(rows[0], min_ceiling),
-        models={
-            model: {reading: record.details[reading] for reading in READINGS} | {"layer": record.layer}
-            for model, record in records.items()
-        },
+        models={model: readings[model] | {"layer": record.layer} for model, record in records.items()},
     )
 
 
@@ -222,14 +253,14 @@ def qq_limits(result: TextureModulation) -> list[float]:
 
 
 def draw_figure(result: TextureModulation) -> plt.Figure:
-    """Q-Q plots (top, one range for the whole row) and family-rank scatters (bottom), one column per model
-    ("fitted" reading)."""
+    """Q-Q plots (top, one range for the whole row) and family-rank scatters of the fitted reading cross-validated
+    leaving one family out (middle) and with the paper's stratified folds (bottom), one column per model."""
     data = result.data
-    figure, axes = plt.subplots(2, len(result.models), figsize=(3.6 * len(result.models), 7.2), squeeze=False)
+    figure, axes = plt.subplots(3, len(result.models), figsize=(3.6 * len(result.models), 10.8), squeeze=False)
     limits = qq_limits(result)
     for column, (model, readings) in enumerate(result.models.items()):
         fitted, units = readings["fitted"], readings["units"]
-        top, bottom = axes[0, column], axes[1, column]
+        top = axes[0, column]
         top.plot(data["quantiles"], fitted["quantiles"], "o", ms=3, label="fitted model cells")
         unit_quantiles = np.asarray(units["quantiles"], dtype=float)
         outside = int(np.sum((unit_quantiles < limits[0]) | (unit_quantiles > limits[1])))
@@ -250,14 +281,20 @@ def draw_figure(result: TextureModulation) -> plt.Figure:
         top.set_ylabel(f"Rmod quantiles ({display_name(model)})")
         top.set_title(f"{display_name(model)}\nQ-Q distance {fitted['qq_distance']:.3f}", fontsize=9)
         top.legend(fontsize=6, loc="upper left")
-        bottom.scatter(data["family_ranks"], fitted["family_ranks"], s=18)
-        bottom.plot([1, 15], [1, 15], "k--", lw=1)
-        bottom.set_xlim(0.5, 15.5)
-        bottom.set_ylim(0.5, 15.5)
-        bottom.set_xlabel("Texture family Rmod rank (V2)")
-        bottom.set_ylabel(f"Texture family Rmod rank ({display_name(model)})")
-        bottom.set_title(f"rho = {fitted['rho']:.2f} (layer units: {units['rho']:.2f})", fontsize=9)
-        bottom.set_aspect("equal")
+        for axis, reading, label in (
+            (axes[1, column], "fitted", "leave one family out"),
+            (axes[2, column], "fitted_stratified", "stratified folds (paper; leak)"),
+        ):
+            axis.scatter(data["family_ranks"], readings[reading]["family_ranks"], s=18)
+            axis.plot([1, 15], [1, 15], "k--", lw=1)
+            axis.set_xlim(0.5, 15.5)
+            axis.set_ylim(0.5, 15.5)
+            axis.set_xlabel("Texture family Rmod rank (V2)")
+            axis.set_ylabel(f"Texture family Rmod rank ({display_name(model)})")
+            axis.set_title(
+                f"{label}: rho = {readings[reading]['rho']:.2f}\n(layer units: {units['rho']:.2f})", fontsize=9
+            )
+            axis.set_aspect("equal")
     return mark_simulated(figure, result.source)
 
 
@@ -293,10 +330,19 @@ def main(argv: Sequence[str] | None = None) -> TextureModulation:
         else f"{result.time_window_ms[0]}-{result.time_window_ms[1]} ms"
     )
     print(f"data: mean cell Rmod {np.nanmean(result.data['neuron_rmod']):.3f}; window {window}")
-    print_table(
-        result.rows, ("model", "layer", "rho_fitted", "qq_fitted", "rho_units", "qq_units", "n_units"), result.notes
+    print(
+        "rho_fitted: leave-one-family-out; rho_fitted_stratified: the paper's stratified folds (leak family structure)"
     )
-    print_table(result.fisher_z_tests, ("reading", "model_a", "model_b", "rho_a", "rho_b", "z", "p"))
+    print_table(
+        result.rows,
+        ("model", "layer", "rho_fitted", "rho_fitted_stratified", "qq_fitted", "rho_units", "qq_units", "n_units"),
+        result.notes,
+    )
+    print("p: the paper's Fisher z (independent rho); williams_p: Williams' test (both rho share the neural ranks)")
+    print_table(
+        result.fisher_z_tests,
+        ("reading", "model_a", "model_b", "rho_a", "rho_b", "z", "p", "rho_ab", "williams_t", "williams_p"),
+    )
     print(f"wrote {', '.join(str(path) for path in paths)}")
     return result
 

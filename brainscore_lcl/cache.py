@@ -150,6 +150,57 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
             remove(retired)
 
 
+def exclusive_lock(path: str | os.PathLike, refusal: str) -> FileLock:
+    """The lock of ``path`` (``lock_path``), taken without waiting; ``UsageError(refusal)`` when another process
+    holds it. The caller releases it."""
+    from filelock import Timeout
+
+    from brainscore_lcl.errors import UsageError
+
+    lock = FileLock(lock_path(path), timeout=0)
+    try:
+        lock_path(path).parent.mkdir(parents=True, exist_ok=True)
+        lock.acquire()
+    except Timeout:
+        raise UsageError(refusal) from None
+    return lock
+
+
+@contextlib.contextmanager
+def output_folder_transaction(path: str | os.PathLike, option: str = "--out") -> Iterator[Path]:
+    """A command's output folder, written all or nothing: the block fills a new temporary folder beside ``path``;
+    when it ends, the staged folder becomes ``path`` (one rename) or, where ``path`` exists, each staged entry replaces
+    its namesake there (other entries stay); when the block raises or is interrupted, the staging folder is removed
+    and ``path`` is as it was. A second run on the same ``path`` while one holds it is refused (``UsageError`` naming
+    ``option``) rather than interleaving its files: the lock is ``.<name>.lock`` beside ``path``, removed when done.
+    Written here rather than taken from a library: ``filelock`` gives the lock, not the folder's merge."""
+    path = Path(path)
+    lock = exclusive_lock(
+        path,
+        f"{option} {path} is being written by another run (it holds {lock_path(path)}); wait for it to finish or "
+        "choose another folder",
+    )
+    try:
+        staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=_temporary_prefix(path), suffix=TEMPORARY_MARK))
+        try:
+            yield staging
+            if not path.exists():
+                os.replace(staging, path)
+            else:
+                for entry in sorted(staging.iterdir()):
+                    target = path / entry.name
+                    retired = _hidden_sibling(target, f".{uuid.uuid4().hex[:8]}.old{TEMPORARY_MARK}")
+                    if target.exists() or target.is_symlink():
+                        os.replace(target, retired)
+                    os.replace(entry, target)
+                    remove(retired)
+        finally:
+            remove(staging)
+    finally:
+        Path(lock_path(path)).unlink(missing_ok=True)
+        lock.release()
+
+
 def ensure_folder(path: str | os.PathLike, is_current: Callable[[Path], bool], build: Callable[[Path], None]) -> Path:
     """The folder ``path``, built once by ``build(staging folder)`` unless ``is_current(path)``. Under the entry's lock
     ``is_current`` is asked again, so concurrent callers build it once and the others use it; returns ``path``."""

@@ -10,7 +10,10 @@ A checkpoint is a ``torch.save`` of a plain dict (loadable with ``weights_only=T
      "meta": {...},                        # steps, validation-loss curve, code version, ...
      "sha256": "..."}                      # of the state_dict's tensors, see ``state_dict_sha256``
 
-``load_encoder_checkpoint`` verifies the checksum and the architecture and names the file in every error.
+``load_encoder_checkpoint`` checks the content against one schema (``EncoderCheckpoint``, pydantic: the types of
+every entry above, down to the config's sections and each stage's view), verifies the checksum and the architecture,
+and names the file in every error: a file whose format and sha256 are valid but whose content is not ends in one
+sentence there, not in a ``KeyError`` in whichever command reads the entry first.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pydantic
 import torch
 
 from brainscore_lcl.errors import RunError
@@ -33,6 +37,82 @@ FORMAT = "brainscore-lcl/encoder/1"
 
 class CheckpointError(RunError):
     """A checkpoint file that cannot be used, with a message naming the file and what to do."""
+
+
+class _Schema(pydantic.BaseModel):
+    """A mapping with these typed entries; other entries are allowed (newer writers may add some)."""
+
+    model_config = pydantic.ConfigDict(extra="allow", arbitrary_types_allowed=True, strict=True)
+
+
+class _View(_Schema):
+    center_crop: int
+    output_size: int
+
+
+class _Stage(_Schema):
+    view: _View
+
+
+class _Config(_Schema):
+    """The training config, as plain data (``training.config``); its sections are mappings where present."""
+
+    name: str | None = None
+    objective: dict[str, Any] = {}
+    optimizer: dict[str, Any] = {}
+    training: dict[str, Any] = {}
+    stages: list[_Stage] = []
+
+
+class _Architecture(_Schema):
+    n_stages: int
+    blur_size: int
+    kind: str | None = None
+
+
+class EncoderCheckpoint(_Schema):
+    """The content of an encoder checkpoint (module docstring), as ``load_encoder_checkpoint`` requires it."""
+
+    format: str
+    state_dict: dict[str, torch.Tensor]
+    architecture: _Architecture
+    config: _Config
+    data: str = ""
+    meta: dict[str, Any] = {}
+    sha256: str | None = None  # verify_sha256 explains a missing one
+
+
+#: pydantic's error types in words
+_EXPECTED = {
+    "model_type": "a mapping",
+    "dict_type": "a mapping",
+    "list_type": "a list",
+    "int_type": "a whole number",
+    "string_type": "text",
+    "is_instance_of": "a tensor",
+}
+
+
+def schema_problem(error: pydantic.ValidationError) -> str:
+    """The first problem pydantic found, in words: ``'config' is missing`` or ``'config.stages' is 'x' (expected a
+    list)``."""
+    first = error.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in first["loc"])
+    if first["type"] == "missing":
+        return f"has no {where!r} entry"
+    expected = _EXPECTED.get(first["type"], first["msg"])
+    return f"has {where!r} {first['input']!r:.60} (expected {expected})"
+
+
+def check_schema(payload: dict[str, Any], path: str | os.PathLike, schema: type[pydantic.BaseModel]) -> None:
+    """``CheckpointError`` naming ``path`` and the first entry of ``payload`` that ``schema`` refuses."""
+    try:
+        schema.model_validate(payload)
+    except pydantic.ValidationError as error:
+        raise CheckpointError(
+            f"checkpoint {path} {schema_problem(error)}, so it was not written by `brainscore train`; pass a "
+            "checkpoint that was (OUT/encoder.pt)"
+        ) from None
 
 
 def state_dict_sha256(state_dict: dict[str, torch.Tensor]) -> str:
@@ -165,6 +245,7 @@ def load_encoder_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
             f"checkpoint {path} has no 'state_dict' entry of weights; pass a checkpoint written by "
             "`brainscore train` (OUT/encoder.pt)"
         )
+    check_schema(payload, path, EncoderCheckpoint)
     verify_sha256(payload, path, "checkpoint")
     return payload
 

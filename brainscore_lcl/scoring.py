@@ -228,13 +228,29 @@ class ScoreRecord:
     )
     #: how a V1-like / V2-like benchmark chose its cells, copied from ``details`` into the summary where present
     PARTITION_FIELDS = ("subset", "selection", "partition_ranking")
+    #: a similarity measure's values (``brainscore_lcl.metrics.measures.MeasureScore``), copied where present
+    MEASURE_FIELDS = (
+        "measure",
+        "normalised",
+        "raw_ci95",
+        "normalised_ci95",
+        "neuron_ci95",
+        "measure_definition",
+        "ceiling_definition",
+    )
+    #: the texture-modulation benchmark's cross-validation and the controls' scores beside the model
+    #: (``brainscore_lcl.controls``), copied from ``details`` into the summary where present
+    CONTEXT_FIELDS = ("cv", "controls")
 
     def summary(self) -> dict[str, Any]:
         """The fields of ``brainscore score --json``: the summary fields, then the paper's literal and sign-aware
-        scores with what each key means (``score_definitions``) where the benchmark computes them, and for a V1-like /
-        V2-like benchmark its subset, selection and ranking."""
+        scores with what each key means (``score_definitions``) where the benchmark computes them, for a V1-like /
+        V2-like benchmark its subset, selection and ranking, and for a similarity measure its normalised value,
+        intervals and definitions."""
         return {name: getattr(self, name) for name in self.SUMMARY_FIELDS} | {
-            name: self.details[name] for name in self.PAPER_FIELDS + self.PARTITION_FIELDS if name in self.details
+            name: self.details[name]
+            for name in self.PAPER_FIELDS + self.PARTITION_FIELDS + self.MEASURE_FIELDS + self.CONTEXT_FIELDS
+            if name in self.details
         }
 
     def line(self) -> str:
@@ -244,7 +260,8 @@ class ScoreRecord:
         text = f"{self.model} on {self.benchmark}: score {self.score:.3f}"
         parts = []
         if self.raw is not None and self.ceiling is not None:
-            parts += [f"raw {'r ' if self.n_neuroids is not None else ''}{self.raw:.3f}", f"ceiling {self.ceiling:.3f}"]
+            correlation = self.n_neuroids is not None and "measure" not in self.details
+            parts += [f"raw {'r ' if correlation else ''}{self.raw:.3f}", f"ceiling {self.ceiling:.3f}"]
         if self.error is not None:
             parts.append(f"error {self.error:.3f}")
         if self.n_neuroids is not None:
@@ -262,6 +279,10 @@ class ScoreRecord:
             text += (
                 f", sign-aware (0 where r < 0) {self.details['score_paper_sign_aware']:.3f}"
                 f" +- {self.details['score_paper_sign_aware_std']:.3f}"
+            )
+        if "cv" in self.details:
+            text += (
+                f"; family-rank rho of the fitted reading, {self.details['cv_description']} (cv={self.details['cv']})"
             )
         return text
 

@@ -354,3 +354,173 @@ def tiny_image_folder(folder: Path, count: int = 8, size: tuple[int, int] = (300
         pixels = rng.integers(0, 256, (8, 10, 3), dtype=np.uint8)
         Image.fromarray(pixels).resize(size, Image.Resampling.BICUBIC).save(images / f"{index}.png")
     return images
+
+
+# Bad inputs of each class the error contract covers (issue 30), shared by tests/test_user_errors.py's table,
+# tests/test_contract.py's generators and tools/bench_zip_bomb.py.
+
+#: the two files a plugin folder needs, for a zip that passes every upload rule
+PLUGIN_FILES = {
+    "__init__.py": b"from brainscore_vision import model_registry\nmodel_registry['tiny_net'] = lambda: None\n",
+    "test.py": b"def test():\n    pass\n",
+}
+
+
+def valid_upload_zip(path: Path) -> Path:
+    """A zip of the plugin ``models/tiny_net`` that passes every upload rule (``check_upload_zip``)."""
+    from brainscore_lcl.export.upload import write_upload_zip
+
+    write_upload_zip(path, "submission", "models", "tiny_net", PLUGIN_FILES)
+    return path
+
+
+def _patched_headers(data: bytes, offsets: dict[bytes, int], value: int, size: int) -> bytes:
+    """``data`` (a zip) with the field at ``offsets[signature]`` of every header of that signature set to ``value``."""
+    patched = bytearray(data)
+    for signature, offset in offsets.items():
+        start = patched.find(signature)
+        while start >= 0:
+            patched[start + offset : start + offset + size] = value.to_bytes(size, "little")
+            start = patched.find(signature, start + 4)
+    return bytes(patched)
+
+
+#: offsets of the compression method, the flags and the CRC-32 in local (PK\3\4) and central (PK\1\2) headers
+_LOCAL, _CENTRAL = b"PK\x03\x04", b"PK\x01\x02"
+ZIP_FIELDS = {
+    "method": ({_LOCAL: 8, _CENTRAL: 10}, 2),
+    "flags": ({_LOCAL: 6, _CENTRAL: 8}, 2),
+    "crc": ({_LOCAL: 14, _CENTRAL: 16}, 4),
+}
+
+
+def zip_bomb(path: Path, expanded_bytes: int, chunk_bytes: int = 1 << 20) -> Path:
+    """A deflated zip whose one file is ``expanded_bytes`` zeros (inside a plugin folder): about 1/1000 of that on
+    disk. Written in chunks, so making a 1 GiB one needs little memory (and a few seconds of deflate)."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("submission/", b"")
+        with archive.open("submission/models/tiny_net/__init__.py", "w", force_zip64=True) as handle:
+            zeros = bytes(chunk_bytes)
+            for start in range(0, expanded_bytes, chunk_bytes):
+                handle.write(zeros[: min(chunk_bytes, expanded_bytes - start)])
+    return path
+
+
+def write_bad_zips(folder: Path) -> dict[str, Path]:
+    """Upload zips and submission folders that ``brainscore submit --check`` refuses: an unsupported compression
+    (method 99, AES), an encrypted flag, a wrong CRC-32, 64 MiB of zeros in 64 kB (over the 50 MiB limit), and
+    manifests with a number as ``zip``, a weights entry without ``file``, an absolute and a ``..`` zip path."""
+    import json
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    valid = valid_upload_zip(folder / "valid.zip").read_bytes()
+    made = {}
+    for name, field, value in (("method99", "method", 99), ("encrypted", "flags", 1), ("bad-crc", "crc", 12345)):
+        offsets, size = ZIP_FIELDS[field]
+        made[name] = folder / f"{name}.zip"
+        made[name].write_bytes(_patched_headers(valid, offsets, value, size))
+    made["bomb"] = zip_bomb(folder / "bomb.zip", 64 << 20)
+    manifest = {"identifier": "tiny_net", "plugin_type": "models", "plugin_dir": "tiny_net", "weights": []}
+    for name, fields in {
+        "zip-number": {"zip": 123},
+        "weights-without-file": {"zip": "submission.zip", "weights": [{"sha256": "0" * 64}]},
+        "absolute-zip": {"zip": str((folder / "valid.zip").absolute())},
+        "dotdot-zip": {"zip": "../valid.zip"},
+    }.items():
+        made[name] = folder / name
+        made[name].mkdir()
+        shutil.copy(folder / "valid.zip", made[name] / "submission.zip")
+        (made[name] / "manifest.json").write_text(json.dumps(manifest | fields))
+    return made
+
+
+def write_bad_databases(folder: Path) -> dict[str, Path]:
+    """SQLite files the results database refuses: text, a truncated database, a foreign ``cells`` table, and
+    databases of this suite with one row whose ``written_at`` or ``score`` another program overwrote with text.
+    Each in SQLite's rollback-journal mode, so that reading one leaves no ``-wal``/``-shm`` file beside it."""
+    import sqlite3
+
+    from brainscore_lcl.results.db import CellKey, ResultsDB
+
+    folder.mkdir(parents=True, exist_ok=True)
+    good = folder / "good.sqlite"
+    db = ResultsDB(f"sqlite:///{good}")
+    for index in range(200):
+        db.put_done(CellKey("m", "w", "FreemanZiemba2013sim.V1-pls", f"data-{index}", {}), {"score": 0.5})
+    db.close()
+    made = {}
+    for name, statement in (
+        ("bad-time", "UPDATE cells SET written_at = 'yesterday' WHERE id = 3"),
+        ("bad-score", "UPDATE cells SET score = 'high' WHERE id = 3"),
+        ("good", None),
+    ):
+        made[name] = folder / f"{name}.sqlite"
+        if name != "good":
+            made[name].write_bytes(good.read_bytes())
+        with contextlib.closing(sqlite3.connect(made[name])) as connection:
+            connection.execute("PRAGMA journal_mode=DELETE")
+            if statement:
+                connection.execute(statement)
+            connection.commit()
+    data = good.read_bytes()
+    made["truncated"] = folder / "truncated.sqlite"
+    made["truncated"].write_bytes(data[: len(data) // 3])
+    made["text"] = folder / "text.sqlite"
+    made["text"].write_text("not a database\n")
+    made["foreign"] = folder / "foreign.sqlite"
+    with contextlib.closing(sqlite3.connect(made["foreign"])) as connection:
+        connection.execute("CREATE TABLE cells (a, b)")
+        connection.commit()
+    return made
+
+
+def write_bad_checkpoints(folder: Path) -> dict[str, Path]:
+    """Copies of the shipped lcl-v2 checkpoint whose format and sha256 are valid but whose content is not: no
+    ``config``, no ``architecture``, ``config`` a string."""
+    import torch
+
+    from brainscore_lcl.models.lcl.model import SHIPPED_CHECKPOINT
+
+    folder.mkdir(parents=True, exist_ok=True)
+    payload = torch.load(SHIPPED_CHECKPOINT, weights_only=True)
+    made = {}
+    for name, change in (
+        ("no-config", {"config": None}),
+        ("no-architecture", {"architecture": None}),
+        ("config-text", {"config": "lr=0.001"}),
+    ):
+        broken = {key: value for key, value in (payload | change).items() if value is not None}
+        made[name] = folder / f"{name}.pt"
+        torch.save(broken, made[name])
+    return made
+
+
+#: model files whose code ends the process: sys.exit at import, in build(), a KeyboardInterrupt in build()
+BAD_MODEL_FILES = {
+    "exit-on-import": "import sys\n\nsys.exit(0)\n",
+    "exit-in-build": "import sys\n\n\ndef build():\n    sys.exit(3)\n",
+    "interrupt-in-build": "def build():\n    raise KeyboardInterrupt\n",
+}
+
+
+def write_bad_model_files(folder: Path) -> dict[str, Path]:
+    """``BAD_MODEL_FILES`` as ``<folder>/<name>.py``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    made = {}
+    for name, text in BAD_MODEL_FILES.items():
+        made[name] = folder / f"{name.replace('-', '_')}.py"
+        made[name].write_text(text)
+    return made
+
+
+def symlink_loop(folder: Path) -> Path:
+    """Two links in ``folder`` that point at each other; returns one of them."""
+    import os
+
+    folder.mkdir(parents=True, exist_ok=True)
+    os.symlink(folder / "loop-b", folder / "loop-a")
+    os.symlink(folder / "loop-a", folder / "loop-b")
+    return folder / "loop-a"

@@ -22,7 +22,7 @@ from brainscore_lcl.benchmarks.freemanziemba2013_partition.benchmark import (
 )
 from brainscore_lcl.data.freemanziemba import MAT_FILE_NAME
 from brainscore_lcl.data.texture_responses import latency_aligned_rates, load_texture_data
-from brainscore_lcl.metrics.texture import cross_validated_predictions, population_modulation
+from brainscore_lcl.metrics.texture import cross_validated_predictions, population_modulation, texture_folds
 
 REAL_DATA = os.environ.get("BRAINSCORE_LCL_FZ_ROOT")
 
@@ -70,8 +70,8 @@ def test_cross_validated_predictions_predict_every_image_once():
     rng = np.random.default_rng(0)
     features = rng.standard_normal((60, 5))
     targets = features @ rng.standard_normal((5, 3))
-    strata = np.repeat(["a", "b"], 30)
-    predictions = cross_validated_predictions(features, targets, strata, n_folds=10, n_components=5)
+    folds = texture_folds(np.repeat(["a", "b"], 30), np.tile(["texture", "noise"], 30), "stratified", n_folds=10)
+    predictions = cross_validated_predictions(features, targets, folds, n_components=5)
     assert np.all(np.isfinite(predictions))
     np.testing.assert_allclose(predictions, targets, atol=1e-6)
 
@@ -100,10 +100,10 @@ def write_toy_release(root: Path, latencies_ms: list[int], rate_per_bin: float =
 def test_latency_aligned_window_follows_each_cells_onset(tmp_path):
     write_toy_release(tmp_path, [60, 90, 250])
     rates, latency = latency_aligned_rates(str(tmp_path), "V2")
-    # the 3-bin moving average lets a step at 60 ms cross threshold in the 50-ms bin (one bin early); a cell
+    # each step is found at its own bin (not one bin early, as the 3-bin moving average alone would); a cell
     # starting at 250 ms has no full 100-ms window left, so its window is capped at [200, 300)
-    np.testing.assert_allclose(latency, [50, 80, 200])
-    np.testing.assert_allclose(rates[0], 0.45)  # 9 of the 10 bins of [50, 150) hold 5 spikes: 0.45 spikes/ms
+    np.testing.assert_allclose(latency, [60, 90, 200])
+    np.testing.assert_allclose(rates[0], 0.5)  # all 10 bins of [60, 160) hold 5 spikes: 0.5 spikes/ms
     np.testing.assert_allclose(rates[2], 0.25)  # half of [200, 300) lies after the onset
 
 
@@ -124,8 +124,10 @@ def test_texture_modulation_script_known_answers(tmp_path):
     assert rows["v1-steerpyr"]["rho_fitted"] < rows["sim-generator"]["rho_fitted"]
     assert rows["v1-steerpyr"]["rho_units"] < rows["sim-generator"]["rho_units"]
     assert rows["sim-generator"]["qq_fitted"] < rows["v1-steerpyr"]["qq_fitted"]
+    assert rows["sim-generator"]["rho_fitted_stratified"] > 0.8
     (test,) = [test for test in result.fisher_z_tests if test["reading"] == "fitted"]
     assert test["p"] < 0.05
+    assert 0 <= test["williams_p"] <= 1 and np.sign(test["williams_t"]) == np.sign(test["z"])
     for name in (
         "fig5_texture_modulation.png",
         "fig5_texture_modulation.pdf",

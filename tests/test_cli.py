@@ -57,7 +57,10 @@ def test_score_writes_the_json_fields(tmp_path):
         "score_paper_sign_aware",
         "score_paper_sign_aware_std",
         "score_definitions",
+        "controls",
     }
+    assert set(written["controls"]) == {"control-design", "control-pixels"}  # scored beside the model
+    assert "controls: control-design" in result.stdout
     assert set(written["score_definitions"]) == {"score", "score_paper", "score_paper_sign_aware"}
     assert written["n_neuroids"] == 103 and written["layer"] == "pool"
     assert written["score"] == pytest.approx(written["raw"] ** 2 / written["ceiling"])

@@ -108,7 +108,7 @@ def test_grid_scores_equal_brainscore_score_once_per_stimulus_set(client, networ
     assert len(rows) == 2 and {row["status"] for row in rows.values()} == {DONE}
     assert record_of(rows[V2])["details"]["layer_selection"]["layer"] in ("0", "2")
     out = tmp_path / "score.json"
-    argv = ["score", "--model", tiny, "--benchmark", V2, "--json", str(out), "--full-json"]
+    argv = ["score", "--model", tiny, "--benchmark", V2, "--json", str(out), "--full-json", "--no-controls"]
     assert main([*argv, "--db", f"sqlite:///{tmp_path / 'score.sqlite'}"]) == 0
     assert record_of(rows[V2]) == json.loads(out.read_text())  # every field, per-neuron values included
     assert rows[V2]["score"] == json.loads(out.read_text())["score"]
@@ -220,10 +220,13 @@ def test_grid_and_leaderboard_commands(client, network_file, tmp_path, capsys):
     db_url = f"sqlite:///{tmp_path / 'grid.sqlite'}"
     argv = ["grid", "--models", "sim-generator", "--benchmarks", V1, "--db", db_url, "--json", str(tmp_path / "s.json")]
     assert main([*argv, "--scheduler", client.scheduler.address]) == 0
-    assert "1 cells: 1 computed" in capsys.readouterr().out
-    assert json.loads((tmp_path / "s.json").read_text())["computed"] == 1
+    assert "3 cells: 3 computed" in capsys.readouterr().out  # the model and the two controls
+    assert json.loads((tmp_path / "s.json").read_text())["computed"] == 3
     assert main(["leaderboard", "--db", db_url, "--out", str(tmp_path / "site")]) == 0
     page = (tmp_path / "site" / "index.html").read_text()
     assert "sim-generator" in page and 'src="http' not in page and "<link" not in page  # self-contained
-    (cell,) = json.loads((tmp_path / "site" / "leaderboard.json").read_text())["rows"]
-    assert cell["cells"][V1]["score"] == ResultsDB(db_url).rows()[0]["score"]
+    cell, *controls = json.loads((tmp_path / "site" / "leaderboard.json").read_text())["rows"]
+    assert [row["model"] for row in controls] == ["control-design", "control-pixels"]
+    assert all(row["control"] for row in controls) and not cell["control"]
+    stored = {row["model"]: row["score"] for row in ResultsDB(db_url).rows()}
+    assert cell["cells"][V1]["score"] == stored["sim-generator"] > stored["control-pixels"]

@@ -16,7 +16,9 @@ from brainscore_lcl.metrics.texture import (
     neuron_modulation,
     qq_distance,
     response_latency,
+    texture_folds,
     texture_modulation_index,
+    williams_test,
     window_mean,
 )
 
@@ -68,6 +70,48 @@ def test_family_ranks_and_spearman_on_toy():
     assert family_rank_correlation([1, 2, 3, 4, 5], [2, 1, 4, 3, 5]) == pytest.approx(0.8)
 
 
+def test_a_constant_family_modulation_has_no_rank_association():
+    # rounding-level differences must not become a rank order (a design control predicting held-out families)
+    assert family_rank_correlation([0.0, 1e-17, -1e-17, 0.0], [0.1, 0.2, 0.3, 0.4]) == 0.0
+    assert family_rank_correlation([0.1, 0.2, 0.3, 0.4], [0.0, 1e-17, -1e-17, 0.0]) == 0.0
+    np.testing.assert_array_equal(family_ranks([0.0, 1e-17, -1e-17, 0.0]), [2.5] * 4)
+    assert family_rank_correlation([0.0, 1e-6, 2e-6, 3e-6], [0.1, 0.2, 0.3, 0.4]) == pytest.approx(1.0)
+
+
+def test_family_folds_hold_out_whole_families_and_stratified_folds_do_not():
+    families = np.repeat([13, 18, 23], 4)
+    kinds = np.tile(["texture", "noise"], 6)
+    family_folds = texture_folds(families, kinds, "family")
+    assert len(family_folds) == 3
+    for train, test in family_folds:
+        assert len(set(families[test])) == 1 and families[test][0] not in set(families[train])
+    assert sorted(np.concatenate([test for _, test in family_folds]).tolist()) == list(range(12))
+    stratified = texture_folds(families, kinds, "stratified", n_folds=2)
+    assert all(set(families[test]) <= set(families[train]) for train, test in stratified)
+    with pytest.raises(ValueError, match="not one of family, stratified"):
+        texture_folds(families, kinds, "random")
+
+
+def test_williams_test_reproduces_howells_worked_example():
+    # Howell, Statistical Methods for Psychology (6th ed., p. 262): r12 .80, r13 .72, r23 .89, N 26 -> t(23) 1.361,
+    # p .187 (also the output of B. Weaver's SPSS syntax for Williams' test, CBU statistics wiki FAQ/Will)
+    test = williams_test(0.80, 0.72, 0.89, 26)
+    assert round(test.t, 3) == pytest.approx(1.361) and test.dof == 23 and round(test.p, 3) == pytest.approx(0.187)
+    # by hand: |R| = 1 - .64 - .5184 - .7921 + 2 (.8)(.72)(.89) = 0.074780; denominator = 2 (25/23) |R| +
+    # (1.52^2 / 4)(0.11^3) = 0.162565 + 0.000769 = 0.163334; t = 0.08 sqrt(25 * 1.89 / 0.163334) = 1.3607
+    assert test.t == pytest.approx(0.08 * np.sqrt(25 * 1.89 / 0.163334), rel=1e-4)
+    assert williams_test(0.72, 0.80, 0.89, 26).t == pytest.approx(-test.t)
+    assert williams_test(0.5, 0.5, 0.3).p == pytest.approx(1.0)
+
+
+def test_williams_test_gains_power_from_models_that_agree():
+    # the paper's 0.90 vs 0.56 over 15 families: Fisher z (independent rho) gives p = 0.040; when the two models'
+    # family modulations correlate (r23 = 0.7) their rho covary, the difference is less noisy, and Williams' p falls
+    assert fisher_z_test(0.90, 0.56).p == pytest.approx(0.0398, abs=1e-4)
+    agreeing, unrelated = williams_test(0.90, 0.56, 0.70), williams_test(0.90, 0.56, 0.0)
+    assert agreeing.p < unrelated.p < 0.05 and agreeing.dof == 12
+
+
 def test_qq_quantiles_and_distance_on_toy():
     np.testing.assert_allclose(modulation_quantiles(np.array([0.0, 10.0, np.nan]), np.array([0, 0.5, 1])), [0, 5, 10])
     assert qq_distance(np.arange(5.0), np.arange(5.0) + 1) == pytest.approx(1.0)
@@ -90,10 +134,19 @@ def test_response_latency_on_synthetic_psth():
     bin_ms = 5.0
     psth = np.where(np.arange(60) * bin_ms >= 70.0, 50.0, 0.0) + np.tile([4.0, 6.0], 30)
     assert response_latency(psth, bin_ms, smoothing_bins=1) == pytest.approx(70.0)
-    assert response_latency(psth, bin_ms) == pytest.approx(65.0)  # centred 3-bin smoothing leads by one bin
+    assert response_latency(psth, bin_ms) == pytest.approx(70.0)  # the centred smoothing's one-bin lead removed
     flat = np.tile([4.0, 6.0], 30)
     latencies = response_latency(np.stack([psth, flat]), bin_ms, smoothing_bins=1)
     np.testing.assert_allclose(latencies, [70.0, 50.0])  # no response -> fallback
+
+
+@pytest.mark.parametrize("bin_ms, onsets", [(10.0, range(60, 151, 10)), (1.0, range(60, 151, 7))])
+def test_response_latency_recovers_step_onsets_within_5_ms(bin_ms, onsets):
+    times = np.arange(0.0, 300.0, bin_ms)
+    baseline = 5.0 + np.tile([-1.0, 1.0], len(times) // 2)  # a baseline with some spread
+    for onset in onsets:
+        step = np.where(times >= onset, 40.0, 0.0)
+        assert abs(float(response_latency(baseline + step, bin_ms)) - onset) <= 5.0, onset
 
 
 def test_latency_aligned_window_and_window_mean():

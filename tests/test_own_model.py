@@ -230,7 +230,7 @@ def test_report_on_sim_has_every_section(report):
 
     page = PageStructure()
     page.feed(report.read_text())
-    assert page.sections == ["model"] + [section.figure for section in SECTIONS] + ["skipped", "numbers"]
+    assert page.sections == ["model"] + [section.figure for section in SECTIONS] + ["controls", "skipped", "numbers"]
     numbers = json.loads(page.json_text)
     assert numbers == json.loads((report.parent / "report.json").read_text())
     behaviour = numbers["sections"].pop("behaviour")
@@ -251,6 +251,7 @@ def test_report_on_sim_has_every_section(report):
     assert model["V2_layer_selection"]["layer"] == model["V2_layer"]
     v2_rows = numbers["sections"]["v2_predictivity"]["numbers"]["rows"]
     assert [row["model"] for row in v2_rows] == [f"{THIS_FILE}:build", "v1-steerpyr-pool"]
+    assert numbers["controls"] == []  # no control among this report's references
 
 
 @pytest.mark.slow

@@ -13,7 +13,14 @@ import torch
 from PIL import Image
 
 from brainscore_lcl.cli import main
-from brainscore_lcl.errors import EXIT_FAILED, EXIT_USAGE
+from brainscore_lcl.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
+from brainscore_lcl.testing import (
+    symlink_loop,
+    write_bad_checkpoints,
+    write_bad_databases,
+    write_bad_model_files,
+    write_bad_zips,
+)
 
 TINY_RUN = [
     "--set",
@@ -63,6 +70,11 @@ ONE_BAD_FIELD = {
     ),
     "lr: fast": ("optimizer:\n  lr: fast\n", "optimizer.lr is 'fast' (expected a number, e.g. 0.001)"),
     "lr: -0.5": ("optimizer:\n  lr: -0.5\n", "optimizer.lr is -0.5 (expected > 0)"),
+    "lr: .inf": ("optimizer:\n  lr: .inf\n", "optimizer.lr is inf (expected a finite number, e.g. 0.001)"),
+    "min_delta: .nan": (
+        "training:\n  min_delta: .nan\n",
+        "training.min_delta is nan (expected a finite number, e.g. 0.001)",
+    ),
     "val_fraction: 1.5": ("training:\n  val_fraction: 1.5\n", "training.val_fraction is 1.5 (expected in (0, 1))"),
     "pipeline: gpu": ("training:\n  pipeline: gpu\n", "training.pipeline is 'gpu' (expected one of device, reference)"),
     "betas: [0.9]": (
@@ -675,6 +687,27 @@ CASES = [
         "brainscore: --partition-ranking applies to the V1-like / V2-like benchmarks (ids ending in -v1like or "
         "-v2like), not to 'FreemanZiemba2013sim.V2-pls'; drop it or score one of them",
     ),
+    (
+        "score --metric on a benchmark that takes none",
+        ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V2-texmod", "--metric", "cka"],
+        EXIT_USAGE,
+        "brainscore: --metric applies to the FreemanZiemba2013*.V1 / V2 benchmarks (e.g. FreemanZiemba2013sim.V2-pls), "
+        "not to 'FreemanZiemba2013sim.V2-texmod'; drop --metric or score one of them",
+    ),
+    (
+        "score --metric other than the measure its id names",
+        ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V2-cka", "--metric", "ridge"],
+        EXIT_USAGE,
+        "brainscore: FreemanZiemba2013sim.V2-cka measures cka, not --metric ridge; drop --metric or score "
+        "FreemanZiemba2013sim.V2-ridge",
+    ),
+    (
+        "score texture-modulation cross-validation on a PLS benchmark",
+        ["score", "--model", "sim-generator", "--benchmark", f"{SIM}.V2-pls", "--texmod-cv", "stratified"],
+        EXIT_USAGE,
+        "brainscore: --texmod-cv applies to the texture-modulation benchmarks (ids ending in -texmod), not to "
+        "'FreemanZiemba2013sim.V2-pls'; drop it or score a *.V2-texmod benchmark",
+    ),
     # stimuli make, texmod
     (
         "stimuli make from a folder without images",
@@ -951,6 +984,303 @@ CASES = [
         "brainscore: --db 'mysql://lab@host/results' is neither sqlite:///FILE nor postgresql://USER@HOST/DATABASE; "
         "pass one of those, or drop --db for the SQLite file in the cache",
     ),
+    # issue 30: every class of bad input at its boundary (brainscore_lcl.testing writes the files)
+    (
+        "database URL that does not parse",
+        ["leaderboard", "--out", "{tmp}/site", "--db", "sqlite:foo.sqlite"],
+        EXIT_USAGE,
+        "brainscore: --db 'sqlite:foo.sqlite' is not a database URL (expected sqlite:///FILE or "
+        "postgresql://USER@HOST/DATABASE, with three slashes before an SQLite file)",
+    ),
+    (
+        "database server that refuses",
+        ["leaderboard", "--out", "{tmp}/site", "--db", "postgresql://lab@127.0.0.1:1/results"],
+        EXIT_FAILED,
+        "brainscore: results database postgresql://lab@127.0.0.1:1/results cannot be used: no database "
+        'server answered (connection failed: connection to server at "127.0.0.1", port 1 failed: '
+        "Connection refused); start the server, or check the URL's host, port, user and database name",
+    ),
+    (
+        "database driver unknown",
+        ["leaderboard", "--out", "{tmp}/site", "--db", "postgresql+nosuchdriver://lab@host/results"],
+        EXIT_USAGE,
+        "brainscore: --db postgresql+nosuchdriver://lab@host/results names the driver 'nosuchdriver', "
+        "which SQLAlchemy does not know; write postgresql://USER@HOST/DATABASE (psycopg) or "
+        "sqlite:///FILE",
+    ),
+    (
+        "database that is text",
+        ["leaderboard", "--out", "{tmp}/site", "--db", "sqlite:///{tmp}/db/text.sqlite"],
+        EXIT_FAILED,
+        "brainscore: results database sqlite:///{tmp}/db/text.sqlite cannot be used: the file is not an "
+        "SQLite database (it does not begin with SQLite's header); pass another --db, or move the file "
+        "away",
+    ),
+    (
+        "database truncated",
+        [
+            "score",
+            "--model",
+            "sim-generator",
+            "--benchmark",
+            f"{SIM}.V1-pls",
+            "--db",
+            "sqlite:///{tmp}/db/truncated.sqlite",
+        ],
+        EXIT_FAILED,
+        "brainscore: results database sqlite:///{tmp}/db/truncated.sqlite cannot be used: the file is "
+        "damaged (truncated or overwritten); restore it from a copy or pass another --db",
+    ),
+    (
+        "database a folder",
+        ["grid", "--models", "sim-generator", "--benchmarks", f"{SIM}.V1-pls", "--db", "sqlite:///{tmp}/db"],
+        EXIT_USAGE,
+        "brainscore: --db sqlite:///{tmp}/db is a folder, not a database file; pass sqlite:///FOLDER/results.sqlite",
+    ),
+    (
+        "database under a file",
+        [
+            "score",
+            "--model",
+            "sim-generator",
+            "--benchmark",
+            f"{SIM}.V1-pls",
+            "--db",
+            "sqlite:///{tmp}/afile/results.sqlite",
+        ],
+        EXIT_USAGE,
+        "brainscore: --db {tmp}/afile/results.sqlite lies under {tmp}/afile, which is a file, not a "
+        "folder; choose another path",
+    ),
+    (
+        "database missing for the leaderboard",
+        ["leaderboard", "--out", "{tmp}/site", "--db", "sqlite:///{tmp}/db/absent.sqlite"],
+        EXIT_FAILED,
+        "brainscore: results database sqlite:///{tmp}/db/absent.sqlite does not exist; fill it with "
+        "`brainscore grid` or `brainscore score --db` first, or pass the --db they wrote",
+    ),
+    (
+        "database with a foreign cells table",
+        ["leaderboard", "--out", "{tmp}/site", "--db", "sqlite:///{tmp}/db/foreign.sqlite"],
+        EXIT_FAILED,
+        "brainscore: results database sqlite:///{tmp}/db/foreign.sqlite holds a table 'cells' that is "
+        "not this suite's (it has no column id, cell_key, model); pass another --db, or rename that "
+        "table",
+    ),
+    (
+        "database row with text as written_at",
+        ["leaderboard", "--out", "{tmp}/site", "--db", "sqlite:///{tmp}/db/bad-time.sqlite"],
+        EXIT_FAILED,
+        "brainscore: results database sqlite:///{tmp}/db/bad-time.sqlite: a row of the cells table "
+        "holds a value of the wrong type (Invalid isoformat string: 'yesterday'), so another program "
+        "wrote it; remove that row, or pass another --db",
+    ),
+    (
+        "database row with text as score",
+        ["leaderboard", "--out", "{tmp}/site", "--db", "sqlite:///{tmp}/db/bad-score.sqlite"],
+        EXIT_FAILED,
+        "brainscore: results database sqlite:///{tmp}/db/bad-score.sqlite: row 3 of the cells table has "
+        "score 'high' (expected a number), so another program wrote it; remove that row, or pass "
+        "another --db",
+    ),
+    (
+        "export into a symlink loop",
+        ["data", "export", "--source", "sim", "--out", "{tmp}/loops/loop-a"],
+        EXIT_USAGE,
+        "brainscore: --out {tmp}/loops/loop-a runs into a symbolic link loop (a link that leads back to "
+        "itself); remove or fix the link, or pass another path",
+    ),
+    (
+        "json into a symlink loop",
+        [
+            "score",
+            "--model",
+            "sim-generator",
+            "--benchmark",
+            f"{SIM}.V1-pls",
+            "--json",
+            "{tmp}/loops/loop-a/score.json",
+        ],
+        EXIT_USAGE,
+        "brainscore: --json {tmp}/loops/loop-a/score.json runs into a symbolic link loop (a link that "
+        "leads back to itself); remove or fix the link, or pass another path",
+    ),
+    (
+        "report into a symlink loop",
+        ["report", "--model", "sim-generator", "--out", "{tmp}/loops/loop-b"],
+        EXIT_USAGE,
+        "brainscore: --out {tmp}/loops/loop-b runs into a symbolic link loop (a link that leads back to "
+        "itself); remove or fix the link, or pass another path",
+    ),
+    (
+        "checkpoint is a symlink loop",
+        ["info", "--model", "lcl-v2", "--checkpoint", "{tmp}/loops/loop-a"],
+        EXIT_USAGE,
+        "brainscore: --checkpoint {tmp}/loops/loop-a runs into a symbolic link loop (a link that leads "
+        "back to itself); remove or fix the link, or pass another path",
+    ),
+    (
+        "submission into a symlink loop",
+        ["submit", "--model", "lcl-v2", "--out", "{tmp}/loops/loop-a"],
+        EXIT_USAGE,
+        "brainscore: --out {tmp}/loops/loop-a runs into a symbolic link loop (a link that leads back to itself); "
+        "remove or fix the link, or pass another path",
+    ),
+    (
+        "data root in a symlink loop",
+        [
+            "score",
+            "--model",
+            "sim-generator",
+            "--benchmark",
+            "FreemanZiemba2013local.V1-pls",
+            "--data-root",
+            "{tmp}/loops/loop-b",
+        ],
+        EXIT_USAGE,
+        "brainscore: --data-root {tmp}/loops/loop-b runs into a symbolic link loop (a link that leads back to itself); "
+        "remove or fix the link, or pass another path",
+    ),
+    (
+        "export over a file named stim",
+        ["data", "export", "--source", "sim", "--out", "{tmp}/with-stim"],
+        EXIT_USAGE,
+        "brainscore: --out {tmp}/with-stim holds a file named stim where this command writes a folder "
+        "of that name; move the file or choose another folder",
+    ),
+    (
+        "checkpoint without config",
+        ["info", "--model", "lcl-v2", "--checkpoint", "{tmp}/ckpt/no-config.pt"],
+        EXIT_FAILED,
+        "brainscore: checkpoint {tmp}/ckpt/no-config.pt has no 'config' entry, so it was not written by "
+        "`brainscore train`; pass a checkpoint that was (OUT/encoder.pt)",
+    ),
+    (
+        "report of a checkpoint without architecture",
+        ["report", "--model", "lcl-v2", "--checkpoint", "{tmp}/ckpt/no-architecture.pt", "--out", "{tmp}/report"],
+        EXIT_FAILED,
+        "brainscore: checkpoint {tmp}/ckpt/no-architecture.pt has no 'architecture' entry, so it was "
+        "not written by `brainscore train`; pass a checkpoint that was (OUT/encoder.pt)",
+    ),
+    (
+        "grid of a checkpoint whose config is text",
+        [
+            "grid",
+            "--checkpoint",
+            "mine={tmp}/ckpt/config-text.pt",
+            "--benchmarks",
+            f"{SIM}.V1-pls",
+            "--db",
+            "sqlite:///{tmp}/never.sqlite",
+        ],
+        EXIT_FAILED,
+        "brainscore: checkpoint {tmp}/ckpt/config-text.pt has 'config' 'lr=0.001' (expected a mapping), "
+        "so it was not written by `brainscore train`; pass a checkpoint that was (OUT/encoder.pt)",
+    ),
+    (
+        "train-net on a front end without config",
+        ["train-net", "--front-end", "{tmp}/ckpt/no-config.pt", "--data", "{tmp}/images", "--out", "{tmp}/run"],
+        EXIT_FAILED,
+        "brainscore: checkpoint {tmp}/ckpt/no-config.pt has no 'config' entry, so it was not written by "
+        "`brainscore train`; pass a checkpoint that was (OUT/encoder.pt)",
+    ),
+    (
+        "zip compressed with an unknown method",
+        ["submit", "--check", "{tmp}/zips/method99.zip"],
+        EXIT_FAILED,
+        "brainscore: rule 'a compression zipfile reads': {tmp}/zips/method99.zip holds submission/ "
+        "compressed with method 99, which Python's zipfile cannot read; write the zip with stored or "
+        "deflate or bzip2 or lzma (`brainscore submit` uses deflate)",
+    ),
+    (
+        "zip with an encrypted entry",
+        ["submit", "--check", "{tmp}/zips/encrypted.zip"],
+        EXIT_FAILED,
+        "brainscore: rule 'no encrypted entries': {tmp}/zips/encrypted.zip holds submission/ encrypted; "
+        "write the zip without a password",
+    ),
+    (
+        "zip with a bad CRC",
+        ["submit", "--check", "{tmp}/zips/bad-crc.zip"],
+        EXIT_FAILED,
+        "brainscore: rule 'a readable zip': {tmp}/zips/bad-crc.zip is damaged (Bad CRC-32 for file "
+        "'submission/models/tiny_net/__init__.py'); run `brainscore submit` again",
+    ),
+    (
+        "zip bomb",
+        ["submit", "--check", "{tmp}/zips/bomb.zip"],
+        EXIT_FAILED,
+        "brainscore: rule 'at most 50 MiB': {tmp}/zips/bomb.zip expands to 64.0 MiB (its entries' "
+        "recorded sizes); a plugin is code",
+    ),
+    (
+        "manifest zip a number",
+        ["submit", "--check", "{tmp}/zips/zip-number"],
+        EXIT_FAILED,
+        "brainscore: rule 'the manifest is complete': {tmp}/zips/zip-number/manifest.json has 'zip' of "
+        "the wrong type (expected text); run `brainscore submit` again",
+    ),
+    (
+        "manifest weights without file",
+        ["submit", "--check", "{tmp}/zips/weights-without-file"],
+        EXIT_FAILED,
+        "brainscore: rule 'the manifest is complete': {tmp}/zips/weights-without-file/manifest.json has "
+        "'weights[0]' of the wrong type (expected {'file': NAME, 'sha256': HEX}); run `brainscore "
+        "submit` again",
+    ),
+    (
+        "manifest zip an absolute path",
+        ["submit", "--check", "{tmp}/zips/absolute-zip"],
+        EXIT_FAILED,
+        "brainscore: rule 'the manifest names files in its folder': "
+        "{tmp}/zips/absolute-zip/manifest.json names '{tmp}/zips/valid.zip', which lies outside "
+        "{tmp}/zips/absolute-zip; run `brainscore submit` again",
+    ),
+    (
+        "manifest zip outside the folder",
+        ["submit", "--check", "{tmp}/zips/dotdot-zip"],
+        EXIT_FAILED,
+        "brainscore: rule 'the manifest names files in its folder': {tmp}/zips/dotdot-zip/manifest.json "
+        "names '../valid.zip', which lies outside {tmp}/zips/dotdot-zip; run `brainscore submit` again",
+    ),
+    (
+        "model file exits on import",
+        ["info", "--model-file", "{tmp}/mf/exit_on_import.py"],
+        EXIT_USAGE,
+        "brainscore: model file {tmp}/mf/exit_on_import.py on import calls sys.exit(0), which would end "
+        "this command silently; remove the call (or put it under `if __name__ == '__main__':`)",
+    ),
+    (
+        "model file exits in build",
+        [
+            "score",
+            "--model-file",
+            "{tmp}/mf/exit_in_build.py",
+            "--image-size",
+            "64",
+            "--visual-degrees",
+            "8",
+            "--benchmark",
+            f"{SIM}.V1-pls",
+        ],
+        EXIT_USAGE,
+        "brainscore: {tmp}/mf/exit_in_build.py:build() calls sys.exit(3), which would end this command "
+        "silently; remove the call (or put it under `if __name__ == '__main__':`)",
+    ),
+    (
+        "model file interrupts in build",
+        ["info", "--model-file", "{tmp}/mf/interrupt_in_build.py"],
+        EXIT_INTERRUPTED,
+        "brainscore: {tmp}/mf/interrupt_in_build.py:build() was interrupted (KeyboardInterrupt, by "
+        "Ctrl-C or raised by the code); nothing was scored",
+    ),
+    (
+        "fetch weights of an unknown model",
+        ["weights", "fetch", "--model", "nope-net"],
+        EXIT_USAGE,
+        "brainscore: unknown model id 'nope-net'; nearest: alexnet, vonealexnet, lpl-alexnet, "
+        "VOneCORnet-S (see `brainscore list models`)",
+    ),
 ]
 
 
@@ -994,6 +1324,13 @@ def inputs(tmp_path_factory) -> Path:
     Image.fromarray(np.zeros((64, 64), dtype=np.uint8)).save(folder / "broken-stim" / "noise-64x64-im1-smp1.png")
     for index, (text, _) in enumerate(ONE_BAD_FIELD.values()):
         (folder / f"bad-{index}.yaml").write_text(f"extends: lcl-v2.yaml\n{text}")
+    write_bad_databases(folder / "db")
+    write_bad_zips(folder / "zips")
+    write_bad_checkpoints(folder / "ckpt")
+    write_bad_model_files(folder / "mf")
+    symlink_loop(folder / "loops")
+    (folder / "with-stim").mkdir()
+    (folder / "with-stim" / "stim").write_text("a file where data export writes a folder\n")
     return folder
 
 

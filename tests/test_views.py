@@ -102,6 +102,7 @@ def test_every_qq_panel_of_fig5_has_one_range_and_units_beyond_it_sit_on_the_edg
     models = {"lcl-v2": readings(0.2, 0.3), "alexnet-untrained": readings(0.25, 1.0)}
     for values in models.values():
         values["fitted"]["family_ranks"] = list(range(1, 16))
+        values["fitted_stratified"] = values["fitted"]
     result = TextureModulation(
         source="sim",
         benchmark="FreemanZiemba2013sim.V2-texmod",

@@ -58,7 +58,7 @@ LAYERS = (
     ("models", ("brainscore_lcl.models",)),
     ("training", ("brainscore_lcl.training",)),
     ("benchmarks", ("brainscore_lcl.benchmarks",)),
-    ("scoring", ("brainscore_lcl.scoring",)),
+    ("scoring", ("brainscore_lcl.scoring", "brainscore_lcl.controls")),
     ("results", ("brainscore_lcl.results",)),
     (
         "analyses/report/export",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 import re
 import typing
 from collections.abc import Callable, Sequence
@@ -206,6 +207,7 @@ def _field_value(name: str, expected: Any, default: Any, value: Any, where: str,
             not isinstance(value, (list, tuple))
             or len(value) != len(default)
             or not all(_check_scalar(item_type, item) for item in value)
+            or (item_type is float and not all(math.isfinite(item) for item in value))
         ):
             problems.append(
                 f"{_join(where, name)} is {value!r} (expected a list of {len(default)} numbers, e.g. {list(default)})"
@@ -216,6 +218,9 @@ def _field_value(name: str, expected: Any, default: Any, value: Any, where: str,
         value = float(value)  # YAML 1.1 reads 1e-3 (no dot) as text
     if not _check_scalar(expected, value):
         problems.append(f"{_join(where, name)} is {value!r} (expected {_type_name(expected)}, e.g. {default!r})")
+        return default
+    if expected is float and not math.isfinite(value):  # YAML reads .inf and .nan as floats
+        problems.append(f"{_join(where, name)} is {value!r} (expected a finite number, e.g. {default!r})")
         return default
     return float(value) if expected is float else value
 

@@ -118,7 +118,9 @@ def _write_store(
     """Write the centre crops of ``files`` to ``path`` (.npy) atomically, chunk by chunk through a memory map."""
     with atomic_path(path) as temporary:
         array = np.lib.format.open_memmap(temporary, mode="w+", dtype=np.uint8, shape=(len(files), crop, crop, 3))
-        loader = DataLoader(_CropDataset(files, short_side, crop), batch_size=64, num_workers=num_workers)
+        loader = DataLoader(
+            _CropDataset(files, short_side, crop), batch_size=64, num_workers=loader_workers(num_workers)
+        )
         done = 0
         for chunk in loader:
             array[done : done + len(chunk)] = chunk.numpy()
@@ -188,6 +190,16 @@ class ReferenceViewDataset(Dataset):
         return make_views_pil(image, self.views, self.config.input.mean, self.config.input.std, generator)
 
 
+def loader_workers(requested: int) -> int:
+    """``requested`` data-loader worker processes, bounded by the cores this process may run on (PyTorch warns about
+    more; the packaged configs ask for 8, a laptop or a 2-core job has fewer)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return min(requested, cores)
+
+
 def reference_loader(
     dataset: ReferenceViewDataset, batches: list[np.ndarray], num_workers: int, pin_memory: bool = False
 ) -> DataLoader:
@@ -195,7 +207,7 @@ def reference_loader(
     return DataLoader(
         dataset,
         batch_sampler=[batch.tolist() for batch in batches],
-        num_workers=num_workers,
+        num_workers=loader_workers(num_workers),
         pin_memory=pin_memory,
         persistent_workers=False,
     )

@@ -64,7 +64,7 @@ from brainscore_lcl.models.lcl_v2net.model import (
 )
 from brainscore_lcl.paths import existing_file, existing_folder, output_folder
 from brainscore_lcl.training import engine
-from brainscore_lcl.training.data import IMAGE_SUFFIXES, DataError, epoch_batches
+from brainscore_lcl.training.data import IMAGE_SUFFIXES, DataError, epoch_batches, loader_workers
 from brainscore_lcl.training.distributed import convert_batchnorm
 
 REFERENCE_BATCH = 256
@@ -474,7 +474,7 @@ def _train(
             loader = DataLoader(
                 LabelledImages(samples, train_transform(config, **normalization), config.seed, epoch),
                 batch_sampler=[batch.tolist() for batch in batches],
-                num_workers=config.workers,
+                num_workers=loader_workers(config.workers),
                 pin_memory=pin_memory,
             )
             row = {"epoch": epoch + 1, "lr": optimizer.param_groups[0]["lr"]}
@@ -487,7 +487,7 @@ def _train(
                         val_samples[runtime.rank :: runtime.world_size], eval_transform(config, **normalization)
                     ),
                     batch_size=config.batch_size // runtime.world_size,
-                    num_workers=config.workers,
+                    num_workers=loader_workers(config.workers),
                     pin_memory=pin_memory,
                 )
                 row.update(evaluate(network, val_loader, runtime))

@@ -267,7 +267,8 @@ def train(
 
     ``max_steps`` (or ``training.max_steps``) pauses the run after that many steps in total; ``resume`` continues
     a run from ``state.pt``, whose recorded config ``config`` must equal but for the fields in ``allow_changes``
-    (``config.allowed_changes``). Returns the summary.
+    (``config.allowed_changes``). Returns the summary. A run that fails or is interrupted before it wrote its first
+    ``state.pt`` (an unreadable image, Ctrl-C while preprocessing) removes the run folder it created.
     """
     out_dir = Path(out_dir)
     state_path = out_dir / STATE_FILE
@@ -282,6 +283,7 @@ def train(
     if state is not None:
         check_resume(config_from_dict(state["config"]), config, allow_changes)
     runtime = engine.setup_runtime(device, config.training.amp)
+    created = not out_dir.exists()
     try:
         return _train(
             config,
@@ -293,6 +295,10 @@ def train(
             Path(cache_dir) if cache_dir else out_dir / "cache",
             show_progress,
         )
+    except BaseException:
+        if created and runtime.is_main and not state_path.exists():  # failed before its first resumable state
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
     finally:
         engine.teardown_runtime(runtime)
 

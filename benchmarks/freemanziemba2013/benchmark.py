@@ -114,6 +114,16 @@ class FreemanZiembaPLS(NeuralBenchmark):
             identifier=f"{SOURCE_PREFIXES[self.source]}.{self.region}-pls.public-selection",
         )
 
+    def data_fields(self) -> dict[str, Any]:
+        """What a result's ``details`` say about the data scored: benchmark id, source, region, split, window (ms)."""
+        return {
+            "benchmark": self.identifier,
+            "source": self.source,
+            "region": self.region,
+            "access": self.access,
+            "time_window_ms": list(self.time_window),
+        }
+
     def __call__(self, candidate) -> Score:
         score = super().__call__(candidate)
         neuroid_ids, r, c = per_neuron_table(score, self.ceiling)
@@ -123,11 +133,7 @@ class FreemanZiembaPLS(NeuralBenchmark):
             score = _subset_score(r[:, mask], c[mask])
         layer_map = getattr(getattr(candidate, "layer_model", None), "region_layer_map", {}) or {}
         score.attrs["details"] = {
-            "benchmark": self.identifier,
-            "source": self.source,
-            "region": self.region,
-            "access": self.access,
-            "time_window_ms": list(self.time_window),
+            **self.data_fields(),
             "pls": self.pls,
             "score": float(score.values),
             "raw": float(score.raw.values),

@@ -27,6 +27,9 @@ from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS, SOURCE_PREFIXES, VIS
 from brainscore_lcl.data.texture_responses import LATENCY_WINDOW_MS, WINDOWS, TextureData, load_texture_data
 from brainscore_lcl.errors import UsageError
 from brainscore_lcl.metrics.texture import (
+    CV_DESCRIPTIONS,
+    CV_SCHEMES,
+    DEFAULT_CV,
     MIN_NEURON_CEILING,
     N_FOLDS,
     Modulation,
@@ -36,22 +39,30 @@ from brainscore_lcl.metrics.texture import (
     modulation_quantiles,
     population_modulation,
     reliable_neurons,
+    texture_folds,
 )
 from brainscore_lcl.model_helpers.unit_grid import stimulus_units
 
 
 def model_modulation(
-    features: np.ndarray, data: TextureData, reliable: np.ndarray, n_folds: int = N_FOLDS, seed: int = 0
+    features: np.ndarray,
+    data: TextureData,
+    reliable: np.ndarray,
+    n_folds: int = N_FOLDS,
+    seed: int = 0,
+    cv: str = DEFAULT_CV,
 ) -> dict[str, Modulation]:
     """The two readings of a model's texture modulation (features: (presentation, unit), the data's image order).
 
-    "fitted": each reliable recorded neuron as predicted from the features by ``n_folds``-fold cross-validated PLS
-    over all images (strata = family x texture type), predictions rectified at zero before the index.
+    "fitted": each reliable recorded neuron as predicted from the features by cross-validated PLS over all images
+    (``texture_folds``: ``cv="family"`` predicts each family from the other 14; ``cv="stratified"``, the paper's
+    choice, ``n_folds`` folds stratified by family x texture type, leaks the family structure: a model of one-hot
+    design labels scores rho ~ 1 under it), predictions rectified at zero before the index.
     "units": the units of the layer itself (rectified likewise); ``texture_modulation_details`` keeps, by default, only
     the units centred in the stimulus aperture that respond to some image (``model_helpers.unit_grid.stimulus_units``).
     """
-    strata = np.array([f"{family}-{kind}" for family, kind in zip(data.families, data.texture_types)])
-    predictions = cross_validated_predictions(features, data.responses[:, reliable], strata, n_folds, seed=seed)
+    folds = texture_folds(data.families, data.texture_types, cv, n_folds, seed)
+    predictions = cross_validated_predictions(features, data.responses[:, reliable], folds)
     return {
         "fitted": population_modulation(predictions, data.families, data.texture_types, rectify=True),
         "units": population_modulation(features, data.families, data.texture_types, rectify=True),
@@ -86,9 +97,11 @@ class FreemanZiembaTextureModulation(BenchmarkBase):
     the raw release's bins (``local``, ``sim``) or from the 1-ms bins of Brain-Score's packaged assemblies
     (``official``, ``public``); ``window="fixed"``: the same ``time_window`` (ms) for every cell.
 
-    Score: Spearman rho between model ("fitted" reading) and data per-family modulation over the 15 families (raw,
-    not ceiled). ``details``: the data's modulation (reliable cells: ceiling >= ``min_ceiling``), and for each reading
-    ("fitted", "units") rho, Q-Q distance, quantiles, family modulation and ranks (see ``compare_modulation``).
+    Score: Spearman rho between model ("fitted" reading, cross-validated by ``cv``: "family", leave one family out, the
+    default; "stratified", the paper's folds, which leak the family structure) and data per-family modulation over the
+    15 families (raw, not ceiled). ``details``: the cross-validation (``cv``, ``cv_description``), the data's
+    modulation (reliable cells: ceiling >= ``min_ceiling``), and for each reading ("fitted", "units") rho, Q-Q
+    distance, quantiles, family modulation and ranks (see ``compare_modulation``).
     """
 
     def __init__(
@@ -100,17 +113,23 @@ class FreemanZiembaTextureModulation(BenchmarkBase):
         min_ceiling: float = MIN_NEURON_CEILING,
         n_folds: int = N_FOLDS,
         seed: int = 0,
+        cv: str = DEFAULT_CV,
         data_root: str | None = None,
         identifier: str | None = None,
     ):
         check_source_and_window(source, time_window)
+        if cv not in CV_SCHEMES:
+            raise UsageError(
+                f"cross-validation {cv!r} is not one of {', '.join(CV_SCHEMES)}; use family (leak-free, the default) "
+                "or stratified (the paper's)"
+            )
         if window not in (None, *WINDOWS):
             raise UsageError(f"window {window!r} is not one of {', '.join(WINDOWS)}")
         if not 0 <= min_ceiling < 1:
             raise UsageError(f"min_ceiling {min_ceiling} must lie in [0, 1) (a fraction of the neuron's ceiling)")
         self.source, self.data_root, self.time_window = source, data_root, tuple(time_window)
         self.window = window or "latency"
-        self.min_ceiling, self.n_folds, self.seed = min_ceiling, n_folds, seed
+        self.min_ceiling, self.n_folds, self.seed, self.cv = min_ceiling, n_folds, seed, cv
         self.region, self._visual_degrees = "V2", VISUAL_DEGREES
         self._data: TextureData | None = None
         super().__init__(
@@ -151,7 +170,9 @@ class FreemanZiembaTextureModulation(BenchmarkBase):
         )
 
     def __call__(self, candidate) -> Score:
-        details = texture_modulation_details(candidate, self.data, self.min_ceiling, self.n_folds, self.seed)
+        details = texture_modulation_details(
+            candidate, self.data, self.min_ceiling, self.n_folds, self.seed, cv=self.cv
+        )
         score = Score(details["fitted"]["rho"])
         score.attrs["raw"] = Score(details["fitted"]["rho"])
         score.attrs["ceiling"] = self.ceiling
@@ -183,14 +204,19 @@ def data_modulation(data: TextureData, min_ceiling: float = MIN_NEURON_CEILING) 
 
 
 def texture_modulation_details(
-    candidate, data: TextureData, min_ceiling: float = MIN_NEURON_CEILING, n_folds: int = N_FOLDS, seed: int = 0
+    candidate,
+    data: TextureData,
+    min_ceiling: float = MIN_NEURON_CEILING,
+    n_folds: int = N_FOLDS,
+    seed: int = 0,
+    cv: str = DEFAULT_CV,
 ) -> dict[str, Any]:
     """The candidate's V2 texture modulation against ``data``: the score (Spearman rho of the "fitted" reading's
     family modulation with the data's over the families, raw), both readings' comparisons (``compare_modulation``),
     the data's own modulation, and the numbers behind them (images, reliable cells, folds, committed layer)."""
     data_mod, reliable = data_modulation(data, min_ceiling)
     features = record_model_features(candidate, "V2", data.stimulus_set, data.stimulus_ids)
-    readings = model_modulation(features, data, reliable, n_folds, seed)
+    readings = model_modulation(features, data, reliable, n_folds, seed, cv)
     layer_map = getattr(getattr(candidate, "layer_model", None), "region_layer_map", {}) or {}
     # the "units" reading averages over the units that see the stimulus (texmod's default: metrics.texture.select_units)
     units = stimulus_units(candidate, layer_map.get("V2"), features, VISUAL_DEGREES)
@@ -199,7 +225,9 @@ def texture_modulation_details(
     return {
         "n_images": int(len(data.stimulus_ids)),
         "min_ceiling": min_ceiling,
-        "n_folds": n_folds,
+        "n_folds": len(np.unique(data.families)) if cv == "family" else n_folds,
+        "cv": cv,
+        "cv_description": CV_DESCRIPTIONS[cv],
         "score": comparisons["fitted"]["rho"],
         "raw": comparisons["fitted"]["rho"],
         "ceiling": None,

@@ -7,8 +7,8 @@ classes, arg max), with a stable log-softmax instead of ``LabelBehavior``'s over
 (``brainscore_lcl.metrics.behaviour.category_log_probabilities``). A model without such a readout
 (``imagenet_readout_reason``) is skipped with the reason, not run. Brain-Score's class lists are checked against
 Geirhos et al.'s published mapping (this suite's data) before a model is run. The stimuli fill the model's input
-(224 px), as in ``model-vs-human`` and the paper; Brain-Score's ``Geirhos2021*`` benchmarks instead show them at 3 of
-the model's 8 degrees.
+(224 px), as in ``model-vs-human`` and the paper, and as Brain-Score's ``Geirhos2021*-top1`` benchmarks do; its
+``Geirhos2021*-error_consistency`` benchmarks instead place them at 3 of the model's 8 degrees.
 
 The decisions are written as a CSV in the human files' format
 (``$BRAINSCORE_LCL_CACHE/behaviour/<model>/<dataset>.csv``)

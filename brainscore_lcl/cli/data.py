@@ -11,6 +11,7 @@ from brainscore_lcl.paths import output_folder
 
 
 def command_data_export(args: argparse.Namespace) -> int:
+    from brainscore_lcl.cache import output_folder_transaction
     from brainscore_lcl.data.simulation import export_simulated_release
 
     if args.source != "sim":
@@ -20,9 +21,10 @@ def command_data_export(args: argparse.Namespace) -> int:
         )
     if args.seed < 0:
         raise UsageError(f"--seed {args.seed} must be >= 0 (a numpy random seed)")
-    output_folder(args.out, "--out")
-    root = export_simulated_release(args.out, seed=args.seed)
-    print(f"wrote the simulated Freeman-Ziemba release (seed {args.seed}) to {root}")
+    output_folder(args.out, "--out", subfolders=("stim",))
+    with output_folder_transaction(args.out) as staging:  # an interrupted export leaves --out as it was
+        export_simulated_release(staging, seed=args.seed)
+    print(f"wrote the simulated Freeman-Ziemba release (seed {args.seed}) to {args.out}")
     return 0
 
 

@@ -8,9 +8,11 @@ import json
 import sys
 import textwrap
 
+from brainscore_lcl.controls import CONTROL_MODELS
 from brainscore_lcl.paths import output_folder
 
-DEMO_MODELS = ("sim-generator", "v1-steerpyr", "v1-steerpyr-pool", "alexnet-untrained", "lcl-v2")
+#: the offline models, then the controls (docs/controls.md): every score is read beside theirs
+DEMO_MODELS = ("sim-generator", "v1-steerpyr", "v1-steerpyr-pool", "alexnet-untrained", "lcl-v2") + CONTROL_MODELS
 DEMO_BENCHMARKS = ("FreemanZiemba2013sim.V1-pls", "FreemanZiemba2013sim.V2-pls")
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from brainscore_lcl.cli.options import add_database_argument, check_json_option
-from brainscore_lcl.cli.score import benchmark_options
+from brainscore_lcl.cli.score import add_texmod_cv_argument, benchmark_options, check_texmod_cv
+from brainscore_lcl.controls import CONTROL_MODELS
 from brainscore_lcl.errors import UsageError
 
 
@@ -62,6 +63,7 @@ def command_grid(args: argparse.Namespace) -> int:
 
     # every check before any cluster, job, log or database file exists
     check_json_option(args)
+    check_texmod_cv(args, args.benchmarks)
     if args.retries < 0:
         raise UsageError(f"--retries {args.retries} must be 0 or more (Dask's retries of a task that raised)")
     resources = batch_resources(args)
@@ -70,7 +72,10 @@ def command_grid(args: argparse.Namespace) -> int:
     check_cluster_request(
         args.scheduler, args.workers, resources, worker_timeout=args.worker_timeout, submitting=not args.dry_run
     )
-    models = grid_models(args.models or [], args.checkpoint or [], args.runs)
+    rows = list(args.models or [])
+    if not args.no_controls:  # every column's scores beside the controls' (docs/controls.md)
+        rows += [control for control in CONTROL_MODELS if control not in rows]
+    models = grid_models(rows, args.checkpoint or [], args.runs)
     options = benchmark_options(args)
     check_benchmark_requests(args.benchmarks, options)
     url = engine_url(args.db)
@@ -85,6 +90,7 @@ def command_grid(args: argparse.Namespace) -> int:
         print(describe_cluster(args.scheduler, args.workers, resources))
         print("dry run: nothing submitted, no database opened")
         return 0
+    db = ResultsDB(url)  # its URL, file or server and schema checked before any cluster starts
     log_file = grid_log_file()
     opened = []
 
@@ -101,7 +107,7 @@ def command_grid(args: argparse.Namespace) -> int:
                 models,
                 args.benchmarks,
                 client=client,
-                db=ResultsDB(url),
+                db=db,
                 options=options,
                 recompute=args.recompute,
                 retry_failed=args.retry_failed,
@@ -190,4 +196,10 @@ def add_subcommand(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--data-root", help="folder of the raw release for FreemanZiemba2013local.*")
     parser.add_argument("--pls", choices=("kernel", "exact", "brainscore"), help="PLS implementation (default kernel)")
+    add_texmod_cv_argument(parser)
+    parser.add_argument(
+        "--no-controls",
+        action="store_true",
+        help="do not add the controls control-design and control-pixels as rows (docs/controls.md)",
+    )
     parser.set_defaults(func=command_grid)

@@ -13,9 +13,12 @@ def command_leaderboard(args: argparse.Namespace) -> int:
     from brainscore_lcl.results.leaderboard import write_leaderboard
 
     out = output_folder(args.out, "--out")
-    db = ResultsDB(args.db)
-    page = write_leaderboard(db, out, reports=args.reports, title=args.title)
-    print(f"wrote {page} ({len(db.rows())} cells of {db.display_url()}; leaderboard.json and .csv beside it)")
+    db = ResultsDB(args.db, read_only=True)
+    try:
+        page = write_leaderboard(db, out, reports=args.reports, title=args.title)
+        print(f"wrote {page} ({len(db.rows())} cells of {db.display_url()}; leaderboard.json and .csv beside it)")
+    finally:
+        db.close()
     return 0
 
 

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from brainscore_lcl.paths import existing_file, existing_folder, output_file
+from brainscore_lcl.paths import existing_file, existing_folder, output_file, resolved
 
 
 def check_json_option(args: argparse.Namespace) -> None:
@@ -22,7 +22,9 @@ def check_input_paths(args: argparse.Namespace) -> None:
 
     if getattr(args, "checkpoint", None):
         existing_file(args.checkpoint, "--checkpoint", "pass an existing checkpoint file", CheckpointError)
-    if getattr(args, "data_root", None) and Path(args.data_root).exists():  # a missing one: its loader explains
+    if (
+        getattr(args, "data_root", None) and resolved(args.data_root, "--data-root").exists()
+    ):  # else its loader explains
         existing_folder(args.data_root, "--data-root")
 
 

@@ -6,9 +6,12 @@ import argparse
 
 from brainscore_lcl.cli.options import check_json_option
 from brainscore_lcl.errors import UsageError
+from brainscore_lcl.metrics.measure_names import MEASURES
 
 #: the ids of the V1-like / V2-like benchmarks end with these (``benchmarks/freemanziemba2013_partition``)
 PARTITION_SUFFIXES = ("-v1like", "-v2like")
+#: the ids of the texture-modulation benchmarks end with this (``benchmarks/freemanziemba2013_texmod``)
+TEXMOD_SUFFIX = "-texmod"
 
 
 def benchmark_options(args: argparse.Namespace) -> dict:
@@ -22,12 +25,39 @@ def benchmark_options(args: argparse.Namespace) -> dict:
         options["pls"] = args.pls
     if getattr(args, "partition_ranking", None):
         options["ranking"] = args.partition_ranking
+    if getattr(args, "metric", None):
+        options["metric"] = args.metric
+    if getattr(args, "texmod_cv", None):
+        options["cv"] = args.texmod_cv
     return options
 
 
+def check_texmod_cv(args: argparse.Namespace, benchmark_ids: list[str]) -> None:
+    """``UsageError`` when ``--texmod-cv`` is given for benchmarks that are not all texture-modulation ones."""
+    others = [identifier for identifier in benchmark_ids if not identifier.endswith(TEXMOD_SUFFIX)]
+    if getattr(args, "texmod_cv", None) and others:
+        raise UsageError(
+            f"--texmod-cv applies to the texture-modulation benchmarks (ids ending in {TEXMOD_SUFFIX}), not to "
+            f"{others[0]!r}; drop it or score a *.V2-texmod benchmark"
+        )
+
+
+def add_texmod_cv_argument(parser: argparse.ArgumentParser) -> None:
+    """``--texmod-cv``: the texture-modulation benchmark's cross-validation of its fitted reading."""
+    parser.add_argument(
+        "--texmod-cv",
+        choices=("family", "stratified"),
+        help="texture-modulation benchmarks: cross-validate the fitted reading leaving one texture family out "
+        "(family, the default) or with the paper's 10 folds stratified by family x type (stratified: every "
+        "held-out image has images of its own family in training, so the folds leak the family structure)",
+    )
+
+
 def command_score(args: argparse.Namespace) -> int:
-    """Score the request through ``brainscore_lcl.results.cell.score_cell`` (the cell from the database when it holds
-    it, with one line when its stored value was made by other code) and print its line."""
+    """Score the request and its controls through ``brainscore_lcl.results.cell.score_cell`` (each cell from the
+    database when it holds it, with one line when its stored value was made by other code) and print their lines."""
+    from brainscore_lcl.controls import control_scores, control_summary, is_control, margin_line
+    from brainscore_lcl.metrics.texture import DEFAULT_CV
     from brainscore_lcl.model_helpers.from_file import model_id_from_args
     from brainscore_lcl.results.cell import DEFAULT_DATABASE, CellRequest, score_cell
 
@@ -39,14 +69,28 @@ def command_score(args: argparse.Namespace) -> int:
             f"--partition-ranking applies to the V1-like / V2-like benchmarks (ids ending in "
             f"{' or '.join(PARTITION_SUFFIXES)}), not to {args.benchmark!r}; drop it or score one of them"
         )
-    request = CellRequest(
-        model_id_from_args(args), args.benchmark, args.checkpoint, benchmark_options(args), recompute=args.recompute
-    )
-    result = score_cell(request, db=args.db or DEFAULT_DATABASE)
-    if result.reason:
-        print(result.reason)
-    record = result.record
+    if args.metric:
+        from brainscore_lcl.benchmarks.freemanziemba2013.measures import check_accepts_metric
+
+        check_accepts_metric(args.benchmark, args.metric)
+    check_texmod_cv(args, [args.benchmark])
+    options = benchmark_options(args)
+    if args.benchmark.endswith(TEXMOD_SUFFIX):
+        options.setdefault("cv", DEFAULT_CV)  # named in the results database's key: cells before it were stratified
+
+    def cell(model_id: str, checkpoint: str | None):
+        request = CellRequest(model_id, args.benchmark, checkpoint, options, recompute=args.recompute)
+        result = score_cell(request, db=args.db or DEFAULT_DATABASE)
+        if result.reason:
+            print(result.reason)
+        return result.record
+
+    record = cell(model_id_from_args(args), args.checkpoint)
     print(record.line())
+    if not args.no_controls and not is_control(record.model):
+        controls = control_scores(args.benchmark, lambda control: cell(control, None))
+        print(margin_line(record.score, controls))
+        record.details["controls"] = control_summary(controls)
     if args.json:
         record.write_json(args.json, full=args.full_json)
     return 0
@@ -83,6 +127,18 @@ def add_subcommand(commands: argparse._SubParsersAction) -> None:
         choices=("sign_aware", "paper"),
         help="for the V1-like / V2-like benchmarks: rank the cells by the sign-aware per-cell explained variance "
         "(default) or by the paper's literal per-cell (r/r_ceil)^2",
+    )
+    parser.add_argument(
+        "--metric",
+        choices=MEASURES,
+        help="for a FreemanZiemba2013*.V1/V2 benchmark: the similarity measure (docs/metrics.md); its JSON carries "
+        "raw, ceiling and normalised values",
+    )
+    add_texmod_cv_argument(parser)
+    parser.add_argument(
+        "--no-controls",
+        action="store_true",
+        help="do not score the controls control-design and control-pixels beside the model (docs/controls.md)",
     )
     add_database_argument(parser)
     parser.add_argument("--recompute", action="store_true", help="score again even if the database holds the cell")

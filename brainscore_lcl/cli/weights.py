@@ -7,9 +7,9 @@ import argparse
 
 def command_weights_fetch(args: argparse.Namespace) -> int:
     from brainscore_lcl.published_weights import fetch, registered_weights
-    from brainscore_lcl.registry import discover_plugins
+    from brainscore_lcl.scoring import check_model_ids
 
-    discover_plugins()
+    check_model_ids([args.model])  # an unknown id is a bad request (exit 2), before any download
     for path, weight_file in zip(fetch(args.model), registered_weights(args.model)):
         print(f"{args.model}: {path} ({weight_file.url})")
     return 0

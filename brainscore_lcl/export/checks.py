@@ -158,7 +158,35 @@ def read_manifest(out: Path) -> dict:
     missing = [key for key in MANIFEST_KEYS if not isinstance(manifest, dict) or key not in manifest]
     if missing:
         raise rule_error("the manifest is complete", f"{path} has no {missing[0]!r}; run `brainscore submit` again")
+    wrong = [key for key in MANIFEST_KEYS[:4] if not isinstance(manifest[key], str)]
+    if not isinstance(manifest["weights"], list):
+        wrong.append("weights")
+    else:
+        for index, entry in enumerate(manifest["weights"]):
+            if not isinstance(entry, dict) or not all(isinstance(entry.get(key), str) for key in ("file", "sha256")):
+                wrong.append(f"weights[{index}]")
+    if wrong:
+        entry = "{'file': NAME, 'sha256': HEX}"
+        expected = {"weights": f"a list of {entry}"}.get(wrong[0], entry if wrong[0].startswith("weights") else "text")
+        raise rule_error(
+            "the manifest is complete",
+            f"{path} has {wrong[0]!r} of the wrong type (expected {expected}); run `brainscore submit` again",
+        )
     return manifest
+
+
+def manifest_path(out: Path, name: str) -> Path:
+    """``out / name`` for a path the manifest names (the zip, a weights file): a relative path inside ``out``, never
+    an absolute or ``..`` one, so a check reads nothing outside the submission folder."""
+    from brainscore_lcl.paths import resolved
+
+    inside = not Path(name).is_absolute() and ".." not in Path(name).parts and name
+    if not inside or not resolved(out / name, "the manifest's file").resolve().is_relative_to(out.resolve()):
+        raise rule_error(
+            "the manifest names files in its folder",
+            f"{out / 'manifest.json'} names {name!r}, which lies outside {out}; run `brainscore submit` again",
+        )
+    return out / name
 
 
 def check_folder_mirrors_zip(out: Path, upload: UploadZip, zip_path: Path) -> None:
@@ -196,7 +224,7 @@ def check_submission(target: str | Path) -> dict:
             "weights": [],
         }
     manifest = read_manifest(target)
-    zip_path = target / manifest["zip"]
+    zip_path = manifest_path(target, manifest["zip"])
     upload = check_upload_zip(zip_path)
     check_zip_contents(upload, str(zip_path))
     if (manifest["identifier"], manifest["plugin_type"], manifest["plugin_dir"]) != (
@@ -213,7 +241,7 @@ def check_submission(target: str | Path) -> dict:
         )
     check_folder_mirrors_zip(target, upload, zip_path)
     for weights in manifest["weights"]:
-        path = target / weights["file"]
+        path = manifest_path(target, weights["file"])
         if not path.is_file():
             raise rule_error("the weights are beside the zip", f"{path} is missing; run `brainscore submit` again")
         if file_digests(path)["sha256"] != weights["sha256"]:

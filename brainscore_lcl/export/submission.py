@@ -26,6 +26,7 @@ from brainscore_lcl.export.identifiers import plugin_dirname
 from brainscore_lcl.export.models import ModelDescription, plugin_files, weights_entry
 from brainscore_lcl.export.steps import submission_steps
 from brainscore_lcl.export.upload import write_upload_zip
+from brainscore_lcl.paths import resolved
 
 ZIP_NAME = "submission.zip"
 ZIP_ROOT = "submission"
@@ -36,7 +37,7 @@ SUBMISSION_ENTRIES = {ZIP_NAME, ZIP_ROOT, "weights", "manifest.json", "SUBMIT.md
 def checked_out_folder(out: str | os.PathLike) -> Path:
     """``out`` as a folder a submission may be written to, checked before any work: not a file, empty or an earlier
     submission, its parent a writable folder; otherwise ``UsageError`` saying what to do."""
-    out = Path(out).expanduser().absolute()
+    out = resolved(out, "--out").absolute()
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is a file; give a folder for the submission")
     if out.is_dir():

@@ -6,12 +6,16 @@ website finds plugins through those entries), Unix modes 0755 for folders and 06
 
 Rules restated from brain-score.web ``benchmarks/views/user.py`` (``validate_zip``, ``plugins_exist``,
 ``plugin_has_instances``, ``instance_has_files``, ``extract_identifiers``, ``validate_identifiers_no_hyphens``,
-``under_identifier_limit``) and brain-score/core ``submission/repository.py`` (``find_submission_directory``):
-at most 50 MiB; no space in any name; no ``metadata.yml``/``metadata.yaml``; one root folder not starting with ``.``
-or ``_``; a plugin-type folder (``models``, ``benchmarks``, ``data`` or ``metrics``) with at least one plugin folder,
-each holding ``__init__.py`` and ``test.py``; the ids its ``__init__.py`` registers (the website's regular
-expressions, comments stripped) have no hyphen, and there is one id in all. This suite adds: no absolute or ``..``
-paths, no weight files, nothing outside the plugin folder, and ordinary modes.
+``under_identifier_limit``) and brain-score/core ``submission/repository.py`` (``find_submission_directory``): at
+most 50 MiB (brain-score.web e69aad0 ``benchmarks/views/user.py`` ``file.size / (1024 * 1024) > 50``, on the
+uploaded file; this suite applies it to the decompressed total too, read from the zip's directory before anything is
+decompressed, so that a small zip that expands to gigabytes is refused at once); no space in any name; no
+``metadata.yml``/``metadata.yaml``; one root folder not starting with ``.`` or ``_``; a plugin-type folder
+(``models``, ``benchmarks``, ``data`` or ``metrics``) with at least one plugin folder, each holding ``__init__.py``
+and ``test.py``; the ids its ``__init__.py`` registers (the website's regular expressions, comments stripped) have
+no hyphen, and there is one id in all. This suite adds: no absolute or ``..`` paths, no weight files, nothing
+outside the plugin folder, ordinary modes, and entries Python's ``zipfile`` reads: a compression it implements, no
+encryption, and each entry's CRC-32 as recorded.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import re
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -55,6 +60,15 @@ WEIGHT_SUFFIXES = (
     ".mat",
     ".nc",
 )
+#: the compressions Python's zipfile decompresses (stored, deflate, bzip2, LZMA), by their zip method numbers
+READABLE_COMPRESSIONS = {
+    zipfile.ZIP_STORED: "stored",
+    zipfile.ZIP_DEFLATED: "deflate",
+    zipfile.ZIP_BZIP2: "bzip2",
+    zipfile.ZIP_LZMA: "lzma",
+}
+#: bit 0 of an entry's general-purpose flags: the entry is encrypted
+ENCRYPTED_FLAG = 0x1
 FILE_MODE, FOLDER_MODE = 0o644, 0o755
 _TIMESTAMP = (2024, 1, 1, 0, 0, 0)
 _UNIX = 3
@@ -104,15 +118,43 @@ class UploadZip:
     identifier: str
 
 
+def _check_entries(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    """Before anything is decompressed: every entry uses a compression zipfile reads, none is encrypted, and the
+    sizes the zip's directory records add up to at most ``MAX_ZIP_MIB`` (zipfile reads no more than the recorded size
+    of an entry, and a larger stream fails its CRC check, so the total bounds what reading can expand to)."""
+    for info in infos:
+        if info.compress_type not in READABLE_COMPRESSIONS:
+            raise rule_error(
+                "a compression zipfile reads",
+                f"{path} holds {info.filename} compressed with method {info.compress_type}, which Python's zipfile "
+                f"cannot read; write the zip with {' or '.join(READABLE_COMPRESSIONS.values())} (`brainscore submit` "
+                "uses deflate)",
+            )
+        if info.flag_bits & ENCRYPTED_FLAG:
+            raise rule_error(
+                "no encrypted entries", f"{path} holds {info.filename} encrypted; write the zip without a password"
+            )
+    total_mib = sum(info.file_size for info in infos) / 2**20
+    if total_mib > MAX_ZIP_MIB:
+        raise rule_error(
+            "at most 50 MiB", f"{path} expands to {total_mib:.1f} MiB (its entries' recorded sizes); a plugin is code"
+        )
+
+
 def _read_members(path: Path) -> tuple[list[zipfile.ZipInfo], dict[str, bytes]]:
-    """Entries and file contents of the zip ``path``; a missing, truncated or corrupt zip is one rule sentence."""
+    """Entries and file contents of the zip ``path``; a missing, truncated or corrupt zip (an entry that fails its
+    CRC-32 check, a damaged compressed stream), an unreadable compression, an encrypted entry or more than
+    ``MAX_ZIP_MIB`` decompressed is one rule sentence."""
     if not path.is_file():
         raise rule_error("the submission has its zip", f"{path} is missing; run `brainscore submit` again")
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
+            _check_entries(path, infos)
             contents = {info.filename: archive.read(info) for info in infos if not info.is_dir()}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as error:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, zlib.error) as error:
+        if "CRC" in str(error):
+            raise rule_error("a readable zip", f"{path} is damaged ({error}); run `brainscore submit` again") from None
         raise rule_error(
             "a readable zip", f"{path} is truncated or not a zip file ({error}); run `brainscore submit` again"
         ) from None

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from scipy import ndimage, stats
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold
 
 from brainscore_lcl.data.facts import FAMILIES
 from brainscore_lcl.metrics.pls import KernelPLSRegression, StimulusGram, gram_matrix
@@ -25,6 +25,17 @@ MIN_NEURON_CEILING = 0.4
 N_FOLDS = 10
 PLS_COMPONENTS = 25
 DEFAULT_QUANTILE_PROBABILITIES = np.linspace(0.01, 0.99, 99)
+#: cross-validation of the fitted reading: "family" (leave one family out, the default: no held-out image has an image
+#: of its own family in training) or "stratified" (the paper's ``N_FOLDS`` folds stratified by family x type: every
+#: held-out image has ~13 of its own family and type in training, so the fold leaks the data's family modulation)
+CV_SCHEMES = ("family", "stratified")
+DEFAULT_CV = "family"
+CV_DESCRIPTIONS = {
+    "family": "leave-one-family-out cross-validation",
+    "stratified": "the paper's 10-fold cross-validation stratified by family x type (leaks family structure)",
+}
+#: family modulations whose range is below this count as constant: they rank no family above another
+CONSTANT_RMOD_RANGE = 1e-9
 
 
 class FamilyResponses(NamedTuple):
@@ -39,6 +50,14 @@ class FisherZTest(NamedTuple):
     """Fisher z test of two correlations: the test statistic and its two-sided normal p-value."""
 
     z: float
+    p: float
+
+
+class WilliamsTest(NamedTuple):
+    """Williams' test of two dependent correlations sharing a variable: t, its degrees of freedom, two-sided p."""
+
+    t: float
+    dof: int
     p: float
 
 
@@ -127,17 +146,29 @@ def family_modulation(rmod: np.ndarray) -> np.ndarray:
 
 
 def family_ranks(family_mod: np.ndarray) -> np.ndarray:
-    """Ranks of the families by modulation, 1 = least modulated (ties get their average rank); shape (n_families,)."""
-    return stats.rankdata(np.asarray(family_mod, dtype=float))
+    """Ranks of the families by modulation, 1 = least modulated (ties get their average rank); shape (n_families,).
+    A constant family modulation (range below ``CONSTANT_RMOD_RANGE``) ranks every family alike."""
+    values = np.asarray(family_mod, dtype=float)
+    if np.all(np.isfinite(values)) and np.ptp(values) < CONSTANT_RMOD_RANGE:
+        values = np.zeros_like(values)
+    return stats.rankdata(values)
 
 
 def family_rank_correlation(model_family_mod: np.ndarray, data_family_mod: np.ndarray) -> float:
-    """Spearman rho between model and data per-family modulations (Fig. 5 bottom); both shape (n_families,)."""
-    model_family_mod, data_family_mod = np.asarray(model_family_mod), np.asarray(data_family_mod)
+    """Spearman rho between model and data per-family modulations (Fig. 5 bottom); both shape (n_families,).
+
+    A family modulation that is constant (range below ``CONSTANT_RMOD_RANGE``, e.g. a design-label control predicting
+    held-out families: every family gets Rmod 0 up to rounding) ranks no family above another; Spearman's rho with it
+    is then undefined and reported as 0 (no association) rather than as the rank order of rounding errors.
+    """
+    model_family_mod, data_family_mod = np.asarray(model_family_mod, float), np.asarray(data_family_mod, float)
     if model_family_mod.shape != data_family_mod.shape:
         raise ValueError(
             f"model and data need the same families, got {model_family_mod.shape} and {data_family_mod.shape}"
         )
+    for values in (model_family_mod, data_family_mod):
+        if np.all(np.isfinite(values)) and np.ptp(values) < CONSTANT_RMOD_RANGE:
+            return 0.0
     return float(stats.spearmanr(model_family_mod, data_family_mod).correlation)
 
 
@@ -174,6 +205,29 @@ def fisher_z_test(rho1: float, rho2: float, n: int = N_TEXTURE_FAMILIES, dof_off
     return FisherZTest(z=float(z), p=float(2.0 * stats.norm.sf(abs(z))))
 
 
+def williams_test(r12: float, r13: float, r23: float, n: int = N_TEXTURE_FAMILIES) -> WilliamsTest:
+    """Williams' (1959) t test that two correlations sharing variable 1 differ (Steiger 1980, eq. 7), two-sided.
+
+    r12, r13: the correlations of variables 2 and 3 with variable 1 (here: two models' family-rank rho with the same
+    neural family modulation); r23: between variables 2 and 3 (the two models' rho with each other); n items (15
+    families). Unlike ``fisher_z_test`` it accounts for both correlations being measured against the same data:
+    t = (r12 - r13) sqrt((n - 1)(1 + r23) / (2 (n - 1)/(n - 3) |R| + (r12 + r13)^2 / 4 (1 - r23)^3)), with
+    |R| = 1 - r12^2 - r13^2 - r23^2 + 2 r12 r13 r23, on n - 3 degrees of freedom. Written here because scipy has no
+    test of dependent correlations.
+    """
+    if n <= 3:
+        raise ValueError(f"Williams' test needs n > 3 items, got n={n}")
+    determinant = 1 - r12**2 - r13**2 - r23**2 + 2 * r12 * r13 * r23
+    denominator = 2 * (n - 1) / (n - 3) * determinant + (r12 + r13) ** 2 / 4 * (1 - r23) ** 3
+    if r12 == r13:
+        t = 0.0
+    elif denominator > 0:
+        t = (r12 - r13) * np.sqrt((n - 1) * (1 + r23) / denominator)
+    else:  # only rounding makes |R| negative with r23 = 1 (two models ranking the families alike)
+        t = float(np.copysign(np.inf, r12 - r13))
+    return WilliamsTest(t=float(t), dof=n - 3, p=float(2.0 * stats.t.sf(abs(t), n - 3)))
+
+
 def response_latency(
     psth: np.ndarray,
     bin_ms: float,
@@ -187,9 +241,14 @@ def response_latency(
 
     The rule and its defaults are this suite's own: the paper (A.3.3) quotes none from Freeman et al. (2013). Rule:
     smooth each PSTH with a centred moving average of ``smoothing_bins`` bins; take the mean and standard deviation
-    (ddof=0) of the smoothed bins that start before ``baseline_ms`` (too early for a cortical response); the latency
-    is the start time of the first bin after the baseline that begins a run of ``consecutive_bins`` bins all above
-    mean + ``threshold_sd`` * sd. With no such run the latency is ``fallback_ms``.
+    (ddof=0) of the smoothed bins that start before ``baseline_ms`` (too early for a cortical response); find the
+    first bin after the baseline that begins a run of ``consecutive_bins`` smoothed bins all above mean +
+    ``threshold_sd`` * sd; the latency is the start time of the first of that run's first ``smoothing_bins // 2 + 1``
+    bins whose unsmoothed value is above the unsmoothed baseline's mean + ``threshold_sd`` * sd (the run's first bin
+    if none is). With no such run the latency is ``fallback_ms``.
+    The centred average mixes the next bins' rate into each bin, so a step's smoothed run begins up to
+    ``smoothing_bins // 2`` bins before the step; checking the run's unsmoothed bins removes that lead (a step PSTH
+    with onset at a bin start is found at that bin).
 
     psth: shape (..., n_bins), bin k spanning [k * bin_ms, (k + 1) * bin_ms) after onset (spike counts or rates).
     Returns shape psth.shape[:-1].
@@ -211,8 +270,17 @@ def response_latency(
     runs = np.ones(above.shape[:-1] + (n_starts,), dtype=bool)
     for offset in range(consecutive_bins):
         runs &= above[..., offset : offset + n_starts]
-    first = np.argmax(runs, axis=-1)
-    return np.where(runs.any(axis=-1), (n_baseline + first) * bin_ms, float(fallback_ms))
+    first = n_baseline + np.argmax(runs, axis=-1)
+    raw_baseline = psth[..., :n_baseline]
+    raw_above = psth > raw_baseline.mean(axis=-1, keepdims=True) + threshold_sd * raw_baseline.std(
+        axis=-1, keepdims=True
+    )
+    lead = smoothing_bins // 2
+    offsets = np.arange(lead + 1)
+    candidates = np.minimum(first[..., None] + offsets, psth.shape[-1] - 1)
+    onset_above = np.take_along_axis(raw_above, candidates, axis=-1) & (offsets < consecutive_bins)
+    onset = np.where(onset_above.any(axis=-1), first + np.argmax(onset_above, axis=-1), first)
+    return np.where(runs.any(axis=-1), onset * bin_ms, float(fallback_ms))
 
 
 def latency_aligned_window(latency_ms: np.ndarray | float, length_ms: float = 100.0) -> tuple[np.ndarray, np.ndarray]:
@@ -240,17 +308,34 @@ def window_mean(
     return (psth * inside).sum(axis=-1) / counts
 
 
+def texture_folds(
+    families: np.ndarray, texture_types: np.ndarray, cv: str = DEFAULT_CV, n_folds: int = N_FOLDS, seed: int = 0
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Disjoint (train, test) image index folds covering every image once, for ``cv`` (``CV_SCHEMES``).
+
+    "family": one fold per family (leave one family out; ``n_folds`` and ``seed`` unused). "stratified": ``n_folds``
+    shuffled folds (``seed``) stratified by family x texture type, the paper's choice. families, texture_types:
+    (n_images,).
+    """
+    families, texture_types = np.asarray(families), np.asarray(texture_types)
+    rows = np.zeros((len(families), 1))
+    if cv == "family":
+        return list(LeaveOneGroupOut().split(rows, groups=families))
+    if cv == "stratified":
+        strata = np.array([f"{family}-{kind}" for family, kind in zip(families, texture_types)])
+        return list(StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed).split(rows, strata))
+    raise ValueError(f"cv {cv!r} is not one of {', '.join(CV_SCHEMES)}")
+
+
 def cross_validated_predictions(
     features: np.ndarray,
     targets: np.ndarray,
-    strata: np.ndarray,
-    n_folds: int = N_FOLDS,
+    folds: list[tuple[np.ndarray, np.ndarray]],
     n_components: int = PLS_COMPONENTS,
-    seed: int = 0,
 ) -> np.ndarray:
     """Held-out PLS predictions of every image: ``features`` (n_images, p) -> ``targets`` (n_images, q).
 
-    ``n_folds`` disjoint folds stratified by ``strata`` (n_images,), so each image is predicted exactly once by a
+    ``folds`` (``texture_folds``): disjoint (train, test) index arrays, so each image is predicted exactly once by a
     kernel PLS (``KernelPLSRegression``, ``n_components``, at most p) fitted on the other folds. The image Gram
     matrix is computed once and sliced per fold. Returns (n_images, q).
     """
@@ -260,8 +345,7 @@ def cross_validated_predictions(
     regression.stimulus_gram = StimulusGram(gram_matrix(features), features.shape[1])
     rows = np.arange(len(features), dtype=np.float64)[:, None]
     predictions = np.full(targets.shape, np.nan)
-    folds = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-    for train, test in folds.split(rows, strata):
+    for train, test in folds:
         predictions[test] = regression.fit(rows[train], targets[train]).predict(rows[test])
     return predictions
 

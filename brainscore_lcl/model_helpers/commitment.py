@@ -255,6 +255,7 @@ def make_commitment(
     checkpoint: str | os.PathLike | None = None,
     activations_key: str | None = None,
     source_files: Sequence[str | os.PathLike] = (),
+    by_image_content: bool = True,
 ):
     """``ModelCommitment`` of ``network`` recording ``layers`` (module names), committed to ``region_layer_map``.
 
@@ -267,6 +268,8 @@ def make_commitment(
     ``source_files``: further files of the model's code for the activations identifier (a user's model file).
     ``activations_key`` names the network whose per-image activations this model shares in memory
     (``activations_memo``; default its identifier): models that are one network with other region maps share one.
+    ``by_image_content=False``: no such memo, for a model whose activations are not a function of the image file's
+    bytes (``control-design`` reads each stimulus's labels; two identical images may carry different ones).
     """
     from brainscore_vision.model_helpers.activations.pytorch import PytorchWrapper
     from brainscore_vision.model_helpers.brain_transformation import ModelCommitment
@@ -284,7 +287,8 @@ def make_commitment(
     wrapper = PytorchWrapper(model=network.eval(), preprocessing=preprocessing, identifier=activations)
     wrapper.image_size = image_size
     extractor_of(wrapper).register_batch_activations_hook(functools.partial(check_batch_activations, identifier))
-    remember_activations(extractor_of(wrapper), activations_key or activations)
+    if by_image_content:
+        remember_activations(extractor_of(wrapper), activations_key or activations)
     model = ModelCommitment(
         identifier=identifier,
         activations_model=wrapper,

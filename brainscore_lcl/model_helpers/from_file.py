@@ -26,6 +26,7 @@ checkpoint, and what to do.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import functools
 import hashlib
@@ -34,11 +35,11 @@ import inspect
 import os
 import sys
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from brainscore_lcl.errors import UsageError
+from brainscore_lcl.errors import EXIT_INTERRUPTED, UsageError
 from brainscore_lcl.model_helpers.commitment import (
     IMAGE_SIZE,
     VISUAL_DEGREES,
@@ -60,6 +61,30 @@ PLS_COMPONENTS = 25
 
 class ModelFileError(UsageError):
     """A model file, its function, a layer name or a checkpoint that cannot be used; one sentence saying why."""
+
+
+class ModelFileInterrupted(ModelFileError):
+    """A ``KeyboardInterrupt`` inside the user's code (Ctrl-C, or raised by the code itself): exit code 130."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
+@contextlib.contextmanager
+def ending_the_process_refused(what: str) -> Iterator[None]:
+    """Run user code (``what``: e.g. "model file net.py on import") where ``SystemExit`` (``sys.exit``, ``exit()``)
+    and ``KeyboardInterrupt`` become one sentence: ordinary exceptions are caught by the caller, but these two derive
+    from ``BaseException`` and would otherwise end the command silently with the code's own exit status."""
+    try:
+        yield
+    except SystemExit as error:
+        raise ModelFileError(
+            f"{what} calls sys.exit({error.code!r}), which would end this command silently; remove the call "
+            "(or put it under `if __name__ == '__main__':`)"
+        ) from None
+    except KeyboardInterrupt:
+        raise ModelFileInterrupted(
+            f"{what} was interrupted (KeyboardInterrupt, by Ctrl-C or raised by the code); nothing was scored"
+        ) from None
 
 
 def is_model_file_spec(text: str) -> bool:
@@ -84,7 +109,10 @@ def load_build_function(path: Path, function: str) -> Callable[[], Any]:
     module = importlib.util.module_from_spec(spec)
     writes_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
     try:
-        spec.loader.exec_module(module)
+        with ending_the_process_refused(f"model file {path} on import"):
+            spec.loader.exec_module(module)
+    except ModelFileError:
+        raise
     except Exception as error:  # the user's file may raise anything while it is imported
         raise ModelFileError(
             f"model file {path} fails on import ({type(error).__name__}: {error}); "
@@ -246,7 +274,10 @@ def probe_network(model_id: str, network, preprocessing: Callable[[list[str]], A
 
     with tempfile.TemporaryDirectory() as folder:
         try:
-            batch = np.asarray(preprocessing(probe_images(image_size, Path(folder))))
+            with ending_the_process_refused(f"model {model_id}'s preprocessing"):
+                batch = np.asarray(preprocessing(probe_images(image_size, Path(folder))))
+        except ModelFileError:
+            raise
         except Exception as error:  # the user's preprocessing may raise anything
             raise ModelFileError(
                 f"model {model_id}: its preprocessing fails on two test images ({_first_line(error)});"
@@ -268,8 +299,10 @@ def probe_network(model_id: str, network, preprocessing: Callable[[list[str]], A
         )
     parameter = next(network.parameters())
     try:
-        with torch.no_grad():
+        with torch.no_grad(), ending_the_process_refused(f"model {model_id}'s network"):
             network.eval()(torch.as_tensor(batch, dtype=parameter.dtype, device=parameter.device))
+    except ModelFileError:
+        raise
     except Exception as error:  # the user's network may raise anything
         raise ModelFileError(
             f"model {model_id}: the network fails on its preprocessed input of shape "
@@ -366,7 +399,10 @@ def register_factory(model_id: str, factory: Callable[..., Any]) -> str:
 def call_build(build: Callable[[], Any], owner: str) -> Any:
     """What the user's ``build()`` (``owner``, for messages) returns; ``ModelFileError`` if it raises."""
     try:
-        return build()
+        with ending_the_process_refused(owner):
+            return build()
+    except ModelFileError:
+        raise
     except Exception as error:  # the user's function may raise anything
         raise ModelFileError(f"{owner} raised {type(error).__name__}: {error}") from None
 

@@ -25,12 +25,19 @@ from pathlib import Path
 from typing import Any
 
 from brainscore_lcl.benchmarks.geirhos2019local.benchmark import imagenet_readout_reason
+from brainscore_lcl.controls import CONTROL_MODELS
 from brainscore_lcl.errors import SuiteError
 from brainscore_lcl.scoring import built_model
 
 #: the offline models each section compares with, where the section applies to them (models that cannot be loaded
-#: are skipped with a note)
-REFERENCE_MODELS = ("sim-generator", "v1-steerpyr-pool", "alexnet-untrained", "lcl-v2")
+#: are skipped with a note), and the controls (docs/controls.md), whose margins the page states (``control_margins``)
+REFERENCE_MODELS = ("sim-generator", "v1-steerpyr-pool", "alexnet-untrained", "lcl-v2") + CONTROL_MODELS
+#: the score of each model that the margins over the controls compare: {section: (where in its numbers, measure)}
+CONTROL_MEASURES = {
+    "v1_predictivity": ("records", "ceiled explained variance (Brain-Score 2.4.2)"),
+    "v2_predictivity": ("records", "ceiled explained variance (Brain-Score 2.4.2)"),
+    "texture_modulation": ("rows", "family-rank rho, leave-one-family-out"),
+}
 #: the report's options each kind of section passes on to its figure's ``compute``
 NEURAL_OPTIONS = ("source", "data_root", "no_cache", "checkpoints", "time_window")
 #: figures that do not take one model, and why (listed among the skipped)
@@ -104,6 +111,13 @@ SECTIONS = (
         "Per-neuron comparison (Fig. A.2)",
         "Per-cell V2 explained variance of the model against each reference, the fraction of cells each "
         "explains better and a paired permutation test.",
+    ),
+    Section(
+        "metric_panel",
+        "V1 and V2 under every similarity measure",
+        "PLS, ridge, one-to-one, reverse PLS, RSA, CKA and Procrustes, each with its split-half ceiling and 95% "
+        "bootstrap interval, the controls' floors, each model's rank per measure, Kendall's W across measures and "
+        "which conclusions flip with the measure (docs/metrics.md).",
     ),
     Section(
         "behaviour",
@@ -205,6 +219,39 @@ def model_description(
     return description
 
 
+def section_scores(figure: str, numbers: dict[str, Any]) -> dict[str, float]:
+    """{model: its score} in one section's numbers (``CONTROL_MEASURES``), empty for other sections."""
+    if figure not in CONTROL_MEASURES:
+        return {}
+    if CONTROL_MEASURES[figure][0] == "records":
+        return {model: record["score"] for model, record in numbers.get("records", {}).items()}
+    return {row["model"]: row["rho_fitted"] for row in numbers.get("rows", [])}
+
+
+def control_margins(model_id: str, results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """How far ``model_id`` is above each control in every section that scores both: one row per (section, control)
+    with the measure, both scores and the margin (model minus control)."""
+    rows = []
+    for figure, result in results.items():
+        scores = section_scores(figure, result.get("numbers", {})) if result["status"] == "done" else {}
+        if model_id not in scores:
+            continue
+        for control in CONTROL_MODELS:
+            if control in scores and control != model_id:
+                rows.append(
+                    {
+                        "section": figure,
+                        "measure": CONTROL_MEASURES[figure][1],
+                        "model": model_id,
+                        "score": scores[model_id],
+                        "control": control,
+                        "control_score": scores[control],
+                        "margin": scores[model_id] - scores[control],
+                    }
+                )
+    return rows
+
+
 def versions() -> dict[str, str]:
     """Versions of the software that computed the numbers."""
     from importlib.metadata import version
@@ -230,54 +277,60 @@ def build_report(
     from tqdm import tqdm
 
     from brainscore_lcl import analyses
-    from brainscore_lcl.analyses.common import SIMULATED_DATA_NOTE
+    from brainscore_lcl.analyses.common import SIMULATED_DATA_NOTE, write_csv
+    from brainscore_lcl.cache import output_folder_transaction
     from brainscore_lcl.scoring import describe_model
 
     started = time.perf_counter()
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    model = built_model(model_id, checkpoint)
-    before_sections = describe_model(model_id, checkpoint=checkpoint, model=model)  # before any layer selection
-    options = {
-        "source": source,
-        "data_root": data_root,
-        "no_cache": no_cache,
-        "checkpoints": {model_id: checkpoint} if checkpoint else None,
-        "time_window": list(time_window) if time_window else None,
-    }
-    results: dict[str, dict[str, Any]] = {}
-    references = REFERENCE_MODELS if references is None else tuple(references)
-    progress = tqdm(SECTIONS, desc="report", unit="section", file=sys.stderr)
-    for section in progress:
-        progress.set_postfix_str(section.figure)
-        results[section.figure] = run_section(section, model_id, model, references, options, out)
-    description = model_description(model_id, before_sections, source, options, results)
-    skipped = [
-        {"section": key, "reason": result["reason"]} for key, result in results.items() if result["status"] == "skipped"
-    ]
-    skipped += [
-        {"section": figure, "reason": NOT_PER_MODEL.get(figure, f"{figure} has no report section")}
-        for figure in analyses.FIGURES
-        if figure not in results
-    ]
-    skipped += [{"section": key, "reason": note} for key, result in results.items() for note in result.get("notes", [])]
-    numbers = plain(
-        {
-            "data_note": SIMULATED_DATA_NOTE if source == "sim" else None,
-            "model": description,
-            "versions": versions(),
-            "skipped": skipped,
-            "elapsed_s": round(time.perf_counter() - started, 1),
-            "sections": {
-                key: {name: value for name, value in result.items() if name in ("status", "reason", "numbers")}
-                for key, result in results.items()
-            },
+    with output_folder_transaction(out) as staging:  # a failed or interrupted report leaves --out as it was
+        model = built_model(model_id, checkpoint)
+        before_sections = describe_model(model_id, checkpoint=checkpoint, model=model)  # before any layer selection
+        options = {
+            "source": source,
+            "data_root": data_root,
+            "no_cache": no_cache,
+            "checkpoints": {model_id: checkpoint} if checkpoint else None,
+            "time_window": list(time_window) if time_window else None,
         }
-    )
-    (out / "report.json").write_text(json.dumps(numbers, indent=1))
-    page = out / "index.html"
-    page.write_text(render_page(model_id, description, SECTIONS, results, skipped, numbers))
-    return page
+        results: dict[str, dict[str, Any]] = {}
+        references = REFERENCE_MODELS if references is None else tuple(references)
+        progress = tqdm(SECTIONS, desc="report", unit="section", file=sys.stderr)
+        for section in progress:
+            progress.set_postfix_str(section.figure)
+            results[section.figure] = run_section(section, model_id, model, references, options, staging)
+        description = model_description(model_id, before_sections, source, options, results)
+        margins = control_margins(model_id, results)
+        write_csv(staging, "controls", margins)
+        skipped = [
+            {"section": key, "reason": result["reason"]}
+            for key, result in results.items()
+            if result["status"] == "skipped"
+        ]
+        skipped += [
+            {"section": figure, "reason": NOT_PER_MODEL.get(figure, f"{figure} has no report section")}
+            for figure in analyses.FIGURES
+            if figure not in results
+        ]
+        skipped += [
+            {"section": key, "reason": note} for key, result in results.items() for note in result.get("notes", [])
+        ]
+        numbers = plain(
+            {
+                "data_note": SIMULATED_DATA_NOTE if source == "sim" else None,
+                "model": description,
+                "versions": versions(),
+                "skipped": skipped,
+                "controls": margins,
+                "elapsed_s": round(time.perf_counter() - started, 1),
+                "sections": {
+                    key: {name: value for name, value in result.items() if name in ("status", "reason", "numbers")}
+                    for key, result in results.items()
+                },
+            }
+        )
+        (staging / "report.json").write_text(json.dumps(numbers, indent=1))
+        (staging / "index.html").write_text(render_page(model_id, description, SECTIONS, results, skipped, numbers))
+    return Path(out) / "index.html"
 
 
 def render_page(
@@ -292,12 +345,13 @@ def render_page(
     entries = (
         [("model", "The model")]
         + [(section.figure, section.title) for section in sections]
-        + [("skipped", "Skipped, and why"), ("numbers", "Every number (JSON)")]
+        + [("controls", "Above the controls"), ("skipped", "Skipped, and why"), ("numbers", "Every number (JSON)")]
     )
     toc = "\n".join(f'<li><a href="#{key}">{html.escape(title)}</a></li>' for key, title in entries)
     parts = [f'<section id="model"><h2>The model</h2>{key_value_table(description)}</section>']
     banner = f'<p class="data-note">{html.escape(numbers["data_note"])}</p>' if numbers.get("data_note") else ""
     parts += [render_section(section, results[section.figure]) for section in sections]
+    parts.append(controls_section(model_id, numbers["controls"]))
     items = (
         "".join(
             f"<li><b>{html.escape(item['section'])}</b>: {html.escape(str(item['reason']))}</li>" for item in skipped
@@ -316,6 +370,25 @@ def render_page(
         toc=toc,
         sections="\n".join(parts),
         numbers=embedded,
+    )
+
+
+def controls_section(model_id: str, margins: list[dict[str, Any]]) -> str:
+    """How far the model is above each control (``control_margins``), one sentence per section and control."""
+    from brainscore_lcl.analyses.common import display_name
+
+    items = "".join(
+        f"<li><b>{html.escape(row['section'])}</b> ({html.escape(row['measure'])}): "
+        f"{html.escape(display_name(model_id))} {row['score']:.3f}, {abs(row['margin']):.3f} "
+        f"{'above' if row['margin'] >= 0 else 'below'} "
+        f"{html.escape(row['control'])} ({row['control_score']:.3f})</li>"
+        for row in margins
+    )
+    items = items or "<li>no control was scored beside the model (they are among the default references)</li>"
+    return (
+        '<section id="controls"><h2>Above the controls</h2><p class="note">control-design: one-hot units of the '
+        "stimuli's design labels (no pixels); control-pixels: the grey image at 32 x 32 px. A score near a "
+        f"control's is explained by what that control holds (docs/controls.md).</p><ul>{items}</ul></section>"
     )
 
 

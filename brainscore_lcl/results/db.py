@@ -16,6 +16,7 @@ selection) as JSON in ``record``, the time each step took (``timings``, seconds)
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import json
 import math
@@ -31,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from brainscore_lcl import cache_dir
-from brainscore_lcl.errors import UsageError
+from brainscore_lcl.errors import RunError, UsageError
 
 DONE, FAILED = "done", "failed"
 
@@ -155,6 +156,14 @@ def engine_url(url: str | None) -> str:
     )
 
 
+#: the first 16 bytes of every SQLite 3 database file (an empty file is an empty database too)
+SQLITE_HEADER = b"SQLite format 3\x00"
+#: seconds a PostgreSQL server has to answer before the connection counts as refused
+CONNECT_TIMEOUT_S = 10
+#: columns of ``cells`` whose stored values must be numbers (or NULL); ``written_at`` must read as a time
+NUMBER_COLUMNS = ("score", "raw", "ceiling", "error", "n_neuroids", "seconds")
+
+
 def _sqlite_pragmas(connection, _record) -> None:
     """Write-ahead log (readers do not block the writer) and a 60 s wait for the write lock."""
     cursor = connection.cursor()
@@ -163,26 +172,207 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor.close()
 
 
+def _driver_reason(error: BaseException) -> str:
+    """The database driver's own words for ``error`` (its first line), with SQLAlchemy's wrapping removed."""
+    original = getattr(error, "orig", None) or error
+    return next((line.strip() for line in str(original).splitlines() if line.strip()), type(original).__name__)
+
+
+def database_error(error: BaseException, shown: str) -> RunError:
+    """The one sentence for a driver's ``error`` on the database ``shown`` (its URL without the password): what the
+    driver said, in the terms of the mistake it stands for, and what to do."""
+    reason = _driver_reason(error)
+    lowered = reason.lower()
+    if "not a database" in lowered:
+        problem, hint = "the file is not an SQLite database", "pass another --db, or move the file away"
+    elif "malformed" in lowered or "disk i/o" in lowered:
+        problem, hint = "the file is damaged (truncated or overwritten)", "restore it from a copy or pass another --db"
+    elif "readonly" in lowered or "read-only" in lowered:
+        problem, hint = "it is read-only", "pass a writable --db (e.g. a copy of the file in a folder you can write to)"
+    elif "locked" in lowered:
+        problem, hint = "another process held its write lock for over 60 s", "try again when that process is done"
+    elif "unable to open" in lowered:
+        problem, hint = "the file cannot be opened", "check that its folder exists and can be written to"
+    elif "connection" in lowered or "connect" in lowered or "timeout" in lowered or "resolve" in lowered:
+        problem = f"no database server answered ({reason})"
+        hint = "start the server, or check the URL's host, port, user and database name"
+    else:
+        problem, hint = reason, "check the database, or pass another --db"
+    return RunError(f"results database {shown} cannot be used: {problem}; {hint}")
+
+
+def _convert_driver_error(context, shown: str) -> None:
+    """SQLAlchemy's ``handle_error`` hook: every driver error of the engine becomes ``database_error``'s sentence,
+    except those a caller handles itself (a row that exists already, a table another process created first)."""
+    error = context.original_exception
+    if isinstance(context.sqlalchemy_exception, sa.exc.IntegrityError) or "already exists" in str(error):
+        return
+    raise database_error(error, shown) from None
+
+
+def _check_sqlite_target(path: Path, shown: str, read_only: bool) -> None:
+    """Before the engine is made: ``path`` (the SQLite file of ``shown``) is a folder-free, loop-free path whose
+    existing file starts with SQLite's header and can be written (unless ``read_only``); a missing one can be created
+    (unless ``read_only``, which needs it to exist). ``UsageError``/``RunError`` naming the problem otherwise."""
+    from brainscore_lcl.paths import output_file, resolved
+
+    path = resolved(path, "--db")
+    if path.is_dir():
+        raise UsageError(f"--db {shown} is a folder, not a database file; pass sqlite:///FOLDER/results.sqlite")
+    if path.is_file():
+        with open(path, "rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+        if header and header != SQLITE_HEADER:
+            raise RunError(
+                f"results database {shown} cannot be used: the file is not an SQLite database (it does not begin "
+                "with SQLite's header); pass another --db, or move the file away"
+            )
+    elif read_only:
+        raise RunError(
+            f"results database {shown} does not exist; fill it with `brainscore grid` or `brainscore score --db` "
+            "first, or pass the --db they wrote"
+        )
+    if not read_only:
+        output_file(path, "--db")
+
+
+def _check_schema(engine: sa.Engine, shown: str) -> bool:
+    """Whether the database holds the ``cells`` table; ``RunError`` when it holds a ``cells`` table of another
+    program (one that lacks this suite's columns)."""
+    inspector = sa.inspect(engine)
+    if not inspector.has_table("cells"):
+        return False
+    found = {column["name"] for column in inspector.get_columns("cells")}
+    missing = [column.name for column in cells.columns if column.name not in found]
+    if missing:
+        raise RunError(
+            f"results database {shown} holds a table 'cells' that is not this suite's (it has no column "
+            f"{', '.join(missing[:3])}); pass another --db, or rename that table"
+        )
+    return True
+
+
+def open_database(url: str | None, read_only: bool = False) -> tuple[sa.Engine, str]:
+    """The engine of the results database ``url`` (``engine_url``) and its URL as messages show it (no password),
+    checked before anything is created: the URL parses and names SQLite or PostgreSQL with an installed driver, an
+    SQLite file is a database file that can be written (``read_only``: read; it must exist then, and nothing is
+    created), the server answers, and a ``cells`` table is this suite's. Every driver error the engine raises later
+    becomes one sentence too (``database_error``). ``UsageError`` for a bad URL, ``RunError`` for a database that
+    cannot be used."""
+    given = url or os.environ.get("BRAINSCORE_LCL_DB") or default_url()
+    try:
+        parsed = sa.engine.make_url(engine_url(given))
+    except sa.exc.ArgumentError:
+        raise UsageError(
+            f"--db {given!r} is not a database URL (expected sqlite:///FILE or postgresql://USER@HOST/DATABASE, "
+            "with three slashes before an SQLite file)"
+        ) from None
+    shown = sa.engine.make_url(given).render_as_string(hide_password=True) if "://" in given else given
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise UsageError(
+            f"--db {given!r} is neither sqlite:///FILE nor postgresql://USER@HOST/DATABASE; pass one of those, or "
+            "drop --db for the SQLite file in the cache"
+        )
+    try:
+        parsed.get_dialect().import_dbapi()
+    except sa.exc.NoSuchModuleError:
+        raise UsageError(
+            f"--db {shown} names the driver {parsed.get_driver_name()!r}, which SQLAlchemy does not know; write "
+            "postgresql://USER@HOST/DATABASE (psycopg) or sqlite:///FILE"
+        ) from None
+    except ImportError as error:
+        raise RunError(
+            f"--db {shown} needs the Python package {error.name or parsed.get_driver_name()}, which is not "
+            "installed; install it (e.g. pip install 'psycopg[binary]')"
+        ) from None
+    sqlite_file = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+    if sqlite_file:
+        path = Path(parsed.database).expanduser()
+        _check_sqlite_target(path, shown, read_only)
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif not _sqlite_writable(path):  # read on a read-only file system or from another user's file: no journal
+            parsed = parsed.set(
+                database=f"file:{path.absolute()}", query={"mode": "ro", "immutable": "1", "uri": "true"}
+            )
+    if parsed.get_backend_name() == "sqlite":
+        engine = sa.create_engine(parsed, connect_args={"timeout": 60})
+        if not read_only:
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = sa.create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
+    sa.event.listen(engine, "handle_error", functools.partial(_convert_driver_error, shown=shown))
+    try:
+        has_cells = _check_schema(engine, shown)
+        if read_only and not has_cells:
+            raise RunError(
+                f"results database {shown} holds no cells table; pass the --db that `brainscore grid` filled"
+            )
+    except BaseException:
+        engine.dispose()  # closes the file, so SQLite removes the journal it made while reading
+        raise
+    return engine, shown
+
+
+def _sqlite_writable(path: Path) -> bool:
+    """Whether SQLite can write the file ``path`` and its journal beside it."""
+    from brainscore_lcl.paths import read_only_file_system
+
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK) and not read_only_file_system(path)
+
+
+def checked_row(row: Mapping[str, Any], shown: str) -> dict[str, Any]:
+    """``row`` as a dict, after checking the types another program could have stored: numbers in the number columns,
+    a time in ``written_at`` (``RunError`` naming the row, the column and the value otherwise)."""
+    row = dict(row)
+    wrong = [
+        (name, row[name])
+        for name in NUMBER_COLUMNS
+        if name in row
+        and row[name] is not None
+        and (isinstance(row[name], bool) or not isinstance(row[name], int | float))
+    ]
+    if "written_at" in row and not isinstance(row["written_at"], datetime.datetime):
+        wrong.append(("written_at", row["written_at"]))
+    if wrong:
+        name, value = wrong[0]
+        expected = "a time" if name == "written_at" else "a number"
+        raise RunError(
+            f"results database {shown}: row {row.get('id')} of the cells table has {name} {value!r} (expected "
+            f"{expected}), so another program wrote it; remove that row, or pass another --db"
+        )
+    return row
+
+
+def read_rows(result: sa.CursorResult, shown: str) -> list[dict[str, Any]]:
+    """Every row of ``result`` through ``checked_row``; a stored time that does not parse is one sentence too."""
+    try:
+        return [checked_row(row, shown) for row in result.mappings()]
+    except (ValueError, TypeError) as error:
+        raise RunError(
+            f"results database {shown}: a row of the cells table holds a value of the wrong type ({error}), so "
+            "another program wrote it; remove that row, or pass another --db"
+        ) from None
+
+
 def now() -> datetime.datetime:
     """The current UTC time."""
     return datetime.datetime.now(datetime.UTC)
 
 
 class ResultsDB:
-    """The cells table of the database at ``url`` (created on first use)."""
+    """The cells table of the database at ``url`` (created on first use unless ``read_only``; ``open_database``)."""
 
-    def __init__(self, url: str | None = None):
+    def __init__(self, url: str | None = None, read_only: bool = False):
+        self.engine, self.shown = open_database(url, read_only)
         self.url = engine_url(url)
-        if self.url.startswith("sqlite"):
-            if self.url.startswith("sqlite:///"):
-                Path(self.url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            self.engine = sa.create_engine(self.url, connect_args={"timeout": 60})
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-            self.dialect = sqlite
-        else:
-            self.engine = sa.create_engine(self.url, pool_pre_ping=True)
-            self.dialect = postgresql
-        self._create_tables()
+        self.dialect = sqlite if self.url.startswith("sqlite") else postgresql
+        if not read_only:
+            self._create_tables()
+
+    def close(self) -> None:
+        """Close the engine's connections (SQLite then removes the journal files beside the database)."""
+        self.engine.dispose()
 
     def _create_tables(self) -> None:
         """Create the table unless it exists; a writer that lost the race to create it finds it made by another."""
@@ -211,8 +401,8 @@ class ResultsDB:
     def get(self, key: CellKey) -> dict[str, Any] | None:
         """The row of ``key`` as a dict, or None."""
         with self.engine.connect() as connection:
-            row = connection.execute(sa.select(cells).where(cells.c.cell_key == key.digest())).mappings().first()
-        return dict(row) if row is not None else None
+            rows = read_rows(connection.execute(sa.select(cells).where(cells.c.cell_key == key.digest())), self.shown)
+        return rows[0] if rows else None
 
     def other_code_versions(self, key: CellKey) -> list[dict[str, Any]]:
         """The finished rows of ``key``'s cell made by other code (every key field equal but ``code_version``),
@@ -234,7 +424,7 @@ class ResultsDB:
         if status is not None:
             query = query.where(cells.c.status == status)
         with self.engine.connect() as connection:
-            return [dict(row) for row in connection.execute(query).mappings()]
+            return read_rows(connection.execute(query), self.shown)
 
     def _write(self, values: dict[str, Any], overwrite: sa.ColumnElement[bool] | None) -> bool:
         """INSERT ``values``; where the cell exists, UPDATE it when ``overwrite`` holds for the stored row (never,

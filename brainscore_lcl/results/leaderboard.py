@@ -4,8 +4,9 @@ network), with ``leaderboard.json`` and ``leaderboard.csv`` beside it.
 Rows are models (a model id with several weights in the database gets one row per weights, ``<model>@<sha256[:8]>``),
 columns benchmarks, grouped by region and data source; a cell shows the ceiling-normalised score, its error and its
 data source (the code version that made it and its date on hover, and in the JSON and CSV), and links to the model's
-report (``<reports>/<model>/index.html``) when one exists. Where a cell was
-written several times (other data, options or code), the latest row is shown.
+report (``<reports>/<model>/index.html``) when one exists. Where a cell was written several times (other data,
+options or code), the latest row is shown. The controls (``CONTROL_MODELS``, docs/controls.md) come last, marked as
+controls, so that every column's scores are read beside theirs.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+from brainscore_lcl.metrics.measure_names import MEASURES
+from brainscore_lcl.controls import is_control
 from brainscore_lcl.results.db import DONE, ResultsDB
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "report" / "leaderboard.html"
@@ -50,18 +53,28 @@ def latest_cells(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], dic
 
 
 def columns_of(cells: Mapping[tuple[str, str], Mapping[str, Any]]) -> list[Column]:
-    """The benchmark columns, by region, then data source (recordings before sim), then id."""
+    """The benchmark columns, by region, then data source (recordings before sim), then similarity measure
+    (``brainscore_lcl.metrics.measure_names.MEASURES``), then id."""
     found = {benchmark: (row["region"] or "?", row["source"] or "?") for (_, benchmark), row in cells.items()}
     columns = [Column(benchmark, region, source) for benchmark, (region, source) in found.items()]
     rank = {source: index for index, source in enumerate(SOURCE_ORDER)}
-    return sorted(columns, key=lambda c: (c.region, rank.get(c.source, len(rank)), c.source, c.benchmark))
+    measure_rank = {measure: index for index, measure in enumerate(MEASURES)}
+
+    def measure_of(column: Column) -> int:
+        return measure_rank.get(column.benchmark.partition("-")[2], len(measure_rank))
+
+    return sorted(
+        columns, key=lambda c: (c.region, rank.get(c.source, len(rank)), c.source, measure_of(c), c.benchmark)
+    )
 
 
 def table(db: ResultsDB) -> dict[str, Any]:
-    """The page's content as data: {"columns": [...], "rows": [{"model": label, "cells": {benchmark: {...}}}]}."""
+    """The page's content as data: {"columns": [...], "rows": [{"model": label, "control": whether it is one of the
+    controls, "cells": {benchmark: {...}}}]}, the controls last."""
     cells = latest_cells(db.rows())
     columns = columns_of(cells)
-    labels = sorted({label for label, _ in cells})
+    model_of = {label: row["model"] for (label, _), row in cells.items()}
+    labels = sorted(model_of, key=lambda label: (is_control(model_of[label]), label))
     rows = []
     for label in labels:
         row_cells = {}
@@ -72,7 +85,7 @@ def table(db: ResultsDB) -> dict[str, Any]:
                     name: row[name]
                     for name in ("status", "score", "error", "raw", "ceiling", "layer", "message", "source", "model")
                 } | {"code_version": row["code_version"], "written_at": f"{row['written_at']:%Y-%m-%d %H:%M}"}
-        rows.append({"model": label, "cells": row_cells})
+        rows.append({"model": label, "control": is_control(model_of[label]), "cells": row_cells})
     return {"columns": [vars(column) for column in columns], "rows": rows}
 
 
@@ -101,11 +114,24 @@ def _cell_html(column: Column, cell: Mapping[str, Any] | None, report: str | Non
 
 
 def report_link(model: str, reports: str | Path | None, out: Path) -> str | None:
-    """The relative link from ``out`` to ``<reports>/<model>/index.html``, where that report exists."""
+    """The relative link from ``out`` to ``<reports>/<model>/index.html``, where that report exists inside
+    ``reports`` (a model named ``../../x`` or a link out of the folder gets none: the database's names are data)."""
     if reports is None:
         return None
     page = Path(reports) / model / "index.html"
-    return os.path.relpath(page, out) if page.is_file() else None
+    if not page.is_file() or not page.resolve().is_relative_to(Path(reports).resolve()):
+        return None
+    return os.path.relpath(page, out)
+
+
+#: first characters that make a spreadsheet read a CSV cell as a formula (OWASP's CSV injection guidance)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """``value`` as a CSV cell a spreadsheet shows as text: text starting with ``FORMULA_STARTS`` gets a leading
+    ``'`` (numbers stay numbers, so a negative score is still a number)."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
 def render(content: Mapping[str, Any], out: Path, reports: str | Path | None = None, title: str = "Leaderboard") -> str:
@@ -136,7 +162,10 @@ def render(content: Mapping[str, Any], out: Path, reports: str | Path | None = N
         any_cell = next(iter(row["cells"].values()), {})
         report = report_link(any_cell.get("model", model), reports, out)
         cells = "".join(_cell_html(column, row["cells"].get(column.benchmark), report) for column in columns)
-        body.append(f'<tr><td class="model" data-value="{html.escape(model)}">{html.escape(model)}</td>{cells}</tr>')
+        control = ' <span class="control">control</span>' if row.get("control") else ""
+        body.append(
+            f'<tr><td class="model" data-value="{html.escape(model)}">{html.escape(model)}{control}</td>{cells}</tr>'
+        )
     sources = sorted({column.source for column in columns}, key=lambda s: (s not in SOURCE_ORDER, s))
     filters = "".join(
         f'<label><input type="checkbox" checked data-source="{html.escape(source)}"> {html.escape(source)}</label>'
@@ -164,10 +193,8 @@ def csv_text(content: Mapping[str, Any]) -> str:
         for column in content["columns"]:
             cell = row["cells"].get(column["benchmark"])
             if cell is not None:
-                writer.writerow(
-                    (row["model"], column["benchmark"], column["region"], column["source"])
-                    + tuple(cell[name] for name in names)
-                )
+                values = (row["model"], column["benchmark"], column["region"], column["source"])
+                writer.writerow(tuple(map(csv_cell, values + tuple(cell[name] for name in names))))
     return buffer.getvalue()
 
 

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from brainscore_lcl.cache import atomic_path, atomic_write_json, lock_path, remove
+from brainscore_lcl.cache import atomic_path, atomic_write_json, exclusive_lock, lock_path, remove
 from brainscore_lcl.errors import UsageError
 from brainscore_lcl.paths import existing_folder, output_folder
 from brainscore_lcl.stimuli import DEFAULT_ITERATIONS, DEFAULT_SAMPLES, DEFAULT_SIZE, MAX_SAMPLES
@@ -236,18 +236,11 @@ def _complete(record: dict[str, Any], folder: Path, n_families: int, samples: in
 
 def _exclusive_lock(out: Path):
     """The lock of ``out``, taken without waiting: ``UsageError`` when another run holds it."""
-    from filelock import FileLock, Timeout
-
-    lock = FileLock(lock_path(out), timeout=0)
-    try:
-        lock_path(out).parent.mkdir(parents=True, exist_ok=True)
-        lock.acquire()
-    except Timeout:
-        raise UsageError(
-            f"another `brainscore stimuli make` is writing --out {out} (it holds {lock_path(out)}); wait for it to "
-            "finish, or choose another --out"
-        ) from None
-    return lock
+    return exclusive_lock(
+        out,
+        f"another `brainscore stimuli make` is writing --out {out} (it holds {lock_path(out)}); wait for it to "
+        "finish, or choose another --out",
+    )
 
 
 def _publish(staging: Path, out: Path) -> None:
