@@ -90,6 +90,7 @@ def command_grid(args: argparse.Namespace) -> int:
         print(describe_cluster(args.scheduler, args.workers, resources))
         print("dry run: nothing submitted, no database opened")
         return 0
+    fresh = new_database(url)  # a new database holds no cell: its grid starts the cluster at once
     db = ResultsDB(url)  # its URL, file or server and schema checked before any cluster starts
     log_file = grid_log_file()
     opened = []
@@ -102,7 +103,7 @@ def command_grid(args: argparse.Namespace) -> int:
 
     with dask_logs_to(log_file):
         try:
-            client = connect() if new_database(url) else connect  # a new database holds no cell: start at once
+            client = connect() if fresh else connect
             summary = run_grid(
                 models,
                 args.benchmarks,
