@@ -166,7 +166,7 @@ def test_a_grid_runs_through_the_slurm_path_end_to_end(slurm, tmp_path, capsys):
     argv = [*GRID, "--scheduler", "slurm", "--workers", "1", "--cores", "1", "--memory", "2GB", "--db", db]
     code, out, err = run_main([*argv, "--walltime", "00:10:00", "--worker-timeout", "60"], capsys)
     assert code == 0, err
-    assert "1 cells: 1 computed, 0 already in the database" in out
+    assert "3 cells: 3 computed, 0 already in the database" in out  # the model and both controls
     assert "Traceback" not in err and "distributed" not in err
     (job,) = (slurm / "state").glob("*.script")
     assert "--lifetime 540s" in job.read_text()

@@ -68,7 +68,6 @@ LAYERS = (
             "brainscore_lcl.export",
             "brainscore_lcl.api",
             "brainscore_lcl.testing",
-            "brainscore_lcl.score_cache",
             "brainscore_lcl.texture_experiment",
         ),
     ),

@@ -59,7 +59,7 @@ def command_grid(args: argparse.Namespace) -> int:
         usable_cores,
     )
     from brainscore_lcl.grid.run import run_grid
-    from brainscore_lcl.results.db import ResultsDB, engine_url
+    from brainscore_lcl.results.db import ResultsDB, checked_target, engine_url
 
     # every check before any cluster, job, log or database file exists
     check_json_option(args)
@@ -91,7 +91,7 @@ def command_grid(args: argparse.Namespace) -> int:
         print("dry run: nothing submitted, no database opened")
         return 0
     fresh = new_database(url)  # a new database holds no cell: its grid starts the cluster at once
-    db = ResultsDB(url)  # its URL, file or server and schema checked before any cluster starts
+    checked_target(url)  # its URL and file checked before any cluster starts; a new file is made once one has
     log_file = grid_log_file()
     opened = []
 
@@ -104,6 +104,7 @@ def command_grid(args: argparse.Namespace) -> int:
     with dask_logs_to(log_file):
         try:
             client = connect() if fresh else connect
+            db = ResultsDB(url)  # an existing database's server and schema checked before its lazy cluster starts
             summary = run_grid(
                 models,
                 args.benchmarks,

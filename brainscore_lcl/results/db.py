@@ -252,13 +252,11 @@ def _check_schema(engine: sa.Engine, shown: str) -> bool:
     return True
 
 
-def open_database(url: str | None, read_only: bool = False) -> tuple[sa.Engine, str]:
-    """The engine of the results database ``url`` (``engine_url``) and its URL as messages show it (no password),
-    checked before anything is created: the URL parses and names SQLite or PostgreSQL with an installed driver, an
-    SQLite file is a database file that can be written (``read_only``: read; it must exist then, and nothing is
-    created), the server answers, and a ``cells`` table is this suite's. Every driver error the engine raises later
-    becomes one sentence too (``database_error``). ``UsageError`` for a bad URL, ``RunError`` for a database that
-    cannot be used."""
+def checked_target(url: str | None, read_only: bool = False) -> tuple[sa.engine.URL, str]:
+    """The parsed URL of the results database ``url`` and the URL as messages show it (no password), checked without
+    creating or connecting to anything: the URL parses and names SQLite or PostgreSQL with an installed driver, and an
+    SQLite file is a database file that can be written (``read_only``: read; it must exist then). ``UsageError`` for a
+    bad URL, ``RunError`` for a database that cannot be used."""
     given = url or os.environ.get("BRAINSCORE_LCL_DB") or default_url()
     try:
         parsed = sa.engine.make_url(engine_url(given))
@@ -285,10 +283,23 @@ def open_database(url: str | None, read_only: bool = False) -> tuple[sa.Engine, 
             f"--db {shown} needs the Python package {error.name or parsed.get_driver_name()}, which is not "
             "installed; install it (e.g. pip install 'psycopg[binary]')"
         ) from None
-    sqlite_file = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
-    if sqlite_file:
+    if _sqlite_file(parsed):
+        _check_sqlite_target(Path(parsed.database).expanduser(), shown, read_only)
+    return parsed, shown
+
+
+def _sqlite_file(parsed: sa.engine.URL) -> bool:
+    """Whether ``parsed`` names an SQLite database in a file (not in memory)."""
+    return parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+
+
+def open_database(url: str | None, read_only: bool = False) -> tuple[sa.Engine, str]:
+    """The engine of the results database ``url`` (``engine_url``) and its URL as messages show it (no password),
+    checked before anything is created (``checked_target``); then the server answers, and a ``cells`` table is this
+    suite's. Every driver error the engine raises later becomes one sentence too (``database_error``)."""
+    parsed, shown = checked_target(url, read_only)
+    if _sqlite_file(parsed):
         path = Path(parsed.database).expanduser()
-        _check_sqlite_target(path, shown, read_only)
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
         elif not _sqlite_writable(path):  # read on a read-only file system or from another user's file: no journal
