@@ -28,6 +28,7 @@ from typing import Any
 
 import pydantic
 import torch
+from pydantic_core import PydanticCustomError
 
 from brainscore_lcl.errors import RunError
 from brainscore_lcl.paths import existing_file
@@ -65,9 +66,18 @@ class _Config(_Schema):
 
 
 class _Architecture(_Schema):
-    n_stages: int
-    blur_size: int
+    """An LCL encoder's ``n_stages`` and ``blur_size``, or another encoder's ``kind`` (e.g. ``alexnet-bn``, the
+    Barlow Twins E2E encoder)."""
+
+    n_stages: int | None = None
+    blur_size: int | None = None
     kind: str | None = None
+
+    @pydantic.model_validator(mode="after")
+    def _lcl_or_kind(self):
+        if self.kind is None and (self.n_stages is None or self.blur_size is None):
+            raise PydanticCustomError("lcl_architecture", "an LCL encoder needs n_stages and blur_size")
+        return self
 
 
 class EncoderCheckpoint(_Schema):
@@ -90,6 +100,7 @@ _EXPECTED = {
     "int_type": "a whole number",
     "string_type": "text",
     "is_instance_of": "a tensor",
+    "lcl_architecture": "n_stages and blur_size, or the kind of another encoder",
 }
 
 

@@ -449,7 +449,7 @@ def write_bad_databases(folder: Path) -> dict[str, Path]:
     good = folder / "good.sqlite"
     db = ResultsDB(f"sqlite:///{good}")
     for index in range(200):
-        db.put_done(CellKey("m", "w", "FreemanZiemba2013sim.V1-pls", f"data-{index}", {}), {"score": 0.5})
+        db.put_done(CellKey("m", "w", "FreemanZiemba2013sim.V1-pls", f"data-{index}", {}, "code"), {"score": 0.5})
     db.close()
     made = {}
     for name, statement in (

@@ -211,7 +211,7 @@ def test_online_columns_beside_the_paper_and_brainscore_own_numbers_labelled(tmp
     monkeypatch.setattr(behaviour, "geirhos2021_assembly", lambda dataset: stand_in_geirhos2021_assembly(root))
     asked = []
 
-    def brainscore_benchmark(model_id, benchmark_id, model=None):  # Brain-Score's own numbers need its servers
+    def brainscore_benchmark(model_id, benchmark_id, model=None, **options):  # Brain-Score's numbers need its servers
         asked.append(benchmark_id)
         return scoring.ScoreRecord(model_id, benchmark_id, score=0.9, raw=0.2)
 

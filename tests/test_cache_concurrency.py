@@ -37,7 +37,7 @@ from brainscore_lcl.cache import (
     write_manifest,
 )
 
-SCORE = ("score", "--model", "v1-steerpyr-pool", "--benchmark", "FreemanZiemba2013sim.V2-pls")
+SCORE = ("score", "--model", "v1-steerpyr-pool", "--benchmark", "FreemanZiemba2013sim.V2-pls", "--no-controls")
 INTERRUPTED = "brainscore: interrupted; nothing partial was kept"
 GENERATING = "generating the simulated V1/V2 recordings into "
 RUN_MAIN = "import sys\nfrom brainscore_lcl.cli import main\nsys.exit(main(sys.argv[1:]))\n"

@@ -474,7 +474,7 @@ def test_leaderboard_links_stay_in_reports_and_csv_cells_are_not_formulas(tmp_pa
 
     db = ResultsDB(f"sqlite:///{tmp_path / 'results.sqlite'}")
     for model in ("../../evil", '=HYPERLINK("http://attacker.example","x")', "@sum", "good"):
-        db.put_done(CellKey(model, "w", SIM_V1, "data", {}), {"score": -0.25})
+        db.put_done(CellKey(model, "w", SIM_V1, "data", {}, "code"), {"score": -0.25})
     reports = tmp_path / "site" / "reports"
     (tmp_path / "evil").mkdir()
     (tmp_path / "evil" / "index.html").write_text("outside --reports")

@@ -104,6 +104,7 @@ def test_model_file_and_python_api_give_the_same_record(tmp_path):
             "--json",
             str(written),
             "--full-json",
+            "--no-controls",  # the CLI's controls line is beside the record; bl.score returns the record alone
         ],
         capture_output=True,
         text=True,

@@ -142,6 +142,9 @@ class PlantedFamilyNetwork(nn.Module):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         rows = []
         for image in images.numpy():
+            if image_key(image) not in self.conditions:  # an image of no condition (e.g. a geometry probe): silent
+                rows.append(self.base.new_zeros(len(self.base) + 1))
+                continue
             family, is_texture, sample = self.conditions[image_key(image)]
             sign = 1.0 if is_texture else -1.0
             planted = self.base * (1 + sign * self.modulation[:, family])

@@ -61,10 +61,11 @@ class CellResult:
     written: bool = False
 
 
-def check_request(request: CellRequest) -> None:
+def check_request(request: CellRequest, model_built: bool = False) -> None:
     """The request's own mistakes, before any model, data or database is touched: unknown ids, options a benchmark
     does not take, a region the model does not commit, a time window off the data, a checkpoint that is not a file,
-    a data folder that is not a folder."""
+    a data folder that is not a folder. ``model_built``: the caller passes the model itself (a figure's, a grid
+    worker's, a Python object), so its id need not be registered and its regions are asked of it when it is scored."""
     from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import check_source_and_window
     from brainscore_lcl.checkpoint import CheckpointError
     from brainscore_lcl.paths import existing_file, existing_folder
@@ -76,10 +77,12 @@ def check_request(request: CellRequest) -> None:
     data_root = request.options.get("data_root")
     if data_root and Path(data_root).exists():  # a missing one: its loader explains
         existing_folder(data_root, "--data-root")
-    check_model_ids([request.model_id])
+    if not model_built:
+        check_model_ids([request.model_id])
     check_benchmark_id(request.benchmark_id)
     check_benchmark_options(request.benchmark_id, dict(request.options))
-    check_region(request.model_id, request.benchmark_id)
+    if not model_built:
+        check_region(request.model_id, request.benchmark_id)
     if request.options.get("time_window") is not None:
         source = benchmark_source_and_region(request.benchmark_id)[0]
         check_source_and_window(source, tuple(request.options["time_window"]))
@@ -195,7 +198,7 @@ def score_cell(
     (a grid's extraction and selection), stored beside the scoring's own."""
     from brainscore_lcl.scoring import score
 
-    check_request(request)
+    check_request(request, model_built=model is not None)
     note_old_score_file()
     if isinstance(db, str):
         db = shared_database(None if db == DEFAULT_DATABASE else db)
