@@ -106,6 +106,7 @@ def test_two_runs_on_one_empty_cache_both_succeed_with_the_same_score(two_runs):
     assert leftovers(cache) == []
 
 
+@pytest.mark.slow  # 55-95 s of subprocesses; `make test-all` runs it
 def test_four_runs_on_one_empty_cache_all_succeed_with_the_same_score(tmp_path, two_runs):
     cache = tmp_path / "cache"
     scores = score_together(cache, 4)
@@ -204,6 +205,7 @@ def interrupted(cache: Path, stage: str, before: str, absent: str | None) -> Non
     assert "score" not in stdout
 
 
+@pytest.mark.slow  # 55-95 s of subprocesses; `make test-all` runs it
 def test_an_interrupt_at_each_stage_keeps_nothing_partial_and_the_rerun_gives_the_same_score(tmp_path, two_runs):
     cache = tmp_path / "cache"
     interrupted(cache, "data generation", INTERRUPT_GENERATION, "fz2013-sim-*")

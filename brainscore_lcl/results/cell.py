@@ -17,10 +17,10 @@ in one line (``CellResult.reason``).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS
@@ -75,7 +75,7 @@ def check_request(request: CellRequest, model_built: bool = False) -> None:
     if request.checkpoint:
         existing_file(request.checkpoint, "--checkpoint", "pass an existing checkpoint file", CheckpointError)
     data_root = request.options.get("data_root")
-    if data_root and Path(data_root).exists():  # a missing one: its loader explains
+    if data_root and os.path.lexists(data_root):  # a missing one: its loader explains; a link loop: refused here
         existing_folder(data_root, "--data-root")
     if not model_built:
         check_model_ids([request.model_id])
