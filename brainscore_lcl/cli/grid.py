@@ -10,22 +10,6 @@ from brainscore_lcl.controls import CONTROL_MODELS
 from brainscore_lcl.errors import UsageError
 
 
-def check_benchmark_requests(benchmark_ids: list[str], options: dict) -> None:
-    """``UsageError`` for an unknown benchmark id, options a benchmark does not take, or a time window outside a
-    source's recordings: before any cluster starts or any database file is made."""
-    from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import check_source_and_window
-    from brainscore_lcl.data.facts import SOURCE_PREFIXES
-    from brainscore_lcl.results.db import benchmark_source_and_region
-    from brainscore_lcl.scoring import check_benchmark_id, check_benchmark_options
-
-    for benchmark_id in benchmark_ids:
-        check_benchmark_id(benchmark_id)
-        check_benchmark_options(benchmark_id, options)
-        source = benchmark_source_and_region(benchmark_id)[0]
-        if options.get("time_window") is not None and source in SOURCE_PREFIXES:
-            check_source_and_window(source, tuple(options["time_window"]))
-
-
 def batch_resources(args: argparse.Namespace):
     """The ``BatchResources`` the options name (None: left to the site's jobqueue.yaml)."""
     from brainscore_lcl.grid.clusters import BatchResources
@@ -59,6 +43,7 @@ def command_grid(args: argparse.Namespace) -> int:
         usable_cores,
     )
     from brainscore_lcl.grid.run import run_grid
+    from brainscore_lcl.results.cell import check_benchmark_request
     from brainscore_lcl.results.db import ResultsDB, checked_target, engine_url
 
     # every check before any cluster, job, log or database file exists
@@ -77,7 +62,8 @@ def command_grid(args: argparse.Namespace) -> int:
         rows += [control for control in CONTROL_MODELS if control not in rows]
     models = grid_models(rows, args.checkpoint or [], args.runs)
     options = benchmark_options(args)
-    check_benchmark_requests(args.benchmarks, options)
+    for benchmark_id in args.benchmarks:
+        check_benchmark_request(benchmark_id, options)
     url = engine_url(args.db)
     if args.dry_run:
         import sqlalchemy

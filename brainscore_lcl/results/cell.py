@@ -66,11 +66,9 @@ def check_request(request: CellRequest, model_built: bool = False) -> None:
     does not take, a region the model does not commit, a time window off the data, a checkpoint that is not a file,
     a data folder that is not a folder. ``model_built``: the caller passes the model itself (a figure's, a grid
     worker's, a Python object), so its id need not be registered and its regions are asked of it when it is scored."""
-    from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import check_source_and_window
     from brainscore_lcl.checkpoint import CheckpointError
     from brainscore_lcl.paths import existing_file, existing_folder
-    from brainscore_lcl.results.db import benchmark_source_and_region
-    from brainscore_lcl.scoring import check_benchmark_id, check_benchmark_options, check_model_ids, check_region
+    from brainscore_lcl.scoring import check_model_ids, check_region
 
     if request.checkpoint:
         existing_file(request.checkpoint, "--checkpoint", "pass an existing checkpoint file", CheckpointError)
@@ -79,13 +77,23 @@ def check_request(request: CellRequest, model_built: bool = False) -> None:
         existing_folder(data_root, "--data-root")
     if not model_built:
         check_model_ids([request.model_id])
-    check_benchmark_id(request.benchmark_id)
-    check_benchmark_options(request.benchmark_id, dict(request.options))
+    check_benchmark_request(request.benchmark_id, request.options)
     if not model_built:
         check_region(request.model_id, request.benchmark_id)
-    if request.options.get("time_window") is not None:
-        source = benchmark_source_and_region(request.benchmark_id)[0]
-        check_source_and_window(source, tuple(request.options["time_window"]))
+
+
+def check_benchmark_request(benchmark_id: str, options: Mapping[str, Any]) -> None:
+    """``UsageError`` for an unknown benchmark id, options it does not take, or a time window off its source's
+    recordings: the benchmark's half of ``check_request`` (the grid asks it once per benchmark)."""
+    from brainscore_lcl.benchmarks.freemanziemba2013.benchmark import check_source_and_window
+    from brainscore_lcl.results.db import benchmark_source_and_region
+    from brainscore_lcl.scoring import check_benchmark_id, check_benchmark_options
+
+    check_benchmark_id(benchmark_id)
+    check_benchmark_options(benchmark_id, dict(options))
+    if options.get("time_window") is not None:
+        source = benchmark_source_and_region(benchmark_id)[0]
+        check_source_and_window(source, tuple(options["time_window"]))
 
 
 def model_identity(model) -> dict[str, Any]:
