@@ -44,7 +44,7 @@ def command_grid(args: argparse.Namespace) -> int:
     )
     from brainscore_lcl.grid.run import run_grid
     from brainscore_lcl.results.cell import check_benchmark_request
-    from brainscore_lcl.results.db import ResultsDB, checked_target, engine_url
+    from brainscore_lcl.results.db import ResultsDB, checked_target, engine_url, is_new_sqlite_file
 
     # every check before any cluster, job, log or database file exists
     check_json_option(args)
@@ -76,8 +76,9 @@ def command_grid(args: argparse.Namespace) -> int:
         print(describe_cluster(args.scheduler, args.workers, resources))
         print("dry run: nothing submitted, no database opened")
         return 0
-    fresh = new_database(url)  # a new database holds no cell: its grid starts the cluster at once
-    checked_target(url)  # its URL and file checked before any cluster starts; a new file is made once one has
+    # its URL and file checked before any cluster starts; a new database (no cell stored) starts the cluster at once,
+    # and its file is made only once the cluster has a worker
+    fresh = is_new_sqlite_file(checked_target(url)[0])
     log_file = grid_log_file()
     opened = []
 
@@ -108,16 +109,6 @@ def command_grid(args: argparse.Namespace) -> int:
     if args.json:
         atomic_write_json(args.json, asdict(summary), indent=2)
     return 1 if summary.failed else 0
-
-
-def new_database(url: str) -> bool:
-    """Whether ``url`` names an SQLite file that does not exist yet (so no cell can be stored in it)."""
-    from pathlib import Path
-
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    return parsed.get_backend_name() == "sqlite" and not (parsed.database and Path(parsed.database).exists())
 
 
 def add_subcommand(commands: argparse._SubParsersAction) -> None:

@@ -293,6 +293,11 @@ def _sqlite_file(parsed: sa.engine.URL) -> bool:
     return parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
 
 
+def is_new_sqlite_file(parsed: sa.engine.URL) -> bool:
+    """Whether ``parsed`` (``checked_target``'s URL) names an SQLite file that does not exist yet (no cell stored)."""
+    return _sqlite_file(parsed) and not Path(parsed.database).expanduser().exists()
+
+
 def open_database(url: str | None, read_only: bool = False) -> tuple[sa.Engine, str]:
     """The engine of the results database ``url`` (``engine_url``) and its URL as messages show it (no password),
     checked before anything is created (``checked_target``); then the server answers, and a ``cells`` table is this
