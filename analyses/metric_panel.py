@@ -42,10 +42,9 @@ from brainscore_lcl.analyses.common import (
     write_csv,
     write_json,
 )
+from brainscore_lcl.controls import CONTROL_MODELS
 from brainscore_lcl.metrics.measure_names import MEASURES
 
-#: the controls each panel scores, so that every measure shows its floor (skipped where not registered)
-CONTROL_MODELS = ("control-design", "control-pixels")
 #: the offline zoo every panel compares by default; zoo models whose published weights are present are added
 OFFLINE_MODELS = ("lcl-v2", "alexnet-untrained", "v1-steerpyr", "v1-steerpyr-pool", "sim-generator")
 REGIONS = ("V1", "V2")
