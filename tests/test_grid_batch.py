@@ -109,6 +109,7 @@ def test_the_dry_run_prints_the_job_script_with_the_site_config_kept(tmp_path, c
         "jobqueue.slurm.job-script-prologue": ["module load cuda/12", "source /opt/venv/bin/activate"],
     }
     monkeypatch.setenv("PATH", "/nonexistent")  # a dry run needs no sbatch
+    monkeypatch.setenv("BRAINSCORE_LCL_CACHE", str(tmp_path / "cache"))
     argv = [*GRID, "--scheduler", "slurm", "--dry-run", "--db", f"sqlite:///{tmp_path / 'r.sqlite'}"]
     with dask.config.set(site):
         code, out, err = run_main([*argv, "--memory", "2GB", "--job-extra=--qos=high", "--gpus", "1"], capsys)
@@ -123,7 +124,7 @@ def test_the_dry_run_prints_the_job_script_with_the_site_config_kept(tmp_path, c
         "#SBATCH --qos=high",
         "module load cuda/12",
         "source /opt/venv/bin/activate",  # the site's prologue, then the suite's
-        f"export BRAINSCORE_LCL_CACHE={os.environ['BRAINSCORE_LCL_CACHE']}",
+        f"export BRAINSCORE_LCL_CACHE={tmp_path / 'cache'}",
     ]:
         assert line in out.splitlines(), line
     assert "--lifetime 38880s --lifetime-stagger 2160s --nthreads 1" in out  # retired before 12 h

@@ -218,7 +218,7 @@ def test_a_wide_table_fits_the_report_page(tmp_path):
         writer.writerow(["alexnet-untrained"] + [0.123456789] * 21)
     section = Section("v2_predictivity", "V2", "wide")
     result = {"status": "done", "figures": [], "tables": [table], "notes": []}
-    numbers = {"elapsed_s": 1, "versions": {}, "data_note": common.SIMULATED_DATA_NOTE}
+    numbers = {"elapsed_s": 1, "versions": {}, "data_note": common.SIMULATED_DATA_NOTE, "controls": []}
     page = tmp_path / "index.html"
     page.write_text(render_page("m", {"source": "sim"}, [section], {"v2_predictivity": result}, [], numbers))
     text = page.read_text()
