@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from brainscore_lcl import versioned
 from brainscore_lcl.cache import atomic_path, atomic_write_json
 from brainscore_lcl.data.facts import VISUAL_DEGREES
 from brainscore_lcl.errors import RunError, UsageError
@@ -304,7 +305,7 @@ def write_outputs(record: dict[str, Any], out: Path) -> list[Path]:
             for layer, numbers in record["layers"].items()
         },
     }
-    atomic_write_json(out / JSON_FILE, summary, indent=1)
+    atomic_write_json(out / JSON_FILE, versioned(summary), indent=1)
     with atomic_path(out / UNITS_FILE) as temporary, temporary.open("w", newline="") as handle:
         writer = csv.writer(handle)
         families = next(iter(record["layers"].values()))["families"]

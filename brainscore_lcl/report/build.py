@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from brainscore_lcl import versioned
 from brainscore_lcl.benchmarks.geirhos2019local.benchmark import imagenet_readout_reason
 from brainscore_lcl.controls import CONTROL_MODELS
 from brainscore_lcl.errors import SuiteError
@@ -328,7 +329,7 @@ def build_report(
                 },
             }
         )
-        (staging / "report.json").write_text(json.dumps(numbers, indent=1))
+        (staging / "report.json").write_text(json.dumps(versioned(numbers), indent=1))
         (staging / "index.html").write_text(render_page(model_id, description, SECTIONS, results, skipped, numbers))
     return Path(out) / "index.html"
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+from brainscore_lcl import versioned
 from brainscore_lcl.metrics.measure_names import MEASURES
 from brainscore_lcl.controls import is_control
 from brainscore_lcl.results.db import DONE, ResultsDB
@@ -207,6 +208,6 @@ def write_leaderboard(
     out = Path(out)
     content = table(db)
     page = atomic_write_text(out / "index.html", render(content, out, reports, title))
-    atomic_write_json(out / "leaderboard.json", content | {"database": db.display_url()}, indent=2)
+    atomic_write_json(out / "leaderboard.json", versioned(content | {"database": db.display_url()}), indent=2)
     atomic_write_text(out / "leaderboard.csv", csv_text(content))
     return page
