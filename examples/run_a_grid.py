@@ -9,14 +9,22 @@ the grid computes nothing: every cell is in the database. Runs as it is: `python
 """
 
 # %%
-# The commands are called in Python here (`brainscore_lcl.cli.main`, what the `brainscore` executable runs); in a
-# shell they read `brainscore grid --models ... --benchmarks ... --db sqlite:///results.sqlite`.
+# The commands run as a user runs them in a shell (`brainscore grid --models ... --benchmarks ... --db
+# sqlite:///results.sqlite`); `brainscore` is `python -m brainscore_lcl.cli`. The grid's workers are processes.
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from brainscore_lcl.cli import main
+
+def brainscore(*arguments: str) -> None:
+    """Run `brainscore ARGUMENTS` and print what it printed."""
+    done = subprocess.run([sys.executable, "-m", "brainscore_lcl.cli", *arguments], capture_output=True, text=True)
+    print(done.stdout, end="")
+    if done.returncode:
+        raise SystemExit(done.stderr)
+
 
 TINY = os.environ.get("BRAINSCORE_LCL_EXAMPLES_TINY") == "1"  # tests/test_examples.py: the two controls, one benchmark
 out = Path(sys.argv[sys.argv.index("--out") + 1] if "--out" in sys.argv else tempfile.mkdtemp(prefix="grid-"))
@@ -25,14 +33,14 @@ models = ["control-pixels", "control-design"] if TINY else ["v1-steerpyr-pool", 
 benchmarks = ["FreemanZiemba2013sim.V1-pls"] + ([] if TINY else ["FreemanZiemba2013sim.V2-pls"])
 
 grid = ["grid", "--models", *models, "--benchmarks", *benchmarks, "--no-controls", "--workers", "1", "--db", db]
-assert main(grid) == 0
+brainscore(*grid)
 
 # %%
 # A second run finds every cell stored and starts no worker.
-assert main(grid) == 0
+brainscore(*grid)
 
 # %%
 # The leaderboard: `index.html` (open it in a browser; it needs no network), and the same table as JSON and CSV.
-assert main(["leaderboard", "--db", db, "--out", str(out / "site")]) == 0
+brainscore("leaderboard", "--db", db, "--out", str(out / "site"))
 print((out / "site" / "leaderboard.csv").read_text())
 print("open", (out / "site" / "index.html").as_uri())

@@ -13,6 +13,9 @@
   without a docstring is a warning, which ``mkdocs build --strict`` turns into a failure (mkdocstrings renders
   such members, ``show_if_no_docstring``, but does not warn about them).
 
+- after the build, every page is checked for a script, style sheet, image or frame fetched from another host
+  (``external_references``): a warning, so ``--strict`` fails on a CDN, a web font or analytics.
+
 Written here rather than with the mkdocs-gen-files plugin: three small generators need no further dependency, and
 ``File.generated`` (MkDocs >= 1.6) adds pages without writing into ``docs/``.
 """
@@ -179,3 +182,26 @@ def on_pre_build(config) -> None:
     for path, submodules in documented_objects():
         for missing in undocumented(loader.modules_collection[path], submodules):
             log.warning(f"{missing} has no docstring (a public member on the API reference, docs/api/)")
+
+
+#: a tag that makes the browser fetch its ``src`` / ``href`` when the page is shown (``<a href>`` does not)
+FETCHING_TAG = re.compile(
+    r"<(script|link|img|iframe|source|embed|object)\b[^>]*?\b(?:src|href|data)=[\"']([^\"']+)[\"']"
+)
+
+
+def external_references(site: Path) -> list[tuple[str, str]]:
+    """(page, address) of every script, style sheet, image, frame or object a page of ``site`` fetches from another
+    host (an ``http(s)://`` or protocol-relative ``//`` address) when it is viewed."""
+    found = []
+    for page in sorted(site.rglob("*.html")):
+        for _tag, address in FETCHING_TAG.findall(page.read_text(errors="replace")):
+            if re.match(r"(https?:)?//", address):
+                found.append((str(page.relative_to(site)), address))
+    return found
+
+
+def on_post_build(config) -> None:
+    """Warn (a failure under ``--strict``) about every page that fetches something from another host."""
+    for page, address in external_references(Path(config.site_dir)):
+        log.warning(f"{page} fetches {address} when viewed; the site must work offline (no CDN, fonts or scripts)")
