@@ -135,8 +135,13 @@ def test_the_installed_wheel_runs_outside_the_checkout(built, tmp_path):
         assert done.returncode == 0, done.stderr[-3000:]
         return done.stdout
 
-    where = run(str(python), "-c", "import brainscore_lcl, sys; print(brainscore_lcl.__file__); print(sys.path)")
-    assert where.splitlines()[0].startswith(str(site_packages)) and str(ROOT) not in where
+    where = run(
+        str(python), "-c", "import brainscore_lcl, json, sys; print(json.dumps([brainscore_lcl.__file__, sys.path]))"
+    )
+    module, path = json.loads(where)
+    assert Path(module).is_relative_to(site_packages)
+    in_checkout = [entry for entry in map(Path, path) if entry.is_relative_to(ROOT)]
+    assert in_checkout == [Path(sysconfig.get_paths()["purelib"])]  # the dependencies only, never the sources
     brainscore = shutil.which("brainscore", path=str(venv / "bin"))
     assert "usage: brainscore" in run(brainscore, "--help")
     assert run(brainscore, "--version").strip() == f"brainscore-lcl {brainscore_lcl.__version__}"
