@@ -34,7 +34,6 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from brainscore_lcl import versioned
 from brainscore_lcl.cache import atomic_path, atomic_write_json, exclusive_lock, lock_path, remove
 from brainscore_lcl.errors import UsageError
 from brainscore_lcl.paths import existing_folder, output_folder
@@ -312,6 +311,7 @@ def make_stimuli(
                 "images": {},
             }
         record["versions"] = _versions()
+        record["suite_version"] = record["versions"]["brainscore_lcl"]
         _make_families(staging, sources, record, parameters, progress or tqdm)
         _publish(staging, out)
         return record
@@ -338,7 +338,7 @@ def _make_families(
         if pending:
             record["images"].update(_make_family(folder, family, source, pending, parameters, model))
         record["quality"] = quality_summary(record["images"])
-        atomic_write_json(folder / RECORD_FILE, versioned(record), indent=1)
+        atomic_write_json(folder / RECORD_FILE, record, indent=1)
 
 
 def _make_family(
