@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import sys
+import types
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -405,3 +407,15 @@ def summary_lines(record: dict[str, Any]) -> list[str]:
             f"{numbers['median_unit_rmod']:+.3f}; families, most modulated first: {ranked}"
         )
     return lines
+
+
+class _CallableModule(types.ModuleType):
+    """This module, callable as its function ``texture_experiment``: once the module is imported, Python's import
+    system sets ``brainscore_lcl.texture_experiment`` to the module, replacing the function the package's lazy
+    ``__getattr__`` gives, so ``bl.texture_experiment(model, ...)`` calls the function either way."""
+
+    def __call__(self, *args, **kwargs) -> dict[str, Any]:
+        return texture_experiment(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
