@@ -144,6 +144,19 @@ def known_model_identity(model_id: str, checkpoint: str | os.PathLike | None) ->
     return {"weights_sha256": entry["weights_sha256"], "visual_degrees": entry["visual_degrees"]}
 
 
+def remembered_checkpoint_files(model_id: str, checkpoint: str | os.PathLike | None) -> list[str]:
+    """The checkpoint files ``model_id`` built with ``checkpoint`` read when its identity was remembered
+    (``remember_model_identity``: ``checkpoint`` and the model's own, e.g. a shipped one); [] when none is
+    remembered. The files may have changed since: a reader checks their sha256."""
+    from brainscore_lcl.cache import read_json
+
+    if not remembers_identity(model_id):
+        return []
+    entry = read_json(_identity_path(model_id, checkpoint), None)
+    files = entry.get("files", []) if isinstance(entry, dict) else []
+    return [state["path"] for state in files if isinstance(state, dict) and isinstance(state.get("path"), str)]
+
+
 def remember_model_identity(model_id: str, checkpoint: str | os.PathLike | None, identity: dict[str, Any], model):
     """Write ``identity`` (``{"weights_sha256", "visual_degrees"}`` of the built ``model``) for
     ``known_model_identity``, with the state of the checkpoint files it read (``checkpoint`` and the model's own
