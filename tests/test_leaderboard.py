@@ -77,7 +77,8 @@ def fill(db: ResultsDB) -> None:
 
 
 @pytest.fixture
-def db(tmp_path) -> ResultsDB:
+def db(tmp_path, monkeypatch) -> ResultsDB:
+    monkeypatch.setenv("BRAINSCORE_LCL_CACHE", str(tmp_path / "cache"))  # no remembered model of the user's cache
     db = ResultsDB(f"sqlite:///{tmp_path / 'results.sqlite'}")
     fill(db)
     yield db
@@ -362,4 +363,30 @@ def test_the_download_escapes_formulas_as_the_csv_file_does(browser, tmp_path):
     assert {line[V1] for line in lines} == {"-0.25"}  # numbers stay numbers
     with open(tmp_path / "site" / "leaderboard.csv", newline="") as handle:
         assert {row["model"] for row in csv.DictReader(handle)} == {line["model"] for line in lines}
+    assert problems == []
+
+
+@pytest.mark.slow
+def test_really_scored_cells_on_the_page(browser, tmp_path, monkeypatch):
+    """Cells scored through ``score_cell`` (sim-generator and a control on the sim V1 benchmark; about 20 s of CPU):
+    the page shows the database's numbers and the model page their real provenance."""
+    from brainscore_lcl.results.cell import CellRequest, score_cell
+
+    monkeypatch.setenv("BRAINSCORE_LCL_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("RESULTCACHING_HOME", str(tmp_path / "cache" / "result_caching"))
+    db = ResultsDB(f"sqlite:///{tmp_path / 'results.sqlite'}")
+    for model in ("sim-generator", "control-pixels"):
+        score_cell(CellRequest(model, V1), db=db)
+    problems: list[str] = []
+    page = open_page(browser, write_leaderboard(db, tmp_path / "site").as_uri(), problems)
+    _, rows = shown_table(page)
+    stored = {row["model"]: row for row in db.rows()}
+    assert [row[1].split()[0] for row in rows] == ["sim-generator", "control-pixels"]
+    for row in rows:
+        value = stored[row[1].split()[0]]
+        assert row[-1].startswith(f"{value['score']:.3f} \u00b1 {value['error']:.3f}")
+    page.locator("tr[data-model='sim-generator'] a.model-link").click()
+    provenance = page.locator("#provenance tbody tr").inner_text()
+    for name in ("code_version", "worker", "data_identity"):
+        assert stored["sim-generator"][name] in provenance
     assert problems == []

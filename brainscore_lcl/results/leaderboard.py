@@ -252,18 +252,19 @@ def checkpoint_metadata(path: str | None, weights_sha256: str) -> dict[str, Any]
 
 def model_metadata(stored: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """A leaderboard row's model: {"model", "weights_sha256", "checkpoint", "parameters", "config", ...} from its
-    stored rows (the newest real weights) and the checkpoint file they name or the model was remembered to read
-    (``remembered_checkpoint_files``)."""
+    stored rows (the newest real weights) and the checkpoint file a row of those weights names, or else the files
+    the model was remembered to read (``remembered_checkpoint_files``: a shipped checkpoint)."""
     from brainscore_lcl.model_helpers.identity import remembered_checkpoint_files
 
     built = [row for row in stored if row["weights_sha256"] != UNBUILT_WEIGHTS]
     newest = max(built or stored, key=_newest)
     weights = newest["weights_sha256"]
+    named = [row["checkpoint"] for row in sorted(built, key=_newest, reverse=True) if row["weights_sha256"] == weights]
+    paths = list(dict.fromkeys(path for path in named if path))
     metadata: dict[str, Any] = {"model": newest["model"], "weights_sha256": weights, "checkpoint": None}
-    if newest["checkpoint"]:
-        metadata["checkpoint"] = Path(newest["checkpoint"]).name
-    paths = [newest["checkpoint"]] if newest["checkpoint"] else remembered_checkpoint_files(newest["model"], None)
-    for path in paths:
+    if paths:
+        metadata["checkpoint"] = Path(paths[0]).name
+    for path in paths or remembered_checkpoint_files(newest["model"], None):
         found = checkpoint_metadata(path, weights)
         if "parameters" in found:
             return metadata | found
