@@ -104,7 +104,9 @@ def test_a_model_that_could_not_be_built_stays_in_its_row(db, tmp_path):
     labels = [row["model"] for row in content["rows"]]
     assert labels.count("lcl-v2") == 1 and not any("@" in label for label in labels)
     lcl = next(row for row in content["rows"] if row["model"] == "lcl-v2")
-    assert lcl["cells"][V2]["status"] == "done"  # the finished row of the column is shown; the failure is history
+    assert lcl["cells"][V2]["status"] == "done"  # the finished row of the column is shown, the later failure noted
+    assert lcl["cells"][V2]["later_failure"] == "lcl-v2 cannot be built: checkpoint missing"
+    assert lcl["cells"][V1]["later_failure"] is None
     assert [cell["status"] for cell in lcl["history"] if cell["column"] == V2] == ["failed", "done"]
     only_failed = ResultsDB(f"sqlite:///{tmp_path / 'failed.sqlite'}")
     only_failed.put_failed(key("lcl-v2", V1, UNBUILT_WEIGHTS), "cannot be built")
@@ -233,7 +235,8 @@ def test_the_page_in_a_browser(browser, db, tmp_path):
                 assert kind == "failed" and text.startswith("failed")
             else:
                 assert float(value) == row["score"]  # to the last bit
-                assert text == f"{row['score']:.3f} \u00b1 {row['error']:.3f} {row['source']}"
+                marked = " \u26a0" if (model, label) == ("lcl-v2", V2) else ""  # its later failure
+                assert text == f"{row['score']:.3f} \u00b1 {row['error']:.3f} {row['source']}{marked}"
                 checked += 1
     assert checked == len(SCORES) + 1
     overall = {row[1].split()[0]: row[5].split()[0] for row in rows}
@@ -343,7 +346,7 @@ def test_the_page_in_a_browser(browser, db, tmp_path):
     done_row = page.locator(f"#provenance tbody tr[data-column='{V1}']").inner_text()
     assert "tcp://10.0.0.7:4242" in done_row and "2.5" in done_row and "UTC" in done_row
     failed_row = page.locator("#provenance tbody tr", has_text="checkpoint missing").inner_text()
-    assert "failed" in failed_row and "unbuilt" in failed_row
+    assert "later failure" in failed_row and "unbuilt" in failed_row
     save_shot(page, tmp_path / "model.png", "leaderboard-model-test.png")
     page.go_back()
     page.wait_for_selector("#leaderboard tbody tr")

@@ -52,8 +52,6 @@ SOURCE_ORDER = ("official", "public", "local", "sim")
 UNBUILT_WEIGHTS = "unbuilt"
 #: options of a stored cell that describe the model, not the benchmark (they never make another column)
 MODEL_OPTIONS = ("visual_degrees",)
-#: the provenance of a cell: columns of the results database's ``cells`` table shown on the model pages
-PROVENANCE = ("benchmark", "options", "data_identity", "code_version", "written_at", "worker", "host", "seconds")
 #: what each number of the page is; shown on the page itself
 DEFINITIONS = {
     "score": "each benchmark's score as Brain-Score 2.4.2 defines it (ceiling-normalised for the PLS benchmarks; "
@@ -170,6 +168,14 @@ def shown_row(stored: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
     return max(finished or stored, key=_newest)
 
 
+def shown_cell(stored: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The page's data of one (leaderboard row, column) cell: its ``shown_row``, and as ``later_failure`` the message
+    of a failed row newer than a finished one shown (e.g. a later grid could not build the model), else None."""
+    shown = shown_row(stored)
+    later = [row for row in stored if row["status"] != DONE and _newest(row) > _newest(shown)]
+    return _plain_cell(shown) | {"later_failure": max(later, key=_newest)["message"] if later else None}
+
+
 def _finite(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
 
@@ -217,6 +223,7 @@ def _plain_cell(row: Mapping[str, Any]) -> dict[str, Any]:
     """A stored row as the page's data: its values and provenance."""
     cell = {name: row[name] for name in ("status", "score", "error", "raw", "ceiling", "layer", "n_neuroids")}
     cell |= {name: row[name] for name in ("message", "benchmark", "data_identity", "code_version", "worker", "host")}
+    cell["checkpoint"] = row["checkpoint"]
     return cell | {
         "id": row["id"],
         "options": column_options(row["options"]),
@@ -280,7 +287,8 @@ def page_name(label: str) -> str:
 
 def table(db: ResultsDB) -> dict[str, Any]:
     """The leaderboard as data: {"columns": [Column as dict], "rows": [{"model": row label, "control", "page",
-    "metadata", "cells": {column label: shown cell}, "history": [every stored cell with its "column", newest first],
+    "metadata", "cells": {column label: shown cell}, "history": [every stored cell with its "column" and "role":
+    shown, later failure or superseded; newest first],
     "aggregates", "rank"}], "definitions": DEFINITIONS}; rows by rank, then unranked, then controls."""
     stored_rows = db.rows()
     columns = columns_of(stored_rows)
@@ -293,11 +301,15 @@ def table(db: ResultsDB) -> dict[str, Any]:
         by_column: dict[str, list[Mapping[str, Any]]] = {}
         for row in stored:
             by_column.setdefault(columns[column_definition(row)].label, []).append(row)
-        cells = {column: _plain_cell(shown_row(group)) for column, group in by_column.items()}
+        cells = {column: shown_cell(group) for column, group in by_column.items()}
         history = [
             _plain_cell(row) | {"column": columns[column_definition(row)].label}
             for row in sorted(stored, key=_newest, reverse=True)
         ]
+        for cell in history:
+            shown = cells[cell["column"]]
+            newer = (cell["written_at"], cell["id"]) > (shown["written_at"], shown["id"])
+            cell["role"] = "shown" if cell["id"] == shown["id"] else "later failure" if newer else "superseded"
         rows.append(
             {
                 "model": label,
@@ -362,7 +374,9 @@ CSV_FIELDS = (
     "code_version",
     "written_at",
     "worker",
+    "host",
     "seconds",
+    "checkpoint",
 )
 
 
@@ -445,7 +459,6 @@ def render_model_page(
             column_of=columns,
             definitions=content["definitions"],
             report=None if report is None else os.path.relpath(out / report, (out / row["page"]).parent),
-            provenance=PROVENANCE,
         )
     )
 
