@@ -9,9 +9,10 @@ CSS and JavaScript), one page per model under ``<out>/models/``, and ``leaderboa
   what differs (``column_label``). The model's field of view is no column option (it belongs to the model).
 - **Rows** are models: one per model id, or one per weights (``<model>@<sha256[:8]>``) when the database holds
   several weights of it. Cells of a model that could not be built (the grid stores them under the weights
-  ``UNBUILT_WEIGHTS``) are shown as failed in that model's row (its newest weights' row, where it has several), never
-  as a row of their own. Where a (row, column) cell was stored several times (other code versions), the newest
-  finished row is shown, else the newest failed one; the model's page lists every row.
+  ``UNBUILT_WEIGHTS``) stay in that model's row (its newest weights' row, where it has several), never a row of
+  their own. Where a (row, column) cell was stored several times (other code versions, a later failure), the newest
+  finished row is shown, else the newest failed one; a failure newer than the shown score is marked beside it
+  (``later_failure``); the model's page lists every row.
 - **Aggregates** (``aggregates``): per region, the mean of the row's finished scores over that region's columns;
   overall, the mean of the region means (each region counts once, as in Brain-Score's average). Failed and missing
   cells are left out and counted. The page recomputes them over the columns its filters show; ``leaderboard.json``
@@ -244,13 +245,15 @@ def checkpoint_metadata(path: str | None, weights_sha256: str) -> dict[str, Any]
         return {}
     try:
         summary = checkpoint_summary(path)
-    except (OSError, RuntimeError, ValueError, EOFError, pickle.UnpicklingError):
-        return {}
+        config = summary.get("config")
+        essentials = config_essentials(config) if isinstance(config, dict) else None
+    except (OSError, RuntimeError, ValueError, EOFError, KeyError, TypeError, AttributeError, pickle.UnpicklingError):
+        return {}  # a file that is no checkpoint of this suite's format, or not one any more
     if summary.get("sha256") != weights_sha256:
-        return {"checkpoint": Path(path).name} if summary.get("sha256") is None else {}
+        return {}
     metadata = {"checkpoint": Path(path).name, "parameters": summary.get("state_dict_values")}
-    if isinstance(summary.get("config"), dict):
-        metadata["config"] = config_essentials(summary["config"])
+    if essentials is not None:
+        metadata["config"] = essentials
     for name in ("data", "architecture"):
         if summary.get(name) is not None:
             metadata[name] = summary[name]
