@@ -353,19 +353,29 @@ def test_the_page_in_a_browser(browser, db, tmp_path):
     assert problems == []
 
 
-def test_the_download_escapes_formulas_as_the_csv_file_does(browser, tmp_path):
+def test_the_download_escapes_formulas_and_names_stay_text(browser, tmp_path):
     db = ResultsDB(f"sqlite:///{tmp_path / 'results.sqlite'}")
-    for model in ('=HYPERLINK("http://attacker.example","x")', "@sum", "good"):
+    markup = "</script><img src=x onerror=alert(1)>"
+    for model in ('=HYPERLINK("http://attacker.example","x")', "@sum", "good", markup):
         db.put_done(key(model, V1), {"score": -0.25})
     problems: list[str] = []
     page = open_page(browser, write_leaderboard(db, tmp_path / "site").as_uri(), problems)
+    page.on("dialog", lambda dialog: problems.append(f"a script ran: {dialog.message}"))
+    assert page.locator("#leaderboard img").count() == 0 and markup in page.locator("#leaderboard").inner_text()
     with page.expect_download() as download:
         page.locator("#download-csv").click()
     lines = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
-    assert sorted(line["model"] for line in lines) == ['\'=HYPERLINK("http://attacker.example","x")', "'@sum", "good"]
+    assert sorted(line["model"] for line in lines) == [
+        '\'=HYPERLINK("http://attacker.example","x")',
+        "'@sum",
+        markup,
+        "good",
+    ]
     assert {line[V1] for line in lines} == {"-0.25"}  # numbers stay numbers
     with open(tmp_path / "site" / "leaderboard.csv", newline="") as handle:
         assert {row["model"] for row in csv.DictReader(handle)} == {line["model"] for line in lines}
+    page.locator("tr", has_text="onerror").locator("a.model-link").click()
+    assert page.locator("h1").inner_text() == markup and page.locator("img").count() == 0
     assert problems == []
 
 
