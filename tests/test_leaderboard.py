@@ -138,10 +138,26 @@ def test_aggregates_ranks_and_metadata_by_hand(db):
     ]
     assert [row["rank"] for row in content["rows"]] == [1, 2, 3, 4, None, None]  # controls: reference rows
     assert ranks({"a": 0.5, "b": 0.7, "c": 0.5, "d": None}, ["e"]) == {"b": 1, "a": 2, "c": 2}
-    assert rows["lcl-v2"]["metadata"]["parameters"] == 331_714  # the shipped checkpoint's state dict
+    assert rows["lcl-v2"]["metadata"]["parameters"] == 331_200  # the shipped encoder's (models/lcl/test.py)
     assert rows["lcl-v2"]["metadata"]["config"]["objective"] == "barlow"
     assert rows["alexnet-untrained"]["metadata"]["parameters"] is None  # no checkpoint file recorded
     assert aggregates({}, [])["overall"]["mean"] is None
+
+
+def test_a_remembered_build_gives_the_size_of_a_model_without_checkpoint(db):
+    from types import SimpleNamespace
+
+    import torch
+
+    from brainscore_lcl.model_helpers.identity import remember_model_identity
+
+    linear = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))  # 6 + 2 + 2 + 2, and 5 in buffers
+    network = SimpleNamespace(activations_model=SimpleNamespace(_model=linear))
+    remember_model_identity("alexnet-untrained", None, {"weights_sha256": "alexnet-untrained-weights"}, network)
+    remember_model_identity("sim-generator", None, {"weights_sha256": "other-weights"}, network)
+    rows = {row["model"]: row["metadata"] for row in table(db)["rows"]}
+    assert rows["alexnet-untrained"]["parameters"] == 12
+    assert rows["sim-generator"]["parameters"] is None  # remembered of other weights: not these
 
 
 def test_checkpoint_metadata_only_describes_the_weights_it_holds(tmp_path):
@@ -337,7 +353,7 @@ def test_the_page_in_a_browser(browser, db, tmp_path):
     page.locator("tr[data-model='lcl-v2'] a.model-link").click()
     page.wait_for_selector("#provenance")
     meta = page.locator("#metadata").inner_text()
-    assert "lcl-v2.pt" in meta and SHIPPED_SHA in meta and "331,714" in meta and "objective barlow" in meta
+    assert "lcl-v2.pt" in meta and SHIPPED_SHA in meta and "331,200" in meta and "objective barlow" in meta
     assert page.locator("#report-link").get_attribute("href") == "../../reports/lcl-v2/index.html"
     history = page.locator("#provenance tbody tr").all_inner_texts()
     assert len(history) == sum(1 for row in db.rows() if row["model"] == "lcl-v2")

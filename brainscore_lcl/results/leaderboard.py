@@ -35,7 +35,6 @@ import io
 import json
 import math
 import os
-import pickle
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -235,36 +234,37 @@ def _plain_cell(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def checkpoint_metadata(path: str | None, weights_sha256: str) -> dict[str, Any]:
-    """What the checkpoint file ``path`` says of the weights ``weights_sha256``: {"checkpoint": file name,
-    "parameters": values in its state dict (parameters and buffers), "config": ``config_essentials``, "data": what it
-    was trained on, "architecture"}; only what a readable file whose sha256 equals ``weights_sha256`` carries (a
-    file changed since the score was made describes other weights)."""
-    from brainscore_lcl.model_helpers.commitment import checkpoint_summary, config_essentials
+    """What the encoder checkpoint ``path`` (``brainscore_lcl.checkpoint``'s format) says of the weights
+    ``weights_sha256``: {"checkpoint": file name, "parameters": the encoder's parameter count (None for an encoder
+    kind other than LCL's), "config": ``config_essentials``, "data": what it was trained on, "architecture"}; {} unless
+    the file is such a checkpoint, passes its checks and holds those weights (a file changed since the score was made
+    describes other weights)."""
+    from brainscore_lcl.checkpoint import build_encoder, load_encoder_checkpoint
+    from brainscore_lcl.errors import RunError
+    from brainscore_lcl.model_helpers.commitment import config_essentials
 
     if not path or not Path(path).is_file():
         return {}
     try:
-        summary = checkpoint_summary(path)
-        config = summary.get("config")
-        essentials = config_essentials(config) if isinstance(config, dict) else None
-    except (OSError, RuntimeError, ValueError, EOFError, KeyError, TypeError, AttributeError, pickle.UnpicklingError):
-        return {}  # a file that is no checkpoint of this suite's format, or not one any more
-    if summary.get("sha256") != weights_sha256:
+        payload = load_encoder_checkpoint(path)
+    except RunError:
+        return {}  # not an encoder checkpoint of this suite (a network's own weights file), or damaged
+    if payload["sha256"] != weights_sha256:
         return {}
-    metadata = {"checkpoint": Path(path).name, "parameters": summary.get("state_dict_values")}
-    if essentials is not None:
-        metadata["config"] = essentials
-    for name in ("data", "architecture"):
-        if summary.get(name) is not None:
-            metadata[name] = summary[name]
-    return metadata
+    try:
+        parameters = sum(int(parameter.numel()) for parameter in build_encoder(payload, path).parameters())
+    except RunError:
+        parameters = None  # another encoder kind (e.g. the Barlow Twins E2E AlexNet)
+    metadata = {"checkpoint": Path(path).name, "parameters": parameters, "config": config_essentials(payload["config"])}
+    return metadata | {name: payload[name] for name in ("data", "architecture") if payload.get(name) is not None}
 
 
 def model_metadata(stored: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """A leaderboard row's model: {"model", "weights_sha256", "checkpoint", "parameters", "config", ...} from its
-    stored rows (the newest real weights) and the checkpoint file a row of those weights names, or else the files
-    the model was remembered to read (``remembered_checkpoint_files``: a shipped checkpoint)."""
-    from brainscore_lcl.model_helpers.identity import remembered_checkpoint_files
+    """A leaderboard row's model: {"model", "weights_sha256", "checkpoint", "parameters", "config", ...} of its
+    newest real weights, from the checkpoint file a row of those weights names (``checkpoint_metadata``), else from
+    what the model's last build remembered (``remembered_model``: its shipped checkpoint file, its network's
+    parameter count), each only where it describes those weights."""
+    from brainscore_lcl.model_helpers.identity import remembered_model
 
     built = [row for row in stored if row["weights_sha256"] != UNBUILT_WEIGHTS]
     newest = max(built or stored, key=_newest)
@@ -274,11 +274,14 @@ def model_metadata(stored: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     metadata: dict[str, Any] = {"model": newest["model"], "weights_sha256": weights, "checkpoint": None}
     if paths:
         metadata["checkpoint"] = Path(paths[0]).name
-    for path in paths or remembered_checkpoint_files(newest["model"], None):
+    remembered = {} if paths else remembered_model(newest["model"], None)
+    if remembered.get("weights_sha256") != weights:
+        remembered = {}
+    for path in paths or remembered.get("files", []):
         found = checkpoint_metadata(path, weights)
-        if "parameters" in found:
-            return metadata | found
-    return metadata | {"parameters": None}
+        if found:
+            return metadata | found | {"parameters": found["parameters"] or remembered.get("parameters")}
+    return metadata | {"parameters": remembered.get("parameters")}
 
 
 def page_name(label: str) -> str:
