@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from brainscore_lcl import versioned
 from brainscore_lcl.grid.cells import grid_models
 from brainscore_lcl.results.db import DONE, FAILED, ResultsDB, record_of
 
@@ -110,7 +111,8 @@ def test_grid_scores_equal_brainscore_score_once_per_stimulus_set(client, networ
     out = tmp_path / "score.json"
     argv = ["score", "--model", tiny, "--benchmark", V2, "--json", str(out), "--full-json", "--no-controls"]
     assert main([*argv, "--db", f"sqlite:///{tmp_path / 'score.sqlite'}"]) == 0
-    assert record_of(rows[V2]) == json.loads(out.read_text())  # every field, per-neuron values included
+    # every field, per-neuron values included, and the suite's version
+    assert versioned(record_of(rows[V2])) == json.loads(out.read_text())
     assert rows[V2]["score"] == json.loads(out.read_text())["score"]
     again = run(client, db, [tiny], [V1, V2])
     assert (again.computed, again.skipped, again.extractions) == (0, 2, 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from brainscore_lcl import versioned
 from brainscore_lcl.cli.options import add_database_argument, check_json_option
 from brainscore_lcl.cli.score import add_texmod_cv_argument, benchmark_options, check_texmod_cv
 from brainscore_lcl.controls import CONTROL_MODELS
@@ -107,7 +108,7 @@ def command_grid(args: argparse.Namespace) -> int:
                 close_client(client)
     print(summary.line())
     if args.json:
-        atomic_write_json(args.json, asdict(summary), indent=2)
+        atomic_write_json(args.json, versioned(asdict(summary)), indent=2)
     return 1 if summary.failed else 0
 
 

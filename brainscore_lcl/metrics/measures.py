@@ -206,6 +206,8 @@ class OneToOneRegression:
         self.mapping: np.ndarray | None = None
 
     def fit(self, X, Y) -> OneToOneRegression:
+        """Choose, for each target column of ``Y`` (n, q), the column of ``X`` (n, p) that correlates best with it;
+        returns self."""
         X, Y = np.asarray(X), np.asarray(Y, dtype=np.float64)
         targets = Y - Y.mean(axis=0)
         targets = targets / np.linalg.norm(targets, axis=0)
@@ -225,6 +227,7 @@ class OneToOneRegression:
         return self
 
     def predict(self, X) -> np.ndarray:
+        """The chosen source columns of ``X`` (n, p): the prediction (n, q)."""
         return np.asarray(X)[:, self.mapping]
 
 
@@ -451,6 +454,7 @@ class MeasureScore:
     details: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
+        """Every field as a dict (``dataclasses.asdict``)."""
         return asdict(self)
 
 

@@ -41,6 +41,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from brainscore_lcl import versioned
 from brainscore_lcl.controls import is_control
 from brainscore_lcl.metrics.measure_names import MEASURES
 from brainscore_lcl.results.db import DONE, ResultsDB
@@ -481,6 +482,8 @@ def write_leaderboard(
     for row in content["rows"]:
         atomic_write_text(out / row["page"], render_model_page(row, content, out, reports, title))
     page = atomic_write_text(out / "index.html", render(content, out, reports, title))
-    atomic_write_json(out / "leaderboard.json", content | {"database": db.display_url()}, indent=2, default=str)
+    atomic_write_json(
+        out / "leaderboard.json", versioned(content | {"database": db.display_url()}), indent=2, default=str
+    )
     atomic_write_text(out / "leaderboard.csv", csv_text(content))
     return page
