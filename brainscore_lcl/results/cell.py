@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -138,6 +138,43 @@ def known_cell_key(request: CellRequest) -> CellKey | None:
 
     identity = known_model_identity(request.model_id, request.checkpoint)
     return None if identity is None else cell_key(request, identity)
+
+
+#: the identity of a model that could not be built: its cells hold the build error
+UNBUILT: dict[str, Any] = {"weights_sha256": "unbuilt", "visual_degrees": None}
+
+
+def stored_cells(
+    requests: Sequence[CellRequest], identity: Mapping[str, Any], db: ResultsDB
+) -> dict[CellRequest, tuple[CellKey, str | None]]:
+    """{request: (its ``cell_key`` for a model of ``identity``, its stored status: ``DONE``, ``FAILED`` or None when
+    absent)} of ``requests`` in ``db``, in one query: a grid's bulk lookup, with ``score_cell``'s keys."""
+    keys = {request: cell_key(request, identity) for request in requests}
+    statuses = db.statuses(keys.values())
+    return {request: (key, statuses.get(key.digest())) for request, key in keys.items()}
+
+
+def forget_unbuilt_cells(requests: Sequence[CellRequest], db: ResultsDB) -> int:
+    """Delete from ``db`` the failed cells of ``requests`` whose model could not be built (``UNBUILT``): once the
+    model builds, its cells are stored under its weights. The number of rows deleted."""
+    return db.delete(cell_key(request, UNBUILT) for request in requests)
+
+
+def record_failed_cell(
+    request: CellRequest,
+    identity: Mapping[str, Any],
+    message: str,
+    db: ResultsDB,
+    *,
+    seconds: float = 0.0,
+    worker: str | None = None,
+) -> bool:
+    """Store ``request``'s cell, for a model of ``identity`` (``UNBUILT``: it could not be built), as failed with its
+    one-sentence ``message``; ``seconds`` spent and the Dask ``worker`` are kept with it. False when ``db`` keeps a
+    finished row of the cell instead (a failure never replaces one)."""
+    return db.put_failed(
+        cell_key(request, identity), message, timings={"total": seconds}, worker=worker, checkpoint=request.checkpoint
+    )
 
 
 def build_model(request: CellRequest):
