@@ -232,6 +232,7 @@ def test_grid_and_leaderboard_commands(client, network_file, tmp_path, capsys):
     assert cell["cells"][V1]["score"] == stored["sim-generator"] > stored["control-pixels"]
 
 
+@pytest.mark.slow
 def test_extractions_of_workers_killed_after_writing_them_are_counted(client, network_file, tmp_path):
     """Every worker is killed once the first cell is back (both of the model's extractions written, their tasks'
     results lost with the workers and recomputed from the disk cache): the summary still counts the two runs."""

@@ -235,7 +235,7 @@ class _Grid:
         """Submit the missing cells of an identified model (or store its build error in each of them)."""
         requests = self.requests(model)
         if "error" in result:
-            for request, (key, status) in stored_cells(requests, UNBUILT, self.db).items():
+            for request, key, status in stored_cells(requests, UNBUILT, self.db):
                 if status is not None and not (self.retry_failed or self.recompute):
                     self.skip()
                 else:
@@ -245,7 +245,7 @@ class _Grid:
         stored = stored_cells(requests, identity, self.db)
         if self.retry_failed or self.recompute:
             forget_unbuilt_cells(requests, self.db)
-        for request, (key, status) in stored.items():
+        for request, key, status in stored:
             if status is not None and not self.recompute and not (status == FAILED and self.retry_failed):
                 self.skip()
                 continue
@@ -423,7 +423,7 @@ def run_grid(
                 if kind == "identify":
                     grid.identified(model, result, pending)
                 else:
-                    grid.finish_cell(model, *cell[:4], result, needs=cell[4])
+                    grid.finish_cell(model, *cell[:3], result, needs=cell[3])
             grid.count_events()
         finally:
             if grid.meta or grid.shared:

@@ -146,12 +146,12 @@ UNBUILT: dict[str, Any] = {"weights_sha256": "unbuilt", "visual_degrees": None}
 
 def stored_cells(
     requests: Sequence[CellRequest], identity: Mapping[str, Any], db: ResultsDB
-) -> dict[CellRequest, tuple[CellKey, str | None]]:
-    """{request: (its ``cell_key`` for a model of ``identity``, its stored status: ``DONE``, ``FAILED`` or None when
-    absent)} of ``requests`` in ``db``, in one query: a grid's bulk lookup, with ``score_cell``'s keys."""
-    keys = {request: cell_key(request, identity) for request in requests}
-    statuses = db.statuses(keys.values())
-    return {request: (key, statuses.get(key.digest())) for request, key in keys.items()}
+) -> list[tuple[CellRequest, CellKey, str | None]]:
+    """(request, its ``cell_key`` for a model of ``identity``, its stored status: ``DONE``, ``FAILED`` or None when
+    absent) of each of ``requests`` in ``db``, in one query: a grid's bulk lookup, with ``score_cell``'s keys."""
+    keys = [cell_key(request, identity) for request in requests]
+    statuses = db.statuses(keys)
+    return [(request, key, statuses.get(key.digest())) for request, key in zip(requests, keys)]
 
 
 def forget_unbuilt_cells(requests: Sequence[CellRequest], db: ResultsDB) -> int:
