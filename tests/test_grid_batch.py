@@ -318,3 +318,48 @@ def test_the_grid_bar_honours_tqdm_disable(disabled, tmp_path):
     done = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert ("cells:" in done.stderr) is not disabled
+
+
+def test_the_summary_counts_the_workers_events_not_the_returned_tasks(tmp_path):
+    """The fast half of ``test_grid.py::test_extractions_of_workers_killed_after_writing_them_are_counted``: the
+    extractions and written cells the workers logged on the scheduler are what the summary counts; a cell this run's
+    killed worker wrote, found stored by the retried task, counts as computed, one another run wrote as found."""
+    from tqdm import tqdm
+
+    from brainscore_lcl.grid.cells import GridModel
+    from brainscore_lcl.grid.run import _Grid
+    from brainscore_lcl.results.cell import CellRequest
+    from brainscore_lcl.results.db import CellKey, ResultsDB
+
+    class Scheduler:
+        """A client whose scheduler holds the events of two workers, one of them killed after its writes."""
+
+        submit = None
+
+        def __init__(self, events):
+            self.events = events
+
+        def get_events(self, topic):
+            return tuple((0.0, message) for name, message in self.events if name == topic)
+
+    db = ResultsDB(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    grid = _Grid(
+        None, db, [V1, "B"], {}, recompute=False, retry_failed=False, retries=0, bar=tqdm(disable=True), on_cell=None
+    )
+    grid._client = Scheduler(
+        [
+            (grid.topic, {"model": "m", "extractions": 1}),
+            (grid.topic, {"model": "m", "extractions": 1}),  # the killed worker's
+            (grid.topic, {"model": "m", "written": V1}),  # the killed worker's
+            ("brainscore-lcl-grid-another", {"model": "m", "extractions": 5}),
+        ]
+    )
+    grid.summary.cells = 2
+    model, identity = GridModel("m", "m"), {"weights_sha256": "w" * 64, "visual_degrees": None}
+    for benchmark_id in (V1, "B"):  # both retried tasks found their cell stored
+        key = CellKey("m", "w" * 64, benchmark_id, "data", {}, "code")
+        grid.finish_cell(model, CellRequest("m", benchmark_id), key, identity, {"computed": False, "worker": "w"})
+    assert (grid.summary.computed, grid.summary.skipped, grid.summary.extractions) == (0, 2, 0)
+    grid.count_events()
+    summary = grid.summary
+    assert (summary.computed, summary.skipped, summary.extractions, summary.extractions_by_model) == (1, 1, 2, {"m": 2})
