@@ -140,6 +140,7 @@ class _Grid:
         self.stimuli: dict[str, str | None] = {}
         self.publics: dict[str, tuple[str, str] | None] = {}
         self.found_after_submit: list[tuple[str, str]] = []
+        self.data_identities: dict[tuple, str] = {}  # cell_key's memo: the data hashed once per benchmark
 
     def load_benchmarks(self) -> None:
         """Each benchmark's stimulus set and public counterpart (loaded here, in the client, while the workers build
@@ -235,14 +236,14 @@ class _Grid:
         """Submit the missing cells of an identified model (or store its build error in each of them)."""
         requests = self.requests(model)
         if "error" in result:
-            for request, key, status in stored_cells(requests, UNBUILT, self.db):
+            for request, key, status in stored_cells(requests, UNBUILT, self.db, self.data_identities):
                 if status is not None and not (self.retry_failed or self.recompute):
                     self.skip()
                 else:
                     self.finish_cell(model, request, key, UNBUILT, result)
             return
         identity = result["identity"]
-        stored = stored_cells(requests, identity, self.db)
+        stored = stored_cells(requests, identity, self.db, self.data_identities)
         if self.retry_failed or self.recompute:
             forget_unbuilt_cells(requests, self.db)
         for request, key, status in stored:

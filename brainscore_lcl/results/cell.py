@@ -116,16 +116,24 @@ def key_options(options: Mapping[str, Any], visual_degrees: float | None) -> dic
     return kept
 
 
-def cell_key(request: CellRequest, identity: Mapping[str, Any]) -> CellKey:
-    """The ``CellKey`` of ``request`` for a model of ``identity`` (``model_identity``)."""
+def cell_key(
+    request: CellRequest, identity: Mapping[str, Any], data_identities: dict[tuple, str] | None = None
+) -> CellKey:
+    """The ``CellKey`` of ``request`` for a model of ``identity`` (``model_identity``). ``data_identities``: a
+    {(benchmark id, data folder): data identity} memo the caller keeps for a batch of keys (the identity hashes the
+    data's files: a grid computes it once per benchmark, not once per cell)."""
     from brainscore_lcl.data.identity import benchmark_data_identity
     from brainscore_lcl.model_helpers.identity import code_version
 
+    data = (request.benchmark_id, request.options.get("data_root"))
+    data_identities = {} if data_identities is None else data_identities
+    if data not in data_identities:
+        data_identities[data] = benchmark_data_identity(*data)
     return CellKey(
         request.name,
         identity["weights_sha256"],
         request.benchmark_id,
-        benchmark_data_identity(request.benchmark_id, request.options.get("data_root")),
+        data_identities[data],
         key_options(request.options, identity["visual_degrees"]),
         code_version(request.model_id),
     )
@@ -145,11 +153,16 @@ UNBUILT: dict[str, Any] = {"weights_sha256": "unbuilt", "visual_degrees": None}
 
 
 def stored_cells(
-    requests: Sequence[CellRequest], identity: Mapping[str, Any], db: ResultsDB
+    requests: Sequence[CellRequest],
+    identity: Mapping[str, Any],
+    db: ResultsDB,
+    data_identities: dict[tuple, str] | None = None,
 ) -> list[tuple[CellRequest, CellKey, str | None]]:
     """(request, its ``cell_key`` for a model of ``identity``, its stored status: ``DONE``, ``FAILED`` or None when
-    absent) of each of ``requests`` in ``db``, in one query: a grid's bulk lookup, with ``score_cell``'s keys."""
-    keys = [cell_key(request, identity) for request in requests]
+    absent) of each of ``requests`` in ``db``, in one query: a grid's bulk lookup, with ``score_cell``'s keys
+    (``data_identities``: ``cell_key``'s memo, kept by the caller across its lookups)."""
+    data_identities = {} if data_identities is None else data_identities
+    keys = [cell_key(request, identity, data_identities) for request in requests]
     statuses = db.statuses(keys)
     return [(request, key, statuses.get(key.digest())) for request, key in zip(requests, keys)]
 
