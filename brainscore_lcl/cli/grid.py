@@ -102,6 +102,7 @@ def command_grid(args: argparse.Namespace) -> int:
                 recompute=args.recompute,
                 retry_failed=args.retry_failed,
                 retries=args.retries,
+                worker_timeout=args.worker_timeout,
             )
         finally:
             for client in opened:
@@ -145,7 +146,8 @@ def add_subcommand(commands: argparse._SubParsersAction) -> None:
         type=float,
         default=WORKER_TIMEOUT,
         metavar="SECONDS",
-        help=f"end the grid when no worker has joined after this long (default {WORKER_TIMEOUT:g})",
+        help=f"end the grid when no worker has joined after this long, or the cluster has had none for this long while "
+        f"cells are pending (default {WORKER_TIMEOUT:g})",
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="print the cluster's settings and job script; submit nothing"
