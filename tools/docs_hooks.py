@@ -30,6 +30,7 @@ import re
 import shutil
 from pathlib import Path
 
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,9 +127,11 @@ def copy_installed_layout() -> None:
         shutil.copytree(ROOT / folder, SOURCES.joinpath(*name.split(".")), ignore=only_python, dirs_exist_ok=True)
 
 
+@event_priority(100)
 def on_config(config):
     """Fill the ``Commands`` entry of ``nav`` with one page per command; a fixed width for argparse's usage; the
-    installed layout for the API pages (``copy_installed_layout``)."""
+    installed layout for the API pages (``copy_installed_layout``), made before mkdocstrings' own ``on_config`` reads
+    its search path (a path missing then is dropped, as on a clean clone)."""
     os.environ["COLUMNS"] = "100"
     copy_installed_layout()
     names = list(command_parsers())
