@@ -4,6 +4,9 @@ through ``brainscore report --sections metric_panel`` (slow)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from html.parser import HTMLParser
 from types import SimpleNamespace
 
@@ -106,13 +109,14 @@ def test_the_metric_panel_section_renders_a_computed_panel(monkeypatch, tmp_path
 
 
 @pytest.mark.slow  # 3 models x 2 regions x 7 measures on sim through the scoring path: about 2 minutes of CPU
-def test_brainscore_report_builds_the_metric_panel_section_on_sim(tmp_path, monkeypatch):
-    from brainscore_lcl.cli import main
-
-    monkeypatch.setenv("BRAINSCORE_LCL_CACHE", str(tmp_path / "cache"))
+def test_brainscore_report_builds_the_metric_panel_section_on_sim(tmp_path):
     out = tmp_path / "report"
-    argv = ["report", "--model", "sim-generator", "--references", "--sections", "metric_panel", "--out", str(out)]
-    assert main(argv) == 0
+    command = [sys.executable, "-m", "brainscore_lcl.cli", "report", "--model", "sim-generator", "--references"]
+    command += ["--sections", "metric_panel", "--out", str(out)]
+    environment = os.environ | {"BRAINSCORE_LCL_CACHE": str(tmp_path / "cache")}
+    finished = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=1800)
+    logs = sorted((tmp_path / "cache" / "logs").glob("*.log"))
+    assert finished.returncode == 0, finished.stderr[-2000:] + "".join(log.read_text()[-6000:] for log in logs)
     page = SectionPage()
     page.feed((out / "index.html").read_text())
     assert "metric_panel" in page.sections and page.images and len(page.findings) == 2
