@@ -304,6 +304,8 @@ def add_panel_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> MetricPanel:
+    """``python analyses/metric_panel.py``: parse ``argv`` (default ``sys.argv``), compute, then draw into
+    ``--out``; returns the result."""
     args = parse_args("metric_panel", __doc__.splitlines()[0], default_models(), add_panel_arguments, argv)
     result = compute(
         args.models,

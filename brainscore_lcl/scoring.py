@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from brainscore_lcl import versioned
 from brainscore_lcl.data.remote import (
     OFFLINE_MODEL_HINT,
     is_download_failure,
@@ -290,7 +291,7 @@ class ScoreRecord:
         """Write the summary (or, with ``full``, every field incl. per-neuron values) as JSON, atomically."""
         from brainscore_lcl.cache import atomic_write_json
 
-        atomic_write_json(path, asdict(self) if full else self.summary(), indent=2)
+        atomic_write_json(path, versioned(asdict(self) if full else self.summary()), indent=2)
 
 
 def record_from_score(model_id: str, benchmark_id: str, score) -> ScoreRecord:

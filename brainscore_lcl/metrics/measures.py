@@ -220,6 +220,8 @@ class OneToOneRegression:
         return self.units[np.asarray(X)[:, 0].astype(np.int64)]
 
     def fit(self, X, Y) -> OneToOneRegression:
+        """Choose, for each target column of ``Y`` (n, q), the column of ``X`` (n, p) (or of ``units`` at the rows
+        ``X`` names) that correlates best with it; returns self."""
         X, Y = self._features(X), np.asarray(Y, dtype=np.float64)
         targets = Y - Y.mean(axis=0)
         targets = targets / np.linalg.norm(targets, axis=0)
@@ -239,6 +241,7 @@ class OneToOneRegression:
         return self
 
     def predict(self, X) -> np.ndarray:
+        """The chosen source columns of ``X`` (n, p) (or of ``units`` at its rows): the prediction (n, q)."""
         return self._features(X)[:, self.mapping]
 
 
@@ -514,6 +517,7 @@ class MeasureScore:
     details: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
+        """Every field as a dict (``dataclasses.asdict``)."""
         return asdict(self)
 
 

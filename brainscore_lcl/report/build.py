@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from brainscore_lcl import versioned
 from brainscore_lcl.benchmarks.geirhos2019local.benchmark import imagenet_readout_reason
 from brainscore_lcl.controls import CONTROL_MODELS
 from brainscore_lcl.errors import SuiteError
@@ -321,18 +322,20 @@ def build_report(
             {"section": key, "reason": note} for key, result in results.items() for note in result.get("notes", [])
         ]
         numbers = plain(
-            {
-                "data_note": SIMULATED_DATA_NOTE if source == "sim" else None,
-                "model": description,
-                "versions": versions(),
-                "skipped": skipped,
-                "controls": margins,
-                "elapsed_s": round(time.perf_counter() - started, 1),
-                "sections": {
-                    key: {name: value for name, value in result.items() if name in ("status", "reason", "numbers")}
-                    for key, result in results.items()
-                },
-            }
+            versioned(
+                {
+                    "data_note": SIMULATED_DATA_NOTE if source == "sim" else None,
+                    "model": description,
+                    "versions": versions(),
+                    "skipped": skipped,
+                    "controls": margins,
+                    "elapsed_s": round(time.perf_counter() - started, 1),
+                    "sections": {
+                        key: {name: value for name, value in result.items() if name in ("status", "reason", "numbers")}
+                        for key, result in results.items()
+                    },
+                }
+            )
         )
         (staging / "report.json").write_text(json.dumps(numbers, indent=1))
         (staging / "index.html").write_text(render_page(model_id, description, SECTIONS, results, skipped, numbers))
