@@ -334,5 +334,8 @@ def test_leaderboard_columns_are_grouped_by_measure():
     from brainscore_lcl.results.leaderboard import columns_of
 
     ids = ["FreemanZiemba2013sim.V2-cka", "FreemanZiemba2013sim.V2-pls", "FreemanZiemba2013sim.V2-ridge"]
-    cells = {("m", identifier): {"region": "V2", "source": "sim"} for identifier in ids}
-    assert [column.benchmark for column in columns_of(cells)] == [ids[1], ids[2], ids[0]]
+    rows = [
+        {"benchmark": identifier, "options": "{}", "data_identity": "sim-data", "region": "V2", "source": "sim"}
+        for identifier in ids
+    ]
+    assert [column.benchmark for column in columns_of(rows).values()] == [ids[1], ids[2], ids[0]]
