@@ -80,6 +80,8 @@ def test_each_example_runs_on_tiny_data(script, shared_cache, tmp_path):
     environment = os.environ | {
         "BRAINSCORE_LCL_EXAMPLES_TINY": "1",
         "BRAINSCORE_LCL_CACHE": str(shared_cache),
+        # importing brainscore_lcl set this process's RESULTCACHING_HOME to the default cache's activation store
+        "RESULTCACHING_HOME": str(shared_cache / "result_caching"),
         "BRAINSCORE_LCL_DB": f"sqlite:///{tmp_path / 'results.sqlite'}",
         "MPLBACKEND": "Agg",
     }

@@ -122,7 +122,10 @@ def check_the_report(tmp_path: Path) -> None:
     out = tmp_path / "report"
     command = [sys.executable, "-m", "brainscore_lcl.cli", "report", "--model", "sim-generator", "--references"]
     command += ["--sections", "metric_panel", "--out", str(out)]
-    environment = os.environ | {"BRAINSCORE_LCL_CACHE": str(tmp_path / "cache")}
+    # RESULTCACHING_HOME too: importing brainscore_lcl set it in this process to the default cache's activation store,
+    # whose entries name the stimuli where that cache placed them (Brain-Score checks the paths on a hit)
+    cache = tmp_path / "cache"
+    environment = os.environ | {"BRAINSCORE_LCL_CACHE": str(cache), "RESULTCACHING_HOME": str(cache / "result_caching")}
     finished = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=1800, cwd=tmp_path)
     assert finished.returncode == 0, finished.stderr[-2000:]
     page = SectionPage()

@@ -128,7 +128,11 @@ def test_the_installed_wheel_runs_outside_the_checkout(built, tmp_path):
     elsewhere.mkdir()
     environment = {
         key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "BRAINSCORE_LCL_DB")
-    } | {"BRAINSCORE_LCL_CACHE": str(tmp_path / "cache"), "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"}
+    } | {
+        "BRAINSCORE_LCL_CACHE": str(tmp_path / "cache"),
+        "RESULTCACHING_HOME": str(tmp_path / "cache" / "result_caching"),
+        "PATH": f"{venv / 'bin'}:{os.environ['PATH']}",
+    }
 
     def run(*command) -> str:
         done = subprocess.run(command, cwd=elsewhere, env=environment, capture_output=True, text=True, timeout=900)
