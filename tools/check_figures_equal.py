@@ -89,9 +89,9 @@ def added_keys(before: Path, after: Path) -> list[str]:
     found = []
     for path in sorted(before.glob("*/*.json")):
         other = after / path.relative_to(before)
-        if other.is_file():
-            new = set(json.loads(other.read_text())) - set(json.loads(path.read_text()))
-            found += [f"{path.relative_to(before)}: {key}" for key in sorted(new)]
+        old, new = json.loads(path.read_text()), json.loads(other.read_text()) if other.is_file() else None
+        if isinstance(old, dict) and isinstance(new, dict):  # a table (a list of rows) has no keys to add
+            found += [f"{path.relative_to(before)}: {key}" for key in sorted(set(new) - set(old))]
     return found
 
 
