@@ -42,15 +42,19 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 #: run in the child after IMPORT_TREE: argv = tree, model id; prints one JSON line of seconds per phase
 SCORE_TWICE = """
 import json, time
-started = time.perf_counter()
-from brainscore_lcl.cli import main
-seconds = {"import": time.perf_counter() - started}
+seconds = {}
+def timed(phase, work):
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = work()
+    seconds[f"{phase} wall"] = time.perf_counter() - wall
+    seconds[f"{phase} CPU"] = time.process_time() - cpu
+    return result
+main = timed("import", lambda: __import__("brainscore_lcl.cli", fromlist=["main"]).main)
 for phase in ("cold", "warm"):
     for region in ("V1", "V2"):
-        started = time.perf_counter()
-        status = main(["score", "--model", sys.argv[1], "--benchmark", f"FreemanZiemba2013sim.{region}-pls"])
+        arguments = ["score", "--model", sys.argv[1], "--benchmark", f"FreemanZiemba2013sim.{region}-pls"]
+        status = timed(f"{phase} {region}", lambda: main(arguments))
         assert status == 0, f"brainscore score exited {status}"
-        seconds[f"{phase} {region}"] = time.perf_counter() - started
 print("SECONDS " + json.dumps(seconds))
 """
 
@@ -214,7 +218,8 @@ def bench_deep_model() -> None:
 
 
 def time_tree(tree: Path, model_id: str, work: Path, sim_data: Path) -> dict[str, float]:
-    """Seconds of ``brainscore score`` of ``model_id`` on simulated V1 then V2, cold then warm, in a new process that
+    """Wall and CPU seconds of ``brainscore score`` of ``model_id`` on simulated V1 then V2, cold then warm (and the
+    import, and the whole process's wall seconds), in a new process that
     imports ``tree``, from an empty cache under ``work`` (the simulated release copied in)."""
     from bench_figures import IMPORT_TREE
 
@@ -239,7 +244,7 @@ def time_tree(tree: Path, model_id: str, work: Path, sim_data: Path) -> dict[str
     lines = [line for line in result.stdout.splitlines() if line.startswith("SECONDS ")]
     if result.returncode != 0 or not lines:
         raise RuntimeError(f"{tree}: brainscore score failed:\n{result.stderr[-3000:]}")
-    return json.loads(lines[-1].removeprefix("SECONDS ")) | {"process": time.perf_counter() - started}
+    return json.loads(lines[-1].removeprefix("SECONDS ")) | {"process wall": time.perf_counter() - started}
 
 
 def bench_against(other: Path, model_id: str, repeats: int, sim_data: Path, work: Path) -> None:
@@ -254,10 +259,10 @@ def bench_against(other: Path, model_id: str, repeats: int, sim_data: Path, work
             seconds = runs[name][-1]
             print(f"  {name} run {repeat + 1}: " + ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()), flush=True)
     print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    print(f"{'median seconds':<16}{'other':>9}{'this':>9}{'other/this':>12}")
+    print(f"{'median seconds':<18}{'other':>9}{'this':>9}{'other/this':>12}")
     for phase in runs["this"][0]:
         other_median, this_median = (statistics.median(run[phase] for run in runs[name]) for name in ("other", "this"))
-        print(f"{phase:<16}{other_median:>9.2f}{this_median:>9.2f}{other_median / this_median:>11.2f}x")
+        print(f"{phase:<18}{other_median:>9.2f}{this_median:>9.2f}{other_median / this_median:>11.2f}x")
 
 
 def main() -> None:
