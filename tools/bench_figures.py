@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from check_figures_equal import CONV_MODELS, FIGURES, MODELS
+from check_figures_equal import FIGURES, MODELS, figure_models
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 #: the report timed: lcl-v2 against the references of the figures' models
@@ -90,11 +90,6 @@ def fresh_cache(folder: Path, sim_data: Path) -> Path:
     folder.mkdir(parents=True)
     shutil.copytree(sim_data, folder / sim_data.name, copy_function=shutil.copy2)
     return folder
-
-
-def figure_models(figure: str, models: Sequence[str]) -> list[str]:
-    """The models of ``models`` that ``figure`` runs with (receptive_fields: those with a first convolution)."""
-    return [model for model in models if figure != "receptive_fields" or model in CONV_MODELS]
 
 
 def bench_tree(

@@ -17,7 +17,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +27,9 @@ MODELS = ("lcl-v2", "alexnet-untrained", "v1-steerpyr", "v1-steerpyr-pool")
 CONV_MODELS = ("lcl-v2", "alexnet-untrained")
 
 
-def figure_models(figure: str) -> tuple[str, ...]:
-    """The models a figure runs with."""
-    return CONV_MODELS if figure == "receptive_fields" else MODELS
+def figure_models(figure: str, models: Sequence[str] = MODELS) -> list[str]:
+    """The models of ``models`` that ``figure`` runs with (receptive_fields: those with a first convolution)."""
+    return [model for model in models if figure != "receptive_fields" or model in CONV_MODELS]
 
 
 REPOSITORY = Path(__file__).resolve().parents[1]
