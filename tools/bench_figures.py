@@ -84,6 +84,33 @@ def timed(arguments: list[str], environment: dict[str, str], cwd: Path) -> tuple
     return wall, usage.ru_utime + usage.ru_stime
 
 
+def run_on_empty_cache(tree: Path, script: str, arguments: list[str], work: Path, sim_data: Path, tag: str) -> dict:
+    """Run ``IMPORT_TREE + script`` (argv: ``tree``, ``arguments``) in a new process on an empty cache under
+    ``work`` (the simulated release copied in, a results database of its own); returns the JSON of its last stdout
+    line that starts with ``tag`` (a failure raises with the end of its stderr)."""
+    cache = work / "cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    shutil.copytree(sim_data, cache / sim_data.name)
+    environment = os.environ | {
+        "BRAINSCORE_LCL_CACHE": str(cache),
+        "RESULTCACHING_HOME": str(cache / "result_caching"),
+        "BRAINSCORE_LCL_DB": f"sqlite:///{cache / 'results.sqlite'}",
+        "TQDM_DISABLE": "1",
+    }
+    environment.pop("PYTHONPATH", None)
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_TREE + script, str(tree), *arguments],
+        env=environment,
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
+    lines = [line for line in result.stdout.splitlines() if line.startswith(f"{tag} ")]
+    if result.returncode != 0 or not lines:
+        raise RuntimeError(f"{tree}: {' '.join(arguments)} failed:\n{result.stderr[-3000:]}")
+    return json.loads(lines[-1].removeprefix(f"{tag} "))
+
+
 def fresh_cache(folder: Path, sim_data: Path) -> Path:
     """An empty cache folder holding only the simulated release (data, not computed results)."""
     shutil.rmtree(folder, ignore_errors=True)

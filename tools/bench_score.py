@@ -28,12 +28,8 @@ run, the medians, their ratios (other / this: above 1 means this tree is faster)
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -219,32 +215,13 @@ def bench_deep_model() -> None:
 
 def time_tree(tree: Path, model_id: str, work: Path, sim_data: Path) -> dict[str, float]:
     """Wall and CPU seconds of ``brainscore score`` of ``model_id`` on simulated V1 then V2, cold then warm (and the
-    import, and the whole process's wall seconds), in a new process that
-    imports ``tree``, from an empty cache under ``work`` (the simulated release copied in)."""
-    from bench_figures import IMPORT_TREE
+    import, and the whole process's wall seconds), in a new process that imports ``tree``, from an empty cache under
+    ``work`` (the simulated release copied in)."""
+    from bench_figures import run_on_empty_cache
 
-    cache = work / "cache"
-    shutil.rmtree(cache, ignore_errors=True)
-    shutil.copytree(sim_data, cache / sim_data.name)
-    environment = os.environ | {
-        "BRAINSCORE_LCL_CACHE": str(cache),
-        "RESULTCACHING_HOME": str(cache / "result_caching"),
-        "BRAINSCORE_LCL_DB": f"sqlite:///{cache / 'results.sqlite'}",
-        "TQDM_DISABLE": "1",
-    }
-    environment.pop("PYTHONPATH", None)
     started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-c", IMPORT_TREE + SCORE_TWICE, str(tree), model_id],
-        env=environment,
-        cwd=work,
-        capture_output=True,
-        text=True,
-    )
-    lines = [line for line in result.stdout.splitlines() if line.startswith("SECONDS ")]
-    if result.returncode != 0 or not lines:
-        raise RuntimeError(f"{tree}: brainscore score failed:\n{result.stderr[-3000:]}")
-    return json.loads(lines[-1].removeprefix("SECONDS ")) | {"process wall": time.perf_counter() - started}
+    seconds = run_on_empty_cache(tree, SCORE_TWICE, [model_id], work, sim_data, "SECONDS")
+    return seconds | {"process wall": time.perf_counter() - started}
 
 
 def bench_against(other: Path, model_id: str, repeats: int, sim_data: Path, work: Path) -> None:
