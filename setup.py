@@ -26,8 +26,18 @@ def packages() -> list[str]:
 setup(
     packages=packages(),
     package_dir=PACKAGE_DIRS,
+    # every file but Python source under the four folders that git tracks is package data (tests/test_wheel.py
+    # checks the list and the wheel against it)
     package_data={
-        "brainscore_lcl": ["weights/*.pt", "weights/*.json", "data/*.json", "report/*.html"],
+        "brainscore_lcl": [
+            "weights/*.pt",
+            "weights/*.json",
+            "weights/lcl-v2-report/*",
+            "data/*.json",
+            "report/*.html",
+            "report/*.css",
+            "report/*.js",
+        ],
         "brainscore_lcl.training": ["configs/*.yaml"],
         "brainscore_lcl.analyses": ["data/*.json"],
     },

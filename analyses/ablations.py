@@ -209,6 +209,8 @@ def draw(result: Ablations, out: str | Path | None = None) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> Ablations:
+    """``python analyses/ablations.py``: parse ``argv`` (default ``sys.argv``), compute, then draw into
+    ``--out``; returns the result."""
     args = parse_args(
         "ablations",
         __doc__.splitlines()[0],

@@ -106,6 +106,7 @@ class Behaviour(FigureResult):
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The options of ``python analyses/behaviour.py`` parsed from ``argv`` (default ``sys.argv``)."""
     from brainscore_lcl.errors import ArgumentParser
 
     parser = ArgumentParser(prog="analyses/behaviour.py", description=__doc__.splitlines()[0])
@@ -407,6 +408,8 @@ def draw(result: Behaviour, out: str | Path | None = None) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> Behaviour:
+    """``python analyses/behaviour.py``: parse ``argv`` (default ``sys.argv``), compute, then draw into
+    ``--out``; returns the result."""
     from brainscore_lcl.scoring import check_model_ids
 
     args = parse_args(argv)

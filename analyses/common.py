@@ -25,6 +25,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from brainscore_lcl import versioned
 from brainscore_lcl.data.facts import BRAINSCORE_WINDOW_MS, PAPER_WINDOW_MS, SOURCE_PREFIXES
 from brainscore_lcl.data.identity import BENCHMARK_SOURCES
 from brainscore_lcl.errors import UsageError
@@ -413,7 +414,7 @@ def save_figure(figure: plt.Figure, out: Path, name: str) -> list[Path]:
 def write_json(out: Path, name: str, result: FigureResult) -> Path:
     """Write ``result.to_json()`` to ``<out>/<name>.json``."""
     path = out / f"{name}.json"
-    path.write_text(json.dumps(result.to_json(), indent=2))
+    path.write_text(json.dumps(versioned(result.to_json()), indent=2))
     return path
 
 

@@ -28,6 +28,7 @@ from brainscore_lcl.analyses.common import (
     add_time_window_argument,
     benchmark_id,
     benchmark_options,
+    cell_score,
     display_name,
     load_models,
     mark_simulated,
@@ -37,7 +38,6 @@ from brainscore_lcl.analyses.common import (
     print_table,
     run_script,
     save_figure,
-    score_models,
     time_window_record,
     write_csv,
     write_json,
@@ -193,11 +193,12 @@ def compute(
     for region in regions:
         entries, region_notes = load_models(models + added, checkpoints or {}, region)
         notes += [note for note in region_notes if note not in notes]
-        records: dict[str, dict[str, Any]] = {entry.model_id: {} for entry in entries}
-        for measure in measures:
-            identifier, extra = measure_benchmark(source, region, measure)
-            for model, record in score_models(entries, no_cache, identifier, options | extra).items():
-                records[model][measure] = record
+        records: dict[str, dict[str, Any]] = {}
+        for entry in entries:  # one model's measures in a row: its activations are read once for all of them
+            records[entry.model_id] = {}
+            for measure in measures:
+                identifier, extra = measure_benchmark(source, region, measure)
+                records[entry.model_id][measure] = cell_score(entry, identifier, no_cache, **options, **extra)
         region_rows = panel_rows(region, records, measures)
         rows += region_rows
         agreement[region] = agreement_of(region, region_rows, measures, n_perm)
@@ -303,6 +304,8 @@ def add_panel_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> MetricPanel:
+    """``python analyses/metric_panel.py``: parse ``argv`` (default ``sys.argv``), compute, then draw into
+    ``--out``; returns the result."""
     args = parse_args("metric_panel", __doc__.splitlines()[0], default_models(), add_panel_arguments, argv)
     result = compute(
         args.models,

@@ -240,6 +240,8 @@ def draw(result: PerNeuron, out: str | Path | None = None) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> PerNeuron:
+    """``python analyses/per_neuron.py``: parse ``argv`` (default ``sys.argv``), compute, then draw into
+    ``--out``; returns the result."""
     args = parse_args(
         "per_neuron",
         __doc__.splitlines()[0],

@@ -296,6 +296,8 @@ def draw(result: ReceptiveFields, out: str | Path | None = None) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> ReceptiveFields:
+    """``python analyses/receptive_fields.py``: parse ``argv`` (default ``sys.argv``), compute, then draw into
+    ``--out``; returns the result."""
     args = parse_args(
         "receptive_fields",
         __doc__.splitlines()[0],

@@ -108,6 +108,7 @@ def excluded_line(excluded: dict[str, Any]) -> str:
 
 
 def add_arguments(parser) -> None:
+    """This figure's own options on ``parser``: ``--window``, ``--time-window``, ``--min-ceiling``."""
     parser.add_argument(
         "--window",
         choices=("latency", "fixed"),
@@ -309,6 +310,8 @@ def draw(result: TextureModulation, out: str | Path | None = None) -> list[Path]
 
 
 def main(argv: Sequence[str] | None = None) -> TextureModulation:
+    """``python analyses/texture_modulation.py``: parse ``argv`` (default ``sys.argv``), compute, then draw into
+    ``--out``; returns the result."""
     args = parse_args("texture_modulation", __doc__.splitlines()[0], DEFAULT_MODELS, add_arguments, argv)
     result = compute(
         args.models,

@@ -124,6 +124,8 @@ def draw(result: V1Predictivity, out: str | Path | None = None) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> V1Predictivity:
+    """``python analyses/v1_predictivity.py``: parse ``argv`` (default ``sys.argv``), compute, then draw into
+    ``--out``; returns the result."""
     args = parse_args(
         "v1_predictivity",
         __doc__.splitlines()[0],

@@ -318,6 +318,8 @@ def print_partitions(result: V2Predictivity) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> V2Predictivity:
+    """``python analyses/v2_predictivity.py``: parse ``argv`` (default ``sys.argv``), compute, then draw into
+    ``--out``; returns the result."""
     args = parse_args(
         "v2_predictivity",
         __doc__.splitlines()[0],

@@ -3,7 +3,15 @@
 import os
 from pathlib import Path
 
+#: the suite's version, its one source: pyproject.toml reads it (``[tool.setuptools.dynamic]``), ``brainscore
+#: --version`` prints it, and every JSON record (``versioned``) and results-database row carries it
 __version__ = "0.1.0"
+
+
+def versioned(record: dict) -> dict:
+    """``record`` with ``suite_version`` (``__version__``) as its first key: what every JSON record the suite writes
+    carries."""
+    return {"suite_version": __version__} | dict(record)
 
 
 def cache_dir() -> Path:

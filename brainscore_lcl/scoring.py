@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from brainscore_lcl import versioned
 from brainscore_lcl.data.remote import (
     OFFLINE_MODEL_HINT,
     is_download_failure,
@@ -290,7 +291,7 @@ class ScoreRecord:
         """Write the summary (or, with ``full``, every field incl. per-neuron values) as JSON, atomically."""
         from brainscore_lcl.cache import atomic_write_json
 
-        atomic_write_json(path, asdict(self) if full else self.summary(), indent=2)
+        atomic_write_json(path, versioned(asdict(self) if full else self.summary()), indent=2)
 
 
 def record_from_score(model_id: str, benchmark_id: str, score) -> ScoreRecord:
@@ -362,18 +363,34 @@ def shared_layer_selection(model, benchmark, candidates: list[str]) -> tuple[str
     return layer, dict(public_scores)
 
 
+#: activations precomputed in this process: (model identifier, field of view, stimulus set identifier, its field of
+#: view, layers) (``precompute_activations``)
+_PRECOMPUTED: set[tuple] = set()
+
+
 def precompute_activations(model, benchmark) -> None:
     """Extract every recorded layer for the benchmark's stimuli in one pass. Brain-Score's activation cache stores
     each layer separately, so every later ``look_at`` of one of them (V1, V2, layer selection) is served from the
-    cache instead of running the network again per layer."""
+    cache instead of running the network again per layer. Done once per process for each model (identifier, field
+    of view), stimulus set (its identifier holds a hash of its content) and layers: reading every stored layer back
+    costs seconds per call, and the metric panel scores each model on 14 benchmarks of the same stimuli."""
     from brainscore_vision.benchmark_helpers.screen import place_on_screen
 
+    stimulus_set = benchmark.assembly.stimulus_set
+    key = (
+        getattr(model, "identifier", id(model)),
+        model.visual_degrees(),
+        getattr(stimulus_set, "identifier", None) or id(stimulus_set),
+        benchmark._visual_degrees,
+        tuple(model.layers),
+    )
+    if key in _PRECOMPUTED:
+        return
     stimuli = place_on_screen(
-        benchmark.assembly.stimulus_set,
-        target_visual_degrees=model.visual_degrees(),
-        source_visual_degrees=benchmark._visual_degrees,
+        stimulus_set, target_visual_degrees=model.visual_degrees(), source_visual_degrees=benchmark._visual_degrees
     )
     model.activations_model(stimuli, layers=list(model.layers))
+    _PRECOMPUTED.add(key)
 
 
 #: the regions Brain-Score's neural benchmarks name in their ids

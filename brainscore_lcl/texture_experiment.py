@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import sys
+import types
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from brainscore_lcl import versioned
 from brainscore_lcl.cache import atomic_path, atomic_write_json
 from brainscore_lcl.data.facts import VISUAL_DEGREES
 from brainscore_lcl.errors import RunError, UsageError
@@ -304,7 +307,7 @@ def write_outputs(record: dict[str, Any], out: Path) -> list[Path]:
             for layer, numbers in record["layers"].items()
         },
     }
-    atomic_write_json(out / JSON_FILE, summary, indent=1)
+    atomic_write_json(out / JSON_FILE, versioned(summary), indent=1)
     with atomic_path(out / UNITS_FILE) as temporary, temporary.open("w", newline="") as handle:
         writer = csv.writer(handle)
         families = next(iter(record["layers"].values()))["families"]
@@ -404,3 +407,15 @@ def summary_lines(record: dict[str, Any]) -> list[str]:
             f"{numbers['median_unit_rmod']:+.3f}; families, most modulated first: {ranked}"
         )
     return lines
+
+
+class _CallableModule(types.ModuleType):
+    """This module, callable as its function ``texture_experiment``: once the module is imported, Python's import
+    system sets ``brainscore_lcl.texture_experiment`` to the module, replacing the function the package's lazy
+    ``__getattr__`` gives, so ``bl.texture_experiment(model, ...)`` calls the function either way."""
+
+    def __call__(self, *args, **kwargs) -> dict[str, Any]:
+        return texture_experiment(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -44,6 +44,7 @@ def test_score_writes_the_json_fields(tmp_path):
     assert "v1-steerpyr-pool on FreemanZiemba2013sim.V2-pls: score" in result.stdout
     written = json.loads(out.read_text())
     assert set(written) == {
+        "suite_version",
         "model",
         "benchmark",
         "score",

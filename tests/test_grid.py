@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from brainscore_lcl import versioned
 from brainscore_lcl.grid.cells import grid_models
 from brainscore_lcl.results.db import DONE, FAILED, ResultsDB, record_of
 
@@ -110,7 +111,8 @@ def test_grid_scores_equal_brainscore_score_once_per_stimulus_set(client, networ
     out = tmp_path / "score.json"
     argv = ["score", "--model", tiny, "--benchmark", V2, "--json", str(out), "--full-json", "--no-controls"]
     assert main([*argv, "--db", f"sqlite:///{tmp_path / 'score.sqlite'}"]) == 0
-    assert record_of(rows[V2]) == json.loads(out.read_text())  # every field, per-neuron values included
+    # every field, per-neuron values included, and the suite's version
+    assert versioned(record_of(rows[V2])) == json.loads(out.read_text())
     assert rows[V2]["score"] == json.loads(out.read_text())["score"]
     again = run(client, db, [tiny], [V1, V2])
     assert (again.computed, again.skipped, again.extractions) == (0, 2, 0)
@@ -230,3 +232,27 @@ def test_grid_and_leaderboard_commands(client, network_file, tmp_path, capsys):
     assert all(row["control"] for row in controls) and not cell["control"]
     stored = {row["model"]: row["score"] for row in ResultsDB(db_url).rows()}
     assert cell["cells"][V1]["score"] == stored["sim-generator"] > stored["control-pixels"]
+
+
+@pytest.mark.slow
+def test_extractions_of_workers_killed_after_writing_them_are_counted(client, network_file, tmp_path):
+    """Every worker is killed once the first cell is back (both of the model's extractions written, their tasks'
+    results lost with the workers and recomputed from the disk cache): the summary still counts the two runs."""
+    import os
+    import signal
+
+    fresh = new_network(network_file, "x.py")
+    spec = f"{fresh}:build"
+    db = ResultsDB(f"sqlite:///{tmp_path / 'grid.sqlite'}")
+    killed = []
+
+    def kill_workers(key, result):
+        if not killed:
+            killed.append(result["worker"])
+            for pid in client.run(os.getpid).values():  # the nannies start new worker processes
+                os.kill(pid, signal.SIGKILL)
+
+    summary = run(client, db, [spec], [V1, V2], on_cell=kill_workers)
+    assert killed and (summary.computed, summary.failed) == (2, 0)
+    assert summary.extractions == summary.extractions_by_model[spec] == 2
+    assert len(db.rows()) == 2

@@ -5,6 +5,7 @@ starts, the dry run's job script, and the site's ``jobqueue.yaml`` kept where th
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -203,6 +204,7 @@ def test_a_cell_another_run_wrote_first_is_counted_apart(tmp_path):
 
     from brainscore_lcl.grid.cells import GridModel
     from brainscore_lcl.grid.run import _Grid
+    from brainscore_lcl.results.cell import CellRequest
     from brainscore_lcl.results.db import CellKey, ResultsDB
     from brainscore_lcl.scoring import ScoreRecord
 
@@ -214,7 +216,8 @@ def test_a_cell_another_run_wrote_first_is_counted_apart(tmp_path):
         for _ in range(2)
     ]
     for grid, written in zip(grids, (True, False)):  # the workers' score_cell wrote the cell once
-        grid.finish_cell(model, V1, key, result | {"computed": True, "written": written})
+        identity = {"weights_sha256": "w" * 64, "visual_degrees": None}
+        grid.finish_cell(model, CellRequest("m", V1), key, identity, result | {"computed": True, "written": written})
     assert [(grid.summary.computed, grid.summary.computed_elsewhere) for grid in grids] == [(1, 0), (0, 1)]
     assert "1 written first by another run" in grids[1].summary.line()
 
@@ -230,3 +233,133 @@ def test_workers_beyond_the_users_slurm_job_limit_are_refused(slurm, tmp_path, c
         "MaxSubmitJobs); pass --workers 40 or fewer\n",
     )
     assert not (slurm / "state").exists()  # sbatch never ran
+
+
+def test_a_grid_whose_cluster_loses_every_worker_ends_in_one_sentence(tmp_path, monkeypatch):
+    """The cluster had a worker, then none (jobs ended, processes killed) while a task is pending: the grid ends after
+    --worker-timeout seconds with one sentence, instead of waiting forever."""
+    from distributed import Client, LocalCluster
+
+    from brainscore_lcl.errors import RunError
+    from brainscore_lcl.grid.cells import GridModel
+    from brainscore_lcl.grid.run import _Grid, run_grid
+    from brainscore_lcl.results.db import ResultsDB
+
+    monkeypatch.setattr(_Grid, "load_benchmarks", lambda grid: None)  # no task ever runs: no data needed
+    network = tmp_path / "n.py"
+    network.write_text("import torch\n\ndef build():\n    return torch.nn.Conv2d(3, 4, 7)\n")
+    db = ResultsDB(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster, Client(cluster) as client:
+        client.wait_for_workers(1, timeout=30)
+        cluster.scale(0)
+        deadline = time.monotonic() + 30
+        while client.scheduler_info()["workers"]:
+            assert time.monotonic() < deadline, "the worker did not leave"
+            time.sleep(0.1)
+        start = time.monotonic()
+        with pytest.raises(RunError) as error:
+            model = GridModel("n", f"{network}:build")
+            run_grid([model], [V1], client=client, db=db, progress=False, worker_timeout=0.5)
+    assert time.monotonic() - start < 20
+    assert str(error.value) == (
+        "the Dask cluster has had no worker for 0.5 s while 1 cells were still to compute (its workers were lost: "
+        "batch jobs ended or were cancelled, worker processes were killed or ran out of memory, or the scheduler's "
+        "workers were stopped); the 0 cells stored so far are kept, and rerunning the same command computes only "
+        "the rest"
+    )
+
+
+def test_controls_a_benchmark_cannot_take_are_skipped_not_failed(tmp_path, capsys):
+    """control-design and control-pixels commit V1 and V2 only: on an IT benchmark of brainscore_vision both are
+    skipped with their reason before any cluster starts (exit 0), listed in the summary and its JSON."""
+    from brainscore_lcl.results.db import ResultsDB
+
+    summary, db = tmp_path / "s.json", f"sqlite:///{tmp_path / 'r.sqlite'}"
+    ResultsDB(db)  # an existing database: the grid starts its cluster only when a cell is to be computed
+    argv = ["grid", "--benchmarks", "MajajHong2015public.IT-pls", "--json", str(summary)]
+    code, out, err = run_main([*argv, "--db", db], capsys)
+    assert code == 0 and "Traceback" not in err, err
+    assert "2 cells: 0 computed, 0 already in the database, 0 failed, 2 control cells skipped" in out
+    assert "control-design on MajajHong2015public.IT-pls: skipped: model control-design commits no layer to IT" in out
+    skipped = json.loads(summary.read_text())["skipped_controls"]
+    assert [(row["model"], row["benchmark"]) for row in skipped] == [
+        ("control-design", "MajajHong2015public.IT-pls"),
+        ("control-pixels", "MajajHong2015public.IT-pls"),
+    ]
+    assert all("commits no layer to IT" in row["reason"] for row in skipped)
+
+
+def test_control_design_is_skipped_on_a_stimulus_set_without_design_labels():
+    from types import SimpleNamespace
+
+    from brainscore_lcl.grid.cells import control_skip_reason
+
+    stimuli = SimpleNamespace(columns=["stimulus_id", "truth"], identifier="stand-in-Geirhos2021")
+    loaded = SimpleNamespace(assembly=SimpleNamespace(stimulus_set=stimuli))
+    reason = control_skip_reason("control-design", V1, {}, loaded)
+    assert reason is not None and "stimulus set 'stand-in-Geirhos2021' has neither" in reason
+    assert control_skip_reason("control-pixels", V1, {}, loaded) is None
+    assert control_skip_reason("control-design", V1, {}) is None  # the ids alone allow it
+
+
+@pytest.mark.parametrize("disabled", [True, False])
+def test_the_grid_bar_honours_tqdm_disable(disabled, tmp_path):
+    """tqdm reads ``$TQDM_DISABLE`` when it is imported: a fresh process each."""
+    import subprocess
+    import sys
+
+    database = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    script = (
+        "from brainscore_lcl.grid.run import run_grid; from brainscore_lcl.results.db import ResultsDB; "
+        f"run_grid([], [{V1!r}], client=None, db=ResultsDB({database!r}))"
+    )
+    environment = {name: value for name, value in os.environ.items() if name != "TQDM_DISABLE"}
+    environment |= {"TQDM_DISABLE": "1"} if disabled else {}
+    done = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert ("cells:" in done.stderr) is not disabled
+
+
+def test_the_summary_counts_the_workers_events_not_the_returned_tasks(tmp_path):
+    """The fast half of ``test_grid.py::test_extractions_of_workers_killed_after_writing_them_are_counted``: the
+    extractions and written cells the workers logged on the scheduler are what the summary counts; a cell this run's
+    killed worker wrote, found stored by the retried task, counts as computed, one another run wrote as found."""
+    from tqdm import tqdm
+
+    from brainscore_lcl.grid.cells import GridModel
+    from brainscore_lcl.grid.run import _Grid
+    from brainscore_lcl.results.cell import CellRequest
+    from brainscore_lcl.results.db import CellKey, ResultsDB
+
+    class Scheduler:
+        """A client whose scheduler holds the events of two workers, one of them killed after its writes."""
+
+        submit = None
+
+        def __init__(self, events):
+            self.events = events
+
+        def get_events(self, topic):
+            return tuple((0.0, message) for name, message in self.events if name == topic)
+
+    db = ResultsDB(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    grid = _Grid(
+        None, db, [V1, "B"], {}, recompute=False, retry_failed=False, retries=0, bar=tqdm(disable=True), on_cell=None
+    )
+    grid._client = Scheduler(
+        [
+            (grid.topic, {"model": "m", "extractions": 1}),
+            (grid.topic, {"model": "m", "extractions": 1}),  # the killed worker's
+            (grid.topic, {"model": "m", "written": V1}),  # the killed worker's
+            ("brainscore-lcl-grid-another", {"model": "m", "extractions": 5}),
+        ]
+    )
+    grid.summary.cells = 2
+    model, identity = GridModel("m", "m"), {"weights_sha256": "w" * 64, "visual_degrees": None}
+    for benchmark_id in (V1, "B"):  # both retried tasks found their cell stored
+        key = CellKey("m", "w" * 64, benchmark_id, "data", {}, "code")
+        grid.finish_cell(model, CellRequest("m", benchmark_id), key, identity, {"computed": False, "worker": "w"})
+    assert (grid.summary.computed, grid.summary.skipped, grid.summary.extractions) == (0, 2, 0)
+    grid.count_events()
+    summary = grid.summary
+    assert (summary.computed, summary.skipped, summary.extractions, summary.extractions_by_model) == (1, 1, 2, {"m": 2})

@@ -416,3 +416,18 @@ def test_an_interrupted_run_leaves_out_as_it_was_and_keeps_its_families(sources,
     record = make_stimuli(sources, out, samples=1, size=SIZE, seed=1, iterations=1)  # continues: family 2 only
     assert len(calls) == 3 and len(record["images"]) == 4 and not partial_folder(out).exists()
     assert sorted(path.name for path in (out / "stim").iterdir()) == sorted(record["images"])
+
+
+def test_bl_texture_experiment_stays_the_function_once_its_module_is_imported():
+    import brainscore_lcl as bl
+    from brainscore_lcl import texture_experiment as module
+
+    assert bl.texture_experiment is module  # the import system's doing: the package attribute is the module now
+    calls = []
+    original = module.texture_experiment
+    module.texture_experiment = lambda *args, **kwargs: calls.append((args, kwargs)) or {"called": True}
+    try:
+        assert bl.texture_experiment("lcl-v2", "stim", layers=["3"]) == {"called": True}
+    finally:
+        module.texture_experiment = original
+    assert calls == [(("lcl-v2", "stim"), {"layers": ["3"]})]

@@ -1149,6 +1149,13 @@ CASES = [
         "of that name; move the file or choose another folder",
     ),
     (
+        "leaderboard over a file named models",
+        ["leaderboard", "--out", "{tmp}/with-models", "--db", "sqlite:///{tmp}/db/absent.sqlite"],
+        EXIT_USAGE,
+        "brainscore: --out {tmp}/with-models holds a file named models where this command writes a folder "
+        "of that name; move the file or choose another folder",
+    ),
+    (
         "checkpoint without config",
         ["info", "--model", "lcl-v2", "--checkpoint", "{tmp}/ckpt/no-config.pt"],
         EXIT_FAILED,
@@ -1331,6 +1338,8 @@ def inputs(tmp_path_factory) -> Path:
     symlink_loop(folder / "loops")
     (folder / "with-stim").mkdir()
     (folder / "with-stim" / "stim").write_text("a file where data export writes a folder\n")
+    (folder / "with-models").mkdir()
+    (folder / "with-models" / "models").write_text("a file where the leaderboard writes its model pages\n")
     return folder
 
 

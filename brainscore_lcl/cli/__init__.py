@@ -16,6 +16,7 @@ import argparse
 import logging
 import warnings
 
+from brainscore_lcl import __version__
 from brainscore_lcl.cli import (
     behavior,
     data,
@@ -57,6 +58,7 @@ COMMANDS = (
 def build_parser() -> argparse.ArgumentParser:
     """The ``brainscore`` parser with every command's subparser."""
     parser = ArgumentParser(prog="brainscore", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"brainscore-lcl {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.add_subcommand(commands)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from brainscore_lcl import versioned
 from brainscore_lcl.cli.options import add_database_argument, check_json_option
 from brainscore_lcl.cli.score import add_texmod_cv_argument, benchmark_options, check_texmod_cv
 from brainscore_lcl.controls import CONTROL_MODELS
@@ -101,13 +102,14 @@ def command_grid(args: argparse.Namespace) -> int:
                 recompute=args.recompute,
                 retry_failed=args.retry_failed,
                 retries=args.retries,
+                worker_timeout=args.worker_timeout,
             )
         finally:
             for client in opened:
                 close_client(client)
     print(summary.line())
     if args.json:
-        atomic_write_json(args.json, asdict(summary), indent=2)
+        atomic_write_json(args.json, versioned(asdict(summary)), indent=2)
     return 1 if summary.failed else 0
 
 
@@ -144,7 +146,8 @@ def add_subcommand(commands: argparse._SubParsersAction) -> None:
         type=float,
         default=WORKER_TIMEOUT,
         metavar="SECONDS",
-        help=f"end the grid when no worker has joined after this long (default {WORKER_TIMEOUT:g})",
+        help=f"end the grid when no worker has joined after this long, or the cluster has had none for this long while "
+        f"cells are pending (default {WORKER_TIMEOUT:g})",
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="print the cluster's settings and job script; submit nothing"

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from brainscore_lcl import versioned
 from brainscore_lcl.paths import existing_file, existing_folder, output_file, resolved
 
 
@@ -32,7 +33,7 @@ def write_json_output(path: str | None, payload: object) -> None:
     """The ``--json`` option: write ``payload`` to ``path`` (folders created) and say so; no-op without it."""
     if path:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(json.dumps(payload, indent=2))
+        Path(path).write_text(json.dumps(versioned(payload) if isinstance(payload, dict) else payload, indent=2))
         print(f"wrote {path}")
 
 

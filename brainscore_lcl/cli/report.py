@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from brainscore_lcl.analyses import FIGURES
 from brainscore_lcl.cli.options import check_input_paths
 from brainscore_lcl.paths import output_folder
+
+#: the figures with a report section (``brainscore_lcl.report.build.SECTIONS``; the ablations compare training runs,
+#: not one model), named here without importing the report's scoring machinery
+REPORT_SECTIONS = tuple(figure for figure in FIGURES if figure != "ablations")
 
 
 def command_report(args: argparse.Namespace) -> int:
@@ -31,6 +36,7 @@ def command_report(args: argparse.Namespace) -> int:
         time_window=args.time_window,
         references=args.references,
         no_cache=args.no_cache,
+        sections=args.sections,
     )
     print(f"wrote {page} (figures in {page.parent}, every number in {page.parent / 'report.json'})")
     return 0
@@ -62,6 +68,13 @@ def add_subcommand(commands: argparse._SubParsersAction) -> None:
         nargs="*",
         metavar="MODEL",
         help="models to compare with (default: the offline reference models)",
+    )
+    parser.add_argument(
+        "--sections",
+        nargs="+",
+        choices=REPORT_SECTIONS,
+        metavar="SECTION",
+        help=f"only these sections (default all: {', '.join(REPORT_SECTIONS)})",
     )
     parser.add_argument("--no-cache", action="store_true", help="recompute scores instead of reading the cache")
     parser.add_argument("--out", required=True, help="folder for index.html, report.json and the figures")

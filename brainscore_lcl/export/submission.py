@@ -20,6 +20,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from brainscore_lcl import versioned
 from brainscore_lcl.errors import RunError, UsageError
 from brainscore_lcl.export.checks import check_submission
 from brainscore_lcl.export.identifiers import plugin_dirname
@@ -115,7 +116,7 @@ def _write_checked(
         "warnings": list(warnings),
         **details,
     }
-    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    (staging / "manifest.json").write_text(json.dumps(versioned(manifest), indent=2))
     (staging / "SUBMIT.md").write_text(submission_steps(out, manifest, scoring))
     check_submission(staging)
     for path in staging.rglob("*"):

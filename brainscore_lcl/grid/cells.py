@@ -78,3 +78,33 @@ def public_identity(benchmark) -> tuple[str, str] | None:
         return None
     public = benchmark.public_counterpart()
     return public.identifier, stimuli_identity(public) or public.identifier
+
+
+def control_skip_reason(control_id: str, benchmark_id: str, options, benchmark=None) -> str | None:
+    """Why the control ``control_id`` cannot be scored on ``benchmark_id`` (one sentence), or None: a region it
+    commits no layer to (``brainscore_lcl.results.cell.check_request``, from the ids alone) or, given the loaded
+    ``benchmark``, a stimulus set without the design labels ``control-design`` reads (read from its ``assembly``, or
+    Brain-Score's ``_assembly``/``_stimulus_set``, where it has one). The grid skips such a cell before submitting it,
+    as ``brainscore score`` skips the control (``brainscore_lcl.controls.control_scores``)."""
+    from brainscore_lcl.results.cell import CellRequest, check_request
+
+    try:
+        check_request(CellRequest(control_id, benchmark_id, options=options))
+        if benchmark is not None and control_id == "control-design":
+            from brainscore_lcl.models.controls.design import design_labels
+
+            stimulus_set = _stimulus_set_of(benchmark)
+            if stimulus_set is not None:
+                design_labels(stimulus_set)
+    except UsageError as error:
+        return str(error)
+    return None
+
+
+def _stimulus_set_of(benchmark):
+    """The StimulusSet a loaded benchmark shows, None where it exposes none."""
+    for name in ("assembly", "_assembly"):
+        assembly = getattr(benchmark, name, None)
+        if assembly is not None and hasattr(assembly, "stimulus_set"):
+            return assembly.stimulus_set
+    return getattr(benchmark, "_stimulus_set", None)

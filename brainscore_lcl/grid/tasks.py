@@ -7,7 +7,14 @@ A worker process builds each model once (``brainscore_lcl.scoring.built_model``)
 and runs one task at a time on them (``_lock``: the committed layer of a shared model is state). Activations go through
 Brain-Score's disk cache (``$RESULTCACHING_HOME``, shared by every worker of a machine or a shared file system), so
 the tasks that depend on an extraction read it from there. ``extractions`` counts the network's runs on a stimulus set
-in this process (``brainscore_patches.count_network_runs``); every task returns how many it caused.
+in this process (``brainscore_patches.count_network_runs``).
+
+What a task did that must outlive its worker is logged as a Dask event on the scheduler (``Worker.log_event``) under
+the grid's topic (``report``: (topic, the model's label)): {"model", "extractions": n} when its step ends (after
+Brain-Score's cache stored the activations; also when the step raises) and {"model", "written": benchmark id} right
+after its cell was written into the database. The client reads them at the end (``Client.get_events``), so a worker
+killed after writing still counts (an event is lost only when the worker dies in the milliseconds between the write
+and the event's send).
 """
 
 from __future__ import annotations
@@ -59,26 +66,41 @@ def benchmark(benchmark_id: str, options: dict[str, Any]):
     return _benchmarks[key]
 
 
-def _run(step, *args) -> dict[str, Any]:
-    """``step(*args)`` under the process lock, with its seconds, worker and extraction count; a ``SuiteError`` becomes
-    ``{"error": sentence}``."""
+def _log_event(report: tuple[str, str] | None, message: dict[str, Any]) -> None:
+    """Log ``message`` with the model's label under the grid's topic (``report``) on the scheduler; nothing outside a
+    Dask worker (a task called directly) or without ``report``."""
+    if report is None:
+        return
+    from distributed import get_worker
+
+    try:
+        worker = get_worker()
+    except ValueError:  # not on a Dask worker
+        return
+    topic, label = report
+    worker.log_event(topic, {"model": label} | message)
+
+
+def _run(step, report: tuple[str, str] | None) -> dict[str, Any]:
+    """``step()`` under the process lock, with its seconds and worker; a ``SuiteError`` becomes ``{"error":
+    sentence}``; the network's runs it caused are logged as an event (``report``, see the module docstring)."""
     from brainscore_lcl.results.db import worker_name
 
     with _lock, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the client reports each cell in one line; libraries' warnings stay here
         before, start = sum(extractions.values()), time.perf_counter()
         try:
-            result = step(*args)
+            result = step()
         except SuiteError as error:
             result = {"error": str(error)}
-        return result | {
-            "seconds": time.perf_counter() - start,
-            "worker": worker_name(),
-            "extractions": sum(extractions.values()) - before,
-        }
+        finally:
+            runs = sum(extractions.values()) - before
+            if runs:
+                _log_event(report, {"extractions": runs})
+        return result | {"seconds": time.perf_counter() - start, "worker": worker_name()}
 
 
-def identify(model_id: str, checkpoint: str | None) -> dict[str, Any]:
+def identify(model_id: str, checkpoint: str | None, *, report: tuple[str, str] | None = None) -> dict[str, Any]:
     """Build the model: its ``identity`` (weights sha256, field of view: ``brainscore_lcl.results.cell.model_identity``,
     remembered for the next grid) and whether it selects its layers on public data ("selects")."""
 
@@ -93,10 +115,18 @@ def identify(model_id: str, checkpoint: str | None) -> dict[str, Any]:
         selects = bool(candidate_layers(model_id)) and bool(getattr(built, "layers", None))
         return {"identity": identity, "selects": selects}
 
-    return _run(step)
+    return _run(step, report)
 
 
-def extract(model_id: str, checkpoint: str | None, benchmark_id: str, options: dict[str, Any], public: bool):
+def extract(
+    model_id: str,
+    checkpoint: str | None,
+    benchmark_id: str,
+    options: dict[str, Any],
+    public: bool,
+    *,
+    report: tuple[str, str] | None = None,
+):
     """Extract the model's activations on the stimuli of the benchmark (``public``: of its public counterpart)."""
 
     def step():
@@ -106,10 +136,17 @@ def extract(model_id: str, checkpoint: str | None, benchmark_id: str, options: d
         precompute_activations(model(model_id, checkpoint), loaded.public_counterpart() if public else loaded)
         return {}
 
-    return _run(step)
+    return _run(step, report)
 
 
-def select_layer(model_id: str, checkpoint: str | None, benchmark_id: str, options: dict[str, Any], *needs):
+def select_layer(
+    model_id: str,
+    checkpoint: str | None,
+    benchmark_id: str,
+    options: dict[str, Any],
+    *needs,
+    report: tuple[str, str] | None = None,
+):
     """``brainscore_lcl.scoring.layer_selection`` of the model for the benchmark, after ``needs`` (the public
     extraction): {"selection": {...}}."""
 
@@ -122,7 +159,7 @@ def select_layer(model_id: str, checkpoint: str | None, benchmark_id: str, optio
         built = model(model_id, checkpoint)
         return {"selection": layer_selection(model_id, built, benchmark(benchmark_id, options))}
 
-    return _run(step)
+    return _run(step, report)
 
 
 def score_cell(
@@ -134,11 +171,12 @@ def score_cell(
     db_url: str,
     recompute: bool,
     *needs,
+    report: tuple[str, str] | None = None,
 ):
     """``brainscore_lcl.results.cell.score_cell`` of one cell, stored in the database at ``db_url``, after ``needs``
     (its extraction and, where the model selects a layer, the selection; their seconds are stored with the cell's):
     {"record": asdict of the ScoreRecord, named ``label``, "computed": False when found stored, "written": False
-    when another run wrote it first}."""
+    when another run wrote it first}; a written cell is logged as an event (``report``)."""
 
     def step():
         from brainscore_lcl.results.cell import CellRequest
@@ -154,9 +192,11 @@ def score_cell(
             timings[step_name] = timings.get(step_name, 0.0) + need.get("seconds", 0.0)
         request = CellRequest(model_id, benchmark_id, checkpoint, options, label=label, recompute=recompute)
         result = score_one(request, db=db_url, model=model(model_id, checkpoint), selection=selection, timings=timings)
+        if result.written:
+            _log_event(report, {"written": benchmark_id})
         return {"record": asdict(result.record), "computed": result.computed, "written": result.written}
 
-    return _run(step)
+    return _run(step, report)
 
 
 def _first_error(needs) -> dict[str, str] | None:

@@ -180,18 +180,24 @@ def model_features(units: np.ndarray, stimulus_ids) -> ModelFeatures:
 
 
 class RecordingPearsonCorrelation(ColumnwisePearsonCorrelation):
-    """``ColumnwisePearsonCorrelation`` that keeps each split's aligned (prediction, target) arrays (test stimuli,
-    targets), for the bootstrap over images."""
+    """``ColumnwisePearsonCorrelation`` that keeps each split's held-out stimulus ids and aligned (prediction, target)
+    arrays (test stimuli, targets), for the bootstrap over images."""
 
     def __init__(self):
         super().__init__()
-        self.pairs: list[tuple[np.ndarray, np.ndarray]] = []
+        self.pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def __call__(self, prediction, target):
         order = ["stimulus_id", "neuroid_id"]
         aligned_prediction = prediction.sortby(order).transpose("presentation", "neuroid")
         aligned_target = target.sortby(order).transpose("presentation", "neuroid")
-        self.pairs.append((np.asarray(aligned_prediction.values, float), np.asarray(aligned_target.values, float)))
+        self.pairs.append(
+            (
+                np.asarray(aligned_target["stimulus_id"].values),
+                np.asarray(aligned_prediction.values, float),
+                np.asarray(aligned_target.values, float),
+            )
+        )
         return super().__call__(prediction, target)
 
 
@@ -199,14 +205,24 @@ class OneToOneRegression:
     """Brain-Score's ``SingleRegression`` (each target predicted by the one source unit that correlates best with it on
     the training stimuli, NaN correlations of constant units skipped), computed for all targets at once over blocks
     of units: Brain-Score's class normalises the whole training matrix again for every target, which costs minutes
-    for a layer of 10^5 units. ``fit(X, Y)`` / ``predict(X)`` on arrays (n, p) and (n, q)."""
+    for a layer of 10^5 units. ``fit(X, Y)`` / ``predict(X)`` on arrays (n, p) and (n, q); with ``units`` (n_stimuli,
+    p) given, X is instead the (n, 1) column of row indices into them (``row_source``), so that Brain-Score's
+    cross-validation splits a one-column stand-in rather than copying every unit for each split."""
 
-    def __init__(self, block_size: int = 8192):
+    def __init__(self, block_size: int = 8192, units: np.ndarray | None = None):
         self.block_size = block_size
+        self.units = units
         self.mapping: np.ndarray | None = None
 
+    def _features(self, X) -> np.ndarray:
+        if self.units is None:
+            return np.asarray(X)
+        return self.units[np.asarray(X)[:, 0].astype(np.int64)]
+
     def fit(self, X, Y) -> OneToOneRegression:
-        X, Y = np.asarray(X), np.asarray(Y, dtype=np.float64)
+        """Choose, for each target column of ``Y`` (n, q), the column of ``X`` (n, p) (or of ``units`` at the rows
+        ``X`` names) that correlates best with it; returns self."""
+        X, Y = self._features(X), np.asarray(Y, dtype=np.float64)
         targets = Y - Y.mean(axis=0)
         targets = targets / np.linalg.norm(targets, axis=0)
         best = np.full(Y.shape[1], -np.inf)
@@ -225,19 +241,21 @@ class OneToOneRegression:
         return self
 
     def predict(self, X) -> np.ndarray:
-        return np.asarray(X)[:, self.mapping]
+        """The chosen source columns of ``X`` (n, p) (or of ``units`` at its rows): the prediction (n, q)."""
+        return self._features(X)[:, self.mapping]
 
 
-def regression_metric(measure: str, n_components: int = 25):
+def regression_metric(measure: str, n_components: int = 25, units: np.ndarray | None = None):
     """The cross-validated regression metric of ``measure`` (``metric(source, target) -> Score`` with per-split,
     per-target ``.raw``): Brain-Score's ``CrossRegressedCorrelation`` with its ``ridge_cv_regression`` or with
-    ``OneToOneRegression`` (its ``SingleRegression``, vectorised), kernel PLS for the two PLS measures."""
+    ``OneToOneRegression`` (its ``SingleRegression``, vectorised; on ``units`` when given, the source then being their
+    row indices), kernel PLS for the two PLS measures."""
     from brainscore_vision.metric_helpers.xarray_utils import XarrayRegression
     from brainscore_vision.metrics.regression_correlation.metric import CrossRegressedCorrelation, ridge_cv_regression
 
     if measure in ("pls", "reversepls"):
         return pls_metric("kernel", crossvalidation_kwargs=dict(CROSSVALIDATION_KWARGS), n_components=n_components)
-    regression = ridge_cv_regression() if measure == "ridge" else XarrayRegression(OneToOneRegression())
+    regression = ridge_cv_regression() if measure == "ridge" else XarrayRegression(OneToOneRegression(units=units))
     return CrossRegressedCorrelation(
         regression=regression,
         correlation=ColumnwisePearsonCorrelation(),
@@ -248,18 +266,25 @@ def regression_metric(measure: str, n_components: int = 25):
 @dataclass
 class RegressionFit:
     """One cross-validated regression: ``raw`` (mean over splits of the median over targets of held-out r),
-    ``per_split_r`` (split, target) and the splits' (prediction, target) arrays."""
+    ``per_split_r`` (split, target) and the splits' (held-out stimulus ids, prediction, target) arrays."""
 
     raw: float
     per_split_r: np.ndarray
-    pairs: list[tuple[np.ndarray, np.ndarray]]
+    pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 
 def cross_validated_regression(
-    measure: str, source: np.ndarray, target: np.ndarray, stimulus_ids, strata, n_components: int = 25
+    measure: str,
+    source: np.ndarray,
+    target: np.ndarray,
+    stimulus_ids,
+    strata,
+    n_components: int = 25,
+    units: np.ndarray | None = None,
 ) -> RegressionFit:
-    """Fit ``measure``'s regression from ``source`` (n, p) to ``target`` (n, q) over Brain-Score's splits."""
-    metric = regression_metric(measure, n_components)
+    """Fit ``measure``'s regression from ``source`` (n, p) to ``target`` (n, q) over Brain-Score's splits (for
+    ``n2n`` with ``units``: ``source`` is ``row_source``'s column of row indices into them)."""
+    metric = regression_metric(measure, n_components, units)
     recorder = RecordingPearsonCorrelation()
     metric.correlation = recorder
     with warnings.catch_warnings():
@@ -285,8 +310,17 @@ def regression_fit(measure: str, features: ModelFeatures, recordings: Recordings
     if measure == "reversepls":
         units = features.units[:, varying_unit_subset(features.units)]
         return cross_validated_regression(measure, responses, units, ids, strata, min(25, responses.shape[1]))
-    source = features.units if measure == "n2n" else features.basis
-    return cross_validated_regression(measure, source, responses, ids, strata, min(25, features.basis.shape[1]))
+    n_components = min(25, features.basis.shape[1])
+    if measure == "n2n":
+        rows = row_source(len(responses))
+        return cross_validated_regression(measure, rows, responses, ids, strata, n_components, features.units)
+    return cross_validated_regression(measure, features.basis, responses, ids, strata, n_components)
+
+
+def row_source(n_stimuli: int) -> np.ndarray:
+    """(n_stimuli, 1) row indices 0 .. n_stimuli - 1: the one-column stand-in source of ``OneToOneRegression`` with
+    ``units`` (as ``brainscore_lcl.metrics.pls.gram_row_source`` is for the kernel PLS)."""
+    return np.arange(n_stimuli, dtype=np.float64)[:, None]
 
 
 def unbiased_cka(first: np.ndarray, second: np.ndarray) -> float:
@@ -385,24 +419,47 @@ def internal_consistency_of(recordings: Recordings) -> float:
         return float(load_ceiling("internal_consistency")(assembly).values)
 
 
-def _correlations(prediction: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Pearson r of each target column, over the second-to-last axis ((..., stimuli, targets) -> (..., targets))."""
-    prediction = prediction - prediction.mean(axis=-2, keepdims=True)
-    target = target - target.mean(axis=-2, keepdims=True)
+def resampled_image_counts(n_stimuli: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """(n_boot, n_stimuli) how often each image is drawn in each of ``n_boot`` resamples of the n_stimuli images with
+    replacement."""
+    draws = rng.integers(0, n_stimuli, size=(n_boot, n_stimuli))
+    return np.stack([np.bincount(row, minlength=n_stimuli) for row in draws]).astype(np.float64)
+
+
+def weighted_correlations(weights: np.ndarray, prediction: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Pearson r of each target column over stimuli counted ``weights`` times: ``weights`` (n_boot, n), ``prediction``
+    and ``target`` (n, q) -> (n_boot, q); the r of the resample that repeats each stimulus that often (NaN where a
+    column is constant on the drawn stimuli)."""
+    prediction = prediction - prediction.mean(axis=0)  # centred first: no cancellation in the moments below
+    target = target - target.mean(axis=0)
+    total = weights.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.sum(prediction * target, axis=-2) / np.sqrt(
-            np.sum(prediction**2, axis=-2) * np.sum(target**2, axis=-2)
-        )
+        prediction_mean, target_mean = (weights @ prediction) / total, (weights @ target) / total
+        covariance = (weights @ (prediction * target)) / total - prediction_mean * target_mean
+        prediction_variance = (weights @ prediction**2) / total - prediction_mean**2
+        target_variance = (weights @ target**2) / total - target_mean**2
+        correlations = covariance / np.sqrt(prediction_variance * target_variance)
+    # a column constant on the drawn stimuli: its variance is rounding residue of the split's own (NaN, as scipy's r)
+    constant = (prediction_variance <= 1e-10 * np.mean(prediction**2, axis=0)) | (
+        target_variance <= 1e-10 * np.mean(target**2, axis=0)
+    )
+    return np.where(constant, np.nan, correlations)
 
 
-def regression_bootstrap(fit: RegressionFit, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """``n_boot`` values of the regression's raw score, each split's test images resampled with replacement."""
+def regression_bootstrap(
+    fit: RegressionFit, stimulus_ids: np.ndarray, n_boot: int, rng: np.random.Generator
+) -> np.ndarray:
+    """``n_boot`` values of the regression's raw score under a fold-aware bootstrap over images: each resample draws
+    the ``stimulus_ids`` images once, with replacement, and every split's held-out predictions count each of its test
+    images as often as it was drawn (the fits are not redone, so no image is ever both fitted and tested)."""
+    counts = resampled_image_counts(len(stimulus_ids), n_boot, rng)
+    position = {stimulus: index for index, stimulus in enumerate(stimulus_ids)}
     per_split = []
-    for prediction, target in fit.pairs:
-        rows = rng.integers(0, len(target), size=(n_boot, len(target)))
+    for test_ids, prediction, target in fit.pairs:
+        weights = counts[:, [position[stimulus] for stimulus in test_ids]]
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            per_split.append(np.nanmedian(_correlations(prediction[rows], target[rows]), axis=-1))
+            warnings.simplefilter("ignore", RuntimeWarning)  # a resample where every target is constant
+            per_split.append(np.nanmedian(weighted_correlations(weights, prediction, target), axis=-1))
     return np.mean(per_split, axis=0)
 
 
@@ -428,13 +485,22 @@ def geometry_bootstrap(
     return values
 
 
+def resampling_shift(raw: float, samples: np.ndarray) -> float:
+    """``raw`` minus the median of the bootstrap ``samples``: what places their spread at the raw value. Resampling
+    shifts every measure's statistic away from it: the geometry measures keep a resample's distinct images only; a
+    regression's held-out r is undefined on a resample that misses the few test images where a sparse prediction
+    varies (a one-hot unit of control-design is non-zero on one or two of a split's 31), and the resamples that keep
+    them correlate higher, so the median over neurons moves up (V2 control-design n2n: 0.391 raw / ceiling, resamples'
+    median 0.440)."""
+    return float(raw) - float(np.nanmedian(samples))
+
+
 @dataclass
 class MeasureScore:
     """One measure of one model: raw value, ceiling, normalised = raw / ceiling, 95% bootstrap intervals over images
-    (``raw_ci95``, ``normalised_ci95``; percentile intervals for the regressions; for the geometry measures the
-    resamples' 2.5-97.5% spread around their median, placed at the raw value, since a subsample of distinct images
-    shifts CKA, RSA and Procrustes) and, for the regressions, over neurons (or units, for reverse PLS: the median over
-    them of the split-mean r, ``neuron_ci95``)."""
+    (``raw_ci95``, ``normalised_ci95``: the resamples' 2.5-97.5% spread around their median, placed at the raw value,
+    ``resampling_shift``; the regressions' resamples fold-aware, ``regression_bootstrap``) and, for the regressions,
+    over neurons (or units, for reverse PLS: the median over them of the split-mean r, ``neuron_ci95``)."""
 
     measure: str
     raw: float
@@ -451,6 +517,7 @@ class MeasureScore:
     details: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
+        """Every field as a dict (``dataclasses.asdict``)."""
         return asdict(self)
 
 
@@ -467,7 +534,7 @@ def score_measure(
     neuron_interval = None
     if measure in REGRESSIONS:
         fit = regression_fit(measure, features, recordings)
-        raw, samples = fit.raw, regression_bootstrap(fit, n_boot, rng)
+        raw, samples = fit.raw, regression_bootstrap(fit, recordings.stimulus_ids, n_boot, rng)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a unit constant in every test split has no r
             per_target = np.nanmean(fit.per_split_r, axis=0)
@@ -479,10 +546,8 @@ def score_measure(
     if measure == "procrustes":
         details["angle_degrees"] = float(np.degrees(np.arccos(raw)))
     ceiling = measure_ceiling(measure, recordings)
-    low, high = (float(value) for value in np.nanquantile(samples, [0.025, 0.975]))
-    if measure not in REGRESSIONS:  # subsamples of distinct images shift these statistics: keep the spread only
-        shift = float(raw) - float(np.nanmedian(samples))
-        low, high = low + shift, high + shift
+    details["resampling_shift"] = resampling_shift(raw, samples)
+    low, high = (float(value) for value in np.nanquantile(samples, [0.025, 0.975]) + details["resampling_shift"])
     return MeasureScore(
         measure=measure,
         raw=float(raw),

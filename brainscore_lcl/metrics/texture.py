@@ -404,6 +404,7 @@ class UnitSelection:
         return int(self.used.sum())
 
     def counts(self) -> dict[str, Any]:
+        """The selection's rule and unit counts (all, outside the aperture, silent, used) as JSON data."""
         return {
             "rule": self.rule,
             "n_units": self.n_units,

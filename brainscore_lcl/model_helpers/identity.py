@@ -144,10 +144,36 @@ def known_model_identity(model_id: str, checkpoint: str | os.PathLike | None) ->
     return {"weights_sha256": entry["weights_sha256"], "visual_degrees": entry["visual_degrees"]}
 
 
+def remembered_model(model_id: str, checkpoint: str | os.PathLike | None) -> dict[str, Any]:
+    """What ``remember_model_identity`` wrote of ``model_id`` built with ``checkpoint``: {"weights_sha256",
+    "files": [checkpoint paths it read: ``checkpoint`` and the model's own, e.g. a shipped one], "parameters"
+    (``parameter_count``; None where not recorded)}; {} when nothing is remembered. Unlike ``known_model_identity``,
+    whatever code or files wrote it: the files may have changed since (a reader checks their sha256)."""
+    from brainscore_lcl.cache import read_json
+
+    entry = read_json(_identity_path(model_id, checkpoint), None) if remembers_identity(model_id) else None
+    if not isinstance(entry, dict) or not isinstance(entry.get("weights_sha256"), str):
+        return {}
+    files = [state.get("path") for state in entry.get("files", []) if isinstance(state, dict)]
+    count = entry.get("parameters")
+    return {
+        "weights_sha256": entry["weights_sha256"],
+        "files": [path for path in files if isinstance(path, str)],
+        "parameters": count if isinstance(count, int) and not isinstance(count, bool) else None,
+    }
+
+
+def parameter_count(model) -> int | None:
+    """The number of parameters (learnable or frozen tensors; buffers not counted) of the torch network behind
+    ``model`` (a ``ModelCommitment`` on a ``PytorchWrapper``); None for a model without one."""
+    parameters = getattr(getattr(getattr(model, "activations_model", None), "_model", None), "parameters", None)
+    return sum(int(parameter.numel()) for parameter in parameters()) if callable(parameters) else None
+
+
 def remember_model_identity(model_id: str, checkpoint: str | os.PathLike | None, identity: dict[str, Any], model):
     """Write ``identity`` (``{"weights_sha256", "visual_degrees"}`` of the built ``model``) for
     ``known_model_identity``, with the state of the checkpoint files it read (``checkpoint`` and the model's own
-    ``checkpoint_path``)."""
+    ``checkpoint_path``) and its network's ``parameter_count`` (the leaderboard shows it)."""
     from brainscore_lcl.cache import atomic_write_json
 
     if not remembers_identity(model_id):
@@ -155,4 +181,5 @@ def remember_model_identity(model_id: str, checkpoint: str | os.PathLike | None,
     paths = {str(path) for path in (checkpoint, getattr(model, "checkpoint_path", None)) if path is not None}
     files = [_file_state(path) for path in sorted(paths)]
     entry = identity | {"code_version": code_version(model_id), "files": [state for state in files if state]}
+    entry["parameters"] = parameter_count(model)
     atomic_write_json(_identity_path(model_id, checkpoint), entry)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from brainscore_lcl import versioned
 from brainscore_lcl.benchmarks.geirhos2019local.benchmark import imagenet_readout_reason
 from brainscore_lcl.controls import CONTROL_MODELS
 from brainscore_lcl.errors import SuiteError
@@ -172,6 +173,7 @@ def run_section(
         "status": "done",
         "numbers": numbers,
         "notes": numbers.get("notes", []) + numbers.get("skipped", []),
+        "sentences": numbers.get("sentences", []),
         "figures": [path for path in paths if path.suffix == ".png"],
         "tables": [path for path in paths if path.suffix == ".csv"],
     }
@@ -271,9 +273,11 @@ def build_report(
     time_window: Sequence[int] | None = None,
     references: Sequence[str] | None = None,
     no_cache: bool = False,
+    sections: Sequence[str] | None = None,
 ) -> Path:
-    """Run every section for ``model_id`` and write ``<out>/index.html`` and ``<out>/report.json``; returns the page.
-    ``references`` (default ``REFERENCE_MODELS``) are compared with in every section that applies to them."""
+    """Run every section for ``model_id`` (or only the figures named in ``sections``; the others are listed as not
+    requested) and write ``<out>/index.html`` and ``<out>/report.json``; returns the page. ``references`` (default
+    ``REFERENCE_MODELS``) are compared with in every section that applies to them."""
     from tqdm import tqdm
 
     from brainscore_lcl import analyses
@@ -297,6 +301,9 @@ def build_report(
         progress = tqdm(SECTIONS, desc="report", unit="section", file=sys.stderr)
         for section in progress:
             progress.set_postfix_str(section.figure)
+            if sections is not None and section.figure not in sections:
+                results[section.figure] = {"status": "skipped", "reason": "not requested (--sections)"}
+                continue
             results[section.figure] = run_section(section, model_id, model, references, options, staging)
         description = model_description(model_id, before_sections, source, options, results)
         margins = control_margins(model_id, results)
@@ -315,18 +322,20 @@ def build_report(
             {"section": key, "reason": note} for key, result in results.items() for note in result.get("notes", [])
         ]
         numbers = plain(
-            {
-                "data_note": SIMULATED_DATA_NOTE if source == "sim" else None,
-                "model": description,
-                "versions": versions(),
-                "skipped": skipped,
-                "controls": margins,
-                "elapsed_s": round(time.perf_counter() - started, 1),
-                "sections": {
-                    key: {name: value for name, value in result.items() if name in ("status", "reason", "numbers")}
-                    for key, result in results.items()
-                },
-            }
+            versioned(
+                {
+                    "data_note": SIMULATED_DATA_NOTE if source == "sim" else None,
+                    "model": description,
+                    "versions": versions(),
+                    "skipped": skipped,
+                    "controls": margins,
+                    "elapsed_s": round(time.perf_counter() - started, 1),
+                    "sections": {
+                        key: {name: value for name, value in result.items() if name in ("status", "reason", "numbers")}
+                        for key, result in results.items()
+                    },
+                }
+            )
         )
         (staging / "report.json").write_text(json.dumps(numbers, indent=1))
         (staging / "index.html").write_text(render_page(model_id, description, SECTIONS, results, skipped, numbers))
@@ -393,7 +402,8 @@ def controls_section(model_id: str, margins: list[dict[str, Any]]) -> str:
 
 
 def render_section(section: Section, result: dict[str, Any]) -> str:
-    """One section: title, what it computes, then its figures, tables and notes, or why it was skipped."""
+    """One section: title, what it computes, then its figures, the sentences its figure states under it (the metric
+    panel's conclusions), its tables and notes, or why it was skipped."""
     head = (
         f'<section id="{section.figure}"><h2>{html.escape(section.title)}</h2>'
         f'<p class="note">{html.escape(section.summary)}</p>'
@@ -406,9 +416,10 @@ def render_section(section: Section, result: dict[str, Any]) -> str:
         "</figcaption></figure>"
         for path in result["figures"]
     )
+    sentences = "".join(f'<p class="finding">{html.escape(text)}</p>' for text in result.get("sentences", []))
     tables = "".join(csv_table(path) for path in result["tables"])
     notes = "".join(f'<p class="note">{html.escape(note)}</p>' for note in result["notes"])
-    return f"{head}{figures}{tables}{notes}</section>"
+    return f"{head}{figures}{sentences}{tables}{notes}</section>"
 
 
 def cell(value: str, column: str = "") -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -116,16 +116,24 @@ def key_options(options: Mapping[str, Any], visual_degrees: float | None) -> dic
     return kept
 
 
-def cell_key(request: CellRequest, identity: Mapping[str, Any]) -> CellKey:
-    """The ``CellKey`` of ``request`` for a model of ``identity`` (``model_identity``)."""
+def cell_key(
+    request: CellRequest, identity: Mapping[str, Any], data_identities: dict[tuple, str] | None = None
+) -> CellKey:
+    """The ``CellKey`` of ``request`` for a model of ``identity`` (``model_identity``). ``data_identities``: a
+    {(benchmark id, data folder): data identity} memo the caller keeps for a batch of keys (the identity hashes the
+    data's files: a grid computes it once per benchmark, not once per cell)."""
     from brainscore_lcl.data.identity import benchmark_data_identity
     from brainscore_lcl.model_helpers.identity import code_version
 
+    data = (request.benchmark_id, request.options.get("data_root"))
+    data_identities = {} if data_identities is None else data_identities
+    if data not in data_identities:
+        data_identities[data] = benchmark_data_identity(*data)
     return CellKey(
         request.name,
         identity["weights_sha256"],
         request.benchmark_id,
-        benchmark_data_identity(request.benchmark_id, request.options.get("data_root")),
+        data_identities[data],
         key_options(request.options, identity["visual_degrees"]),
         code_version(request.model_id),
     )
@@ -138,6 +146,48 @@ def known_cell_key(request: CellRequest) -> CellKey | None:
 
     identity = known_model_identity(request.model_id, request.checkpoint)
     return None if identity is None else cell_key(request, identity)
+
+
+#: the identity of a model that could not be built: its cells hold the build error
+UNBUILT: dict[str, Any] = {"weights_sha256": "unbuilt", "visual_degrees": None}
+
+
+def stored_cells(
+    requests: Sequence[CellRequest],
+    identity: Mapping[str, Any],
+    db: ResultsDB,
+    data_identities: dict[tuple, str] | None = None,
+) -> list[tuple[CellRequest, CellKey, str | None]]:
+    """(request, its ``cell_key`` for a model of ``identity``, its stored status: ``DONE``, ``FAILED`` or None when
+    absent) of each of ``requests`` in ``db``, in one query: a grid's bulk lookup, with ``score_cell``'s keys
+    (``data_identities``: ``cell_key``'s memo, kept by the caller across its lookups)."""
+    data_identities = {} if data_identities is None else data_identities
+    keys = [cell_key(request, identity, data_identities) for request in requests]
+    statuses = db.statuses(keys)
+    return [(request, key, statuses.get(key.digest())) for request, key in zip(requests, keys)]
+
+
+def forget_unbuilt_cells(requests: Sequence[CellRequest], db: ResultsDB) -> int:
+    """Delete from ``db`` the failed cells of ``requests`` whose model could not be built (``UNBUILT``): once the
+    model builds, its cells are stored under its weights. The number of rows deleted."""
+    return db.delete(cell_key(request, UNBUILT) for request in requests)
+
+
+def record_failed_cell(
+    request: CellRequest,
+    identity: Mapping[str, Any],
+    message: str,
+    db: ResultsDB,
+    *,
+    seconds: float = 0.0,
+    worker: str | None = None,
+) -> bool:
+    """Store ``request``'s cell, for a model of ``identity`` (``UNBUILT``: it could not be built), as failed with its
+    one-sentence ``message``; ``seconds`` spent and the Dask ``worker`` are kept with it. False when ``db`` keeps a
+    finished row of the cell instead (a failure never replaces one)."""
+    return db.put_failed(
+        cell_key(request, identity), message, timings={"total": seconds}, worker=worker, checkpoint=request.checkpoint
+    )
 
 
 def build_model(request: CellRequest):

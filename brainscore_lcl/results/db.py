@@ -10,7 +10,9 @@ write lands). Rules of a write:
 - a failed cell (``status`` "failed", its one-sentence error in ``message``) never replaces a finished one.
 
 Rows hold every field of ``brainscore score --json``'s record as columns, the full record (per-neuron values, layer
-selection) as JSON in ``record``, the time each step took (``timings``, seconds) and the worker that computed it.
+selection) as JSON in ``record``, the time each step took (``timings``, seconds), the worker that computed it and the
+suite's version (``suite_version``, ``brainscore_lcl.__version__``). A database made before that column existed opens
+as it is: a writer adds the column (``ALTER TABLE``), a reader reads NULL for it.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from brainscore_lcl import cache_dir
+from brainscore_lcl import __version__, cache_dir
 from brainscore_lcl.errors import RunError, UsageError
 
 DONE, FAILED = "done", "failed"
@@ -66,8 +68,11 @@ cells = sa.Table(
     sa.Column("worker", sa.String(255)),
     sa.Column("host", sa.String(255)),
     sa.Column("written_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("suite_version", sa.String(64)),
 )
 sa.Index("cells_model_benchmark", cells.c.model, cells.c.benchmark)
+#: columns added after the first release of the table: a database without them is still this suite's
+ADDED_COLUMNS = ("suite_version",)
 #: columns copied from the record's summary
 SUMMARY_COLUMNS = ("score", "raw", "ceiling", "error", "n_neuroids", "layer")
 
@@ -205,7 +210,9 @@ def _convert_driver_error(context, shown: str) -> None:
     """SQLAlchemy's ``handle_error`` hook: every driver error of the engine becomes ``database_error``'s sentence,
     except those a caller handles itself (a row that exists already, a table another process created first)."""
     error = context.original_exception
-    if isinstance(context.sqlalchemy_exception, sa.exc.IntegrityError) or "already exists" in str(error):
+    if isinstance(context.sqlalchemy_exception, sa.exc.IntegrityError) or any(
+        words in str(error) for words in ("already exists", "duplicate column")
+    ):
         return
     raise database_error(error, shown) from None
 
@@ -243,7 +250,7 @@ def _check_schema(engine: sa.Engine, shown: str) -> bool:
     if not inspector.has_table("cells"):
         return False
     found = {column["name"] for column in inspector.get_columns("cells")}
-    missing = [column.name for column in cells.columns if column.name not in found]
+    missing = [column.name for column in cells.columns if column.name not in found and column.name not in ADDED_COLUMNS]
     if missing:
         raise RunError(
             f"results database {shown} holds a table 'cells' that is not this suite's (it has no column "
@@ -385,6 +392,8 @@ class ResultsDB:
         self.dialect = sqlite if self.url.startswith("sqlite") else postgresql
         if not read_only:
             self._create_tables()
+            self._add_columns()
+        self.table_columns = self._selected_columns()
 
     def close(self) -> None:
         """Close the engine's connections (SQLite then removes the journal files beside the database)."""
@@ -397,6 +406,25 @@ class ResultsDB:
         except (sa.exc.IntegrityError, sa.exc.ProgrammingError, sa.exc.OperationalError):
             if not sa.inspect(self.engine).has_table("cells"):
                 raise
+
+    def _add_columns(self) -> None:
+        """Add the ``ADDED_COLUMNS`` an older table lacks (all nullable, so its rows keep their values and read NULL
+        there); a writer that lost the race to add one finds it added by another."""
+        found = {column["name"] for column in sa.inspect(self.engine).get_columns("cells")}
+        for column in (cells.c[name] for name in ADDED_COLUMNS if name not in found):
+            kind = column.type.compile(dialect=self.engine.dialect)
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(sa.text(f"ALTER TABLE cells ADD COLUMN {column.name} {kind}"))
+            except (sa.exc.OperationalError, sa.exc.ProgrammingError):
+                if column.name not in {c["name"] for c in sa.inspect(self.engine).get_columns("cells")}:
+                    raise
+
+    def _selected_columns(self) -> list[sa.ColumnElement[Any]]:
+        """The columns a read selects: ``cells``' own, NULL under the name of an added column the table lacks (a
+        database opened read-only that a writer of an older version made)."""
+        found = {column["name"] for column in sa.inspect(self.engine).get_columns("cells")}
+        return [column if column.name in found else sa.null().label(column.name) for column in cells.columns]
 
     def display_url(self) -> str:
         """The URL without its password."""
@@ -417,7 +445,9 @@ class ResultsDB:
     def get(self, key: CellKey) -> dict[str, Any] | None:
         """The row of ``key`` as a dict, or None."""
         with self.engine.connect() as connection:
-            rows = read_rows(connection.execute(sa.select(cells).where(cells.c.cell_key == key.digest())), self.shown)
+            rows = read_rows(
+                connection.execute(sa.select(*self.table_columns).where(cells.c.cell_key == key.digest())), self.shown
+            )
         return rows[0] if rows else None
 
     def other_code_versions(self, key: CellKey) -> list[dict[str, Any]]:
@@ -425,7 +455,7 @@ class ResultsDB:
         newest first."""
         columns = key.columns()
         query = (
-            sa.select(cells)
+            sa.select(*self.table_columns)
             .where(*(cells.c[name] == columns[name] for name in ("model", "weights_sha256", "benchmark")))
             .where(*(cells.c[name] == columns[name] for name in ("data_identity", "options")))
             .where(cells.c.code_version != key.code_version, cells.c.status == DONE)
@@ -436,7 +466,7 @@ class ResultsDB:
 
     def rows(self, status: str | None = None) -> list[dict[str, Any]]:
         """Every row (with ``status``: those only), oldest first."""
-        query = sa.select(cells).order_by(cells.c.id)
+        query = sa.select(*self.table_columns).order_by(cells.c.id)
         if status is not None:
             query = query.where(cells.c.status == status)
         with self.engine.connect() as connection:
@@ -509,6 +539,7 @@ def _provenance(timings: Mapping[str, float] | None, worker: str | None, checkpo
         "host": socket.gethostname(),
         "checkpoint": checkpoint,
         "written_at": now(),
+        "suite_version": __version__,
     }
 
 

@@ -311,6 +311,7 @@ def make_stimuli(
                 "images": {},
             }
         record["versions"] = _versions()
+        record["suite_version"] = record["versions"]["brainscore_lcl"]
         _make_families(staging, sources, record, parameters, progress or tqdm)
         _publish(staging, out)
         return record

@@ -47,6 +47,7 @@ class PSParameters:
     spatial_corr_width: int = 7
 
     def as_dict(self) -> dict[str, int]:
+        """The parameters as a dict (``dataclasses.asdict``), as the stimuli's record stores them."""
         return asdict(self)
 
 
