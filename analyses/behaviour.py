@@ -326,8 +326,8 @@ def compute(
     online: bool = False,
 ) -> Behaviour:
     """Table A.5 for ``models`` (and for the decisions in ``decisions``: {name: folder of <dataset>.csv}) on the
-        Geirhos data sets under ``data_root``; IN-1k accuracy with ``imagenet_val``, Brain-Score's 17 Geirhos2021 data
-        sets with ``online``. ``source`` is unused (no neural data). A model that cannot be loaded (an unknown id, a
+    Geirhos data sets under ``data_root``; IN-1k accuracy with ``imagenet_val``, Brain-Score's 17 Geirhos2021 data
+    sets with ``online``. ``source`` is unused (no neural data). A model that cannot be loaded (an unknown id, a
     build error) is listed in ``skipped`` with the reason; ``main`` refuses unknown ids before any data is read."""
     from brainscore_lcl.benchmarks.geirhos2019local.benchmark import human_reference, score_decision_files, score_model
     from brainscore_lcl.data.geirhos import DATASETS

@@ -39,6 +39,21 @@ def tiny_stimulus_set(folder: Path, identifier: str, count: int = 3):
 SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
 
+def load_tool(name: str):
+    """``tools/<name>.py`` of this checkout as a module (the developer scripts are not installed); ``tools/`` goes on
+    ``sys.path`` too, for the tools that import one another."""
+    import importlib.util
+    import sys
+
+    folder = Path(__file__).resolve().parents[1] / "tools"
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    spec = importlib.util.spec_from_file_location(name, folder / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def shared_data_or_skip(relative: str) -> Path:
     """``../shared/data/<relative>`` beside the project, or skip the calling test saying that it is absent."""
     import pytest

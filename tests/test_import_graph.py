@@ -13,20 +13,14 @@ Run with ``-s`` to see the summary (modules, cycles, upward imports, files per f
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-TOOL = Path(__file__).resolve().parents[1] / "tools" / "module_graph.py"
+from brainscore_lcl.testing import load_tool
 
 
 @pytest.fixture(scope="module")
 def module_graph():
-    spec = importlib.util.spec_from_file_location("module_graph", TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("module_graph")
 
 
 @pytest.fixture(scope="module")

@@ -13,14 +13,46 @@ split of simulated V1 needs (every candidate layer for every public image), laye
 alone does: one network run per candidate) against this suite's one pass (every recorded layer per stimulus set at
 once, later look-ups served from the activations cache), as seconds, passes per image and ratios; then this suite's
 full scoring on simulated V1 (selection and benchmark), with its passes per image.
+
+``--other TREE``: ``brainscore score`` of the model on simulated V1 then V2, this tree against another (e.g. the tree
+before a change), each in a new process (the tree's four folders imported as ``brainscore_lcl`` and its subpackages,
+``tools/bench_figures.py``'s ``IMPORT_TREE``) from an empty cache of its own (the simulated release copied in from
+``--sim-data``, its generation not timed): the cold scores, then both again from the results database (warm). The
+trees alternate, ``--repeats`` times each (first tree alternating too), so that both see the same load; prints each
+run, the medians, their ratios (other / this: above 1 means this tree is faster) and the load average.
+
+    python tools/bench_score.py --other /work/main --sim-data $BRAINSCORE_LCL_CACHE/fz2013-sim-0-v3 \
+        --work /tmp/bench-score [--model v1-steerpyr-pool] [--repeats 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import tempfile
 import time
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+#: run in the child after IMPORT_TREE: argv = tree, model id; prints one JSON line of seconds per phase
+SCORE_TWICE = """
+import json, time
+seconds = {}
+def timed(phase, work):
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = work()
+    seconds[f"{phase} wall"] = time.perf_counter() - wall
+    seconds[f"{phase} CPU"] = time.process_time() - cpu
+    return result
+main = timed("import", lambda: __import__("brainscore_lcl.cli", fromlist=["main"]).main)
+for phase in ("cold", "warm"):
+    for region in ("V1", "V2"):
+        arguments = ["score", "--model", sys.argv[1], "--benchmark", f"FreemanZiemba2013sim.{region}-pls"]
+        status = timed(f"{phase} {region}", lambda: main(arguments))
+        assert status == 0, f"brainscore score exited {status}"
+print("SECONDS " + json.dumps(seconds))
+"""
 
 
 def time_brainscore_path(model_id: str, regions: list[str]) -> list[float]:
@@ -181,11 +213,49 @@ def bench_deep_model() -> None:
     )
 
 
+def time_tree(tree: Path, model_id: str, work: Path, sim_data: Path) -> dict[str, float]:
+    """Wall and CPU seconds of ``brainscore score`` of ``model_id`` on simulated V1 then V2, cold then warm (and the
+    import, and the whole process's wall seconds), in a new process that imports ``tree``, from an empty cache under
+    ``work`` (the simulated release copied in)."""
+    from bench_figures import run_on_empty_cache
+
+    started = time.perf_counter()
+    seconds = run_on_empty_cache(tree, SCORE_TWICE, [model_id], work, sim_data, "SECONDS")
+    return seconds | {"process wall": time.perf_counter() - started}
+
+
+def bench_against(other: Path, model_id: str, repeats: int, sim_data: Path, work: Path) -> None:
+    """This tree against ``other``, alternating, ``repeats`` runs each; prints each run, the medians and ratios."""
+    trees = {"this": REPOSITORY, "other": other.resolve()}
+    print(f"brainscore score --model {model_id} on FreemanZiemba2013sim V1 then V2, cold then warm; this {REPOSITORY}")
+    print(f"against other {trees['other']}; load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
+    for repeat in range(repeats):
+        for name in ("other", "this") if repeat % 2 == 0 else ("this", "other"):
+            runs[name].append(time_tree(trees[name], model_id, work / name, sim_data))
+            seconds = runs[name][-1]
+            print(f"  {name} run {repeat + 1}: " + ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()), flush=True)
+    print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"{'median seconds':<18}{'other':>9}{'this':>9}{'other/this':>12}")
+    for phase in runs["this"][0]:
+        other_median, this_median = (statistics.median(run[phase] for run in runs[name]) for name in ("other", "this"))
+        print(f"{phase:<18}{other_median:>9.2f}{this_median:>9.2f}{other_median / this_median:>11.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="v1-steerpyr-pool")
     parser.add_argument("--deep", action="store_true", help="count network passes per image for a 21-layer model")
+    parser.add_argument("--other", type=Path, help="another tree to time `brainscore score` against (e.g. /work/main)")
+    parser.add_argument("--sim-data", type=Path, help="with --other: a generated simulated release folder")
+    parser.add_argument("--work", type=Path, help="with --other: a folder for the caches")
+    parser.add_argument("--repeats", type=int, default=3, help="with --other: runs of each tree")
     args = parser.parse_args()
+    if args.other is not None:
+        if args.sim_data is None or args.work is None:
+            parser.error("--other needs --sim-data and --work")
+        bench_against(args.other, args.model, args.repeats, args.sim_data.expanduser(), args.work)
+        return
     os.environ["RESULTCACHING_HOME"] = tempfile.mkdtemp(
         prefix="bench-score-cache-"
     )  # read when Brain-Score is imported

@@ -17,7 +17,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +27,9 @@ MODELS = ("lcl-v2", "alexnet-untrained", "v1-steerpyr", "v1-steerpyr-pool")
 CONV_MODELS = ("lcl-v2", "alexnet-untrained")
 
 
-def figure_models(figure: str) -> tuple[str, ...]:
-    """The models a figure runs with."""
-    return CONV_MODELS if figure == "receptive_fields" else MODELS
+def figure_models(figure: str, models: Sequence[str] = MODELS) -> list[str]:
+    """The models of ``models`` that ``figure`` runs with (receptive_fields: those with a first convolution)."""
+    return [model for model in models if figure != "receptive_fields" or model in CONV_MODELS]
 
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -89,9 +89,9 @@ def added_keys(before: Path, after: Path) -> list[str]:
     found = []
     for path in sorted(before.glob("*/*.json")):
         other = after / path.relative_to(before)
-        if other.is_file():
-            new = set(json.loads(other.read_text())) - set(json.loads(path.read_text()))
-            found += [f"{path.relative_to(before)}: {key}" for key in sorted(new)]
+        old, new = json.loads(path.read_text()), json.loads(other.read_text()) if other.is_file() else None
+        if isinstance(old, dict) and isinstance(new, dict):  # a table (a list of rows) has no keys to add
+            found += [f"{path.relative_to(before)}: {key}" for key in sorted(set(new) - set(old))]
     return found
 
 

@@ -15,14 +15,10 @@ whatever is installed (``tools/bench_figures.py``'s ``IMPORT_TREE``).
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-from bench_figures import IMPORT_TREE
+from bench_figures import run_on_empty_cache
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 DEFAULT_COMMAND = ["score", "--model", "lcl-v2", "--benchmark", "FreemanZiemba2013sim.V2-pls"]
@@ -53,26 +49,7 @@ print("COUNT " + json.dumps({
 
 def count(tree: Path, command: list[str], work: Path, sim_data: Path) -> dict:
     """The counts of ``brainscore <command>`` run from ``tree`` on an empty cache under ``work``."""
-    cache = work / "cache"
-    shutil.rmtree(cache, ignore_errors=True)
-    shutil.copytree(sim_data, cache / sim_data.name)
-    environment = os.environ | {
-        "BRAINSCORE_LCL_CACHE": str(cache),
-        "RESULTCACHING_HOME": str(cache / "result_caching"),
-        "BRAINSCORE_LCL_DB": f"sqlite:///{cache / 'results.sqlite'}",
-        "TQDM_DISABLE": "1",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", IMPORT_TREE + COUNT, str(tree), *command],
-        env=environment,
-        cwd=work,
-        capture_output=True,
-        text=True,
-    )
-    lines = [line for line in result.stdout.splitlines() if line.startswith("COUNT ")]
-    if result.returncode != 0 or not lines:
-        raise RuntimeError(f"{tree}: brainscore {' '.join(command)} failed:\n{result.stderr[-3000:]}")
-    return json.loads(lines[-1].removeprefix("COUNT "))
+    return run_on_empty_cache(tree, COUNT, command, work, sim_data, "COUNT")
 
 
 def main(argv: list[str] | None = None) -> int:
