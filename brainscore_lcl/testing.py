@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,9 @@ CHROMIUM_ARGS = (
 
 
 def tiny_stimulus_set(folder: Path, identifier: str, count: int = 3):
-    """A Brain-Score ``StimulusSet`` of ``count`` random 24x24 RGB PNGs written to ``folder``."""
+    """A Brain-Score ``StimulusSet`` of ``count`` random 24x24 RGB PNGs written to ``folder``, identified by
+    ``identifier`` and the folder: Brain-Score's activation store keys an entry by the stimulus set's identifier and
+    checks the stored stimulus paths on a hit, so a set written elsewhere (another test run's folder) needs its own."""
     from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
 
     rng = np.random.default_rng(0)
@@ -32,7 +35,7 @@ def tiny_stimulus_set(folder: Path, identifier: str, count: int = 3):
         path = folder / f"stim{index}.png"
         Image.fromarray(rng.integers(0, 256, (24, 24, 3), dtype=np.uint8)).save(path)
         stimuli.stimulus_paths[f"stim{index}"] = path
-    stimuli.identifier = identifier
+    stimuli.identifier = f"{identifier}-{hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:8]}"
     return stimuli
 
 
