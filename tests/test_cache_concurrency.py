@@ -99,6 +99,9 @@ def two_runs(tmp_path_factory) -> tuple[Path, list[dict]]:
     return cache, score_together(cache, 2)
 
 
+# slow (two cold scores, 45-50 s): make test keeps the store's own concurrency check
+# (test_concurrent_processes_compute_a_brainscore_store_entry_once) and spends the time on the installed wheel
+@pytest.mark.slow
 def test_two_runs_on_one_empty_cache_both_succeed_with_the_same_score(two_runs):
     cache, scores = two_runs
     assert scores[0] == scores[1]

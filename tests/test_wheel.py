@@ -1,5 +1,5 @@
 """The release: every file the package reads besides its Python source is package data (fast: setup.py's globs
-against the files git tracks), and (slow) ``python -m build`` makes an sdist and, from it, a wheel holding exactly
+against the files git tracks), and ``python -m build`` makes an sdist and, from it, a wheel holding exactly
 those files, which installed into a fresh virtual environment (no editable install, no checkout on the path; the
 heavy dependencies seen through a ``.pth`` line, so nothing is downloaded) runs ``brainscore --help``,
 ``--version``, ``list models`` and a score of the shipped checkpoint on the simulated data from a folder outside the
@@ -94,7 +94,6 @@ def built(tmp_path_factory) -> dict[str, Path]:
     return {"sdist": next(out.glob("*.tar.gz")), "wheel": next(out.glob("*.whl"))}
 
 
-@pytest.mark.slow
 def test_the_wheel_holds_exactly_the_package_data(built):
     assert built["wheel"].name == f"brainscore_lcl-{brainscore_lcl.__version__}-py3-none-any.whl"
     names = zipfile.ZipFile(built["wheel"]).namelist()
@@ -103,7 +102,6 @@ def test_the_wheel_holds_exactly_the_package_data(built):
     assert not any(name.startswith(("tests/", "tools/", "examples/")) for name in names)
 
 
-@pytest.mark.slow
 def test_the_installed_wheel_runs_outside_the_checkout(built, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
