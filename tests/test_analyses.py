@@ -56,6 +56,7 @@ def test_partition_on_a_toy_score_table():
     assert scores["score_paper_std"] == pytest.approx(0.0)
 
 
+@pytest.mark.slow  # 15 s (make test stays under 10 minutes with the installed-wheel test)
 def test_partition_benchmark_selects_the_reference_subset_by_neuroid_id():
     ids, r, c = toy_table()
     benchmark = FreemanZiembaPartitionPLS("sim", "v1like", partition=partition_from_scores(ids, r, c, "toy"))
