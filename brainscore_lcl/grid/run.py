@@ -213,7 +213,15 @@ class _Grid:
             written = result.get("written", True)  # the worker's score_cell wrote it, unless another run came first
             line = ScoreRecord(**result["record"]).line()
         else:
-            written = record_failed_cell(request, identity, result["error"], self.db, seconds=seconds, worker=worker)
+            written = record_failed_cell(
+                request,
+                identity,
+                result["error"],
+                self.db,
+                seconds=seconds,
+                worker=worker,
+                data_identities=self.data_identities,
+            )
             line = f"{model.label} on {request.benchmark_id}: FAILED: {result['error']}"
         if not written:  # another run's finished row came first and is kept
             self.summary.computed_elsewhere += 1
@@ -245,7 +253,7 @@ class _Grid:
         identity = result["identity"]
         stored = stored_cells(requests, identity, self.db, self.data_identities)
         if self.retry_failed or self.recompute:
-            forget_unbuilt_cells(requests, self.db)
+            forget_unbuilt_cells(requests, self.db, self.data_identities)
         for request, key, status in stored:
             if status is not None and not self.recompute and not (status == FAILED and self.retry_failed):
                 self.skip()

@@ -167,10 +167,14 @@ def stored_cells(
     return [(request, key, statuses.get(key.digest())) for request, key in zip(requests, keys)]
 
 
-def forget_unbuilt_cells(requests: Sequence[CellRequest], db: ResultsDB) -> int:
+def forget_unbuilt_cells(
+    requests: Sequence[CellRequest], db: ResultsDB, data_identities: dict[tuple, str] | None = None
+) -> int:
     """Delete from ``db`` the failed cells of ``requests`` whose model could not be built (``UNBUILT``): once the
-    model builds, its cells are stored under its weights. The number of rows deleted."""
-    return db.delete(cell_key(request, UNBUILT) for request in requests)
+    model builds, its cells are stored under its weights (``data_identities``: ``cell_key``'s memo). The number of
+    rows deleted."""
+    data_identities = {} if data_identities is None else data_identities
+    return db.delete(cell_key(request, UNBUILT, data_identities) for request in requests)
 
 
 def record_failed_cell(
@@ -181,13 +185,13 @@ def record_failed_cell(
     *,
     seconds: float = 0.0,
     worker: str | None = None,
+    data_identities: dict[tuple, str] | None = None,
 ) -> bool:
     """Store ``request``'s cell, for a model of ``identity`` (``UNBUILT``: it could not be built), as failed with its
-    one-sentence ``message``; ``seconds`` spent and the Dask ``worker`` are kept with it. False when ``db`` keeps a
-    finished row of the cell instead (a failure never replaces one)."""
-    return db.put_failed(
-        cell_key(request, identity), message, timings={"total": seconds}, worker=worker, checkpoint=request.checkpoint
-    )
+    one-sentence ``message``; ``seconds`` spent and the Dask ``worker`` are kept with it (``data_identities``:
+    ``cell_key``'s memo). False when ``db`` keeps a finished row of the cell instead (a failure never replaces one)."""
+    key = cell_key(request, identity, data_identities)
+    return db.put_failed(key, message, timings={"total": seconds}, worker=worker, checkpoint=request.checkpoint)
 
 
 def build_model(request: CellRequest):
